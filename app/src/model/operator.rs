@@ -1,0 +1,124 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OperatorId(pub i64);
+
+impl From<i64> for OperatorId {
+    fn from(id: i64) -> Self {
+        Self(id)
+    }
+}
+
+/// What a console operator may do. Operators are separate from the identities Rewind manages:
+/// restoring identity data never changes who can sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OperatorRole {
+    Owner,
+    Admin,
+    Auditor,
+}
+
+impl OperatorRole {
+    pub const ALL: [OperatorRole; 3] = [Self::Owner, Self::Admin, Self::Auditor];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Auditor => "auditor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "Owner",
+            Self::Admin => "Admin",
+            Self::Auditor => "Auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The one place that decides what a role may do.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Self::Owner => true,
+            Self::Admin => true,
+            Self::Auditor => matches!(permission, IdentityRead | BackupQuery | AuditRead),
+        }
+    }
+
+    pub fn permissions(self) -> Vec<Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(|permission| self.can(*permission))
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    IdentityRead,
+    IdentityWrite,
+    BackupQuery,
+    BackupConfigure,
+    BackupRestore,
+    SystemBackupManage,
+    OperatorsManage,
+    AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Self::IdentityRead,
+        Self::IdentityWrite,
+        Self::BackupQuery,
+        Self::BackupConfigure,
+        Self::BackupRestore,
+        Self::SystemBackupManage,
+        Self::OperatorsManage,
+        Self::AuditRead,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::IdentityRead => "identity:read",
+            Self::IdentityWrite => "identity:write",
+            Self::BackupQuery => "backup:query",
+            Self::BackupConfigure => "backup:configure",
+            Self::BackupRestore => "backup:restore",
+            Self::SystemBackupManage => "system-backup:manage",
+            Self::OperatorsManage => "operators:manage",
+            Self::AuditRead => "audit:read",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operator {
+    pub id: OperatorId,
+    pub username: String,
+    pub display_name: String,
+    pub role: OperatorRole,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// What the browser needs to know about the visitor before rendering anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionState {
+    /// No Owner exists yet: the first-run page is the only thing to show.
+    NeedsSetup,
+    SignedOut,
+    SignedIn(Operator),
+}
+
+pub const MIN_PASSWORD_LEN: usize = 10;

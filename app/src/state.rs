@@ -1,0 +1,29 @@
+//! Server state handed to every route and server function (no globals).
+use crate::store::Store;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// How long a session lives after sign-in.
+    pub session_ttl_secs: i64,
+    /// Adds `Secure` to the session cookie (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_secs: 8 * 60 * 60,
+            secure_cookies: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub auth: Arc<AuthConfig>,
+}

@@ -1,0 +1,73 @@
+use super::{now_micros, to_time, Result, Store};
+use crate::model::AuditEntry;
+use sqlx::{Any, AnyConnection};
+
+/// One audit line: who did what to which object, and how it ended.
+#[derive(Clone, Debug)]
+pub struct AuditRecord<'a> {
+    pub operator_id: Option<i64>,
+    pub operator_name: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub outcome: &'a str,
+    pub details: &'a str,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: i64,
+    operator_name: String,
+    action: String,
+    target: String,
+    outcome: String,
+    details: String,
+}
+
+/// Writes inside the caller's transaction, so the audit line commits or rolls back with the change.
+pub(crate) async fn record_in(conn: &mut AnyConnection, record: &AuditRecord<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, operator_id, operator_name, action, target, outcome, details)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now_micros())
+    .bind(record.operator_id)
+    .bind(record.operator_name)
+    .bind(record.action)
+    .bind(record.target)
+    .bind(record.outcome)
+    .bind(record.details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records an event that is not part of a data change (a failed login, say).
+    pub async fn record_audit(&self, record: &AuditRecord<'_>) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        record_in(&mut conn, record).await
+    }
+
+    pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query_as::<Any, AuditRow>(
+            "SELECT id, at, operator_name, action, target, outcome, details
+             FROM audit_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| AuditEntry {
+                id: row.id,
+                at: to_time(row.at),
+                operator_name: row.operator_name,
+                action: row.action,
+                target: row.target,
+                outcome: row.outcome,
+                details: row.details,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,589 @@
+//! Console operators, sessions, first-run setup and login throttling.
+use super::audit::{record_in, AuditRecord};
+use super::{now_micros, to_time, token_hash, Error, Result, Store};
+use crate::model::{Operator, OperatorId, OperatorRole, MIN_PASSWORD_LEN};
+use sqlx::{Any, AnyConnection};
+
+/// Consecutive failures allowed before a user name is locked out for a while.
+const FREE_LOGIN_FAILURES: i64 = 5;
+const FIRST_LOCKOUT_SECS: i64 = 30;
+const MAX_LOCKOUT_SECS: i64 = 15 * 60;
+
+#[derive(Clone, Debug)]
+pub struct NewOperator {
+    pub username: String,
+    pub display_name: String,
+    pub role: OperatorRole,
+    pub password: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OperatorRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    disabled: i64,
+    created_at: i64,
+    last_login_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CredentialRow {
+    id: i64,
+    password_hash: String,
+    disabled: i64,
+}
+
+const OPERATOR_COLUMNS: &str =
+    "o.id, o.username, o.display_name, o.role, o.disabled, o.created_at, o.last_login_at";
+
+impl TryFrom<OperatorRow> for Operator {
+    type Error = Error;
+    fn try_from(row: OperatorRow) -> Result<Self> {
+        Ok(Operator {
+            id: OperatorId(row.id),
+            role: OperatorRole::parse(&row.role)
+                .ok_or_else(|| Error::Internal(format!("unknown operator role {:?}", row.role)))?,
+            username: row.username,
+            display_name: row.display_name,
+            disabled: row.disabled != 0,
+            created_at: to_time(row.created_at),
+            last_login_at: row.last_login_at.map(to_time),
+        })
+    }
+}
+
+fn username_key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+fn validate_new_operator(new: &NewOperator) -> Result<()> {
+    let mut problems = Vec::new();
+    let name = new.username.trim();
+    if name.is_empty() {
+        problems.push(crate::error::FieldError::new("username", "User name is required."));
+    } else if name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        problems.push(crate::error::FieldError::new(
+            "username",
+            "Use at most 64 letters, digits, '.', '_', '-' or '@'.",
+        ));
+    }
+    if new.display_name.trim().len() > 128 {
+        problems.push(crate::error::FieldError::new(
+            "display_name",
+            "Use at most 128 characters.",
+        ));
+    }
+    if let Err(Error::Invalid(mut fields)) = validate_password(&new.password) {
+        problems.append(&mut fields);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+pub fn validate_password(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(Error::invalid(
+            "password",
+            format!("Use at least {MIN_PASSWORD_LEN} characters."),
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(Error::invalid("password", "Use at most 1024 characters."));
+    }
+    Ok(())
+}
+
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        let salt = SaltString::generate(&mut OsRng);
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password hashing task: {e}")))?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                argon2::Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the user name does not exist, so timing does not reveal it.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0P2vW9bj0XJq1mB5a0vV2m1+4mB8mFh0n0mFf6Z0S8k";
+
+fn map_unique(error: sqlx::Error, message: &str) -> Error {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(message.into()),
+        _ => Error::Database(error),
+    }
+}
+
+async fn insert_operator(conn: &mut AnyConnection, new: &NewOperator, hash: &str) -> Result<i64> {
+    let now = now_micros();
+    let display_name = if new.display_name.trim().is_empty() {
+        new.username.trim()
+    } else {
+        new.display_name.trim()
+    };
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO operators (username, username_key, display_name, role, password_hash,
+                                disabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $6) RETURNING id",
+    )
+    .bind(new.username.trim())
+    .bind(username_key(&new.username))
+    .bind(display_name)
+    .bind(new.role.as_str())
+    .bind(hash)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| {
+        map_unique(
+            e,
+            &format!("An operator named {:?} already exists.", new.username.trim()),
+        )
+    })?;
+    Ok(id)
+}
+
+impl Store {
+    pub async fn owner_exists(&self) -> Result<bool> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM operators WHERE role = 'owner'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count > 0)
+    }
+
+    /// Replaces any earlier first-run token; only the newest printed one works.
+    pub async fn replace_setup_token(&self, token: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+            .bind(token_hash(token))
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates the Owner. With `setup_token` (the web first-run page) the token must match the
+    /// one printed in the server log; the CLI passes `None`.
+    pub async fn create_owner(
+        &self,
+        setup_token: Option<&str>,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<Operator> {
+        let new = NewOperator {
+            username: username.into(),
+            display_name: display_name.into(),
+            role: OperatorRole::Owner,
+            password: password.into(),
+        };
+        validate_new_operator(&new)?;
+        let hash = hash_password(new.password.clone()).await?;
+        let mut tx = self.pool.begin().await?;
+        let (owners,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM operators WHERE role = 'owner'")
+                .fetch_one(&mut *tx)
+                .await?;
+        if owners > 0 {
+            return Err(Error::Conflict("The Owner account already exists.".into()));
+        }
+        if let Some(token) = setup_token {
+            let (matches,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1")
+                    .bind(token_hash(token.trim()))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if matches == 0 {
+                return Err(Error::invalid(
+                    "setup_token",
+                    "This setup token is not valid; use the newest one printed in the server log.",
+                ));
+            }
+        }
+        let id = insert_operator(&mut *tx, &new, &hash).await?;
+        sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+        record_in(
+            &mut *tx,
+            &AuditRecord {
+                operator_id: Some(id),
+                operator_name: new.username.trim(),
+                action: "operator.create-owner",
+                target: new.username.trim(),
+                outcome: "ok",
+                details: if setup_token.is_some() { "first-run page" } else { "command line" },
+            },
+        )
+        .await?;
+        let operator = fetch_operator(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(operator)
+    }
+
+    /// Checks a user name and password, applying the lockout after repeated failures.
+    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Operator> {
+        let key = username_key(username);
+        let now = now_micros();
+        let locked_until: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT locked_until FROM login_throttle WHERE username_key = $1")
+                .bind(&key)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some((Some(until),)) = locked_until {
+            if until > now {
+                return Err(Error::Throttled((until - now).div_euclid(1_000_000) + 1));
+            }
+        }
+        let credentials = sqlx::query_as::<Any, CredentialRow>(
+            "SELECT id, password_hash, disabled FROM operators WHERE username_key = $1",
+        )
+        .bind(&key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let hash = credentials
+            .as_ref()
+            .map(|c| c.password_hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        let password_ok = verify_password(password.to_string(), hash).await;
+        match credentials {
+            Some(c) if password_ok && c.disabled == 0 => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM login_throttle WHERE username_key = $1")
+                    .bind(&key)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE operators SET last_login_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(c.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let operator = fetch_operator(&mut *tx, c.id).await?;
+                record_in(
+                    &mut *tx,
+                    &AuditRecord {
+                        operator_id: Some(c.id),
+                        operator_name: &operator.username,
+                        action: "session.login",
+                        target: &operator.username,
+                        outcome: "ok",
+                        details: "",
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(operator)
+            }
+            found => {
+                let disabled = matches!(&found, Some(c) if password_ok && c.disabled != 0);
+                self.note_login_failure(&key, now).await?;
+                self.record_audit(&AuditRecord {
+                    operator_id: found.as_ref().map(|c| c.id),
+                    operator_name: username.trim(),
+                    action: "session.login",
+                    target: username.trim(),
+                    outcome: "denied",
+                    details: if disabled { "operator disabled" } else { "wrong user name or password" },
+                })
+                .await?;
+                Err(Error::invalid(
+                    "password",
+                    if disabled {
+                        "This operator account is disabled."
+                    } else {
+                        "Wrong user name or password."
+                    },
+                ))
+            }
+        }
+    }
+
+    async fn note_login_failure(&self, key: &str, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let previous: Option<(i64,)> =
+            sqlx::query_as("SELECT failures FROM login_throttle WHERE username_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let failures = previous.map(|(n,)| n).unwrap_or(0) + 1;
+        let locked_until = (failures >= FREE_LOGIN_FAILURES).then(|| {
+            let doublings = (failures - FREE_LOGIN_FAILURES).min(10) as u32;
+            let secs = (FIRST_LOCKOUT_SECS << doublings).min(MAX_LOCKOUT_SECS);
+            now + secs * 1_000_000
+        });
+        sqlx::query(
+            "INSERT INTO login_throttle (username_key, failures, locked_until) VALUES ($1, $2, $3)
+             ON CONFLICT (username_key) DO UPDATE SET failures = $2, locked_until = $3",
+        )
+        .bind(key)
+        .bind(failures)
+        .bind(locked_until)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a session; only the token's hash is stored.
+    pub async fn create_session(&self, operator: OperatorId, token: &str, ttl_secs: i64) -> Result<()> {
+        let now = now_micros();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(token))
+        .bind(operator.0)
+        .bind(now)
+        .bind(now + ttl_secs * 1_000_000)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The operator behind a live session token; expired sessions are removed on sight.
+    pub async fn session_operator(&self, token: &str) -> Result<Option<Operator>> {
+        let now = now_micros();
+        let hash = token_hash(token);
+        let row = sqlx::query_as::<Any, (i64,)>(
+            "SELECT expires_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some((expires_at,)) if expires_at <= now => {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(&hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(None)
+            }
+            Some(_) => {
+                let row = sqlx::query_as::<Any, OperatorRow>(&format!(
+                    "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators o ON o.id = s.operator_id
+                     WHERE s.token_hash = $1 AND o.disabled = 0"
+                ))
+                .bind(&hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(Operator::try_from).transpose()
+            }
+        }
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_operators(&self) -> Result<Vec<Operator>> {
+        let rows = sqlx::query_as::<Any, OperatorRow>(&format!(
+            "SELECT {OPERATOR_COLUMNS} FROM operators o ORDER BY o.username_key"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Operator::try_from).collect()
+    }
+
+    pub async fn add_operator(&self, actor: &Operator, new: NewOperator) -> Result<Operator> {
+        validate_new_operator(&new)?;
+        if new.role == OperatorRole::Owner {
+            return Err(Error::invalid("role", "There is exactly one Owner; choose Admin or Auditor."));
+        }
+        let hash = hash_password(new.password.clone()).await?;
+        let mut tx = self.pool.begin().await?;
+        let id = insert_operator(&mut *tx, &new, &hash).await?;
+        record_in(
+            &mut *tx,
+            &AuditRecord {
+                operator_id: Some(actor.id.0),
+                operator_name: &actor.username,
+                action: "operator.add",
+                target: new.username.trim(),
+                outcome: "ok",
+                details: new.role.as_str(),
+            },
+        )
+        .await?;
+        let operator = fetch_operator(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(operator)
+    }
+
+    /// Disabling also ends the operator's sessions.
+    pub async fn set_operator_disabled(
+        &self,
+        actor: &Operator,
+        id: OperatorId,
+        disabled: bool,
+    ) -> Result<Operator> {
+        let mut tx = self.pool.begin().await?;
+        let target = fetch_operator(&mut *tx, id).await?;
+        guard_change(actor, &target)?;
+        if target.role == OperatorRole::Owner && disabled {
+            return Err(Error::Conflict("The Owner cannot be disabled.".into()));
+        }
+        if target.id == actor.id && disabled {
+            return Err(Error::Conflict("You cannot disable your own account.".into()));
+        }
+        sqlx::query("UPDATE operators SET disabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(disabled))
+            .bind(now_micros())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE operator_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record_in(
+            &mut *tx,
+            &AuditRecord {
+                operator_id: Some(actor.id.0),
+                operator_name: &actor.username,
+                action: if disabled { "operator.disable" } else { "operator.enable" },
+                target: &target.username,
+                outcome: "ok",
+                details: "",
+            },
+        )
+        .await?;
+        let operator = fetch_operator(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(operator)
+    }
+
+    pub async fn change_operator_role(
+        &self,
+        actor: &Operator,
+        id: OperatorId,
+        role: OperatorRole,
+    ) -> Result<Operator> {
+        if role == OperatorRole::Owner {
+            return Err(Error::invalid("role", "There is exactly one Owner; choose Admin or Auditor."));
+        }
+        let mut tx = self.pool.begin().await?;
+        let target = fetch_operator(&mut *tx, id).await?;
+        guard_change(actor, &target)?;
+        if target.role == OperatorRole::Owner {
+            return Err(Error::Conflict("The Owner's role cannot be changed.".into()));
+        }
+        sqlx::query("UPDATE operators SET role = $1, updated_at = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(now_micros())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        record_in(
+            &mut *tx,
+            &AuditRecord {
+                operator_id: Some(actor.id.0),
+                operator_name: &actor.username,
+                action: "operator.change-role",
+                target: &target.username,
+                outcome: "ok",
+                details: &format!("{} -> {}", target.role.as_str(), role.as_str()),
+            },
+        )
+        .await?;
+        let operator = fetch_operator(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(operator)
+    }
+
+    /// Sets a new password and ends the operator's sessions.
+    pub async fn reset_operator_password(
+        &self,
+        actor: &Operator,
+        id: OperatorId,
+        password: &str,
+    ) -> Result<()> {
+        validate_password(password)?;
+        let hash = hash_password(password.to_string()).await?;
+        let mut tx = self.pool.begin().await?;
+        let target = fetch_operator(&mut *tx, id).await?;
+        guard_change(actor, &target)?;
+        sqlx::query("UPDATE operators SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(&hash)
+            .bind(now_micros())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE operator_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM login_throttle WHERE username_key = $1")
+            .bind(username_key(&target.username))
+            .execute(&mut *tx)
+            .await?;
+        record_in(
+            &mut *tx,
+            &AuditRecord {
+                operator_id: Some(actor.id.0),
+                operator_name: &actor.username,
+                action: "operator.reset-password",
+                target: &target.username,
+                outcome: "ok",
+                details: "",
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Only the Owner may change the Owner's account.
+fn guard_change(actor: &Operator, target: &Operator) -> Result<()> {
+    if target.role == OperatorRole::Owner && actor.role != OperatorRole::Owner {
+        return Err(Error::Conflict("Only the Owner can change the Owner's account.".into()));
+    }
+    Ok(())
+}
+
+async fn fetch_operator(conn: &mut AnyConnection, id: impl Into<OperatorId>) -> Result<Operator> {
+    let OperatorId(id) = id.into();
+    let row = sqlx::query_as::<Any, OperatorRow>(&format!(
+        "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.ok_or_else(|| Error::NotFound(format!("operator {id}")))?
+        .try_into()
+}

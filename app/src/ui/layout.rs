@@ -1,0 +1,81 @@
+use crate::api::auth::{get_session, Logout};
+use crate::model::{Operator, OperatorRole, Permission, SessionState};
+use crate::ui::components::ErrorList;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+
+/// The signed-in frame: navigation, header, and the current page. Sends visitors elsewhere
+/// when there is no Owner yet or no session.
+#[component]
+pub fn Console() -> impl IntoView {
+    let session = Resource::new(|| (), |_| get_session());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.await {
+                    Ok(SessionState::SignedIn(operator)) => {
+                        view! { <Frame operator/> }.into_any()
+                    }
+                    Ok(SessionState::NeedsSetup) => view! { <Redirect path="/setup"/> }.into_any(),
+                    Ok(SessionState::SignedOut) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(error) => {
+                        view! {
+                            <div class="error-box" role="alert">
+                                <strong>"The console cannot reach the server"</strong>
+                                <p>{error.to_string()}</p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(operator: Operator) -> impl IntoView {
+    provide_context(operator.clone());
+    let logout = ServerAction::<Logout>::new();
+    let role = operator.role;
+    let may_manage_operators = role.can(Permission::OperatorsManage);
+    let may_system_backup = role.can(Permission::SystemBackupManage);
+    view! {
+        <div class="console">
+            <nav class="sidebar" aria-label="Main">
+                <A href="/" attr:class="brand">"Rewind"</A>
+                <ul>
+                    <li><A href="/users">"Users"</A></li>
+                    <li><A href="/groups">"Groups"</A></li>
+                    <li><A href="/accounts">"Accounts"</A></li>
+                    <li><A href="/roles">"Roles"</A></li>
+                    <li><A href="/mail-lists">"Mail lists"</A></li>
+                    <li><A href="/backups">"Backups"</A></li>
+                    {may_system_backup.then(|| view! { <li><A href="/system-backup">"System backup"</A></li> })}
+                    {may_manage_operators.then(|| view! { <li><A href="/operators">"Operators"</A></li> })}
+                </ul>
+            </nav>
+            <div class="workspace">
+                <header class="topbar">
+                    <span class="signed-in" data-testid="signed-in">
+                        {operator.display_name.clone()}
+                        " "
+                        <span class="role-badge">{role_label(role)}</span>
+                    </span>
+                    <ActionForm action=logout>
+                        <button type="submit" class="link-button">"Sign out"</button>
+                    </ActionForm>
+                </header>
+                <main class="content">
+                    <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
+                        <Outlet/>
+                    </ErrorBoundary>
+                </main>
+            </div>
+        </div>
+    }
+}
+
+fn role_label(role: OperatorRole) -> &'static str {
+    role.label()
+}

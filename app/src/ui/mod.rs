@@ -1,0 +1,61 @@
+//! Pages and components. Everything here compiles for both the server and the browser.
+pub mod components;
+mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Tests (and curious operators) can tell a hydrated page from server-rendered HTML.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rewind.css"/>
+        <Title formatter=|text| format!("{text} · Rewind")/>
+        <Router>
+            // Async SSR: session checks finish before the first byte, so redirects are real 302s.
+            <Routes fallback=pages::NotFoundPage>
+                <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=pages::SetupPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=layout::Console ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::HomePage/>
+                    <Route path=path!("users") view=|| view! { <pages::Upcoming title="Users"/> }/>
+                    <Route path=path!("groups") view=|| view! { <pages::Upcoming title="Groups"/> }/>
+                    <Route path=path!("accounts") view=|| view! { <pages::Upcoming title="Accounts"/> }/>
+                    <Route path=path!("roles") view=|| view! { <pages::Upcoming title="Roles"/> }/>
+                    <Route path=path!("mail-lists") view=|| view! { <pages::Upcoming title="Mail lists"/> }/>
+                    <Route path=path!("backups") view=|| view! { <pages::Upcoming title="Backups"/> }/>
+                    <Route path=path!("system-backup") view=|| view! { <pages::Upcoming title="System backup"/> }/>
+                    <Route path=path!("operators") view=pages::OperatorsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Idempotent developer/CI setup for Rewind.
+#
+# Installs what is missing, and is quick when everything is present:
+#   * a Rust compiler that can build both halves (native server + wasm32 UI):
+#       - "rustup" route: where `rustup target add wasm32-unknown-unknown` works;
+#       - "debian" route: Debian's rustc-web/cargo-web (1.96) with the wasm32 std built once
+#         from rust-web-src into the compiler's sysroot (machines where rustup cannot download).
+#     The route is remembered in .toolchain (git-ignored); override with REWIND_TOOLCHAIN=debian|rustup.
+#   * cargo-leptos (no_downloads) and wasm-bindgen-cli pinned to Cargo.lock's wasm-bindgen
+#   * Debian chromium (Playwright drives it), postgresql (tests), age (backup checks), binaryen
+#   * end2end npm packages (browser download skipped)
+# Nothing is fetched from anywhere but Debian, crates.io and npm.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+CARGO_LEPTOS_VERSION=${CARGO_LEPTOS_VERSION:-0.3.11}
+WASM_TARGET=wasm32-unknown-unknown
+CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
+export PATH="$CARGO_HOME/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""; [ "$(id -u)" != 0 ] && SUDO="sudo"
+START=$SECONDS
+INSTALLED=()
+
+log()  { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+apt_missing() {
+  local p out=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || out+=("$p")
+  done
+  echo "${out[@]:-}"
+}
+apt_install() {
+  local missing; missing=$(apt_missing "$@")
+  [ -z "$missing" ] && return 0
+  info "apt: installing $missing"
+  if [ -z "${APT_UPDATED:-}" ]; then
+    $SUDO apt-get update -qq || info "apt-get update reported errors (continuing)"
+    APT_UPDATED=1
+  fi
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  INSTALLED+=("apt: $missing")
+}
+
+# ------------------------------------------------------------ system packages
+log "System packages"
+PKGS=(chromium postgresql age binaryen gcc libc6-dev pkg-config make)
+command -v node >/dev/null 2>&1 || PKGS+=(nodejs npm)
+apt_install "${PKGS[@]}"
+
+# ------------------------------------------------------------------ compiler
+log "Rust toolchain"
+ROUTE=${REWIND_TOOLCHAIN:-}
+[ -z "$ROUTE" ] && [ -f .toolchain ] && ROUTE=$(cat .toolchain)
+if [ -z "$ROUTE" ]; then
+  if command -v rustup >/dev/null && rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    ROUTE=rustup
+  elif command -v rustup >/dev/null && timeout 120 rustup target add "$WASM_TARGET" >/dev/null 2>&1; then
+    ROUTE=rustup; INSTALLED+=("rustup target $WASM_TARGET")
+  else
+    ROUTE=debian
+  fi
+fi
+echo "$ROUTE" > .toolchain
+info "route: $ROUTE"
+
+if [ "$ROUTE" = debian ]; then
+  apt_install rustc-web cargo-web rust-web-src rust-web-llvm rust-web-clippy rustfmt-web lld-22
+  # rustup's proxies (if any) must hand out Debian's compiler inside this repo.
+  printf '[toolchain]\npath = "/usr"\n' > rust-toolchain.toml
+  SYSROOT=$(/usr/bin/rustc --print sysroot)
+  WASM_LIB="$SYSROOT/lib/rustlib/$WASM_TARGET/lib"
+  STAMP="$SYSROOT/lib/rustlib/$WASM_TARGET/rewind-std.stamp"
+  WANT=$(/usr/bin/rustc -vV)
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && ls "$WASM_LIB"/libstd-*.rlib >/dev/null 2>&1; then
+    info "wasm32 std present"
+  else
+    LIBSRC="$SYSROOT/lib/rustlib/src/rust/library"
+    BUILD=$(mktemp -d)
+    info "building the wasm32 standard library once (1-2 min)"
+    # The same recipe rustc's bootstrap uses for a dist std (bitcode kept for LTO).
+    env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_TARGET -u CARGO_TARGET_DIR \
+      RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zforce-unstable-if-unmarked RUSTC=/usr/bin/rustc \
+      /usr/bin/cargo build --quiet --manifest-path "$LIBSRC/Cargo.toml" -p sysroot \
+      --profile dist --target "$WASM_TARGET" --locked --target-dir "$BUILD"
+    $SUDO rm -rf "$WASM_LIB"; $SUDO mkdir -p "$WASM_LIB"
+    $SUDO cp "$BUILD/$WASM_TARGET/dist/deps/"*.rlib "$WASM_LIB/"
+    printf '%s\n' "$WANT" | $SUDO tee "$STAMP" >/dev/null
+    rm -rf "$BUILD"
+    INSTALLED+=("wasm32 std into $WASM_LIB")
+  fi
+  CARGO_BIN=/usr/bin/cargo; RUSTC_BIN=/usr/bin/rustc
+else
+  rm -f rust-toolchain.toml
+  rustup component add clippy rustfmt >/dev/null 2>&1 || true
+  CARGO_BIN=$(rustup which cargo); RUSTC_BIN=$(rustup which rustc)
+fi
+# cargo-leptos 0.3.11's locked dependencies need rustc >= 1.96. When the project's compiler
+# is older, build the tools with Debian's rustc-web (1.96) instead.
+TOOL_CARGO=$CARGO_BIN; TOOL_RUSTC=$RUSTC_BIN
+RUSTC_MINOR=$("$RUSTC_BIN" --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
+if [ "$RUSTC_MINOR" -lt 96 ]; then
+  if ! { [ "$(cargo-leptos --version 2>/dev/null || true)" = "cargo-leptos $CARGO_LEPTOS_VERSION" ]; }; then
+    apt_install rustc-web cargo-web
+  fi
+  [ -x /usr/bin/cargo ] && { TOOL_CARGO=/usr/bin/cargo; TOOL_RUSTC=/usr/bin/rustc; }
+fi
+cargo_install() {
+  # Release-profile overrides cut cargo-leptos' fat-LTO build time several-fold.
+  RUSTC="$TOOL_RUSTC" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_TARGET_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/rewind/install-target" \
+    "$TOOL_CARGO" install --quiet "$@"
+}
+
+# ------------------------------------------------------------- cargo tools
+log "cargo-leptos $CARGO_LEPTOS_VERSION"
+if [ "$(cargo-leptos --version 2>/dev/null || true)" = "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+  info "present"
+else
+  info "installing (10-25 min on 2 cores)"
+  cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  INSTALLED+=("cargo-leptos $CARGO_LEPTOS_VERSION")
+fi
+
+WB=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock 2>/dev/null || true)
+WB=${WB:-0.2.130}
+log "wasm-bindgen-cli $WB"
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $WB" ]; then
+  info "present"
+else
+  # The published lockfile can pin a yanked crate; resolve afresh when --locked fails.
+  cargo_install wasm-bindgen-cli --version "$WB" --locked || cargo_install wasm-bindgen-cli --version "$WB"
+  INSTALLED+=("wasm-bindgen-cli $WB")
+fi
+
+# ------------------------------------------------------------ end2end deps
+log "end2end npm packages"
+if [ -f end2end/package-lock.json ]; then
+  if [ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ]; then
+    info "present"
+  else
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+    INSTALLED+=("end2end npm packages")
+  fi
+fi
+
+log "Summary"
+if [ ${#INSTALLED[@]} -eq 0 ]; then info "nothing to install"; else for i in "${INSTALLED[@]}"; do info "installed $i"; done; fi
+info "rustc        $("$RUSTC_BIN" --version)"
+info "cargo-leptos $(cargo-leptos --version)"
+info "wasm-bindgen $(wasm-bindgen --version)"
+info "chromium     $(chromium --version 2>/dev/null)"
+info "postgres     $(ls /usr/lib/postgresql 2>/dev/null | tail -1)"
+info "node         $(node --version)"
+info "setup took $(( SECONDS - START ))s"

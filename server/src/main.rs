@@ -1,0 +1,117 @@
+use app::state::AuthConfig;
+use app::store::Store;
+use clap::{Parser, Subcommand};
+use leptos::prelude::{get_configuration, LeptosOptions};
+use std::io::BufRead;
+
+#[derive(Parser)]
+#[command(name = "server", about = "Rewind: history, snapshots and restore for an identity store")]
+struct Cli {
+    /// Database URL: sqlite://path/to/file.db (default) or postgres://user@host/db.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/rewind.db", global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the console (the default).
+    Serve,
+    /// Create the Owner account. The password is read from REWIND_OWNER_PASSWORD or stdin.
+    CreateOwner {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(message) = run(cli).await {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let store = Store::connect(&cli.database_url)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", cli.database_url))?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(store).await,
+        Command::CreateOwner {
+            username,
+            display_name,
+        } => {
+            let password = match std::env::var("REWIND_OWNER_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprintln!("Password for {username}:");
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| e.to_string())?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let owner = store
+                .create_owner(None, &username, &display_name, &password)
+                .await
+                .map_err(|e| describe(app::error::AppError::from(e)))?;
+            println!("Created the Owner account {:?}.", owner.username);
+            Ok(())
+        }
+    }
+}
+
+fn describe(error: app::error::AppError) -> String {
+    error.to_string()
+}
+
+async fn serve(store: Store) -> Result<(), String> {
+    let leptos_options = get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("rewind").build());
+    let addr = leptos_options.site_addr;
+    if !store.owner_exists().await.map_err(|e| e.to_string())? {
+        // Whoever can read the server log may create the Owner; nobody else can.
+        let token = std::env::var("REWIND_SETUP_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(app::store::random_token);
+        store
+            .replace_setup_token(&token)
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::warn!(
+            "No Owner account yet. Create it at http://{addr}/setup?token={token} \
+             (or run `server create-owner --username NAME`)."
+        );
+    }
+    let auth = AuthConfig {
+        secure_cookies: std::env::var("REWIND_SECURE_COOKIES").is_ok_and(|v| v == "1"),
+        ..AuthConfig::default()
+    };
+    let state = server::app_state(leptos_options, store, auth);
+    let router = server::router(state);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("Rewind listening on http://{addr}");
+    axum::serve(listener, router.into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

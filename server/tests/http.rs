@@ -1,0 +1,340 @@
+//! The real router with a real store, driven over HTTP (both backends; see app::testing).
+use app::state::AuthConfig;
+use app::store::{NewOperator, Store};
+use app::model::OperatorRole;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+const OWNER_PASSWORD: &str = "correct horse battery";
+
+struct TestApp {
+    router: Router,
+    store: Store,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("rewind_session=") && !v.starts_with("rewind_session=;"))
+            .map(|v| v.split(';').next().unwrap().to_string())
+    }
+}
+
+async fn test_app_with(auth: AuthConfig) -> TestApp {
+    let store = app::testing::fresh_store().await;
+    let options = LeptosOptions::builder().output_name("rewind").build();
+    let router = server::router(server::app_state(options, store.clone(), auth));
+    TestApp { router, store }
+}
+
+async fn test_app() -> TestApp {
+    test_app_with(AuthConfig::default()).await
+}
+
+async fn with_owner(app: &TestApp) {
+    app.store
+        .create_owner(None, "olivia", "Olivia Owner", OWNER_PASSWORD)
+        .await
+        .expect("owner");
+}
+
+impl TestApp {
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A server function call as the hydrated page makes it (same-origin form POST).
+    async fn call(&self, function: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        self.call_from("http://localhost", function, form, cookie).await
+    }
+
+    async fn call_from(
+        &self,
+        origin: &str,
+        function: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Reply {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(format!("/api/{function}"))
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    async fn login(&self, username: &str, password: &str) -> String {
+        let reply = self
+            .call("login", &[("username", username), ("password", password)], None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.body);
+        reply.session_cookie().expect("session cookie")
+    }
+
+    async fn operator_count(&self) -> usize {
+        self.store.list_operators().await.unwrap().len()
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_session_cookie_that_signs_the_operator_in() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let reply = app
+        .call("login", &[("username", "OLIVIA"), ("password", OWNER_PASSWORD)], None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    let cookie = reply.session_cookie().unwrap();
+    let session = app.call("get_session", &[], Some(&cookie)).await;
+    assert_eq!(session.status, StatusCode::OK);
+    assert!(session.body.contains("SignedIn") && session.body.contains("olivia"), "{}", session.body);
+}
+
+#[tokio::test]
+async fn wrong_password_is_rejected_with_a_clear_message_and_no_cookie() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let reply = app
+        .call("login", &[("username", "olivia"), ("password", "wrong password!")], None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("Wrong user name or password"), "{}", reply.body);
+    assert!(reply.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_login_even_for_the_right_password() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    for _ in 0..5 {
+        let reply = app
+            .call("login", &[("username", "olivia"), ("password", "not the password")], None)
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let reply = app
+        .call("login", &[("username", "olivia"), ("password", OWNER_PASSWORD)], None)
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert!(reply.body.contains("Throttled"), "{}", reply.body);
+    assert!(reply.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    let app = test_app_with(AuthConfig {
+        session_ttl_secs: 0,
+        ..AuthConfig::default()
+    })
+    .await;
+    with_owner(&app).await;
+    let cookie = app.login("olivia", OWNER_PASSWORD).await;
+    let reply = app.call("list_operators", &[], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_on_the_server() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let cookie = app.login("olivia", OWNER_PASSWORD).await;
+    assert_eq!(app.call("list_operators", &[], Some(&cookie)).await.status, StatusCode::OK);
+    let reply = app.call("logout", &[], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let cleared = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    // The old cookie no longer works even if the browser kept it.
+    assert_eq!(
+        app.call("list_operators", &[], Some(&cookie)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn server_functions_refuse_a_missing_session() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let reply = app.call("list_operators", &[], None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = app
+        .call(
+            "add_operator",
+            &[("username", "mallory"), ("display_name", ""), ("role", "admin"), ("password", "long enough password")],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.operator_count().await, 1);
+}
+
+#[tokio::test]
+async fn an_auditor_cannot_write_and_nothing_changes() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let owner = app.store.list_operators().await.unwrap().remove(0);
+    app.store
+        .add_operator(
+            &owner,
+            NewOperator {
+                username: "audrey".into(),
+                display_name: "Audrey Auditor".into(),
+                role: OperatorRole::Auditor,
+                password: "auditor password".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let cookie = app.login("audrey", "auditor password").await;
+    let reply = app
+        .call(
+            "add_operator",
+            &[("username", "eve"), ("display_name", ""), ("role", "admin"), ("password", "long enough password")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert!(reply.body.contains("operators:manage"), "{}", reply.body);
+    assert_eq!(app.operator_count().await, 2);
+    // Reading what an auditor may read still works.
+    assert_eq!(app.call("list_audit", &[("limit", "10")], Some(&cookie)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_post_from_a_foreign_origin_is_rejected() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let cookie = app.login("olivia", OWNER_PASSWORD).await;
+    let reply = app
+        .call_from(
+            "http://evil.example",
+            "add_operator",
+            &[("username", "eve"), ("display_name", ""), ("role", "admin"), ("password", "long enough password")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body.contains("another site"), "{}", reply.body);
+    assert_eq!(app.operator_count().await, 1);
+}
+
+#[tokio::test]
+async fn first_run_requires_the_setup_token_and_creates_exactly_one_owner() {
+    let app = test_app().await;
+    app.store.replace_setup_token("the-printed-token").await.unwrap();
+    let form = |token: &'static str| {
+        [
+            ("setup_token", token),
+            ("username", "olivia"),
+            ("display_name", "Olivia"),
+            ("password", OWNER_PASSWORD),
+            ("password_confirm", OWNER_PASSWORD),
+        ]
+    };
+    let reply = app.call("create_owner", &form("guessed"), None).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("setup token"), "{}", reply.body);
+    assert_eq!(app.operator_count().await, 0);
+
+    let reply = app.call("create_owner", &form("the-printed-token"), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.session_cookie().is_some());
+
+    let reply = app.call("create_owner", &form("the-printed-token"), None).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(app.operator_count().await, 1);
+}
+
+#[tokio::test]
+async fn pages_redirect_to_setup_before_the_owner_exists_and_to_login_after() {
+    let app = test_app().await;
+    let page = |path: &str| {
+        Request::get(path)
+            .header(header::HOST, "localhost")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let reply = app.send(page("/users")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(reply.headers.get(header::LOCATION).unwrap(), "/setup");
+    with_owner(&app).await;
+    let reply = app.send(page("/users")).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.headers.get(header::LOCATION).unwrap(), "/login");
+    let reply = app.send(page("/no-such-page")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.body.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn owner_manages_operators_but_cannot_be_disabled_or_demoted() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let cookie = app.login("olivia", OWNER_PASSWORD).await;
+    let reply = app
+        .call(
+            "add_operator",
+            &[("username", "adam"), ("display_name", "Adam"), ("role", "admin"), ("password", "admin password 1")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let adam: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let adam_id = adam["id"].as_i64().unwrap().to_string();
+    let owner_id = app.store.list_operators().await.unwrap().into_iter().find(|o| o.username == "olivia").unwrap().id.0.to_string();
+
+    let adam_cookie = app.login("adam", "admin password 1").await;
+    let reply = app.call("set_operator_disabled", &[("id", &owner_id), ("disabled", "true")], Some(&adam_cookie)).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    let reply = app.call("change_operator_role", &[("id", &owner_id), ("role", "auditor")], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+
+    // Disabling Adam ends his session at once.
+    let reply = app.call("set_operator_disabled", &[("id", &adam_id), ("disabled", "true")], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(app.call("list_operators", &[], Some(&adam_cookie)).await.status, StatusCode::UNAUTHORIZED);
+    let reply = app.call("login", &[("username", "adam"), ("password", "admin password 1")], None).await;
+    assert!(reply.body.contains("disabled"), "{}", reply.body);
+}
