@@ -23,19 +23,30 @@ pub fn session_cookie(token: &str, state: &AppState) -> String {
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         state.auth.session_ttl_secs,
-        if state.auth.secure_cookies { "; Secure" } else { "" }
+        if state.auth.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
     )
 }
 
 pub fn expired_session_cookie(state: &AppState) -> String {
     format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
-        if state.auth.secure_cookies { "; Secure" } else { "" }
+        if state.auth.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
     )
 }
 
 /// The signed-in operator for these request headers, if the session is live.
-pub async fn operator_for(state: &AppState, headers: &HeaderMap) -> Result<Option<Operator>, AppError> {
+pub async fn operator_for(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Operator>, AppError> {
     match session_token(headers) {
         Some(token) => Ok(state.store.session_operator(&token).await?),
         None => Ok(None),

@@ -71,7 +71,6 @@ impl FromServerFnError for AppError {
         let value: TransportError = value;
         Self::Transport(value.to_string())
     }
-
 }
 
 #[cfg(feature = "ssr")]

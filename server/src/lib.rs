@@ -34,7 +34,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Refuses state-changing requests that a browser sent on behalf of another site.
 async fn reject_foreign_origin(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && is_cross_site(&request) {
         return (
             StatusCode::FORBIDDEN,

@@ -5,10 +5,18 @@ use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
 
 #[derive(Parser)]
-#[command(name = "server", about = "Rewind: history, snapshots and restore for an identity store")]
+#[command(
+    name = "server",
+    about = "Rewind: history, snapshots and restore for an identity store"
+)]
 struct Cli {
     /// Database URL: sqlite://path/to/file.db (default) or postgres://user@host/db.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/rewind.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/rewind.db",
+        global = true
+    )]
     database_url: String,
     #[command(subcommand)]
     command: Option<Command>,

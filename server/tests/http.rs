@@ -1,7 +1,7 @@
 //! The real router with a real store, driven over HTTP (both backends; see app::testing).
+use app::model::OperatorRole;
 use app::state::AuthConfig;
 use app::store::{NewOperator, Store};
-use app::model::OperatorRole;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -53,10 +53,20 @@ async fn with_owner(app: &TestApp) {
 
 impl TestApp {
     async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("response");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         Reply {
             status,
             headers,
@@ -66,7 +76,8 @@ impl TestApp {
 
     /// A server function call as the hydrated page makes it (same-origin form POST).
     async fn call(&self, function: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
-        self.call_from("http://localhost", function, form, cookie).await
+        self.call_from("http://localhost", function, form, cookie)
+            .await
     }
 
     async fn call_from(
@@ -94,7 +105,11 @@ impl TestApp {
 
     async fn login(&self, username: &str, password: &str) -> String {
         let reply = self
-            .call("login", &[("username", username), ("password", password)], None)
+            .call(
+                "login",
+                &[("username", username), ("password", password)],
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.body);
         reply.session_cookie().expect("session cookie")
@@ -109,7 +124,9 @@ fn urlencode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -120,16 +137,29 @@ async fn login_sets_a_strict_http_only_session_cookie_that_signs_the_operator_in
     let app = test_app().await;
     with_owner(&app).await;
     let reply = app
-        .call("login", &[("username", "OLIVIA"), ("password", OWNER_PASSWORD)], None)
+        .call(
+            "login",
+            &[("username", "OLIVIA"), ("password", OWNER_PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let set_cookie = reply
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     let cookie = reply.session_cookie().unwrap();
     let session = app.call("get_session", &[], Some(&cookie)).await;
     assert_eq!(session.status, StatusCode::OK);
-    assert!(session.body.contains("SignedIn") && session.body.contains("olivia"), "{}", session.body);
+    assert!(
+        session.body.contains("SignedIn") && session.body.contains("olivia"),
+        "{}",
+        session.body
+    );
 }
 
 #[tokio::test]
@@ -137,10 +167,18 @@ async fn wrong_password_is_rejected_with_a_clear_message_and_no_cookie() {
     let app = test_app().await;
     with_owner(&app).await;
     let reply = app
-        .call("login", &[("username", "olivia"), ("password", "wrong password!")], None)
+        .call(
+            "login",
+            &[("username", "olivia"), ("password", "wrong password!")],
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.body.contains("Wrong user name or password"), "{}", reply.body);
+    assert!(
+        reply.body.contains("Wrong user name or password"),
+        "{}",
+        reply.body
+    );
     assert!(reply.session_cookie().is_none());
 }
 
@@ -150,14 +188,27 @@ async fn repeated_failures_lock_the_login_even_for_the_right_password() {
     with_owner(&app).await;
     for _ in 0..5 {
         let reply = app
-            .call("login", &[("username", "olivia"), ("password", "not the password")], None)
+            .call(
+                "login",
+                &[("username", "olivia"), ("password", "not the password")],
+                None,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let reply = app
-        .call("login", &[("username", "olivia"), ("password", OWNER_PASSWORD)], None)
+        .call(
+            "login",
+            &[("username", "olivia"), ("password", OWNER_PASSWORD)],
+            None,
+        )
         .await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
     assert!(reply.body.contains("Throttled"), "{}", reply.body);
     assert!(reply.session_cookie().is_none());
 }
@@ -180,10 +231,18 @@ async fn logout_ends_the_session_on_the_server() {
     let app = test_app().await;
     with_owner(&app).await;
     let cookie = app.login("olivia", OWNER_PASSWORD).await;
-    assert_eq!(app.call("list_operators", &[], Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call("list_operators", &[], Some(&cookie)).await.status,
+        StatusCode::OK
+    );
     let reply = app.call("logout", &[], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let cleared = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let cleared = reply
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     // The old cookie no longer works even if the browser kept it.
     assert_eq!(
@@ -201,7 +260,12 @@ async fn server_functions_refuse_a_missing_session() {
     let reply = app
         .call(
             "add_operator",
-            &[("username", "mallory"), ("display_name", ""), ("role", "admin"), ("password", "long enough password")],
+            &[
+                ("username", "mallory"),
+                ("display_name", ""),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ],
             None,
         )
         .await;
@@ -230,7 +294,12 @@ async fn an_auditor_cannot_write_and_nothing_changes() {
     let reply = app
         .call(
             "add_operator",
-            &[("username", "eve"), ("display_name", ""), ("role", "admin"), ("password", "long enough password")],
+            &[
+                ("username", "eve"),
+                ("display_name", ""),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ],
             Some(&cookie),
         )
         .await;
@@ -238,7 +307,12 @@ async fn an_auditor_cannot_write_and_nothing_changes() {
     assert!(reply.body.contains("operators:manage"), "{}", reply.body);
     assert_eq!(app.operator_count().await, 2);
     // Reading what an auditor may read still works.
-    assert_eq!(app.call("list_audit", &[("limit", "10")], Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.call("list_audit", &[("limit", "10")], Some(&cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -250,7 +324,12 @@ async fn a_post_from_a_foreign_origin_is_rejected() {
         .call_from(
             "http://evil.example",
             "add_operator",
-            &[("username", "eve"), ("display_name", ""), ("role", "admin"), ("password", "long enough password")],
+            &[
+                ("username", "eve"),
+                ("display_name", ""),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ],
             Some(&cookie),
         )
         .await;
@@ -262,7 +341,10 @@ async fn a_post_from_a_foreign_origin_is_rejected() {
 #[tokio::test]
 async fn first_run_requires_the_setup_token_and_creates_exactly_one_owner() {
     let app = test_app().await;
-    app.store.replace_setup_token("the-printed-token").await.unwrap();
+    app.store
+        .replace_setup_token("the-printed-token")
+        .await
+        .unwrap();
     let form = |token: &'static str| {
         [
             ("setup_token", token),
@@ -277,11 +359,15 @@ async fn first_run_requires_the_setup_token_and_creates_exactly_one_owner() {
     assert!(reply.body.contains("setup token"), "{}", reply.body);
     assert_eq!(app.operator_count().await, 0);
 
-    let reply = app.call("create_owner", &form("the-printed-token"), None).await;
+    let reply = app
+        .call("create_owner", &form("the-printed-token"), None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(reply.session_cookie().is_some());
 
-    let reply = app.call("create_owner", &form("the-printed-token"), None).await;
+    let reply = app
+        .call("create_owner", &form("the-printed-token"), None)
+        .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert_eq!(app.operator_count().await, 1);
 }
@@ -316,25 +402,69 @@ async fn owner_manages_operators_but_cannot_be_disabled_or_demoted() {
     let reply = app
         .call(
             "add_operator",
-            &[("username", "adam"), ("display_name", "Adam"), ("role", "admin"), ("password", "admin password 1")],
+            &[
+                ("username", "adam"),
+                ("display_name", "Adam"),
+                ("role", "admin"),
+                ("password", "admin password 1"),
+            ],
             Some(&cookie),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let adam: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     let adam_id = adam["id"].as_i64().unwrap().to_string();
-    let owner_id = app.store.list_operators().await.unwrap().into_iter().find(|o| o.username == "olivia").unwrap().id.0.to_string();
+    let owner_id = app
+        .store
+        .list_operators()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.username == "olivia")
+        .unwrap()
+        .id
+        .0
+        .to_string();
 
     let adam_cookie = app.login("adam", "admin password 1").await;
-    let reply = app.call("set_operator_disabled", &[("id", &owner_id), ("disabled", "true")], Some(&adam_cookie)).await;
+    let reply = app
+        .call(
+            "set_operator_disabled",
+            &[("id", &owner_id), ("disabled", "true")],
+            Some(&adam_cookie),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    let reply = app.call("change_operator_role", &[("id", &owner_id), ("role", "auditor")], Some(&cookie)).await;
+    let reply = app
+        .call(
+            "change_operator_role",
+            &[("id", &owner_id), ("role", "auditor")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
 
     // Disabling Adam ends his session at once.
-    let reply = app.call("set_operator_disabled", &[("id", &adam_id), ("disabled", "true")], Some(&cookie)).await;
+    let reply = app
+        .call(
+            "set_operator_disabled",
+            &[("id", &adam_id), ("disabled", "true")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(app.call("list_operators", &[], Some(&adam_cookie)).await.status, StatusCode::UNAUTHORIZED);
-    let reply = app.call("login", &[("username", "adam"), ("password", "admin password 1")], None).await;
+    assert_eq!(
+        app.call("list_operators", &[], Some(&adam_cookie))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let reply = app
+        .call(
+            "login",
+            &[("username", "adam"), ("password", "admin password 1")],
+            None,
+        )
+        .await;
     assert!(reply.body.contains("disabled"), "{}", reply.body);
 }

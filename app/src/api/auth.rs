@@ -5,17 +5,19 @@ use leptos::prelude::*;
 /// What the console should show this visitor: first-run setup, sign-in, or the app.
 #[server(endpoint = "get_session")]
 pub async fn get_session() -> Result<SessionState, AppError> {
-    crate::auth::reply(async move {
-        let (state, headers) = crate::auth::request_context()?;
-        if !state.store.owner_exists().await? {
-            return Ok(SessionState::NeedsSetup);
+    crate::auth::reply(
+        async move {
+            let (state, headers) = crate::auth::request_context()?;
+            if !state.store.owner_exists().await? {
+                return Ok(SessionState::NeedsSetup);
+            }
+            Ok(match crate::auth::operator_for(&state, &headers).await? {
+                Some(operator) => SessionState::SignedIn(operator),
+                None => SessionState::SignedOut,
+            })
         }
-        Ok(match crate::auth::operator_for(&state, &headers).await? {
-            Some(operator) => SessionState::SignedIn(operator),
-            None => SessionState::SignedOut,
-        })
-    }
-    .await)
+        .await,
+    )
 }
 
 /// First run: creates the Owner with the one-time token from the server log, then signs in.
@@ -27,59 +29,68 @@ pub async fn create_owner(
     password: String,
     password_confirm: String,
 ) -> Result<(), AppError> {
-    crate::auth::reply(async move {
-        let (state, _) = crate::auth::request_context()?;
-        if password != password_confirm {
-            return Err(AppError::invalid("password_confirm", "The passwords do not match."));
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::request_context()?;
+            if password != password_confirm {
+                return Err(AppError::invalid(
+                    "password_confirm",
+                    "The passwords do not match.",
+                ));
+            }
+            let owner = state
+                .store
+                .create_owner(Some(&setup_token), &username, &display_name, &password)
+                .await?;
+            start_session(&state, owner.id).await?;
+            leptos_axum::redirect("/");
+            Ok(())
         }
-        let owner = state
-            .store
-            .create_owner(Some(&setup_token), &username, &display_name, &password)
-            .await?;
-        start_session(&state, owner.id).await?;
-        leptos_axum::redirect("/");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    crate::auth::reply(async move {
-        let (state, _) = crate::auth::request_context()?;
-        let operator = state.store.authenticate(&username, &password).await?;
-        start_session(&state, operator.id).await?;
-        leptos_axum::redirect("/");
-        Ok(())
-    }
-    .await)
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::request_context()?;
+            let operator = state.store.authenticate(&username, &password).await?;
+            start_session(&state, operator.id).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    crate::auth::reply(async move {
-        let (state, headers) = crate::auth::request_context()?;
-        if let Some(token) = crate::auth::session_token(&headers) {
-            if let Some(operator) = state.store.session_operator(&token).await? {
-                state
-                    .store
-                    .record_audit(&crate::store::AuditRecord {
-                        operator_id: Some(operator.id.0),
-                        operator_name: &operator.username,
-                        action: "session.logout",
-                        target: &operator.username,
-                        outcome: "ok",
-                        details: "",
-                    })
-                    .await?;
+    crate::auth::reply(
+        async move {
+            let (state, headers) = crate::auth::request_context()?;
+            if let Some(token) = crate::auth::session_token(&headers) {
+                if let Some(operator) = state.store.session_operator(&token).await? {
+                    state
+                        .store
+                        .record_audit(&crate::store::AuditRecord {
+                            operator_id: Some(operator.id.0),
+                            operator_name: &operator.username,
+                            action: "session.logout",
+                            target: &operator.username,
+                            outcome: "ok",
+                            details: "",
+                        })
+                        .await?;
+                }
+                state.store.delete_session(&token).await?;
             }
-            state.store.delete_session(&token).await?;
+            crate::auth::set_response_cookie(&crate::auth::expired_session_cookie(&state));
+            leptos_axum::redirect("/login");
+            Ok(())
         }
-        crate::auth::set_response_cookie(&crate::auth::expired_session_cookie(&state));
-        leptos_axum::redirect("/login");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]

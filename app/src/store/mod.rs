@@ -93,7 +93,9 @@ impl Store {
             .await?;
         if backend == Backend::Sqlite {
             // WAL lets readers (and consistent backups) run while a write is in progress.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
         }
         let store = Self { pool, backend };
         store.migrate().await?;
@@ -102,7 +104,11 @@ impl Store {
 
     async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("../migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
             Backend::Postgres => {
                 sqlx::migrate!("../migrations/postgres")
                     .run(&self.pool)

@@ -62,7 +62,10 @@ fn validate_new_operator(new: &NewOperator) -> Result<()> {
     let mut problems = Vec::new();
     let name = new.username.trim();
     if name.is_empty() {
-        problems.push(crate::error::FieldError::new("username", "User name is required."));
+        problems.push(crate::error::FieldError::new(
+            "username",
+            "User name is required.",
+        ));
     } else if name.len() > 64
         || !name
             .chars()
@@ -164,7 +167,10 @@ async fn insert_operator(conn: &mut AnyConnection, new: &NewOperator, hash: &str
     .map_err(|e| {
         map_unique(
             e,
-            &format!("An operator named {:?} already exists.", new.username.trim()),
+            &format!(
+                "An operator named {:?} already exists.",
+                new.username.trim()
+            ),
         )
     })?;
     Ok(id)
@@ -182,7 +188,9 @@ impl Store {
     /// Replaces any earlier first-run token; only the newest printed one works.
     pub async fn replace_setup_token(&self, token: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
             .bind(token_hash(token))
             .bind(now_micros())
@@ -230,21 +238,27 @@ impl Store {
                 ));
             }
         }
-        let id = insert_operator(&mut *tx, &new, &hash).await?;
-        sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+        let id = insert_operator(&mut tx, &new, &hash).await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await?;
         record_in(
-            &mut *tx,
+            &mut tx,
             &AuditRecord {
                 operator_id: Some(id),
                 operator_name: new.username.trim(),
                 action: "operator.create-owner",
                 target: new.username.trim(),
                 outcome: "ok",
-                details: if setup_token.is_some() { "first-run page" } else { "command line" },
+                details: if setup_token.is_some() {
+                    "first-run page"
+                } else {
+                    "command line"
+                },
             },
         )
         .await?;
-        let operator = fetch_operator(&mut *tx, id).await?;
+        let operator = fetch_operator(&mut tx, id).await?;
         tx.commit().await?;
         Ok(operator)
     }
@@ -286,9 +300,9 @@ impl Store {
                     .bind(c.id)
                     .execute(&mut *tx)
                     .await?;
-                let operator = fetch_operator(&mut *tx, c.id).await?;
+                let operator = fetch_operator(&mut tx, c.id).await?;
                 record_in(
-                    &mut *tx,
+                    &mut tx,
                     &AuditRecord {
                         operator_id: Some(c.id),
                         operator_name: &operator.username,
@@ -311,7 +325,11 @@ impl Store {
                     action: "session.login",
                     target: username.trim(),
                     outcome: "denied",
-                    details: if disabled { "operator disabled" } else { "wrong user name or password" },
+                    details: if disabled {
+                        "operator disabled"
+                    } else {
+                        "wrong user name or password"
+                    },
                 })
                 .await?;
                 Err(Error::invalid(
@@ -353,7 +371,12 @@ impl Store {
     }
 
     /// Opens a session; only the token's hash is stored.
-    pub async fn create_session(&self, operator: OperatorId, token: &str, ttl_secs: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        operator: OperatorId,
+        token: &str,
+        ttl_secs: i64,
+    ) -> Result<()> {
         let now = now_micros();
         sqlx::query(
             "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at)
@@ -372,12 +395,11 @@ impl Store {
     pub async fn session_operator(&self, token: &str) -> Result<Option<Operator>> {
         let now = now_micros();
         let hash = token_hash(token);
-        let row = sqlx::query_as::<Any, (i64,)>(
-            "SELECT expires_at FROM sessions WHERE token_hash = $1",
-        )
-        .bind(&hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query_as::<Any, (i64,)>("SELECT expires_at FROM sessions WHERE token_hash = $1")
+                .bind(&hash)
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
             None => Ok(None),
             Some((expires_at,)) if expires_at <= now => {
@@ -420,13 +442,16 @@ impl Store {
     pub async fn add_operator(&self, actor: &Operator, new: NewOperator) -> Result<Operator> {
         validate_new_operator(&new)?;
         if new.role == OperatorRole::Owner {
-            return Err(Error::invalid("role", "There is exactly one Owner; choose Admin or Auditor."));
+            return Err(Error::invalid(
+                "role",
+                "There is exactly one Owner; choose Admin or Auditor.",
+            ));
         }
         let hash = hash_password(new.password.clone()).await?;
         let mut tx = self.pool.begin().await?;
-        let id = insert_operator(&mut *tx, &new, &hash).await?;
+        let id = insert_operator(&mut tx, &new, &hash).await?;
         record_in(
-            &mut *tx,
+            &mut tx,
             &AuditRecord {
                 operator_id: Some(actor.id.0),
                 operator_name: &actor.username,
@@ -437,7 +462,7 @@ impl Store {
             },
         )
         .await?;
-        let operator = fetch_operator(&mut *tx, id).await?;
+        let operator = fetch_operator(&mut tx, id).await?;
         tx.commit().await?;
         Ok(operator)
     }
@@ -450,13 +475,15 @@ impl Store {
         disabled: bool,
     ) -> Result<Operator> {
         let mut tx = self.pool.begin().await?;
-        let target = fetch_operator(&mut *tx, id).await?;
+        let target = fetch_operator(&mut tx, id).await?;
         guard_change(actor, &target)?;
         if target.role == OperatorRole::Owner && disabled {
             return Err(Error::Conflict("The Owner cannot be disabled.".into()));
         }
         if target.id == actor.id && disabled {
-            return Err(Error::Conflict("You cannot disable your own account.".into()));
+            return Err(Error::Conflict(
+                "You cannot disable your own account.".into(),
+            ));
         }
         sqlx::query("UPDATE operators SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
@@ -471,18 +498,22 @@ impl Store {
                 .await?;
         }
         record_in(
-            &mut *tx,
+            &mut tx,
             &AuditRecord {
                 operator_id: Some(actor.id.0),
                 operator_name: &actor.username,
-                action: if disabled { "operator.disable" } else { "operator.enable" },
+                action: if disabled {
+                    "operator.disable"
+                } else {
+                    "operator.enable"
+                },
                 target: &target.username,
                 outcome: "ok",
                 details: "",
             },
         )
         .await?;
-        let operator = fetch_operator(&mut *tx, id).await?;
+        let operator = fetch_operator(&mut tx, id).await?;
         tx.commit().await?;
         Ok(operator)
     }
@@ -494,13 +525,18 @@ impl Store {
         role: OperatorRole,
     ) -> Result<Operator> {
         if role == OperatorRole::Owner {
-            return Err(Error::invalid("role", "There is exactly one Owner; choose Admin or Auditor."));
+            return Err(Error::invalid(
+                "role",
+                "There is exactly one Owner; choose Admin or Auditor.",
+            ));
         }
         let mut tx = self.pool.begin().await?;
-        let target = fetch_operator(&mut *tx, id).await?;
+        let target = fetch_operator(&mut tx, id).await?;
         guard_change(actor, &target)?;
         if target.role == OperatorRole::Owner {
-            return Err(Error::Conflict("The Owner's role cannot be changed.".into()));
+            return Err(Error::Conflict(
+                "The Owner's role cannot be changed.".into(),
+            ));
         }
         sqlx::query("UPDATE operators SET role = $1, updated_at = $2 WHERE id = $3")
             .bind(role.as_str())
@@ -509,7 +545,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         record_in(
-            &mut *tx,
+            &mut tx,
             &AuditRecord {
                 operator_id: Some(actor.id.0),
                 operator_name: &actor.username,
@@ -520,7 +556,7 @@ impl Store {
             },
         )
         .await?;
-        let operator = fetch_operator(&mut *tx, id).await?;
+        let operator = fetch_operator(&mut tx, id).await?;
         tx.commit().await?;
         Ok(operator)
     }
@@ -535,7 +571,7 @@ impl Store {
         validate_password(password)?;
         let hash = hash_password(password.to_string()).await?;
         let mut tx = self.pool.begin().await?;
-        let target = fetch_operator(&mut *tx, id).await?;
+        let target = fetch_operator(&mut tx, id).await?;
         guard_change(actor, &target)?;
         sqlx::query("UPDATE operators SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(&hash)
@@ -552,7 +588,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         record_in(
-            &mut *tx,
+            &mut tx,
             &AuditRecord {
                 operator_id: Some(actor.id.0),
                 operator_name: &actor.username,
@@ -571,7 +607,9 @@ impl Store {
 /// Only the Owner may change the Owner's account.
 fn guard_change(actor: &Operator, target: &Operator) -> Result<()> {
     if target.role == OperatorRole::Owner && actor.role != OperatorRole::Owner {
-        return Err(Error::Conflict("Only the Owner can change the Owner's account.".into()));
+        return Err(Error::Conflict(
+            "Only the Owner can change the Owner's account.".into(),
+        ));
     }
     Ok(())
 }

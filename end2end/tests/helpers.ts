@@ -1,0 +1,32 @@
+import { expect, Page } from "@playwright/test";
+
+export const OWNER = { username: "olivia", displayName: "Olivia Owner", password: "owner password 1" };
+
+/// Fails the test on browser errors, failed requests and hydration warnings.
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  return problems;
+}
+
+/// SSR HTML is clickable before the wasm attaches; wait for the hydration marker.
+export async function gotoHydrated(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function signIn(page: Page, username: string, password: string) {
+  await gotoHydrated(page, "/login");
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in")).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds and serves the console on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR overrides) with an
+# embedded SQLite database in data/ (DATABASE_URL overrides).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh | tail -n 8
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rewind/target}
+export DATABASE_URL=${DATABASE_URL:-sqlite://data/rewind.db}
+echo "==> Starting Rewind (database: $DATABASE_URL). On first start the log prints the Owner setup link."
+exec cargo leptos serve

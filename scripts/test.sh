@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints (server and wasm halves), Rust tests on SQLite and on a
+# throw-away PostgreSQL server, and the Playwright suite in Debian Chromium against a fresh server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+START=$SECONDS
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( SECONDS - START ))"; }
+
+step "Setup"
+scripts/setup.sh | tail -n 8
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rewind/target}
+export CARGO_TERM_COLOR=never
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+# Test databases are created under TMPDIR and removed with it.
+export TMPDIR=$WORK
+
+step "Formatting"
+cargo fmt --all --check
+
+step "Lints (server)"
+cargo clippy -p app -p server --features app/ssr --tests -- -D warnings
+step "Lints (browser)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust tests on SQLite"
+cargo test -p app -p server --features app/ssr
+
+step "Rust tests on PostgreSQL"
+scripts/with-postgres.sh cargo test -p app -p server --features app/ssr
+
+step "End-to-end tests (Playwright, Debian Chromium)"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export LEPTOS_SITE_ADDR=127.0.0.1:$PORT
+export BASE_URL=http://127.0.0.1:$PORT
+export DATABASE_URL=sqlite://$WORK/e2e/rewind.db
+export REWIND_SETUP_TOKEN=e2e-setup-$RANDOM$RANDOM
+cargo leptos end2end
+
+step "All tests passed"
