@@ -3,7 +3,7 @@
 # embedded SQLite database in data/ (DATABASE_URL overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh | tail -n 8
+scripts/setup.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rewind/target}
 export DATABASE_URL=${DATABASE_URL:-sqlite://data/rewind.db}
 echo "==> Starting Rewind (database: $DATABASE_URL). On first start the log prints the Owner setup link."

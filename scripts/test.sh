@@ -7,7 +7,7 @@ START=$SECONDS
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( SECONDS - START ))"; }
 
 step "Setup"
-scripts/setup.sh | tail -n 8
+scripts/setup.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rewind/target}
 export CARGO_TERM_COLOR=never
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-test.XXXXXX")
