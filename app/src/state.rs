@@ -26,4 +26,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub auth: Arc<AuthConfig>,
+    /// Server-side backups (directory, jobs, mail); see `crate::backup`.
+    pub system_backup: Arc<crate::backup::SystemBackups>,
 }

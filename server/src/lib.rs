@@ -1,4 +1,7 @@
 //! The HTTP server: Leptos routes and server functions behind an Origin check.
+pub mod files;
+
+use app::backup::{SystemBackupConfig, SystemBackups};
 use app::state::{AppState, AuthConfig};
 use app::store::Store;
 use app::{shell, App};
@@ -12,10 +15,20 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
 
 pub fn app_state(leptos_options: LeptosOptions, store: Store, auth: AuthConfig) -> AppState {
+    app_state_with(leptos_options, store, auth, SystemBackupConfig::default())
+}
+
+pub fn app_state_with(
+    leptos_options: LeptosOptions,
+    store: Store,
+    auth: AuthConfig,
+    backups: SystemBackupConfig,
+) -> AppState {
     AppState {
         leptos_options,
         store,
         auth: Arc::new(auth),
+        system_backup: Arc::new(SystemBackups::new(backups)),
     }
 }
 
@@ -27,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .merge(files::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(reject_foreign_origin))
         .with_state(state)

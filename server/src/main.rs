@@ -110,7 +110,15 @@ async fn serve(store: Store) -> Result<(), String> {
         secure_cookies: std::env::var("REWIND_SECURE_COOKIES").is_ok_and(|v| v == "1"),
         ..AuthConfig::default()
     };
-    let state = server::app_state(leptos_options, store, auth);
+    let backups = app::backup::SystemBackupConfig::from_env();
+    tracing::info!("System backups are kept in {}", backups.dir.display());
+    let state = server::app_state_with(leptos_options, store, auth, backups);
+    tokio::spawn(
+        state
+            .system_backup
+            .clone()
+            .run_scheduler(state.store.clone()),
+    );
     let router = server::router(state);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

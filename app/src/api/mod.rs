@@ -2,3 +2,4 @@
 pub mod audit;
 pub mod auth;
 pub mod operators;
+pub mod system_backup;

@@ -5,9 +5,14 @@
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod audit;
 mod operators;
+mod system_backup;
 
 pub use audit::AuditRecord;
 pub use operators::NewOperator;
+pub(crate) use system_backup::audit_in;
+pub use system_backup::{
+    parse_time_of_day, Actor, BackupSummary, IssuedRestoreCode, ScheduleSettings,
+};
 
 use crate::error::FieldError;
 use chrono::{DateTime, Utc};

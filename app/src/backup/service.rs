@@ -1,0 +1,648 @@
+//! The system-backup service: server-side backups in a directory, background jobs with
+//! progress, the schedule, exports/imports and Owner-approved restores.
+use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreReport};
+use super::{Error, Result};
+use crate::model::{
+    BackupJob, BackupKind, BackupStatus, BackupValidation, JobKind, JobState, Operator,
+    RestoreRequest, SystemBackup, MIN_EXPORT_PASSWORD_LEN,
+};
+use crate::store::{now_micros, Actor, BackupSummary, Store};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// SMTP delivery of restore codes (optional): `smtp_url` as lettre reads it, e.g.
+/// `smtps://user:password@mail.example.com` or `smtp://localhost:25`.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub smtp_url: String,
+    pub from: String,
+    /// Where the Owner's codes go (operators have no email address of their own).
+    pub owner_email: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SystemBackupConfig {
+    /// Where server-side backups live.
+    pub dir: PathBuf,
+    pub mail: Option<MailConfig>,
+}
+
+impl Default for SystemBackupConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data/backups"),
+            mail: None,
+        }
+    }
+}
+
+impl SystemBackupConfig {
+    /// `REWIND_BACKUP_DIR` (default `data/backups`); mail when `REWIND_SMTP_URL`,
+    /// `REWIND_SMTP_FROM` and `REWIND_OWNER_EMAIL` are all set.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            dir: var("REWIND_BACKUP_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Self::default().dir),
+            mail: match (
+                var("REWIND_SMTP_URL"),
+                var("REWIND_SMTP_FROM"),
+                var("REWIND_OWNER_EMAIL"),
+            ) {
+                (Some(smtp_url), Some(from), Some(owner_email)) => Some(MailConfig {
+                    smtp_url,
+                    from,
+                    owner_email,
+                }),
+                _ => None,
+            },
+        }
+    }
+}
+
+struct Job {
+    id: i64,
+    kind: JobKind,
+    backup_id: Mutex<i64>,
+    progress: Arc<Progress>,
+    outcome: Mutex<Option<std::result::Result<(), String>>>,
+}
+
+impl Job {
+    fn snapshot(&self) -> BackupJob {
+        let outcome = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
+        BackupJob {
+            id: self.id,
+            kind: self.kind,
+            backup_id: *self.backup_id.lock().unwrap_or_else(|p| p.into_inner()),
+            state: match &*outcome {
+                None => JobState::Running,
+                Some(Ok(())) => JobState::Succeeded,
+                Some(Err(_)) => JobState::Failed,
+            },
+            rows_done: self.progress.done.load(Ordering::SeqCst),
+            rows_total: self.progress.total.load(Ordering::SeqCst),
+            error: outcome.as_ref().and_then(|o| o.clone().err()),
+        }
+    }
+
+    fn finish(&self, outcome: std::result::Result<(), String>) {
+        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+    }
+}
+
+#[derive(Default)]
+struct Jobs {
+    next_id: i64,
+    jobs: BTreeMap<i64, Arc<Job>>,
+}
+
+/// Finished jobs kept for polling.
+const KEPT_JOBS: usize = 100;
+
+pub struct SystemBackups {
+    config: SystemBackupConfig,
+    jobs: Mutex<Jobs>,
+    /// One restore at a time.
+    restoring: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for SystemBackups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SystemBackups")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn message(error: &Error) -> String {
+    match error {
+        Error::Store(crate::store::Error::Database(_)) | Error::Io(_) | Error::Internal(_) => {
+            tracing::error!(%error, "system backup failed");
+            "The operation failed; the server log has the details.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+impl SystemBackups {
+    pub fn new(config: SystemBackupConfig) -> Self {
+        Self {
+            config,
+            jobs: Mutex::default(),
+            restoring: Arc::default(),
+        }
+    }
+
+    pub fn config(&self) -> &SystemBackupConfig {
+        &self.config
+    }
+
+    fn new_job(&self, kind: JobKind, backup_id: i64) -> Arc<Job> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.next_id += 1;
+        let job = Arc::new(Job {
+            id: jobs.next_id,
+            kind,
+            backup_id: Mutex::new(backup_id),
+            progress: Arc::default(),
+            outcome: Mutex::new(None),
+        });
+        jobs.jobs.insert(job.id, job.clone());
+        while jobs.jobs.len() > KEPT_JOBS {
+            let Some(oldest) = jobs.jobs.keys().next().copied() else {
+                break;
+            };
+            jobs.jobs.remove(&oldest);
+        }
+        job
+    }
+
+    pub fn job(&self, id: i64) -> Option<BackupJob> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.jobs.get(&id).map(|job| job.snapshot())
+    }
+
+    fn ensure_dir(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.config.dir)?;
+        Ok(())
+    }
+
+    fn new_file_name() -> String {
+        format!(
+            "rewind-{}-{:08x}.rewind.tar.gz",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+            rand::random::<u32>()
+        )
+    }
+
+    /// Starts a backup in the background; poll `job` for its progress.
+    pub async fn start_backup(
+        self: &Arc<Self>,
+        store: &Store,
+        actor: Actor,
+        kind: BackupKind,
+        label: &str,
+    ) -> Result<BackupJob> {
+        self.ensure_dir()?;
+        let file_name = Self::new_file_name();
+        let id = store
+            .insert_system_backup(&actor, kind, label, &file_name)
+            .await?;
+        let job = self.new_job(JobKind::Backup, id);
+        let (service, store, label) = (self.clone(), store.clone(), label.to_string());
+        let running = job.clone();
+        tokio::spawn(async move {
+            let outcome = service
+                .write_backup(&store, &actor, id, &file_name, &label, &running.progress)
+                .await;
+            if outcome.is_ok() && kind == BackupKind::Automatic {
+                service.prune(&store).await;
+            }
+            running.finish(outcome.map(|_| ()).map_err(|e| message(&e)));
+        });
+        Ok(job.snapshot())
+    }
+
+    /// Takes a backup and waits for it (the scheduler, tests).
+    pub async fn run_backup(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        kind: BackupKind,
+        label: &str,
+    ) -> Result<SystemBackup> {
+        self.ensure_dir()?;
+        let file_name = Self::new_file_name();
+        let id = store
+            .insert_system_backup(actor, kind, label, &file_name)
+            .await?;
+        self.write_backup(store, actor, id, &file_name, label, &Progress::default())
+            .await?;
+        if kind == BackupKind::Automatic {
+            self.prune(store).await;
+        }
+        Ok(store.system_backup(id).await?.0)
+    }
+
+    async fn write_backup(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        id: i64,
+        file_name: &str,
+        label: &str,
+        progress: &Progress,
+    ) -> Result<()> {
+        let path = self.config.dir.join(file_name);
+        let written = engine::export(
+            store,
+            &path,
+            ExportOptions {
+                created_by: &actor.name,
+                label,
+                passphrase: None,
+            },
+            progress,
+        )
+        .await
+        .and_then(|manifest| {
+            Ok(BackupSummary {
+                size_bytes: std::fs::metadata(&path)?.len() as i64,
+                schema_version: manifest.schema_version,
+                tables: manifest.table_counts(),
+            })
+        });
+        match &written {
+            Ok(summary) => {
+                store
+                    .finish_system_backup(actor, id, "system-backup.create", Ok(summary))
+                    .await?
+            }
+            Err(error) => {
+                store
+                    .finish_system_backup(actor, id, "system-backup.create", Err(&message(error)))
+                    .await?
+            }
+        }
+        written.map(|_| ())
+    }
+
+    /// Deletes automatic backups beyond the schedule's `keep_last`.
+    pub async fn prune(&self, store: &Store) {
+        let result = async {
+            let keep = store.schedule_settings().await?.keep_last;
+            for id in store.automatic_backups_to_prune(keep).await? {
+                self.delete_backup(store, &Actor::scheduler(), id).await?;
+            }
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "pruning automatic backups failed");
+        }
+    }
+
+    pub async fn delete_backup(&self, store: &Store, actor: &Actor, id: i64) -> Result<()> {
+        let file_name = store.delete_system_backup(actor, id).await?;
+        match tokio::fs::remove_file(self.config.dir.join(&file_name)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The file of a finished backup, for download (audited).
+    pub async fn backup_file(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(SystemBackup, PathBuf)> {
+        let (backup, file_name) = store.system_backup(id).await?;
+        if backup.status != BackupStatus::Ready {
+            return Err(
+                crate::store::Error::Conflict("This backup has not finished.".into()).into(),
+            );
+        }
+        let path = self.config.dir.join(file_name);
+        let target = format!("backup #{id} {}", backup.label);
+        store
+            .audit_system_backup(actor, "system-backup.download", target.trim(), "ok", "")
+            .await?;
+        Ok((backup, path))
+    }
+
+    /// Writes an encrypted export of the current data and returns it opened for reading (the
+    /// file itself is already unlinked) with the name to download it as.
+    pub async fn export(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        password: &str,
+        password_confirm: &str,
+    ) -> Result<(std::fs::File, String, u64)> {
+        if password.chars().count() < MIN_EXPORT_PASSWORD_LEN {
+            return Err(crate::store::Error::invalid(
+                "password",
+                format!("Use at least {MIN_EXPORT_PASSWORD_LEN} characters."),
+            )
+            .into());
+        }
+        if password != password_confirm {
+            return Err(crate::store::Error::invalid(
+                "password_confirm",
+                "The passwords do not match.",
+            )
+            .into());
+        }
+        self.ensure_dir()?;
+        let temp = tempfile::Builder::new()
+            .prefix(".export-")
+            .tempfile_in(&self.config.dir)?;
+        let path = temp.path().to_path_buf();
+        let result = engine::export(
+            store,
+            &path,
+            ExportOptions {
+                created_by: &actor.name,
+                label: "export",
+                passphrase: Some(password),
+            },
+            &Progress::default(),
+        )
+        .await;
+        let opened = result.and_then(|manifest| {
+            let file = std::fs::File::open(&path)?;
+            let size = file.metadata()?.len();
+            Ok((manifest, file, size))
+        });
+        drop(temp);
+        let _ = std::fs::remove_file(&path);
+        match opened {
+            Ok((manifest, file, size)) => {
+                let name = format!(
+                    "rewind-{}.rewind.age",
+                    manifest.created_at.format("%Y%m%d-%H%M%S")
+                );
+                let details = format!("{} rows, {size} bytes", manifest.total_rows());
+                store
+                    .audit_system_backup(actor, "system-backup.export", &name, "ok", &details)
+                    .await?;
+                Ok((file, name, size))
+            }
+            Err(error) => {
+                store
+                    .audit_system_backup(
+                        actor,
+                        "system-backup.export",
+                        "",
+                        "failed",
+                        &message(&error),
+                    )
+                    .await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Validates an uploaded file (decryption, hashes, format and schema version) and keeps
+    /// its decrypted copy as an `imported` backup, ready for an approved restore. Nothing in
+    /// the identity data changes here.
+    pub async fn import(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        upload: &Path,
+        password: Option<&str>,
+    ) -> Result<BackupValidation> {
+        self.ensure_dir()?;
+        let server_version = {
+            let mut conn = store.pool().acquire().await?;
+            super::schema::schema_version(&mut conn).await?
+        };
+        let staging = tempfile::Builder::new()
+            .prefix(".import-")
+            .tempfile_in(&self.config.dir)?;
+        let (upload_path, password) = (upload.to_path_buf(), password.map(str::to_owned));
+        let checked = tokio::task::spawn_blocking(move || {
+            let mut staging = staging;
+            let mut copy = std::io::BufWriter::new(staging.as_file_mut());
+            let manifest = engine::validate(
+                &upload_path,
+                password.as_deref(),
+                server_version,
+                Some(&mut copy),
+            )?;
+            use std::io::Write;
+            copy.flush()?;
+            drop(copy);
+            staging.as_file().sync_all()?;
+            Ok::<_, Error>((manifest, staging))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("import check: {e}")))?;
+        let (manifest, staging) = match checked {
+            Ok(checked) => checked,
+            Err(error) => {
+                store
+                    .audit_system_backup(
+                        actor,
+                        "system-backup.import-validate",
+                        "uploaded file",
+                        "rejected",
+                        &message(&error),
+                    )
+                    .await?;
+                return Err(error);
+            }
+        };
+        let file_name = Self::new_file_name();
+        let label = if manifest.label.is_empty() || manifest.label == "export" {
+            format!(
+                "Imported backup of {}",
+                manifest.created_at.format("%Y-%m-%d %H:%M UTC")
+            )
+        } else {
+            manifest.label.clone()
+        };
+        let id = store
+            .insert_system_backup(actor, BackupKind::Imported, &label, &file_name)
+            .await?;
+        let path = self.config.dir.join(&file_name);
+        let persisted = staging
+            .persist(&path)
+            .map_err(|e| Error::Io(e.error))
+            .and_then(|_| Ok(std::fs::metadata(&path)?.len() as i64));
+        let summary = persisted.map(|size_bytes| BackupSummary {
+            size_bytes,
+            schema_version: manifest.schema_version,
+            tables: manifest.table_counts(),
+        });
+        match &summary {
+            Ok(summary) => {
+                store
+                    .finish_system_backup(actor, id, "system-backup.import-validate", Ok(summary))
+                    .await?
+            }
+            Err(error) => {
+                store
+                    .finish_system_backup(
+                        actor,
+                        id,
+                        "system-backup.import-validate",
+                        Err(&message(error)),
+                    )
+                    .await?
+            }
+        }
+        summary?;
+        Ok(BackupValidation {
+            backup_id: id,
+            label,
+            created_at: manifest.created_at,
+            created_by: manifest.created_by.clone(),
+            format_version: manifest.format_version,
+            schema_version: manifest.schema_version,
+            server_schema_version: server_version,
+            total_rows: manifest.total_rows(),
+            tables: manifest.table_counts(),
+        })
+    }
+
+    /// Opens a restore request: the one-time code goes to the Owner's inbox, and by email
+    /// when SMTP is configured.
+    pub async fn request_restore(
+        &self,
+        store: &Store,
+        actor: &Operator,
+        backup_id: i64,
+    ) -> Result<RestoreRequest> {
+        let issued = store
+            .create_restore_request(actor, backup_id, now_micros())
+            .await?;
+        let mut request = issued.request.clone();
+        if let Some(mail) = &self.config.mail {
+            match tokio::time::timeout(
+                Duration::from_secs(20),
+                send_mail(mail, &issued.subject, &issued.body),
+            )
+            .await
+            {
+                Ok(Ok(())) => request.emailed = true,
+                Ok(Err(error)) => tracing::warn!(%error, "restore code email failed"),
+                Err(_) => tracing::warn!("restore code email timed out"),
+            }
+        }
+        Ok(request)
+    }
+
+    /// Checks the one-time code and starts the restore in the background.
+    pub async fn confirm_restore(
+        self: &Arc<Self>,
+        store: &Store,
+        actor: &Operator,
+        request_id: i64,
+        code: &str,
+    ) -> Result<BackupJob> {
+        // Refuse before spending the code when another restore holds the lock.
+        let guard = self
+            .restoring
+            .clone()
+            .try_lock_owned()
+            .map_err(|_| Error::Busy)?;
+        let backup_id = store
+            .check_restore_code(actor, request_id, code, now_micros())
+            .await?;
+        let job = self.new_job(JobKind::Restore, backup_id);
+        let (service, store, actor, running) =
+            (self.clone(), store.clone(), Actor::from(actor), job.clone());
+        tokio::spawn(async move {
+            let outcome = service
+                .restore_locked(&store, &actor, backup_id, &running.progress)
+                .await;
+            drop(guard);
+            running.finish(outcome.map(|_| ()).map_err(|e| message(&e)));
+        });
+        Ok(job.snapshot())
+    }
+
+    /// Restores a backup whose code was already checked, and waits for it.
+    pub async fn restore_backup(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        backup_id: i64,
+        progress: &Progress,
+    ) -> Result<RestoreReport> {
+        let _guard = self.restoring.try_lock().map_err(|_| Error::Busy)?;
+        self.restore_locked(store, actor, backup_id, progress).await
+    }
+
+    async fn restore_locked(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        backup_id: i64,
+        progress: &Progress,
+    ) -> Result<RestoreReport> {
+        let (backup, file_name) = store.system_backup(backup_id).await?;
+        let target = format!("backup #{backup_id} {}", backup.label);
+        let target = target.trim();
+        let restored = engine::restore(
+            store,
+            &self.config.dir.join(file_name),
+            None,
+            RestoreAudit { actor, target },
+            progress,
+        )
+        .await;
+        if let Err(error) = &restored {
+            store
+                .audit_system_backup(
+                    actor,
+                    "system-backup.restore",
+                    target,
+                    "failed",
+                    &message(error),
+                )
+                .await?;
+        }
+        restored
+    }
+
+    /// Runs automatic backups when the schedule says so; started once by the server binary.
+    pub async fn run_scheduler(self: Arc<Self>, store: Store) {
+        if let Err(error) = store.fail_interrupted_system_backups().await {
+            tracing::error!(%error, "cannot mark interrupted backups");
+        }
+        loop {
+            let wait = match self.scheduler_tick(&store).await {
+                Ok(wait) => wait,
+                Err(error) => {
+                    tracing::error!(%error, "backup scheduler");
+                    Duration::from_secs(60)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Runs the backup that is due, if any, and says how long to sleep.
+    pub async fn scheduler_tick(&self, store: &Store) -> Result<Duration> {
+        let settings = store.schedule_settings().await?;
+        let Some(next) = settings.next_run() else {
+            return Ok(Duration::from_secs(60));
+        };
+        let now = chrono::Utc::now();
+        if next > now {
+            // Re-read at least every minute: the schedule may change meanwhile.
+            let until = (next - now).to_std().unwrap_or_default();
+            return Ok(until.min(Duration::from_secs(60)));
+        }
+        store.mark_schedule_run(now.timestamp_micros()).await?;
+        let label = format!("Automatic backup {}", now.format("%Y-%m-%d %H:%M UTC"));
+        self.run_backup(store, &Actor::scheduler(), BackupKind::Automatic, &label)
+            .await?;
+        Ok(Duration::from_secs(1))
+    }
+}
+
+async fn send_mail(mail: &MailConfig, subject: &str, body: &str) -> Result<()> {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("mail: {e}"));
+    let message = Message::builder()
+        .from(mail.from.parse().map_err(|e| failed(&e))?)
+        .to(mail.owner_email.parse().map_err(|e| failed(&e))?)
+        .subject(subject)
+        .body(body.to_string())
+        .map_err(|e| failed(&e))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&mail.smtp_url)
+        .map_err(|e| failed(&e))?
+        .build();
+    transport.send(message).await.map_err(|e| failed(&e))?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! System backups: the catalogue, background jobs, the schedule, restore approval and the inbox.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Passwords protecting an exported backup file.
+pub const MIN_EXPORT_PASSWORD_LEN: usize = 4;
+/// Digits in the one-time code that approves a restore.
+pub const RESTORE_CODE_DIGITS: usize = 8;
+pub const RESTORE_CODE_TTL_SECS: i64 = 10 * 60;
+pub const RESTORE_CODE_MAX_FAILURES: i64 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    Manual,
+    Automatic,
+    /// An uploaded export that passed validation, kept so it can be restored after approval.
+    Imported,
+}
+
+impl BackupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Automatic => "automatic",
+            Self::Imported => "imported",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Manual, Self::Automatic, Self::Imported]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupStatus {
+    Running,
+    Ready,
+    Failed,
+}
+
+impl BackupStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Running, Self::Ready, Self::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCount {
+    pub table: String,
+    pub rows: i64,
+}
+
+/// One server-side backup in the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemBackup {
+    pub id: i64,
+    pub label: String,
+    pub kind: BackupKind,
+    pub status: BackupStatus,
+    pub created_at: DateTime<Utc>,
+    /// The operator's user name, or "scheduler" for automatic backups.
+    pub created_by: String,
+    pub size_bytes: i64,
+    pub schema_version: i64,
+    pub total_rows: i64,
+    pub tables: Vec<TableCount>,
+    /// Why a failed backup failed; empty otherwise.
+    pub error: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Backup,
+    Restore,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// A background backup or restore, polled for its progress bar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupJob {
+    pub id: i64,
+    pub kind: JobKind,
+    /// The backup being written or restored.
+    pub backup_id: i64,
+    pub state: JobState,
+    pub rows_done: i64,
+    pub rows_total: i64,
+    /// Set when the job failed: a message fit to show.
+    pub error: Option<String>,
+}
+
+impl BackupJob {
+    /// 0..=100, for a progress bar.
+    pub fn percent(&self) -> i64 {
+        match self.state {
+            JobState::Succeeded => 100,
+            _ if self.rows_total <= 0 => 0,
+            _ => (self.rows_done * 100 / self.rows_total).clamp(0, 99),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleFrequency {
+    Daily,
+    Weekly,
+}
+
+impl ScheduleFrequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Weekly => "weekly",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "daily" => Some(Self::Daily),
+            "weekly" => Some(Self::Weekly),
+            _ => None,
+        }
+    }
+}
+
+/// Automatic backups. Times are UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupSchedule {
+    pub enabled: bool,
+    pub frequency: ScheduleFrequency,
+    /// 0 = Monday ... 6 = Sunday; used when weekly.
+    pub weekday: i64,
+    /// "HH:MM", UTC.
+    pub time: String,
+    /// Automatic backups kept; older ones are deleted after each automatic backup.
+    pub keep_last: i64,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub last_run_at: Option<DateTime<Utc>>,
+}
+
+/// What an uploaded file contains, once it passed every check (shown before importing).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupValidation {
+    /// The catalogue entry (kind `imported`) to pass to `request_restore`.
+    pub backup_id: i64,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub format_version: i64,
+    pub schema_version: i64,
+    /// This server's schema version; older backups are accepted and mapped onto it.
+    pub server_schema_version: i64,
+    pub total_rows: i64,
+    pub tables: Vec<TableCount>,
+}
+
+/// A restore waiting for the Owner's one-time code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRequest {
+    pub id: i64,
+    pub backup_id: i64,
+    pub expires_at: DateTime<Utc>,
+    /// Whether the code was also sent by email (SMTP configured).
+    pub emailed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub subject: String,
+    pub body: String,
+    pub read: bool,
+}
