@@ -4,8 +4,15 @@
 //! the same on SQLite and PostgreSQL: times are BIGINT microseconds since the Unix epoch (UTC),
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod audit;
+mod directory;
+mod history;
+mod identity;
 mod operators;
 mod system_backup;
+mod restore;
+mod snapshot_xml;
+mod snapshots;
+mod temporal;
 
 pub use audit::AuditRecord;
 pub use operators::NewOperator;
@@ -13,6 +20,8 @@ pub(crate) use system_backup::audit_in;
 pub use system_backup::{
     parse_time_of_day, Actor, BackupSummary, IssuedRestoreCode, ScheduleSettings,
 };
+pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
+pub use temporal::Author;
 
 use crate::error::FieldError;
 use chrono::{DateTime, Utc};

@@ -1,0 +1,400 @@
+//! User snapshots, their diff and restore plans (wire DTOs; the diff runs in the browser too).
+use super::identity::*;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The complete state of one user: what a snapshot stores and what restore brings back.
+/// Lists are sorted (memberships by group name, accounts by system and name, grants by role
+/// name and scope, mail lists by address) so that equal states serialise identically.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserState {
+    pub id: UserId,
+    pub attributes: UserInput,
+    pub primary_group_name: String,
+    pub memberships: Vec<MembershipState>,
+    pub accounts: Vec<AccountState>,
+    /// Roles granted to the user directly (left empty when entitlements history is off).
+    pub grants: Vec<GrantState>,
+    pub mail_lists: Vec<MailListState>,
+    /// False when entitlements history was off: `grants` (and account grants) are then
+    /// unknown, not empty, and restore leaves grants alone.
+    pub grants_captured: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipState {
+    pub group: GroupId,
+    pub group_name: String,
+    pub start_date: Option<DateTime<Utc>>,
+    pub end_date: Option<DateTime<Utc>>,
+    pub comments: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountState {
+    pub account: AccountId,
+    pub system: SystemId,
+    pub system_name: String,
+    pub name: String,
+    pub login_name: String,
+    pub description: String,
+    pub account_type: String,
+    pub status: String,
+    /// The user's level on the account: owner, manager or sso.
+    pub level: String,
+    pub attributes: Vec<CustomAttribute>,
+    /// Roles granted to the account (left empty when entitlements history is off).
+    pub grants: Vec<GrantState>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantState {
+    pub role: RoleId,
+    pub role_name: String,
+    pub system_name: String,
+    pub scope: String,
+    pub start_date: Option<DateTime<Utc>>,
+    pub end_date: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailListState {
+    pub list: MailListId,
+    pub name: String,
+    pub domain: String,
+}
+
+/// One stored snapshot. `valid_until` None = the newest one of a live user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: i64,
+    pub user: UserId,
+    pub valid_since: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub content_hash: String,
+    pub size: i64,
+    pub state: UserState,
+}
+
+/// A snapshot in a list, without its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotSummary {
+    pub id: i64,
+    pub user: UserId,
+    pub valid_since: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub content_hash: String,
+    pub size: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DelayUnit {
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl DelayUnit {
+    pub fn seconds(self) -> i64 {
+        match self {
+            Self::Minutes => 60,
+            Self::Hours => 3600,
+            Self::Days => 86400,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Minutes => "minutes",
+            Self::Hours => "hours",
+            Self::Days => "days",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Minutes, Self::Hours, Self::Days]
+            .into_iter()
+            .find(|unit| unit.as_str() == text)
+    }
+}
+
+/// Snapshot settings. The delay is stored in seconds; `delay_unit` is how it is shown
+/// (`min_delay_secs / delay_unit.seconds()` of them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotConfig {
+    pub min_delay_secs: i64,
+    pub delay_unit: DelayUnit,
+    pub keep_count: i64,
+    pub entitlements_history: bool,
+}
+
+/// One attribute that differs between two states.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeChange {
+    pub name: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Items only in the new state (`added`), only in the old (`removed`), or in both with
+/// different details (`changed`: before, after).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListDiff<T> {
+    pub added: Vec<T>,
+    pub removed: Vec<T>,
+    pub changed: Vec<(T, T)>,
+}
+
+impl<T> Default for ListDiff<T> {
+    fn default() -> Self {
+        Self {
+            added: Vec::new(),
+            removed: Vec::new(),
+            changed: Vec::new(),
+        }
+    }
+}
+
+impl<T> ListDiff<T> {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// What changed from state `a` (older) to state `b` (newer).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateDiff {
+    pub attributes: Vec<AttributeChange>,
+    pub memberships: ListDiff<MembershipState>,
+    pub accounts: ListDiff<AccountState>,
+    pub grants: ListDiff<GrantState>,
+    pub mail_lists: ListDiff<MailListState>,
+}
+
+impl StateDiff {
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty()
+            && self.memberships.is_empty()
+            && self.accounts.is_empty()
+            && self.grants.is_empty()
+            && self.mail_lists.is_empty()
+    }
+}
+
+fn list_diff<T: Clone + PartialEq, K: PartialEq>(
+    a: &[T],
+    b: &[T],
+    key: impl Fn(&T) -> K,
+) -> ListDiff<T> {
+    let mut diff = ListDiff::default();
+    for new in b {
+        match a.iter().find(|old| key(old) == key(new)) {
+            None => diff.added.push(new.clone()),
+            Some(old) if old != new => diff.changed.push((old.clone(), new.clone())),
+            Some(_) => {}
+        }
+    }
+    for old in a {
+        if !b.iter().any(|new| key(new) == key(old)) {
+            diff.removed.push(old.clone());
+        }
+    }
+    diff
+}
+
+/// The attributes of a user as (name, display value) pairs, custom ones as `custom.NAME`.
+pub fn attribute_pairs(state: &UserState) -> Vec<(String, String)> {
+    let a = &state.attributes;
+    let flag = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let mut pairs = vec![
+        ("name".to_string(), a.name.clone()),
+        ("first_name".into(), a.first_name.clone()),
+        ("middle_name".into(), a.middle_name.clone()),
+        ("last_name".into(), a.last_name.clone()),
+        ("user_type".into(), a.user_type.clone()),
+        (
+            "primary_group".into(),
+            format!("{} (#{})", state.primary_group_name, a.primary_group.0),
+        ),
+        ("home_server".into(), a.home_server.clone()),
+        ("profile_server".into(), a.profile_server.clone()),
+        ("mail_server".into(), a.mail_server.clone()),
+        ("email".into(), a.email.clone()),
+        ("mail_aliases".into(), a.mail_aliases.clone()),
+        ("enabled".into(), flag(a.enabled)),
+        ("multi_session".into(), flag(a.multi_session)),
+        ("comments".into(), a.comments.clone()),
+    ];
+    pairs.extend(
+        a.custom
+            .iter()
+            .map(|c| (format!("custom.{}", c.name), c.value.clone())),
+    );
+    pairs
+}
+
+/// Differences between two states of a user (snapshot vs snapshot, or snapshot vs now).
+pub fn diff_states(a: &UserState, b: &UserState) -> StateDiff {
+    let before = attribute_pairs(a);
+    let after = attribute_pairs(b);
+    let mut attributes = Vec::new();
+    for (name, new) in &after {
+        let old = before
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        if &old != new {
+            attributes.push(AttributeChange {
+                name: name.clone(),
+                before: old,
+                after: new.clone(),
+            });
+        }
+    }
+    for (name, old) in &before {
+        if !after.iter().any(|(n, _)| n == name) {
+            attributes.push(AttributeChange {
+                name: name.clone(),
+                before: old.clone(),
+                after: String::new(),
+            });
+        }
+    }
+    StateDiff {
+        attributes,
+        memberships: list_diff(&a.memberships, &b.memberships, |m| m.group),
+        accounts: list_diff(&a.accounts, &b.accounts, |x| x.account),
+        grants: list_diff(&a.grants, &b.grants, |g| (g.role, g.scope.clone())),
+        mail_lists: list_diff(&a.mail_lists, &b.mail_lists, |l| l.list),
+    }
+}
+
+/// Which parts of a snapshot to restore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreSelection {
+    pub attributes: bool,
+    pub memberships: bool,
+    pub accounts: bool,
+    pub grants: bool,
+    pub mail_lists: bool,
+}
+
+impl RestoreSelection {
+    pub fn everything() -> Self {
+        Self {
+            attributes: true,
+            memberships: true,
+            accounts: true,
+            grants: true,
+            mail_lists: true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestoreMode {
+    /// Make the user exactly like the snapshot (adds, updates and removes).
+    Exact,
+    /// Only add back what is missing; nothing is removed or overwritten.
+    AddMissing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestoreItemKind {
+    Attributes,
+    Membership,
+    Account,
+    Grant,
+    AccountGrant,
+    MailList,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestoreAction {
+    Add,
+    Update,
+    Remove,
+}
+
+/// The data a restore item applies (all taken from the snapshot or the current state).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestoreChange {
+    Attributes(UserInput),
+    Membership(MembershipState),
+    /// Ownership of the account with the snapshot's attributes (re-creating a deleted one).
+    Account(AccountState),
+    Grant(GrantState),
+    AccountGrant(AccountId, GrantState),
+    MailList(MailListState),
+}
+
+/// One line of a restore preview. A `blocked` item cannot be applied (the reason says why);
+/// `selected` lets the operator leave an item out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreItem {
+    pub kind: RestoreItemKind,
+    pub action: RestoreAction,
+    pub description: String,
+    pub blocked: Option<String>,
+    pub selected: bool,
+    pub change: RestoreChange,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestorePlan {
+    pub user: UserId,
+    pub snapshot: i64,
+    pub mode: RestoreMode,
+    pub items: Vec<RestoreItem>,
+}
+
+impl RestorePlan {
+    /// "3 to apply, 1 blocked: grant of role X (role deleted)".
+    pub fn summary(&self) -> String {
+        let applied = self
+            .items
+            .iter()
+            .filter(|i| i.selected && i.blocked.is_none())
+            .count();
+        let blocked: Vec<String> = self
+            .items
+            .iter()
+            .filter_map(|i| {
+                i.blocked
+                    .as_ref()
+                    .map(|why| format!("{} ({why})", i.description))
+            })
+            .collect();
+        let skipped = self
+            .items
+            .iter()
+            .filter(|i| !i.selected && i.blocked.is_none())
+            .count();
+        let mut text = format!(
+            "snapshot #{} ({:?}): {applied} to apply",
+            self.snapshot, self.mode
+        );
+        if skipped > 0 {
+            text.push_str(&format!(", {skipped} left out by the operator"));
+        }
+        if !blocked.is_empty() {
+            text.push_str(&format!(
+                ", {} blocked: {}",
+                blocked.len(),
+                blocked.join("; ")
+            ));
+        }
+        text
+    }
+}
+
+/// What `apply_restore` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreOutcome {
+    pub applied: i64,
+    pub blocked: i64,
+    pub operation_id: i64,
+    pub summary: String,
+}

@@ -1,0 +1,1271 @@
+//! Systems, information systems, accounts, roles, grants and mail: versioned like users.
+use super::identity::{audit, close_where, current_group, current_user, unique_to};
+use super::snapshots::{
+    capture, users_of_account, users_of_domain, users_of_list, users_of_role, users_of_system,
+};
+use super::temporal::{
+    attributes_json, begin_op, check_attributes, check_name, close_current, insert_version,
+    instant, is_current, live, micros, name_key, new_object, parse_attributes, write_version,
+    Author, Table, Val,
+};
+use super::{Error, Result, Store};
+use crate::model::*;
+use chrono::{DateTime, Utc};
+use sqlx::{Any, AnyConnection};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    object_id: i64,
+    system_id: i64,
+    name: String,
+    login_name: String,
+    description: String,
+    account_type: String,
+    status: String,
+    attributes: String,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.object_id, a.system_id, a.name, a.login_name, a.description, \
+    a.account_type, a.status, a.attributes";
+
+impl AccountRow {
+    fn input(&self) -> AccountInput {
+        AccountInput {
+            system: SystemId(self.system_id),
+            name: self.name.clone(),
+            login_name: self.login_name.clone(),
+            description: self.description.clone(),
+            account_type: self.account_type.clone(),
+            status: self.status.clone(),
+            attributes: parse_attributes(&self.attributes),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RoleRow {
+    object_id: i64,
+    system_id: i64,
+    name: String,
+    description: String,
+    category: String,
+    information_system_id: Option<i64>,
+    domain_type: String,
+}
+
+const ROLE_COLUMNS: &str = "r.object_id, r.system_id, r.name, r.description, r.category, \
+    r.information_system_id, r.domain_type";
+
+pub(crate) fn account_fields(input: &AccountInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("system_id", input.system.0.into()),
+        ("name", input.name.trim().into()),
+        ("name_key", name_key(&input.name).into()),
+        ("login_name", input.login_name.trim().into()),
+        ("description", (&input.description).into()),
+        ("account_type", (&input.account_type).into()),
+        ("status", (&input.status).into()),
+        ("attributes", attributes_json(&input.attributes).into()),
+    ]
+}
+
+fn role_fields(input: &RoleInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("system_id", input.system.0.into()),
+        ("name", input.name.trim().into()),
+        ("name_key", name_key(&input.name).into()),
+        ("description", (&input.description).into()),
+        ("category", input.category.trim().into()),
+        (
+            "information_system_id",
+            input.information_system.map(|i| i.0).into(),
+        ),
+        ("domain_type", (&input.domain_type).into()),
+    ]
+}
+
+pub(crate) fn grant_fields(input: &GrantInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("role_id", input.role.0.into()),
+        ("grantee_kind", input.grantee.kind().into()),
+        ("grantee_id", input.grantee.id().into()),
+        ("scope", input.scope.trim().into()),
+        ("start_date", micros(input.start_date).into()),
+        ("end_date", micros(input.end_date).into()),
+    ]
+}
+
+pub(crate) fn owner_fields(account: i64, user: i64, level: &str) -> Vec<(&'static str, Val)> {
+    vec![
+        ("account_id", account.into()),
+        ("user_id", user.into()),
+        ("level", level.into()),
+    ]
+}
+
+pub(crate) fn mail_member_fields(list: i64, member: &MailMember) -> Vec<(&'static str, Val)> {
+    let (kind, id, address) = match member {
+        MailMember::User(u) => ("user", u.0, String::new()),
+        MailMember::List(l) => ("list", l.0, String::new()),
+        MailMember::Group(g) => ("group", g.0, String::new()),
+        MailMember::Role(r) => ("role", r.0, String::new()),
+        MailMember::External(a) => ("external", 0, a.trim().to_lowercase()),
+    };
+    vec![
+        ("list_id", list.into()),
+        ("member_kind", kind.into()),
+        ("member_id", id.into()),
+        ("address", address.into()),
+    ]
+}
+
+async fn named_row(
+    conn: &mut AnyConnection,
+    table: Table,
+    id: i64,
+    t: i64,
+) -> Result<Option<NamedObject>> {
+    let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT x.object_id, x.name, x.description FROM {} x WHERE x.object_id = $1 AND {}",
+        table.name(),
+        live("x", 2)
+    ))
+    .bind(id)
+    .bind(t)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id, name, description)| NamedObject {
+        id,
+        name,
+        description,
+    }))
+}
+
+async fn require(conn: &mut AnyConnection, table: Table, id: i64, what: &str) -> Result<()> {
+    if is_current(conn, table, id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("{what} {id}")))
+    }
+}
+
+pub(crate) async fn current_account(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<AccountInput>> {
+    let row = sqlx::query_as::<Any, AccountRow>(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.object_id = $1 AND a.valid_to IS NULL"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.input()))
+}
+
+async fn role_name(conn: &mut AnyConnection, role: i64) -> Result<String> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT name FROM roles WHERE object_id = $1 AND valid_to IS NULL")
+            .bind(role)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(n,)| n)
+        .ok_or_else(|| Error::NotFound(format!("role {role}")))
+}
+
+/// Grants a role inside an open transaction (used by `grant_role` and restore).
+pub(crate) async fn insert_grant(
+    conn: &mut AnyConnection,
+    op: &super::temporal::Op,
+    input: &GrantInput,
+) -> Result<i64> {
+    let role = role_name(conn, input.role.0).await?;
+    match input.grantee {
+        Grantee::User(u) => {
+            current_user(conn, u).await?;
+        }
+        Grantee::Account(a) => require(conn, Table::Accounts, a.0, "account").await?,
+        Grantee::Group(g) => {
+            current_group(conn, g).await?;
+        }
+    }
+    let id = new_object(conn, Table::Grants).await?;
+    insert_version(conn, op, Table::Grants, id, &grant_fields(input))
+        .await
+        .map_err(unique_to(format!(
+            "The role {role:?} is already granted there with scope {:?}.",
+            input.scope.trim()
+        )))?;
+    Ok(id)
+}
+
+/// The users whose snapshots a grant to `grantee` affects.
+pub(crate) async fn users_of_grantee(
+    conn: &mut AnyConnection,
+    grantee: Grantee,
+) -> Result<Vec<i64>> {
+    Ok(match grantee {
+        Grantee::User(u) => vec![u.0],
+        Grantee::Account(a) => users_of_account(conn, a.0).await?,
+        // Group grants are not part of a user's own state (effective roles show them).
+        Grantee::Group(_) => Vec::new(),
+    })
+}
+
+impl Store {
+    /// Creates a system (`Table::Systems`) or an information system.
+    async fn create_named(
+        &self,
+        actor: &Author,
+        table: Table,
+        label: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<i64> {
+        let name = check_name("name", label, name)?;
+        let mut tx = self.pool.begin().await?;
+        let op = begin_op(&mut tx, actor, &format!("{}.create", table.name()), &name).await?;
+        let id = new_object(&mut tx, table).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            table,
+            id,
+            &[
+                ("name", name.as_str().into()),
+                ("name_key", name_key(&name).into()),
+                ("description", description.into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!("{label} {name:?} already exists.")))?;
+        audit(&mut tx, &op, &format!("{}.create", table.name()), &name, "").await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn list_named(
+        &self,
+        table: Table,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<NamedObject>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT x.object_id, x.name, x.description FROM {} x WHERE {} ORDER BY x.name_key",
+            table.name(),
+            live("x", 1)
+        ))
+        .bind(instant(as_of))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, description)| NamedObject {
+                id,
+                name,
+                description,
+            })
+            .collect())
+    }
+
+    pub async fn create_system(
+        &self,
+        actor: &Author,
+        name: &str,
+        description: &str,
+    ) -> Result<SystemId> {
+        self.create_named(actor, Table::Systems, "The system", name, description)
+            .await
+            .map(SystemId)
+    }
+
+    /// Renames a system; users owning its accounts or holding its roles get new snapshots.
+    pub async fn update_system(
+        &self,
+        actor: &Author,
+        id: SystemId,
+        name: &str,
+        description: &str,
+    ) -> Result<()> {
+        let name = check_name("name", "The system", name)?;
+        let mut tx = self.pool.begin().await?;
+        named_row(&mut tx, Table::Systems, id.0, i64::MAX)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
+        let op = begin_op(&mut tx, actor, "systems.update", &name).await?;
+        write_version(
+            &mut tx,
+            &op,
+            Table::Systems,
+            id.0,
+            &[
+                ("name", name.as_str().into()),
+                ("name_key", name_key(&name).into()),
+                ("description", description.into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!("The system {name:?} already exists.")))?;
+        audit(&mut tx, &op, "systems.update", &name, "").await?;
+        let users = users_of_system(&mut tx, id.0).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_systems(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<NamedObject>> {
+        self.list_named(Table::Systems, as_of).await
+    }
+
+    pub async fn create_information_system(
+        &self,
+        actor: &Author,
+        name: &str,
+        description: &str,
+    ) -> Result<InformationSystemId> {
+        self.create_named(
+            actor,
+            Table::InformationSystems,
+            "The information system",
+            name,
+            description,
+        )
+        .await
+        .map(InformationSystemId)
+    }
+
+    pub async fn list_information_systems(
+        &self,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<NamedObject>> {
+        self.list_named(Table::InformationSystems, as_of).await
+    }
+
+    fn check_account(input: &AccountInput) -> Result<AccountInput> {
+        let mut input = input.clone();
+        input.name = check_name("name", "The account name", &input.name)?;
+        if input.login_name.trim().is_empty() {
+            input.login_name = input.name.clone();
+        }
+        if input.account_type.is_empty() {
+            input.account_type = "single".into();
+        }
+        if input.status.is_empty() {
+            input.status = "enabled".into();
+        }
+        if !ACCOUNT_TYPES.contains(&input.account_type.as_str()) {
+            return Err(Error::invalid(
+                "account_type",
+                format!("Use one of {}.", ACCOUNT_TYPES.join(", ")),
+            ));
+        }
+        if !ACCOUNT_STATUSES.contains(&input.status.as_str()) {
+            return Err(Error::invalid(
+                "status",
+                format!("Use one of {}.", ACCOUNT_STATUSES.join(", ")),
+            ));
+        }
+        input.attributes = check_attributes("attributes", &input.attributes)?;
+        Ok(input)
+    }
+
+    pub async fn create_account(&self, actor: &Author, input: &AccountInput) -> Result<AccountId> {
+        let input = Self::check_account(input)?;
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::Systems, input.system.0, "system").await?;
+        let op = begin_op(&mut tx, actor, "account.create", &input.name).await?;
+        let id = new_object(&mut tx, Table::Accounts).await?;
+        insert_version(&mut tx, &op, Table::Accounts, id, &account_fields(&input))
+            .await
+            .map_err(unique_to(format!(
+                "An account named {:?} already exists in this system.",
+                input.name
+            )))?;
+        audit(&mut tx, &op, "account.create", &input.name, "").await?;
+        tx.commit().await?;
+        Ok(AccountId(id))
+    }
+
+    pub async fn update_account(
+        &self,
+        actor: &Author,
+        id: AccountId,
+        input: &AccountInput,
+    ) -> Result<()> {
+        let input = Self::check_account(input)?;
+        let mut tx = self.pool.begin().await?;
+        let before = current_account(&mut tx, id.0)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("account {}", id.0)))?;
+        if before == input {
+            return Ok(());
+        }
+        require(&mut tx, Table::Systems, input.system.0, "system").await?;
+        let op = begin_op(&mut tx, actor, "account.update", &input.name).await?;
+        write_version(&mut tx, &op, Table::Accounts, id.0, &account_fields(&input))
+            .await
+            .map_err(unique_to(format!(
+                "An account named {:?} already exists in this system.",
+                input.name
+            )))?;
+        audit(&mut tx, &op, "account.update", &input.name, "").await?;
+        let users = users_of_account(&mut tx, id.0).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes an account; its ownerships and grants end with it.
+    pub async fn delete_account(&self, actor: &Author, id: AccountId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before = current_account(&mut tx, id.0)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("account {}", id.0)))?;
+        let op = begin_op(&mut tx, actor, "account.delete", &before.name).await?;
+        let users = users_of_account(&mut tx, id.0).await?;
+        close_current(&mut tx, &op, Table::Accounts, id.0).await?;
+        close_where(&mut tx, &op, Table::AccountOwners, "account_id = $1", id.0).await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::Grants,
+            "grantee_kind = 'account' AND grantee_id = $1",
+            id.0,
+        )
+        .await?;
+        audit(&mut tx, &op, "account.delete", &before.name, "").await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_accounts(
+        &self,
+        system: Option<SystemId>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Account>> {
+        let rows = sqlx::query_as::<Any, AccountRow>(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {} AND ($2 = 0 OR a.system_id = $2) \
+             ORDER BY a.name_key, a.object_id",
+            live("a", 1)
+        ))
+        .bind(instant(as_of))
+        .bind(system.map(|s| s.0).unwrap_or(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let systems: HashMap<i64, String> = self
+            .list_systems(as_of)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| Account {
+                id: AccountId(r.object_id),
+                system_name: systems.get(&r.system_id).cloned().unwrap_or_default(),
+                input: r.input(),
+            })
+            .collect())
+    }
+
+    /// Makes `user` an owner of `account` at `level` (owner, manager, sso); re-setting
+    /// changes the level.
+    pub async fn set_account_owner(
+        &self,
+        actor: &Author,
+        account: AccountId,
+        user: UserId,
+        level: &str,
+    ) -> Result<()> {
+        if !OWNER_LEVELS.contains(&level) {
+            return Err(Error::invalid(
+                "level",
+                format!("Use one of {}.", OWNER_LEVELS.join(", ")),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let acc = current_account(&mut tx, account.0)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("account {}", account.0)))?;
+        let owner = current_user(&mut tx, user).await?;
+        let op = begin_op(&mut tx, actor, "account.owner", &acc.name).await?;
+        let existing: Option<(i64,)> = sqlx::query_as(
+            "SELECT object_id FROM account_owners WHERE account_id = $1 AND user_id = $2 \
+             AND valid_to IS NULL",
+        )
+        .bind(account.0)
+        .bind(user.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let object = match existing {
+            Some((id,)) => id,
+            None => new_object(&mut tx, Table::AccountOwners).await?,
+        };
+        write_version(
+            &mut tx,
+            &op,
+            Table::AccountOwners,
+            object,
+            &owner_fields(account.0, user.0, level),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            &op,
+            "account.owner",
+            &acc.name,
+            &format!("{} as {level}", owner.name),
+        )
+        .await?;
+        capture(&mut tx, &op, &[user.0]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_account_owner(
+        &self,
+        actor: &Author,
+        account: AccountId,
+        user: UserId,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let op = begin_op(&mut tx, actor, "account.owner-remove", "").await?;
+        let closed = close_where(
+            &mut tx,
+            &op,
+            Table::AccountOwners,
+            &format!("account_id = $1 AND user_id = {}", user.0),
+            account.0,
+        )
+        .await?;
+        if closed.is_empty() {
+            return Err(Error::NotFound(format!(
+                "ownership of account {} by user {}",
+                account.0, user.0
+            )));
+        }
+        audit(
+            &mut tx,
+            &op,
+            "account.owner-remove",
+            &format!("account {}", account.0),
+            &format!("user {}", user.0),
+        )
+        .await?;
+        capture(&mut tx, &op, &[user.0]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn check_role(input: &RoleInput) -> Result<RoleInput> {
+        let mut input = input.clone();
+        input.name = check_name("name", "The role name", &input.name)?;
+        if input.domain_type.is_empty() {
+            input.domain_type = "none".into();
+        }
+        if !["none", "groups", "information-systems"].contains(&input.domain_type.as_str()) {
+            return Err(Error::invalid(
+                "domain_type",
+                "Use none, groups or information-systems.",
+            ));
+        }
+        Ok(input)
+    }
+
+    pub async fn create_role(&self, actor: &Author, input: &RoleInput) -> Result<RoleId> {
+        let input = Self::check_role(input)?;
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::Systems, input.system.0, "system").await?;
+        let op = begin_op(&mut tx, actor, "role.create", &input.name).await?;
+        let id = new_object(&mut tx, Table::Roles).await?;
+        insert_version(&mut tx, &op, Table::Roles, id, &role_fields(&input))
+            .await
+            .map_err(unique_to(format!(
+                "A role named {:?} already exists in this system.",
+                input.name
+            )))?;
+        audit(&mut tx, &op, "role.create", &input.name, "").await?;
+        tx.commit().await?;
+        Ok(RoleId(id))
+    }
+
+    pub async fn update_role(&self, actor: &Author, id: RoleId, input: &RoleInput) -> Result<()> {
+        let input = Self::check_role(input)?;
+        let mut tx = self.pool.begin().await?;
+        role_name(&mut tx, id.0).await?;
+        require(&mut tx, Table::Systems, input.system.0, "system").await?;
+        let op = begin_op(&mut tx, actor, "role.update", &input.name).await?;
+        write_version(&mut tx, &op, Table::Roles, id.0, &role_fields(&input))
+            .await
+            .map_err(unique_to(format!(
+                "A role named {:?} already exists in this system.",
+                input.name
+            )))?;
+        audit(&mut tx, &op, "role.update", &input.name, "").await?;
+        let users = users_of_role(&mut tx, id.0).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a role; its grants and inheritance links end with it.
+    pub async fn delete_role(&self, actor: &Author, id: RoleId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let name = role_name(&mut tx, id.0).await?;
+        let op = begin_op(&mut tx, actor, "role.delete", &name).await?;
+        let users = users_of_role(&mut tx, id.0).await?;
+        close_current(&mut tx, &op, Table::Roles, id.0).await?;
+        close_where(&mut tx, &op, Table::Grants, "role_id = $1", id.0).await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::RoleInheritance,
+            "(role_id = $1 OR inherited_role_id = $1)",
+            id.0,
+        )
+        .await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::MailListMembers,
+            "member_kind = 'role' AND member_id = $1",
+            id.0,
+        )
+        .await?;
+        audit(&mut tx, &op, "role.delete", &name, "").await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_roles(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<Role>> {
+        let t = instant(as_of);
+        let rows = sqlx::query_as::<Any, RoleRow>(&format!(
+            "SELECT {ROLE_COLUMNS} FROM roles r WHERE {} ORDER BY r.name_key, r.object_id",
+            live("r", 1)
+        ))
+        .bind(t)
+        .fetch_all(&self.pool)
+        .await?;
+        let links: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT i.role_id, i.inherited_role_id FROM role_inheritance i WHERE {}",
+            live("i", 1)
+        ))
+        .bind(t)
+        .fetch_all(&self.pool)
+        .await?;
+        let systems: HashMap<i64, String> = self
+            .list_systems(as_of)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| Role {
+                id: RoleId(r.object_id),
+                system_name: systems.get(&r.system_id).cloned().unwrap_or_default(),
+                inherits: links
+                    .iter()
+                    .filter(|(role, _)| *role == r.object_id)
+                    .map(|(_, inherited)| RoleId(*inherited))
+                    .collect(),
+                input: RoleInput {
+                    system: SystemId(r.system_id),
+                    name: r.name,
+                    description: r.description,
+                    category: r.category,
+                    information_system: r.information_system_id.map(InformationSystemId),
+                    domain_type: r.domain_type,
+                },
+            })
+            .collect())
+    }
+
+    /// Holders of `role` also hold `inherited`. Cycles are refused.
+    pub async fn add_role_inheritance(
+        &self,
+        actor: &Author,
+        role: RoleId,
+        inherited: RoleId,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let name = role_name(&mut tx, role.0).await?;
+        let other = role_name(&mut tx, inherited.0).await?;
+        // Would `inherited` (transitively) reach `role`?
+        let mut queue = VecDeque::from([inherited.0]);
+        let mut seen = HashSet::new();
+        while let Some(at) = queue.pop_front() {
+            if at == role.0 {
+                return Err(Error::invalid(
+                    "inherited",
+                    format!("{other:?} already includes {name:?}: this would make a cycle."),
+                ));
+            }
+            if seen.insert(at) {
+                let next: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT inherited_role_id FROM role_inheritance WHERE role_id = $1 \
+                     AND valid_to IS NULL",
+                )
+                .bind(at)
+                .fetch_all(&mut *tx)
+                .await?;
+                queue.extend(next.into_iter().map(|(id,)| id));
+            }
+        }
+        let op = begin_op(&mut tx, actor, "role.inherit", &name).await?;
+        let id = new_object(&mut tx, Table::RoleInheritance).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            Table::RoleInheritance,
+            id,
+            &[
+                ("role_id", role.0.into()),
+                ("inherited_role_id", inherited.0.into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!("{name:?} already includes {other:?}.")))?;
+        audit(&mut tx, &op, "role.inherit", &name, &other).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_role_inheritance(
+        &self,
+        actor: &Author,
+        role: RoleId,
+        inherited: RoleId,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let op = begin_op(&mut tx, actor, "role.uninherit", "").await?;
+        let closed = close_where(
+            &mut tx,
+            &op,
+            Table::RoleInheritance,
+            &format!("role_id = $1 AND inherited_role_id = {}", inherited.0),
+            role.0,
+        )
+        .await?;
+        if closed.is_empty() {
+            return Err(Error::NotFound("role inheritance".into()));
+        }
+        audit(
+            &mut tx,
+            &op,
+            "role.uninherit",
+            &format!("role {}", role.0),
+            &format!("role {}", inherited.0),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn grant_role(&self, actor: &Author, input: &GrantInput) -> Result<GrantId> {
+        let mut tx = self.pool.begin().await?;
+        let op = begin_op(&mut tx, actor, "grant.add", "").await?;
+        let id = insert_grant(&mut tx, &op, input).await?;
+        audit(
+            &mut tx,
+            &op,
+            "grant.add",
+            &format!("{} {}", input.grantee.kind(), input.grantee.id()),
+            &format!("role {} scope {:?}", input.role.0, input.scope),
+        )
+        .await?;
+        let users = users_of_grantee(&mut tx, input.grantee).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(GrantId(id))
+    }
+
+    pub async fn revoke_grant(&self, actor: &Author, id: GrantId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(String, i64, i64)> = sqlx::query_as(
+            "SELECT grantee_kind, grantee_id, role_id FROM grants WHERE object_id = $1 \
+             AND valid_to IS NULL",
+        )
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (kind, grantee, role) =
+            row.ok_or_else(|| Error::NotFound(format!("grant {}", id.0)))?;
+        let grantee = match kind.as_str() {
+            "user" => Grantee::User(UserId(grantee)),
+            "account" => Grantee::Account(AccountId(grantee)),
+            _ => Grantee::Group(GroupId(grantee)),
+        };
+        let op = begin_op(&mut tx, actor, "grant.revoke", "").await?;
+        close_current(&mut tx, &op, Table::Grants, id.0).await?;
+        audit(
+            &mut tx,
+            &op,
+            "grant.revoke",
+            &format!("{} {}", grantee.kind(), grantee.id()),
+            &format!("role {role}"),
+        )
+        .await?;
+        let users = users_of_grantee(&mut tx, grantee).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The current grant of `role` to `grantee` with `scope`, if any.
+    pub async fn find_grant(
+        &self,
+        role: RoleId,
+        grantee: Grantee,
+        scope: &str,
+    ) -> Result<Option<GrantId>> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT object_id FROM grants WHERE role_id = $1 AND grantee_kind = $2 \
+             AND grantee_id = $3 AND scope = $4 AND valid_to IS NULL",
+        )
+        .bind(role.0)
+        .bind(grantee.kind())
+        .bind(grantee.id())
+        .bind(scope.trim())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id,)| GrantId(id)))
+    }
+
+    /// Every role a user holds at `as_of`: granted directly, to an owned account, to one of
+    /// the user's groups or an ancestor of it, and the roles those include, each with the path.
+    pub async fn effective_roles(
+        &self,
+        user: UserId,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<EffectiveRole>> {
+        let t = instant(as_of);
+        let mut conn = self.pool.acquire().await?;
+        let row = super::identity::user_row_at(&mut conn, user.0, t)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user {}", user.0)))?;
+        // Starting points: (grantee kind, id, path so far).
+        let mut sources: Vec<(&str, i64, Vec<String>)> = vec![("user", user.0, vec![])];
+        let accounts: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT a.object_id, a.name FROM account_owners o JOIN accounts a \
+             ON a.object_id = o.account_id AND {} WHERE o.user_id = $1 AND {}",
+            live("a", 2),
+            live("o", 2)
+        ))
+        .bind(user.0)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, name) in accounts {
+            sources.push(("account", id, vec![format!("account {name}")]));
+        }
+        let mut groups: Vec<i64> = vec![row.primary_group_id];
+        let secondary: Vec<(i64,)> = sqlx::query_as(&format!(
+            "SELECT m.group_id FROM memberships m WHERE m.user_id = $1 AND {}",
+            live("m", 2)
+        ))
+        .bind(user.0)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+        groups.extend(secondary.into_iter().map(|(g,)| g));
+        let mut seen_groups = HashSet::new();
+        for group in groups {
+            let mut path = Vec::new();
+            let mut at = Some(group);
+            while let Some(id) = at {
+                let Some(g) = super::identity::group_row_at(&mut conn, id, t).await? else {
+                    break;
+                };
+                path.push(format!("group {}", g.name));
+                if seen_groups.insert(id) {
+                    sources.push(("group", id, path.clone()));
+                }
+                at = g.parent_id;
+                if path.len() > 10_000 {
+                    break;
+                }
+            }
+        }
+        let roles: HashMap<i64, (String, String)> = self
+            .list_roles(as_of)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.0, (r.input.name, r.system_name)))
+            .collect();
+        let links: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT i.role_id, i.inherited_role_id FROM role_inheritance i WHERE {}",
+            live("i", 1)
+        ))
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out: Vec<EffectiveRole> = Vec::new();
+        for (kind, id, path) in sources {
+            let grants: Vec<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT gr.role_id, gr.scope FROM grants gr WHERE gr.grantee_kind = $1 \
+                 AND gr.grantee_id = $2 AND {}",
+                live("gr", 3)
+            ))
+            .bind(kind)
+            .bind(id)
+            .bind(t)
+            .fetch_all(&mut *conn)
+            .await?;
+            for (role, scope) in grants {
+                // Breadth-first through inherited roles, never visiting a role twice per grant.
+                let mut queue = VecDeque::from([(role, path.clone())]);
+                let mut visited = HashSet::new();
+                while let Some((r, mut p)) = queue.pop_front() {
+                    if !visited.insert(r) {
+                        continue;
+                    }
+                    let Some((name, system)) = roles.get(&r) else {
+                        continue;
+                    };
+                    p.push(format!("role {name}"));
+                    if !out.iter().any(|e| e.role.0 == r && e.scope == scope) {
+                        out.push(EffectiveRole {
+                            role: RoleId(r),
+                            role_name: name.clone(),
+                            system_name: system.clone(),
+                            scope: scope.clone(),
+                            path: p.clone(),
+                        });
+                    }
+                    for (_, inherited) in links.iter().filter(|(from, _)| *from == r) {
+                        queue.push_back((*inherited, p.clone()));
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.role_name, &a.scope).cmp(&(&b.role_name, &b.scope)));
+        Ok(out)
+    }
+
+    pub async fn create_mail_domain(
+        &self,
+        actor: &Author,
+        input: &MailDomainInput,
+    ) -> Result<MailDomainId> {
+        let code = check_name("code", "The domain", &input.code)?;
+        let mut tx = self.pool.begin().await?;
+        let op = begin_op(&mut tx, actor, "mail-domain.create", &code).await?;
+        let id = new_object(&mut tx, Table::MailDomains).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            Table::MailDomains,
+            id,
+            &[
+                ("code", code.as_str().into()),
+                ("code_key", name_key(&code).into()),
+                ("description", (&input.description).into()),
+                ("obsolete", input.obsolete.into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!(
+            "The mail domain {code:?} already exists."
+        )))?;
+        audit(&mut tx, &op, "mail-domain.create", &code, "").await?;
+        tx.commit().await?;
+        Ok(MailDomainId(id))
+    }
+
+    pub async fn update_mail_domain(
+        &self,
+        actor: &Author,
+        id: MailDomainId,
+        input: &MailDomainInput,
+    ) -> Result<()> {
+        let code = check_name("code", "The domain", &input.code)?;
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::MailDomains, id.0, "mail domain").await?;
+        let op = begin_op(&mut tx, actor, "mail-domain.update", &code).await?;
+        write_version(
+            &mut tx,
+            &op,
+            Table::MailDomains,
+            id.0,
+            &[
+                ("code", code.as_str().into()),
+                ("code_key", name_key(&code).into()),
+                ("description", (&input.description).into()),
+                ("obsolete", input.obsolete.into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!(
+            "The mail domain {code:?} already exists."
+        )))?;
+        audit(&mut tx, &op, "mail-domain.update", &code, "").await?;
+        let users = users_of_domain(&mut tx, id.0).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_mail_list(
+        &self,
+        actor: &Author,
+        input: &MailListInput,
+    ) -> Result<MailListId> {
+        let name = check_name("name", "The list name", &input.name)?;
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::MailDomains, input.domain.0, "mail domain").await?;
+        let op = begin_op(&mut tx, actor, "mail-list.create", &name).await?;
+        let id = new_object(&mut tx, Table::MailLists).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            Table::MailLists,
+            id,
+            &[
+                ("domain_id", input.domain.0.into()),
+                ("name", name.as_str().into()),
+                ("name_key", name_key(&name).into()),
+                ("description", (&input.description).into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!("The mail list {name:?} already exists.")))?;
+        audit(&mut tx, &op, "mail-list.create", &name, "").await?;
+        tx.commit().await?;
+        Ok(MailListId(id))
+    }
+
+    pub async fn update_mail_list(
+        &self,
+        actor: &Author,
+        id: MailListId,
+        input: &MailListInput,
+    ) -> Result<()> {
+        let name = check_name("name", "The list name", &input.name)?;
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::MailLists, id.0, "mail list").await?;
+        require(&mut tx, Table::MailDomains, input.domain.0, "mail domain").await?;
+        let op = begin_op(&mut tx, actor, "mail-list.update", &name).await?;
+        write_version(
+            &mut tx,
+            &op,
+            Table::MailLists,
+            id.0,
+            &[
+                ("domain_id", input.domain.0.into()),
+                ("name", name.as_str().into()),
+                ("name_key", name_key(&name).into()),
+                ("description", (&input.description).into()),
+            ],
+        )
+        .await
+        .map_err(unique_to(format!("The mail list {name:?} already exists.")))?;
+        audit(&mut tx, &op, "mail-list.update", &name, "").await?;
+        let users = users_of_list(&mut tx, id.0).await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a mail list; its memberships end with it.
+    pub async fn delete_mail_list(&self, actor: &Author, id: MailListId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::MailLists, id.0, "mail list").await?;
+        let op = begin_op(&mut tx, actor, "mail-list.delete", "").await?;
+        let users = users_of_list(&mut tx, id.0).await?;
+        close_current(&mut tx, &op, Table::MailLists, id.0).await?;
+        close_where(&mut tx, &op, Table::MailListMembers, "list_id = $1", id.0).await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::MailListMembers,
+            "member_kind = 'list' AND member_id = $1",
+            id.0,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            &op,
+            "mail-list.delete",
+            &format!("mail list {}", id.0),
+            "",
+        )
+        .await?;
+        capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_mail_list_member(
+        &self,
+        actor: &Author,
+        list: MailListId,
+        member: &MailMember,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        require(&mut tx, Table::MailLists, list.0, "mail list").await?;
+        match member {
+            MailMember::User(u) => require(&mut tx, Table::Users, u.0, "user").await?,
+            MailMember::List(l) => require(&mut tx, Table::MailLists, l.0, "mail list").await?,
+            MailMember::Group(g) => require(&mut tx, Table::Groups, g.0, "group").await?,
+            MailMember::Role(r) => require(&mut tx, Table::Roles, r.0, "role").await?,
+            MailMember::External(a) if !a.contains('@') => {
+                return Err(Error::invalid("address", "Give an e-mail address."));
+            }
+            MailMember::External(_) => {}
+        }
+        let op = begin_op(&mut tx, actor, "mail-list.member-add", "").await?;
+        let id = new_object(&mut tx, Table::MailListMembers).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            Table::MailListMembers,
+            id,
+            &mail_member_fields(list.0, member),
+        )
+        .await
+        .map_err(unique_to("This member is already on the list.".into()))?;
+        audit(
+            &mut tx,
+            &op,
+            "mail-list.member-add",
+            &format!("mail list {}", list.0),
+            &format!("{member:?}"),
+        )
+        .await?;
+        if let MailMember::User(u) = member {
+            capture(&mut tx, &op, &[u.0]).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn remove_mail_list_member(
+        &self,
+        actor: &Author,
+        list: MailListId,
+        member: &MailMember,
+    ) -> Result<()> {
+        let fields = mail_member_fields(list.0, member);
+        let (Val::Text(kind), Val::Int(id), Val::Text(address)) =
+            (&fields[1].1, &fields[2].1, &fields[3].1)
+        else {
+            return Err(Error::Internal("mail member fields".into()));
+        };
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT object_id FROM mail_list_members WHERE list_id = $1 AND member_kind = $2 \
+             AND member_id = $3 AND address = $4 AND valid_to IS NULL",
+        )
+        .bind(list.0)
+        .bind(kind)
+        .bind(*id)
+        .bind(address)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (object,) = row.ok_or_else(|| Error::NotFound("mail list member".into()))?;
+        let op = begin_op(&mut tx, actor, "mail-list.member-remove", "").await?;
+        close_current(&mut tx, &op, Table::MailListMembers, object).await?;
+        audit(
+            &mut tx,
+            &op,
+            "mail-list.member-remove",
+            &format!("mail list {}", list.0),
+            &format!("{member:?}"),
+        )
+        .await?;
+        if let MailMember::User(u) = member {
+            capture(&mut tx, &op, &[u.0]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The users a mail list reaches at `as_of`: direct users, members of member groups,
+    /// holders of member roles (direct grants), and the targets of nested lists.
+    pub async fn mail_list_targets(
+        &self,
+        list: MailListId,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<UserId>> {
+        let t = instant(as_of);
+        let mut conn = self.pool.acquire().await?;
+        let mut users = HashSet::new();
+        let mut queue = VecDeque::from([list.0]);
+        let mut seen = HashSet::new();
+        while let Some(l) = queue.pop_front() {
+            if !seen.insert(l) {
+                continue;
+            }
+            let members: Vec<(String, i64)> = sqlx::query_as(&format!(
+                "SELECT m.member_kind, m.member_id FROM mail_list_members m WHERE m.list_id = $1 \
+                 AND {}",
+                live("m", 2)
+            ))
+            .bind(l)
+            .bind(t)
+            .fetch_all(&mut *conn)
+            .await?;
+            for (kind, id) in members {
+                match kind.as_str() {
+                    "user" => {
+                        users.insert(id);
+                    }
+                    "list" => queue.push_back(id),
+                    "group" => {
+                        let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+                            "SELECT m.user_id FROM memberships m WHERE m.group_id = $1 AND {} \
+                             UNION SELECT u.object_id FROM users u WHERE u.primary_group_id = $1 \
+                             AND {}",
+                            live("m", 2),
+                            live("u", 2)
+                        ))
+                        .bind(id)
+                        .bind(t)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                        users.extend(rows.into_iter().map(|(u,)| u));
+                    }
+                    "role" => {
+                        let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+                            "SELECT gr.grantee_id FROM grants gr WHERE gr.role_id = $1 \
+                             AND gr.grantee_kind = 'user' AND {}",
+                            live("gr", 2)
+                        ))
+                        .bind(id)
+                        .bind(t)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                        users.extend(rows.into_iter().map(|(u,)| u));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out: Vec<UserId> = users.into_iter().map(UserId).collect();
+        out.sort();
+        Ok(out)
+    }
+
+    pub async fn list_mail_lists(
+        &self,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(MailListId, String, String)>> {
+        let t = instant(as_of);
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT l.object_id, l.name, COALESCE(d.code, '') AS domain FROM mail_lists l \
+             LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} WHERE {} \
+             ORDER BY l.name_key",
+            live("d", 1),
+            live("l", 1)
+        ))
+        .bind(t)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, domain)| (MailListId(id), name, domain))
+            .collect())
+    }
+}

@@ -1,0 +1,1224 @@
+//! Users, groups and memberships: writes (versioned) and as-of reads.
+use super::audit::{record_in, AuditRecord};
+use super::temporal::{
+    attributes_json, check_attributes, check_name, close_current, conflict_on_unique,
+    insert_version, instant, is_current, live, micros, name_key, new_object, parse_attributes,
+    time, write_version, Author, Op, Table, Val,
+};
+use super::{to_time, Error, Result, Store};
+use crate::model::*;
+use chrono::{DateTime, Utc};
+use sqlx::{Any, AnyConnection};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(sqlx::FromRow, Clone)]
+pub(crate) struct UserRow {
+    pub object_id: i64,
+    pub valid_from: i64,
+    pub changed_by: String,
+    pub name: String,
+    pub first_name: String,
+    pub middle_name: String,
+    pub last_name: String,
+    pub user_type: String,
+    pub primary_group_id: i64,
+    pub home_server: String,
+    pub profile_server: String,
+    pub mail_server: String,
+    pub email: String,
+    pub mail_aliases: String,
+    pub enabled: i64,
+    pub multi_session: i64,
+    pub comments: String,
+    pub attributes: String,
+}
+
+pub(crate) const USER_COLUMNS: &str = "u.object_id, u.valid_from, u.changed_by, u.name, u.first_name, u.middle_name, u.last_name, u.user_type, \
+    u.primary_group_id, u.home_server, u.profile_server, u.mail_server, u.email, \
+    u.mail_aliases, u.enabled, u.multi_session, u.comments, u.attributes";
+
+impl UserRow {
+    pub fn input(&self) -> UserInput {
+        UserInput {
+            name: self.name.clone(),
+            first_name: self.first_name.clone(),
+            middle_name: self.middle_name.clone(),
+            last_name: self.last_name.clone(),
+            user_type: self.user_type.clone(),
+            primary_group: GroupId(self.primary_group_id),
+            home_server: self.home_server.clone(),
+            profile_server: self.profile_server.clone(),
+            mail_server: self.mail_server.clone(),
+            email: self.email.clone(),
+            mail_aliases: self.mail_aliases.clone(),
+            enabled: self.enabled != 0,
+            multi_session: self.multi_session != 0,
+            comments: self.comments.clone(),
+            custom: parse_attributes(&self.attributes),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow, Clone)]
+pub(crate) struct GroupRow {
+    pub object_id: i64,
+    pub valid_from: i64,
+    pub changed_by: String,
+    pub name: String,
+    pub description: String,
+    pub parent_id: Option<i64>,
+    pub group_type: String,
+    pub drive_letter: String,
+    pub drive_server: String,
+    pub disabled: i64,
+    pub active_since: Option<i64>,
+    pub active_until: Option<i64>,
+}
+
+pub(crate) const GROUP_COLUMNS: &str = "g.object_id, g.valid_from, g.changed_by, \
+    g.name, g.description, g.parent_id, g.group_type, g.drive_letter, g.drive_server, \
+    g.disabled, g.active_since, g.active_until";
+
+impl GroupRow {
+    pub fn input(&self) -> GroupInput {
+        GroupInput {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            parent: self.parent_id.map(GroupId),
+            group_type: self.group_type.clone(),
+            drive_letter: self.drive_letter.clone(),
+            drive_server: self.drive_server.clone(),
+            disabled: self.disabled != 0,
+            active_since: time(self.active_since),
+            active_until: time(self.active_until),
+        }
+    }
+
+    fn group(&self) -> Group {
+        Group {
+            id: GroupId(self.object_id),
+            input: self.input(),
+            modified: Stamp {
+                at: to_time(self.valid_from),
+                by: self.changed_by.clone(),
+            },
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MembershipRow {
+    pub user_id: i64,
+    pub group_id: i64,
+    pub start_date: Option<i64>,
+    pub comments: String,
+}
+
+pub(crate) fn user_fields(input: &UserInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("name", input.name.trim().into()),
+        ("name_key", name_key(&input.name).into()),
+        ("first_name", input.first_name.trim().into()),
+        ("middle_name", input.middle_name.trim().into()),
+        ("last_name", input.last_name.trim().into()),
+        ("user_type", input.user_type.trim().into()),
+        ("primary_group_id", input.primary_group.0.into()),
+        ("home_server", (&input.home_server).into()),
+        ("profile_server", (&input.profile_server).into()),
+        ("mail_server", (&input.mail_server).into()),
+        ("email", input.email.trim().into()),
+        ("mail_aliases", (&input.mail_aliases).into()),
+        ("enabled", input.enabled.into()),
+        ("multi_session", input.multi_session.into()),
+        ("comments", (&input.comments).into()),
+        ("attributes", attributes_json(&input.custom).into()),
+    ]
+}
+
+fn group_fields(input: &GroupInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("name", input.name.trim().into()),
+        ("name_key", name_key(&input.name).into()),
+        ("description", (&input.description).into()),
+        ("parent_id", input.parent.map(|g| g.0).into()),
+        ("group_type", input.group_type.trim().into()),
+        ("drive_letter", input.drive_letter.trim().into()),
+        ("drive_server", input.drive_server.trim().into()),
+        ("disabled", input.disabled.into()),
+        ("active_since", micros(input.active_since).into()),
+        ("active_until", micros(input.active_until).into()),
+    ]
+}
+
+fn membership_fields(input: &MembershipInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("user_id", input.user.0.into()),
+        ("group_id", input.group.0.into()),
+        ("start_date", micros(input.start_date).into()),
+        ("end_date", micros(input.end_date).into()),
+        ("comments", (&input.comments).into()),
+    ]
+}
+
+pub(crate) async fn normalise_user(
+    conn: &mut AnyConnection,
+    input: &UserInput,
+) -> Result<UserInput> {
+    let mut input = input.clone();
+    input.name = check_name("name", "The user name", &input.name)?;
+    input.custom = check_attributes("custom", &input.custom)?;
+    if !is_current(conn, Table::Groups, input.primary_group.0).await? {
+        return Err(Error::invalid(
+            "primary_group",
+            "Choose an existing primary group.",
+        ));
+    }
+    Ok(input)
+}
+
+fn user_name_taken(name: &str) -> String {
+    format!(
+        "A user named {:?} already exists (names ignore case).",
+        name.trim()
+    )
+}
+
+fn group_name_taken(name: &str) -> String {
+    format!("A group named {:?} already exists.", name.trim())
+}
+
+pub(crate) async fn audit(
+    conn: &mut AnyConnection,
+    op: &Op,
+    action: &str,
+    target: &str,
+    details: &str,
+) -> Result<()> {
+    record_in(
+        conn,
+        &AuditRecord {
+            operator_id: op.operator_id,
+            operator_name: &op.by,
+            action,
+            target,
+            outcome: "ok",
+            details,
+        },
+    )
+    .await
+}
+
+pub(crate) async fn user_row_at(
+    conn: &mut AnyConnection,
+    user: i64,
+    t: i64,
+) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as::<Any, UserRow>(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.object_id = $1 AND {}",
+        live("u", 2)
+    ))
+    .bind(user)
+    .bind(t)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub(crate) async fn current_user(conn: &mut AnyConnection, user: UserId) -> Result<UserRow> {
+    user_row_at(conn, user.0, i64::MAX)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("user {}", user.0)))
+}
+
+pub(crate) async fn group_row_at(
+    conn: &mut AnyConnection,
+    group: i64,
+    t: i64,
+) -> Result<Option<GroupRow>> {
+    Ok(sqlx::query_as::<Any, GroupRow>(&format!(
+        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.object_id = $1 AND {}",
+        live("g", 2)
+    ))
+    .bind(group)
+    .bind(t)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub(crate) async fn current_group(conn: &mut AnyConnection, group: GroupId) -> Result<GroupRow> {
+    group_row_at(conn, group.0, i64::MAX)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("group {}", group.0)))
+}
+
+/// The last version of an object that has no current one (for recovery).
+async fn last_deleted_version<R>(
+    conn: &mut AnyConnection,
+    sql_columns: &str,
+    table: Table,
+    alias: &str,
+    id: i64,
+) -> Result<(R, i64)>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    if is_current(conn, table, id).await? {
+        return Err(Error::Conflict(format!(
+            "{} {id} is not deleted.",
+            table.name()
+        )));
+    }
+    let row: Option<R> = sqlx::query_as::<Any, R>(&format!(
+        "SELECT {sql_columns} FROM {} {alias} WHERE {alias}.object_id = $1 \
+         ORDER BY {alias}.version_id DESC LIMIT 1",
+        table.name()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.ok_or_else(|| Error::NotFound(format!("{} {id}", table.name())))?;
+    let (ended,): (Option<i64>,) = sqlx::query_as(&format!(
+        "SELECT ended_operation_id FROM {} WHERE object_id = $1 ORDER BY version_id DESC LIMIT 1",
+        table.name()
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok((row, ended.unwrap_or(0)))
+}
+
+/// Closes the current rows of `table` matching `condition` (bound to `id`) and returns
+/// their object ids: the dependants of a deleted object end with it, in the same operation.
+pub(crate) async fn close_where(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    condition: &str,
+    id: i64,
+) -> Result<Vec<i64>> {
+    let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT object_id FROM {} WHERE valid_to IS NULL AND {condition}",
+        table.name()
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (object,) in &ids {
+        close_current(conn, op, table, *object).await?;
+    }
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// Re-creates, as new current versions, the rows of `table` that operation `ended_op`
+/// closed and that match `condition` (bound to `id`); `keep` decides per row (e.g. only when
+/// the group still exists). Returns the re-created object ids.
+pub(crate) async fn revive_ended_by(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    columns: &[&'static str],
+    condition: &str,
+    id: i64,
+    ended_op: i64,
+) -> Result<Vec<i64>> {
+    let sql = format!(
+        "SELECT object_id, version_id FROM {} WHERE ended_operation_id = $1 AND {condition}",
+        table.name()
+    )
+    .replace("$id", "$2");
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&sql)
+        .bind(ended_op)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut revived = Vec::new();
+    for (object, version) in rows {
+        if is_current(conn, table, object).await? {
+            continue;
+        }
+        copy_version(conn, op, table, columns, object, version).await?;
+        revived.push(object);
+    }
+    Ok(revived)
+}
+
+/// Inserts a new current version of `object` with the business columns of `version`.
+pub(crate) async fn copy_version(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    columns: &[&'static str],
+    object: i64,
+    version: i64,
+) -> Result<()> {
+    let list = columns.join(", ");
+    sqlx::query(&format!(
+        "INSERT INTO {t} (object_id, valid_from, changed_by, operation_id, {list}) \
+         SELECT object_id, $1, $2, $3, {list} FROM {t} WHERE version_id = $4",
+        t = table.name()
+    ))
+    .bind(op.at)
+    .bind(&op.by)
+    .bind(op.id)
+    .bind(version)
+    .execute(conn)
+    .await
+    .map_err(conflict_on_unique(format!(
+        "{} {object} cannot come back: another current record now takes its place.",
+        table.name()
+    )))?;
+    Ok(())
+}
+
+pub(crate) const MEMBERSHIP_COLUMNS: [&str; 5] =
+    ["user_id", "group_id", "start_date", "end_date", "comments"];
+pub(crate) const GRANT_COLUMNS: [&str; 6] = [
+    "role_id",
+    "grantee_kind",
+    "grantee_id",
+    "scope",
+    "start_date",
+    "end_date",
+];
+pub(crate) const OWNER_COLUMNS: [&str; 3] = ["account_id", "user_id", "level"];
+pub(crate) const MAIL_MEMBER_COLUMNS: [&str; 4] =
+    ["list_id", "member_kind", "member_id", "address"];
+
+/// Walks up from `start` through current parents; returns the chain of names if `target` is
+/// reached (the move would make a cycle).
+async fn cycle_path(
+    conn: &mut AnyConnection,
+    target: i64,
+    start: i64,
+) -> Result<Option<Vec<String>>> {
+    let mut path = Vec::new();
+    let mut at = Some(start);
+    let mut steps = 0;
+    while let Some(id) = at {
+        let row = current_group(conn, GroupId(id)).await?;
+        path.push(row.name.clone());
+        if id == target {
+            return Ok(Some(path));
+        }
+        at = row.parent_id;
+        steps += 1;
+        if steps > 10_000 {
+            return Err(Error::Internal("group tree deeper than 10000".into()));
+        }
+    }
+    Ok(None)
+}
+
+impl Store {
+    pub async fn create_user(&self, actor: &Author, input: &UserInput) -> Result<UserId> {
+        let mut tx = self.pool.begin().await?;
+        let input = normalise_user(&mut tx, input).await?;
+        let op = super::temporal::begin_op(&mut tx, actor, "user.create", &input.name).await?;
+        let id = new_object(&mut tx, Table::Users).await?;
+        insert_version(&mut tx, &op, Table::Users, id, &user_fields(&input))
+            .await
+            .map_err(unique_to(user_name_taken(&input.name)))?;
+        audit(&mut tx, &op, "user.create", &input.name, "").await?;
+        super::snapshots::capture(&mut tx, &op, &[id]).await?;
+        tx.commit().await?;
+        Ok(UserId(id))
+    }
+
+    pub async fn update_user(&self, actor: &Author, id: UserId, input: &UserInput) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before = current_user(&mut tx, id).await?;
+        let input = normalise_user(&mut tx, input).await?;
+        if before.input() == input {
+            return Ok(());
+        }
+        let op = super::temporal::begin_op(&mut tx, actor, "user.update", &input.name).await?;
+        write_version(&mut tx, &op, Table::Users, id.0, &user_fields(&input))
+            .await
+            .map_err(unique_to(user_name_taken(&input.name)))?;
+        let details = if before.name != input.name {
+            format!("renamed from {:?}", before.name)
+        } else {
+            String::new()
+        };
+        audit(&mut tx, &op, "user.update", &input.name, &details).await?;
+        super::snapshots::capture(&mut tx, &op, &[id.0]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a user: its version closes, and so do its memberships, direct grants, account
+    /// ownerships and mail-list memberships, all in one operation so recovery can find them.
+    pub async fn delete_user(&self, actor: &Author, id: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = current_user(&mut tx, id).await?;
+        let op = super::temporal::begin_op(&mut tx, actor, "user.delete", &row.name).await?;
+        close_current(&mut tx, &op, Table::Users, id.0).await?;
+        close_where(&mut tx, &op, Table::Memberships, "user_id = $1", id.0).await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::Grants,
+            "grantee_kind = 'user' AND grantee_id = $1",
+            id.0,
+        )
+        .await?;
+        close_where(&mut tx, &op, Table::AccountOwners, "user_id = $1", id.0).await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::MailListMembers,
+            "member_kind = 'user' AND member_id = $1",
+            id.0,
+        )
+        .await?;
+        super::snapshots::close_newest(&mut tx, &op, id.0).await?;
+        audit(&mut tx, &op, "user.delete", &row.name, "").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Brings a deleted user back with its last attributes and the memberships, grants,
+    /// account ownerships and mail lists that its deletion ended (where those still exist).
+    pub async fn recover_user(&self, actor: &Author, id: UserId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (row, deleted_by): (UserRow, i64) =
+            last_deleted_version(&mut tx, USER_COLUMNS, Table::Users, "u", id.0).await?;
+        if !is_current(&mut tx, Table::Groups, row.primary_group_id).await? {
+            return Err(Error::Conflict(format!(
+                "The primary group of {:?} was deleted; recover the group first.",
+                row.name
+            )));
+        }
+        let op = super::temporal::begin_op(&mut tx, actor, "user.recover", &row.name).await?;
+        insert_version(&mut tx, &op, Table::Users, id.0, &user_fields(&row.input()))
+            .await
+            .map_err(unique_to(user_name_taken(&row.name)))?;
+        revive_ended_by(
+            &mut tx,
+            &op,
+            Table::Memberships,
+            &MEMBERSHIP_COLUMNS,
+            "user_id = $id AND group_id IN (SELECT object_id FROM groups WHERE valid_to IS NULL)",
+            id.0,
+            deleted_by,
+        )
+        .await?;
+        revive_ended_by(&mut tx, &op, Table::Grants, &GRANT_COLUMNS,
+            "grantee_kind = 'user' AND grantee_id = $id AND role_id IN (SELECT object_id FROM roles WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        revive_ended_by(&mut tx, &op, Table::AccountOwners, &OWNER_COLUMNS,
+            "user_id = $id AND account_id IN (SELECT object_id FROM accounts WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        revive_ended_by(&mut tx, &op, Table::MailListMembers, &MAIL_MEMBER_COLUMNS,
+            "member_kind = 'user' AND member_id = $id AND list_id IN (SELECT object_id FROM mail_lists WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        audit(&mut tx, &op, "user.recover", &row.name, "").await?;
+        super::snapshots::capture(&mut tx, &op, &[id.0]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_group(&self, actor: &Author, input: &GroupInput) -> Result<GroupId> {
+        let mut tx = self.pool.begin().await?;
+        let mut input = input.clone();
+        input.name = check_name("name", "The group name", &input.name)?;
+        if let Some(parent) = input.parent {
+            if !is_current(&mut tx, Table::Groups, parent.0).await? {
+                return Err(Error::invalid("parent", "Choose an existing parent group."));
+            }
+        }
+        let op = super::temporal::begin_op(&mut tx, actor, "group.create", &input.name).await?;
+        let id = new_object(&mut tx, Table::Groups).await?;
+        insert_version(&mut tx, &op, Table::Groups, id, &group_fields(&input))
+            .await
+            .map_err(unique_to(group_name_taken(&input.name)))?;
+        audit(&mut tx, &op, "group.create", &input.name, "").await?;
+        tx.commit().await?;
+        Ok(GroupId(id))
+    }
+
+    /// Updates a group; a new parent that lies below the group is refused, naming the cycle.
+    pub async fn update_group(
+        &self,
+        actor: &Author,
+        id: GroupId,
+        input: &GroupInput,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let before = current_group(&mut tx, id).await?;
+        let mut input = input.clone();
+        input.name = check_name("name", "The group name", &input.name)?;
+        if before.input() == input {
+            return Ok(());
+        }
+        if let Some(parent) = input.parent {
+            if !is_current(&mut tx, Table::Groups, parent.0).await? {
+                return Err(Error::invalid("parent", "Choose an existing parent group."));
+            }
+            if let Some(mut path) = cycle_path(&mut tx, id.0, parent.0).await? {
+                path.reverse();
+                path.push(input.name.clone());
+                return Err(Error::invalid(
+                    "parent",
+                    format!(
+                        "Moving {:?} under {:?} would make a cycle: {}.",
+                        before.name,
+                        path.get(1).cloned().unwrap_or_default(),
+                        path.join(" → ")
+                    ),
+                ));
+            }
+        }
+        let op = super::temporal::begin_op(&mut tx, actor, "group.update", &input.name).await?;
+        write_version(&mut tx, &op, Table::Groups, id.0, &group_fields(&input))
+            .await
+            .map_err(unique_to(group_name_taken(&input.name)))?;
+        audit(&mut tx, &op, "group.update", &input.name, "").await?;
+        if before.name != input.name {
+            let users = super::snapshots::users_of_group(&mut tx, id.0).await?;
+            super::snapshots::capture(&mut tx, &op, &users).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a group without subgroups that is nobody's primary group; its memberships and
+    /// grants end with it.
+    pub async fn delete_group(&self, actor: &Author, id: GroupId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = current_group(&mut tx, id).await?;
+        let (children,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM groups WHERE parent_id = $1 AND valid_to IS NULL")
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+        if children > 0 {
+            return Err(Error::Conflict(format!(
+                "{:?} has {children} subgroup(s); move or delete them first.",
+                row.name
+            )));
+        }
+        let (primary,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM users WHERE primary_group_id = $1 AND valid_to IS NULL",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        if primary > 0 {
+            return Err(Error::Conflict(format!(
+                "{:?} is the primary group of {primary} user(s); change it first.",
+                row.name
+            )));
+        }
+        let op = super::temporal::begin_op(&mut tx, actor, "group.delete", &row.name).await?;
+        let users = super::snapshots::users_of_group(&mut tx, id.0).await?;
+        close_current(&mut tx, &op, Table::Groups, id.0).await?;
+        close_where(&mut tx, &op, Table::Memberships, "group_id = $1", id.0).await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::Grants,
+            "grantee_kind = 'group' AND grantee_id = $1",
+            id.0,
+        )
+        .await?;
+        close_where(
+            &mut tx,
+            &op,
+            Table::MailListMembers,
+            "member_kind = 'group' AND member_id = $1",
+            id.0,
+        )
+        .await?;
+        audit(&mut tx, &op, "group.delete", &row.name, "").await?;
+        super::snapshots::capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Brings a deleted group back with its last attributes, memberships and grants.
+    pub async fn recover_group(&self, actor: &Author, id: GroupId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (row, deleted_by): (GroupRow, i64) =
+            last_deleted_version(&mut tx, GROUP_COLUMNS, Table::Groups, "g", id.0).await?;
+        if let Some(parent) = row.parent_id {
+            if !is_current(&mut tx, Table::Groups, parent).await? {
+                return Err(Error::Conflict(format!(
+                    "The parent group of {:?} was deleted; recover it first.",
+                    row.name
+                )));
+            }
+        }
+        let op = super::temporal::begin_op(&mut tx, actor, "group.recover", &row.name).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            Table::Groups,
+            id.0,
+            &group_fields(&row.input()),
+        )
+        .await
+        .map_err(unique_to(group_name_taken(&row.name)))?;
+        revive_ended_by(
+            &mut tx,
+            &op,
+            Table::Memberships,
+            &MEMBERSHIP_COLUMNS,
+            "group_id = $id AND user_id IN (SELECT object_id FROM users WHERE valid_to IS NULL)",
+            id.0,
+            deleted_by,
+        )
+        .await?;
+        revive_ended_by(&mut tx, &op, Table::Grants, &GRANT_COLUMNS,
+            "grantee_kind = 'group' AND grantee_id = $id AND role_id IN (SELECT object_id FROM roles WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        revive_ended_by(&mut tx, &op, Table::MailListMembers, &MAIL_MEMBER_COLUMNS,
+            "member_kind = 'group' AND member_id = $id AND list_id IN (SELECT object_id FROM mail_lists WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        audit(&mut tx, &op, "group.recover", &row.name, "").await?;
+        let users = super::snapshots::users_of_group(&mut tx, id.0).await?;
+        super::snapshots::capture(&mut tx, &op, &users).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_membership(
+        &self,
+        actor: &Author,
+        input: &MembershipInput,
+    ) -> Result<MembershipId> {
+        let mut tx = self.pool.begin().await?;
+        let user = current_user(&mut tx, input.user).await?;
+        let group = current_group(&mut tx, input.group).await?;
+        let op = super::temporal::begin_op(&mut tx, actor, "membership.add", &user.name).await?;
+        let id = new_object(&mut tx, Table::Memberships).await?;
+        insert_version(
+            &mut tx,
+            &op,
+            Table::Memberships,
+            id,
+            &membership_fields(input),
+        )
+        .await
+        .map_err(unique_to(format!(
+            "{:?} is already a member of {:?}.",
+            user.name, group.name
+        )))?;
+        audit(&mut tx, &op, "membership.add", &user.name, &group.name).await?;
+        super::snapshots::capture(&mut tx, &op, &[user.object_id]).await?;
+        tx.commit().await?;
+        Ok(MembershipId(id))
+    }
+
+    /// Changes the dates or comments of a membership (user and group stay).
+    pub async fn update_membership(
+        &self,
+        actor: &Author,
+        id: MembershipId,
+        start_date: Option<DateTime<Utc>>,
+        end_date: Option<DateTime<Utc>>,
+        comments: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = current_membership(&mut tx, id).await?;
+        let op = super::temporal::begin_op(&mut tx, actor, "membership.update", "").await?;
+        let input = MembershipInput {
+            user: UserId(row.user_id),
+            group: GroupId(row.group_id),
+            start_date,
+            end_date,
+            comments: comments.to_string(),
+        };
+        write_version(
+            &mut tx,
+            &op,
+            Table::Memberships,
+            id.0,
+            &membership_fields(&input),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            &op,
+            "membership.update",
+            &format!("membership {}", id.0),
+            "",
+        )
+        .await?;
+        super::snapshots::capture(&mut tx, &op, &[row.user_id]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the end date of a membership (it stays on record with that end date).
+    pub async fn end_membership(
+        &self,
+        actor: &Author,
+        id: MembershipId,
+        end_date: DateTime<Utc>,
+    ) -> Result<()> {
+        let row = {
+            let mut conn = self.pool.acquire().await?;
+            current_membership(&mut conn, id).await?
+        };
+        self.update_membership(
+            actor,
+            id,
+            time(row.start_date),
+            Some(end_date),
+            &row.comments,
+        )
+        .await
+    }
+
+    /// Removes a membership (its last version closes; history keeps it).
+    pub async fn remove_membership(&self, actor: &Author, id: MembershipId) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = current_membership(&mut tx, id).await?;
+        let op = super::temporal::begin_op(&mut tx, actor, "membership.remove", "").await?;
+        close_current(&mut tx, &op, Table::Memberships, id.0).await?;
+        audit(
+            &mut tx,
+            &op,
+            "membership.remove",
+            &format!("membership {}", id.0),
+            "",
+        )
+        .await?;
+        super::snapshots::capture(&mut tx, &op, &[row.user_id]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The current membership of a user in a group, if any.
+    pub async fn find_membership(
+        &self,
+        user: UserId,
+        group: GroupId,
+    ) -> Result<Option<MembershipId>> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT object_id FROM memberships WHERE user_id = $1 AND group_id = $2 AND valid_to IS NULL",
+        )
+        .bind(user.0)
+        .bind(group.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id,)| MembershipId(id)))
+    }
+
+    /// One user with everything about them, as it was at `as_of` (now when None).
+    pub async fn get_user(&self, id: UserId, as_of: Option<DateTime<Utc>>) -> Result<UserDetail> {
+        let mut conn = self.pool.acquire().await?;
+        let t = instant(as_of);
+        let row = user_row_at(&mut conn, id.0, t).await?.ok_or_else(|| {
+            Error::NotFound(match as_of {
+                Some(at) => format!("user {} at {at}", id.0),
+                None => format!("user {}", id.0),
+            })
+        })?;
+        let state = load_state(&mut conn, id.0, t, true)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user {}", id.0)))?;
+        let (created_at, created_by): (i64, String) = sqlx::query_as(
+            "SELECT valid_from, changed_by FROM users WHERE object_id = $1 ORDER BY version_id LIMIT 1",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(UserDetail {
+            full_name: state.attributes.full_name(),
+            state,
+            created: Stamp {
+                at: to_time(created_at),
+                by: created_by,
+            },
+            modified: Stamp {
+                at: to_time(row.valid_from),
+                by: row.changed_by,
+            },
+            as_of,
+        })
+    }
+
+    /// A page of users as of `query.as_of`, filtered and sorted in the database.
+    pub async fn list_users(&self, query: &UserListQuery) -> Result<Page<UserSummary>> {
+        let t = instant(query.as_of);
+        let limit = if query.limit <= 0 {
+            50
+        } else {
+            query.limit.min(500)
+        };
+        let offset = query.offset.max(0);
+        let pattern = format!("%{}%", query.search.trim().to_lowercase());
+        let filter = format!(
+            "{} AND (lower(u.name) LIKE $2 OR lower(u.first_name || ' ' || u.last_name) LIKE $2 \
+             OR lower(u.email) LIKE $2)",
+            live("u", 1)
+        );
+        let order = match query.sort {
+            UserSort::Name => "u.name_key",
+            UserSort::FullName => "lower(u.first_name || ' ' || u.last_name)",
+            UserSort::Modified => "u.valid_from",
+        };
+        let direction = if query.descending { "DESC" } else { "ASC" };
+        let mut conn = self.pool.acquire().await?;
+        let (total,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"))
+                .bind(t)
+                .bind(&pattern)
+                .fetch_one(&mut *conn)
+                .await?;
+        let rows = sqlx::query_as::<Any, UserRow>(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE {filter} \
+             ORDER BY {order} {direction}, u.object_id {direction} LIMIT $3 OFFSET $4"
+        ))
+        .bind(t)
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut group_names: HashMap<i64, String> = HashMap::new();
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            if !group_names.contains_key(&row.primary_group_id) {
+                let name = group_row_at(&mut conn, row.primary_group_id, t)
+                    .await?
+                    .map(|g| g.name)
+                    .unwrap_or_default();
+                group_names.insert(row.primary_group_id, name);
+            }
+            let input = row.input();
+            items.push(UserSummary {
+                id: UserId(row.object_id),
+                full_name: input.full_name(),
+                name: row.name,
+                email: row.email,
+                primary_group: GroupId(row.primary_group_id),
+                primary_group_name: group_names[&row.primary_group_id].clone(),
+                enabled: row.enabled != 0,
+                modified: Stamp {
+                    at: to_time(row.valid_from),
+                    by: row.changed_by,
+                },
+            });
+        }
+        Ok(Page {
+            items,
+            total,
+            offset,
+            limit,
+        })
+    }
+
+    pub async fn get_group(&self, id: GroupId, as_of: Option<DateTime<Utc>>) -> Result<Group> {
+        let mut conn = self.pool.acquire().await?;
+        group_row_at(&mut conn, id.0, instant(as_of))
+            .await?
+            .map(|row| row.group())
+            .ok_or_else(|| Error::NotFound(format!("group {}", id.0)))
+    }
+
+    /// The whole group tree as it was at `as_of`: one query, assembled in memory.
+    pub async fn group_tree(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<GroupNode>> {
+        let t = instant(as_of);
+        let rows = sqlx::query_as::<Any, GroupRow>(&format!(
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE {}",
+            live("g", 1)
+        ))
+        .bind(t)
+        .fetch_all(&self.pool)
+        .await?;
+        let present: std::collections::HashSet<i64> = rows.iter().map(|r| r.object_id).collect();
+        let mut children: BTreeMap<Option<i64>, Vec<Group>> = BTreeMap::new();
+        for row in &rows {
+            // A parent missing at T (should not happen) shows its child as a root.
+            let parent = row.parent_id.filter(|p| present.contains(p));
+            children.entry(parent).or_default().push(row.group());
+        }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| {
+                a.input
+                    .name
+                    .to_lowercase()
+                    .cmp(&b.input.name.to_lowercase())
+                    .then(a.id.cmp(&b.id))
+            });
+        }
+        fn build(
+            parent: Option<i64>,
+            children: &mut BTreeMap<Option<i64>, Vec<Group>>,
+        ) -> Vec<GroupNode> {
+            let groups = children.remove(&parent).unwrap_or_default();
+            groups
+                .into_iter()
+                .map(|group| {
+                    let id = group.id.0;
+                    GroupNode {
+                        group,
+                        children: build(Some(id), children),
+                    }
+                })
+                .collect()
+        }
+        Ok(build(None, &mut children))
+    }
+
+    /// The members of a group at `as_of`: users with it as primary group, then secondary
+    /// memberships; sorted by user name.
+    pub async fn group_members(
+        &self,
+        id: GroupId,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<GroupMember>> {
+        let t = instant(as_of);
+        let mut conn = self.pool.acquire().await?;
+        group_row_at(&mut conn, id.0, t)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("group {}", id.0)))?;
+        let primary = sqlx::query_as::<Any, UserRow>(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.primary_group_id = $1 AND {}",
+            live("u", 2)
+        ))
+        .bind(id.0)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut members: Vec<GroupMember> = primary
+            .into_iter()
+            .map(|u| GroupMember {
+                user: UserId(u.object_id),
+                full_name: u.input().full_name(),
+                user_name: u.name,
+                kind: MemberKind::Primary,
+                start_date: None,
+                end_date: None,
+                comments: String::new(),
+            })
+            .collect();
+        let secondary: Vec<(i64, Option<i64>, Option<i64>, String)> = sqlx::query_as(&format!(
+            "SELECT m.user_id, m.start_date, m.end_date, m.comments FROM memberships m \
+             WHERE m.group_id = $1 AND {}",
+            live("m", 2)
+        ))
+        .bind(id.0)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (user, start, end, comments) in secondary {
+            if let Some(u) = user_row_at(&mut conn, user, t).await? {
+                members.push(GroupMember {
+                    user: UserId(user),
+                    full_name: u.input().full_name(),
+                    user_name: u.name,
+                    kind: MemberKind::Secondary,
+                    start_date: time(start),
+                    end_date: time(end),
+                    comments,
+                });
+            }
+        }
+        members.sort_by(|a, b| a.user_name.to_lowercase().cmp(&b.user_name.to_lowercase()));
+        Ok(members)
+    }
+}
+
+pub(crate) async fn current_membership(
+    conn: &mut AnyConnection,
+    id: MembershipId,
+) -> Result<MembershipRow> {
+    sqlx::query_as::<Any, MembershipRow>(
+        "SELECT user_id, group_id, start_date, comments FROM memberships \
+         WHERE object_id = $1 AND valid_to IS NULL",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("membership {}", id.0)))
+}
+
+/// Maps a unique violation to a Conflict with `message`, passing other errors through.
+pub(crate) fn unique_to(message: String) -> impl FnOnce(Error) -> Error {
+    move |error| match error {
+        Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            Error::Conflict(message)
+        }
+        other => other,
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct StateMembershipRow {
+    group_id: i64,
+    group_name: String,
+    start_date: Option<i64>,
+    end_date: Option<i64>,
+    comments: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StateAccountRow {
+    object_id: i64,
+    system_id: i64,
+    system_name: String,
+    name: String,
+    login_name: String,
+    description: String,
+    account_type: String,
+    status: String,
+    level: String,
+    attributes: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StateGrantRow {
+    grantee_kind: String,
+    grantee_id: i64,
+    role_id: i64,
+    role_name: String,
+    system_name: String,
+    scope: String,
+    start_date: Option<i64>,
+    end_date: Option<i64>,
+}
+
+/// The complete state of a user at instant `t` (`i64::MAX` = now); None if it did not exist.
+/// Grants are left out when `include_grants` is false (entitlements history off).
+pub(crate) async fn load_state(
+    conn: &mut AnyConnection,
+    user: i64,
+    t: i64,
+    include_grants: bool,
+) -> Result<Option<UserState>> {
+    let Some(row) = user_row_at(conn, user, t).await? else {
+        return Ok(None);
+    };
+    let primary_group_name = group_row_at(conn, row.primary_group_id, t)
+        .await?
+        .map(|g| g.name)
+        .unwrap_or_default();
+    let memberships = sqlx::query_as::<Any, StateMembershipRow>(&format!(
+        "SELECT m.group_id, COALESCE(g.name, '') AS group_name, m.start_date, m.end_date, m.comments \
+         FROM memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
+         WHERE m.user_id = $1 AND {}",
+        live("g", 2),
+        live("m", 2)
+    ))
+    .bind(user)
+    .bind(t)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut memberships: Vec<MembershipState> = memberships
+        .into_iter()
+        .map(|m| MembershipState {
+            group: GroupId(m.group_id),
+            group_name: m.group_name,
+            start_date: time(m.start_date),
+            end_date: time(m.end_date),
+            comments: m.comments,
+        })
+        .collect();
+    memberships.sort_by(|a, b| (&a.group_name, a.group).cmp(&(&b.group_name, b.group)));
+    let accounts = sqlx::query_as::<Any, StateAccountRow>(&format!(
+        "SELECT a.object_id, a.system_id, COALESCE(s.name, '') AS system_name, a.name, \
+                a.login_name, a.description, a.account_type, a.status, o.level, a.attributes \
+         FROM account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
+         LEFT JOIN systems s ON s.object_id = a.system_id AND {} \
+         WHERE o.user_id = $1 AND {}",
+        live("a", 2),
+        live("s", 2),
+        live("o", 2)
+    ))
+    .bind(user)
+    .bind(t)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut accounts: Vec<AccountState> = accounts
+        .into_iter()
+        .map(|a| AccountState {
+            account: AccountId(a.object_id),
+            system: SystemId(a.system_id),
+            system_name: a.system_name,
+            name: a.name,
+            login_name: a.login_name,
+            description: a.description,
+            account_type: a.account_type,
+            status: a.status,
+            level: a.level,
+            attributes: parse_attributes(&a.attributes),
+            grants: Vec::new(),
+        })
+        .collect();
+    accounts.sort_by(|a, b| {
+        (&a.system_name, &a.name, a.account).cmp(&(&b.system_name, &b.name, b.account))
+    });
+    let mut grants = Vec::new();
+    if include_grants {
+        let rows = sqlx::query_as::<Any, StateGrantRow>(&format!(
+            "SELECT gr.grantee_kind, gr.grantee_id, gr.role_id, COALESCE(r.name, '') AS role_name, \
+                    COALESCE(s.name, '') AS system_name, gr.scope, gr.start_date, gr.end_date \
+             FROM grants gr LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
+             LEFT JOIN systems s ON s.object_id = r.system_id AND {} \
+             WHERE {} AND ((gr.grantee_kind = 'user' AND gr.grantee_id = $1) OR \
+                   (gr.grantee_kind = 'account' AND gr.grantee_id IN \
+                     (SELECT o.account_id FROM account_owners o WHERE o.user_id = $1 AND {})))",
+            live("r", 2),
+            live("s", 2),
+            live("gr", 2),
+            live("o", 2)
+        ))
+        .bind(user)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+        for g in rows {
+            let state = GrantState {
+                role: RoleId(g.role_id),
+                role_name: g.role_name,
+                system_name: g.system_name,
+                scope: g.scope,
+                start_date: time(g.start_date),
+                end_date: time(g.end_date),
+            };
+            if g.grantee_kind == "user" {
+                grants.push(state);
+            } else if let Some(account) = accounts.iter_mut().find(|a| a.account.0 == g.grantee_id)
+            {
+                account.grants.push(state);
+            }
+        }
+        let order = |a: &GrantState, b: &GrantState| {
+            (&a.role_name, &a.scope, a.role).cmp(&(&b.role_name, &b.scope, b.role))
+        };
+        grants.sort_by(order);
+        for account in &mut accounts {
+            account.grants.sort_by(order);
+        }
+    }
+    let lists: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT l.object_id, l.name, COALESCE(d.code, '') AS domain FROM mail_list_members mm \
+         JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
+         LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
+         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {}",
+        live("l", 2),
+        live("d", 2),
+        live("mm", 2)
+    ))
+    .bind(user)
+    .bind(t)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut mail_lists: Vec<MailListState> = lists
+        .into_iter()
+        .map(|(id, name, domain)| MailListState {
+            list: MailListId(id),
+            name,
+            domain,
+        })
+        .collect();
+    mail_lists.sort_by(|a, b| (&a.name, &a.domain, a.list).cmp(&(&b.name, &b.domain, b.list)));
+    Ok(Some(UserState {
+        id: UserId(user),
+        attributes: row.input(),
+        primary_group_name,
+        memberships,
+        accounts,
+        grants,
+        mail_lists,
+        grants_captured: include_grants,
+    }))
+}

@@ -1,0 +1,667 @@
+//! Restore planning (a preview of exact changes) and execution (one recorded operation).
+use super::directory::{account_fields, insert_grant, owner_fields};
+use super::identity::{audit, current_user, load_state, normalise_user, unique_to};
+use super::snapshots::{capture, snapshot_row};
+use super::temporal::{
+    begin_op, close_current, insert_version, is_current, micros, name_key, new_object,
+    write_version, Author, Op, Table,
+};
+use super::{Error, Result, Store};
+use crate::model::*;
+use sqlx::AnyConnection;
+
+fn item(
+    kind: RestoreItemKind,
+    action: RestoreAction,
+    description: String,
+    blocked: Option<String>,
+    change: RestoreChange,
+) -> RestoreItem {
+    RestoreItem {
+        kind,
+        action,
+        description,
+        blocked,
+        selected: true,
+        change,
+    }
+}
+
+/// Why a deleted account cannot be re-created, if it cannot.
+async fn account_blocker(conn: &mut AnyConnection, a: &AccountState) -> Result<Option<String>> {
+    if is_current(conn, Table::Accounts, a.account.0).await? {
+        return Ok(None);
+    }
+    if !is_current(conn, Table::Systems, a.system.0).await? {
+        return Ok(Some(format!("the system {:?} was deleted", a.system_name)));
+    }
+    let taken: Option<(i64,)> = sqlx::query_as(
+        "SELECT object_id FROM accounts WHERE system_id = $1 AND name_key = $2 \
+         AND valid_to IS NULL AND object_id <> $3",
+    )
+    .bind(a.system.0)
+    .bind(name_key(&a.name))
+    .bind(a.account.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(taken.map(|_| {
+        format!(
+            "the account name {:?} is now taken in {:?}",
+            a.name, a.system_name
+        )
+    }))
+}
+
+async fn role_gone(conn: &mut AnyConnection, g: &GrantState) -> Result<Option<String>> {
+    Ok((!is_current(conn, Table::Roles, g.role.0).await?)
+        .then(|| format!("the role {:?} was deleted", g.role_name)))
+}
+
+fn grant_text(g: &GrantState) -> String {
+    if g.scope.is_empty() {
+        format!("role {} ({})", g.role_name, g.system_name)
+    } else {
+        format!("role {} ({}) [{}]", g.role_name, g.system_name, g.scope)
+    }
+}
+
+/// Attributes in "add missing only" mode: empty fields and absent custom attributes are
+/// filled from the snapshot; nothing set is overwritten.
+fn fill_missing(current: &UserInput, snap: &UserInput) -> UserInput {
+    let mut out = current.clone();
+    let fill = |cur: &mut String, old: &String| {
+        if cur.trim().is_empty() && !old.trim().is_empty() {
+            *cur = old.clone();
+        }
+    };
+    fill(&mut out.first_name, &snap.first_name);
+    fill(&mut out.middle_name, &snap.middle_name);
+    fill(&mut out.last_name, &snap.last_name);
+    fill(&mut out.user_type, &snap.user_type);
+    fill(&mut out.home_server, &snap.home_server);
+    fill(&mut out.profile_server, &snap.profile_server);
+    fill(&mut out.mail_server, &snap.mail_server);
+    fill(&mut out.email, &snap.email);
+    fill(&mut out.mail_aliases, &snap.mail_aliases);
+    fill(&mut out.comments, &snap.comments);
+    for c in &snap.custom {
+        if !out.custom.iter().any(|o| o.name == c.name) {
+            out.custom.push(c.clone());
+        }
+    }
+    out.custom.sort();
+    out
+}
+
+fn account_core(a: &AccountState) -> AccountState {
+    AccountState {
+        grants: Vec::new(),
+        system_name: String::new(),
+        ..a.clone()
+    }
+}
+
+impl Store {
+    /// The exact list of changes that would bring `user` back to `snapshot` (a preview).
+    /// Items that cannot be applied are included with `blocked` set to the reason.
+    pub async fn plan_restore(
+        &self,
+        user: UserId,
+        snapshot: i64,
+        selection: &RestoreSelection,
+        mode: RestoreMode,
+    ) -> Result<RestorePlan> {
+        let mut conn = self.pool.acquire().await?;
+        let snap = snapshot_row(&mut conn, snapshot).await?.snapshot()?;
+        if snap.user != user {
+            return Err(Error::invalid(
+                "snapshot",
+                "This snapshot belongs to another user.",
+            ));
+        }
+        let Some(now) = load_state(&mut conn, user.0, i64::MAX, true).await? else {
+            return Err(Error::Conflict(
+                "The user is deleted; recover the user first, then restore.".into(),
+            ));
+        };
+        let old = &snap.state;
+        let exact = mode == RestoreMode::Exact;
+        let mut items = Vec::new();
+
+        if selection.attributes {
+            let mut target = if exact {
+                old.attributes.clone()
+            } else {
+                fill_missing(&now.attributes, &old.attributes)
+            };
+            if target.primary_group != now.attributes.primary_group
+                && !is_current(&mut conn, Table::Groups, target.primary_group.0).await?
+            {
+                items.push(item(
+                    RestoreItemKind::Attributes,
+                    RestoreAction::Update,
+                    format!("primary group → {}", old.primary_group_name),
+                    Some(format!(
+                        "the group {:?} was deleted",
+                        old.primary_group_name
+                    )),
+                    RestoreChange::Attributes(target.clone()),
+                ));
+                target.primary_group = now.attributes.primary_group;
+            }
+            if target != now.attributes {
+                let mut probe = now.clone();
+                probe.attributes = target.clone();
+                if target.primary_group == old.attributes.primary_group {
+                    probe.primary_group_name = old.primary_group_name.clone();
+                }
+                let changes: Vec<String> = diff_states(&now, &probe)
+                    .attributes
+                    .into_iter()
+                    .map(|c| format!("{}: {:?} → {:?}", c.name, c.before, c.after))
+                    .collect();
+                let taken: Option<(i64,)> = sqlx::query_as(
+                    "SELECT object_id FROM users WHERE name_key = $1 AND valid_to IS NULL \
+                     AND object_id <> $2",
+                )
+                .bind(name_key(&target.name))
+                .bind(user.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+                items.push(item(
+                    RestoreItemKind::Attributes,
+                    RestoreAction::Update,
+                    format!("attributes: {}", changes.join("; ")),
+                    taken.map(|_| format!("the user name {:?} is now taken", target.name)),
+                    RestoreChange::Attributes(target),
+                ));
+            }
+        }
+
+        if selection.memberships {
+            for m in &old.memberships {
+                match now.memberships.iter().find(|c| c.group == m.group) {
+                    None => {
+                        let blocked = (!is_current(&mut conn, Table::Groups, m.group.0).await?)
+                            .then(|| format!("the group {:?} was deleted", m.group_name));
+                        items.push(item(
+                            RestoreItemKind::Membership,
+                            RestoreAction::Add,
+                            format!("add membership of group {}", m.group_name),
+                            blocked,
+                            RestoreChange::Membership(m.clone()),
+                        ));
+                    }
+                    Some(c)
+                        if exact
+                            && (c.start_date, c.end_date, &c.comments)
+                                != (m.start_date, m.end_date, &m.comments) =>
+                    {
+                        items.push(item(
+                            RestoreItemKind::Membership,
+                            RestoreAction::Update,
+                            format!("reset dates and comments of membership in {}", c.group_name),
+                            None,
+                            RestoreChange::Membership(m.clone()),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if exact {
+                for c in &now.memberships {
+                    if !old.memberships.iter().any(|m| m.group == c.group) {
+                        items.push(item(
+                            RestoreItemKind::Membership,
+                            RestoreAction::Remove,
+                            format!("remove membership of group {}", c.group_name),
+                            None,
+                            RestoreChange::Membership(c.clone()),
+                        ));
+                    }
+                }
+            }
+        }
+
+        let mut blocked_accounts = Vec::new();
+        if selection.accounts {
+            for a in &old.accounts {
+                let label = format!("account {} in {}", a.name, a.system_name);
+                match now.accounts.iter().find(|c| c.account == a.account) {
+                    None => {
+                        let blocked = account_blocker(&mut conn, a).await?;
+                        let live = is_current(&mut conn, Table::Accounts, a.account.0).await?;
+                        if blocked.is_some() {
+                            blocked_accounts.push(a.account);
+                        }
+                        items.push(item(
+                            RestoreItemKind::Account,
+                            RestoreAction::Add,
+                            if live {
+                                format!("make the user {} of {label}", a.level)
+                            } else {
+                                format!("re-create {label} (deleted) owned as {}", a.level)
+                            },
+                            blocked,
+                            RestoreChange::Account(account_core(a)),
+                        ));
+                    }
+                    Some(c) if exact && account_core(c) != account_core(a) => {
+                        let blocked = if c.name != a.name {
+                            account_blocker(
+                                &mut conn,
+                                &AccountState {
+                                    account: AccountId(-1),
+                                    ..a.clone()
+                                },
+                            )
+                            .await?
+                        } else {
+                            None
+                        };
+                        items.push(item(
+                            RestoreItemKind::Account,
+                            RestoreAction::Update,
+                            format!("reset {label} to its snapshot attributes"),
+                            blocked,
+                            RestoreChange::Account(account_core(a)),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if exact {
+                for c in &now.accounts {
+                    if !old.accounts.iter().any(|a| a.account == c.account) {
+                        items.push(item(
+                            RestoreItemKind::Account,
+                            RestoreAction::Remove,
+                            format!("end ownership of account {} in {}", c.name, c.system_name),
+                            None,
+                            RestoreChange::Account(account_core(c)),
+                        ));
+                    }
+                }
+            }
+        }
+
+        if selection.grants && !old.grants_captured {
+            items.push(item(
+                RestoreItemKind::Grant,
+                RestoreAction::Add,
+                "role grants".into(),
+                Some("this snapshot was taken with entitlements history off".into()),
+                RestoreChange::Grant(GrantState::default()),
+            ));
+        } else if selection.grants {
+            let key = |g: &GrantState| (g.role, g.scope.clone());
+            for g in &old.grants {
+                match now.grants.iter().find(|c| key(c) == key(g)) {
+                    None => {
+                        let blocked = role_gone(&mut conn, g).await?;
+                        items.push(item(
+                            RestoreItemKind::Grant,
+                            RestoreAction::Add,
+                            format!("grant {}", grant_text(g)),
+                            blocked,
+                            RestoreChange::Grant(g.clone()),
+                        ));
+                    }
+                    Some(c) if exact && c != g => items.push(item(
+                        RestoreItemKind::Grant,
+                        RestoreAction::Update,
+                        format!("reset dates of {}", grant_text(g)),
+                        None,
+                        RestoreChange::Grant(g.clone()),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            if exact {
+                for c in &now.grants {
+                    if !old.grants.iter().any(|g| key(g) == key(c)) {
+                        items.push(item(
+                            RestoreItemKind::Grant,
+                            RestoreAction::Remove,
+                            format!("revoke {}", grant_text(c)),
+                            None,
+                            RestoreChange::Grant(c.clone()),
+                        ));
+                    }
+                }
+            }
+            // Grants of the snapshot's accounts (only where the account is or comes back).
+            for a in &old.accounts {
+                let current = now.accounts.iter().find(|c| c.account == a.account);
+                let account_back = current.is_some() || selection.accounts;
+                for g in &a.grants {
+                    if current.is_some_and(|c| {
+                        c.grants
+                            .iter()
+                            .any(|x| key(x) == key(g) && (!exact || x == g))
+                    }) {
+                        continue;
+                    }
+                    let present =
+                        current.is_some_and(|c| c.grants.iter().any(|x| key(x) == key(g)));
+                    let mut blocked = role_gone(&mut conn, g).await?;
+                    if blocked.is_none() && blocked_accounts.contains(&a.account) {
+                        blocked = Some(format!("the account {:?} cannot be restored", a.name));
+                    }
+                    if blocked.is_none() && !account_back {
+                        blocked = Some(format!(
+                            "the account {:?} is not owned now and accounts are not selected",
+                            a.name
+                        ));
+                    }
+                    items.push(item(
+                        RestoreItemKind::AccountGrant,
+                        if present {
+                            RestoreAction::Update
+                        } else {
+                            RestoreAction::Add
+                        },
+                        format!("grant {} to account {}", grant_text(g), a.name),
+                        blocked,
+                        RestoreChange::AccountGrant(a.account, g.clone()),
+                    ));
+                }
+                if exact {
+                    if let Some(c) = current {
+                        for x in &c.grants {
+                            if !a.grants.iter().any(|g| key(g) == key(x)) {
+                                items.push(item(
+                                    RestoreItemKind::AccountGrant,
+                                    RestoreAction::Remove,
+                                    format!("revoke {} from account {}", grant_text(x), c.name),
+                                    None,
+                                    RestoreChange::AccountGrant(c.account, x.clone()),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        if selection.mail_lists {
+            for l in &old.mail_lists {
+                if !now.mail_lists.iter().any(|c| c.list == l.list) {
+                    let blocked = (!is_current(&mut conn, Table::MailLists, l.list.0).await?)
+                        .then(|| format!("the mail list {:?} was deleted", l.name));
+                    items.push(item(
+                        RestoreItemKind::MailList,
+                        RestoreAction::Add,
+                        format!("add to mail list {}@{}", l.name, l.domain),
+                        blocked,
+                        RestoreChange::MailList(l.clone()),
+                    ));
+                }
+            }
+            if exact {
+                for c in &now.mail_lists {
+                    if !old.mail_lists.iter().any(|l| l.list == c.list) {
+                        items.push(item(
+                            RestoreItemKind::MailList,
+                            RestoreAction::Remove,
+                            format!("remove from mail list {}@{}", c.name, c.domain),
+                            None,
+                            RestoreChange::MailList(c.clone()),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(RestorePlan {
+            user,
+            snapshot,
+            mode,
+            items,
+        })
+    }
+
+    /// Applies the selected, unblocked items of a plan in one transaction: new versions, a
+    /// new snapshot and an audit line with the plan summary. An item that became impossible
+    /// since the preview fails the whole restore (nothing is half-applied).
+    pub async fn apply_restore(
+        &self,
+        actor: &Author,
+        plan: &RestorePlan,
+    ) -> Result<RestoreOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let user = current_user(&mut tx, plan.user).await?;
+        let summary = plan.summary();
+        let op = begin_op(&mut tx, actor, "user.restore", &summary).await?;
+        let mut applied = 0;
+        for it in plan
+            .items
+            .iter()
+            .filter(|i| i.selected && i.blocked.is_none())
+        {
+            apply_item(&mut tx, &op, plan.user, it)
+                .await
+                .map_err(|e| match e {
+                    Error::Conflict(why) | Error::NotFound(why) => {
+                        Error::Conflict(format!("{}: {why}", it.description))
+                    }
+                    other => other,
+                })?;
+            applied += 1;
+        }
+        audit(&mut tx, &op, "user.restore", &user.name, &summary).await?;
+        capture(&mut tx, &op, &[plan.user.0]).await?;
+        tx.commit().await?;
+        let blocked = plan.items.iter().filter(|i| i.blocked.is_some()).count() as i64;
+        Ok(RestoreOutcome {
+            applied,
+            blocked,
+            operation_id: op.id,
+            summary,
+        })
+    }
+}
+
+async fn find(conn: &mut AnyConnection, sql: &str, a: i64, b: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(sql)
+        .bind(a)
+        .bind(b)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+const FIND_MEMBERSHIP: &str = "SELECT object_id FROM memberships WHERE user_id = $1 \
+    AND group_id = $2 AND valid_to IS NULL";
+const FIND_OWNER: &str = "SELECT object_id FROM account_owners WHERE user_id = $1 \
+    AND account_id = $2 AND valid_to IS NULL";
+const FIND_MAIL: &str = "SELECT object_id FROM mail_list_members WHERE member_id = $1 \
+    AND list_id = $2 AND member_kind = 'user' AND valid_to IS NULL";
+
+async fn find_grant(
+    conn: &mut AnyConnection,
+    grantee: Grantee,
+    role: RoleId,
+    scope: &str,
+) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT object_id FROM grants WHERE grantee_kind = $1 AND grantee_id = $2 \
+         AND role_id = $3 AND scope = $4 AND valid_to IS NULL",
+    )
+    .bind(grantee.kind())
+    .bind(grantee.id())
+    .bind(role.0)
+    .bind(scope)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+async fn apply_grant(
+    conn: &mut AnyConnection,
+    op: &Op,
+    grantee: Grantee,
+    g: &GrantState,
+    action: RestoreAction,
+) -> Result<()> {
+    let existing = find_grant(conn, grantee, g.role, &g.scope).await?;
+    let input = GrantInput {
+        role: g.role,
+        grantee,
+        scope: g.scope.clone(),
+        start_date: g.start_date,
+        end_date: g.end_date,
+    };
+    match (action, existing) {
+        (RestoreAction::Remove, Some(id)) => {
+            close_current(conn, op, Table::Grants, id).await?;
+        }
+        (RestoreAction::Remove, None) => {}
+        (_, Some(id)) => {
+            write_version(
+                conn,
+                op,
+                Table::Grants,
+                id,
+                &super::directory::grant_fields(&input),
+            )
+            .await?;
+        }
+        (_, None) => {
+            insert_grant(conn, op, &input).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn apply_item(
+    conn: &mut AnyConnection,
+    op: &Op,
+    user: UserId,
+    it: &RestoreItem,
+) -> Result<()> {
+    match &it.change {
+        RestoreChange::Attributes(input) => {
+            let input = normalise_user(conn, input).await?;
+            write_version(
+                conn,
+                op,
+                Table::Users,
+                user.0,
+                &super::identity::user_fields(&input),
+            )
+            .await
+            .map_err(unique_to(format!(
+                "the user name {:?} is taken",
+                input.name
+            )))?;
+        }
+        RestoreChange::Membership(m) => {
+            let existing = find(conn, FIND_MEMBERSHIP, user.0, m.group.0).await?;
+            let fields = vec![
+                ("user_id", user.0.into()),
+                ("group_id", m.group.0.into()),
+                ("start_date", micros(m.start_date).into()),
+                ("end_date", micros(m.end_date).into()),
+                ("comments", (&m.comments).into()),
+            ];
+            match (it.action, existing) {
+                (RestoreAction::Remove, Some(id)) => {
+                    close_current(conn, op, Table::Memberships, id).await?;
+                }
+                (RestoreAction::Remove, None) => {}
+                (_, Some(id)) => {
+                    write_version(conn, op, Table::Memberships, id, &fields).await?;
+                }
+                (_, None) => {
+                    if !is_current(conn, Table::Groups, m.group.0).await? {
+                        return Err(Error::Conflict(format!(
+                            "the group {:?} was deleted",
+                            m.group_name
+                        )));
+                    }
+                    let id = new_object(conn, Table::Memberships).await?;
+                    insert_version(conn, op, Table::Memberships, id, &fields).await?;
+                }
+            }
+        }
+        RestoreChange::Account(a) => {
+            let existing = find(conn, FIND_OWNER, user.0, a.account.0).await?;
+            if it.action == RestoreAction::Remove {
+                if let Some(id) = existing {
+                    close_current(conn, op, Table::AccountOwners, id).await?;
+                }
+                return Ok(());
+            }
+            let input = AccountInput {
+                system: a.system,
+                name: a.name.clone(),
+                login_name: a.login_name.clone(),
+                description: a.description.clone(),
+                account_type: a.account_type.clone(),
+                status: a.status.clone(),
+                attributes: a.attributes.clone(),
+            };
+            let live = super::directory::current_account(conn, a.account.0).await?;
+            if live.as_ref() != Some(&input) {
+                if live.is_none() && !is_current(conn, Table::Systems, a.system.0).await? {
+                    return Err(Error::Conflict(format!(
+                        "the system {:?} was deleted",
+                        a.system_name
+                    )));
+                }
+                write_version(
+                    conn,
+                    op,
+                    Table::Accounts,
+                    a.account.0,
+                    &account_fields(&input),
+                )
+                .await
+                .map_err(unique_to(format!("the account name {:?} is taken", a.name)))?;
+            }
+            let id = match existing {
+                Some(id) => id,
+                None => new_object(conn, Table::AccountOwners).await?,
+            };
+            write_version(
+                conn,
+                op,
+                Table::AccountOwners,
+                id,
+                &owner_fields(a.account.0, user.0, &a.level),
+            )
+            .await?;
+        }
+        RestoreChange::Grant(g) => apply_grant(conn, op, Grantee::User(user), g, it.action).await?,
+        RestoreChange::AccountGrant(account, g) => {
+            apply_grant(conn, op, Grantee::Account(*account), g, it.action).await?
+        }
+        RestoreChange::MailList(l) => {
+            let existing = find(conn, FIND_MAIL, user.0, l.list.0).await?;
+            match (it.action, existing) {
+                (RestoreAction::Remove, Some(id)) => {
+                    close_current(conn, op, Table::MailListMembers, id).await?;
+                }
+                (RestoreAction::Remove, None) | (_, Some(_)) => {}
+                (_, None) => {
+                    if !is_current(conn, Table::MailLists, l.list.0).await? {
+                        return Err(Error::Conflict(format!(
+                            "the mail list {:?} was deleted",
+                            l.name
+                        )));
+                    }
+                    let id = new_object(conn, Table::MailListMembers).await?;
+                    insert_version(
+                        conn,
+                        op,
+                        Table::MailListMembers,
+                        id,
+                        &super::directory::mail_member_fields(l.list.0, &MailMember::User(user)),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! The user snapshot engine: captured in the same transaction as every change to a user.
+//!
+//! Rules (see `capture`): an identical state writes nothing; a newest snapshot younger than
+//! the minimum delay is updated in place (a change is never dropped); otherwise the newest is
+//! closed and a new one opens, and the oldest beyond keep-N are removed.
+use super::identity::{audit, load_state};
+use super::temporal::{begin_op, Author, Op};
+use super::{to_time, Error, Result, Store};
+use crate::model::*;
+use sqlx::{Any, AnyConnection};
+
+#[derive(sqlx::FromRow)]
+struct ConfigRow {
+    min_delay_secs: i64,
+    delay_unit: String,
+    keep_count: i64,
+    entitlements_history: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SnapshotRow {
+    id: i64,
+    user_id: i64,
+    valid_since: i64,
+    valid_until: Option<i64>,
+    document: String,
+    size: i64,
+    content_hash: String,
+}
+
+impl SnapshotRow {
+    fn summary(&self) -> SnapshotSummary {
+        SnapshotSummary {
+            id: self.id,
+            user: UserId(self.user_id),
+            valid_since: to_time(self.valid_since),
+            valid_until: self.valid_until.map(to_time),
+            content_hash: self.content_hash.clone(),
+            size: self.size,
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Result<Snapshot> {
+        let state: UserState = serde_json::from_str(&self.document)
+            .map_err(|e| Error::Internal(format!("snapshot {} is not readable: {e}", self.id)))?;
+        let s = self.summary();
+        Ok(Snapshot {
+            id: s.id,
+            user: s.user,
+            valid_since: s.valid_since,
+            valid_until: s.valid_until,
+            content_hash: s.content_hash,
+            size: s.size,
+            state,
+        })
+    }
+}
+
+const SNAPSHOT_COLUMNS: &str =
+    "id, user_id, valid_since, valid_until, document, size, content_hash";
+
+pub(crate) async fn config(conn: &mut AnyConnection) -> Result<SnapshotConfig> {
+    let row = sqlx::query_as::<Any, ConfigRow>(
+        "SELECT min_delay_secs, delay_unit, keep_count, entitlements_history \
+         FROM snapshot_config WHERE id = 1",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(SnapshotConfig {
+        min_delay_secs: row.min_delay_secs,
+        delay_unit: DelayUnit::parse(&row.delay_unit).unwrap_or(DelayUnit::Hours),
+        keep_count: row.keep_count,
+        entitlements_history: row.entitlements_history != 0,
+    })
+}
+
+/// The deterministic document of a state and its hash.
+pub(crate) fn encode(state: &UserState) -> Result<(String, String)> {
+    let json = serde_json::to_string(state)
+        .map_err(|e| Error::Internal(format!("snapshot encoding: {e}")))?;
+    let hash = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(json.as_bytes()))
+    };
+    Ok((json, hash))
+}
+
+/// Brings the snapshots of `users` up to date with their current state (see module docs).
+/// Runs inside the caller's transaction; users that no longer exist are skipped.
+pub(crate) async fn capture(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<()> {
+    let mut users = users.to_vec();
+    users.sort_unstable();
+    users.dedup();
+    if users.is_empty() {
+        return Ok(());
+    }
+    let config = config(conn).await?;
+    for user in users {
+        let Some(state) = load_state(conn, user, i64::MAX, config.entitlements_history).await?
+        else {
+            continue;
+        };
+        let (document, hash) = encode(&state)?;
+        let newest: Option<(i64, i64, String)> = sqlx::query_as(
+            "SELECT id, valid_since, content_hash FROM user_snapshots \
+             WHERE user_id = $1 AND valid_until IS NULL ORDER BY valid_since DESC, id DESC LIMIT 1",
+        )
+        .bind(user)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match newest {
+            Some((_, _, newest_hash)) if newest_hash == hash => continue,
+            Some((id, since, _)) if op.at - since < config.min_delay_secs * 1_000_000 => {
+                sqlx::query(
+                    "UPDATE user_snapshots SET document = $1, size = $2, content_hash = $3, \
+                     operation_id = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(&document)
+                .bind(document.len() as i64)
+                .bind(&hash)
+                .bind(op.id)
+                .bind(op.at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                continue;
+            }
+            Some((id, _, _)) => {
+                sqlx::query("UPDATE user_snapshots SET valid_until = $1 WHERE id = $2")
+                    .bind(op.at)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {}
+        }
+        sqlx::query(
+            "INSERT INTO user_snapshots (user_id, valid_since, valid_until, document, size, \
+                                         content_hash, operation_id, updated_at) \
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $2)",
+        )
+        .bind(user)
+        .bind(op.at)
+        .bind(&document)
+        .bind(document.len() as i64)
+        .bind(&hash)
+        .bind(op.id)
+        .execute(&mut *conn)
+        .await?;
+        prune(conn, user, config.keep_count).await?;
+    }
+    Ok(())
+}
+
+async fn prune(conn: &mut AnyConnection, user: i64, keep: i64) -> Result<()> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+    let excess = count - keep.max(1);
+    if excess > 0 {
+        sqlx::query(
+            "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
+             WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $2)",
+        )
+        .bind(user)
+        .bind(excess)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A deleted user's newest snapshot ends when the user does.
+pub(crate) async fn close_newest(conn: &mut AnyConnection, op: &Op, user: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE user_snapshots SET valid_until = $1 WHERE user_id = $2 AND valid_until IS NULL",
+    )
+    .bind(op.at)
+    .bind(user)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn ids(conn: &mut AnyConnection, sql: &str, id: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(sql).bind(id).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Current users whose state shows this group (members and primary-group users).
+pub(crate) async fn users_of_group(conn: &mut AnyConnection, group: i64) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT user_id FROM memberships WHERE group_id = $1 AND valid_to IS NULL \
+         UNION SELECT object_id FROM users WHERE primary_group_id = $1 AND valid_to IS NULL",
+        group,
+    )
+    .await
+}
+
+/// Current owners of an account.
+pub(crate) async fn users_of_account(conn: &mut AnyConnection, account: i64) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT user_id FROM account_owners WHERE account_id = $1 AND valid_to IS NULL",
+        account,
+    )
+    .await
+}
+
+/// Users holding a role directly or through an owned account.
+pub(crate) async fn users_of_role(conn: &mut AnyConnection, role: i64) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT grantee_id FROM grants WHERE role_id = $1 AND grantee_kind = 'user' \
+           AND valid_to IS NULL \
+         UNION SELECT o.user_id FROM grants g JOIN account_owners o \
+           ON o.account_id = g.grantee_id AND o.valid_to IS NULL \
+         WHERE g.role_id = $1 AND g.grantee_kind = 'account' AND g.valid_to IS NULL",
+        role,
+    )
+    .await
+}
+
+/// Users who are direct members of a mail list.
+pub(crate) async fn users_of_list(conn: &mut AnyConnection, list: i64) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT member_id FROM mail_list_members WHERE list_id = $1 AND member_kind = 'user' \
+           AND valid_to IS NULL",
+        list,
+    )
+    .await
+}
+
+/// Users whose state names this system (owners of its accounts, holders of its roles).
+pub(crate) async fn users_of_system(conn: &mut AnyConnection, system: i64) -> Result<Vec<i64>> {
+    let mut users = ids(
+        conn,
+        "SELECT o.user_id FROM account_owners o JOIN accounts a ON a.object_id = o.account_id \
+           AND a.valid_to IS NULL WHERE a.system_id = $1 AND o.valid_to IS NULL",
+        system,
+    )
+    .await?;
+    let roles = ids(
+        conn,
+        "SELECT object_id FROM roles WHERE system_id = $1 AND valid_to IS NULL",
+        system,
+    )
+    .await?;
+    for role in roles {
+        users.extend(users_of_role(conn, role).await?);
+    }
+    Ok(users)
+}
+
+/// Users who are direct members of a list in this mail domain.
+pub(crate) async fn users_of_domain(conn: &mut AnyConnection, domain: i64) -> Result<Vec<i64>> {
+    ids(
+        conn,
+        "SELECT m.member_id FROM mail_list_members m JOIN mail_lists l ON l.object_id = m.list_id \
+           AND l.valid_to IS NULL \
+         WHERE l.domain_id = $1 AND m.member_kind = 'user' AND m.valid_to IS NULL",
+        domain,
+    )
+    .await
+}
+
+impl Store {
+    pub async fn snapshot_config(&self) -> Result<SnapshotConfig> {
+        let mut conn = self.pool.acquire().await?;
+        config(&mut conn).await
+    }
+
+    pub async fn set_snapshot_config(
+        &self,
+        actor: &Author,
+        new: &SnapshotConfig,
+    ) -> Result<SnapshotConfig> {
+        let mut problems = Vec::new();
+        if new.min_delay_secs < 0 || new.min_delay_secs > 365 * 86400 {
+            problems.push(crate::error::FieldError::new(
+                "min_delay_secs",
+                "Use a delay between 0 and 365 days.",
+            ));
+        }
+        if new.keep_count < 1 || new.keep_count > 100_000 {
+            problems.push(crate::error::FieldError::new(
+                "keep_count",
+                "Keep between 1 and 100000 snapshots per user.",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let mut tx = self.pool.begin().await?;
+        let op = begin_op(&mut tx, actor, "snapshots.configure", "").await?;
+        sqlx::query(
+            "UPDATE snapshot_config SET min_delay_secs = $1, delay_unit = $2, keep_count = $3, \
+             entitlements_history = $4, updated_at = $5, updated_by = $6 WHERE id = 1",
+        )
+        .bind(new.min_delay_secs)
+        .bind(new.delay_unit.as_str())
+        .bind(new.keep_count)
+        .bind(i64::from(new.entitlements_history))
+        .bind(op.at)
+        .bind(&op.by)
+        .execute(&mut *tx)
+        .await?;
+        let details = format!(
+            "min delay {} s ({}), keep {}, entitlements history {}",
+            new.min_delay_secs,
+            new.delay_unit.as_str(),
+            new.keep_count,
+            if new.entitlements_history {
+                "on"
+            } else {
+                "off"
+            }
+        );
+        audit(
+            &mut tx,
+            &op,
+            "snapshots.configure",
+            "snapshot settings",
+            &details,
+        )
+        .await?;
+        let config = config(&mut tx).await?;
+        tx.commit().await?;
+        Ok(config)
+    }
+
+    /// A user's snapshots, newest first (deleted users' too).
+    pub async fn list_snapshots(&self, user: UserId) -> Result<Vec<SnapshotSummary>> {
+        let rows = sqlx::query_as::<Any, SnapshotRow>(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM user_snapshots WHERE user_id = $1 \
+             ORDER BY valid_since DESC, id DESC"
+        ))
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(SnapshotRow::summary).collect())
+    }
+
+    pub async fn get_snapshot(&self, id: i64) -> Result<Snapshot> {
+        let mut conn = self.pool.acquire().await?;
+        snapshot_row(&mut conn, id).await?.snapshot()
+    }
+
+    /// The snapshot as the documented XML (docs/snapshot-xml.md).
+    pub async fn snapshot_xml(&self, id: i64) -> Result<String> {
+        super::snapshot_xml::to_xml(&self.get_snapshot(id).await?)
+    }
+
+    /// The user's state now, shaped like a snapshot's (for diffs against snapshots).
+    pub async fn current_state(&self, user: UserId) -> Result<UserState> {
+        let mut conn = self.pool.acquire().await?;
+        let config = config(&mut conn).await?;
+        load_state(&mut conn, user.0, i64::MAX, config.entitlements_history)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user {}", user.0)))
+    }
+
+    /// Differences from snapshot `from` to snapshot `to` (the current state when None).
+    pub async fn diff_snapshots(&self, from: i64, to: Option<i64>) -> Result<StateDiff> {
+        let a = self.get_snapshot(from).await?;
+        let b = match to {
+            Some(id) => self.get_snapshot(id).await?.state,
+            None => self.current_state(a.user).await?,
+        };
+        Ok(diff_states(&a.state, &b))
+    }
+}
+
+pub(crate) async fn snapshot_row(conn: &mut AnyConnection, id: i64) -> Result<SnapshotRow> {
+    sqlx::query_as::<Any, SnapshotRow>(&format!(
+        "SELECT {SNAPSHOT_COLUMNS} FROM user_snapshots WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("snapshot {id}")))
+}

@@ -1,0 +1,336 @@
+//! The temporal engine: operations, versions and as-of predicates, the same for every table.
+//!
+//! A change opens one operation (who, when, what), then writes versions through
+//! `write_version` (close the current version, insert the new one) or `close_current`
+//! (delete). Nothing else writes to the versioned tables, so "rows are only ever closed" holds
+//! by construction. All versions of one operation carry its instant, so an as-of read never
+//! sees half of a change.
+use super::{now_micros, Error, Result};
+use crate::model::{CustomAttribute, Operator};
+use chrono::{DateTime, Utc};
+use sqlx::AnyConnection;
+
+/// Who is changing the identity store, and (for tests, imports and seeding) when: the author
+/// of one operation.
+#[derive(Clone, Debug)]
+pub struct Author {
+    pub name: String,
+    pub operator_id: Option<i64>,
+    /// The instant to record instead of the clock (microseconds since the epoch). Operations
+    /// never go back in time: an instant before the latest operation is moved up to it.
+    pub at: Option<i64>,
+}
+
+impl Author {
+    pub fn operator(operator: &Operator) -> Self {
+        Self {
+            name: operator.username.clone(),
+            operator_id: Some(operator.id.0),
+            at: None,
+        }
+    }
+
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            operator_id: None,
+            at: None,
+        }
+    }
+
+    pub fn at(mut self, micros: i64) -> Self {
+        self.at = Some(micros);
+        self
+    }
+}
+
+/// One logical change in progress (a row of `operations`).
+#[derive(Clone, Debug)]
+pub(crate) struct Op {
+    pub id: i64,
+    pub at: i64,
+    pub by: String,
+    pub operator_id: Option<i64>,
+}
+
+pub(crate) async fn begin_op(
+    conn: &mut AnyConnection,
+    author: &Author,
+    kind: &str,
+    summary: &str,
+) -> Result<Op> {
+    let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(at) FROM operations")
+        .fetch_one(&mut *conn)
+        .await?;
+    let at = author
+        .at
+        .unwrap_or_else(now_micros)
+        .max(latest.unwrap_or(i64::MIN));
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO operations (at, operator, kind, summary) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(at)
+    .bind(&author.name)
+    .bind(kind)
+    .bind(summary)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Op {
+        id,
+        at,
+        by: author.name.clone(),
+        operator_id: author.operator_id,
+    })
+}
+
+/// The system-versioned tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Table {
+    Users,
+    Groups,
+    Memberships,
+    Systems,
+    InformationSystems,
+    Accounts,
+    AccountOwners,
+    Roles,
+    RoleInheritance,
+    Grants,
+    MailDomains,
+    MailLists,
+    MailListMembers,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Users => "users",
+            Self::Groups => "groups",
+            Self::Memberships => "memberships",
+            Self::Systems => "systems",
+            Self::InformationSystems => "information_systems",
+            Self::Accounts => "accounts",
+            Self::AccountOwners => "account_owners",
+            Self::Roles => "roles",
+            Self::RoleInheritance => "role_inheritance",
+            Self::Grants => "grants",
+            Self::MailDomains => "mail_domains",
+            Self::MailLists => "mail_lists",
+            Self::MailListMembers => "mail_list_members",
+        }
+    }
+}
+
+/// A column value of a new version.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Val {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Self::OptInt(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Self::Int(i64::from(v))
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
+/// A fresh stable id for a new logical object.
+pub(crate) async fn new_object(conn: &mut AnyConnection, table: Table) -> Result<i64> {
+    let (id,): (i64,) = sqlx::query_as("INSERT INTO objects (kind) VALUES ($1) RETURNING id")
+        .bind(table.name())
+        .fetch_one(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Inserts a new current version of `object_id`; the caller has closed the previous one.
+pub(crate) async fn insert_version(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    object_id: i64,
+    fields: &[(&'static str, Val)],
+) -> Result<i64> {
+    let columns: Vec<&str> = fields.iter().map(|(c, _)| *c).collect();
+    let params: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 5)).collect();
+    let sql = format!(
+        "INSERT INTO {} (object_id, valid_from, changed_by, operation_id, {}) \
+         VALUES ($1, $2, $3, $4, {}) RETURNING version_id",
+        table.name(),
+        columns.join(", "),
+        params.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64,)>(&sql)
+        .bind(object_id)
+        .bind(op.at)
+        .bind(&op.by)
+        .bind(op.id);
+    for (_, value) in fields {
+        query = match value {
+            Val::Int(v) => query.bind(*v),
+            Val::OptInt(v) => query.bind(*v),
+            Val::Text(v) => query.bind(v.clone()),
+        };
+    }
+    let (version,) = query.fetch_one(conn).await?;
+    Ok(version)
+}
+
+/// Closes the current version of `object_id` at the operation's instant; false when there
+/// was none (the object is deleted or never existed).
+pub(crate) async fn close_current(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    object_id: i64,
+) -> Result<bool> {
+    let result = sqlx::query(&format!(
+        "UPDATE {} SET valid_to = $1, ended_by = $2, ended_operation_id = $3 \
+         WHERE object_id = $4 AND valid_to IS NULL",
+        table.name()
+    ))
+    .bind(op.at)
+    .bind(&op.by)
+    .bind(op.id)
+    .bind(object_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// The one way to change a versioned object: close its current version, insert the new one.
+pub(crate) async fn write_version(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    object_id: i64,
+    fields: &[(&'static str, Val)],
+) -> Result<i64> {
+    close_current(conn, op, table, object_id).await?;
+    insert_version(conn, op, table, object_id, fields).await
+}
+
+/// Whether `object_id` has a current version.
+pub(crate) async fn is_current(
+    conn: &mut AnyConnection,
+    table: Table,
+    object_id: i64,
+) -> Result<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT version_id FROM {} WHERE object_id = $1 AND valid_to IS NULL",
+        table.name()
+    ))
+    .bind(object_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some())
+}
+
+/// The predicate "row `alias` was the version in force at the instant bound to `$param`".
+pub(crate) fn live(alias: &str, param: usize) -> String {
+    format!(
+        "{alias}.valid_from <= ${param} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ${param})"
+    )
+}
+
+/// The instant of an as-of read; `None` (now) reads the current versions.
+pub(crate) fn instant(as_of: Option<DateTime<Utc>>) -> i64 {
+    as_of.map(|t| t.timestamp_micros()).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn micros(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp_micros())
+}
+
+pub(crate) fn time(micros: Option<i64>) -> Option<DateTime<Utc>> {
+    micros.map(super::to_time)
+}
+
+/// A unique-index violation becomes a Conflict with a message for people.
+pub(crate) fn conflict_on_unique(message: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
+    let message = message.into();
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(message),
+        _ => Error::Database(error),
+    }
+}
+
+/// Custom attributes as stored: a JSON array sorted by name (deterministic).
+pub(crate) fn attributes_json(attributes: &[CustomAttribute]) -> String {
+    let mut sorted = attributes.to_vec();
+    sorted.sort();
+    serde_json::to_string(&sorted).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) fn parse_attributes(json: &str) -> Vec<CustomAttribute> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Lower-cased, trimmed: the key of case-insensitive uniqueness.
+pub(crate) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// Trims names and rejects empty or over-long ones.
+pub(crate) fn check_name(field: &str, label: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(field, format!("{label} is required.")));
+    }
+    if name.chars().count() > 200 {
+        return Err(Error::invalid(field, "Use at most 200 characters."));
+    }
+    Ok(name.to_string())
+}
+
+/// Normalises custom attributes: trimmed names, no empty or duplicate names, sorted.
+pub(crate) fn check_attributes(
+    field: &str,
+    attributes: &[CustomAttribute],
+) -> Result<Vec<CustomAttribute>> {
+    let mut out: Vec<CustomAttribute> = Vec::new();
+    for a in attributes {
+        let name = a.name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid(field, "Attribute names are required."));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(Error::invalid(
+                field,
+                format!("The attribute {name:?} is given twice."),
+            ));
+        }
+        out.push(CustomAttribute {
+            name: name.to_string(),
+            value: a.value.clone(),
+        });
+    }
+    out.sort();
+    Ok(out)
+}

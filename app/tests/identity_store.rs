@@ -1,0 +1,540 @@
+//! The versioned identity store: uniqueness, tree rules, delete/recover, as-of reads, history.
+#![cfg(feature = "ssr")]
+mod common;
+
+use app::model::*;
+use app::store::Error;
+use common::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+
+#[tokio::test]
+async fn user_names_are_unique_ignoring_case_among_current_users_only() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let alice = store
+        .create_user(&at(SEC), &user_input("Alice", f.staff))
+        .await
+        .unwrap();
+    let err = store
+        .create_user(&at(2 * SEC), &user_input("aLiCe", f.staff))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Conflict(ref m) if m.contains("already exists")),
+        "{err:?}"
+    );
+    let bob = store
+        .create_user(&at(3 * SEC), &user_input("bob", f.staff))
+        .await
+        .unwrap();
+    let err = store
+        .update_user(&at(4 * SEC), bob, &user_input("ALICE", f.staff))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    // Once Alice is deleted the name is free again; her old versions do not block it.
+    store.delete_user(&at(5 * SEC), alice).await.unwrap();
+    store
+        .create_user(&at(6 * SEC), &user_input("alice", f.staff))
+        .await
+        .unwrap();
+    // ...and now recovering the old Alice is a clear conflict, not a crash.
+    let err = store.recover_user(&at(7 * SEC), alice).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    // Group names too.
+    let err = store
+        .create_group(&at(8 * SEC), &group_input("STAFF", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn moving_a_group_under_its_own_descendant_is_rejected_naming_the_cycle() {
+    let store = store().await;
+    let a = store
+        .create_group(&at(0), &group_input("A", None))
+        .await
+        .unwrap();
+    let b = store
+        .create_group(&at(SEC), &group_input("B", Some(a)))
+        .await
+        .unwrap();
+    let c = store
+        .create_group(&at(2 * SEC), &group_input("C", Some(b)))
+        .await
+        .unwrap();
+    let err = store
+        .update_group(&at(3 * SEC), a, &group_input("A", Some(c)))
+        .await
+        .unwrap_err();
+    match err {
+        Error::Invalid(fields) => {
+            assert_eq!(fields[0].field, "parent");
+            assert!(
+                fields[0].message.contains("A → B → C → A"),
+                "{}",
+                fields[0].message
+            );
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let err = store
+        .update_group(&at(4 * SEC), a, &group_input("A", Some(a)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    // A legal move still works, and the old tree stays readable.
+    store
+        .update_group(&at(5 * SEC), c, &group_input("C", Some(a)))
+        .await
+        .unwrap();
+    let before = store.group_tree(Some(time(4 * SEC))).await.unwrap();
+    assert_eq!(before[0].children[0].children[0].group.input.name, "C");
+    let after = store.group_tree(None).await.unwrap();
+    let names: Vec<_> = after[0]
+        .children
+        .iter()
+        .map(|n| n.group.input.name.clone())
+        .collect();
+    assert_eq!(names, ["B", "C"]);
+}
+
+#[tokio::test]
+async fn deleting_a_user_keeps_history_and_recovery_restores_the_last_state() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = store
+        .create_user(&at(SEC), &user_input("carol", f.staff))
+        .await
+        .unwrap();
+    store
+        .add_membership(
+            &at(2 * SEC),
+            &MembershipInput {
+                user: u,
+                group: f.sales,
+                comments: "project".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .grant_role(
+            &at(3 * SEC),
+            &GrantInput {
+                role: f.reader,
+                grantee: Grantee::User(u),
+                scope: String::new(),
+                start_date: None,
+                end_date: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_mail_list_member(&at(4 * SEC), f.list, &MailMember::User(u))
+        .await
+        .unwrap();
+    let acc = store
+        .create_account(
+            &at(5 * SEC),
+            &AccountInput {
+                system: f.ad,
+                name: "carol.ad".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_account_owner(&at(6 * SEC), acc, u, "owner")
+        .await
+        .unwrap();
+    let before = store.get_user(u, None).await.unwrap().state;
+    assert_eq!(before.memberships.len(), 1);
+    assert_eq!(before.grants.len(), 1);
+    assert_eq!(before.accounts.len(), 1);
+    assert_eq!(before.mail_lists.len(), 1);
+
+    store.delete_user(&at(10 * SEC), u).await.unwrap();
+    assert!(matches!(
+        store.get_user(u, None).await,
+        Err(Error::NotFound(_))
+    ));
+    let old = store.get_user(u, Some(time(9 * SEC))).await.unwrap();
+    assert_eq!(old.state, before);
+    let bin = store.recycle_bin().await.unwrap();
+    assert_eq!(bin.len(), 1);
+    assert_eq!(
+        (bin[0].kind, bin[0].id, bin[0].name.as_str()),
+        (DeletedKind::User, u.0, "carol")
+    );
+    assert_eq!(
+        (bin[0].deleted_at, bin[0].deleted_by.as_str()),
+        (time(10 * SEC), "tester")
+    );
+
+    store.recover_user(&at(20 * SEC), u).await.unwrap();
+    let after = store.get_user(u, None).await.unwrap();
+    assert_eq!(after.state, before);
+    assert_eq!(after.created.at, time(SEC));
+    assert!(store.recycle_bin().await.unwrap().is_empty());
+    // Still gone in between.
+    assert!(store.get_user(u, Some(time(15 * SEC))).await.is_err());
+}
+
+#[tokio::test]
+async fn deleting_a_group_is_refused_while_in_use_and_recovery_brings_memberships_back() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = store
+        .create_user(&at(SEC), &user_input("dave", f.staff))
+        .await
+        .unwrap();
+    let err = store.delete_group(&at(2 * SEC), f.staff).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Conflict(ref m) if m.contains("subgroup")),
+        "{err:?}"
+    );
+    store
+        .add_membership(
+            &at(3 * SEC),
+            &MembershipInput {
+                user: u,
+                group: f.sales,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store.delete_group(&at(4 * SEC), f.sales).await.unwrap();
+    assert!(store
+        .get_user(u, None)
+        .await
+        .unwrap()
+        .state
+        .memberships
+        .is_empty());
+    let err = store.delete_group(&at(5 * SEC), f.staff).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Conflict(ref m) if m.contains("primary group")),
+        "{err:?}"
+    );
+    let bin = store.recycle_bin().await.unwrap();
+    assert_eq!(
+        (bin[0].kind, bin[0].name.as_str()),
+        (DeletedKind::Group, "Sales")
+    );
+    store.recover_group(&at(6 * SEC), f.sales).await.unwrap();
+    let members = store.group_members(f.sales, None).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].user_name, "dave");
+    assert_eq!(
+        store.get_group(f.sales, None).await.unwrap().input.parent,
+        Some(f.staff)
+    );
+}
+
+/// What one user looked like after each step, for the property test.
+type Remembered = Vec<(i64, BTreeMap<i64, Option<UserState>>, Vec<GroupNode>)>;
+
+#[tokio::test]
+async fn as_of_reads_return_exactly_the_state_remembered_at_every_instant() {
+    let store = store().await;
+    let mut rng = StdRng::seed_from_u64(0x5eed_2024);
+    let f = fixture(&store).await;
+    let groups = [f.staff, f.sales];
+    let mut extra_groups = Vec::new();
+    let mut users: Vec<UserId> = Vec::new();
+    let mut t = 10 * SEC;
+    let mut remembered: Remembered = Vec::new();
+    for step in 0..70 {
+        t += rng.gen_range(1..120) * SEC;
+        let author = at(t);
+        let choice = rng.gen_range(0..10);
+        let outcome = match choice {
+            0 | 1 if users.len() < 6 => store
+                .create_user(
+                    &author,
+                    &user_input(&format!("user{step}"), groups[rng.gen_range(0..2)]),
+                )
+                .await
+                .map(|id| users.push(id)),
+            2 if !users.is_empty() => {
+                let u = users[rng.gen_range(0..users.len())];
+                let mut input = store.get_user(u, None).await.map(|d| d.state.attributes);
+                if let Ok(input) = &mut input {
+                    input.email = format!("e{step}@example.test");
+                    input.enabled = rng.gen();
+                    input.custom = vec![CustomAttribute {
+                        name: "step".into(),
+                        value: step.to_string(),
+                    }];
+                }
+                match input {
+                    Ok(input) => store.update_user(&author, u, &input).await,
+                    Err(e) => Err(e),
+                }
+            }
+            3 if !users.is_empty() => {
+                let u = users[rng.gen_range(0..users.len())];
+                if rng.gen_bool(0.5) {
+                    store.delete_user(&author, u).await
+                } else {
+                    store.recover_user(&author, u).await
+                }
+            }
+            4 | 5 if !users.is_empty() => {
+                let u = users[rng.gen_range(0..users.len())];
+                let g = if !extra_groups.is_empty() && rng.gen_bool(0.5) {
+                    extra_groups[rng.gen_range(0..extra_groups.len())]
+                } else {
+                    groups[rng.gen_range(0..2)]
+                };
+                match store.find_membership(u, g).await.unwrap() {
+                    Some(m) if rng.gen_bool(0.5) => store.remove_membership(&author, m).await,
+                    Some(m) => store.end_membership(&author, m, time(t + HOUR)).await,
+                    None => store
+                        .add_membership(
+                            &author,
+                            &MembershipInput {
+                                user: u,
+                                group: g,
+                                comments: format!("step {step}"),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                        .map(|_| ()),
+                }
+            }
+            6 => store
+                .create_group(
+                    &author,
+                    &group_input(&format!("G{step}"), Some(groups[rng.gen_range(0..2)])),
+                )
+                .await
+                .map(|g| extra_groups.push(g)),
+            7 if !extra_groups.is_empty() => {
+                let g = extra_groups[rng.gen_range(0..extra_groups.len())];
+                let parent = if rng.gen_bool(0.3) {
+                    None
+                } else {
+                    Some(groups[rng.gen_range(0..2)])
+                };
+                store
+                    .update_group(&author, g, &group_input(&format!("G{step}"), parent))
+                    .await
+            }
+            8 if !users.is_empty() => {
+                let u = users[rng.gen_range(0..users.len())];
+                let role = if rng.gen_bool(0.5) {
+                    f.reader
+                } else {
+                    f.writer
+                };
+                match store.find_grant(role, Grantee::User(u), "").await.unwrap() {
+                    Some(g) => store.revoke_grant(&author, g).await,
+                    None => store
+                        .grant_role(
+                            &author,
+                            &GrantInput {
+                                role,
+                                grantee: Grantee::User(u),
+                                scope: String::new(),
+                                start_date: None,
+                                end_date: None,
+                            },
+                        )
+                        .await
+                        .map(|_| ()),
+                }
+            }
+            _ => Ok(()),
+        };
+        // Refusals (deleted user, name clash...) are fine; they must change nothing.
+        if let Err(e) = &outcome {
+            assert!(
+                matches!(
+                    e,
+                    Error::Conflict(_) | Error::NotFound(_) | Error::Invalid(_)
+                ),
+                "step {step}: {e:?}"
+            );
+        }
+        let mut states = BTreeMap::new();
+        for u in &users {
+            let state = store.get_user(*u, None).await.ok().map(|d| d.state);
+            states.insert(u.0, state);
+        }
+        remembered.push((t, states, store.group_tree(None).await.unwrap()));
+    }
+    assert!(users.len() >= 3, "the seed should create users");
+    // Probe each step's instant, just before the next step, and random instants between.
+    let mut probes: Vec<i64> = Vec::new();
+    for w in remembered.windows(2) {
+        probes.push(w[0].0);
+        probes.push(w[1].0 - 1);
+        probes.push(rng.gen_range(w[0].0..w[1].0));
+    }
+    for probe in probes {
+        let (_, expected, tree) = remembered
+            .iter()
+            .rev()
+            .find(|(t, _, _)| *t <= probe)
+            .unwrap();
+        for (user, state) in expected {
+            let got = store
+                .get_user(UserId(*user), Some(time(probe)))
+                .await
+                .ok()
+                .map(|d| d.state);
+            assert_eq!(&got, state, "user {user} at +{}s", probe / SEC);
+        }
+        assert_eq!(&store.group_tree(Some(time(probe))).await.unwrap(), tree);
+        let live = expected.values().filter(|s| s.is_some()).count() as i64;
+        let listed = store
+            .list_users(&UserListQuery {
+                as_of: Some(time(probe)),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(listed.total, live, "users listed at +{}s", probe / SEC);
+    }
+}
+
+#[tokio::test]
+async fn user_history_lists_every_version_newest_first_in_pages() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = store
+        .create_user(&at(SEC), &user_input("erin", f.staff))
+        .await
+        .unwrap();
+    let m = store
+        .add_membership(
+            &at(2 * SEC),
+            &MembershipInput {
+                user: u,
+                group: f.sales,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for i in 0..4 {
+        store
+            .update_membership(&at((3 + i) * SEC), m, None, None, &format!("v{i}"))
+            .await
+            .unwrap();
+    }
+    store.remove_membership(&at(10 * SEC), m).await.unwrap();
+    let page = store
+        .user_history(u, HistoryKind::Memberships, 0, 2)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 5);
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.items[0].since, time(6 * SEC));
+    assert_eq!(page.items[0].until, Some(time(10 * SEC)));
+    assert_eq!(page.items[0].ended_by.as_deref(), Some("tester"));
+    assert!(
+        page.items[0].description.contains("Sales"),
+        "{}",
+        page.items[0].description
+    );
+    let last = store
+        .user_history(u, HistoryKind::Memberships, 4, 2)
+        .await
+        .unwrap();
+    assert_eq!(last.items.len(), 1);
+    assert_eq!(last.items[0].since, time(2 * SEC));
+
+    // Bring the ended membership back from its history record.
+    let version = page.items[0].version_id;
+    store
+        .restore_history_record(&at(11 * SEC), HistoryKind::Memberships, version)
+        .await
+        .unwrap();
+    let state = store.get_user(u, None).await.unwrap().state;
+    assert_eq!(state.memberships[0].comments, "v3");
+    let err = store
+        .restore_history_record(&at(12 * SEC), HistoryKind::Memberships, version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    let attrs = store
+        .user_history(u, HistoryKind::Attributes, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(attrs.total, 1);
+}
+
+#[tokio::test]
+async fn effective_roles_come_through_groups_ancestors_accounts_and_inheritance() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = store
+        .create_user(&at(SEC), &user_input("fay", f.sales))
+        .await
+        .unwrap();
+    let grant = |role, grantee| GrantInput {
+        role,
+        grantee,
+        scope: String::new(),
+        start_date: None,
+        end_date: None,
+    };
+    store
+        .grant_role(&at(2 * SEC), &grant(f.writer, Grantee::Group(f.staff)))
+        .await
+        .unwrap();
+    store
+        .add_role_inheritance(&at(3 * SEC), f.writer, f.reader)
+        .await
+        .unwrap();
+    let err = store
+        .add_role_inheritance(&at(4 * SEC), f.reader, f.writer)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    let roles = store.effective_roles(u, None).await.unwrap();
+    let paths: Vec<(String, Vec<String>)> = roles
+        .iter()
+        .map(|r| (r.role_name.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            (
+                "Reader".to_string(),
+                vec![
+                    "group Sales".to_string(),
+                    "group Staff".into(),
+                    "role Writer".into(),
+                    "role Reader".into()
+                ]
+            ),
+            (
+                "Writer".to_string(),
+                vec![
+                    "group Sales".to_string(),
+                    "group Staff".into(),
+                    "role Writer".into()
+                ]
+            ),
+        ]
+    );
+    // Before the grant there was nothing.
+    assert!(store
+        .effective_roles(u, Some(time(SEC)))
+        .await
+        .unwrap()
+        .is_empty());
+}
