@@ -2,11 +2,11 @@
 mod audit;
 mod identity;
 mod operator;
-mod system_backup;
 mod snapshot;
+mod system_backup;
 
 pub use audit::*;
 pub use identity::*;
 pub use operator::*;
-pub use system_backup::*;
 pub use snapshot::*;
+pub use system_backup::*;
