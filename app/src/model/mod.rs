@@ -2,11 +2,13 @@
 mod audit;
 mod identity;
 mod operator;
+mod query;
 mod snapshot;
 mod system_backup;
 
 pub use audit::*;
 pub use identity::*;
 pub use operator::*;
+pub use query::*;
 pub use snapshot::*;
 pub use system_backup::*;
