@@ -11,17 +11,17 @@ mod operators;
 mod restore;
 mod snapshot_xml;
 mod snapshots;
-mod temporal;
 mod system_backup;
+mod temporal;
 
 pub use audit::AuditRecord;
 pub use operators::NewOperator;
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
-pub use temporal::Author;
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{
     parse_time_of_day, Actor, BackupSummary, IssuedRestoreCode, ScheduleSettings,
 };
+pub use temporal::Author;
 
 use crate::error::FieldError;
 use chrono::{DateTime, Utc};
