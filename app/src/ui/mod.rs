@@ -46,8 +46,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::SetupPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=layout::Console ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::HomePage/>
-                    <Route path=path!("users") view=|| view! { <pages::Upcoming title="Users"/> }/>
-                    <Route path=path!("groups") view=|| view! { <pages::Upcoming title="Groups"/> }/>
+                    <Route path=path!("users") view=pages::UsersPage/>
+                    <ParentRoute path=path!("users/:id") view=pages::UserPage>
+                        <Route path=path!("") view=pages::UserBasicsTab/>
+                        <Route path=path!("groups") view=pages::UserGroupsTab/>
+                        <Route path=path!("roles") view=pages::UserRolesTab/>
+                        <Route path=path!("effective-roles") view=pages::UserEffectiveRolesTab/>
+                        <Route path=path!("backups") view=pages::UserBackupsTab/>
+                    </ParentRoute>
+                    <Route path=path!("groups") view=pages::GroupsPage/>
                     <Route path=path!("accounts") view=|| view! { <pages::Upcoming title="Accounts"/> }/>
                     <Route path=path!("roles") view=|| view! { <pages::Upcoming title="Roles"/> }/>
                     <Route path=path!("mail-lists") view=|| view! { <pages::Upcoming title="Mail lists"/> }/>

@@ -1,0 +1,280 @@
+use super::detail::confirm;
+use crate::api::snapshots::{diff_snapshots, list_snapshots, plan_restore, ApplyRestore};
+use crate::error::AppError;
+use crate::model::{
+    Operator, Permission, RestoreAction, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
+};
+use crate::ui::components::{format_optional_time, format_time, FormError};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+fn may_restore() -> bool {
+    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::BackupRestore))
+}
+
+/// The user's snapshots: download, compare with now, restore (with preview) and undo.
+#[component]
+pub fn UserBackupsTab() -> impl IntoView {
+    let params = use_params_map();
+    let user = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let changes = RwSignal::new(0u64);
+    let snapshots = Resource::new(move || (user.get(), changes.get()), |(user, _)| list_snapshots(user));
+    let compare = RwSignal::new(None::<i64>);
+    let diff = Resource::new(
+        move || compare.get(),
+        |from| async move {
+            match from {
+                Some(from) => diff_snapshots(from, None).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let plan = RwSignal::new(None::<RestorePlan>);
+    let plan_error = RwSignal::new(None::<AppError>);
+    let apply = ServerAction::<ApplyRestore>::new();
+    // The snapshot that described the user just before the last restore: Undo goes back to it.
+    let undo_target = RwSignal::new(None::<i64>);
+    let pending_undo_target = StoredValue::new(None::<i64>);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = apply.value().get() {
+            undo_target.set(pending_undo_target.get_value());
+            plan.set(None);
+            changes.update(|n| *n += 1);
+            compare.set(None);
+            if let Some(page) = use_context::<super::detail::UserContext>() {
+                page.changes.update(|n| *n += 1);
+            }
+        }
+    });
+    let open_restore = move |snapshot: i64, mode: RestoreMode| {
+        let user = user.get_untracked();
+        leptos::task::spawn_local(async move {
+            match plan_restore(user, snapshot, RestoreSelection::everything(), mode).await {
+                Ok(p) => {
+                    plan_error.set(None);
+                    plan.set(Some(p));
+                }
+                Err(e) => plan_error.set(Some(e)),
+            }
+        });
+    };
+    let newest_snapshot = move || {
+        snapshots
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|list| list.first().map(|s| s.id))
+    };
+    let confirm_restore = move |_| {
+        if let Some(p) = plan.get_untracked() {
+            pending_undo_target.set_value(newest_snapshot());
+            apply.dispatch(ApplyRestore { plan: p });
+        }
+    };
+    let undo = move |_| {
+        if let Some(target) = undo_target.get_untracked() {
+            undo_target.set(None);
+            let user = user.get_untracked();
+            leptos::task::spawn_local(async move {
+                match plan_restore(user, target, RestoreSelection::everything(), RestoreMode::Exact).await {
+                    Ok(p) => {
+                        pending_undo_target.set_value(None);
+                        apply.dispatch(ApplyRestore { plan: p });
+                    }
+                    Err(e) => plan_error.set(Some(e)),
+                }
+            });
+        }
+    };
+
+    view! {
+        <h2>"Backups"</h2>
+        {move || apply.value().get().and_then(|r| r.ok()).map(|outcome| view! {
+            <div class="toast" role="status">
+                {format!("Restored: {}", outcome.summary)} " "
+                {move || undo_target.get().is_some().then(|| view! {
+                    <button type="button" on:click=undo>"Undo restore"</button>
+                })}
+            </div>
+        })}
+        <FormError result=apply.value().into()/>
+        {move || plan_error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                snapshots.await.map(|list| view! {
+                    <table class="data-table" aria-label="Snapshots">
+                        <thead><tr><th>"Valid since"</th><th>"Valid until"</th><th>"Size"</th><th>"Actions"</th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|s| {
+                                let id = s.id;
+                                let since = format_time(s.valid_since);
+                                view! {
+                                    <tr data-snapshot=id>
+                                        <td>{since.clone()}</td>
+                                        <td>{format_optional_time(s.valid_until)}</td>
+                                        <td>{format!("{} bytes", s.size)}</td>
+                                        <td class="actions">
+                                            <a href=format!("/files/snapshots/{id}.xml") download=format!("snapshot-{id}.xml")
+                                                aria-label=format!("Download XML of the snapshot of {since}")>"Download XML"</a>
+                                            " "
+                                            <button type="button" aria-label=format!("Compare the snapshot of {since} with now")
+                                                on:click=move |_| compare.set(Some(id))>"Compare"</button>
+                                            {may_restore().then(|| view! {
+                                                <button type="button" aria-label=format!("Restore the snapshot of {since}")
+                                                    on:click=move |_| open_restore(id, RestoreMode::Exact)>"Restore"</button>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                diff.await.map(|diff| diff.map(|diff| view! { <DiffView diff/> }))
+            })}
+        </Transition>
+        {move || plan.get().map(|current| view! { <RestoreDialog plan current_plan=current confirm_restore open_restore/> })}
+    }
+}
+
+#[component]
+fn DiffView(diff: StateDiff) -> impl IntoView {
+    let attribute_rows = diff
+        .attributes
+        .iter()
+        .map(|c| view! { <tr><td>{c.name.clone()}</td><td>{c.before.clone()}</td><td>{c.after.clone()}</td></tr> })
+        .collect_view();
+    let list = |title: &'static str, added: Vec<String>, removed: Vec<String>| {
+        view! {
+            <div class="diff-list">
+                <h4>{title}</h4>
+                <ul>
+                    {removed.into_iter().map(|r| view! { <li class="removed">{format!("− {r}")}</li> }).collect_view()}
+                    {added.into_iter().map(|a| view! { <li class="added">{format!("+ {a}")}</li> }).collect_view()}
+                </ul>
+            </div>
+        }
+    };
+    view! {
+        <section class="panel" aria-label="Differences">
+            <h3>"Snapshot compared with the current state"</h3>
+            <table class="data-table" aria-label="Changed attributes">
+                <thead><tr><th>"Attribute"</th><th>"In the snapshot"</th><th>"Now"</th></tr></thead>
+                <tbody>{attribute_rows}</tbody>
+            </table>
+            {list(
+                "Group memberships",
+                diff.memberships.added.iter().map(|m| m.group_name.clone()).collect(),
+                diff.memberships.removed.iter().map(|m| m.group_name.clone()).collect(),
+            )}
+            {list(
+                "Accounts",
+                diff.accounts.added.iter().map(|a| format!("{} on {}", a.name, a.system_name)).collect(),
+                diff.accounts.removed.iter().map(|a| format!("{} on {}", a.name, a.system_name)).collect(),
+            )}
+            {list(
+                "Roles",
+                diff.grants.added.iter().map(|g| g.role_name.clone()).collect(),
+                diff.grants.removed.iter().map(|g| g.role_name.clone()).collect(),
+            )}
+            {list(
+                "Mail lists",
+                diff.mail_lists.added.iter().map(|l| l.name.clone()).collect(),
+                diff.mail_lists.removed.iter().map(|l| l.name.clone()).collect(),
+            )}
+        </section>
+    }
+}
+
+#[component]
+fn RestoreDialog(
+    plan: RwSignal<Option<RestorePlan>>,
+    current_plan: RestorePlan,
+    confirm_restore: impl Fn(leptos::ev::MouseEvent) + Clone + 'static + Send,
+    open_restore: impl Fn(i64, RestoreMode) + Clone + 'static + Send + Sync,
+) -> impl IntoView {
+    let snapshot = current_plan.snapshot;
+    let mode = current_plan.mode;
+    let open_again = open_restore.clone();
+    let items = current_plan
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let action = match item.action {
+                RestoreAction::Add => "Add",
+                RestoreAction::Update => "Update",
+                RestoreAction::Remove => "Remove",
+            };
+            let blocked = item.blocked.clone();
+            let label = format!("{action} {}", item.description);
+            view! {
+                <li class=if blocked.is_some() { "blocked" } else { "" }>
+                    {match blocked {
+                        Some(reason) => view! {
+                            <span>{label}</span>
+                            <span class="reason">{format!(" — cannot be restored: {reason}")}</span>
+                        }.into_any(),
+                        None => view! {
+                            <label class="check">
+                                <input type="checkbox" checked=item.selected
+                                    on:change=move |ev| {
+                                        let checked = event_target_checked(&ev);
+                                        plan.update(|p| if let Some(p) = p { p.items[index].selected = checked });
+                                    }/>
+                                {label}
+                            </label>
+                        }.into_any(),
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    let empty = current_plan.items.is_empty();
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-label="Restore snapshot"
+                on:keydown=move |ev| if ev.key() == "Escape" { plan.set(None) }>
+                <header class="modal-header">
+                    <h2>"Restore snapshot"</h2>
+                    <button type="button" aria-label="Close" on:click=move |_| plan.set(None)>"×"</button>
+                </header>
+                <fieldset>
+                    <legend>"Mode"</legend>
+                    <label class="check">
+                        <input type="radio" name="restore-mode" checked=mode == RestoreMode::Exact
+                            on:change={let open = open_again.clone(); move |_| open(snapshot, RestoreMode::Exact)}/>
+                        "Make exactly like the snapshot"
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="restore-mode" checked=mode == RestoreMode::AddMissing
+                            on:change=move |_| open_again(snapshot, RestoreMode::AddMissing)/>
+                        "Only add back what is missing"
+                    </label>
+                </fieldset>
+                <h3>"Changes"</h3>
+                {if empty {
+                    view! { <p>"Nothing to change: the user already matches this snapshot."</p> }.into_any()
+                } else {
+                    view! { <ul class="restore-items">{items}</ul> }.into_any()
+                }}
+                <div class="toolbar">
+                    <button type="button" class="primary" disabled=empty
+                        on:click=move |ev| { if confirm("Apply the selected changes to this user?") { confirm_restore(ev) } }>
+                        "Confirm restore"
+                    </button>
+                    <button type="button" on:click=move |_| plan.set(None)>"Cancel"</button>
+                </div>
+            </div>
+        </div>
+    }
+}

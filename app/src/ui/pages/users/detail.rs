@@ -1,0 +1,594 @@
+use crate::api::directory::{list_roles, GrantRole, RevokeGrant};
+use crate::api::groups::group_tree;
+use crate::api::history::{user_history, RestoreHistoryRecord};
+use crate::api::users::{effective_roles, get_user, AddMembership, RemoveMembership, UpdateUser};
+use crate::error::AppError;
+use crate::model::{
+    GrantInput, Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, Operator, Permission,
+    RoleId, UserDetail, UserId, UserInput,
+};
+use crate::ui::components::{
+    flatten_groups, format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
+};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+
+/// Shared by the user page and its tabs.
+#[derive(Clone, Copy)]
+pub(super) struct UserContext {
+    id: Memo<i64>,
+    as_of: Memo<Option<DateTime<Utc>>>,
+    user: Resource<Result<UserDetail, AppError>>,
+    /// Bumped after every change so the page and its tabs reload.
+    pub(super) changes: RwSignal<u64>,
+}
+
+fn may_write() -> bool {
+    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::IdentityWrite))
+}
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let query = use_query_map();
+    let as_of = Memo::new(move |_| query.read().get("as_of").and_then(|s| parse_instant(&s)));
+    let changes = RwSignal::new(0u64);
+    let user = Resource::new(
+        move || (id.get(), as_of.get(), changes.get()),
+        |(id, as_of, _)| get_user(id, as_of),
+    );
+    provide_context(UserContext {
+        id,
+        as_of,
+        user,
+        changes,
+    });
+    let location = use_location();
+    let tab = move |suffix: &'static str, label: &'static str| {
+        let href = move || {
+            let at = as_of
+                .get()
+                .map(|t| format!("?as_of={}", instant_param(t)))
+                .unwrap_or_default();
+            format!("/users/{}{suffix}{at}", id.get())
+        };
+        let current = move || location.pathname.get() == format!("/users/{}{suffix}", id.get());
+        view! {
+            <a href=href aria-current=move || current().then_some("page")>{label}</a>
+        }
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                user.await.map(|detail| {
+                    let name = detail.state.attributes.name.clone();
+                    view! {
+                        <Title text=format!("User {name}")/>
+                        <h1>{format!("User {name}")}</h1>
+                        <p class="hint">
+                            {detail.full_name.clone()}
+                            {format!(" · created {} by {} · modified {} by {}",
+                                format_time(detail.created.at), detail.created.by,
+                                format_time(detail.modified.at), detail.modified.by)}
+                        </p>
+                    }
+                })
+            })}
+        </Transition>
+        {move || as_of.get().map(|at| view! {
+            <p class="banner" role="status">
+                {format!("Viewing this user as of {}", format_time(at))} " "
+                <a href=move || format!("/users/{}", id.get())>"Switch to current view"</a>
+            </p>
+        })}
+        <nav class="tabs" aria-label="User sections">
+            {tab("", "Basics")}
+            {tab("/groups", "Groups")}
+            {tab("/roles", "Roles")}
+            {tab("/effective-roles", "Effective roles")}
+            {tab("/backups", "Backups")}
+        </nav>
+        <section class="tab-panel">
+            <Outlet/>
+        </section>
+    }
+}
+
+#[component]
+pub fn UserBasicsTab() -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                context.user.await.map(|detail| view! { <UserEditor detail/> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserEditor(detail: UserDetail) -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let editable = may_write() && context.as_of.get_untracked().is_none();
+    let original = detail.state.attributes.clone();
+    let draft = RwSignal::new(original.clone());
+    let update = ServerAction::<UpdateUser>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            context.changes.update(|n| *n += 1);
+        }
+    });
+    let field = move |label: &'static str, get: fn(&UserInput) -> String, set: fn(&mut UserInput, String)| {
+        view! {
+            <label>
+                {label}
+                <input
+                    type="text"
+                    prop:value=move || draft.with(get)
+                    on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev)))
+                    readonly=!editable
+                />
+            </label>
+        }
+    };
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateUser {
+            id: context.id.get_untracked(),
+            input: draft.get_untracked(),
+        });
+    };
+    let undo = {
+        let original = original.clone();
+        move |_| draft.set(original.clone())
+    };
+    let expand_all = RwSignal::new(true);
+    view! {
+        <form on:submit=apply class="user-editor">
+            <div class="toolbar">
+                <button type="button" on:click=move |_| expand_all.set(true)>"Expand all"</button>
+                <button type="button" on:click=move |_| expand_all.set(false)>"Collapse all"</button>
+            </div>
+            <details class="block" prop:open=move || expand_all.get()>
+                <summary>"Common attributes"</summary>
+                <div class="form-grid">
+                    {field("User name", |d| d.name.clone(), |d, v| d.name = v)}
+                    {field("First name", |d| d.first_name.clone(), |d, v| d.first_name = v)}
+                    {field("Middle name", |d| d.middle_name.clone(), |d, v| d.middle_name = v)}
+                    {field("Last name", |d| d.last_name.clone(), |d, v| d.last_name = v)}
+                    {field("User type", |d| d.user_type.clone(), |d, v| d.user_type = v)}
+                </div>
+            </details>
+            <details class="block" prop:open=move || expand_all.get()>
+                <summary>"Organization"</summary>
+                <p>"Primary group: " <strong>{detail.state.primary_group_name.clone()}</strong></p>
+                <div class="form-grid">
+                    {field("Home server", |d| d.home_server.clone(), |d, v| d.home_server = v)}
+                    {field("Profile server", |d| d.profile_server.clone(), |d, v| d.profile_server = v)}
+                </div>
+            </details>
+            <details class="block" prop:open=move || expand_all.get()>
+                <summary>"Mail service"</summary>
+                <div class="form-grid">
+                    {field("Email", |d| d.email.clone(), |d, v| d.email = v)}
+                    {field("Mail aliases", |d| d.mail_aliases.clone(), |d, v| d.mail_aliases = v)}
+                    {field("Mail server", |d| d.mail_server.clone(), |d, v| d.mail_server = v)}
+                </div>
+            </details>
+            <details class="block" prop:open=move || expand_all.get()>
+                <summary>"Status"</summary>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || draft.with(|d| d.enabled)
+                        on:change=move |ev| draft.update(|d| d.enabled = event_target_checked(&ev))
+                        disabled=!editable
+                    />
+                    "Enabled"
+                </label>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || draft.with(|d| d.multi_session)
+                        on:change=move |ev| draft.update(|d| d.multi_session = event_target_checked(&ev))
+                        disabled=!editable
+                    />
+                    "Multiple sessions"
+                </label>
+                {field("Comments", |d| d.comments.clone(), |d, v| d.comments = v)}
+            </details>
+            <details class="block" prop:open=move || expand_all.get()>
+                <summary>"Audit information"</summary>
+                <p>{format!("Created {} by {}", format_time(detail.created.at), detail.created.by)}</p>
+                <p>{format!("Modified {} by {}", format_time(detail.modified.at), detail.modified.by)}</p>
+            </details>
+            <FormError result=update.value().into()/>
+            {editable.then(|| view! {
+                <div class="toolbar">
+                    <button type="submit" class="primary">"Apply"</button>
+                    <button type="button" on:click=undo.clone()>"Undo"</button>
+                </div>
+            })}
+        </form>
+    }
+}
+
+/// Current records of one history kind, for the tabs' edit actions (which need record ids).
+fn current_records(kind: HistoryKind) -> Resource<Result<Vec<HistoryEntry>, AppError>> {
+    let context = expect_context::<UserContext>();
+    Resource::new(
+        move || (context.id.get(), context.changes.get()),
+        move |(id, _)| async move {
+            user_history(id, kind, 0, 500)
+                .await
+                .map(|page| page.items.into_iter().filter(|e| e.until.is_none()).collect())
+        },
+    )
+}
+
+#[component]
+pub fn UserGroupsTab() -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let historical = move || context.as_of.get().is_some();
+    let remove = ServerAction::<RemoveMembership>::new();
+    let add = ServerAction::<AddMembership>::new();
+    Effect::new(move |_| {
+        if matches!(remove.value().get(), Some(Ok(()))) || matches!(add.value().get(), Some(Ok(_))) {
+            context.changes.update(|n| *n += 1);
+        }
+    });
+    let records = current_records(HistoryKind::Memberships);
+    view! {
+        <h2>"Group memberships"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let detail = context.user.await?;
+                let records = if historical() { Vec::new() } else { records.await? };
+                let rows = detail.state.memberships.into_iter().map(|m| {
+                    let record = records.iter().find(|r| r.description == format!("group {}", m.group_name)).map(|r| r.record_id);
+                    let group_name = m.group_name.clone();
+                    view! {
+                        <tr>
+                            <td>{m.group_name.clone()}</td>
+                            <td>"Secondary"</td>
+                            <td>{format_optional_time(m.start_date)}</td>
+                            <td>{format_optional_time(m.end_date)}</td>
+                            <td>{m.comments.clone()}</td>
+                            <td>
+                                {(may_write() && record.is_some()).then(|| view! {
+                                    <button type="button" aria-label=format!("Remove from {group_name}")
+                                        on:click=move |_| { remove.dispatch(RemoveMembership { id: record.unwrap_or_default() }); }>
+                                        "Remove"
+                                    </button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view();
+                Ok::<_, AppError>(view! {
+                    <table class="data-table" aria-label="Group memberships">
+                        <thead><tr><th>"Group"</th><th>"Kind"</th><th>"Start"</th><th>"End"</th><th>"Comments"</th><th></th></tr></thead>
+                        <tbody>
+                            <tr>
+                                <td>{detail.state.primary_group_name.clone()}</td>
+                                <td>"Primary"</td>
+                                <td></td><td></td><td></td><td></td>
+                            </tr>
+                            {rows}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <FormError result=remove.value().into()/>
+        {move || (may_write() && !historical()).then(|| view! { <AddMembershipForm add/> })}
+        <HistoryButton kind=HistoryKind::Memberships label="Groups history"/>
+    }
+}
+
+#[component]
+fn AddMembershipForm(add: ServerAction<AddMembership>) -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let groups = Resource::new(|| (), |_| group_tree(None));
+    let group = RwSignal::new(String::new());
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let comments = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddMembership {
+            input: MembershipInput {
+                user: UserId(context.id.get_untracked()),
+                group: GroupId(group.get_untracked().parse().unwrap_or(0)),
+                start_date: parse_date(&start.get_untracked()),
+                end_date: parse_date(&end.get_untracked()),
+                comments: comments.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form on:submit=submit class="panel">
+            <h3>"Add to a group"</h3>
+            <div class="form-grid">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        groups.await.map(|tree| {
+                            let mut flat = Vec::new();
+                            flatten_groups(&tree, 0, &mut flat);
+                            view! {
+                                <label>
+                                    "Group"
+                                    <select required bind:value=group>
+                                        <option value="">"Choose a group"</option>
+                                        {flat.into_iter().map(|(id, name, depth)| view! {
+                                            <option value=id.0.to_string()>{format!("{}{}", "\u{a0}\u{a0}".repeat(depth), name)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })
+                    })}
+                </Suspense>
+                <label>"Start date" <input type="date" bind:value=start/></label>
+                <label>"End date" <input type="date" bind:value=end/></label>
+                <label>"Comments" <input type="text" bind:value=comments/></label>
+            </div>
+            <FormError result=add.value().into()/>
+            <button type="submit" class="primary">"Add membership"</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn UserRolesTab() -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let historical = move || context.as_of.get().is_some();
+    let revoke = ServerAction::<RevokeGrant>::new();
+    let grant = ServerAction::<GrantRole>::new();
+    Effect::new(move |_| {
+        if matches!(revoke.value().get(), Some(Ok(()))) || matches!(grant.value().get(), Some(Ok(_))) {
+            context.changes.update(|n| *n += 1);
+        }
+    });
+    let records = current_records(HistoryKind::Grants);
+    view! {
+        <h2>"Granted roles"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let detail = context.user.await?;
+                let records = if historical() { Vec::new() } else { records.await? };
+                let rows = detail.state.grants.into_iter().map(|g| {
+                    let label = if g.scope.is_empty() { format!("role {}", g.role_name) } else { format!("role {} [{}]", g.role_name, g.scope) };
+                    let record = records.iter().find(|r| r.description == label).map(|r| r.record_id);
+                    let role_name = g.role_name.clone();
+                    view! {
+                        <tr>
+                            <td>{g.role_name.clone()}</td>
+                            <td>{g.system_name.clone()}</td>
+                            <td>{g.scope.clone()}</td>
+                            <td>{format_optional_time(g.start_date)}</td>
+                            <td>{format_optional_time(g.end_date)}</td>
+                            <td>
+                                {(may_write() && record.is_some()).then(|| view! {
+                                    <button type="button" aria-label=format!("Revoke {role_name}")
+                                        on:click=move |_| { revoke.dispatch(RevokeGrant { id: record.unwrap_or_default() }); }>
+                                        "Revoke"
+                                    </button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view();
+                Ok::<_, AppError>(view! {
+                    <table class="data-table" aria-label="Granted roles">
+                        <thead><tr><th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <FormError result=revoke.value().into()/>
+        {move || (may_write() && !historical()).then(|| view! { <GrantRoleForm grant/> })}
+        <HistoryButton kind=HistoryKind::Grants label="Roles history"/>
+    }
+}
+
+#[component]
+fn GrantRoleForm(grant: ServerAction<GrantRole>) -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let roles = Resource::new(|| (), |_| list_roles(None));
+    let role = RwSignal::new(String::new());
+    let scope = RwSignal::new(String::new());
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        grant.dispatch(GrantRole {
+            input: GrantInput {
+                role: RoleId(role.get_untracked().parse().unwrap_or(0)),
+                grantee: Grantee::User(UserId(context.id.get_untracked())),
+                scope: scope.get_untracked(),
+                start_date: parse_date(&start.get_untracked()),
+                end_date: parse_date(&end.get_untracked()),
+            },
+        });
+    };
+    view! {
+        <form on:submit=submit class="panel">
+            <h3>"Grant a role"</h3>
+            <div class="form-grid">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        roles.await.map(|roles| view! {
+                            <label>
+                                "Role"
+                                <select required bind:value=role>
+                                    <option value="">"Choose a role"</option>
+                                    {roles.into_iter().map(|r| view! {
+                                        <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        })
+                    })}
+                </Suspense>
+                <label>"Scope" <input type="text" bind:value=scope/></label>
+                <label>"Start date" <input type="date" bind:value=start/></label>
+                <label>"End date" <input type="date" bind:value=end/></label>
+            </div>
+            <FormError result=grant.value().into()/>
+            <button type="submit" class="primary">"Grant role"</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn UserEffectiveRolesTab() -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let roles = Resource::new(
+        move || (context.id.get(), context.as_of.get(), context.changes.get()),
+        |(id, as_of, _)| effective_roles(id, as_of),
+    );
+    view! {
+        <h2>"Effective roles"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                roles.await.map(|roles| view! {
+                    <table class="data-table" aria-label="Effective roles">
+                        <thead><tr><th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"How"</th><th>"Path"</th></tr></thead>
+                        <tbody>
+                            {roles.into_iter().map(|r| {
+                                let how = if r.path.iter().any(|p| p.starts_with("group ")) {
+                                    "via group"
+                                } else if r.path.len() > 1 {
+                                    "via role"
+                                } else {
+                                    "direct"
+                                };
+                                view! {
+                                    <tr>
+                                        <td>{r.role_name}</td>
+                                        <td>{r.system_name}</td>
+                                        <td>{r.scope}</td>
+                                        <td>{how}</td>
+                                        <td>{r.path.join(" → ")}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Opens the history of one kind of the user's records; ended records can be restored.
+#[component]
+fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    let open = RwSignal::new(false);
+    let filter = RwSignal::new("all".to_string());
+    let restore = ServerAction::<RestoreHistoryRecord>::new();
+    let entries = Resource::new(
+        move || (open.get(), context.id.get(), restore.version().get()),
+        move |(open, id, _)| async move {
+            if open {
+                user_history(id, kind, 0, 200).await.map(|page| page.items)
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+    Effect::new(move |_| {
+        if matches!(restore.value().get(), Some(Ok(()))) {
+            context.changes.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <button type="button" on:click=move |_| open.set(true)>{label}</button>
+        <Show when=move || open.get()>
+            <div class="modal-backdrop">
+                <div class="modal" role="dialog" aria-modal="true" aria-label=label
+                    on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+                    <header class="modal-header">
+                        <h2>{label}</h2>
+                        <button type="button" aria-label="Close" on:click=move |_| open.set(false)>"×"</button>
+                    </header>
+                    <label class="inline">
+                        "Show"
+                        <select bind:value=filter>
+                            <option value="all">"All"</option>
+                            <option value="current">"Current"</option>
+                            <option value="ended">"Ended"</option>
+                        </select>
+                    </label>
+                    <FormError result=restore.value().into()/>
+                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            entries.await.map(|entries| view! {
+                                <table class="data-table" aria-label=format!("{label} records")>
+                                    <thead><tr><th>"Record"</th><th>"Since"</th><th>"Until"</th><th>"Changed by"</th><th></th></tr></thead>
+                                    <tbody>
+                                        {entries.into_iter().filter(|e| match filter.get().as_str() {
+                                            "current" => e.until.is_none(),
+                                            "ended" => e.until.is_some(),
+                                            _ => true,
+                                        }).map(|e| {
+                                            let ended = e.until.is_some();
+                                            let version = e.version_id;
+                                            let description = e.description.clone();
+                                            view! {
+                                                <tr>
+                                                    <td>{e.description.clone()}</td>
+                                                    <td>{format_time(e.since)}</td>
+                                                    <td>{format_optional_time(e.until)}</td>
+                                                    <td>{e.changed_by.clone()}{e.ended_by.map(|by| format!(" (ended by {by})"))}</td>
+                                                    <td>
+                                                        {(ended && may_write()).then(|| view! {
+                                                            <button type="button" aria-label=format!("Restore {description}")
+                                                                on:click=move |_| {
+                                                                    if confirm(&format!("Re-create {description} as a current record?")) {
+                                                                        restore.dispatch(RestoreHistoryRecord { kind, version_id: version });
+                                                                    }
+                                                                }>
+                                                                "Restore"
+                                                            </button>
+                                                        })}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            })
+                        })}
+                    </Transition>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// The browser's confirmation prompt; always "yes" where there is no browser.
+pub(crate) fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(message).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        true
+    }
+}
