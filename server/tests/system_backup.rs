@@ -142,6 +142,66 @@ async fn seed(store: &Store, users: i64) {
     tx.commit().await.unwrap();
 }
 
+/// Users, groups, a membership, an update and a deletion through the identity store, so its
+/// temporal tables (versions, operations) take part in the round trip.
+async fn seed_identity(store: &Store, owner: &Operator) {
+    use app::model::{GroupInput, MembershipInput, UserInput};
+    let author = app::store::Author::operator(owner);
+    let staff = store
+        .create_group(
+            &author,
+            &GroupInput {
+                name: "staff".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let admins = store
+        .create_group(
+            &author,
+            &GroupInput {
+                name: "admins".into(),
+                parent: Some(staff),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let user = |i: i64| UserInput {
+        name: format!("user{i}"),
+        first_name: "Ann".into(),
+        primary_group: staff,
+        email: format!("user{i}@example.org"),
+        enabled: true,
+        ..Default::default()
+    };
+    let mut users = Vec::new();
+    for i in 0..12 {
+        users.push(store.create_user(&author, &user(i)).await.unwrap());
+    }
+    store
+        .add_membership(
+            &author,
+            &MembershipInput {
+                user: users[0],
+                group: admins,
+                start_date: None,
+                end_date: None,
+                comments: "lead".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut changed = user(1);
+    changed.last_name = "Changed".into();
+    store
+        .update_user(&author, users[1], &changed)
+        .await
+        .unwrap();
+    store.delete_user(&author, users[2]).await.unwrap();
+}
+
 /// Changes made after the backup, which a restore must undo.
 async fn scramble(store: &Store) {
     for sql in [
@@ -228,11 +288,20 @@ async fn catalogue_size(app: &TestApp) -> usize {
 async fn export_then_approved_import_restores_every_table_row_for_row() {
     let app = test_app().await;
     seed(&app.store, 300).await;
+    seed_identity(&app.store, &app.owner).await;
     let before = engine::table_rows(&app.store).await.unwrap();
     assert_eq!(before["bk_users"].len(), 300);
     let work = tempfile::tempdir().unwrap();
     let exported = export_file(&app, work.path()).await;
     scramble(&app.store).await;
+    let author = app::store::Author::operator(&app.owner);
+    let staff = app.store.group_tree(None).await.unwrap()[0].group.id;
+    let late = app::model::UserInput {
+        name: "late".into(),
+        primary_group: staff,
+        ..Default::default()
+    };
+    app.store.create_user(&author, &late).await.unwrap();
     assert!(engine::table_rows(&app.store).await.unwrap() != before);
     let operators = app.store.list_operators().await.unwrap();
 
@@ -283,6 +352,9 @@ async fn export_then_approved_import_restores_every_table_row_for_row() {
         .await
         .unwrap();
     assert!(id > 3, "new id {id} collides with restored ones");
+    // The identity store works on the restored data: the late user is gone, and new objects
+    // get fresh ids.
+    app.store.create_user(&author, &late).await.unwrap();
     let audit = app.store.list_audit(100).await.unwrap();
     for action in [
         "system-backup.export",
