@@ -1,11 +1,13 @@
 //! Identity server functions over HTTP with the real router: every one refuses a missing
 //! session (401), every write refuses an Auditor (403), and a full happy path works.
+mod common;
 use app::model::OperatorRole;
 use app::state::AuthConfig;
 use app::store::{NewOperator, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use common::urlencode;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use serde_json::{json, Value};
@@ -132,18 +134,6 @@ impl TestApp {
             .unwrap();
         (self.login("olivia").await, self.login("audrey").await)
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn user_input(name: &str, group: i64) -> Value {

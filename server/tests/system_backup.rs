@@ -1,6 +1,7 @@
 //! System backups end to end, on SQLite or (with REWIND_TEST_POSTGRES_URL) PostgreSQL: the
 //! archive round trip, every kind of broken file, Owner-approved restore codes, the stock `age`
 //! tool, a restore killed half-way, and the permission checks of the HTTP routes.
+mod common;
 use app::backup::engine::{self, Progress};
 use app::backup::{Error as BackupError, SystemBackupConfig};
 use app::model::{
@@ -12,6 +13,7 @@ use app::store::{Actor, Backend, NewOperator, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use common::urlencode;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use std::io::{Read, Write};
@@ -1173,18 +1175,6 @@ impl TestApp {
         )
         .await
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]
