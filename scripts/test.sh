@@ -35,6 +35,6 @@ export LEPTOS_SITE_ADDR=127.0.0.1:$PORT
 export BASE_URL=http://127.0.0.1:$PORT
 export DATABASE_URL=sqlite://$WORK/e2e/rewind.db
 export REWIND_SETUP_TOKEN=e2e-setup-$RANDOM$RANDOM
-cargo leptos end2end
+cargo leptos end-to-end
 
 step "All tests passed"

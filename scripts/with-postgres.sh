@@ -9,7 +9,8 @@ PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 # PostgreSQL refuses to run as root: run it as the postgres system user then.
 AS=()
 if [ "$(id -u)" = 0 ]; then AS=(runuser -u postgres --); fi
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/rewind-pg.XXXXXX")
+# Not under TMPDIR: the postgres user must be able to reach it.
+DIR=$(mktemp -d /tmp/rewind-pg.XXXXXX)
 chmod 755 "$DIR"
 [ ${#AS[@]} -gt 0 ] && chown postgres "$DIR"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

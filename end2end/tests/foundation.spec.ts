@@ -51,7 +51,7 @@ test.describe.serial("first run, sign-in and operators", () => {
     await form.getByRole("button", { name: "Add operator" }).click();
     const row = page.getByRole("table", { name: "Operators" }).locator("tr", { hasText: "audrey" });
     await expect(row).toContainText("Audrey Auditor");
-    await expect(row.getByLabel("Role of audrey")).toHaveValue("auditor");
+    await expect(row.getByLabel("Role of audrey", { exact: true })).toHaveValue("auditor");
     await signOut(page);
 
     await signIn(page, "audrey", "auditor password");

@@ -6,6 +6,8 @@ export const OWNER = { username: "olivia", displayName: "Olivia Owner", password
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on("console", (m) => {
+    // Refused requests (422/403 from a deliberately wrong input) are expected and shown in the page.
+    if (/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
     if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(String(e)));

@@ -123,8 +123,11 @@ async fn import(State(state): State<AppState>, request: Request) -> Result<Respo
     let mut multipart = Multipart::from_request(request, &state)
         .await
         .map_err(|e| AppError::invalid("file", e.body_text()))?;
-    let upload =
-        tempfile::NamedTempFile::new().map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+    // Beside the backups: the same disk the operator sized for them, not a small /tmp.
+    let dir = &state.system_backup.config().dir;
+    let upload = std::fs::create_dir_all(dir)
+        .and_then(|_| tempfile::Builder::new().prefix(".upload-").tempfile_in(dir))
+        .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
     let mut received = false;
     let mut password = None;
     let bad_upload = |e: axum::extract::multipart::MultipartError| {

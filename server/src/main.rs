@@ -75,15 +75,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let owner = store
                 .create_owner(None, &username, &display_name, &password)
                 .await
-                .map_err(|e| describe(app::error::AppError::from(e)))?;
+                .map_err(|e| app::error::AppError::from(e).to_string())?;
             println!("Created the Owner account {:?}.", owner.username);
             Ok(())
         }
     }
-}
-
-fn describe(error: app::error::AppError) -> String {
-    error.to_string()
 }
 
 async fn serve(store: Store) -> Result<(), String> {

@@ -1,10 +1,12 @@
 //! The real router with a real store, driven over HTTP (both backends; see app::testing).
+mod common;
 use app::model::OperatorRole;
 use app::state::AuthConfig;
 use app::store::{NewOperator, Store};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
+use common::urlencode;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
@@ -118,18 +120,6 @@ impl TestApp {
     async fn operator_count(&self) -> usize {
         self.store.list_operators().await.unwrap().len()
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

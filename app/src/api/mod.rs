@@ -1,5 +1,10 @@
 //! Server functions: thin wrappers that authorise, call the store and map errors.
 pub mod audit;
 pub mod auth;
+pub mod directory;
+pub mod groups;
+pub mod history;
 pub mod operators;
+pub mod snapshots;
 pub mod system_backup;
+pub mod users;

@@ -156,7 +156,9 @@ fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
                 raw: chars[i..=j].iter().collect(),
             });
             i = j + 1;
-        } else if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let mut j = i + 1;
             while j < chars.len() && chars[j].is_ascii_digit() {
                 j += 1;
@@ -175,7 +177,9 @@ fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
             i = j;
         } else if c.is_alphanumeric() || c == '_' {
             let mut j = i + 1;
-            while j < chars.len() && (chars[j].is_alphanumeric() || matches!(chars[j], '_' | '.' | '-')) {
+            while j < chars.len()
+                && (chars[j].is_alphanumeric() || matches!(chars[j], '_' | '.' | '-'))
+            {
                 j += 1;
             }
             let raw: String = chars[i..j].iter().collect();
@@ -266,7 +270,10 @@ impl Parser {
                 let inner = self.or()?;
                 let close = self.next();
                 if close.kind != TokenKind::Close {
-                    return Err(Self::error(&close, "expected \")\" to close the group opened here"));
+                    return Err(Self::error(
+                        &close,
+                        "expected \")\" to close the group opened here",
+                    ));
                 }
                 Ok(inner)
             }
@@ -313,8 +320,14 @@ impl Parser {
                     value,
                 })
             }
-            TokenKind::End => Err(Self::error(&token, "the query ends where a condition should start")),
-            _ => Err(Self::error(&token, "expected an attribute name, \"not\" or \"(\"")),
+            TokenKind::End => Err(Self::error(
+                &token,
+                "the query ends where a condition should start",
+            )),
+            _ => Err(Self::error(
+                &token,
+                "expected an attribute name, \"not\" or \"(\"",
+            )),
         }
     }
 }
@@ -331,7 +344,10 @@ pub fn parse_filter(input: &str) -> Result<Option<Filter>, QueryError> {
     let filter = parser.or()?;
     let rest = parser.peek().clone();
     if rest.kind != TokenKind::End {
-        return Err(Parser::error(&rest, "expected \"and\", \"or\" or the end of the query"));
+        return Err(Parser::error(
+            &rest,
+            "expected \"and\", \"or\" or the end of the query",
+        ));
     }
     Ok(Some(filter))
 }
@@ -374,7 +390,9 @@ mod tests {
 
     #[test]
     fn and_binds_tighter_than_or() {
-        let parsed = parse_filter(r#"a eq 1 or b sw "x" and c pr"#).unwrap().unwrap();
+        let parsed = parse_filter(r#"a eq 1 or b sw "x" and c pr"#)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             parsed,
             Filter::Or(
@@ -400,7 +418,11 @@ mod tests {
                     CompareOp::Eq,
                     Literal::Bool(false)
                 )))),
-                Box::new(compare("userName", CompareOp::Ew, Literal::Text("a\"b".into())))
+                Box::new(compare(
+                    "userName",
+                    CompareOp::Ew,
+                    Literal::Text("a\"b".into())
+                ))
             )
         );
         assert_eq!(parsed.attributes(), vec!["enabled", "userName"]);

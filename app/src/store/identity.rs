@@ -875,12 +875,14 @@ impl Store {
         let mut group_names: HashMap<i64, String> = HashMap::new();
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
-            if !group_names.contains_key(&row.primary_group_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                group_names.entry(row.primary_group_id)
+            {
                 let name = group_row_at(&mut conn, row.primary_group_id, t)
                     .await?
                     .map(|g| g.name)
                     .unwrap_or_default();
-                group_names.insert(row.primary_group_id, name);
+                slot.insert(name);
             }
             let input = row.input();
             items.push(UserSummary {
@@ -1012,7 +1014,7 @@ impl Store {
                 });
             }
         }
-        members.sort_by(|a, b| a.user_name.to_lowercase().cmp(&b.user_name.to_lowercase()));
+        members.sort_by_key(|a| a.user_name.to_lowercase());
         Ok(members)
     }
 }

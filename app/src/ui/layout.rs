@@ -1,5 +1,5 @@
 use crate::api::auth::{get_session, Logout};
-use crate::model::{Operator, OperatorRole, Permission, SessionState};
+use crate::model::{Operator, Permission, SessionState};
 use crate::ui::components::ErrorList;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -60,7 +60,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <span class="signed-in" data-testid="signed-in">
                         {operator.display_name.clone()}
                         " "
-                        <span class="role-badge">{role_label(role)}</span>
+                        <span class="role-badge">{role.label()}</span>
                     </span>
                     <ActionForm action=logout>
                         <button type="submit" class="link-button">"Sign out"</button>
@@ -74,8 +74,4 @@ fn Frame(operator: Operator) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-fn role_label(role: OperatorRole) -> &'static str {
-    role.label()
 }

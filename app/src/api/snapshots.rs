@@ -1,0 +1,109 @@
+//! User snapshots: settings, listing, XML/JSON, diff, restore planning and execution.
+use crate::error::AppError;
+use crate::model::*;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(endpoint = "get_snapshot_config")]
+pub async fn get_snapshot_config() -> Result<SnapshotConfig, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupQuery).await?;
+            Ok(state.store.snapshot_config().await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "set_snapshot_config", input = Json)]
+pub async fn set_snapshot_config(config: SnapshotConfig) -> Result<SnapshotConfig, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::BackupConfigure).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.set_snapshot_config(&author, &config).await?)
+        }
+        .await,
+    )
+}
+
+/// A user's snapshots, newest first.
+#[server(endpoint = "list_snapshots")]
+pub async fn list_snapshots(user: i64) -> Result<Vec<SnapshotSummary>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupQuery).await?;
+            Ok(state.store.list_snapshots(UserId(user)).await?)
+        }
+        .await,
+    )
+}
+
+/// One snapshot with its content (the JSON form).
+#[server(endpoint = "get_snapshot")]
+pub async fn get_snapshot(id: i64) -> Result<Snapshot, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupQuery).await?;
+            Ok(state.store.get_snapshot(id).await?)
+        }
+        .await,
+    )
+}
+
+/// One snapshot as the XML document of docs/snapshot-xml.md.
+#[server(endpoint = "snapshot_xml")]
+pub async fn snapshot_xml(id: i64) -> Result<String, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupQuery).await?;
+            Ok(state.store.snapshot_xml(id).await?)
+        }
+        .await,
+    )
+}
+
+/// Changes from snapshot `from` to snapshot `to` (None = the user now).
+#[server(endpoint = "diff_snapshots", input = Json)]
+pub async fn diff_snapshots(from: i64, to: Option<i64>) -> Result<StateDiff, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupQuery).await?;
+            Ok(state.store.diff_snapshots(from, to).await?)
+        }
+        .await,
+    )
+}
+
+/// The exact changes a restore would make; blocked items say why.
+#[server(endpoint = "plan_restore", input = Json)]
+pub async fn plan_restore(
+    user: i64,
+    snapshot: i64,
+    selection: RestoreSelection,
+    mode: RestoreMode,
+) -> Result<RestorePlan, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupRestore).await?;
+            Ok(state
+                .store
+                .plan_restore(UserId(user), snapshot, &selection, mode)
+                .await?)
+        }
+        .await,
+    )
+}
+
+/// Applies a plan's selected, unblocked items as one recorded change.
+#[server(endpoint = "apply_restore", input = Json)]
+pub async fn apply_restore(plan: RestorePlan) -> Result<RestoreOutcome, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::BackupRestore).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.apply_restore(&author, &plan).await?)
+        }
+        .await,
+    )
+}
