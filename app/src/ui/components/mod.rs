@@ -75,7 +75,11 @@ pub fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// Groups of a tree, depth-first, with their depth (for indented pickers).
-pub fn flatten_groups(nodes: &[crate::model::GroupNode], depth: usize, out: &mut Vec<(crate::model::GroupId, String, usize)>) {
+pub fn flatten_groups(
+    nodes: &[crate::model::GroupNode],
+    depth: usize,
+    out: &mut Vec<(crate::model::GroupId, String, usize)>,
+) {
     for node in nodes {
         out.push((node.group.id, node.group.input.name.clone(), depth));
         flatten_groups(&node.children, depth + 1, out);
@@ -91,7 +95,10 @@ mod tests {
         let at = parse_instant("2026-03-01T09:30").unwrap();
         assert_eq!(at.to_rfc3339(), "2026-03-01T09:30:00+00:00");
         assert_eq!(instant_param(at), "2026-03-01T09:30");
-        assert_eq!(parse_instant("2026-03-01").unwrap().to_rfc3339(), "2026-03-01T00:00:00+00:00");
+        assert_eq!(
+            parse_instant("2026-03-01").unwrap().to_rfc3339(),
+            "2026-03-01T00:00:00+00:00"
+        );
         assert!(parse_instant("yesterday").is_none());
     }
 }

@@ -15,5 +15,6 @@ pub use operators::OperatorsPage;
 pub use setup::SetupPage;
 pub use upcoming::Upcoming;
 pub use users::{
-    UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserPage, UserRolesTab, UsersPage,
+    UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserPage, UserRolesTab,
+    UsersPage,
 };

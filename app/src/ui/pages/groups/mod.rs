@@ -28,7 +28,10 @@ pub fn GroupsPage() -> impl IntoView {
             if let Some(at) = parse_instant(&picked.get_untracked()) {
                 picking.set(false);
                 selected.set(None);
-                navigate(&format!("/groups?as_of={}", instant_param(at)), Default::default());
+                navigate(
+                    &format!("/groups?as_of={}", instant_param(at)),
+                    Default::default(),
+                );
             }
         }
     };
@@ -79,7 +82,7 @@ pub fn GroupsPage() -> impl IntoView {
 }
 
 #[component]
-fn TreeNode(node: GroupNode, selected: RwSignal<Option<(i64, String)>>) -> impl IntoView {
+fn TreeNode(node: GroupNode, selected: RwSignal<Option<(i64, String)>>) -> AnyView {
     let id = node.group.id.0;
     let name = node.group.input.name.clone();
     let has_children = !node.children.is_empty();
@@ -107,6 +110,7 @@ fn TreeNode(node: GroupNode, selected: RwSignal<Option<(i64, String)>>) -> impl 
             })}
         </li>
     }
+    .into_any()
 }
 
 #[component]
@@ -150,7 +154,11 @@ fn NewGroupPanel(create: ServerAction<CreateGroup>) -> impl IntoView {
             input: GroupInput {
                 name: name.get_untracked(),
                 description: description.get_untracked(),
-                parent: parent.get_untracked().parse::<i64>().ok().map(crate::model::GroupId),
+                parent: parent
+                    .get_untracked()
+                    .parse::<i64>()
+                    .ok()
+                    .map(crate::model::GroupId),
                 ..GroupInput::default()
             },
         });

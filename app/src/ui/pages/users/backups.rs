@@ -24,7 +24,10 @@ pub fn UserBackupsTab() -> impl IntoView {
             .unwrap_or(0)
     });
     let changes = RwSignal::new(0u64);
-    let snapshots = Resource::new(move || (user.get(), changes.get()), |(user, _)| list_snapshots(user));
+    let snapshots = Resource::new(
+        move || (user.get(), changes.get()),
+        |(user, _)| list_snapshots(user),
+    );
     let compare = RwSignal::new(None::<i64>);
     let diff = Resource::new(
         move || compare.get(),
@@ -81,7 +84,14 @@ pub fn UserBackupsTab() -> impl IntoView {
             undo_target.set(None);
             let user = user.get_untracked();
             leptos::task::spawn_local(async move {
-                match plan_restore(user, target, RestoreSelection::everything(), RestoreMode::Exact).await {
+                match plan_restore(
+                    user,
+                    target,
+                    RestoreSelection::everything(),
+                    RestoreMode::Exact,
+                )
+                .await
+                {
                     Ok(p) => {
                         pending_undo_target.set_value(None);
                         apply.dispatch(ApplyRestore { plan: p });
@@ -216,9 +226,10 @@ fn RestoreDialog(
                 RestoreAction::Remove => "Remove",
             };
             let blocked = item.blocked.clone();
+            let row_class = if blocked.is_some() { "blocked" } else { "" };
             let label = format!("{action} {}", item.description);
             view! {
-                <li class=if blocked.is_some() { "blocked" } else { "" }>
+                <li class=row_class>
                     {match blocked {
                         Some(reason) => view! {
                             <span>{label}</span>

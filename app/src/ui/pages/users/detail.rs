@@ -8,7 +8,8 @@ use crate::model::{
     RoleId, UserDetail, UserId, UserInput,
 };
 use crate::ui::components::{
-    flatten_groups, format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
+    flatten_groups, format_optional_time, format_time, instant_param, parse_date, parse_instant,
+    FormError,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -128,7 +129,9 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
             context.changes.update(|n| *n += 1);
         }
     });
-    let field = move |label: &'static str, get: fn(&UserInput) -> String, set: fn(&mut UserInput, String)| {
+    let field = move |label: &'static str,
+                      get: fn(&UserInput) -> String,
+                      set: fn(&mut UserInput, String)| {
         view! {
             <label>
                 {label}
@@ -229,9 +232,12 @@ fn current_records(kind: HistoryKind) -> Resource<Result<Vec<HistoryEntry>, AppE
     Resource::new(
         move || (context.id.get(), context.changes.get()),
         move |(id, _)| async move {
-            user_history(id, kind, 0, 500)
-                .await
-                .map(|page| page.items.into_iter().filter(|e| e.until.is_none()).collect())
+            user_history(id, kind, 0, 500).await.map(|page| {
+                page.items
+                    .into_iter()
+                    .filter(|e| e.until.is_none())
+                    .collect()
+            })
         },
     )
 }
@@ -243,7 +249,8 @@ pub fn UserGroupsTab() -> impl IntoView {
     let remove = ServerAction::<RemoveMembership>::new();
     let add = ServerAction::<AddMembership>::new();
     Effect::new(move |_| {
-        if matches!(remove.value().get(), Some(Ok(()))) || matches!(add.value().get(), Some(Ok(_))) {
+        if matches!(remove.value().get(), Some(Ok(()))) || matches!(add.value().get(), Some(Ok(_)))
+        {
             context.changes.update(|n| *n += 1);
         }
     });
@@ -356,7 +363,9 @@ pub fn UserRolesTab() -> impl IntoView {
     let revoke = ServerAction::<RevokeGrant>::new();
     let grant = ServerAction::<GrantRole>::new();
     Effect::new(move |_| {
-        if matches!(revoke.value().get(), Some(Ok(()))) || matches!(grant.value().get(), Some(Ok(_))) {
+        if matches!(revoke.value().get(), Some(Ok(())))
+            || matches!(grant.value().get(), Some(Ok(_)))
+        {
             context.changes.update(|n| *n += 1);
         }
     });

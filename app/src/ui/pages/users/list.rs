@@ -58,7 +58,11 @@ pub fn UsersPage() -> impl IntoView {
     };
     let sort_link = move |key: &'static str| {
         let current = sort.get();
-        let next = if current == key { format!("-{key}") } else { key.to_string() };
+        let next = if current == key {
+            format!("-{key}")
+        } else {
+            key.to_string()
+        };
         link(1, next)
     };
 
@@ -123,7 +127,9 @@ pub fn UsersPage() -> impl IntoView {
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
