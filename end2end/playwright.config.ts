@@ -3,6 +3,24 @@ import { defineConfig } from "@playwright/test";
 // Browsers cannot be downloaded here: drive Debian's Chromium (apt: chromium).
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+const chromium = {
+  browserName: "chromium" as const,
+  launchOptions: {
+    executablePath: chromiumPath,
+    // Without the networking flags Chromium tries outside hosts, which are refused here.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  },
+};
+
 export default defineConfig({
   testDir: "./tests",
   globalSetup: "./wait-for-server.ts",
@@ -17,26 +35,16 @@ export default defineConfig({
     trace: "off",
     actionTimeout: 10_000,
   },
+  // The foundation spec creates the Owner on the fresh database; every other spec builds on it.
+  // E2E_GREP narrows a local run to matching tests (the foundation still runs first).
   projects: [
+    { name: "foundation", testMatch: /foundation\.spec\.ts/, use: chromium },
     {
-      name: "debian-chromium",
-      use: {
-        browserName: "chromium",
-        launchOptions: {
-          executablePath: chromiumPath,
-          // Without the networking flags Chromium tries outside hosts, which are refused here.
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
-      },
+      name: "console",
+      testIgnore: /foundation\.spec\.ts/,
+      dependencies: ["foundation"],
+      grep: process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : /.*/,
+      use: chromium,
     },
   ],
 });

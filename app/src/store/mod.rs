@@ -5,9 +5,11 @@
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod audit;
 mod directory;
+mod filter;
 mod history;
 mod identity;
 mod operators;
+mod preferences;
 mod restore;
 mod snapshot_xml;
 mod snapshots;

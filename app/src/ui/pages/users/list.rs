@@ -1,7 +1,7 @@
 use crate::api::groups::group_tree;
 use crate::api::users::{list_users, CreateUser};
 use crate::model::{Operator, Permission, UserInput, UserListQuery, UserSort};
-use crate::ui::components::{flatten_groups, format_time};
+use crate::ui::components::{format_time, GroupPicker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -41,6 +41,7 @@ pub fn UsersPage() -> impl IntoView {
             list_users(UserListQuery {
                 as_of: None,
                 search,
+                filter: String::new(),
                 sort,
                 descending,
                 offset: (page - 1) * PAGE_SIZE,
@@ -177,20 +178,8 @@ fn NewUserPanel() -> impl IntoView {
                     <label>"Email" <input type="email" bind:value=email/></label>
                     <Suspense fallback=|| view! { <p class="loading">"Loading groups…"</p> }>
                         {move || Suspend::new(async move {
-                            groups.await.map(|tree| {
-                                let mut flat = Vec::new();
-                                flatten_groups(&tree, 0, &mut flat);
-                                view! {
-                                    <label>
-                                        "Primary group"
-                                        <select required bind:value=primary_group>
-                                            <option value="">"Choose a group"</option>
-                                            {flat.into_iter().map(|(id, name, depth)| view! {
-                                                <option value=id.0.to_string()>{format!("{}{}", "\u{a0}\u{a0}".repeat(depth), name)}</option>
-                                            }).collect_view()}
-                                        </select>
-                                    </label>
-                                }
+                            groups.await.map(|roots| view! {
+                                <GroupPicker roots label="Primary group" none="Choose a group" value=primary_group required=true/>
                             })
                         })}
                     </Suspense>
