@@ -692,3 +692,30 @@ async fn operator_preferences_are_kept_per_operator() {
         Err(Error::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn deleting_several_users_is_all_or_nothing() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ann = store
+        .create_user(&at(SEC), &user_input("ann", f.sales))
+        .await
+        .unwrap();
+    let bob = store
+        .create_user(&at(SEC), &user_input("bob", f.sales))
+        .await
+        .unwrap();
+    let err = store
+        .delete_users(&at(2 * SEC), &[ann, UserId(999_999)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    assert!(
+        store.get_user(ann, None).await.is_ok(),
+        "nothing was deleted"
+    );
+    let names = store.delete_users(&at(3 * SEC), &[bob, ann]).await.unwrap();
+    assert_eq!(names, ["bob", "ann"]);
+    assert!(store.get_user(ann, None).await.is_err());
+    assert_eq!(store.recycle_bin().await.unwrap().len(), 2);
+}

@@ -491,6 +491,30 @@ async fn cycle_path(
     Ok(None)
 }
 
+/// Ends a user and everything that hangs off it (it all stays in the history).
+async fn close_user(conn: &mut AnyConnection, op: &Op, id: UserId) -> Result<()> {
+    close_current(conn, op, Table::Users, id.0).await?;
+    close_where(conn, op, Table::Memberships, "user_id = $1", id.0).await?;
+    close_where(
+        conn,
+        op,
+        Table::Grants,
+        "grantee_kind = 'user' AND grantee_id = $1",
+        id.0,
+    )
+    .await?;
+    close_where(conn, op, Table::AccountOwners, "user_id = $1", id.0).await?;
+    close_where(
+        conn,
+        op,
+        Table::MailListMembers,
+        "member_kind = 'user' AND member_id = $1",
+        id.0,
+    )
+    .await?;
+    super::snapshots::close_newest(conn, op, id.0).await
+}
+
 impl Store {
     pub async fn create_user(&self, actor: &Author, input: &UserInput) -> Result<UserId> {
         let mut tx = self.pool.begin().await?;
@@ -531,32 +555,31 @@ impl Store {
     /// Deletes a user: its version closes, and so do its memberships, direct grants, account
     /// ownerships and mail-list memberships, all in one operation so recovery can find them.
     pub async fn delete_user(&self, actor: &Author, id: UserId) -> Result<()> {
+        self.delete_users(actor, &[id]).await.map(|_| ())
+    }
+
+    /// Deletes several users as one operation: all of them or, on any error, none. Returns
+    /// their names in the order given.
+    pub async fn delete_users(&self, actor: &Author, ids: &[UserId]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Err(Error::invalid(
+                "users",
+                "Choose at least one user to delete.",
+            ));
+        }
         let mut tx = self.pool.begin().await?;
-        let row = current_user(&mut tx, id).await?;
-        let op = super::temporal::begin_op(&mut tx, actor, "user.delete", &row.name).await?;
-        close_current(&mut tx, &op, Table::Users, id.0).await?;
-        close_where(&mut tx, &op, Table::Memberships, "user_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::Grants,
-            "grantee_kind = 'user' AND grantee_id = $1",
-            id.0,
-        )
-        .await?;
-        close_where(&mut tx, &op, Table::AccountOwners, "user_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::MailListMembers,
-            "member_kind = 'user' AND member_id = $1",
-            id.0,
-        )
-        .await?;
-        super::snapshots::close_newest(&mut tx, &op, id.0).await?;
-        audit(&mut tx, &op, "user.delete", &row.name, "").await?;
+        let mut names = Vec::with_capacity(ids.len());
+        for id in ids {
+            names.push(current_user(&mut tx, *id).await?.name);
+        }
+        let op =
+            super::temporal::begin_op(&mut tx, actor, "user.delete", &names.join(", ")).await?;
+        for (id, name) in ids.iter().zip(&names) {
+            close_user(&mut tx, &op, *id).await?;
+            audit(&mut tx, &op, "user.delete", name, "").await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(names)
     }
 
     /// Brings a deleted user back with its last attributes and the memberships, grants,
