@@ -84,4 +84,80 @@ test.describe.serial("users, groups and roles", () => {
     await expect(page.getByLabel("Parent group")).toHaveValue("");
     expect(problems).toEqual([]);
   });
+
+  test("an advanced query error points at the bad token; a good one filters", async ({ page }) => {
+    const problems = watchConsole(page);
+    await signIn(page, OWNER.username, OWNER.password);
+    await gotoHydrated(page, "/users");
+    const query = page.getByLabel("Advanced query");
+    // Caught in the browser: the operator is not one the language knows.
+    await query.fill('userName sx "ann"');
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page.getByRole("alert")).toContainText('At column 10 near "sx"');
+    // Caught by the server: the attribute does not exist.
+    await query.fill('shoeSize eq "42"');
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page).toHaveURL(/filter=shoeSize/);
+    await expect(page.getByRole("alert")).toContainText('At column 1 near "shoeSize": unknown attribute');
+    await query.fill('userName sw "ann" and primaryGroup eq "everyone"');
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    const table = page.getByRole("table", { name: "Users" });
+    await expect(table.getByRole("link", { name: "ann.smith" })).toBeVisible();
+    await expect(page.getByText("1 users · page 1 of 1")).toBeVisible();
+    expect(problems).toEqual([]);
+  });
+
+  test("the column view is saved for the operator and restored after a reload", async ({ page }) => {
+    const problems = watchConsole(page);
+    await signIn(page, OWNER.username, OWNER.password);
+    await gotoHydrated(page, "/users");
+    const table = page.getByRole("table", { name: "Users" });
+    await expect(table.getByRole("columnheader", { name: "Email" })).toBeVisible();
+    await page.getByRole("button", { name: "View" }).click();
+    const dialog = page.getByRole("dialog", { name: "Columns" });
+    await dialog.getByRole("checkbox", { name: "Email" }).uncheck();
+    await dialog.getByRole("checkbox", { name: "User type" }).check();
+    await dialog.getByRole("button", { name: "Move Full name up" }).click();
+    await dialog.getByRole("button", { name: "Save view" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(table.getByRole("columnheader", { name: "Email" })).toHaveCount(0);
+
+    await page.reload();
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    const headers = page.getByRole("table", { name: "Users" }).getByRole("columnheader");
+    await expect(headers.nth(1)).toHaveText("Full name");
+    await expect(headers.nth(2)).toHaveText("User name");
+    await expect(page.getByRole("table", { name: "Users" }).getByRole("columnheader", { name: "User type" })).toBeVisible();
+    await expect(page.getByRole("table", { name: "Users" }).getByRole("columnheader", { name: "Email" })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+
+  test("deleting selected users asks for confirmation naming them", async ({ page }) => {
+    const problems = watchConsole(page);
+    await signIn(page, OWNER.username, OWNER.password);
+    for (const name of ["temp.one", "temp.two"]) {
+      await gotoHydrated(page, "/users");
+      const panel = page.locator("details.panel", { hasText: "New user" });
+      await panel.locator("summary").click();
+      await panel.getByLabel("User name").fill(name);
+      await panel.getByLabel("Primary group").selectOption({ label: "Everyone" });
+      await panel.getByRole("button", { name: "Create user" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: `User ${name}` })).toBeVisible();
+    }
+    await gotoHydrated(page, "/users?q=temp.");
+    await page.getByRole("checkbox", { name: "Select temp.one" }).check();
+    await page.getByRole("checkbox", { name: "Select temp.two" }).check();
+    await page.getByRole("button", { name: "Delete selected (2)" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete users" });
+    await expect(dialog).toContainText("temp.one, temp.two");
+    // Escape closes without deleting.
+    await page.keyboard.press("Escape");
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole("table", { name: "Users" }).getByRole("link", { name: "temp.one" })).toBeVisible();
+    await page.getByRole("button", { name: "Delete selected (2)" }).click();
+    await dialog.getByRole("button", { name: "Delete" }).click();
+    await expect(page.getByRole("status")).toContainText("Deleted temp.one, temp.two");
+    await expect(page.getByRole("table", { name: "Users" }).getByRole("link", { name: "temp.one" })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,13 +1,12 @@
 //! The signed-in operator's own console preferences.
 use crate::error::AppError;
-use crate::model::Permission;
 use leptos::prelude::*;
 
 #[server(endpoint = "get_preference")]
 pub async fn get_preference(name: String) -> Result<Option<String>, AppError> {
     crate::auth::reply(
         async move {
-            let (state, operator) = crate::auth::authorize(Permission::IdentityRead).await?;
+            let (state, operator) = crate::auth::authorize(crate::model::Permission::IdentityRead).await?;
             Ok(state.store.preference(operator.id, &name).await?)
         }
         .await,
@@ -18,7 +17,7 @@ pub async fn get_preference(name: String) -> Result<Option<String>, AppError> {
 pub async fn set_preference(name: String, value: String) -> Result<(), AppError> {
     crate::auth::reply(
         async move {
-            let (state, operator) = crate::auth::authorize(Permission::IdentityRead).await?;
+            let (state, operator) = crate::auth::authorize(crate::model::Permission::IdentityRead).await?;
             Ok(state
                 .store
                 .set_preference(operator.id, &name, &value)

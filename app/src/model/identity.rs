@@ -91,6 +91,7 @@ pub struct UserSummary {
     pub email: String,
     pub primary_group: GroupId,
     pub primary_group_name: String,
+    pub user_type: String,
     pub enabled: bool,
     pub modified: Stamp,
 }

@@ -1004,6 +1004,7 @@ impl Store {
                 email: row.email,
                 primary_group: GroupId(row.primary_group_id),
                 primary_group_name: group_names[&row.primary_group_id].clone(),
+                user_type: row.user_type.clone(),
                 enabled: row.enabled != 0,
                 modified: Stamp {
                     at: to_time(row.valid_from),
