@@ -11,6 +11,7 @@ mod identity;
 mod operators;
 mod preferences;
 mod restore;
+mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
 mod system_backup;

@@ -58,7 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("accounts") view=|| view! { <pages::Upcoming title="Accounts"/> }/>
                     <Route path=path!("roles") view=|| view! { <pages::Upcoming title="Roles"/> }/>
                     <Route path=path!("mail-lists") view=|| view! { <pages::Upcoming title="Mail lists"/> }/>
-                    <Route path=path!("backups") view=|| view! { <pages::Upcoming title="Backups"/> }/>
+                    <Route path=path!("backups") view=pages::BackupsPage/>
+                    <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
                     <Route path=path!("system-backup") view=|| view! { <pages::Upcoming title="System backup"/> }/>
                     <Route path=path!("operators") view=pages::OperatorsPage/>
                 </ParentRoute>

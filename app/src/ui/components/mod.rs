@@ -21,6 +21,17 @@ pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
+/// A server refusal shown in place (e.g. a missing permission).
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    view! {
+        <div class="error-box" role="alert">
+            <strong>"Something went wrong"</strong>
+            <p>{error.to_string()}</p>
+        </div>
+    }
+}
+
 /// The outcome of the last submission of a form: an error message, or nothing.
 #[component]
 pub fn FormError<T>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView
