@@ -9,6 +9,7 @@ mod history;
 mod identity;
 mod operators;
 mod restore;
+mod seed;
 mod snapshot_xml;
 mod snapshots;
 mod system_backup;
@@ -16,6 +17,7 @@ mod temporal;
 
 pub use audit::AuditRecord;
 pub use operators::NewOperator;
+pub use seed::{SeedOptions, SeedReport};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{
