@@ -2,6 +2,9 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+mod dialog;
+pub use dialog::Modal;
+
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
 #[component]
 pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
