@@ -103,7 +103,8 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
     view! {
-        <form on:submit=submit aria-label="Backup schedule">
+        // The server checks every field and names the one that is wrong.
+        <form on:submit=submit aria-label="Backup schedule" novalidate=true>
             <label class="checkbox">
                 <input
                     type="checkbox"
