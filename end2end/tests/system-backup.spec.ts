@@ -115,8 +115,16 @@ test.describe.serial("system backup", () => {
     await createSystem(page, "Added after export");
     expect(await systemNames(page)).toContain("Added after export");
 
-    // Import: the wrong password is named as such; the right one shows the contents.
+    // Import: a file that is no backup and a wrong password are named as such; the right
+    // password shows the contents.
     const importForm = page.getByRole("form", { name: "Import" });
+    await importForm.getByLabel("Backup file").setInputFiles({
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("not a backup at all\n"),
+    });
+    await importForm.getByRole("button", { name: "Validate" }).click();
+    await expect(importForm.getByRole("alert")).toContainText("This file is not a Rewind backup.");
     await importForm.getByLabel("Backup file").setInputFiles(exported);
     await importForm.getByLabel("Backup password").fill("not the password");
     await importForm.getByRole("button", { name: "Validate" }).click();

@@ -202,6 +202,16 @@ pub fn BackupList(
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     backups.await.map(|list| {
+                        // A backup being written (say, an automatic one): look again shortly.
+                        #[cfg(feature = "hydrate")]
+                        if list.iter().any(|b| b.status == BackupStatus::Running) {
+                            set_timeout(
+                                move || {
+                                    catalogue.try_update(|n| *n += 1);
+                                },
+                                std::time::Duration::from_secs(2),
+                            );
+                        }
                         let mut creators = list.iter().map(|b| b.created_by.clone()).collect::<Vec<_>>();
                         creators.sort();
                         creators.dedup();
@@ -256,7 +266,8 @@ pub fn BackupList(
                 >
                     "Delete backup"
                 </button>
-                <button type="button" on:click=move |_| delete_open.set(false)>"Cancel"</button>
+                // Focused when the dialog opens, so Enter alone never deletes.
+                <button type="button" autofocus=true on:click=move |_| delete_open.set(false)>"Cancel"</button>
             </div>
         </Modal>
     }
