@@ -80,12 +80,12 @@ test.describe.serial("system backup", () => {
     await schedule.getByLabel("Frequency").selectOption("weekly");
     await schedule.getByLabel("Day of the week").selectOption("2");
     await schedule.getByLabel("Time (UTC)").fill("02:30");
-    await schedule.getByLabel("Keep the last").fill("0");
+    await schedule.getByLabel("Automatic backups to keep").fill("0");
     await schedule.getByRole("button", { name: "Save schedule" }).click();
     await expect(schedule.getByText("Keep between 1 and 1000 backups.")).toBeVisible();
-    await expect(schedule.getByLabel("Keep the last")).toHaveAttribute("aria-invalid", "true");
+    await expect(schedule.getByLabel("Automatic backups to keep")).toHaveAttribute("aria-invalid", "true");
 
-    await schedule.getByLabel("Keep the last").fill("7");
+    await schedule.getByLabel("Automatic backups to keep").fill("7");
     await schedule.getByRole("button", { name: "Save schedule" }).click();
     await expect(schedule.getByText(/Next automatic backup: \d{4}-\d\d-\d\d 02:30 UTC/)).toBeVisible();
     expect(problems.filter((p) => !p.includes("422"))).toEqual([]);

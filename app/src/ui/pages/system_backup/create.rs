@@ -56,7 +56,7 @@ pub fn CreateBackup(catalogue: RwSignal<u64>) -> impl IntoView {
                         on:input=move |ev| label.set(event_target_value(&ev))
                     />
                 </label>
-                <button type="submit" class="primary" disabled=move || busy.get()>
+                <button type="submit" class="primary" aria-disabled=move || busy.get().to_string()>
                     "Create backup"
                 </button>
             </form>

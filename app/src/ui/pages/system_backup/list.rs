@@ -257,8 +257,11 @@ pub fn BackupList(
                 <button
                     type="button"
                     class="danger"
-                    disabled=move || delete.pending().get()
+                    aria-disabled=move || delete.pending().get().to_string()
                     on:click=move |_| {
+                        if delete.pending().get_untracked() {
+                            return;
+                        }
                         if let Some(backup) = deleting.get_untracked() {
                             delete.dispatch(DeleteSystemBackup { id: backup.id });
                         }
@@ -390,7 +393,7 @@ fn BackupRow(
     view! {
         <tr data-backup=backup.id class:failed=backup.status == BackupStatus::Failed>
             <td>{name.clone()}</td>
-            <td>{format_time(backup.created_at)}</td>
+            <td class="when">{format_time(backup.created_at)}</td>
             <td>{backup.created_by.clone()}</td>
             <td>{kind_label(backup.kind)}</td>
             <td class="number">{ready.then(|| format_size(backup.size_bytes))}</td>

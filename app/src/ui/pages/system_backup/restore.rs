@@ -28,6 +28,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
     let job = RwSignal::new(None::<BackupJob>);
     let inbox = use_context::<InboxRefresh>();
     let is_owner = use_context::<Operator>().is_some_and(|o| o.role == OperatorRole::Owner);
+    let code_input = NodeRef::<leptos::html::Input>::new();
     let working = Signal::derive(move || matches!(step.get(), Step::Restoring | Step::Done));
 
     // Choosing a backup opens the dialog at the warning.
@@ -51,6 +52,9 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
         let Some(chosen) = target.get_untracked() else {
             return;
         };
+        if busy.get_untracked() {
+            return;
+        }
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
@@ -79,6 +83,9 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
         let Step::Code(request) = step.get_untracked() else {
             return;
         };
+        if busy.get_untracked() {
+            return;
+        }
         busy.set(true);
         error.set(None);
         let entered = code.get_untracked().trim().to_string();
@@ -90,7 +97,14 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                     step.set(Step::Restoring);
                     follow_job(id, job, on_end);
                 }
-                Err(problem) => error.set(Some(problem)),
+                Err(problem) => {
+                    error.set(Some(problem));
+                    // Back to the field its message is about, ready for another try.
+                    if let Some(input) = code_input.get_untracked() {
+                        let _ = input.focus();
+                        input.select();
+                    }
+                }
             }
             busy.set(false);
         });
@@ -103,7 +117,6 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
             .filter(|e| e.field_message("code").is_none())
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
-    let code_input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(input) = code_input.get() {
             let _ = input.focus();
@@ -127,7 +140,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                     <p>"The Owner approves a restore with a one-time code sent to their inbox."</p>
                     {other_error}
                     <div class="dialog-buttons">
-                        <button type="button" class="danger" disabled=move || busy.get() on:click=move |_| request_code()>
+                        <button type="button" class="danger" aria-disabled=move || busy.get().to_string() on:click=move |_| request_code()>
                             "Request approval code"
                         </button>
                         <button type="button" on:click=close>"Cancel"</button>
@@ -167,8 +180,8 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                         })}
                         {other_error}
                         <div class="dialog-buttons">
-                            <button type="submit" class="danger" disabled=move || busy.get()>"Restore now"</button>
-                            <button type="button" disabled=move || busy.get() on:click=move |_| request_code()>
+                            <button type="submit" class="danger" aria-disabled=move || busy.get().to_string()>"Restore now"</button>
+                            <button type="button" aria-disabled=move || busy.get().to_string() on:click=move |_| request_code()>
                                 "Send a new code"
                             </button>
                             <button type="button" on:click=close>"Cancel"</button>

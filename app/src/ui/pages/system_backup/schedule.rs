@@ -64,6 +64,9 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
         let Ok(keep) = keep_last.get_untracked().trim().parse::<i64>() else {
             local.set(Some(AppError::invalid(
                 "keep_last",
@@ -166,7 +169,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label>
-                        "Keep the last"
+                        "Automatic backups to keep"
                         <input
                             type="number"
                             name="keep_last"
@@ -193,7 +196,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                 {move || saved.get().last_run_at.map(|last| format!(" Last one: {}.", format_time(last)))}
             </p>
             {other_error}
-            <button type="submit" class="primary" disabled=move || save.pending().get()>
+            <button type="submit" class="primary" aria-disabled=move || save.pending().get().to_string()>
                 "Save schedule"
             </button>
             {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! {

@@ -43,9 +43,7 @@ fn strength(password: &str) -> (&'static str, String) {
     match score {
         0..=1 => (
             "weak",
-            "Strength: weak. Anyone holding the file can try passwords offline; a long \
-             passphrase of several words is better."
-                .into(),
+            "Strength: weak. A passphrase of several words is better.".into(),
         ),
         2..=3 => ("fair", "Strength: fair. Longer is stronger.".into()),
         _ => ("strong", "Strength: strong.".into()),
@@ -248,7 +246,7 @@ pub fn ImportForm(
                         {message("password")}
                     </div>
                 </div>
-                <button type="submit" disabled=move || uploading.get()>"Validate"</button>
+                <button type="submit" aria-disabled=move || uploading.get().to_string()>"Validate"</button>
                 <Show when=move || uploading.get()>
                     <span class="loading" role="status">"Uploading and checking the file…"</span>
                 </Show>
