@@ -61,6 +61,13 @@ test.describe.serial("system backup", () => {
     const contents = page.getByRole("table", { name: `Contents of ${LABEL}` });
     await expect(contents.getByRole("row").filter({ hasText: /^systems/ }).getByRole("cell").nth(1)).toHaveText("1");
 
+    // Download gives the stored (gzip) file.
+    const downloading = page.waitForEvent("download");
+    await row.getByRole("link", { name: `Download ${LABEL}` }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toMatch(/\.rewind\.tar\.gz$/);
+    expect([...readFileSync(await download.path()).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+
     // Filters live in the URL: automatic backups only hides the manual one.
     await page.getByLabel("Type").selectOption("automatic");
     await page.getByRole("button", { name: "Apply filters" }).click();
