@@ -5,7 +5,7 @@ use super::{follow_job, format_time, JobProgress, RestoreTarget};
 use crate::api::system_backup::{confirm_restore, request_restore};
 use crate::error::AppError;
 use crate::model::{BackupJob, Operator, OperatorRole, RestoreRequest};
-use crate::ui::components::Modal;
+use crate::ui::components::{FieldErrors, Modal};
 use crate::ui::layout::InboxRefresh;
 use leptos::prelude::*;
 
@@ -110,13 +110,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
         });
     };
     let close = move |_| open.set(false);
-    let code_error = move || error.get().and_then(|e| e.field_message("code"));
-    let other_error = move || {
-        error
-            .get()
-            .filter(|e| e.field_message("code").is_none())
-            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
-    };
+    let errors = FieldErrors::new("restore", error);
     Effect::new(move |_| {
         if let Some(input) = code_input.get() {
             let _ = input.focus();
@@ -138,7 +132,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                         "log are kept."
                     </p>
                     <p>"The Owner approves a restore with a one-time code sent to their inbox."</p>
-                    {other_error}
+                    {errors.rest(&["code"])}
                     <div class="dialog-buttons">
                         <button type="button" class="danger" aria-disabled=move || busy.get().to_string() on:click=move |_| request_code()>
                             "Request approval code"
@@ -171,14 +165,12 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                                 required
                                 prop:value=move || code.get()
                                 on:input=move |ev| code.set(event_target_value(&ev))
-                                aria-invalid=move || code_error().is_some().to_string()
+                                aria-invalid=errors.invalid("code")
                                 aria-describedby="restore-code-error"
                             />
                         </label>
-                        {move || code_error().map(|message| view! {
-                            <p class="field-error" id="restore-code-error" role="alert">{message}</p>
-                        })}
-                        {other_error}
+                        {errors.at("code")}
+                        {errors.rest(&["code"])}
                         <div class="dialog-buttons">
                             <button type="submit" class="danger" aria-disabled=move || busy.get().to_string()>"Restore now"</button>
                             <button type="button" aria-disabled=move || busy.get().to_string() on:click=move |_| request_code()>

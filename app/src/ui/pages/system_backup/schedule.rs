@@ -3,6 +3,7 @@ use super::format_time;
 use crate::api::system_backup::{get_backup_schedule, SetBackupSchedule};
 use crate::error::AppError;
 use crate::model::{BackupSchedule, ScheduleFrequency};
+use crate::ui::components::FieldErrors;
 use leptos::prelude::*;
 
 const WEEKDAYS: [&str; 7] = [
@@ -27,22 +28,6 @@ pub fn ScheduleForm() -> impl IntoView {
                 })}
             </Transition>
         </section>
-    }
-}
-
-/// The message for `field` from the last save, shown under that field.
-fn field_error(
-    save: ServerAction<SetBackupSchedule>,
-    local: RwSignal<Option<AppError>>,
-    field: &'static str,
-) -> impl IntoView {
-    let id = format!("schedule-{field}-error");
-    move || {
-        local
-            .get()
-            .or_else(|| save.value().get().and_then(|r| r.err()))
-            .and_then(|error| error.field_message(field))
-            .map(|message| view! { <span class="field-error" id=id.clone()>{message}</span> })
     }
 }
 
@@ -88,23 +73,14 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
             keep_last: keep,
         });
     };
-    let has_error = move |field: &'static str| {
-        move || {
+    let errors = FieldErrors::new(
+        "schedule",
+        Signal::derive(move || {
             local
                 .get()
                 .or_else(|| save.value().get().and_then(|r| r.err()))
-                .and_then(|e| e.field_message(field))
-                .is_some()
-                .to_string()
-        }
-    };
-    let other_error = move || {
-        save.value()
-            .get()
-            .and_then(|r| r.err())
-            .filter(|e| !matches!(e, AppError::Validation(_)))
-            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
-    };
+        }),
+    );
     view! {
         // The server checks every field and names the one that is wrong.
         <form on:submit=submit aria-label="Backup schedule" novalidate=true>
@@ -125,14 +101,14 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                             name="frequency"
                             prop:value=move || if weekly.get() { "weekly" } else { "daily" }
                             on:change=move |ev| weekly.set(event_target_value(&ev) == "weekly")
-                            aria-invalid=has_error("frequency")
+                            aria-invalid=errors.invalid("frequency")
                             aria-describedby="schedule-frequency-error"
                         >
                             <option value="daily">"Daily"</option>
                             <option value="weekly">"Weekly"</option>
                         </select>
                     </label>
-                    {field_error(save, local, "frequency")}
+                    {errors.at("frequency")}
                 </div>
                 <div class="field">
                     <label>
@@ -142,7 +118,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                             prop:value=move || weekday.get()
                             on:change=move |ev| weekday.set(event_target_value(&ev))
                             disabled=move || !weekly.get()
-                            aria-invalid=has_error("weekday")
+                            aria-invalid=errors.invalid("weekday")
                             aria-describedby="schedule-weekday-error"
                         >
                             {WEEKDAYS.iter().enumerate().map(|(i, day)| view! {
@@ -150,7 +126,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </label>
-                    {field_error(save, local, "weekday")}
+                    {errors.at("weekday")}
                 </div>
                 <div class="field">
                     <label>
@@ -161,11 +137,11 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                             required
                             prop:value=move || time.get()
                             on:input=move |ev| time.set(event_target_value(&ev))
-                            aria-invalid=has_error("time")
+                            aria-invalid=errors.invalid("time")
                             aria-describedby="schedule-time-error"
                         />
                     </label>
-                    {field_error(save, local, "time")}
+                    {errors.at("time")}
                 </div>
                 <div class="field">
                     <label>
@@ -178,11 +154,11 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                             required
                             prop:value=move || keep_last.get()
                             on:input=move |ev| keep_last.set(event_target_value(&ev))
-                            aria-invalid=has_error("keep_last")
+                            aria-invalid=errors.invalid("keep_last")
                             aria-describedby="schedule-keep_last-error"
                         />
                     </label>
-                    {field_error(save, local, "keep_last")}
+                    {errors.at("keep_last")}
                 </div>
             </div>
             <p class="hint" role="status">
@@ -195,7 +171,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                 }}
                 {move || saved.get().last_run_at.map(|last| format!(" Last one: {}.", format_time(last)))}
             </p>
-            {other_error}
+            {errors.rest(&["enabled", "frequency", "weekday", "time", "keep_last"])}
             <button type="submit" class="primary" aria-disabled=move || save.pending().get().to_string()>
                 "Save schedule"
             </button>

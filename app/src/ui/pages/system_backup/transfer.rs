@@ -4,6 +4,7 @@ use super::browser::upload_for_import;
 use super::{format_rows, format_time, ContentsTable, RestoreTarget};
 use crate::error::AppError;
 use crate::model::{BackupValidation, MIN_EXPORT_PASSWORD_LEN};
+use crate::ui::components::FieldErrors;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -87,23 +88,7 @@ pub fn ExportForm() -> impl IntoView {
         }
         error.set(problem);
     };
-    let message = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(field))
-                .map(|m| view! { <span class="field-error" id=format!("export-{field}-error")>{m}</span> })
-        }
-    };
-    let invalid = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(field))
-                .is_some()
-                .to_string()
-        }
-    };
+    let errors = FieldErrors::new("export", error);
     view! {
         <section class="panel" aria-labelledby="export-title">
             <h2 id="export-title">"Export"</h2>
@@ -124,14 +109,14 @@ pub fn ExportForm() -> impl IntoView {
                                 required
                                 prop:value=move || password.get()
                                 on:input=move |ev| password.set(event_target_value(&ev))
-                                aria-invalid=invalid("password")
+                                aria-invalid=errors.invalid("password")
                                 aria-describedby="export-strength export-password-error"
                             />
                         </label>
                         <span id="export-strength" class=move || format!("strength {}", strength(&password.get()).0) aria-live="polite">
                             {move || strength(&password.get()).1}
                         </span>
-                        {message("password")}
+                        {errors.at("password")}
                     </div>
                     <div class="field">
                         <label>
@@ -143,11 +128,11 @@ pub fn ExportForm() -> impl IntoView {
                                 required
                                 prop:value=move || confirm.get()
                                 on:input=move |ev| confirm.set(event_target_value(&ev))
-                                aria-invalid=invalid("password_confirm")
+                                aria-invalid=errors.invalid("password_confirm")
                                 aria-describedby="export-password_confirm-error"
                             />
                         </label>
-                        {message("password_confirm")}
+                        {errors.at("password_confirm")}
                     </div>
                 </div>
                 <button type="submit" class="primary">"Export encrypted backup"</button>
@@ -186,27 +171,10 @@ pub fn ImportForm(
             uploading.set(false);
         });
     };
-    let error_for = move |field: &'static str| {
-        outcome
-            .get()
-            .and_then(|r| r.err())
-            .and_then(|e| e.field_message(field))
-    };
-    let message = move |field: &'static str| {
-        move || {
-            error_for(field).map(|m| {
-                view! { <span class="field-error" role="alert" id=format!("import-{field}-error")>{m}</span> }
-            })
-        }
-    };
-    let invalid = move |field: &'static str| move || error_for(field).is_some().to_string();
-    let other_error = move || {
-        outcome
-            .get()
-            .and_then(|r| r.err())
-            .filter(|e| e.field_message("file").is_none() && e.field_message("password").is_none())
-            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
-    };
+    let errors = FieldErrors::new(
+        "import",
+        Signal::derive(move || outcome.get().and_then(|r| r.err())),
+    );
     view! {
         <section class="panel" aria-labelledby="import-title">
             <h2 id="import-title">"Import"</h2>
@@ -225,12 +193,12 @@ pub fn ImportForm(
                                 name="file"
                                 required
                                 accept=".age,.gz,.rewind"
-                                aria-invalid=invalid("file")
+                                aria-invalid=errors.invalid("file")
                                 aria-describedby="import-file-error"
                                 on:change=move |_| outcome.set(None)
                             />
                         </label>
-                        {message("file")}
+                        {errors.at("file")}
                     </div>
                     <div class="field">
                         <label>
@@ -239,11 +207,11 @@ pub fn ImportForm(
                                 type="password"
                                 name="password"
                                 autocomplete="off"
-                                aria-invalid=invalid("password")
+                                aria-invalid=errors.invalid("password")
                                 aria-describedby="import-password-error"
                             />
                         </label>
-                        {message("password")}
+                        {errors.at("password")}
                     </div>
                 </div>
                 <button type="submit" aria-disabled=move || uploading.get().to_string()>"Validate"</button>
@@ -251,7 +219,7 @@ pub fn ImportForm(
                     <span class="loading" role="status">"Uploading and checking the file…"</span>
                 </Show>
             </form>
-            {other_error}
+            {errors.rest(&["file", "password"])}
             {move || outcome.get().and_then(|r| r.ok()).map(|valid| view! {
                 <Validated valid restore_target/>
             })}
