@@ -36,6 +36,32 @@ async function systemNames(page: Page): Promise<string[]> {
   return ((await response.json()) as { name: string }[]).map((s) => s.name);
 }
 
+/// Reads the newest restore code from the Owner's inbox (in a second tab) and marks it read.
+async function codeFromOwnerInbox(page: Page): Promise<string> {
+  const inbox = await page.context().newPage();
+  await gotoHydrated(inbox, "/inbox");
+  await expect(inbox.getByRole("link", { name: "Inbox, 1 unread message" })).toBeVisible();
+  const message = inbox.getByRole("list", { name: "Messages" }).getByRole("listitem").first();
+  await expect(message).toContainText("Restore approval code");
+  const code = /Approval code: (\d+)/.exec((await message.textContent()) ?? "")?.[1] ?? "";
+  expect(code).toMatch(/^\d{8}$/);
+  await message.getByRole("button", { name: /^Mark .* as read$/ }).click();
+  await expect(inbox.getByRole("link", { name: "Inbox", exact: true })).toBeVisible();
+  await inbox.close();
+  return code;
+}
+
+/// Enters the code in the restore dialog and waits for the page to reload with the restored data.
+async function restoreWithCode(page: Page, code: string) {
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Approval code").fill(code);
+  const reloaded = page.waitForEvent("framenavigated", { predicate: (f) => f === page.mainFrame(), timeout: 30_000 });
+  await dialog.getByRole("button", { name: "Restore now" }).click();
+  await reloaded;
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByRole("heading", { level: 1, name: "System backup" })).toBeVisible();
+}
+
 async function openSystemBackup(page: Page) {
   await gotoHydrated(page, "/system-backup");
   await expect(page.getByRole("heading", { level: 1, name: "System backup" })).toBeVisible();
@@ -151,28 +177,14 @@ test.describe.serial("system backup", () => {
     await expect(dialog.getByLabel("Approval code")).toBeVisible();
 
     // The code is in the Owner's inbox, announced by the header badge.
-    const inbox = await page.context().newPage();
-    await gotoHydrated(inbox, "/inbox");
-    await expect(inbox.getByRole("link", { name: "Inbox, 1 unread message" })).toBeVisible();
-    const message = inbox.getByRole("list", { name: "Messages" }).getByRole("listitem").first();
-    await expect(message).toContainText("Restore approval code");
-    const code = /Approval code: (\d+)/.exec((await message.textContent()) ?? "")?.[1] ?? "";
-    expect(code).toMatch(/^\d{8}$/);
-    await message.getByRole("button", { name: /^Mark .* as read$/ }).click();
-    await expect(inbox.getByRole("link", { name: "Inbox", exact: true })).toBeVisible();
-    await inbox.close();
+    const code = await codeFromOwnerInbox(page);
 
     // A wrong code is refused with the attempts left; the right one restores and reloads.
     const wrong = code.slice(0, 7) + ((Number(code[7]) + 1) % 10).toString();
     await dialog.getByLabel("Approval code").fill(wrong);
     await dialog.getByRole("button", { name: "Restore now" }).click();
     await expect(dialog.getByRole("alert")).toContainText("Wrong code; 4 attempts left.");
-    await dialog.getByLabel("Approval code").fill(code);
-    const reloaded = page.waitForEvent("framenavigated", { predicate: (f) => f === page.mainFrame(), timeout: 30_000 });
-    await dialog.getByRole("button", { name: "Restore now" }).click();
-    await reloaded;
-    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-    await expect(page.getByRole("heading", { level: 1, name: "System backup" })).toBeVisible();
+    await restoreWithCode(page, code);
 
     const names = await systemNames(page);
     expect(names).toContain("Payroll");
@@ -181,6 +193,25 @@ test.describe.serial("system backup", () => {
     const activity = page.getByRole("table", { name: "Recent activity" });
     await expect(activity.getByRole("row").filter({ hasText: "system-backup.restore" }).first()).toContainText("ok");
     expect(problems.filter((p) => !p.includes("422"))).toEqual([]);
+  });
+
+  test("a listed backup is restored after the Owner's approval", async ({ page }) => {
+    const problems = watchConsole(page);
+    await signInOwner(page);
+    await createSystem(page, "Added after the labelled backup");
+    await openSystemBackup(page);
+    const row = page.getByRole("table", { name: "Backups" }).getByRole("row").filter({ hasText: LABEL });
+    await row.getByRole("button", { name: `Restore ${LABEL}` }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.getByRole("heading", { name: `Restore “${LABEL}”` })).toBeVisible();
+    await dialog.getByRole("button", { name: "Request approval code" }).click();
+    await expect(dialog).toContainText("A one-time code was sent to your inbox");
+    await restoreWithCode(page, await codeFromOwnerInbox(page));
+
+    const names = await systemNames(page);
+    expect(names).toContain("Payroll");
+    expect(names).not.toContain("Added after the labelled backup");
+    expect(problems).toEqual([]);
   });
 
   test("deleting a backup asks first, naming it; Escape cancels", async ({ page }) => {
