@@ -10,5 +10,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 export LEPTOS_SITE_ADDR=127.0.0.1:$PORT
 export BASE_URL=http://127.0.0.1:$PORT
 export DATABASE_URL=sqlite://$WORK/rewind.db
+# System backups made by the suite go with the database, not into the checkout's data/.
+export REWIND_BACKUP_DIR=$WORK/backups
 export REWIND_SETUP_TOKEN=e2e-setup-$RANDOM$RANDOM
 cargo leptos end-to-end

@@ -1,8 +1,15 @@
 use crate::api::auth::{get_session, Logout};
-use crate::model::{Operator, Permission, SessionState};
+use crate::api::system_backup::count_unread_inbox;
+use crate::model::{Operator, OperatorRole, Permission, SessionState};
 use crate::ui::components::ErrorList;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+
+/// Bumped by pages that change the inbox (a restore code sent, a message read), so the
+/// header's unread count follows.
+#[derive(Clone, Copy)]
+pub struct InboxRefresh(pub RwSignal<u64>);
 
 /// The signed-in frame: navigation, header, and the current page. Sends visitors elsewhere
 /// when there is no Owner yet or no session.
@@ -40,6 +47,8 @@ fn Frame(operator: Operator) -> impl IntoView {
     let role = operator.role;
     let may_manage_operators = role.can(Permission::OperatorsManage);
     let may_system_backup = role.can(Permission::SystemBackupManage);
+    let inbox_refresh = RwSignal::new(0_u64);
+    provide_context(InboxRefresh(inbox_refresh));
     view! {
         <div class="console">
             <nav class="sidebar" aria-label="Main">
@@ -57,6 +66,7 @@ fn Frame(operator: Operator) -> impl IntoView {
             </nav>
             <div class="workspace">
                 <header class="topbar">
+                    {(role == OperatorRole::Owner).then(|| view! { <InboxBadge refresh=inbox_refresh/> })}
                     <span class="signed-in" data-testid="signed-in">
                         {operator.display_name.clone()}
                         " "
@@ -73,5 +83,34 @@ fn Frame(operator: Operator) -> impl IntoView {
                 </main>
             </div>
         </div>
+    }
+}
+
+/// The Owner's unread messages (restore approval codes), linking to the inbox.
+#[component]
+fn InboxBadge(refresh: RwSignal<u64>) -> impl IntoView {
+    let location = use_location();
+    // Re-read on every page change too: codes requested by other operators arrive meanwhile.
+    let unread = Resource::new(
+        move || (refresh.get(), location.pathname.get()),
+        |_| count_unread_inbox(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let count = unread.await.unwrap_or(0);
+                let name = match count {
+                    0 => "Inbox".to_string(),
+                    1 => "Inbox, 1 unread message".to_string(),
+                    n => format!("Inbox, {n} unread messages"),
+                };
+                view! {
+                    <A href="/inbox" attr:class="inbox-link" attr:aria-label=name>
+                        "Inbox"
+                        {(count > 0).then(|| view! { <span class="count-badge" aria-hidden="true">{count}</span> })}
+                    </A>
+                }
+            })}
+        </Transition>
     }
 }

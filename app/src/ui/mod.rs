@@ -60,7 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mail-lists") view=|| view! { <pages::Upcoming title="Mail lists"/> }/>
                     <Route path=path!("backups") view=pages::BackupsPage/>
                     <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
-                    <Route path=path!("system-backup") view=|| view! { <pages::Upcoming title="System backup"/> }/>
+                    <Route path=path!("system-backup") view=pages::SystemBackupPage/>
+                    <Route path=path!("inbox") view=pages::InboxPage/>
                     <Route path=path!("operators") view=pages::OperatorsPage/>
                 </ParentRoute>
             </Routes>

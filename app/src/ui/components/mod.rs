@@ -2,6 +2,11 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+mod dialog;
+mod field;
+pub use dialog::Modal;
+pub use field::FieldErrors;
+
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
 #[component]
 pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {

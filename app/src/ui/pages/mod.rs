@@ -1,22 +1,26 @@
 mod backups;
 mod groups;
 mod home;
+mod inbox;
 mod login;
 mod not_found;
 mod operators;
 mod recycle_bin;
 mod setup;
+mod system_backup;
 mod upcoming;
 pub(crate) mod users;
 
 pub use backups::BackupsPage;
 pub use groups::GroupsPage;
 pub use home::HomePage;
+pub use inbox::InboxPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use operators::OperatorsPage;
 pub use recycle_bin::RecycleBinPage;
 pub use setup::SetupPage;
+pub use system_backup::SystemBackupPage;
 pub use upcoming::Upcoming;
 pub use users::{
     UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserPage, UserRolesTab,

@@ -1,0 +1,183 @@
+//! Automatic backups: when they run and how many are kept.
+use super::format_time;
+use crate::api::system_backup::{get_backup_schedule, SetBackupSchedule};
+use crate::error::AppError;
+use crate::model::{BackupSchedule, ScheduleFrequency};
+use crate::ui::components::FieldErrors;
+use leptos::prelude::*;
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+#[component]
+pub fn ScheduleForm() -> impl IntoView {
+    let schedule = Resource::new(|| (), |_| get_backup_schedule());
+    view! {
+        <section class="panel" aria-labelledby="schedule-title">
+            <h2 id="schedule-title">"Schedule"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    schedule.await.map(|current| view! { <ScheduleEditor current/> })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
+    let save = ServerAction::<SetBackupSchedule>::new();
+    let enabled = RwSignal::new(current.enabled);
+    let weekly = RwSignal::new(current.frequency == ScheduleFrequency::Weekly);
+    let weekday = RwSignal::new(current.weekday.to_string());
+    let time = RwSignal::new(current.time.clone());
+    let keep_last = RwSignal::new(current.keep_last.to_string());
+    // Errors found before asking the server.
+    let local = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(current);
+    Effect::new(move |_| {
+        if let Some(Ok(schedule)) = save.value().get() {
+            saved.set(schedule);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if save.pending().get_untracked() {
+            return;
+        }
+        let Ok(keep) = keep_last.get_untracked().trim().parse::<i64>() else {
+            local.set(Some(AppError::invalid(
+                "keep_last",
+                "Enter a whole number.",
+            )));
+            return;
+        };
+        local.set(None);
+        save.dispatch(SetBackupSchedule {
+            enabled: enabled.get_untracked(),
+            frequency: if weekly.get_untracked() {
+                "weekly"
+            } else {
+                "daily"
+            }
+            .to_string(),
+            weekday: weekday.get_untracked().parse().unwrap_or(0),
+            time: time.get_untracked(),
+            keep_last: keep,
+        });
+    };
+    let errors = FieldErrors::new(
+        "schedule",
+        Signal::derive(move || {
+            local
+                .get()
+                .or_else(|| save.value().get().and_then(|r| r.err()))
+        }),
+    );
+    view! {
+        // The server checks every field and names the one that is wrong.
+        <form on:submit=submit aria-label="Backup schedule" novalidate=true>
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    name="enabled"
+                    prop:checked=move || enabled.get()
+                    on:change=move |ev| enabled.set(event_target_checked(&ev))
+                />
+                "Take automatic backups"
+            </label>
+            <div class="form-grid">
+                <div class="field">
+                    <label>
+                        "Frequency"
+                        <select
+                            name="frequency"
+                            prop:value=move || if weekly.get() { "weekly" } else { "daily" }
+                            on:change=move |ev| weekly.set(event_target_value(&ev) == "weekly")
+                            aria-invalid=errors.invalid("frequency")
+                            aria-describedby="schedule-frequency-error"
+                        >
+                            <option value="daily">"Daily"</option>
+                            <option value="weekly">"Weekly"</option>
+                        </select>
+                    </label>
+                    {errors.at("frequency")}
+                </div>
+                <div class="field">
+                    <label>
+                        "Day of the week"
+                        <select
+                            name="weekday"
+                            prop:value=move || weekday.get()
+                            on:change=move |ev| weekday.set(event_target_value(&ev))
+                            disabled=move || !weekly.get()
+                            aria-invalid=errors.invalid("weekday")
+                            aria-describedby="schedule-weekday-error"
+                        >
+                            {WEEKDAYS.iter().enumerate().map(|(i, day)| view! {
+                                <option value=i.to_string()>{*day}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    {errors.at("weekday")}
+                </div>
+                <div class="field">
+                    <label>
+                        "Time (UTC)"
+                        <input
+                            type="time"
+                            name="time"
+                            required
+                            prop:value=move || time.get()
+                            on:input=move |ev| time.set(event_target_value(&ev))
+                            aria-invalid=errors.invalid("time")
+                            aria-describedby="schedule-time-error"
+                        />
+                    </label>
+                    {errors.at("time")}
+                </div>
+                <div class="field">
+                    <label>
+                        "Automatic backups to keep"
+                        <input
+                            type="number"
+                            name="keep_last"
+                            min="1"
+                            max="1000"
+                            required
+                            prop:value=move || keep_last.get()
+                            on:input=move |ev| keep_last.set(event_target_value(&ev))
+                            aria-invalid=errors.invalid("keep_last")
+                            aria-describedby="schedule-keep_last-error"
+                        />
+                    </label>
+                    {errors.at("keep_last")}
+                </div>
+            </div>
+            <p class="hint" role="status">
+                {move || {
+                    let schedule = saved.get();
+                    match (schedule.enabled, schedule.next_run_at) {
+                        (true, Some(next)) => format!("Next automatic backup: {}.", format_time(next)),
+                        _ => "Automatic backups are off.".to_string(),
+                    }
+                }}
+                {move || saved.get().last_run_at.map(|last| format!(" Last one: {}.", format_time(last)))}
+            </p>
+            {errors.rest(&["enabled", "frequency", "weekday", "time", "keep_last"])}
+            <button type="submit" class="primary" aria-disabled=move || save.pending().get().to_string()>
+                "Save schedule"
+            </button>
+            {move || matches!(save.value().get(), Some(Ok(_))).then(|| view! {
+                <span class="form-ok-inline" role="status">"Saved."</span>
+            })}
+        </form>
+    }
+}
