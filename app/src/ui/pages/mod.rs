@@ -1,3 +1,4 @@
+mod directory;
 mod groups;
 mod home;
 mod login;
@@ -7,6 +8,10 @@ mod setup;
 mod upcoming;
 mod users;
 
+pub use directory::{
+    AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,
+    RolePage, RolesPage, SystemPage, SystemsPage,
+};
 pub use groups::GroupsPage;
 pub use home::HomePage;
 pub use login::LoginPage;
