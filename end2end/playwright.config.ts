@@ -3,6 +3,24 @@ import { defineConfig } from "@playwright/test";
 // Browsers cannot be downloaded here: drive Debian's Chromium (apt: chromium).
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+const chromium = {
+  browserName: "chromium" as const,
+  launchOptions: {
+    executablePath: chromiumPath,
+    // Without the networking flags Chromium tries outside hosts, which are refused here.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  },
+};
+
 export default defineConfig({
   testDir: "./tests",
   globalSetup: "./wait-for-server.ts",
@@ -17,26 +35,10 @@ export default defineConfig({
     trace: "off",
     actionTimeout: 10_000,
   },
+  // foundation.spec.ts starts from an empty database (it creates the Owner), so it runs
+  // first, as a dependency of every other spec.
   projects: [
-    {
-      name: "debian-chromium",
-      use: {
-        browserName: "chromium",
-        launchOptions: {
-          executablePath: chromiumPath,
-          // Without the networking flags Chromium tries outside hosts, which are refused here.
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
-      },
-    },
+    { name: "first-run", testMatch: /foundation\.spec\.ts/, use: chromium },
+    { name: "debian-chromium", testIgnore: /foundation\.spec\.ts/, dependencies: ["first-run"], use: chromium },
   ],
 });
