@@ -23,7 +23,7 @@ fn level_label(level: &str) -> &'static str {
 }
 
 #[component]
-pub fn AccountsPage() -> impl IntoView {
+pub fn AccountsPage() -> AnyView {
     let params = ListParams::from_url("/accounts");
     let accounts = Resource::new(move || params.query(None), search_accounts);
     view! {
@@ -61,11 +61,12 @@ pub fn AccountsPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// A drop-down of the current systems bound to `value` (the id as text).
 #[component]
-pub(super) fn SystemSelect(value: RwSignal<String>) -> impl IntoView {
+pub(super) fn SystemSelect(value: RwSignal<String>) -> AnyView {
     let systems = Resource::new(|| (), |_| list_systems(None));
     view! {
         <Suspense fallback=|| ()>
@@ -86,10 +87,11 @@ pub(super) fn SystemSelect(value: RwSignal<String>) -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
-fn NewAccountPanel() -> impl IntoView {
+fn NewAccountPanel() -> AnyView {
     let create = ServerAction::<CreateAccount>::new();
     let system = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -137,10 +139,11 @@ fn NewAccountPanel() -> impl IntoView {
             </form>
         </details>
     }
+    .into_any()
 }
 
 #[component]
-pub fn AccountPage() -> impl IntoView {
+pub fn AccountPage() -> AnyView {
     let id = route_id();
     let changes = RwSignal::new(0u64);
     let account = Resource::new(
@@ -154,10 +157,11 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
-fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> impl IntoView {
+fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     let account = detail.account.clone();
     let id = account.id.0;
     let name = account.input.name.clone();
@@ -185,10 +189,11 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> impl IntoView {
             </section>
         })}
     }
+    .into_any()
 }
 
 #[component]
-fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> impl IntoView {
+fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> AnyView {
     let editable = may_write();
     let draft = RwSignal::new(input.clone());
     let update = ServerAction::<UpdateAccount>::new();
@@ -278,10 +283,11 @@ fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> impl I
             })}
         </form>
     }
+    .into_any()
 }
 
 #[component]
-fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> impl IntoView {
+fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     let account = detail.account.id.0;
     let set = ServerAction::<SetAccountOwner>::new();
     let remove = ServerAction::<RemoveAccountOwner>::new();
@@ -347,4 +353,5 @@ fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> impl IntoView
             })}
         </section>
     }
+    .into_any()
 }

@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 #[component]
-pub fn MailDomainsPage() -> impl IntoView {
+pub fn MailDomainsPage() -> AnyView {
     let params = ListParams::from_url("/mail-domains");
     let domains = Resource::new(move || params.query(None), search_mail_domains);
     view! {
@@ -46,11 +46,12 @@ pub fn MailDomainsPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// Code, description and obsolete flag of a domain, bound to `draft`.
 #[component]
-fn DomainFields(draft: RwSignal<MailDomainInput>, editable: bool) -> impl IntoView {
+fn DomainFields(draft: RwSignal<MailDomainInput>, editable: bool) -> AnyView {
     view! {
         <label>
             "Domain code"
@@ -68,10 +69,11 @@ fn DomainFields(draft: RwSignal<MailDomainInput>, editable: bool) -> impl IntoVi
             "Obsolete"
         </label>
     }
+    .into_any()
 }
 
 #[component]
-fn NewMailDomainPanel() -> impl IntoView {
+fn NewMailDomainPanel() -> AnyView {
     let create = ServerAction::<CreateMailDomain>::new();
     let draft = RwSignal::new(MailDomainInput::default());
     let navigate = use_navigate();
@@ -98,10 +100,11 @@ fn NewMailDomainPanel() -> impl IntoView {
             </form>
         </details>
     }
+    .into_any()
 }
 
 #[component]
-pub fn MailDomainPage() -> impl IntoView {
+pub fn MailDomainPage() -> AnyView {
     let id = route_id();
     let update = ServerAction::<UpdateMailDomain>::new();
     let domain = Resource::new(
@@ -115,13 +118,11 @@ pub fn MailDomainPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
-fn MailDomainView(
-    detail: MailDomainDetail,
-    update: ServerAction<UpdateMailDomain>,
-) -> impl IntoView {
+fn MailDomainView(detail: MailDomainDetail, update: ServerAction<UpdateMailDomain>) -> AnyView {
     let id = detail.domain.id.0;
     let code = detail.domain.input.code.clone();
     let editable = may_write();
@@ -165,4 +166,5 @@ fn MailDomainView(
             </tbody>
         </table>
     }
+    .into_any()
 }

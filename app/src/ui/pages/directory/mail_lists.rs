@@ -22,7 +22,7 @@ fn all(limit: i64) -> DirectoryQuery {
 }
 
 #[component]
-pub fn MailListsPage() -> impl IntoView {
+pub fn MailListsPage() -> AnyView {
     let params = ListParams::from_url("/mail-lists");
     let lists = Resource::new(move || params.query(None), search_mail_lists);
     view! {
@@ -56,11 +56,12 @@ pub fn MailListsPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// Name, domain and description of a list, bound to `draft`.
 #[component]
-fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> impl IntoView {
+fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> AnyView {
     let domains = Resource::new(|| (), |_| search_mail_domains(all(500)));
     view! {
         <label>
@@ -95,10 +96,11 @@ fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> impl IntoView {
                 on:input=move |ev| draft.update(|d| d.description = event_target_value(&ev))/>
         </label>
     }
+    .into_any()
 }
 
 #[component]
-fn NewMailListPanel() -> impl IntoView {
+fn NewMailListPanel() -> AnyView {
     let create = ServerAction::<CreateMailList>::new();
     let draft = RwSignal::new(MailListInput::default());
     let navigate = use_navigate();
@@ -125,10 +127,11 @@ fn NewMailListPanel() -> impl IntoView {
             </form>
         </details>
     }
+    .into_any()
 }
 
 #[component]
-pub fn MailListPage() -> impl IntoView {
+pub fn MailListPage() -> AnyView {
     let id = route_id();
     let changes = RwSignal::new(0u64);
     let list = Resource::new(
@@ -142,10 +145,11 @@ pub fn MailListPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
-fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> impl IntoView {
+fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
     let id = detail.list.id.0;
     let name = detail.list.input.name.clone();
     let address = format!("{}@{}", name, detail.list.domain_code);
@@ -261,10 +265,11 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> impl IntoView
             </section>
         })}
     }
+    .into_any()
 }
 
 #[component]
-fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> impl IntoView {
+fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
     let add = ServerAction::<AddMailListMember>::new();
     Effect::new(move |_| {
         if matches!(add.value().get(), Some(Ok(_))) {
@@ -317,10 +322,11 @@ fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> impl IntoView {
             <button type="submit" class="primary">"Add member"</button>
         </form>
     }
+    .into_any()
 }
 
 #[component]
-fn ListPicker(value: RwSignal<String>, exclude: i64) -> impl IntoView {
+fn ListPicker(value: RwSignal<String>, exclude: i64) -> AnyView {
     let lists = Resource::new(|| (), |_| search_mail_lists(all(500)));
     view! {
         <Suspense fallback=|| ()>
@@ -339,10 +345,11 @@ fn ListPicker(value: RwSignal<String>, exclude: i64) -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
-fn GroupPicker(value: RwSignal<String>) -> impl IntoView {
+fn GroupPicker(value: RwSignal<String>) -> AnyView {
     let groups = Resource::new(|| (), |_| group_tree(None));
     view! {
         <Suspense fallback=|| ()>
@@ -365,10 +372,11 @@ fn GroupPicker(value: RwSignal<String>) -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
-fn RolePicker(value: RwSignal<String>) -> impl IntoView {
+fn RolePicker(value: RwSignal<String>) -> AnyView {
     let roles = Resource::new(|| (), |_| list_roles(None));
     view! {
         <Suspense fallback=|| ()>
@@ -387,4 +395,5 @@ fn RolePicker(value: RwSignal<String>) -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }

@@ -113,7 +113,7 @@ fn urlencode(text: &str) -> String {
 
 /// The quick search of a list: a GET form, so the search text lands in the URL.
 #[component]
-fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str) -> impl IntoView {
+fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str) -> AnyView {
     view! {
         <div class="toolbar">
             <Form method="GET" action="">
@@ -126,11 +126,12 @@ fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str)
             </Form>
         </div>
     }
+    .into_any()
 }
 
 /// "N things · page x of y" and the previous/next links.
 #[component]
-fn Pager(params: ListParams, total: i64, noun: &'static str) -> impl IntoView {
+fn Pager(params: ListParams, total: i64, noun: &'static str) -> AnyView {
     let current = params.page.get_untracked();
     let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let sort = params.sort.get_untracked();
@@ -141,6 +142,7 @@ fn Pager(params: ListParams, total: i64, noun: &'static str) -> impl IntoView {
             {(current < last).then(|| view! { <a href=params.link(current + 1, &sort)>"Next page"</a> })}
         </nav>
     }
+    .into_any()
 }
 
 /// A "Delete" button that asks first, in a modal dialog naming the object.
@@ -149,7 +151,7 @@ fn ConfirmDelete(
     /// What is deleted, e.g. `account "bob"`.
     what: String,
     on_confirm: Callback<()>,
-) -> impl IntoView {
+) -> AnyView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let close = move || {
         if let Some(d) = dialog.get() {
@@ -178,6 +180,7 @@ fn ConfirmDelete(
             </div>
         </dialog>
     }
+    .into_any()
 }
 
 /// A user chosen by typing part of the name: the matches fill a drop-down.
@@ -186,7 +189,7 @@ fn UserPicker(
     /// The chosen user's id, as text ("" = none).
     value: RwSignal<String>,
     label: &'static str,
-) -> impl IntoView {
+) -> AnyView {
     let search = RwSignal::new(String::new());
     let users = Resource::new(
         move || search.get(),
@@ -220,6 +223,7 @@ fn UserPicker(
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// `Some(date)` shown as a day, blank otherwise.

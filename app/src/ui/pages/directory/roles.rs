@@ -22,7 +22,7 @@ const DOMAIN_TYPES: [(&str, &str); 3] = [
 ];
 
 #[component]
-pub fn RolesPage() -> impl IntoView {
+pub fn RolesPage() -> AnyView {
     let params = ListParams::from_url("/roles");
     let roles = Resource::new(move || params.query(None), search_roles);
     view! {
@@ -58,11 +58,12 @@ pub fn RolesPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// The attribute fields of a role, shared by the "New role" form and the role page.
 #[component]
-fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> impl IntoView {
+fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> AnyView {
     let system = RwSignal::new(if draft.with_untracked(|d| d.system.0) == 0 {
         String::new()
     } else {
@@ -128,10 +129,11 @@ fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> impl IntoView {
             </select>
         </label>
     }
+    .into_any()
 }
 
 #[component]
-fn NewRolePanel() -> impl IntoView {
+fn NewRolePanel() -> AnyView {
     let create = ServerAction::<CreateRole>::new();
     let draft = RwSignal::new(RoleInput {
         domain_type: "none".into(),
@@ -161,10 +163,11 @@ fn NewRolePanel() -> impl IntoView {
             </form>
         </details>
     }
+    .into_any()
 }
 
 #[component]
-pub fn RolePage() -> impl IntoView {
+pub fn RolePage() -> AnyView {
     let id = route_id();
     let changes = RwSignal::new(0u64);
     let role = Resource::new(
@@ -178,10 +181,11 @@ pub fn RolePage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
-fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> impl IntoView {
+fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     let role = detail.role.clone();
     let id = role.id.0;
     let name = role.input.name.clone();
@@ -241,10 +245,11 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> impl IntoView {
             </section>
         })}
     }
+    .into_any()
 }
 
 #[component]
-fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> impl IntoView {
+fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     let role = detail.role.id.0;
     let add = ServerAction::<AddRoleInheritance>::new();
     let remove = ServerAction::<RemoveRoleInheritance>::new();
@@ -333,6 +338,7 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -342,7 +348,7 @@ fn Grantees(
     account_grants: Vec<RoleGrant>,
     group_grants: Vec<RoleGrant>,
     changes: RwSignal<u64>,
-) -> impl IntoView {
+) -> AnyView {
     let revoke = ServerAction::<RevokeGrant>::new();
     let grant = ServerAction::<GrantRole>::new();
     Effect::new(move |_| {
@@ -398,10 +404,11 @@ fn Grantees(
             {may_write().then(|| view! { <GrantToGroupForm role grant/> })}
         </section>
     }
+    .into_any()
 }
 
 #[component]
-fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> impl IntoView {
+fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> AnyView {
     let groups = Resource::new(|| (), |_| group_tree(None));
     let group = RwSignal::new(String::new());
     let scope = RwSignal::new(String::new());
@@ -450,4 +457,5 @@ fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> impl IntoView 
             <button type="submit" class="primary">"Grant to group"</button>
         </form>
     }
+    .into_any()
 }

@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 #[component]
-pub fn SystemsPage() -> impl IntoView {
+pub fn SystemsPage() -> AnyView {
     let params = ListParams::from_url("/systems");
     let systems = Resource::new(move || params.query(None), search_systems);
     view! {
@@ -42,10 +42,11 @@ pub fn SystemsPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]
-fn NewSystemPanel() -> impl IntoView {
+fn NewSystemPanel() -> AnyView {
     let create = ServerAction::<CreateSystem>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -66,10 +67,11 @@ fn NewSystemPanel() -> impl IntoView {
             </ActionForm>
         </details>
     }
+    .into_any()
 }
 
 #[component]
-pub fn SystemPage() -> impl IntoView {
+pub fn SystemPage() -> AnyView {
     let id = route_id();
     let update = ServerAction::<UpdateSystem>::new();
     let system = Resource::new(
@@ -84,10 +86,11 @@ pub fn SystemPage() -> impl IntoView {
         </Transition>
         <SystemContents id/>
     }
+    .into_any()
 }
 
 #[component]
-fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> impl IntoView {
+fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> AnyView {
     let name = system.name.clone();
     view! {
         <Title text=format!("System {name}")/>
@@ -106,11 +109,12 @@ fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> impl
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 /// The accounts and roles of a system.
 #[component]
-fn SystemContents(id: Memo<i64>) -> impl IntoView {
+fn SystemContents(id: Memo<i64>) -> AnyView {
     let query = move || crate::model::DirectoryQuery {
         parent: Some(id.get()),
         limit: 500,
@@ -159,4 +163,5 @@ fn SystemContents(id: Memo<i64>) -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
