@@ -97,7 +97,9 @@ test.describe.serial("directory screens", () => {
     await expect(page.getByRole("heading", { level: 1, name: `Account ${ACCOUNT}` })).toBeVisible();
     await expect(page.getByLabel("Login name")).toHaveValue(ACCOUNT);
     await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("locked");
+    const saved = page.waitForResponse((r) => r.url().includes("/api/update_account") && r.ok());
     await page.getByRole("button", { name: "Apply" }).click();
+    await saved;
     await gotoHydrated(page, `/accounts?q=${encodeURIComponent(tag)}`);
     const account = page.getByRole("table", { name: "Accounts" }).locator("tr", { hasText: ACCOUNT });
     await expect(account).toContainText(SYSTEM);
