@@ -152,6 +152,11 @@ fn group_input(name: &str) -> Value {
     })
 }
 
+fn directory_query() -> Value {
+    json!({"as_of": null, "search": "", "parent": null, "sort": "Name", "descending": false,
+        "offset": 0, "limit": 10})
+}
+
 /// Every identity server function with well-formed arguments, and whether it writes.
 fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
     use Enc::*;
@@ -351,6 +356,51 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             "mail_list_targets",
             Json,
             json!({"list": 1, "as_of": null}),
+            false,
+        ),
+        (
+            "search_systems",
+            Json,
+            json!({"query": directory_query()}),
+            false,
+        ),
+        ("get_system", Json, json!({"id": 1, "as_of": null}), false),
+        (
+            "search_accounts",
+            Json,
+            json!({"query": directory_query()}),
+            false,
+        ),
+        ("get_account", Json, json!({"id": 1, "as_of": null}), false),
+        (
+            "search_roles",
+            Json,
+            json!({"query": directory_query()}),
+            false,
+        ),
+        ("get_role", Json, json!({"id": 1, "as_of": null}), false),
+        (
+            "search_mail_domains",
+            Json,
+            json!({"query": directory_query()}),
+            false,
+        ),
+        (
+            "get_mail_domain",
+            Json,
+            json!({"id": 1, "as_of": null}),
+            false,
+        ),
+        (
+            "search_mail_lists",
+            Json,
+            json!({"query": directory_query()}),
+            false,
+        ),
+        (
+            "get_mail_list",
+            Json,
+            json!({"id": 1, "as_of": null}),
             false,
         ),
         (
@@ -569,4 +619,60 @@ async fn an_owner_creates_a_user_reads_it_back_and_restores_a_snapshot() {
         reply.json()["state"]["attributes"]["email"],
         "ann@example.test"
     );
+}
+
+#[tokio::test]
+async fn an_owner_builds_a_mail_list_and_finds_it_through_the_directory_reads() {
+    let app = test_app().await;
+    let (owner, _) = app.operators().await;
+    let call = |function: &'static str, args: Value| {
+        let owner = owner.clone();
+        let app = &app;
+        async move {
+            let reply = app.call(function, Enc::Json, args, Some(&owner)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{function}: {}", reply.body);
+            reply.json()
+        }
+    };
+    let domain = call(
+        "create_mail_domain",
+        json!({"input": {"code": "example.test", "description": "", "obsolete": false}}),
+    )
+    .await;
+    let list = call(
+        "create_mail_list",
+        json!({"input": {"domain": domain, "name": "partners", "description": "outside"}}),
+    )
+    .await;
+    call(
+        "add_mail_list_member",
+        json!({"list": list, "member": {"External": "ann@partner.test"}}),
+    )
+    .await;
+
+    let page = call(
+        "search_mail_lists",
+        json!({"query": {"search": "PART", "parent": domain, "limit": 10, "offset": 0,
+            "as_of": null, "sort": "Name", "descending": false}}),
+    )
+    .await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["input"]["name"], "partners");
+    assert_eq!(page["items"][0]["domain_code"], "example.test");
+    let detail = call("get_mail_list", json!({"id": list, "as_of": null})).await;
+    assert_eq!(
+        detail["members"][0]["member"]["External"],
+        "ann@partner.test"
+    );
+    let domains = call("search_mail_domains", json!({"query": directory_query()})).await;
+    assert_eq!(domains["items"][0]["list_count"], 1);
+    let missing = app
+        .call(
+            "get_mail_list",
+            Enc::Json,
+            json!({"id": 999_999, "as_of": null}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
 }

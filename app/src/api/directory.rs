@@ -413,3 +413,123 @@ pub async fn mail_list_targets(
         .await,
     )
 }
+
+/// Systems, one page at a time (search, sort, paging in `query`).
+#[server(endpoint = "search_systems", input = Json)]
+pub async fn search_systems(query: DirectoryQuery) -> Result<Page<NamedObject>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.search_systems(&query).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_system", input = Json)]
+pub async fn get_system(id: i64, as_of: Option<DateTime<Utc>>) -> Result<NamedObject, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.get_system(SystemId(id), as_of).await?)
+        }
+        .await,
+    )
+}
+
+/// Accounts, one page at a time; `query.parent` is a system id.
+#[server(endpoint = "search_accounts", input = Json)]
+pub async fn search_accounts(query: DirectoryQuery) -> Result<Page<Account>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.search_accounts(&query).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_account", input = Json)]
+pub async fn get_account(id: i64, as_of: Option<DateTime<Utc>>) -> Result<AccountDetail, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.get_account(AccountId(id), as_of).await?)
+        }
+        .await,
+    )
+}
+
+/// Roles, one page at a time; `query.parent` is a system id.
+#[server(endpoint = "search_roles", input = Json)]
+pub async fn search_roles(query: DirectoryQuery) -> Result<Page<Role>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.search_roles(&query).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_role", input = Json)]
+pub async fn get_role(id: i64, as_of: Option<DateTime<Utc>>) -> Result<RoleDetail, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.get_role(RoleId(id), as_of).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "search_mail_domains", input = Json)]
+pub async fn search_mail_domains(query: DirectoryQuery) -> Result<Page<MailDomain>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.search_mail_domains(&query).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_mail_domain", input = Json)]
+pub async fn get_mail_domain(
+    id: i64,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<MailDomainDetail, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.get_mail_domain(MailDomainId(id), as_of).await?)
+        }
+        .await,
+    )
+}
+
+/// Mail lists, one page at a time; `query.parent` is a mail domain id.
+#[server(endpoint = "search_mail_lists", input = Json)]
+pub async fn search_mail_lists(query: DirectoryQuery) -> Result<Page<MailListSummary>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.search_mail_lists(&query).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "get_mail_list", input = Json)]
+pub async fn get_mail_list(
+    id: i64,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<MailListDetail, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.get_mail_list(MailListId(id), as_of).await?)
+        }
+        .await,
+    )
+}

@@ -1,5 +1,6 @@
 //! Types shared by the browser and the server (wire DTOs). No SQL here.
 mod audit;
+mod directory;
 mod identity;
 mod operator;
 mod query;
@@ -7,6 +8,7 @@ mod snapshot;
 mod system_backup;
 
 pub use audit::*;
+pub use directory::*;
 pub use identity::*;
 pub use operator::*;
 pub use query::*;

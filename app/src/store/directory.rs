@@ -29,22 +29,23 @@ struct GrantListRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountRow {
-    object_id: i64,
-    system_id: i64,
-    name: String,
-    login_name: String,
-    description: String,
-    account_type: String,
-    status: String,
-    attributes: String,
+pub(super) struct AccountRow {
+    pub(super) object_id: i64,
+    pub(super) system_id: i64,
+    pub(super) name: String,
+    pub(super) login_name: String,
+    pub(super) description: String,
+    pub(super) account_type: String,
+    pub(super) status: String,
+    pub(super) attributes: String,
 }
 
-const ACCOUNT_COLUMNS: &str = "a.object_id, a.system_id, a.name, a.login_name, a.description, \
+pub(super) const ACCOUNT_COLUMNS: &str =
+    "a.object_id, a.system_id, a.name, a.login_name, a.description, \
     a.account_type, a.status, a.attributes";
 
 impl AccountRow {
-    fn input(&self) -> AccountInput {
+    pub(super) fn input(&self) -> AccountInput {
         AccountInput {
             system: SystemId(self.system_id),
             name: self.name.clone(),
@@ -58,17 +59,18 @@ impl AccountRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct RoleRow {
-    object_id: i64,
-    system_id: i64,
-    name: String,
-    description: String,
-    category: String,
-    information_system_id: Option<i64>,
-    domain_type: String,
+pub(super) struct RoleRow {
+    pub(super) object_id: i64,
+    pub(super) system_id: i64,
+    pub(super) name: String,
+    pub(super) description: String,
+    pub(super) category: String,
+    pub(super) information_system_id: Option<i64>,
+    pub(super) domain_type: String,
 }
 
-const ROLE_COLUMNS: &str = "r.object_id, r.system_id, r.name, r.description, r.category, \
+pub(super) const ROLE_COLUMNS: &str =
+    "r.object_id, r.system_id, r.name, r.description, r.category, \
     r.information_system_id, r.domain_type";
 
 pub(crate) fn account_fields(input: &AccountInput) -> Vec<(&'static str, Val)> {

@@ -5,6 +5,7 @@
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod audit;
 mod directory;
+mod directory_views;
 mod filter;
 mod history;
 mod identity;

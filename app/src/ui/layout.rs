@@ -58,7 +58,9 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/groups">"Groups"</A></li>
                     <li><A href="/accounts">"Accounts"</A></li>
                     <li><A href="/roles">"Roles"</A></li>
+                    <li><A href="/systems">"Systems"</A></li>
                     <li><A href="/mail-lists">"Mail lists"</A></li>
+                    <li><A href="/mail-domains">"Mail domains"</A></li>
                     <li><A href="/backups">"Backups"</A></li>
                     {may_system_backup.then(|| view! { <li><A href="/system-backup">"System backup"</A></li> })}
                     {may_manage_operators.then(|| view! { <li><A href="/operators">"Operators"</A></li> })}

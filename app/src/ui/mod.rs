@@ -55,9 +55,16 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("backups") view=pages::UserBackupsTab/>
                     </ParentRoute>
                     <Route path=path!("groups") view=pages::GroupsPage/>
-                    <Route path=path!("accounts") view=|| view! { <pages::Upcoming title="Accounts"/> }/>
-                    <Route path=path!("roles") view=|| view! { <pages::Upcoming title="Roles"/> }/>
-                    <Route path=path!("mail-lists") view=|| view! { <pages::Upcoming title="Mail lists"/> }/>
+                    <Route path=path!("accounts") view=pages::AccountsPage/>
+                    <Route path=path!("accounts/:id") view=pages::AccountPage/>
+                    <Route path=path!("roles") view=pages::RolesPage/>
+                    <Route path=path!("roles/:id") view=pages::RolePage/>
+                    <Route path=path!("systems") view=pages::SystemsPage/>
+                    <Route path=path!("systems/:id") view=pages::SystemPage/>
+                    <Route path=path!("mail-lists") view=pages::MailListsPage/>
+                    <Route path=path!("mail-lists/:id") view=pages::MailListPage/>
+                    <Route path=path!("mail-domains") view=pages::MailDomainsPage/>
+                    <Route path=path!("mail-domains/:id") view=pages::MailDomainPage/>
                     <Route path=path!("backups") view=pages::BackupsPage/>
                     <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
                     <Route path=path!("system-backup") view=pages::SystemBackupPage/>

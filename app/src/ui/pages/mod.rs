@@ -1,4 +1,5 @@
 mod backups;
+mod directory;
 mod groups;
 mod home;
 mod inbox;
@@ -12,6 +13,10 @@ mod upcoming;
 pub(crate) mod users;
 
 pub use backups::BackupsPage;
+pub use directory::{
+    AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,
+    RolePage, RolesPage, SystemPage, SystemsPage,
+};
 pub use groups::GroupsPage;
 pub use home::HomePage;
 pub use inbox::InboxPage;

@@ -1,0 +1,357 @@
+use super::{may_write, route_id, ConfirmDelete, ListParams, Pager, SearchBar, UserPicker};
+use crate::api::directory::{
+    get_account, list_systems, search_accounts, CreateAccount, DeleteAccount, RemoveAccountOwner,
+    SetAccountOwner, UpdateAccount,
+};
+use crate::model::{
+    AccountDetail, AccountInput, CustomAttribute, SystemId, ACCOUNT_STATUSES, ACCOUNT_TYPES,
+    OWNER_LEVELS,
+};
+use crate::ui::components::{format_time, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+fn level_label(level: &str) -> &'static str {
+    match level {
+        "owner" => "Owner",
+        "manager" => "Manager",
+        "sso" => "SSO user",
+        _ => "Other",
+    }
+}
+
+#[component]
+pub fn AccountsPage() -> AnyView {
+    let params = ListParams::from_url("/accounts");
+    let accounts = Resource::new(move || params.query(None), search_accounts);
+    view! {
+        <Title text="Accounts"/>
+        <h1>"Accounts"</h1>
+        <SearchBar params label="Search accounts" placeholder="name, login name or description"/>
+        {may_write().then(|| view! { <NewAccountPanel/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                accounts.await.map(|page| view! {
+                    <table class="data-table" aria-label="Accounts">
+                        <thead>
+                            <tr>
+                                <th><a href=params.sort_link("name")>"Account"</a></th>
+                                <th>"System"</th>
+                                <th>"Login name"</th>
+                                <th>"Type"</th>
+                                <th>"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {page.items.into_iter().map(|a| view! {
+                                <tr>
+                                    <td><A href=format!("/accounts/{}", a.id.0)>{a.input.name}</A></td>
+                                    <td>{a.system_name}</td>
+                                    <td>{a.input.login_name}</td>
+                                    <td>{a.input.account_type}</td>
+                                    <td>{a.input.status}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pager params total=page.total noun="accounts"/>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// A drop-down of the current systems bound to `value` (the id as text).
+#[component]
+pub(super) fn SystemSelect(value: RwSignal<String>) -> AnyView {
+    let systems = Resource::new(|| (), |_| list_systems(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                systems.await.map(|systems| view! {
+                    <label>
+                        "System"
+                        <select required prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
+                            <option value="">"Choose a system"</option>
+                            {systems.into_iter().map(|s| {
+                                let id = s.id.to_string();
+                                let selected = value.get_untracked() == id;
+                                view! { <option value=id selected=selected>{s.name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewAccountPanel() -> AnyView {
+    let create = ServerAction::<CreateAccount>::new();
+    let system = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let login_name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let account_type = RwSignal::new("single".to_string());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/accounts/{}", id.0), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateAccount {
+            input: AccountInput {
+                system: SystemId(system.get_untracked().parse().unwrap_or(0)),
+                name: name.get_untracked(),
+                login_name: login_name.get_untracked(),
+                description: description.get_untracked(),
+                account_type: account_type.get_untracked(),
+                status: "enabled".into(),
+                attributes: Vec::new(),
+            },
+        });
+    };
+    view! {
+        <details class="panel">
+            <summary>"New account"</summary>
+            <form on:submit=submit>
+                <div class="form-grid">
+                    <SystemSelect value=system/>
+                    <label>"Account name" <input type="text" required bind:value=name/></label>
+                    <label>"Login name" <input type="text" placeholder="same as the name" bind:value=login_name/></label>
+                    <label>"Description" <input type="text" bind:value=description/></label>
+                    <label>
+                        "Account type"
+                        <select bind:value=account_type>
+                            {ACCOUNT_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <FormError result=create.value().into()/>
+                <button type="submit" class="primary">"Create account"</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn AccountPage() -> AnyView {
+    let id = route_id();
+    let changes = RwSignal::new(0u64);
+    let account = Resource::new(
+        move || (id.get(), changes.get()),
+        |(id, _)| get_account(id, None),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                account.await.map(|detail| view! { <AccountView detail changes/> })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
+    let account = detail.account.clone();
+    let id = account.id.0;
+    let name = account.input.name.clone();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/accounts", Default::default());
+        }
+    });
+    view! {
+        <Title text=format!("Account {name}")/>
+        <h1>{format!("Account {name}")}</h1>
+        <p class="hint">
+            "System " <A href=format!("/systems/{}", account.input.system.0)>{account.system_name.clone()}</A>
+            {format!(" · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            " · " <A href="/accounts">"All accounts"</A>
+        </p>
+        <AccountEditor id input=account.input.clone() changes/>
+        <AccountOwners detail=detail.clone() changes/>
+        {may_write().then(|| view! {
+            <section class="panel danger-zone" aria-label="Delete">
+                <ConfirmDelete what=format!("account {name}") on_confirm=Callback::new(move |_| { delete.dispatch(DeleteAccount { id }); })/>
+                <FormError result=delete.value().into()/>
+            </section>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> AnyView {
+    let editable = may_write();
+    let draft = RwSignal::new(input.clone());
+    let update = ServerAction::<UpdateAccount>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let text = move |label: &'static str,
+                     get: fn(&AccountInput) -> String,
+                     set: fn(&mut AccountInput, String)| {
+        view! {
+            <label>
+                {label}
+                <input type="text" prop:value=move || draft.with(get)
+                    on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev)))
+                    readonly=!editable/>
+            </label>
+        }
+    };
+    let choice = move |label: &'static str,
+                       options: &'static [&'static str],
+                       get: fn(&AccountInput) -> String,
+                       set: fn(&mut AccountInput, String)| {
+        view! {
+            <label>
+                {label}
+                <select disabled=!editable prop:value=move || draft.with(get)
+                    on:change=move |ev| draft.update(|d| set(d, event_target_value(&ev)))>
+                    {options.iter().map(|o| {
+                        let selected = draft.with_untracked(get) == *o;
+                        view! { <option value=*o selected=selected>{*o}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateAccount {
+            id,
+            input: draft.get_untracked(),
+        });
+    };
+    let undo = move |_| draft.set(input.clone());
+    view! {
+        <form on:submit=submit class="panel" aria-label="Account attributes">
+            <h2>"Attributes"</h2>
+            <div class="form-grid">
+                {text("Account name", |d| d.name.clone(), |d, v| d.name = v)}
+                {text("Login name", |d| d.login_name.clone(), |d, v| d.login_name = v)}
+                {text("Description", |d| d.description.clone(), |d, v| d.description = v)}
+                {choice("Account type", &ACCOUNT_TYPES, |d| d.account_type.clone(), |d, v| d.account_type = v)}
+                {choice("Status", &ACCOUNT_STATUSES, |d| d.status.clone(), |d, v| d.status = v)}
+            </div>
+            <h3>"Custom attributes"</h3>
+            <table class="data-table" aria-label="Custom attributes">
+                <thead><tr><th>"Name"</th><th>"Value"</th><th></th></tr></thead>
+                <tbody>
+                    {move || draft.with(|d| d.attributes.clone()).into_iter().enumerate().map(|(i, a)| view! {
+                        <tr>
+                            <td>
+                                <input type="text" aria-label=format!("Name of attribute {}", i + 1) prop:value=a.name readonly=!editable
+                                    on:change=move |ev| draft.update(|d| d.attributes[i].name = event_target_value(&ev))/>
+                            </td>
+                            <td>
+                                <input type="text" aria-label=format!("Value of attribute {}", i + 1) prop:value=a.value readonly=!editable
+                                    on:change=move |ev| draft.update(|d| d.attributes[i].value = event_target_value(&ev))/>
+                            </td>
+                            <td>
+                                {editable.then(|| view! {
+                                    <button type="button" aria-label=format!("Remove attribute {}", i + 1)
+                                        on:click=move |_| draft.update(|d| { d.attributes.remove(i); })>"Remove"</button>
+                                })}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <FormError result=update.value().into()/>
+            {editable.then(|| view! {
+                <div class="toolbar">
+                    <button type="button" on:click=move |_| draft.update(|d| d.attributes.push(CustomAttribute::default()))>"Add attribute"</button>
+                    <button type="submit" class="primary">"Apply"</button>
+                    <button type="button" on:click=undo.clone()>"Undo"</button>
+                </div>
+            })}
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
+    let account = detail.account.id.0;
+    let set = ServerAction::<SetAccountOwner>::new();
+    let remove = ServerAction::<RemoveAccountOwner>::new();
+    Effect::new(move |_| {
+        if matches!(set.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(())))
+        {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let user = RwSignal::new(String::new());
+    let level = RwSignal::new("owner".to_string());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        set.dispatch(SetAccountOwner {
+            account,
+            user: user.get_untracked().parse().unwrap_or(0),
+            level: level.get_untracked(),
+        });
+    };
+    view! {
+        <section class="panel" aria-label="Owners">
+            <h2>"Owners"</h2>
+            <table class="data-table" aria-label="Owners">
+                <thead><tr><th>"User"</th><th>"Full name"</th><th>"Level"</th><th></th></tr></thead>
+                <tbody>
+                    {detail.owners.into_iter().map(|o| {
+                        let user = o.user.id.0;
+                        let name = o.user.name.clone();
+                        view! {
+                            <tr>
+                                <td><A href=format!("/users/{user}")>{o.user.name.clone()}</A></td>
+                                <td>{o.user.full_name.clone()}</td>
+                                <td>{level_label(&o.level)}</td>
+                                <td>
+                                    {may_write().then(|| view! {
+                                        <button type="button" aria-label=format!("Remove owner {name}")
+                                            on:click=move |_| { remove.dispatch(RemoveAccountOwner { account, user }); }>
+                                            "Remove"
+                                        </button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <FormError result=remove.value().into()/>
+            {may_write().then(|| view! {
+                <form on:submit=submit>
+                    <h3>"Add an owner"</h3>
+                    <div class="form-grid">
+                        <UserPicker value=user label="Owner"/>
+                        <label>
+                            "Level"
+                            <select bind:value=level>
+                                {OWNER_LEVELS.iter().map(|l| view! { <option value=*l>{level_label(l)}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    </div>
+                    <FormError result=set.value().into()/>
+                    <button type="submit" class="primary">"Add owner"</button>
+                </form>
+            })}
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,170 @@
+use super::{may_write, route_id, ListParams, Pager, SearchBar};
+use crate::api::directory::{
+    get_mail_domain, search_mail_domains, CreateMailDomain, UpdateMailDomain,
+};
+use crate::model::{MailDomainDetail, MailDomainInput};
+use crate::ui::components::{format_time, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn MailDomainsPage() -> AnyView {
+    let params = ListParams::from_url("/mail-domains");
+    let domains = Resource::new(move || params.query(None), search_mail_domains);
+    view! {
+        <Title text="Mail domains"/>
+        <h1>"Mail domains"</h1>
+        <SearchBar params label="Search mail domains" placeholder="code or description"/>
+        {may_write().then(|| view! { <NewMailDomainPanel/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                domains.await.map(|page| view! {
+                    <table class="data-table" aria-label="Mail domains">
+                        <thead>
+                            <tr>
+                                <th><a href=params.sort_link("name")>"Code"</a></th>
+                                <th>"Description"</th>
+                                <th>"Lists"</th>
+                                <th>"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {page.items.into_iter().map(|d| view! {
+                                <tr>
+                                    <td><A href=format!("/mail-domains/{}", d.id.0)>{d.input.code}</A></td>
+                                    <td>{d.input.description}</td>
+                                    <td>{d.list_count}</td>
+                                    <td>{if d.input.obsolete { "Obsolete" } else { "In use" }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pager params total=page.total noun="mail domains"/>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// Code, description and obsolete flag of a domain, bound to `draft`.
+#[component]
+fn DomainFields(draft: RwSignal<MailDomainInput>, editable: bool) -> AnyView {
+    view! {
+        <label>
+            "Domain code"
+            <input type="text" required readonly=!editable prop:value=move || draft.with(|d| d.code.clone())
+                on:input=move |ev| draft.update(|d| d.code = event_target_value(&ev))/>
+        </label>
+        <label>
+            "Description"
+            <input type="text" readonly=!editable prop:value=move || draft.with(|d| d.description.clone())
+                on:input=move |ev| draft.update(|d| d.description = event_target_value(&ev))/>
+        </label>
+        <label class="check">
+            <input type="checkbox" disabled=!editable prop:checked=move || draft.with(|d| d.obsolete)
+                on:change=move |ev| draft.update(|d| d.obsolete = event_target_checked(&ev))/>
+            "Obsolete"
+        </label>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewMailDomainPanel() -> AnyView {
+    let create = ServerAction::<CreateMailDomain>::new();
+    let draft = RwSignal::new(MailDomainInput::default());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/mail-domains/{}", id.0), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateMailDomain {
+            input: draft.get_untracked(),
+        });
+    };
+    view! {
+        <details class="panel">
+            <summary>"New mail domain"</summary>
+            <form on:submit=submit>
+                <div class="form-grid">
+                    <DomainFields draft editable=true/>
+                </div>
+                <FormError result=create.value().into()/>
+                <button type="submit" class="primary">"Create mail domain"</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MailDomainPage() -> AnyView {
+    let id = route_id();
+    let update = ServerAction::<UpdateMailDomain>::new();
+    let domain = Resource::new(
+        move || (id.get(), update.version().get()),
+        |(id, _)| get_mail_domain(id, None),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                domain.await.map(|detail| view! { <MailDomainView detail update/> })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn MailDomainView(detail: MailDomainDetail, update: ServerAction<UpdateMailDomain>) -> AnyView {
+    let id = detail.domain.id.0;
+    let code = detail.domain.input.code.clone();
+    let editable = may_write();
+    let draft = RwSignal::new(detail.domain.input.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateMailDomain {
+            id,
+            input: draft.get_untracked(),
+        });
+    };
+    view! {
+        <Title text=format!("Mail domain {code}")/>
+        <h1>{format!("Mail domain {code}")}</h1>
+        <p class="hint">
+            {format!("Modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            " · " <A href="/mail-domains">"All mail domains"</A>
+        </p>
+        <form on:submit=submit class="panel" aria-label="Domain attributes">
+            <h2>"Attributes"</h2>
+            <div class="form-grid">
+                <DomainFields draft editable/>
+            </div>
+            <FormError result=update.value().into()/>
+            {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
+        </form>
+        <h2>"Mail lists in this domain"</h2>
+        <table class="data-table" aria-label="Mail lists in this domain">
+            <thead><tr><th>"List"</th><th>"Address"</th><th>"Description"</th></tr></thead>
+            <tbody>
+                {detail.lists.into_iter().map(|l| {
+                    let address = format!("{}@{}", l.input.name, l.domain_code);
+                    view! {
+                        <tr>
+                            <td><A href=format!("/mail-lists/{}", l.id.0)>{l.input.name}</A></td>
+                            <td>{address}</td>
+                            <td>{l.input.description}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,399 @@
+use super::{may_write, route_id, ConfirmDelete, ListParams, Pager, SearchBar, UserPicker};
+use crate::api::directory::{
+    get_mail_list, list_roles, search_mail_domains, search_mail_lists, AddMailListMember,
+    CreateMailList, DeleteMailList, RemoveMailListMember, UpdateMailList,
+};
+use crate::api::groups::group_tree;
+use crate::model::{
+    DirectoryQuery, GroupId, MailDomainId, MailListDetail, MailListId, MailListInput,
+    MailListMemberView, MailMember, RoleId, UserId,
+};
+use crate::ui::components::{flatten_groups, format_time, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+fn all(limit: i64) -> DirectoryQuery {
+    DirectoryQuery {
+        limit,
+        ..DirectoryQuery::default()
+    }
+}
+
+#[component]
+pub fn MailListsPage() -> AnyView {
+    let params = ListParams::from_url("/mail-lists");
+    let lists = Resource::new(move || params.query(None), search_mail_lists);
+    view! {
+        <Title text="Mail lists"/>
+        <h1>"Mail lists"</h1>
+        <SearchBar params label="Search mail lists" placeholder="name, description or domain"/>
+        {may_write().then(|| view! { <NewMailListPanel/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                lists.await.map(|page| view! {
+                    <table class="data-table" aria-label="Mail lists">
+                        <thead>
+                            <tr>
+                                <th><a href=params.sort_link("name")>"List"</a></th>
+                                <th>"Domain"</th>
+                                <th>"Description"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {page.items.into_iter().map(|l| view! {
+                                <tr>
+                                    <td><A href=format!("/mail-lists/{}", l.id.0)>{l.input.name}</A></td>
+                                    <td><A href=format!("/mail-domains/{}", l.input.domain.0)>{l.domain_code}</A></td>
+                                    <td>{l.input.description}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pager params total=page.total noun="mail lists"/>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// Name, domain and description of a list, bound to `draft`.
+#[component]
+fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> AnyView {
+    let domains = Resource::new(|| (), |_| search_mail_domains(all(500)));
+    view! {
+        <label>
+            "List name"
+            <input type="text" required readonly=!editable prop:value=move || draft.with(|d| d.name.clone())
+                on:input=move |ev| draft.update(|d| d.name = event_target_value(&ev))/>
+        </label>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                domains.await.map(|page| view! {
+                    <label>
+                        "Domain"
+                        <select required disabled=!editable
+                            prop:value=move || draft.with(|d| if d.domain.0 == 0 { String::new() } else { d.domain.0.to_string() })
+                            on:change=move |ev| {
+                                let id = event_target_value(&ev).parse().unwrap_or(0);
+                                draft.update(|d| d.domain = MailDomainId(id));
+                            }>
+                            <option value="">"Choose a domain"</option>
+                            {page.items.into_iter().map(|d| {
+                                let selected = draft.with_untracked(|x| x.domain == d.id);
+                                view! { <option value=d.id.0.to_string() selected=selected>{d.input.code}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+        <label>
+            "Description"
+            <input type="text" readonly=!editable prop:value=move || draft.with(|d| d.description.clone())
+                on:input=move |ev| draft.update(|d| d.description = event_target_value(&ev))/>
+        </label>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewMailListPanel() -> AnyView {
+    let create = ServerAction::<CreateMailList>::new();
+    let draft = RwSignal::new(MailListInput::default());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/mail-lists/{}", id.0), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateMailList {
+            input: draft.get_untracked(),
+        });
+    };
+    view! {
+        <details class="panel">
+            <summary>"New mail list"</summary>
+            <form on:submit=submit>
+                <div class="form-grid">
+                    <ListFields draft editable=true/>
+                </div>
+                <FormError result=create.value().into()/>
+                <button type="submit" class="primary">"Create mail list"</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MailListPage() -> AnyView {
+    let id = route_id();
+    let changes = RwSignal::new(0u64);
+    let list = Resource::new(
+        move || (id.get(), changes.get()),
+        |(id, _)| get_mail_list(id, None),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                list.await.map(|detail| view! { <MailListView detail changes/> })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
+    let id = detail.list.id.0;
+    let name = detail.list.input.name.clone();
+    let address = format!("{}@{}", name, detail.list.domain_code);
+    let editable = may_write();
+    let draft = RwSignal::new(detail.list.input.clone());
+    let update = ServerAction::<UpdateMailList>::new();
+    let delete = ServerAction::<DeleteMailList>::new();
+    let remove = ServerAction::<RemoveMailListMember>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/mail-lists", Default::default());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(())))
+            || matches!(remove.value().get(), Some(Ok(())))
+        {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateMailList {
+            id,
+            input: draft.get_untracked(),
+        });
+    };
+    let members = detail.members.clone();
+    let section = move |title: &'static str, kind: fn(&MailMember) -> Option<String>| {
+        let rows: Vec<(MailListMemberView, Option<String>)> = members
+            .iter()
+            .filter_map(|m| {
+                kind(&m.member).map(|href| (m.clone(), Some(href).filter(|h| !h.is_empty())))
+            })
+            .collect();
+        view! {
+            <h3>{title}</h3>
+            <table class="data-table" aria-label=title>
+                <thead><tr><th>"Member"</th><th></th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|(m, href)| {
+                        let label = m.label.clone();
+                        let member = m.member.clone();
+                        view! {
+                            <tr>
+                                <td>
+                                    {match href {
+                                        Some(href) => view! { <A href=href>{m.label.clone()}</A> }.into_any(),
+                                        None => m.label.clone().into_any(),
+                                    }}
+                                </td>
+                                <td>
+                                    {may_write().then(|| view! {
+                                        <button type="button" aria-label=format!("Remove member {label}")
+                                            on:click=move |_| { remove.dispatch(RemoveMailListMember { list: id, member: member.clone() }); }>
+                                            "Remove"
+                                        </button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    };
+    view! {
+        <Title text=format!("Mail list {name}")/>
+        <h1>{format!("Mail list {name}")}</h1>
+        <p class="hint">
+            {address}
+            {format!(" · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            " · " <A href="/mail-lists">"All mail lists"</A>
+        </p>
+        <form on:submit=submit class="panel" aria-label="List attributes">
+            <h2>"Attributes"</h2>
+            <div class="form-grid">
+                <ListFields draft editable/>
+            </div>
+            <FormError result=update.value().into()/>
+            {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
+        </form>
+        <section class="panel" aria-label="Members">
+            <h2>"Members"</h2>
+            {section("Users", |m| match m { MailMember::User(UserId(u)) => Some(format!("/users/{u}")), _ => None })}
+            {section("Nested lists", |m| match m { MailMember::List(MailListId(l)) => Some(format!("/mail-lists/{l}")), _ => None })}
+            {section("External addresses", |m| match m { MailMember::External(_) => Some(String::new()), _ => None })}
+            {section("Groups", |m| match m { MailMember::Group(_) => Some("/groups".to_string()), _ => None })}
+            {section("Roles", |m| match m { MailMember::Role(RoleId(r)) => Some(format!("/roles/{r}")), _ => None })}
+            <FormError result=remove.value().into()/>
+            {editable.then(|| view! { <AddMemberForm list=id changes/> })}
+        </section>
+        <section class="panel" aria-label="Recipients">
+            <h2>"Recipients"</h2>
+            <p class="hint">"The users this list reaches: directly, through groups, roles and nested lists."</p>
+            <table class="data-table" aria-label="Recipients">
+                <thead><tr><th>"User"</th><th>"Full name"</th></tr></thead>
+                <tbody>
+                    {detail.targets.into_iter().map(|u| view! {
+                        <tr>
+                            <td><A href=format!("/users/{}", u.id.0)>{u.name}</A></td>
+                            <td>{u.full_name}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        {editable.then(|| view! {
+            <section class="panel danger-zone" aria-label="Delete">
+                <ConfirmDelete what=format!("mail list {name}") on_confirm=Callback::new(move |_| { delete.dispatch(DeleteMailList { id }); })/>
+                <FormError result=delete.value().into()/>
+            </section>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
+    let add = ServerAction::<AddMailListMember>::new();
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(_))) {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let kind = RwSignal::new("external".to_string());
+    let chosen = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let id = chosen.get_untracked().parse::<i64>().unwrap_or(0);
+        let member = match kind.get_untracked().as_str() {
+            "user" => MailMember::User(UserId(id)),
+            "list" => MailMember::List(MailListId(id)),
+            "group" => MailMember::Group(GroupId(id)),
+            "role" => MailMember::Role(RoleId(id)),
+            _ => MailMember::External(address.get_untracked()),
+        };
+        add.dispatch(AddMailListMember { list, member });
+    };
+    view! {
+        <form on:submit=submit>
+            <h3>"Add a member"</h3>
+            <div class="form-grid">
+                <label>
+                    "Member kind"
+                    <select prop:value=move || kind.get() on:change=move |ev| {
+                        chosen.set(String::new());
+                        kind.set(event_target_value(&ev));
+                    }>
+                        <option value="external" selected>"External address"</option>
+                        <option value="user">"User"</option>
+                        <option value="list">"Nested list"</option>
+                        <option value="group">"Group"</option>
+                        <option value="role">"Role"</option>
+                    </select>
+                </label>
+                {move || match kind.get().as_str() {
+                    "user" => view! { <UserPicker value=chosen label="User"/> }.into_any(),
+                    "list" => view! { <ListPicker value=chosen exclude=list/> }.into_any(),
+                    "group" => view! { <GroupPicker value=chosen/> }.into_any(),
+                    "role" => view! { <RolePicker value=chosen/> }.into_any(),
+                    _ => view! {
+                        <label>"Address" <input type="email" required bind:value=address/></label>
+                    }.into_any(),
+                }}
+            </div>
+            <FormError result=add.value().into()/>
+            <button type="submit" class="primary">"Add member"</button>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn ListPicker(value: RwSignal<String>, exclude: i64) -> AnyView {
+    let lists = Resource::new(|| (), |_| search_mail_lists(all(500)));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                lists.await.map(|page| view! {
+                    <label>
+                        "Nested list"
+                        <select required bind:value=value>
+                            <option value="">"Choose a list"</option>
+                            {page.items.into_iter().filter(|l| l.id.0 != exclude).map(|l| view! {
+                                <option value=l.id.0.to_string()>{format!("{}@{}", l.input.name, l.domain_code)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn GroupPicker(value: RwSignal<String>) -> AnyView {
+    let groups = Resource::new(|| (), |_| group_tree(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                groups.await.map(|tree| {
+                    let mut flat = Vec::new();
+                    flatten_groups(&tree, 0, &mut flat);
+                    view! {
+                        <label>
+                            "Group"
+                            <select required bind:value=value>
+                                <option value="">"Choose a group"</option>
+                                {flat.into_iter().map(|(id, name, depth)| view! {
+                                    <option value=id.0.to_string()>{format!("{}{}", "\u{a0}\u{a0}".repeat(depth), name)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn RolePicker(value: RwSignal<String>) -> AnyView {
+    let roles = Resource::new(|| (), |_| list_roles(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                roles.await.map(|roles| view! {
+                    <label>
+                        "Role"
+                        <select required bind:value=value>
+                            <option value="">"Choose a role"</option>
+                            {roles.into_iter().map(|r| view! {
+                                <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}

@@ -1,0 +1,233 @@
+//! Systems, accounts, roles, mail domains and mail lists: searchable lists and detail pages.
+mod accounts;
+mod mail_domains;
+mod mail_lists;
+mod roles;
+mod systems;
+
+pub use accounts::{AccountPage, AccountsPage};
+pub use mail_domains::{MailDomainPage, MailDomainsPage};
+pub use mail_lists::{MailListPage, MailListsPage};
+pub use roles::{RolePage, RolesPage};
+pub use systems::{SystemPage, SystemsPage};
+
+use crate::api::users::list_users;
+use crate::model::{DirectoryQuery, DirectorySort, Operator, Permission, UserListQuery};
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+pub(super) const PAGE_SIZE: i64 = 50;
+
+fn may_write() -> bool {
+    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::IdentityWrite))
+}
+
+/// The `:id` of a detail page's URL (0 when it is not a number: the server says not found).
+fn route_id() -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    })
+}
+
+/// Search text, page and sort order of a list, all kept in the URL (`?q=&page=&sort=`).
+#[derive(Clone, Copy)]
+struct ListParams {
+    base: &'static str,
+    search: Memo<String>,
+    page: Memo<i64>,
+    sort: Memo<String>,
+}
+
+impl ListParams {
+    fn from_url(base: &'static str) -> Self {
+        let query = use_query_map();
+        Self {
+            base,
+            search: Memo::new(move |_| query.read().get("q").unwrap_or_default()),
+            page: Memo::new(move |_| {
+                query
+                    .read()
+                    .get("page")
+                    .and_then(|p| p.parse::<i64>().ok())
+                    .unwrap_or(1)
+                    .max(1)
+            }),
+            sort: Memo::new(move |_| query.read().get("sort").unwrap_or_default()),
+        }
+    }
+
+    /// The store query for the current URL (tracks the URL when called in a reactive source).
+    fn query(&self, parent: Option<i64>) -> DirectoryQuery {
+        let sort = self.sort.get();
+        DirectoryQuery {
+            as_of: None,
+            search: self.search.get(),
+            parent,
+            sort: match sort.trim_start_matches('-') {
+                "modified" => DirectorySort::Modified,
+                _ => DirectorySort::Name,
+            },
+            descending: sort.starts_with('-'),
+            offset: (self.page.get() - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        }
+    }
+
+    fn link(&self, page: i64, sort: &str) -> String {
+        format!(
+            "{}?q={}&sort={}&page={page}",
+            self.base,
+            urlencode(&self.search.get_untracked()),
+            urlencode(sort)
+        )
+    }
+
+    /// A column header's link: sorts by `key`, or reverses the order when already sorted by it.
+    fn sort_link(&self, key: &str) -> String {
+        let current = self.sort.get_untracked();
+        let current = if current.is_empty() { "name" } else { &current };
+        if current == key {
+            self.link(1, &format!("-{key}"))
+        } else {
+            self.link(1, key)
+        }
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The quick search of a list: a GET form, so the search text lands in the URL.
+#[component]
+fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str) -> AnyView {
+    view! {
+        <div class="toolbar">
+            <Form method="GET" action="">
+                <label class="inline">
+                    {label}
+                    <input type="search" name="q" prop:value=move || params.search.get() placeholder=placeholder/>
+                </label>
+                <input type="hidden" name="sort" prop:value=move || params.sort.get()/>
+                <button type="submit">"Search"</button>
+            </Form>
+        </div>
+    }
+    .into_any()
+}
+
+/// "N things · page x of y" and the previous/next links.
+#[component]
+fn Pager(params: ListParams, total: i64, noun: &'static str) -> AnyView {
+    let current = params.page.get_untracked();
+    let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let sort = params.sort.get_untracked();
+    view! {
+        <p class="hint">{format!("{total} {noun} · page {current} of {last}")}</p>
+        <nav class="pager" aria-label="Pages">
+            {(current > 1).then(|| view! { <a href=params.link(current - 1, &sort)>"Previous page"</a> })}
+            {(current < last).then(|| view! { <a href=params.link(current + 1, &sort)>"Next page"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
+/// A "Delete" button that asks first, in a modal dialog naming the object.
+#[component]
+fn ConfirmDelete(
+    /// What is deleted, e.g. `account "bob"`.
+    what: String,
+    on_confirm: Callback<()>,
+) -> AnyView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let close = move || {
+        if let Some(d) = dialog.get() {
+            d.close();
+        }
+    };
+    let title = format!("Delete {what}");
+    view! {
+        <button type="button" class="danger" aria-label=title.clone()
+            on:click=move |_| {
+                if let Some(d) = dialog.get() {
+                    let _ = d.show_modal();
+                }
+            }>
+            "Delete"
+        </button>
+        <dialog node_ref=dialog class="modal" aria-label=title.clone()>
+            <h2>{format!("{title}?")}</h2>
+            <p>"The history keeps it, but it disappears from the current view."</p>
+            <div class="toolbar">
+                <button type="button" class="danger" on:click=move |_| {
+                    close();
+                    on_confirm.run(());
+                }>"Yes, delete"</button>
+                <button type="button" on:click=move |_| close()>"Cancel"</button>
+            </div>
+        </dialog>
+    }
+    .into_any()
+}
+
+/// A user chosen by typing part of the name: the matches fill a drop-down.
+#[component]
+fn UserPicker(
+    /// The chosen user's id, as text ("" = none).
+    value: RwSignal<String>,
+    label: &'static str,
+) -> AnyView {
+    let search = RwSignal::new(String::new());
+    let users = Resource::new(
+        move || search.get(),
+        |search| async move {
+            list_users(UserListQuery {
+                search,
+                limit: 50,
+                ..UserListQuery::default()
+            })
+            .await
+        },
+    );
+    view! {
+        <label>
+            {format!("Find {}", label.to_lowercase())}
+            <input type="search" placeholder="part of the name" bind:value=search/>
+        </label>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                users.await.map(|page| view! {
+                    <label>
+                        {label}
+                        <select required bind:value=value>
+                            <option value="">"Choose a user"</option>
+                            {page.items.into_iter().map(|u| view! {
+                                <option value=u.id.0.to_string()>{format!("{} ({})", u.name, u.full_name)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// `Some(date)` shown as a day, blank otherwise.
+fn format_day(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,461 @@
+use super::accounts::SystemSelect;
+use super::{format_day, may_write, route_id, ConfirmDelete, ListParams, Pager, SearchBar};
+use crate::api::directory::{
+    get_role, list_information_systems, list_roles, search_roles, AddRoleInheritance, CreateRole,
+    DeleteRole, GrantRole, RemoveRoleInheritance, RevokeGrant, UpdateRole,
+};
+use crate::api::groups::group_tree;
+use crate::model::{
+    GrantInput, Grantee, GroupId, InformationSystemId, RoleDetail, RoleGrant, RoleId, RoleInput,
+    SystemId,
+};
+use crate::ui::components::{flatten_groups, format_time, parse_date, FormError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+const DOMAIN_TYPES: [(&str, &str); 3] = [
+    ("none", "None"),
+    ("groups", "Groups"),
+    ("information-systems", "Information systems"),
+];
+
+#[component]
+pub fn RolesPage() -> AnyView {
+    let params = ListParams::from_url("/roles");
+    let roles = Resource::new(move || params.query(None), search_roles);
+    view! {
+        <Title text="Roles"/>
+        <h1>"Roles"</h1>
+        <SearchBar params label="Search roles" placeholder="name, description or category"/>
+        {may_write().then(|| view! { <NewRolePanel/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                roles.await.map(|page| view! {
+                    <table class="data-table" aria-label="Roles">
+                        <thead>
+                            <tr>
+                                <th><a href=params.sort_link("name")>"Role"</a></th>
+                                <th>"System"</th>
+                                <th>"Category"</th>
+                                <th>"Description"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {page.items.into_iter().map(|r| view! {
+                                <tr>
+                                    <td><A href=format!("/roles/{}", r.id.0)>{r.input.name}</A></td>
+                                    <td>{r.system_name}</td>
+                                    <td>{r.input.category}</td>
+                                    <td>{r.input.description}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pager params total=page.total noun="roles"/>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The attribute fields of a role, shared by the "New role" form and the role page.
+#[component]
+fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> AnyView {
+    let system = RwSignal::new(if draft.with_untracked(|d| d.system.0) == 0 {
+        String::new()
+    } else {
+        draft.with_untracked(|d| d.system.0.to_string())
+    });
+    Effect::new(move |_| {
+        let id = system.get().parse().unwrap_or(0);
+        if draft.with_untracked(|d| d.system.0) != id {
+            draft.update(|d| d.system = SystemId(id));
+        }
+    });
+    let information_systems = Resource::new(|| (), |_| list_information_systems(None));
+    let text = move |label: &'static str,
+                     get: fn(&RoleInput) -> String,
+                     set: fn(&mut RoleInput, String)| {
+        view! {
+            <label>
+                {label}
+                <input type="text" prop:value=move || draft.with(get)
+                    on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev)))
+                    readonly=!editable/>
+            </label>
+        }
+    };
+    view! {
+        {text("Role name", |d| d.name.clone(), |d, v| d.name = v)}
+        {text("Description", |d| d.description.clone(), |d, v| d.description = v)}
+        {if editable {
+            view! { <SystemSelect value=system/> }.into_any()
+        } else {
+            ().into_any()
+        }}
+        {text("Category", |d| d.category.clone(), |d, v| d.category = v)}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                information_systems.await.map(|list| view! {
+                    <label>
+                        "Information system"
+                        <select disabled=!editable
+                            prop:value=move || draft.with(|d| d.information_system.map(|i| i.0.to_string()).unwrap_or_default())
+                            on:change=move |ev| {
+                                let id = event_target_value(&ev).parse::<i64>().ok();
+                                draft.update(|d| d.information_system = id.map(InformationSystemId));
+                            }>
+                            <option value="">"None"</option>
+                            {list.into_iter().map(|i| {
+                                let selected = draft.with_untracked(|d| d.information_system.map(|x| x.0)) == Some(i.id);
+                                view! { <option value=i.id.to_string() selected=selected>{i.name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+        <label>
+            "Domain type"
+            <select disabled=!editable prop:value=move || draft.with(|d| d.domain_type.clone())
+                on:change=move |ev| draft.update(|d| d.domain_type = event_target_value(&ev))>
+                {DOMAIN_TYPES.iter().map(|(value, label)| {
+                    let selected = draft.with_untracked(|d| d.domain_type == *value);
+                    view! { <option value=*value selected=selected>{*label}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewRolePanel() -> AnyView {
+    let create = ServerAction::<CreateRole>::new();
+    let draft = RwSignal::new(RoleInput {
+        domain_type: "none".into(),
+        ..RoleInput::default()
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/roles/{}", id.0), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateRole {
+            input: draft.get_untracked(),
+        });
+    };
+    view! {
+        <details class="panel">
+            <summary>"New role"</summary>
+            <form on:submit=submit>
+                <div class="form-grid">
+                    <RoleFields draft editable=true/>
+                </div>
+                <FormError result=create.value().into()/>
+                <button type="submit" class="primary">"Create role"</button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn RolePage() -> AnyView {
+    let id = route_id();
+    let changes = RwSignal::new(0u64);
+    let role = Resource::new(
+        move || (id.get(), changes.get()),
+        |(id, _)| get_role(id, None),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                role.await.map(|detail| view! { <RoleView detail changes/> })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
+    let role = detail.role.clone();
+    let id = role.id.0;
+    let name = role.input.name.clone();
+    let editable = may_write();
+    let draft = RwSignal::new(role.input.clone());
+    let update = ServerAction::<UpdateRole>::new();
+    let delete = ServerAction::<DeleteRole>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/roles", Default::default());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = update.value().get() {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        update.dispatch(UpdateRole {
+            id,
+            input: draft.get_untracked(),
+        });
+    };
+    let by_kind = |kind: &str| -> Vec<RoleGrant> {
+        detail
+            .grants
+            .iter()
+            .filter(|g| g.grantee.kind() == kind)
+            .cloned()
+            .collect()
+    };
+    view! {
+        <Title text=format!("Role {name}")/>
+        <h1>{format!("Role {name}")}</h1>
+        <p class="hint">
+            "System " <A href=format!("/systems/{}", role.input.system.0)>{role.system_name.clone()}</A>
+            {(!detail.information_system_name.is_empty()).then(|| format!(" · information system {}", detail.information_system_name))}
+            {format!(" · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            " · " <A href="/roles">"All roles"</A>
+        </p>
+        <form on:submit=submit class="panel" aria-label="Role attributes">
+            <h2>"Attributes"</h2>
+            <div class="form-grid">
+                <RoleFields draft editable/>
+            </div>
+            <FormError result=update.value().into()/>
+            {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
+        </form>
+        <InheritedRoles detail=detail.clone() changes/>
+        <Grantees role=id user_grants=by_kind("user") account_grants=by_kind("account") group_grants=by_kind("group") changes/>
+        {editable.then(|| view! {
+            <section class="panel danger-zone" aria-label="Delete">
+                <ConfirmDelete what=format!("role {name}") on_confirm=Callback::new(move |_| { delete.dispatch(DeleteRole { id }); })/>
+                <FormError result=delete.value().into()/>
+            </section>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
+    let role = detail.role.id.0;
+    let add = ServerAction::<AddRoleInheritance>::new();
+    let remove = ServerAction::<RemoveRoleInheritance>::new();
+    Effect::new(move |_| {
+        if matches!(add.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(())))
+        {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let roles = Resource::new(|| (), |_| list_roles(None));
+    let chosen = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddRoleInheritance {
+            role,
+            inherited: chosen.get_untracked().parse().unwrap_or(0),
+        });
+    };
+    let included: Vec<i64> = detail.inherits.iter().map(|r| r.id.0).collect();
+    view! {
+        <section class="panel" aria-label="Inherited roles">
+            <h2>"Inherited roles"</h2>
+            <p class="hint">"Holders of this role also hold these roles."</p>
+            <table class="data-table" aria-label="Inherited roles">
+                <thead><tr><th>"Role"</th><th>"System"</th><th></th></tr></thead>
+                <tbody>
+                    {detail.inherits.into_iter().map(|r| {
+                        let inherited = r.id.0;
+                        let name = r.name.clone();
+                        view! {
+                            <tr>
+                                <td><A href=format!("/roles/{inherited}")>{r.name.clone()}</A></td>
+                                <td>{r.system_name.clone()}</td>
+                                <td>
+                                    {may_write().then(|| view! {
+                                        <button type="button" aria-label=format!("Remove inherited role {name}")
+                                            on:click=move |_| { remove.dispatch(RemoveRoleInheritance { role, inherited }); }>
+                                            "Remove"
+                                        </button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <FormError result=remove.value().into()/>
+            {(!detail.inherited_by.is_empty()).then(|| view! {
+                <p>
+                    "Included in: "
+                    {detail.inherited_by.into_iter().map(|r| view! {
+                        <A href=format!("/roles/{}", r.id.0)>{r.name}</A>" "
+                    }).collect_view()}
+                </p>
+            })}
+            {may_write().then(|| view! {
+                <form on:submit=submit>
+                    <div class="form-grid">
+                        <Suspense fallback=|| ()>
+                            {
+                                let included = included.clone();
+                                move || {
+                                    let included = included.clone();
+                                    Suspend::new(async move {
+                                        roles.await.map(|roles| view! {
+                                            <label>
+                                                "Role to inherit"
+                                                <select required bind:value=chosen>
+                                                    <option value="">"Choose a role"</option>
+                                                    {roles.into_iter()
+                                                        .filter(|r| r.id.0 != role && !included.contains(&r.id.0))
+                                                        .map(|r| view! {
+                                                            <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
+                                                        }).collect_view()}
+                                                </select>
+                                            </label>
+                                        })
+                                    })
+                                }
+                            }
+                        </Suspense>
+                    </div>
+                    <FormError result=add.value().into()/>
+                    <button type="submit" class="primary">"Add inherited role"</button>
+                </form>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Grantees(
+    role: i64,
+    user_grants: Vec<RoleGrant>,
+    account_grants: Vec<RoleGrant>,
+    group_grants: Vec<RoleGrant>,
+    changes: RwSignal<u64>,
+) -> AnyView {
+    let revoke = ServerAction::<RevokeGrant>::new();
+    let grant = ServerAction::<GrantRole>::new();
+    Effect::new(move |_| {
+        if matches!(revoke.value().get(), Some(Ok(())))
+            || matches!(grant.value().get(), Some(Ok(_)))
+        {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let table = move |title: &'static str, path: &'static str, grants: Vec<RoleGrant>| {
+        view! {
+            <h3>{title}</h3>
+            <table class="data-table" aria-label=title>
+                <thead><tr><th>"Grantee"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th></tr></thead>
+                <tbody>
+                    {grants.into_iter().map(|g| {
+                        let grant_id = g.id.0;
+                        let name = g.grantee_name.clone();
+                        view! {
+                            <tr>
+                                <td>
+                                    {match g.grantee {
+                                        // Groups have no page of their own: the tree shows them.
+                                        Grantee::Group(_) => view! { <A href="/groups">{g.grantee_name.clone()}</A> }.into_any(),
+                                        _ => view! { <A href=format!("/{path}/{}", g.grantee.id())>{g.grantee_name.clone()}</A> }.into_any(),
+                                    }}
+                                </td>
+                                <td>{g.scope.clone()}</td>
+                                <td>{format_day(g.start_date)}</td>
+                                <td>{format_day(g.end_date)}</td>
+                                <td>
+                                    {may_write().then(|| view! {
+                                        <button type="button" aria-label=format!("Revoke from {name}")
+                                            on:click=move |_| { revoke.dispatch(RevokeGrant { id: grant_id }); }>
+                                            "Revoke"
+                                        </button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    };
+    view! {
+        <section class="panel" aria-label="Grantees">
+            <h2>"Grantees"</h2>
+            {table("Users", "users", user_grants)}
+            {table("Accounts", "accounts", account_grants)}
+            {table("Groups", "groups", group_grants)}
+            <FormError result=revoke.value().into()/>
+            {may_write().then(|| view! { <GrantToGroupForm role grant/> })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> AnyView {
+    let groups = Resource::new(|| (), |_| group_tree(None));
+    let group = RwSignal::new(String::new());
+    let scope = RwSignal::new(String::new());
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        grant.dispatch(GrantRole {
+            input: GrantInput {
+                role: RoleId(role),
+                grantee: Grantee::Group(GroupId(group.get_untracked().parse().unwrap_or(0))),
+                scope: scope.get_untracked(),
+                start_date: parse_date(&start.get_untracked()),
+                end_date: parse_date(&end.get_untracked()),
+            },
+        });
+    };
+    view! {
+        <form on:submit=submit>
+            <h3>"Grant to a group"</h3>
+            <div class="form-grid">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        groups.await.map(|tree| {
+                            let mut flat = Vec::new();
+                            flatten_groups(&tree, 0, &mut flat);
+                            view! {
+                                <label>
+                                    "Group"
+                                    <select required bind:value=group>
+                                        <option value="">"Choose a group"</option>
+                                        {flat.into_iter().map(|(id, name, depth)| view! {
+                                            <option value=id.0.to_string()>{format!("{}{}", "\u{a0}\u{a0}".repeat(depth), name)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })
+                    })}
+                </Suspense>
+                <label>"Scope" <input type="text" bind:value=scope/></label>
+                <label>"Start date" <input type="date" bind:value=start/></label>
+                <label>"End date" <input type="date" bind:value=end/></label>
+            </div>
+            <FormError result=grant.value().into()/>
+            <button type="submit" class="primary">"Grant to group"</button>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,167 @@
+use super::{may_write, route_id, ListParams, Pager, SearchBar};
+use crate::api::directory::{
+    get_system, search_accounts, search_roles, search_systems, CreateSystem, UpdateSystem,
+};
+use crate::model::NamedObject;
+use crate::ui::components::FormError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn SystemsPage() -> AnyView {
+    let params = ListParams::from_url("/systems");
+    let systems = Resource::new(move || params.query(None), search_systems);
+    view! {
+        <Title text="Systems"/>
+        <h1>"Systems"</h1>
+        <SearchBar params label="Search systems" placeholder="name or description"/>
+        {may_write().then(|| view! { <NewSystemPanel/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                systems.await.map(|page| view! {
+                    <table class="data-table" aria-label="Systems">
+                        <thead>
+                            <tr>
+                                <th><a href=params.sort_link("name")>"Name"</a></th>
+                                <th>"Description"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {page.items.into_iter().map(|s| view! {
+                                <tr>
+                                    <td><A href=format!("/systems/{}", s.id)>{s.name}</A></td>
+                                    <td>{s.description}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pager params total=page.total noun="systems"/>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewSystemPanel() -> AnyView {
+    let create = ServerAction::<CreateSystem>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/systems/{}", id.0), Default::default());
+        }
+    });
+    view! {
+        <details class="panel">
+            <summary>"New system"</summary>
+            <ActionForm action=create>
+                <div class="form-grid">
+                    <label>"System name" <input type="text" name="name" required/></label>
+                    <label>"Description" <input type="text" name="description"/></label>
+                </div>
+                <FormError result=create.value().into()/>
+                <button type="submit" class="primary">"Create system"</button>
+            </ActionForm>
+        </details>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn SystemPage() -> AnyView {
+    let id = route_id();
+    let update = ServerAction::<UpdateSystem>::new();
+    let system = Resource::new(
+        move || (id.get(), update.version().get()),
+        |(id, _)| get_system(id, None),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                system.await.map(|system| view! { <SystemEditor system update/> })
+            })}
+        </Transition>
+        <SystemContents id/>
+    }
+    .into_any()
+}
+
+#[component]
+fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> AnyView {
+    let name = system.name.clone();
+    view! {
+        <Title text=format!("System {name}")/>
+        <h1>{format!("System {name}")}</h1>
+        <p class="hint"><A href="/systems">"All systems"</A></p>
+        <section class="panel" aria-label="Attributes">
+            <h2>"Attributes"</h2>
+            <ActionForm action=update>
+                <input type="hidden" name="id" value=system.id.to_string()/>
+                <div class="form-grid">
+                    <label>"System name" <input type="text" name="name" value=system.name.clone() required readonly=!may_write()/></label>
+                    <label>"Description" <input type="text" name="description" value=system.description.clone() readonly=!may_write()/></label>
+                </div>
+                <FormError result=update.value().into()/>
+                {may_write().then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+/// The accounts and roles of a system.
+#[component]
+fn SystemContents(id: Memo<i64>) -> AnyView {
+    let query = move || crate::model::DirectoryQuery {
+        parent: Some(id.get()),
+        limit: 500,
+        ..Default::default()
+    };
+    let accounts = Resource::new(query, search_accounts);
+    let roles = Resource::new(query, search_roles);
+    view! {
+        <h2>"Roles"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                roles.await.map(|page| view! {
+                    <table class="data-table" aria-label="Roles of this system">
+                        <thead><tr><th>"Role"</th><th>"Category"</th><th>"Description"</th></tr></thead>
+                        <tbody>
+                            {page.items.into_iter().map(|r| view! {
+                                <tr>
+                                    <td><A href=format!("/roles/{}", r.id.0)>{r.input.name}</A></td>
+                                    <td>{r.input.category}</td>
+                                    <td>{r.input.description}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <h2>"Accounts"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                accounts.await.map(|page| view! {
+                    <table class="data-table" aria-label="Accounts of this system">
+                        <thead><tr><th>"Account"</th><th>"Login name"</th><th>"Type"</th><th>"Status"</th></tr></thead>
+                        <tbody>
+                            {page.items.into_iter().map(|a| view! {
+                                <tr>
+                                    <td><A href=format!("/accounts/{}", a.id.0)>{a.input.name}</A></td>
+                                    <td>{a.input.login_name}</td>
+                                    <td>{a.input.account_type}</td>
+                                    <td>{a.input.status}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}

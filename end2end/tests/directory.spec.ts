@@ -1,0 +1,169 @@
+import { test, expect, Page } from "@playwright/test";
+import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
+
+// Unique names, so the spec also passes against a database that earlier runs have used.
+const tag = Date.now().toString(36);
+const SYSTEM = `Payroll ${tag}`;
+const ROLE = `Clerk ${tag}`;
+const OTHER_ROLE = `Viewer ${tag}`;
+const ACCOUNT = `svc-${tag}`;
+const DOMAIN = `d${tag}.example`;
+const LIST = `staff-${tag}`;
+
+/// Creates the Owner when the database is new (this spec may run on its own).
+async function ensureOwner(page: Page) {
+  await page.goto("/");
+  if (!/\/setup$/.test(page.url())) return;
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Setup token").fill(process.env.REWIND_SETUP_TOKEN ?? "");
+  await page.getByLabel("User name").fill(OWNER.username);
+  await page.getByLabel("Display name").fill(OWNER.displayName);
+  await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
+  await page.getByLabel("Repeat password").fill(OWNER.password);
+  await page.getByRole("button", { name: "Create Owner and sign in" }).click();
+  await expect(page.getByTestId("signed-in")).toContainText(OWNER.displayName);
+}
+
+async function openNewForm(page: Page, summary: string) {
+  await page.getByText(summary, { exact: true }).click();
+}
+
+test.describe.serial("directory screens", () => {
+  test.beforeEach(async ({ page }) => {
+    await ensureOwner(page);
+    await signIn(page, OWNER.username, OWNER.password);
+  });
+
+  test("a system, roles on it and an account, in lists and details", async ({ page }) => {
+    const problems = watchConsole(page);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Systems" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Systems" })).toBeVisible();
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+
+    await openNewForm(page, "New system");
+    await page.getByLabel("System name").fill(SYSTEM);
+    await page.getByLabel("Description").fill("salaries");
+    await page.getByRole("button", { name: "Create system" }).click();
+    await expect(page).toHaveURL(/\/systems\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1, name: `System ${SYSTEM}` })).toBeVisible();
+
+    // A second system with the same name is refused at the form.
+    await gotoHydrated(page, "/systems");
+    await openNewForm(page, "New system");
+    await page.getByLabel("System name").fill(SYSTEM.toUpperCase());
+    await page.getByRole("button", { name: "Create system" }).click();
+    await expect(page.getByRole("alert")).toContainText("already exists");
+
+    // The quick search lands in the URL.
+    await page.getByLabel("Search systems").fill(tag);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`q=${tag}`));
+    await expect(page.getByRole("table", { name: "Systems" }).getByRole("link", { name: SYSTEM })).toBeVisible();
+
+    // Two roles on the system; the first includes the second.
+    for (const [name, category] of [[ROLE, "Finance"], [OTHER_ROLE, "Read only"]]) {
+      await gotoHydrated(page, "/roles");
+      await openNewForm(page, "New role");
+      await page.getByLabel("Role name").fill(name);
+      await page.getByRole("combobox", { name: "System", exact: true }).selectOption({ label: SYSTEM });
+      await page.getByLabel("Category").fill(category);
+      await page.getByRole("button", { name: "Create role" }).click();
+      await expect(page).toHaveURL(/\/roles\/\d+$/);
+      await expect(page.getByRole("heading", { level: 1, name: `Role ${name}` })).toBeVisible();
+    }
+    await gotoHydrated(page, `/roles?q=${encodeURIComponent(tag)}`);
+    const roles = page.getByRole("table", { name: "Roles" });
+    await expect(roles.locator("tr", { hasText: ROLE })).toContainText(SYSTEM);
+    await expect(roles.locator("tr", { hasText: ROLE })).toContainText("Finance");
+    await roles.getByRole("link", { name: ROLE }).click();
+    await expect(page.getByRole("heading", { level: 1, name: `Role ${ROLE}` })).toBeVisible();
+    await expect(page.getByLabel("Category")).toHaveValue("Finance");
+    await page.getByRole("combobox", { name: "Role to inherit" }).selectOption({ label: `${OTHER_ROLE} (${SYSTEM})` });
+    await page.getByRole("button", { name: "Add inherited role" }).click();
+    await expect(page.getByRole("table", { name: "Inherited roles" }).getByRole("link", { name: OTHER_ROLE })).toBeVisible();
+
+    // The system page lists its roles.
+    await gotoHydrated(page, `/systems?q=${encodeURIComponent(tag)}`);
+    await page.getByRole("table", { name: "Systems" }).getByRole("link", { name: SYSTEM }).click();
+    await expect(page.getByRole("table", { name: "Roles of this system" }).getByRole("link", { name: ROLE })).toBeVisible();
+
+    // An account on the system; its status changes on the detail page.
+    await gotoHydrated(page, "/accounts");
+    await openNewForm(page, "New account");
+    await page.getByRole("combobox", { name: "System", exact: true }).selectOption({ label: SYSTEM });
+    await page.getByLabel("Account name").fill(ACCOUNT);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page).toHaveURL(/\/accounts\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1, name: `Account ${ACCOUNT}` })).toBeVisible();
+    await expect(page.getByLabel("Login name")).toHaveValue(ACCOUNT);
+    await page.getByRole("combobox", { name: "Status", exact: true }).selectOption("locked");
+    const saved = page.waitForResponse((r) => r.url().includes("/api/update_account") && r.ok());
+    await page.getByRole("button", { name: "Apply" }).click();
+    await saved;
+    await gotoHydrated(page, `/accounts?q=${encodeURIComponent(tag)}`);
+    const account = page.getByRole("table", { name: "Accounts" }).locator("tr", { hasText: ACCOUNT });
+    await expect(account).toContainText(SYSTEM);
+    await expect(account).toContainText("locked");
+
+    // Deleting asks first, naming the role.
+    await gotoHydrated(page, `/roles?q=${encodeURIComponent(OTHER_ROLE)}`);
+    await page.getByRole("table", { name: "Roles" }).getByRole("link", { name: OTHER_ROLE }).click();
+    await expect(page.getByRole("heading", { level: 1, name: `Role ${OTHER_ROLE}` })).toBeVisible();
+    await page.getByRole("button", { name: `Delete role ${OTHER_ROLE}` }).click();
+    const dialog = page.getByRole("dialog", { name: `Delete role ${OTHER_ROLE}` });
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole("button", { name: "Yes, delete" }).click();
+    await expect(page).toHaveURL(/\/roles$/);
+    await gotoHydrated(page, `/roles?q=${encodeURIComponent(tag)}`);
+    await expect(page.getByRole("table", { name: "Roles" }).getByRole("link", { name: OTHER_ROLE })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+
+  test("a mail domain and a mail list with an external member", async ({ page }) => {
+    const problems = watchConsole(page);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Mail domains" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Mail domains" })).toBeVisible();
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    await openNewForm(page, "New mail domain");
+    await page.getByLabel("Domain code").fill(DOMAIN);
+    await page.getByLabel("Description").fill("test domain");
+    await page.getByRole("button", { name: "Create mail domain" }).click();
+    await expect(page).toHaveURL(/\/mail-domains\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1, name: `Mail domain ${DOMAIN}` })).toBeVisible();
+    await expect(page.getByLabel("Obsolete")).not.toBeChecked();
+
+    await gotoHydrated(page, "/mail-lists");
+    await openNewForm(page, "New mail list");
+    await page.getByLabel("List name").fill(LIST);
+    await page.getByRole("combobox", { name: "Domain", exact: true }).selectOption({ label: DOMAIN });
+    await page.getByLabel("Description").fill("everyone");
+    await page.getByRole("button", { name: "Create mail list" }).click();
+    await expect(page).toHaveURL(/\/mail-lists\/\d+$/);
+    await expect(page.getByRole("heading", { level: 1, name: `Mail list ${LIST}` })).toBeVisible();
+    await expect(page.getByText(`${LIST}@${DOMAIN}`)).toBeVisible();
+
+    await page.getByRole("combobox", { name: "Member kind" }).selectOption("external");
+    await page.getByLabel("Address", { exact: true }).fill("Partner@Example.org");
+    await page.getByRole("button", { name: "Add member" }).click();
+    const external = page.getByRole("table", { name: "External addresses" });
+    await expect(external).toContainText("partner@example.org");
+    // The same address twice is refused at the form.
+    await page.getByLabel("Address", { exact: true }).fill("partner@example.org");
+    await page.getByRole("button", { name: "Add member" }).click();
+    await expect(page.getByRole("alert")).toContainText("already on the list");
+
+    await gotoHydrated(page, `/mail-lists?q=${encodeURIComponent(tag)}`);
+    const row = page.getByRole("table", { name: "Mail lists" }).locator("tr", { hasText: LIST });
+    await expect(row).toContainText(DOMAIN);
+    await expect(row).toContainText("everyone");
+
+    await gotoHydrated(page, `/mail-domains?q=${encodeURIComponent(DOMAIN)}`);
+    const domain = page.getByRole("table", { name: "Mail domains" }).locator("tr", { hasText: DOMAIN });
+    await expect(domain).toContainText("In use");
+    await domain.getByRole("link", { name: DOMAIN }).click();
+    await expect(page.getByRole("table", { name: "Mail lists in this domain" }).getByRole("link", { name: LIST })).toBeVisible();
+    await page.getByRole("table", { name: "Mail lists in this domain" }).getByRole("link", { name: LIST }).click();
+    await expect(page.getByRole("table", { name: "External addresses" })).toContainText("partner@example.org");
+    expect(problems).toEqual([]);
+  });
+});
