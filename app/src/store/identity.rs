@@ -116,6 +116,9 @@ pub(crate) const USER_ATTRIBUTES: &[super::filter::Attribute] = {
     ]
 };
 
+/// A secondary membership as group member lists read it: id, user, start, end, comments.
+type SecondaryMembershipRow = (i64, i64, Option<i64>, Option<i64>, String);
+
 pub(crate) const USER_COLUMNS: &str = "u.object_id, u.valid_from, u.changed_by, u.name, u.first_name, u.middle_name, u.last_name, u.user_type, \
     u.primary_group_id, u.home_server, u.profile_server, u.mail_server, u.email, \
     u.mail_aliases, u.enabled, u.multi_session, u.comments, u.attributes";
@@ -1106,7 +1109,7 @@ impl Store {
                 comments: String::new(),
             })
             .collect();
-        let secondary: Vec<(i64, i64, Option<i64>, Option<i64>, String)> = sqlx::query_as(&format!(
+        let secondary: Vec<SecondaryMembershipRow> = sqlx::query_as(&format!(
             "SELECT m.object_id, m.user_id, m.start_date, m.end_date, m.comments FROM memberships m \
              WHERE m.group_id = $1 AND {}",
             live("m", 2)

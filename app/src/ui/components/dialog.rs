@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn Modal(
+pub fn NativeModal(
     /// Shown while true; set back to false when the dialog closes (Escape included).
     open: RwSignal<bool>,
     /// The id of the heading inside that names the dialog.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 mod dialog;
 mod field;
-pub use dialog::Modal;
+pub use dialog::NativeModal;
 pub use field::FieldErrors;
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.

@@ -9,7 +9,7 @@ use crate::model::{
     GrantInput, Grantee, GroupId, InformationSystemId, RoleDetail, RoleGrant, RoleId, RoleInput,
     SystemId,
 };
-use crate::ui::components::{flatten_groups, format_time, parse_date, FormError};
+use crate::ui::components::{format_time, parse_date, FormError, GroupPicker};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -432,20 +432,8 @@ fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> AnyView {
             <div class="form-grid">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        groups.await.map(|tree| {
-                            let mut flat = Vec::new();
-                            flatten_groups(&tree, 0, &mut flat);
-                            view! {
-                                <label>
-                                    "Group"
-                                    <select required bind:value=group>
-                                        <option value="">"Choose a group"</option>
-                                        {flat.into_iter().map(|(id, name, depth)| view! {
-                                            <option value=id.0.to_string()>{format!("{}{}", "\u{a0}\u{a0}".repeat(depth), name)}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                            }
+                        groups.await.map(|roots| view! {
+                            <GroupPicker roots label="Group" none="Choose a group" value=group required=true/>
                         })
                     })}
                 </Suspense>

@@ -5,7 +5,7 @@ use super::{follow_job, format_time, JobProgress, RestoreTarget};
 use crate::api::system_backup::{confirm_restore, request_restore};
 use crate::error::AppError;
 use crate::model::{BackupJob, Operator, OperatorRole, RestoreRequest};
-use crate::ui::components::{FieldErrors, Modal};
+use crate::ui::components::{FieldErrors, NativeModal};
 use crate::ui::layout::InboxRefresh;
 use leptos::prelude::*;
 
@@ -118,7 +118,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
     });
 
     view! {
-        <Modal open labelled_by="restore-title" locked=working>
+        <NativeModal open labelled_by="restore-title" locked=working>
             <h2 id="restore-title">
                 {move || target.get().map(|t| format!("Restore “{}”", t.name)).unwrap_or_else(|| "Restore".into())}
             </h2>
@@ -196,6 +196,6 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
-        </Modal>
+        </NativeModal>
     }
 }

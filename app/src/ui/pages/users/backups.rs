@@ -274,7 +274,7 @@ fn RestoreDialog(
                 }}
                 <div class="toolbar">
                     <button type="button" class="primary" disabled=empty
-                        on:click=move |ev| confirm_restore(ev)>
+                        on:click=confirm_restore>
                         "Confirm restore"
                     </button>
                     <button type="button" on:click=move |_| plan.set(None)>"Cancel"</button>
