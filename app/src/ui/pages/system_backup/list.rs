@@ -392,7 +392,7 @@ fn BackupRow(
     let details_caption = format!("Contents of {name}");
     view! {
         <tr data-backup=backup.id class:failed=backup.status == BackupStatus::Failed>
-            <td>{name.clone()}</td>
+            <td class="label">{name.clone()}</td>
             <td class="when">{format_time(backup.created_at)}</td>
             <td>{backup.created_by.clone()}</td>
             <td>{kind_label(backup.kind)}</td>

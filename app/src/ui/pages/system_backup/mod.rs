@@ -28,6 +28,8 @@ pub fn SystemBackupPage() -> impl IntoView {
     // Bumped whenever the catalogue changes (a backup finished, was deleted or imported).
     let catalogue = RwSignal::new(0_u64);
     let restore_target = RwSignal::new(None::<RestoreTarget>);
+    // Each section's view type is erased: together they would exceed the compiler's type
+    // depth limit in the server crate.
     view! {
         <Title text="System backup"/>
         <h1>"System backup"</h1>
@@ -36,12 +38,12 @@ pub fn SystemBackupPage() -> impl IntoView {
             "and the audit log are never part of a backup and are kept by a restore. "
             "A restore needs the Owner's one-time approval code."
         </p>
-        <create::CreateBackup catalogue/>
-        <list::BackupList catalogue restore_target/>
-        <schedule::ScheduleForm/>
-        <transfer::ExportForm/>
-        <transfer::ImportForm catalogue restore_target/>
-        <restore::RestoreDialog target=restore_target/>
+        {view! { <create::CreateBackup catalogue/> }.into_any()}
+        {view! { <list::BackupList catalogue restore_target/> }.into_any()}
+        {view! { <schedule::ScheduleForm/> }.into_any()}
+        {view! { <transfer::ExportForm/> }.into_any()}
+        {view! { <transfer::ImportForm catalogue restore_target/> }.into_any()}
+        {view! { <restore::RestoreDialog target=restore_target/> }.into_any()}
     }
 }
 
