@@ -35,10 +35,16 @@ export default defineConfig({
     trace: "off",
     actionTimeout: 10_000,
   },
-  // foundation.spec.ts starts from an empty database (it creates the Owner), so it runs
-  // first, as a dependency of every other spec.
+  // The foundation spec creates the Owner on the fresh database; every other spec builds on it.
+  // E2E_GREP narrows a local run to matching tests (the foundation still runs first).
   projects: [
-    { name: "first-run", testMatch: /foundation\.spec\.ts/, use: chromium },
-    { name: "debian-chromium", testIgnore: /foundation\.spec\.ts/, dependencies: ["first-run"], use: chromium },
+    { name: "foundation", testMatch: /foundation\.spec\.ts/, use: chromium },
+    {
+      name: "console",
+      testIgnore: /foundation\.spec\.ts/,
+      dependencies: ["foundation"],
+      grep: process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : /.*/,
+      use: chromium,
+    },
   ],
 });

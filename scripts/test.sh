@@ -30,11 +30,6 @@ step "Rust tests on PostgreSQL"
 scripts/with-postgres.sh cargo test -p app -p server --features app/ssr
 
 step "End-to-end tests (Playwright, Debian Chromium)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export LEPTOS_SITE_ADDR=127.0.0.1:$PORT
-export BASE_URL=http://127.0.0.1:$PORT
-export DATABASE_URL=sqlite://$WORK/e2e/rewind.db
-export REWIND_SETUP_TOKEN=e2e-setup-$RANDOM$RANDOM
-cargo leptos end-to-end
+scripts/e2e.sh
 
 step "All tests passed"

@@ -538,3 +538,184 @@ async fn effective_roles_come_through_groups_ancestors_accounts_and_inheritance(
         .unwrap()
         .is_empty());
 }
+
+#[tokio::test]
+async fn grant_lists_filter_by_role_and_grantee_and_read_the_past() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = store
+        .create_user(&at(SEC), &user_input("gil", f.sales))
+        .await
+        .unwrap();
+    let grant = |role, grantee, scope: &str| GrantInput {
+        role,
+        grantee,
+        scope: scope.into(),
+        start_date: None,
+        end_date: None,
+    };
+    let to_group = store
+        .grant_role(&at(2 * SEC), &grant(f.writer, Grantee::Group(f.staff), ""))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(3 * SEC), &grant(f.writer, Grantee::User(u), "EU"))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(4 * SEC), &grant(f.reader, Grantee::User(u), ""))
+        .await
+        .unwrap();
+    store.revoke_grant(&at(5 * SEC), to_group).await.unwrap();
+
+    let of_writer = store.list_grants(Some(f.writer), None, None).await.unwrap();
+    let names: Vec<(&str, &str)> = of_writer
+        .iter()
+        .map(|g| (g.grantee_name.as_str(), g.scope.as_str()))
+        .collect();
+    assert_eq!(names, [("gil", "EU")]);
+
+    let of_user = store
+        .list_grants(None, Some(Grantee::User(u)), None)
+        .await
+        .unwrap();
+    let roles: Vec<&str> = of_user.iter().map(|g| g.role_name.as_str()).collect();
+    assert_eq!(roles, ["Reader", "Writer"]);
+
+    // Before the revocation the group still held Writer, under the group's name.
+    let then = store
+        .list_grants(
+            Some(f.writer),
+            Some(Grantee::Group(f.staff)),
+            Some(time(4 * SEC)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(then.len(), 1);
+    assert_eq!(then[0].id, to_group);
+    assert_eq!(then[0].grantee_name, "Staff");
+}
+
+#[tokio::test]
+async fn the_users_list_answers_advanced_queries_and_rejects_bad_ones_at_the_token() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    for (name, group, enabled) in [
+        ("ann", f.sales, true),
+        ("anna", f.staff, false),
+        ("bob", f.sales, true),
+        ("dan_x", f.staff, true),
+    ] {
+        let mut input = user_input(name, group);
+        input.enabled = enabled;
+        store.create_user(&at(SEC), &input).await.unwrap();
+    }
+    let names = |query: &str| {
+        let store = store.clone();
+        let query = UserListQuery {
+            filter: query.into(),
+            limit: 50,
+            ..Default::default()
+        };
+        async move {
+            let page = store.list_users(&query).await.unwrap();
+            assert_eq!(page.total as usize, page.items.len());
+            page.items.into_iter().map(|u| u.name).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        names(r#"userName sw "AN" and enabled eq true"#).await,
+        ["ann"]
+    );
+    assert_eq!(
+        names(r#"primaryGroup eq "sales" or not (enabled eq true)"#).await,
+        ["ann", "anna", "bob"]
+    );
+    // LIKE wildcards in values are literal.
+    assert_eq!(names(r#"userName co "_""#).await, ["dan_x"]);
+    assert_eq!(
+        names(r#"email ew "@example.test" and userName ne "bob""#)
+            .await
+            .len(),
+        3
+    );
+    assert!(names(r#"modified gt "2999-01-01""#).await.is_empty());
+
+    let err = store
+        .list_users(&UserListQuery {
+            filter: r#"userName eq "ann" and shoeSize gt 3"#.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        fields[0]
+            .message
+            .starts_with("At column 23 near \"shoeSize\""),
+        "{}",
+        fields[0].message
+    );
+}
+
+#[tokio::test]
+async fn operator_preferences_are_kept_per_operator() {
+    let store = store().await;
+    let owner = store
+        .create_owner(None, "olivia", "Olivia", "owner password 1")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.preference(owner.id, "users.columns").await.unwrap(),
+        None
+    );
+    store
+        .set_preference(owner.id, "users.columns", "email,userName")
+        .await
+        .unwrap();
+    store
+        .set_preference(owner.id, "users.columns", "userName,email")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .preference(owner.id, "users.columns")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("userName,email")
+    );
+    assert!(matches!(
+        store.set_preference(owner.id, "bad name!", "x").await,
+        Err(Error::Invalid(_))
+    ));
+}
+
+#[tokio::test]
+async fn deleting_several_users_is_all_or_nothing() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ann = store
+        .create_user(&at(SEC), &user_input("ann", f.sales))
+        .await
+        .unwrap();
+    let bob = store
+        .create_user(&at(SEC), &user_input("bob", f.sales))
+        .await
+        .unwrap();
+    let err = store
+        .delete_users(&at(2 * SEC), &[ann, UserId(999_999)])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    assert!(
+        store.get_user(ann, None).await.is_ok(),
+        "nothing was deleted"
+    );
+    let names = store.delete_users(&at(3 * SEC), &[bob, ann]).await.unwrap();
+    assert_eq!(names, ["bob", "ann"]);
+    assert!(store.get_user(ann, None).await.is_err());
+    assert_eq!(store.recycle_bin().await.unwrap().len(), 2);
+}

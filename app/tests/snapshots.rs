@@ -480,3 +480,70 @@ async fn a_restore_can_be_undone_by_restoring_the_pre_restore_snapshot() {
         .unwrap();
     assert_eq!(history.total, 2);
 }
+
+#[tokio::test]
+async fn the_snapshot_catalogue_lists_every_user_filtered_and_sorted() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    snapshot_settings(&store, 0, 10, true).await;
+    let ivy = store
+        .create_user(&at(HOUR), &user_input("ivy", f.staff))
+        .await
+        .unwrap();
+    let jon = store
+        .create_user(&at(2 * HOUR), &user_input("jon", f.staff))
+        .await
+        .unwrap();
+    store
+        .update_user(&at(3 * HOUR), ivy, &{
+            let mut input = user_input("ivy", f.staff);
+            input.email = "ivy@new.test".into();
+            input
+        })
+        .await
+        .unwrap();
+    store.delete_user(&at(4 * HOUR), jon).await.unwrap();
+
+    let all = store
+        .list_all_snapshots(&SnapshotListQuery {
+            descending: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rows: Vec<(&str, bool)> = all
+        .items
+        .iter()
+        .map(|i| (i.user_name.as_str(), i.snapshot.valid_until.is_none()))
+        .collect();
+    // Newest first; a deleted user's snapshots keep its name and are all closed.
+    assert_eq!(rows, [("ivy", true), ("jon", false), ("ivy", false)]);
+
+    let ivy_only = store
+        .list_all_snapshots(&SnapshotListQuery {
+            search: "IV".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ivy_only.total, 2);
+    let before = store
+        .list_all_snapshots(&SnapshotListQuery {
+            filter: format!(
+                r#"userName eq "ivy" and validSince lt "{}""#,
+                time(3 * HOUR).to_rfc3339()
+            ),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(before.items.len(), 1);
+    assert_eq!(before.items[0].snapshot.valid_since, time(HOUR));
+    assert!(store
+        .list_all_snapshots(&SnapshotListQuery {
+            filter: "validSince gt 3".into(),
+            ..Default::default()
+        })
+        .await
+        .is_err());
+}

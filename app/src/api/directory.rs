@@ -255,6 +255,22 @@ pub async fn grant_role(input: GrantInput) -> Result<GrantId, AppError> {
     )
 }
 
+/// Grants of one role and/or to one grantee, as of `as_of` (None = now).
+#[server(endpoint = "list_grants", input = Json)]
+pub async fn list_grants(
+    role: Option<RoleId>,
+    grantee: Option<Grantee>,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<GrantRecord>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.list_grants(role, grantee, as_of).await?)
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "revoke_grant")]
 pub async fn revoke_grant(id: i64) -> Result<(), AppError> {
     crate::auth::reply(

@@ -39,6 +39,20 @@ pub async fn list_snapshots(user: i64) -> Result<Vec<SnapshotSummary>, AppError>
     )
 }
 
+/// Every user's snapshots, filtered and paged (the "configure & restore" page).
+#[server(endpoint = "list_all_snapshots", input = Json)]
+pub async fn list_all_snapshots(
+    query: SnapshotListQuery,
+) -> Result<Page<SnapshotListItem>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::BackupQuery).await?;
+            Ok(state.store.list_all_snapshots(&query).await?)
+        }
+        .await,
+    )
+}
+
 /// One snapshot with its content (the JSON form).
 #[server(endpoint = "get_snapshot")]
 pub async fn get_snapshot(id: i64) -> Result<Snapshot, AppError> {

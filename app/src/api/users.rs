@@ -66,6 +66,19 @@ pub async fn delete_user(id: i64) -> Result<(), AppError> {
     )
 }
 
+/// Moves several users to the recycle bin in one transaction; returns their names.
+#[server(endpoint = "delete_users", input = Json)]
+pub async fn delete_users(ids: Vec<UserId>) -> Result<Vec<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.delete_users(&author, &ids).await?)
+        }
+        .await,
+    )
+}
+
 /// Brings a deleted user back with its last state.
 #[server(endpoint = "recover_user")]
 pub async fn recover_user(id: i64) -> Result<(), AppError> {

@@ -91,6 +91,7 @@ pub struct UserSummary {
     pub email: String,
     pub primary_group: GroupId,
     pub primary_group_name: String,
+    pub user_type: String,
     pub enabled: bool,
     pub modified: Stamp,
 }
@@ -117,6 +118,8 @@ pub struct UserListQuery {
     pub as_of: Option<DateTime<Utc>>,
     /// Case-insensitive substring of the user name, full name or email.
     pub search: String,
+    /// Advanced query (model::query), e.g. `userName sw "ann" and enabled eq true`.
+    pub filter: String,
     pub sort: UserSort,
     pub descending: bool,
     pub offset: i64,
@@ -173,6 +176,8 @@ pub struct GroupMember {
     pub user_name: String,
     pub full_name: String,
     pub kind: MemberKind,
+    /// The secondary membership record (None for the primary group).
+    pub membership: Option<MembershipId>,
     pub start_date: Option<DateTime<Utc>>,
     pub end_date: Option<DateTime<Utc>>,
     pub comments: String,
@@ -275,6 +280,20 @@ impl Grantee {
 pub struct GrantInput {
     pub role: RoleId,
     pub grantee: Grantee,
+    pub scope: String,
+    pub start_date: Option<DateTime<Utc>>,
+    pub end_date: Option<DateTime<Utc>>,
+}
+
+/// One grant as the grant lists show it: the role, who holds it, and the grant's terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    pub id: GrantId,
+    pub role: RoleId,
+    pub role_name: String,
+    pub system_name: String,
+    pub grantee: Grantee,
+    pub grantee_name: String,
     pub scope: String,
     pub start_date: Option<DateTime<Utc>>,
     pub end_date: Option<DateTime<Utc>>,

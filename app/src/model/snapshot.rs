@@ -87,6 +87,34 @@ pub struct SnapshotSummary {
     pub size: i64,
 }
 
+/// How the catalogue of all users' snapshots is sorted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotSort {
+    #[default]
+    ValidSince,
+    UserName,
+}
+
+/// Paging and filtering of the catalogue of all users' snapshots.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotListQuery {
+    /// Case-insensitive part of the user name.
+    pub search: String,
+    /// Advanced query on userName, validSince and validUntil.
+    pub filter: String,
+    pub sort: SnapshotSort,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One row of the catalogue: a snapshot and whose it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotListItem {
+    pub snapshot: SnapshotSummary,
+    pub user_name: String,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DelayUnit {

@@ -5,7 +5,7 @@ use super::snapshots::{
 };
 use super::temporal::{
     attributes_json, begin_op, check_attributes, check_name, close_current, insert_version,
-    instant, is_current, live, micros, name_key, new_object, parse_attributes, write_version,
+    instant, is_current, live, micros, name_key, new_object, parse_attributes, time, write_version,
     Author, Table, Val,
 };
 use super::{Error, Result, Store};
@@ -13,6 +13,20 @@ use crate::model::*;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection};
 use std::collections::{HashMap, HashSet, VecDeque};
+
+#[derive(sqlx::FromRow)]
+struct GrantListRow {
+    object_id: i64,
+    role_id: i64,
+    role_name: String,
+    system_name: String,
+    grantee_kind: String,
+    grantee_id: i64,
+    grantee_name: String,
+    scope: String,
+    start_date: Option<i64>,
+    end_date: Option<i64>,
+}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct AccountRow {
@@ -813,6 +827,74 @@ impl Store {
         capture(&mut tx, &op, &users).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Grants live at `as_of`, of one role and/or to one grantee, sorted by role then grantee.
+    pub async fn list_grants(
+        &self,
+        role: Option<RoleId>,
+        grantee: Option<Grantee>,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<GrantRecord>> {
+        let mut filter = live("gr", 1);
+        let mut next = 2;
+        if role.is_some() {
+            filter.push_str(&format!(" AND gr.role_id = ${next}"));
+            next += 1;
+        }
+        if grantee.is_some() {
+            filter.push_str(&format!(
+                " AND gr.grantee_kind = ${next} AND gr.grantee_id = ${}",
+                next + 1
+            ));
+        }
+        let sql = format!(
+            "SELECT gr.object_id, gr.role_id, COALESCE(r.name, '') AS role_name, \
+                    COALESCE(s.name, '') AS system_name, gr.grantee_kind, gr.grantee_id, \
+                    COALESCE(u.name, a.name, g.name, '') AS grantee_name, gr.scope, \
+                    gr.start_date, gr.end_date \
+             FROM grants gr \
+             LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
+             LEFT JOIN systems s ON s.object_id = r.system_id AND {} \
+             LEFT JOIN users u ON gr.grantee_kind = 'user' AND u.object_id = gr.grantee_id AND {} \
+             LEFT JOIN accounts a ON gr.grantee_kind = 'account' \
+                  AND a.object_id = gr.grantee_id AND {} \
+             LEFT JOIN groups g ON gr.grantee_kind = 'group' AND g.object_id = gr.grantee_id \
+                  AND {} \
+             WHERE {filter} \
+             ORDER BY role_name, gr.grantee_kind, grantee_name, gr.scope, gr.object_id",
+            live("r", 1),
+            live("s", 1),
+            live("u", 1),
+            live("a", 1),
+            live("g", 1),
+        );
+        let mut query = sqlx::query_as::<Any, GrantListRow>(&sql).bind(instant(as_of));
+        if let Some(role) = role {
+            query = query.bind(role.0);
+        }
+        if let Some(grantee) = grantee {
+            query = query.bind(grantee.kind()).bind(grantee.id());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| GrantRecord {
+                id: GrantId(row.object_id),
+                role: RoleId(row.role_id),
+                role_name: row.role_name,
+                system_name: row.system_name,
+                grantee: match row.grantee_kind.as_str() {
+                    "user" => Grantee::User(UserId(row.grantee_id)),
+                    "account" => Grantee::Account(AccountId(row.grantee_id)),
+                    _ => Grantee::Group(GroupId(row.grantee_id)),
+                },
+                grantee_name: row.grantee_name,
+                scope: row.scope,
+                start_date: time(row.start_date),
+                end_date: time(row.end_date),
+            })
+            .collect())
     }
 
     /// The current grant of `role` to `grantee` with `scope`, if any.

@@ -33,6 +33,89 @@ pub(crate) struct UserRow {
     pub attributes: String,
 }
 
+/// What the users list's advanced query can ask about.
+pub(crate) const USER_ATTRIBUTES: &[super::filter::Attribute] = {
+    use super::filter::{Attribute, Kind};
+    &[
+        Attribute {
+            name: "userName",
+            sql: "u.name",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "firstName",
+            sql: "u.first_name",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "middleName",
+            sql: "u.middle_name",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "lastName",
+            sql: "u.last_name",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "fullName",
+            sql: "(u.first_name || ' ' || u.last_name)",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "email",
+            sql: "u.email",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "userType",
+            sql: "u.user_type",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "primaryGroup",
+            sql: "(SELECT g.name FROM groups g WHERE g.object_id = u.primary_group_id \
+                  AND g.valid_to IS NULL)",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "mailServer",
+            sql: "u.mail_server",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "homeServer",
+            sql: "u.home_server",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "comments",
+            sql: "u.comments",
+            kind: Kind::Text,
+        },
+        Attribute {
+            name: "enabled",
+            sql: "u.enabled",
+            kind: Kind::Flag,
+        },
+        Attribute {
+            name: "multiSession",
+            sql: "u.multi_session",
+            kind: Kind::Flag,
+        },
+        Attribute {
+            name: "modified",
+            sql: "u.valid_from",
+            kind: Kind::Time,
+        },
+        Attribute {
+            name: "modifiedBy",
+            sql: "u.changed_by",
+            kind: Kind::Text,
+        },
+    ]
+};
+
 pub(crate) const USER_COLUMNS: &str = "u.object_id, u.valid_from, u.changed_by, u.name, u.first_name, u.middle_name, u.last_name, u.user_type, \
     u.primary_group_id, u.home_server, u.profile_server, u.mail_server, u.email, \
     u.mail_aliases, u.enabled, u.multi_session, u.comments, u.attributes";
@@ -408,6 +491,30 @@ async fn cycle_path(
     Ok(None)
 }
 
+/// Ends a user and everything that hangs off it (it all stays in the history).
+async fn close_user(conn: &mut AnyConnection, op: &Op, id: UserId) -> Result<()> {
+    close_current(conn, op, Table::Users, id.0).await?;
+    close_where(conn, op, Table::Memberships, "user_id = $1", id.0).await?;
+    close_where(
+        conn,
+        op,
+        Table::Grants,
+        "grantee_kind = 'user' AND grantee_id = $1",
+        id.0,
+    )
+    .await?;
+    close_where(conn, op, Table::AccountOwners, "user_id = $1", id.0).await?;
+    close_where(
+        conn,
+        op,
+        Table::MailListMembers,
+        "member_kind = 'user' AND member_id = $1",
+        id.0,
+    )
+    .await?;
+    super::snapshots::close_newest(conn, op, id.0).await
+}
+
 impl Store {
     pub async fn create_user(&self, actor: &Author, input: &UserInput) -> Result<UserId> {
         let mut tx = self.pool.begin().await?;
@@ -448,32 +555,31 @@ impl Store {
     /// Deletes a user: its version closes, and so do its memberships, direct grants, account
     /// ownerships and mail-list memberships, all in one operation so recovery can find them.
     pub async fn delete_user(&self, actor: &Author, id: UserId) -> Result<()> {
+        self.delete_users(actor, &[id]).await.map(|_| ())
+    }
+
+    /// Deletes several users as one operation: all of them or, on any error, none. Returns
+    /// their names in the order given.
+    pub async fn delete_users(&self, actor: &Author, ids: &[UserId]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Err(Error::invalid(
+                "users",
+                "Choose at least one user to delete.",
+            ));
+        }
         let mut tx = self.pool.begin().await?;
-        let row = current_user(&mut tx, id).await?;
-        let op = super::temporal::begin_op(&mut tx, actor, "user.delete", &row.name).await?;
-        close_current(&mut tx, &op, Table::Users, id.0).await?;
-        close_where(&mut tx, &op, Table::Memberships, "user_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::Grants,
-            "grantee_kind = 'user' AND grantee_id = $1",
-            id.0,
-        )
-        .await?;
-        close_where(&mut tx, &op, Table::AccountOwners, "user_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::MailListMembers,
-            "member_kind = 'user' AND member_id = $1",
-            id.0,
-        )
-        .await?;
-        super::snapshots::close_newest(&mut tx, &op, id.0).await?;
-        audit(&mut tx, &op, "user.delete", &row.name, "").await?;
+        let mut names = Vec::with_capacity(ids.len());
+        for id in ids {
+            names.push(current_user(&mut tx, *id).await?.name);
+        }
+        let op =
+            super::temporal::begin_op(&mut tx, actor, "user.delete", &names.join(", ")).await?;
+        for (id, name) in ids.iter().zip(&names) {
+            close_user(&mut tx, &op, *id).await?;
+            audit(&mut tx, &op, "user.delete", name, "").await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(names)
     }
 
     /// Brings a deleted user back with its last attributes and the memberships, grants,
@@ -844,11 +950,15 @@ impl Store {
         };
         let offset = query.offset.max(0);
         let pattern = format!("%{}%", query.search.trim().to_lowercase());
-        let filter = format!(
+        let mut filter = format!(
             "{} AND (lower(u.name) LIKE $2 OR lower(u.first_name || ' ' || u.last_name) LIKE $2 \
              OR lower(u.email) LIKE $2)",
             live("u", 1)
         );
+        let advanced = super::filter::condition(&query.filter, USER_ATTRIBUTES, 3)?;
+        if let Some(advanced) = &advanced {
+            filter = format!("{filter} AND {}", advanced.sql);
+        }
         let order = match query.sort {
             UserSort::Name => "u.name_key",
             UserSort::FullName => "lower(u.first_name || ' ' || u.last_name)",
@@ -856,22 +966,24 @@ impl Store {
         };
         let direction = if query.descending { "DESC" } else { "ASC" };
         let mut conn = self.pool.acquire().await?;
+        let binds = advanced.map(|a| a.binds).unwrap_or_default();
+        let after = 3 + binds.len();
+        let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {filter}");
+        let page_sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE {filter} \
+             ORDER BY {order} {direction}, u.object_id {direction} LIMIT ${after} OFFSET ${}",
+            after + 1
+        );
         let (total,): (i64,) =
-            sqlx::query_as(&format!("SELECT COUNT(*) FROM users u WHERE {filter}"))
-                .bind(t)
-                .bind(&pattern)
+            super::filter::bind_all(sqlx::query_as(&count_sql).bind(t).bind(&pattern), &binds)
                 .fetch_one(&mut *conn)
                 .await?;
-        let rows = sqlx::query_as::<Any, UserRow>(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE {filter} \
-             ORDER BY {order} {direction}, u.object_id {direction} LIMIT $3 OFFSET $4"
-        ))
-        .bind(t)
-        .bind(&pattern)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows: Vec<UserRow> =
+            super::filter::bind_all(sqlx::query_as(&page_sql).bind(t).bind(&pattern), &binds)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&mut *conn)
+                .await?;
         let mut group_names: HashMap<i64, String> = HashMap::new();
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
@@ -892,6 +1004,7 @@ impl Store {
                 email: row.email,
                 primary_group: GroupId(row.primary_group_id),
                 primary_group_name: group_names[&row.primary_group_id].clone(),
+                user_type: row.user_type.clone(),
                 enabled: row.enabled != 0,
                 modified: Stamp {
                     at: to_time(row.valid_from),
@@ -987,13 +1100,14 @@ impl Store {
                 full_name: u.input().full_name(),
                 user_name: u.name,
                 kind: MemberKind::Primary,
+                membership: None,
                 start_date: None,
                 end_date: None,
                 comments: String::new(),
             })
             .collect();
-        let secondary: Vec<(i64, Option<i64>, Option<i64>, String)> = sqlx::query_as(&format!(
-            "SELECT m.user_id, m.start_date, m.end_date, m.comments FROM memberships m \
+        let secondary: Vec<(i64, i64, Option<i64>, Option<i64>, String)> = sqlx::query_as(&format!(
+            "SELECT m.object_id, m.user_id, m.start_date, m.end_date, m.comments FROM memberships m \
              WHERE m.group_id = $1 AND {}",
             live("m", 2)
         ))
@@ -1001,13 +1115,14 @@ impl Store {
         .bind(t)
         .fetch_all(&mut *conn)
         .await?;
-        for (user, start, end, comments) in secondary {
+        for (membership, user, start, end, comments) in secondary {
             if let Some(u) = user_row_at(&mut conn, user, t).await? {
                 members.push(GroupMember {
                     user: UserId(user),
                     full_name: u.input().full_name(),
                     user_name: u.name,
                     kind: MemberKind::Secondary,
+                    membership: Some(MembershipId(membership)),
                     start_date: time(start),
                     end_date: time(end),
                     comments,

@@ -6,10 +6,13 @@
 mod audit;
 mod directory;
 mod directory_views;
+mod filter;
 mod history;
 mod identity;
 mod operators;
+mod preferences;
 mod restore;
+mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
 mod system_backup;

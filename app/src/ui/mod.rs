@@ -65,7 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mail-lists/:id") view=pages::MailListPage/>
                     <Route path=path!("mail-domains") view=pages::MailDomainsPage/>
                     <Route path=path!("mail-domains/:id") view=pages::MailDomainPage/>
-                    <Route path=path!("backups") view=|| view! { <pages::Upcoming title="Backups"/> }/>
+                    <Route path=path!("backups") view=pages::BackupsPage/>
+                    <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
                     <Route path=path!("system-backup") view=|| view! { <pages::Upcoming title="System backup"/> }/>
                     <Route path=path!("operators") view=pages::OperatorsPage/>
                 </ParentRoute>

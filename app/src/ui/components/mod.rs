@@ -21,6 +21,17 @@ pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
+/// A server refusal shown in place (e.g. a missing permission).
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    view! {
+        <div class="error-box" role="alert">
+            <strong>"Something went wrong"</strong>
+            <p>{error.to_string()}</p>
+        </div>
+    }
+}
+
 /// The outcome of the last submission of a form: an error message, or nothing.
 #[component]
 pub fn FormError<T>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView
@@ -74,15 +85,147 @@ pub fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|naive| naive.and_utc())
 }
 
-/// Groups of a tree, depth-first, with their depth (for indented pickers).
-pub fn flatten_groups(
-    nodes: &[crate::model::GroupNode],
-    depth: usize,
-    out: &mut Vec<(crate::model::GroupId, String, usize)>,
-) {
-    for node in nodes {
-        out.push((node.group.id, node.group.input.name.clone(), depth));
-        flatten_groups(&node.children, depth + 1, out);
+/// Groups of a tree, depth-first, labelled with their path ("Staff › Sales") so that pickers
+/// tell apart groups of the same name and read well to screen readers.
+pub fn group_choices(nodes: &[crate::model::GroupNode]) -> Vec<(crate::model::GroupId, String)> {
+    fn visit(
+        nodes: &[crate::model::GroupNode],
+        prefix: &str,
+        out: &mut Vec<(crate::model::GroupId, String)>,
+    ) {
+        for node in nodes {
+            let label = if prefix.is_empty() {
+                node.group.input.name.clone()
+            } else {
+                format!("{prefix} › {}", node.group.input.name)
+            };
+            out.push((node.group.id, label.clone()));
+            visit(&node.children, &label, out);
+        }
+    }
+    let mut out = Vec::new();
+    visit(nodes, "", &mut out);
+    out
+}
+
+/// A select of all groups by path; the value is the group id ("" = `none`).
+#[component]
+pub fn GroupPicker(
+    roots: Vec<crate::model::GroupNode>,
+    label: &'static str,
+    none: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <select bind:value=value required=required>
+                <option value="">{none}</option>
+                {group_choices(&roots).into_iter().map(|(id, path)| {
+                    let key = id.0.to_string();
+                    let chosen = key.clone();
+                    view! { <option value=key selected=move || value.get() == chosen>{path}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// A modal dialog: focus moves into it when it opens, Tab and Shift+Tab stay inside it, and
+/// Escape or the close button calls `on_close`. Render it only while it is open.
+#[component]
+pub fn Modal(
+    label: String,
+    #[prop(into)] on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(first) = dialog.get().and_then(|d| focusable(&d).into_iter().next()) {
+            let _ = first.focus();
+        }
+    });
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            on_close.run(());
+        }
+        #[cfg(feature = "hydrate")]
+        if ev.key() == "Tab" {
+            trap_tab(&ev, dialog);
+        }
+    };
+    let heading = label.clone();
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-label=label
+                node_ref=dialog on:keydown=on_keydown>
+                <header class="modal-header">
+                    <h2>{heading}</h2>
+                    <button type="button" aria-label="Close" on:click=move |_| on_close.run(())>"×"</button>
+                </header>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn focusable(root: &web_sys::HtmlDivElement) -> Vec<web_sys::HtmlElement> {
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(list) = root.query_selector_all(
+        "button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), \
+         textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
+    ) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+#[cfg(feature = "hydrate")]
+fn trap_tab(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<leptos::html::Div>) {
+    let Some(root) = dialog.get() else { return };
+    let items = focusable(&root);
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return;
+    };
+    let active = document().active_element();
+    let at = |el: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == el.as_ref() as &web_sys::Element)
+    };
+    if ev.shift_key() && at(first) {
+        ev.prevent_default();
+        let _ = last.focus();
+    } else if !ev.shift_key() && at(last) {
+        ev.prevent_default();
+        let _ = first.focus();
+    }
+}
+
+/// "Are you sure?" for destructive actions: names what will happen, Confirm runs it.
+#[component]
+pub fn ConfirmDialog(
+    label: String,
+    message: String,
+    confirm_label: String,
+    #[prop(into)] on_confirm: Callback<()>,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Modal label on_close>
+            <p>{message}</p>
+            <div class="actions">
+                <button type="button" class="danger" on:click=move |_| on_confirm.run(())>{confirm_label}</button>
+                <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+            </div>
+        </Modal>
     }
 }
 

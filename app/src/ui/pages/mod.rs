@@ -1,13 +1,16 @@
+mod backups;
 mod directory;
 mod groups;
 mod home;
 mod login;
 mod not_found;
 mod operators;
+mod recycle_bin;
 mod setup;
 mod upcoming;
-mod users;
+pub(crate) mod users;
 
+pub use backups::BackupsPage;
 pub use directory::{
     AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,
     RolePage, RolesPage, SystemPage, SystemsPage,
@@ -17,6 +20,7 @@ pub use home::HomePage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use operators::OperatorsPage;
+pub use recycle_bin::RecycleBinPage;
 pub use setup::SetupPage;
 pub use upcoming::Upcoming;
 pub use users::{

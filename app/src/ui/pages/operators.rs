@@ -2,7 +2,7 @@ use crate::api::operators::{
     list_operators, AddOperator, ChangeOperatorRole, ResetOperatorPassword, SetOperatorDisabled,
 };
 use crate::model::{Operator, OperatorRole, MIN_PASSWORD_LEN};
-use crate::ui::components::FormError;
+use crate::ui::components::{ErrorNotice, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -43,7 +43,11 @@ pub fn OperatorsPage() -> impl IntoView {
         <FormError result=reset_password.value().into()/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                operators.await.map(|list| view! {
+                // Shown here rather than by the page's ErrorBoundary: a refusal rendered on the
+                // server must hydrate to the same markup.
+                match operators.await {
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    Ok(list) => view! {
                     <table class="data-table" aria-label="Operators">
                         <thead>
                             <tr>
@@ -61,7 +65,8 @@ pub fn OperatorsPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                })
+                }.into_any(),
+                }
             })}
         </Transition>
 

@@ -1,4 +1,3 @@
-use super::detail::confirm;
 use crate::api::snapshots::{diff_snapshots, list_snapshots, plan_restore, ApplyRestore};
 use crate::error::AppError;
 use crate::model::{
@@ -280,7 +279,7 @@ fn RestoreDialog(
                 }}
                 <div class="toolbar">
                     <button type="button" class="primary" disabled=empty
-                        on:click=move |ev| { if confirm("Apply the selected changes to this user?") { confirm_restore(ev) } }>
+                        on:click=move |ev| confirm_restore(ev)>
                         "Confirm restore"
                     </button>
                     <button type="button" on:click=move |_| plan.set(None)>"Cancel"</button>

@@ -8,8 +8,8 @@ use crate::model::{
     RoleId, UserDetail, UserId, UserInput,
 };
 use crate::ui::components::{
-    flatten_groups, format_optional_time, format_time, instant_param, parse_date, parse_instant,
-    FormError,
+    format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
+    GroupPicker,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -329,20 +329,8 @@ fn AddMembershipForm(add: ServerAction<AddMembership>) -> impl IntoView {
             <div class="form-grid">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        groups.await.map(|tree| {
-                            let mut flat = Vec::new();
-                            flatten_groups(&tree, 0, &mut flat);
-                            view! {
-                                <label>
-                                    "Group"
-                                    <select required bind:value=group>
-                                        <option value="">"Choose a group"</option>
-                                        {flat.into_iter().map(|(id, name, depth)| view! {
-                                            <option value=id.0.to_string()>{format!("{}{}", "\u{a0}\u{a0}".repeat(depth), name)}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                            }
+                        groups.await.map(|roots| view! {
+                            <GroupPicker roots label="Group" none="Choose a group" value=group required=true/>
                         })
                     })}
                 </Suspense>

@@ -1,0 +1,418 @@
+//! "User backup configure & restore": every user's snapshots, multi-user restore with one
+//! preview per user, and the snapshot settings.
+use crate::api::snapshots::{
+    apply_restore, get_snapshot_config, list_all_snapshots, plan_restore, SetSnapshotConfig,
+};
+use crate::error::AppError;
+use crate::model::*;
+use crate::ui::components::{format_optional_time, format_time, FormError, Modal};
+use crate::ui::pages::users::urlencode;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct CatalogueLocation {
+    search: String,
+    filter: String,
+    sort: String,
+    page: i64,
+}
+
+impl CatalogueLocation {
+    fn href(&self) -> String {
+        format!(
+            "/backups?q={}&filter={}&sort={}&page={}",
+            urlencode(&self.search),
+            urlencode(&self.filter),
+            urlencode(&self.sort),
+            self.page.max(1)
+        )
+    }
+
+    fn query(&self) -> SnapshotListQuery {
+        let descending = !self.sort.starts_with('+');
+        let sort = match self.sort.trim_start_matches(['+', '-']) {
+            "user" => SnapshotSort::UserName,
+            _ => SnapshotSort::ValidSince,
+        };
+        SnapshotListQuery {
+            search: self.search.clone(),
+            filter: self.filter.clone(),
+            sort,
+            descending,
+            offset: (self.page.max(1) - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+        }
+    }
+}
+
+/// A snapshot chosen for restore, with what the table showed about it.
+#[derive(Clone, Debug, PartialEq)]
+struct Chosen {
+    snapshot: i64,
+    user: UserId,
+    user_name: String,
+    since: String,
+}
+
+#[component]
+pub fn BackupsPage() -> impl IntoView {
+    let operator = expect_context::<Operator>();
+    let may_restore = operator.role.can(Permission::BackupRestore);
+    let may_configure = operator.role.can(Permission::BackupConfigure);
+    let query = use_query_map();
+    let location = Memo::new(move |_| {
+        let q = query.read();
+        CatalogueLocation {
+            search: q.get("q").unwrap_or_default(),
+            filter: q.get("filter").unwrap_or_default(),
+            sort: q.get("sort").unwrap_or_default(),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        }
+    });
+    let changes = RwSignal::new(0u32);
+    let snapshots = Resource::new(
+        move || (location.get(), changes.get()),
+        |(location, _)| list_all_snapshots(location.query()),
+    );
+    let chosen = RwSignal::new(Vec::<Chosen>::new());
+    let restoring = RwSignal::new(false);
+    let configuring = RwSignal::new(false);
+    let search = RwSignal::new(location.get_untracked().search);
+    let filter = RwSignal::new(location.get_untracked().filter);
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let next = CatalogueLocation {
+            search: search.get_untracked(),
+            filter: filter.get_untracked(),
+            page: 1,
+            ..location.get_untracked()
+        };
+        navigate(&next.href(), Default::default());
+    };
+    view! {
+        <Title text="Backups"/>
+        <h1>"Backups"</h1>
+        <p class="hint">"Snapshots of every user. Choose snapshots to restore them, one user at a time and all confirmed together."</p>
+        <form class="toolbar" on:submit=submit>
+            <label class="inline">"User name" <input type="search" bind:value=search/></label>
+            <label class="inline grow">
+                "Advanced query"
+                <input type="text" bind:value=filter placeholder=r#"userName sw "ann" and validSince gt "2026-01-01""#/>
+            </label>
+            <button type="submit">"Search"</button>
+        </form>
+        <div class="toolbar">
+            {may_configure.then(|| view! {
+                <button type="button" on:click=move |_| configuring.set(true)>"Configure backup"</button>
+            })}
+            <a class="button" href="/files/snapshots.csv" download="">"Download CSV"</a>
+            <A href="/recycle-bin" attr:class="button">"Recycle bin"</A>
+            {may_restore.then(|| view! {
+                <button type="button" class="primary" disabled=move || chosen.with(|c| c.is_empty())
+                    on:click=move |_| restoring.set(true)>
+                    {move || format!("Restore selected ({})", chosen.with(|c| c.len()))}
+                </button>
+            })}
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let page = snapshots.await?;
+                let l = location.get_untracked();
+                let last = ((page.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                let sort_href = {
+                    let l = l.clone();
+                    move |key: &str| {
+                        let next = if l.sort == format!("+{key}") { format!("-{key}") } else { format!("+{key}") };
+                        CatalogueLocation { sort: next, page: 1, ..l.clone() }.href()
+                    }
+                };
+                let rows = page.items.into_iter().map(|item| {
+                    let id = item.snapshot.id;
+                    let since = format_time(item.snapshot.valid_since);
+                    let entry = Chosen {
+                        snapshot: id,
+                        user: item.snapshot.user,
+                        user_name: item.user_name.clone(),
+                        since: since.clone(),
+                    };
+                    let label = format!("Select the snapshot of {} from {since}", item.user_name);
+                    let download_label =
+                        format!("Download XML of the snapshot of {} from {since}", item.user_name);
+                    view! {
+                        <tr>
+                            {may_restore.then(|| view! {
+                                <td><input type="checkbox" aria-label=label
+                                    prop:checked=move || chosen.with(|c| c.iter().any(|e| e.snapshot == id))
+                                    on:change=move |ev| {
+                                        let checked = event_target_checked(&ev);
+                                        let entry = entry.clone();
+                                        chosen.update(|c| {
+                                            c.retain(|e| e.snapshot != id);
+                                            if checked { c.push(entry); }
+                                        });
+                                    }/></td>
+                            })}
+                            <td><A href=format!("/users/{}/backups", item.snapshot.user.0)>{item.user_name.clone()}</A></td>
+                            <td>{since.clone()}</td>
+                            <td>{format_optional_time(item.snapshot.valid_until)}</td>
+                            <td>{format!("{} bytes", item.snapshot.size)}</td>
+                            <td><a href=format!("/files/snapshots/{id}.xml") download=""
+                                aria-label=download_label>"Download XML"</a></td>
+                        </tr>
+                    }
+                }).collect_view();
+                Ok::<_, AppError>(view! {
+                    <p class="hint">{format!("{} snapshots · page {} of {last}", page.total, l.page.max(1))}</p>
+                    <table class="data-table" aria-label="Snapshots of all users">
+                        <thead><tr>
+                            {may_restore.then(|| view! { <th><span class="visually-hidden">"Select"</span></th> })}
+                            <th><a href=sort_href("user")>"User name"</a></th>
+                            <th><a href=sort_href("since")>"Valid since"</a></th>
+                            <th>"Valid until"</th>
+                            <th>"Size"</th>
+                            <th>"XML"</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                    <nav class="pager" aria-label="Pages">
+                        {(l.page > 1).then(|| view! { <a href=CatalogueLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a> })}
+                        {(l.page.max(1) < last).then(|| view! { <a href=CatalogueLocation { page: l.page.max(1) + 1, ..l.clone() }.href()>"Next page"</a> })}
+                    </nav>
+                })
+            })}
+        </Transition>
+        <Show when=move || restoring.get()>
+            <MultiRestoreDialog chosen=chosen.get_untracked() on_close=move |done: bool| {
+                restoring.set(false);
+                if done {
+                    chosen.set(Vec::new());
+                    changes.update(|n| *n += 1);
+                }
+            }/>
+        </Show>
+        <Show when=move || configuring.get()>
+            <ConfigureDialog on_close=move |_| configuring.set(false)/>
+        </Show>
+    }
+}
+
+/// One preview per user, confirmed together, applied per user (each user atomically).
+#[component]
+fn MultiRestoreDialog(
+    chosen: Vec<Chosen>,
+    #[prop(into)] on_close: Callback<bool>,
+) -> impl IntoView {
+    let mut users: Vec<UserId> = chosen.iter().map(|c| c.user).collect();
+    users.sort();
+    users.dedup();
+    let one_per_user = users.len() == chosen.len();
+    // Opened in the browser only, so nothing to carry from the server.
+    let plans = LocalResource::new(move || {
+        let chosen = chosen.clone();
+        async move {
+            let mut out = Vec::new();
+            for entry in chosen {
+                let plan = plan_restore(
+                    entry.user.0,
+                    entry.snapshot,
+                    RestoreSelection::everything(),
+                    RestoreMode::Exact,
+                )
+                .await;
+                out.push((entry, plan));
+            }
+            out
+        }
+    });
+    let results = RwSignal::new(None::<Vec<(String, Result<RestoreOutcome, AppError>)>>);
+    let applying = RwSignal::new(false);
+    let confirm = move |_| {
+        let Some(planned) = plans.get_untracked() else {
+            return;
+        };
+        applying.set(true);
+        leptos::task::spawn_local(async move {
+            let mut done = Vec::new();
+            for (entry, plan) in planned {
+                let outcome = match plan {
+                    Ok(plan) => apply_restore(plan).await,
+                    Err(error) => Err(error),
+                };
+                done.push((entry.user_name, outcome));
+            }
+            applying.set(false);
+            results.set(Some(done));
+        });
+    };
+    let finished = move || results.get().is_some();
+    view! {
+        <Modal label="Restore snapshots".to_string() on_close=move |_| on_close.run(finished())>
+            {(!one_per_user).then(|| view! {
+                <p class="form-error" role="alert">"Choose at most one snapshot per user."</p>
+            })}
+            {move || match results.get() {
+                Some(results) => view! {
+                    <h3>"Result"</h3>
+                    <ul class="restore-results" aria-label="Restore results">
+                        {results.into_iter().map(|(user, outcome)| match outcome {
+                            Ok(outcome) => view! { <li class="ok">{format!("{user}: {}", outcome.summary)}</li> }.into_any(),
+                            Err(error) => view! { <li class="failed">{format!("{user}: not restored — {error}")}</li> }.into_any(),
+                        }).collect_view()}
+                    </ul>
+                    <div class="actions">
+                        <button type="button" class="primary" on:click=move |_| on_close.run(true)>"Close"</button>
+                    </div>
+                }.into_any(),
+                None => view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Planning…"</p> }>
+                        {move || Suspend::new(async move {
+                            let planned = plans.await;
+                            planned.into_iter().map(|(entry, plan)| view! {
+                                <section class="restore-user" aria-label=format!("Restore of {}", entry.user_name)>
+                                    <h3>{format!("{} — snapshot of {}", entry.user_name, entry.since)}</h3>
+                                    {match plan {
+                                        Ok(plan) if plan.items.is_empty() => view! {
+                                            <p>"Nothing to change: the user already matches this snapshot."</p>
+                                        }.into_any(),
+                                        Ok(plan) => view! {
+                                            <ul class="restore-items">
+                                                {plan.items.into_iter().map(|item| {
+                                                    let action = match item.action {
+                                                        RestoreAction::Add => "Add",
+                                                        RestoreAction::Update => "Update",
+                                                        RestoreAction::Remove => "Remove",
+                                                    };
+                                                    match item.blocked {
+                                                        Some(reason) => view! {
+                                                            <li class="blocked">{format!("{action} {}", item.description)}
+                                                                <span class="reason">{format!(" — cannot be restored: {reason}")}</span></li>
+                                                        }.into_any(),
+                                                        None => view! { <li>{format!("{action} {}", item.description)}</li> }.into_any(),
+                                                    }
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any(),
+                                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                                    }}
+                                </section>
+                            }).collect_view()
+                        })}
+                    </Suspense>
+                    <div class="actions">
+                        <button type="button" class="primary" disabled=move || applying.get() || !one_per_user
+                            on:click=confirm>"Confirm restore"</button>
+                        <button type="button" on:click=move |_| on_close.run(false)>"Cancel"</button>
+                    </div>
+                }.into_any(),
+            }}
+        </Modal>
+    }
+}
+
+/// Minimum delay between snapshots (number + unit), how many to keep, entitlements history.
+#[component]
+fn ConfigureDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
+    let current = Resource::new(|| (), |_| get_snapshot_config());
+    let save = ServerAction::<SetSnapshotConfig>::new();
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) {
+            on_close.run(());
+        }
+    });
+    view! {
+        <Modal label="Configure backup".to_string() on_close=move |_| on_close.run(())>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    current.await.map(|config| view! { <ConfigureForm config save/> })
+                })}
+            </Suspense>
+        </Modal>
+    }
+}
+
+#[component]
+fn ConfigureForm(config: SnapshotConfig, save: ServerAction<SetSnapshotConfig>) -> impl IntoView {
+    let amount = RwSignal::new((config.min_delay_secs / config.delay_unit.seconds()).to_string());
+    let unit = RwSignal::new(config.delay_unit.as_str().to_string());
+    let keep = RwSignal::new(config.keep_count.to_string());
+    let entitlements = RwSignal::new(config.entitlements_history);
+    let amount_error = RwSignal::new(None::<&'static str>);
+    let keep_error = RwSignal::new(None::<&'static str>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parsed_amount = amount
+            .get_untracked()
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0);
+        let parsed_keep = keep
+            .get_untracked()
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0);
+        amount_error.set(
+            parsed_amount
+                .is_none()
+                .then_some("Enter a whole number greater than 0."),
+        );
+        keep_error.set(
+            parsed_keep
+                .is_none()
+                .then_some("Enter a whole number greater than 0."),
+        );
+        let (Some(amount), Some(keep)) = (parsed_amount, parsed_keep) else {
+            return;
+        };
+        let unit = DelayUnit::parse(&unit.get_untracked()).unwrap_or(DelayUnit::Minutes);
+        save.dispatch(SetSnapshotConfig {
+            config: SnapshotConfig {
+                min_delay_secs: amount * unit.seconds(),
+                delay_unit: unit,
+                keep_count: keep,
+                entitlements_history: entitlements.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form on:submit=submit novalidate>
+            <div class="form-grid">
+                <label>
+                    "Minimum delay between backups"
+                    <input type="number" min="1" bind:value=amount
+                        aria-invalid=move || amount_error.get().is_some().to_string()/>
+                    {move || amount_error.get().map(|m| view! { <span class="form-error" role="alert">{m}</span> })}
+                </label>
+                <label>
+                    "Unit"
+                    <select bind:value=unit>
+                        <option value="minutes">"minutes"</option>
+                        <option value="hours">"hours"</option>
+                        <option value="days">"days"</option>
+                    </select>
+                </label>
+                <label>
+                    "Number of backups to keep"
+                    <input type="number" min="1" bind:value=keep
+                        aria-invalid=move || keep_error.get().is_some().to_string()/>
+                    {move || keep_error.get().map(|m| view! { <span class="form-error" role="alert">{m}</span> })}
+                </label>
+                <label class="check">
+                    <input type="checkbox" bind:checked=entitlements/>
+                    "Enable entitlements history"
+                </label>
+            </div>
+            <FormError result=save.value().into()/>
+            <div class="actions">
+                <button type="submit" class="primary">"Save"</button>
+            </div>
+        </form>
+    }
+}

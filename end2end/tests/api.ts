@@ -1,0 +1,80 @@
+import { APIRequestContext, expect } from "@playwright/test";
+
+/// Fixtures through the server functions (the signed-in page's cookies go along).
+async function call(request: APIRequestContext, endpoint: string, data: object): Promise<string> {
+  const response = await request.post(`/api/${endpoint}`, { data });
+  const text = await response.text();
+  expect(response.ok(), `${endpoint}: ${text}`).toBeTruthy();
+  return text;
+}
+
+export async function setSnapshotDelay(request: APIRequestContext, seconds: number) {
+  await call(request, "set_snapshot_config", {
+    config: { min_delay_secs: seconds, delay_unit: "minutes", keep_count: 20, entitlements_history: true },
+  });
+}
+
+export async function createGroup(request: APIRequestContext, name: string, parent: number | null = null): Promise<number> {
+  const input = {
+    name, description: "", parent, group_type: "", drive_letter: "", drive_server: "",
+    disabled: false, active_since: null, active_until: null,
+  };
+  return Number(await call(request, "create_group", { input }));
+}
+
+export async function renameGroup(request: APIRequestContext, id: number, name: string, parent: number | null = null) {
+  const input = {
+    name, description: "", parent, group_type: "", drive_letter: "", drive_server: "",
+    disabled: false, active_since: null, active_until: null,
+  };
+  await call(request, "update_group", { id, input });
+}
+
+export function userInput(name: string, primaryGroup: number, email = `${name}@example.test`) {
+  return {
+    name, first_name: name.split(".")[0], middle_name: "", last_name: "Tester", user_type: "internal",
+    primary_group: primaryGroup, home_server: "", profile_server: "", mail_server: "", email,
+    mail_aliases: "", enabled: true, multi_session: false, comments: "", custom: [],
+  };
+}
+
+export async function createUser(request: APIRequestContext, name: string, primaryGroup: number): Promise<number> {
+  return Number(await call(request, "create_user", { input: userInput(name, primaryGroup) }));
+}
+
+export async function updateUser(request: APIRequestContext, id: number, input: object) {
+  await call(request, "update_user", { id, input });
+}
+
+export async function addMembership(request: APIRequestContext, user: number, group: number): Promise<number> {
+  return Number(await call(request, "add_membership", { input: { user, group, start_date: null, end_date: null, comments: "" } }));
+}
+
+export async function createRole(request: APIRequestContext, system: string, role: string): Promise<number> {
+  const sys = await request.post("/api/create_system", { form: { name: system, description: "" } });
+  expect(sys.ok(), await sys.text()).toBeTruthy();
+  return Number(
+    await call(request, "create_role", {
+      input: { system: Number(await sys.text()), name: role, description: "", category: "", information_system: null, domain_type: "none" },
+    }),
+  );
+}
+
+export async function grantToUser(request: APIRequestContext, role: number, user: number): Promise<number> {
+  return Number(await call(request, "grant_role", { input: { role, grantee: { User: user }, scope: "", start_date: null, end_date: null } }));
+}
+
+export async function revokeGrant(request: APIRequestContext, id: number) {
+  const response = await request.post("/api/revoke_grant", { form: { id: String(id) } });
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+export async function deleteRole(request: APIRequestContext, id: number) {
+  const response = await request.post("/api/delete_role", { form: { id: String(id) } });
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+export async function deleteUser(request: APIRequestContext, id: number) {
+  const response = await request.post("/api/delete_user", { form: { id: String(id) } });
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
