@@ -40,7 +40,7 @@ test.describe.serial("users, groups and roles", () => {
     await tree.getByRole("link", { name: "Staff", exact: true }).click();
     await page.getByRole("navigation", { name: "Group sections" }).getByRole("link", { name: "Granted roles" }).click();
     await expect(page).toHaveURL(/tab=roles/);
-    await page.getByLabel("Role", { exact: true }).selectOption({ label: "CRM Reader (CRM)" });
+    await page.getByRole("combobox", { name: "Role", exact: true }).selectOption({ label: "CRM Reader (CRM)" });
     await page.getByRole("button", { name: "Grant role" }).click();
     await expect(page.getByRole("table", { name: "Granted roles" })).toContainText("CRM Reader");
 
@@ -56,7 +56,7 @@ test.describe.serial("users, groups and roles", () => {
     await expect(page.getByRole("heading", { level: 1, name: "User ann.smith" })).toBeVisible();
 
     await page.getByRole("navigation", { name: "User sections" }).getByRole("link", { name: "Groups" }).click();
-    await page.getByLabel("Group", { exact: true }).selectOption({ label: "Staff › Sales" });
+    await page.getByRole("combobox", { name: "Group", exact: true }).selectOption({ label: "Staff › Sales" });
     await page.getByRole("button", { name: "Add membership" }).click();
     const memberships = page.getByRole("table", { name: "Group memberships" });
     await expect(memberships.locator("tr", { hasText: "Sales" })).toContainText("Secondary");

@@ -1,5 +1,5 @@
 use app::state::AuthConfig;
-use app::store::Store;
+use app::store::{SeedOptions, Store};
 use clap::{Parser, Subcommand};
 use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
@@ -32,6 +32,16 @@ enum Command {
         username: String,
         #[arg(long, default_value = "")]
         display_name: String,
+    },
+    /// Fill an empty identity store with a demo organisation and a year of history.
+    Seed {
+        #[arg(long, default_value_t = 200)]
+        users: i64,
+        #[arg(long, default_value_t = 40)]
+        groups: i64,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -79,7 +89,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("Created the Owner account {:?}.", owner.username);
             Ok(())
         }
+        Command::Seed {
+            users,
+            groups,
+            seed,
+        } => seed_demo(&store, &SeedOptions::new(users, groups, seed)).await,
     }
+}
+
+async fn seed_demo(store: &Store, options: &SeedOptions) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let report = store
+        .seed_demo(options)
+        .await
+        .map_err(|e| app::error::AppError::from(e).to_string())?;
+    println!(
+        "Seeded {} users ({} deleted) and {} groups ({} deleted): {} operations, {} snapshots \
+         in {:.1} s.",
+        report.users,
+        report.deleted_users,
+        report.groups,
+        report.deleted_groups,
+        report.operations,
+        report.snapshots,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn serve(store: Store) -> Result<(), String> {
@@ -87,6 +122,13 @@ async fn serve(store: Store) -> Result<(), String> {
         .map(|conf| conf.leptos_options)
         .unwrap_or_else(|_| LeptosOptions::builder().output_name("rewind").build());
     let addr = leptos_options.site_addr;
+    // `make run` asks for demo data; only a new, empty identity store receives it.
+    if std::env::var("REWIND_DEMO_DATA").is_ok_and(|v| v == "1")
+        && store.identity_is_empty().await.map_err(|e| e.to_string())?
+    {
+        tracing::info!("Seeding demo data (200 users, 40 groups, a year of history)...");
+        seed_demo(&store, &SeedOptions::new(200, 40, 1)).await?;
+    }
     if !store.owner_exists().await.map_err(|e| e.to_string())? {
         // Whoever can read the server log may create the Owner; nobody else can.
         let token = std::env::var("REWIND_SETUP_TOKEN")

@@ -109,7 +109,9 @@ pub async fn plan_restore(
     )
 }
 
-/// Applies a plan's selected, unblocked items as one recorded change.
+/// Applies a plan as one recorded change. The server plans again from the plan's user,
+/// snapshot, selection and mode and applies only the fresh items the operator selected; an
+/// item that is not part of the fresh plan is refused (422) and nothing changes.
 #[server(endpoint = "apply_restore", input = Json)]
 pub async fn apply_restore(plan: RestorePlan) -> Result<RestoreOutcome, AppError> {
     crate::auth::reply(

@@ -376,6 +376,10 @@ pub struct RestorePlan {
     pub snapshot: i64,
     pub mode: RestoreMode,
     pub items: Vec<RestoreItem>,
+    /// What the plan was made for: applying plans again from (user, snapshot, selection,
+    /// mode) and follows only the operator's choices of `selected` items.
+    #[serde(default = "RestoreSelection::everything")]
+    pub selection: RestoreSelection,
 }
 
 impl RestorePlan {
@@ -425,4 +429,7 @@ pub struct RestoreOutcome {
     pub blocked: i64,
     pub operation_id: i64,
     pub summary: String,
+    /// The snapshot of the user just before this restore: restoring it undoes the restore.
+    #[serde(default)]
+    pub undo_snapshot: Option<i64>,
 }

@@ -4,7 +4,7 @@ use super::identity::{
     audit, copy_version, current_user, GRANT_COLUMNS, MAIL_MEMBER_COLUMNS, MEMBERSHIP_COLUMNS,
     OWNER_COLUMNS,
 };
-use super::snapshots::capture;
+use super::snapshots::capture_new;
 use super::temporal::{begin_op, is_current, Author, Table};
 use super::{to_time, Error, Result, Store};
 use crate::model::*;
@@ -296,7 +296,8 @@ impl Store {
             &format!("from version {version_id}"),
         )
         .await?;
-        capture(&mut tx, &op, &users).await?;
+        // A new snapshot even within the delay: the one before stays restorable.
+        capture_new(&mut tx, &op, &users).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -233,7 +233,7 @@ fn group_fields(input: &GroupInput) -> Vec<(&'static str, Val)> {
     ]
 }
 
-fn membership_fields(input: &MembershipInput) -> Vec<(&'static str, Val)> {
+pub(crate) fn membership_fields(input: &MembershipInput) -> Vec<(&'static str, Val)> {
     vec![
         ("user_id", input.user.0.into()),
         ("group_id", input.group.0.into()),

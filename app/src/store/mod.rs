@@ -12,6 +12,7 @@ mod identity;
 mod operators;
 mod preferences;
 mod restore;
+mod seed;
 mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
@@ -20,6 +21,7 @@ mod temporal;
 
 pub use audit::AuditRecord;
 pub use operators::NewOperator;
+pub use seed::{SeedOptions, SeedReport};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{

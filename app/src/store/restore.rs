@@ -1,7 +1,7 @@
 //! Restore planning (a preview of exact changes) and execution (one recorded operation).
 use super::directory::{account_fields, insert_grant, owner_fields};
 use super::identity::{audit, current_user, load_state, normalise_user, unique_to};
-use super::snapshots::{capture, snapshot_row};
+use super::snapshots::{capture, capture_new, newest_id, snapshot_row};
 use super::temporal::{
     begin_op, close_current, insert_version, is_current, micros, name_key, new_object,
     write_version, Author, Op, Table,
@@ -112,326 +112,36 @@ impl Store {
         mode: RestoreMode,
     ) -> Result<RestorePlan> {
         let mut conn = self.pool.acquire().await?;
-        let snap = snapshot_row(&mut conn, snapshot).await?.snapshot()?;
-        if snap.user != user {
-            return Err(Error::invalid(
-                "snapshot",
-                "This snapshot belongs to another user.",
-            ));
-        }
-        let Some(now) = load_state(&mut conn, user.0, i64::MAX, true).await? else {
-            return Err(Error::Conflict(
-                "The user is deleted; recover the user first, then restore.".into(),
-            ));
-        };
-        let old = &snap.state;
-        let exact = mode == RestoreMode::Exact;
-        let mut items = Vec::new();
-
-        if selection.attributes {
-            let mut target = if exact {
-                old.attributes.clone()
-            } else {
-                fill_missing(&now.attributes, &old.attributes)
-            };
-            if target.primary_group != now.attributes.primary_group
-                && !is_current(&mut conn, Table::Groups, target.primary_group.0).await?
-            {
-                items.push(item(
-                    RestoreItemKind::Attributes,
-                    RestoreAction::Update,
-                    format!("primary group → {}", old.primary_group_name),
-                    Some(format!(
-                        "the group {:?} was deleted",
-                        old.primary_group_name
-                    )),
-                    RestoreChange::Attributes(target.clone()),
-                ));
-                target.primary_group = now.attributes.primary_group;
-            }
-            if target != now.attributes {
-                let mut probe = now.clone();
-                probe.attributes = target.clone();
-                if target.primary_group == old.attributes.primary_group {
-                    probe.primary_group_name = old.primary_group_name.clone();
-                }
-                let changes: Vec<String> = diff_states(&now, &probe)
-                    .attributes
-                    .into_iter()
-                    .map(|c| format!("{}: {:?} → {:?}", c.name, c.before, c.after))
-                    .collect();
-                let taken: Option<(i64,)> = sqlx::query_as(
-                    "SELECT object_id FROM users WHERE name_key = $1 AND valid_to IS NULL \
-                     AND object_id <> $2",
-                )
-                .bind(name_key(&target.name))
-                .bind(user.0)
-                .fetch_optional(&mut *conn)
-                .await?;
-                items.push(item(
-                    RestoreItemKind::Attributes,
-                    RestoreAction::Update,
-                    format!("attributes: {}", changes.join("; ")),
-                    taken.map(|_| format!("the user name {:?} is now taken", target.name)),
-                    RestoreChange::Attributes(target),
-                ));
-            }
-        }
-
-        if selection.memberships {
-            for m in &old.memberships {
-                match now.memberships.iter().find(|c| c.group == m.group) {
-                    None => {
-                        let blocked = (!is_current(&mut conn, Table::Groups, m.group.0).await?)
-                            .then(|| format!("the group {:?} was deleted", m.group_name));
-                        items.push(item(
-                            RestoreItemKind::Membership,
-                            RestoreAction::Add,
-                            format!("add membership of group {}", m.group_name),
-                            blocked,
-                            RestoreChange::Membership(m.clone()),
-                        ));
-                    }
-                    Some(c)
-                        if exact
-                            && (c.start_date, c.end_date, &c.comments)
-                                != (m.start_date, m.end_date, &m.comments) =>
-                    {
-                        items.push(item(
-                            RestoreItemKind::Membership,
-                            RestoreAction::Update,
-                            format!("reset dates and comments of membership in {}", c.group_name),
-                            None,
-                            RestoreChange::Membership(m.clone()),
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            if exact {
-                for c in &now.memberships {
-                    if !old.memberships.iter().any(|m| m.group == c.group) {
-                        items.push(item(
-                            RestoreItemKind::Membership,
-                            RestoreAction::Remove,
-                            format!("remove membership of group {}", c.group_name),
-                            None,
-                            RestoreChange::Membership(c.clone()),
-                        ));
-                    }
-                }
-            }
-        }
-
-        let mut blocked_accounts = Vec::new();
-        if selection.accounts {
-            for a in &old.accounts {
-                let label = format!("account {} in {}", a.name, a.system_name);
-                match now.accounts.iter().find(|c| c.account == a.account) {
-                    None => {
-                        let blocked = account_blocker(&mut conn, a).await?;
-                        let live = is_current(&mut conn, Table::Accounts, a.account.0).await?;
-                        if blocked.is_some() {
-                            blocked_accounts.push(a.account);
-                        }
-                        items.push(item(
-                            RestoreItemKind::Account,
-                            RestoreAction::Add,
-                            if live {
-                                format!("make the user {} of {label}", a.level)
-                            } else {
-                                format!("re-create {label} (deleted) owned as {}", a.level)
-                            },
-                            blocked,
-                            RestoreChange::Account(account_core(a)),
-                        ));
-                    }
-                    Some(c) if exact && account_core(c) != account_core(a) => {
-                        let blocked = if c.name != a.name {
-                            account_blocker(
-                                &mut conn,
-                                &AccountState {
-                                    account: AccountId(-1),
-                                    ..a.clone()
-                                },
-                            )
-                            .await?
-                        } else {
-                            None
-                        };
-                        items.push(item(
-                            RestoreItemKind::Account,
-                            RestoreAction::Update,
-                            format!("reset {label} to its snapshot attributes"),
-                            blocked,
-                            RestoreChange::Account(account_core(a)),
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            if exact {
-                for c in &now.accounts {
-                    if !old.accounts.iter().any(|a| a.account == c.account) {
-                        items.push(item(
-                            RestoreItemKind::Account,
-                            RestoreAction::Remove,
-                            format!("end ownership of account {} in {}", c.name, c.system_name),
-                            None,
-                            RestoreChange::Account(account_core(c)),
-                        ));
-                    }
-                }
-            }
-        }
-
-        if selection.grants && !old.grants_captured {
-            items.push(item(
-                RestoreItemKind::Grant,
-                RestoreAction::Add,
-                "role grants".into(),
-                Some("this snapshot was taken with entitlements history off".into()),
-                RestoreChange::Grant(GrantState::default()),
-            ));
-        } else if selection.grants {
-            let key = |g: &GrantState| (g.role, g.scope.clone());
-            for g in &old.grants {
-                match now.grants.iter().find(|c| key(c) == key(g)) {
-                    None => {
-                        let blocked = role_gone(&mut conn, g).await?;
-                        items.push(item(
-                            RestoreItemKind::Grant,
-                            RestoreAction::Add,
-                            format!("grant {}", grant_text(g)),
-                            blocked,
-                            RestoreChange::Grant(g.clone()),
-                        ));
-                    }
-                    Some(c) if exact && c != g => items.push(item(
-                        RestoreItemKind::Grant,
-                        RestoreAction::Update,
-                        format!("reset dates of {}", grant_text(g)),
-                        None,
-                        RestoreChange::Grant(g.clone()),
-                    )),
-                    Some(_) => {}
-                }
-            }
-            if exact {
-                for c in &now.grants {
-                    if !old.grants.iter().any(|g| key(g) == key(c)) {
-                        items.push(item(
-                            RestoreItemKind::Grant,
-                            RestoreAction::Remove,
-                            format!("revoke {}", grant_text(c)),
-                            None,
-                            RestoreChange::Grant(c.clone()),
-                        ));
-                    }
-                }
-            }
-            // Grants of the snapshot's accounts (only where the account is or comes back).
-            for a in &old.accounts {
-                let current = now.accounts.iter().find(|c| c.account == a.account);
-                let account_back = current.is_some() || selection.accounts;
-                for g in &a.grants {
-                    if current.is_some_and(|c| {
-                        c.grants
-                            .iter()
-                            .any(|x| key(x) == key(g) && (!exact || x == g))
-                    }) {
-                        continue;
-                    }
-                    let present =
-                        current.is_some_and(|c| c.grants.iter().any(|x| key(x) == key(g)));
-                    let mut blocked = role_gone(&mut conn, g).await?;
-                    if blocked.is_none() && blocked_accounts.contains(&a.account) {
-                        blocked = Some(format!("the account {:?} cannot be restored", a.name));
-                    }
-                    if blocked.is_none() && !account_back {
-                        blocked = Some(format!(
-                            "the account {:?} is not owned now and accounts are not selected",
-                            a.name
-                        ));
-                    }
-                    items.push(item(
-                        RestoreItemKind::AccountGrant,
-                        if present {
-                            RestoreAction::Update
-                        } else {
-                            RestoreAction::Add
-                        },
-                        format!("grant {} to account {}", grant_text(g), a.name),
-                        blocked,
-                        RestoreChange::AccountGrant(a.account, g.clone()),
-                    ));
-                }
-                if exact {
-                    if let Some(c) = current {
-                        for x in &c.grants {
-                            if !a.grants.iter().any(|g| key(g) == key(x)) {
-                                items.push(item(
-                                    RestoreItemKind::AccountGrant,
-                                    RestoreAction::Remove,
-                                    format!("revoke {} from account {}", grant_text(x), c.name),
-                                    None,
-                                    RestoreChange::AccountGrant(c.account, x.clone()),
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        if selection.mail_lists {
-            for l in &old.mail_lists {
-                if !now.mail_lists.iter().any(|c| c.list == l.list) {
-                    let blocked = (!is_current(&mut conn, Table::MailLists, l.list.0).await?)
-                        .then(|| format!("the mail list {:?} was deleted", l.name));
-                    items.push(item(
-                        RestoreItemKind::MailList,
-                        RestoreAction::Add,
-                        format!("add to mail list {}@{}", l.name, l.domain),
-                        blocked,
-                        RestoreChange::MailList(l.clone()),
-                    ));
-                }
-            }
-            if exact {
-                for c in &now.mail_lists {
-                    if !old.mail_lists.iter().any(|l| l.list == c.list) {
-                        items.push(item(
-                            RestoreItemKind::MailList,
-                            RestoreAction::Remove,
-                            format!("remove from mail list {}@{}", c.name, c.domain),
-                            None,
-                            RestoreChange::MailList(c.clone()),
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(RestorePlan {
-            user,
-            snapshot,
-            mode,
-            items,
-        })
+        plan_in(&mut conn, user, snapshot, selection, mode).await
     }
 
-    /// Applies the selected, unblocked items of a plan in one transaction: new versions, a
-    /// new snapshot and an audit line with the plan summary. An item that became impossible
-    /// since the preview fails the whole restore (nothing is half-applied).
+    /// Applies a plan as one recorded operation: new versions, a new snapshot and an audit
+    /// line with the plan summary. The sent plan is not trusted: the restore is planned again
+    /// from its user, snapshot, selection and mode in the same transaction, and only fresh
+    /// items that match an item the operator left selected (and saw unblocked) are applied.
+    /// An item that is not part of the fresh plan is refused; one that became impossible
+    /// since the preview fails the whole restore. Nothing is ever half-applied.
     pub async fn apply_restore(
         &self,
         actor: &Author,
-        plan: &RestorePlan,
+        sent: &RestorePlan,
     ) -> Result<RestoreOutcome> {
         let mut tx = self.pool.begin().await?;
+        let fresh = plan_in(
+            &mut tx,
+            sent.user,
+            sent.snapshot,
+            &sent.selection,
+            sent.mode,
+        )
+        .await?;
+        let plan = follow_choices(fresh, sent)?;
         let user = current_user(&mut tx, plan.user).await?;
         let summary = plan.summary();
         let op = begin_op(&mut tx, actor, "user.restore", &summary).await?;
+        // The newest snapshot must hold the state being replaced: it is what "undo" restores.
+        capture(&mut tx, &op, &[plan.user.0]).await?;
+        let undo_snapshot = newest_id(&mut tx, plan.user.0).await?;
         let mut applied = 0;
         for it in plan
             .items
@@ -449,7 +159,7 @@ impl Store {
             applied += 1;
         }
         audit(&mut tx, &op, "user.restore", &user.name, &summary).await?;
-        capture(&mut tx, &op, &[plan.user.0]).await?;
+        capture_new(&mut tx, &op, &[plan.user.0]).await?;
         tx.commit().await?;
         let blocked = plan.items.iter().filter(|i| i.blocked.is_some()).count() as i64;
         Ok(RestoreOutcome {
@@ -457,8 +167,364 @@ impl Store {
             blocked,
             operation_id: op.id,
             summary,
+            undo_snapshot,
         })
     }
+}
+
+/// Whether two plan items make the same change (descriptions are derived, so not compared).
+fn same_change(a: &RestoreItem, b: &RestoreItem) -> bool {
+    a.kind == b.kind && a.action == b.action && a.change == b.change
+}
+
+/// The fresh plan with the operator's choices from the sent one: an item is selected when
+/// the operator selected the same change and saw it applicable.
+fn follow_choices(mut fresh: RestorePlan, sent: &RestorePlan) -> Result<RestorePlan> {
+    if let Some((n, item)) = sent
+        .items
+        .iter()
+        .enumerate()
+        .find(|(_, i)| !fresh.items.iter().any(|f| same_change(f, i)))
+    {
+        return Err(Error::invalid(
+            "plan",
+            format!(
+                "Item {} ({:?}) is not a change this restore would make now; nothing was \
+                 changed. Preview the restore again.",
+                n + 1,
+                item.description
+            ),
+        ));
+    }
+    for f in &mut fresh.items {
+        f.selected = sent
+            .items
+            .iter()
+            .any(|i| same_change(i, f) && i.selected && i.blocked.is_none());
+        if let (true, Some(why)) = (f.selected, &f.blocked) {
+            return Err(Error::Conflict(format!(
+                "{}: {why} (since the preview); nothing was changed.",
+                f.description
+            )));
+        }
+    }
+    Ok(fresh)
+}
+
+/// The restore plan for `user` from `snapshot` (see `Store::plan_restore`).
+async fn plan_in(
+    conn: &mut AnyConnection,
+    user: UserId,
+    snapshot: i64,
+    selection: &RestoreSelection,
+    mode: RestoreMode,
+) -> Result<RestorePlan> {
+    let snap = snapshot_row(&mut *conn, snapshot).await?.snapshot()?;
+    if snap.user != user {
+        return Err(Error::invalid(
+            "snapshot",
+            "This snapshot belongs to another user.",
+        ));
+    }
+    let Some(now) = load_state(&mut *conn, user.0, i64::MAX, true).await? else {
+        return Err(Error::Conflict(
+            "The user is deleted; recover the user first, then restore.".into(),
+        ));
+    };
+    let old = &snap.state;
+    let exact = mode == RestoreMode::Exact;
+    let mut items = Vec::new();
+
+    if selection.attributes {
+        let mut target = if exact {
+            old.attributes.clone()
+        } else {
+            fill_missing(&now.attributes, &old.attributes)
+        };
+        if target.primary_group != now.attributes.primary_group
+            && !is_current(&mut *conn, Table::Groups, target.primary_group.0).await?
+        {
+            items.push(item(
+                RestoreItemKind::Attributes,
+                RestoreAction::Update,
+                format!("primary group → {}", old.primary_group_name),
+                Some(format!(
+                    "the group {:?} was deleted",
+                    old.primary_group_name
+                )),
+                RestoreChange::Attributes(target.clone()),
+            ));
+            target.primary_group = now.attributes.primary_group;
+        }
+        if target != now.attributes {
+            let mut probe = now.clone();
+            probe.attributes = target.clone();
+            if target.primary_group == old.attributes.primary_group {
+                probe.primary_group_name = old.primary_group_name.clone();
+            }
+            let changes: Vec<String> = diff_states(&now, &probe)
+                .attributes
+                .into_iter()
+                .map(|c| format!("{}: {:?} → {:?}", c.name, c.before, c.after))
+                .collect();
+            let taken: Option<(i64,)> = sqlx::query_as(
+                "SELECT object_id FROM users WHERE name_key = $1 AND valid_to IS NULL \
+                     AND object_id <> $2",
+            )
+            .bind(name_key(&target.name))
+            .bind(user.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            items.push(item(
+                RestoreItemKind::Attributes,
+                RestoreAction::Update,
+                format!("attributes: {}", changes.join("; ")),
+                taken.map(|_| format!("the user name {:?} is now taken", target.name)),
+                RestoreChange::Attributes(target),
+            ));
+        }
+    }
+
+    if selection.memberships {
+        for m in &old.memberships {
+            match now.memberships.iter().find(|c| c.group == m.group) {
+                None => {
+                    let blocked = (!is_current(&mut *conn, Table::Groups, m.group.0).await?)
+                        .then(|| format!("the group {:?} was deleted", m.group_name));
+                    items.push(item(
+                        RestoreItemKind::Membership,
+                        RestoreAction::Add,
+                        format!("add membership of group {}", m.group_name),
+                        blocked,
+                        RestoreChange::Membership(m.clone()),
+                    ));
+                }
+                Some(c)
+                    if exact
+                        && (c.start_date, c.end_date, &c.comments)
+                            != (m.start_date, m.end_date, &m.comments) =>
+                {
+                    items.push(item(
+                        RestoreItemKind::Membership,
+                        RestoreAction::Update,
+                        format!("reset dates and comments of membership in {}", c.group_name),
+                        None,
+                        RestoreChange::Membership(m.clone()),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if exact {
+            for c in &now.memberships {
+                if !old.memberships.iter().any(|m| m.group == c.group) {
+                    items.push(item(
+                        RestoreItemKind::Membership,
+                        RestoreAction::Remove,
+                        format!("remove membership of group {}", c.group_name),
+                        None,
+                        RestoreChange::Membership(c.clone()),
+                    ));
+                }
+            }
+        }
+    }
+
+    let mut blocked_accounts = Vec::new();
+    if selection.accounts {
+        for a in &old.accounts {
+            let label = format!("account {} in {}", a.name, a.system_name);
+            match now.accounts.iter().find(|c| c.account == a.account) {
+                None => {
+                    let blocked = account_blocker(&mut *conn, a).await?;
+                    let live = is_current(&mut *conn, Table::Accounts, a.account.0).await?;
+                    if blocked.is_some() {
+                        blocked_accounts.push(a.account);
+                    }
+                    items.push(item(
+                        RestoreItemKind::Account,
+                        RestoreAction::Add,
+                        if live {
+                            format!("make the user {} of {label}", a.level)
+                        } else {
+                            format!("re-create {label} (deleted) owned as {}", a.level)
+                        },
+                        blocked,
+                        RestoreChange::Account(account_core(a)),
+                    ));
+                }
+                Some(c) if exact && account_core(c) != account_core(a) => {
+                    let blocked = if c.name != a.name {
+                        account_blocker(
+                            &mut *conn,
+                            &AccountState {
+                                account: AccountId(-1),
+                                ..a.clone()
+                            },
+                        )
+                        .await?
+                    } else {
+                        None
+                    };
+                    items.push(item(
+                        RestoreItemKind::Account,
+                        RestoreAction::Update,
+                        format!("reset {label} to its snapshot attributes"),
+                        blocked,
+                        RestoreChange::Account(account_core(a)),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if exact {
+            for c in &now.accounts {
+                if !old.accounts.iter().any(|a| a.account == c.account) {
+                    items.push(item(
+                        RestoreItemKind::Account,
+                        RestoreAction::Remove,
+                        format!("end ownership of account {} in {}", c.name, c.system_name),
+                        None,
+                        RestoreChange::Account(account_core(c)),
+                    ));
+                }
+            }
+        }
+    }
+
+    if selection.grants && !old.grants_captured {
+        items.push(item(
+            RestoreItemKind::Grant,
+            RestoreAction::Add,
+            "role grants".into(),
+            Some("this snapshot was taken with entitlements history off".into()),
+            RestoreChange::Grant(GrantState::default()),
+        ));
+    } else if selection.grants {
+        let key = |g: &GrantState| (g.role, g.scope.clone());
+        for g in &old.grants {
+            match now.grants.iter().find(|c| key(c) == key(g)) {
+                None => {
+                    let blocked = role_gone(&mut *conn, g).await?;
+                    items.push(item(
+                        RestoreItemKind::Grant,
+                        RestoreAction::Add,
+                        format!("grant {}", grant_text(g)),
+                        blocked,
+                        RestoreChange::Grant(g.clone()),
+                    ));
+                }
+                Some(c) if exact && c != g => items.push(item(
+                    RestoreItemKind::Grant,
+                    RestoreAction::Update,
+                    format!("reset dates of {}", grant_text(g)),
+                    None,
+                    RestoreChange::Grant(g.clone()),
+                )),
+                Some(_) => {}
+            }
+        }
+        if exact {
+            for c in &now.grants {
+                if !old.grants.iter().any(|g| key(g) == key(c)) {
+                    items.push(item(
+                        RestoreItemKind::Grant,
+                        RestoreAction::Remove,
+                        format!("revoke {}", grant_text(c)),
+                        None,
+                        RestoreChange::Grant(c.clone()),
+                    ));
+                }
+            }
+        }
+        // Grants of the snapshot's accounts (only where the account is or comes back).
+        for a in &old.accounts {
+            let current = now.accounts.iter().find(|c| c.account == a.account);
+            let account_back = current.is_some() || selection.accounts;
+            for g in &a.grants {
+                if current.is_some_and(|c| {
+                    c.grants
+                        .iter()
+                        .any(|x| key(x) == key(g) && (!exact || x == g))
+                }) {
+                    continue;
+                }
+                let present = current.is_some_and(|c| c.grants.iter().any(|x| key(x) == key(g)));
+                let mut blocked = role_gone(&mut *conn, g).await?;
+                if blocked.is_none() && blocked_accounts.contains(&a.account) {
+                    blocked = Some(format!("the account {:?} cannot be restored", a.name));
+                }
+                if blocked.is_none() && !account_back {
+                    blocked = Some(format!(
+                        "the account {:?} is not owned now and accounts are not selected",
+                        a.name
+                    ));
+                }
+                items.push(item(
+                    RestoreItemKind::AccountGrant,
+                    if present {
+                        RestoreAction::Update
+                    } else {
+                        RestoreAction::Add
+                    },
+                    format!("grant {} to account {}", grant_text(g), a.name),
+                    blocked,
+                    RestoreChange::AccountGrant(a.account, g.clone()),
+                ));
+            }
+            if exact {
+                if let Some(c) = current {
+                    for x in &c.grants {
+                        if !a.grants.iter().any(|g| key(g) == key(x)) {
+                            items.push(item(
+                                RestoreItemKind::AccountGrant,
+                                RestoreAction::Remove,
+                                format!("revoke {} from account {}", grant_text(x), c.name),
+                                None,
+                                RestoreChange::AccountGrant(c.account, x.clone()),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    if selection.mail_lists {
+        for l in &old.mail_lists {
+            if !now.mail_lists.iter().any(|c| c.list == l.list) {
+                let blocked = (!is_current(&mut *conn, Table::MailLists, l.list.0).await?)
+                    .then(|| format!("the mail list {:?} was deleted", l.name));
+                items.push(item(
+                    RestoreItemKind::MailList,
+                    RestoreAction::Add,
+                    format!("add to mail list {}@{}", l.name, l.domain),
+                    blocked,
+                    RestoreChange::MailList(l.clone()),
+                ));
+            }
+        }
+        if exact {
+            for c in &now.mail_lists {
+                if !old.mail_lists.iter().any(|l| l.list == c.list) {
+                    items.push(item(
+                        RestoreItemKind::MailList,
+                        RestoreAction::Remove,
+                        format!("remove from mail list {}@{}", c.name, c.domain),
+                        None,
+                        RestoreChange::MailList(c.clone()),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(RestorePlan {
+        user,
+        snapshot,
+        mode,
+        items,
+        selection: selection.clone(),
+    })
 }
 
 async fn find(conn: &mut AnyConnection, sql: &str, a: i64, b: i64) -> Result<Option<i64>> {

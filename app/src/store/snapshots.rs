@@ -88,6 +88,34 @@ pub(crate) fn encode(state: &UserState) -> Result<(String, String)> {
 /// Brings the snapshots of `users` up to date with their current state (see module docs).
 /// Runs inside the caller's transaction; users that no longer exist are skipped.
 pub(crate) async fn capture(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<()> {
+    capture_with(conn, op, users, false).await
+}
+
+/// Like `capture`, but a changed state always opens a new snapshot, even within the minimum
+/// delay, and keep-N spares the one before: restores use it so that the state they replaced
+/// stays restorable ("undo").
+pub(crate) async fn capture_new(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<()> {
+    capture_with(conn, op, users, true).await
+}
+
+/// The newest snapshot of a user, if any.
+pub(crate) async fn newest_id(conn: &mut AnyConnection, user: i64) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM user_snapshots WHERE user_id = $1 \
+         ORDER BY valid_since DESC, id DESC LIMIT 1",
+    )
+    .bind(user)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+async fn capture_with(
+    conn: &mut AnyConnection,
+    op: &Op,
+    users: &[i64],
+    always_new: bool,
+) -> Result<()> {
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
@@ -110,7 +138,9 @@ pub(crate) async fn capture(conn: &mut AnyConnection, op: &Op, users: &[i64]) ->
         .await?;
         match newest {
             Some((_, _, newest_hash)) if newest_hash == hash => continue,
-            Some((id, since, _)) if op.at - since < config.min_delay_secs * 1_000_000 => {
+            Some((id, since, _))
+                if !always_new && op.at - since < config.min_delay_secs * 1_000_000 =>
+            {
                 sqlx::query(
                     "UPDATE user_snapshots SET document = $1, size = $2, content_hash = $3, \
                      operation_id = $4, updated_at = $5 WHERE id = $6",
@@ -147,7 +177,12 @@ pub(crate) async fn capture(conn: &mut AnyConnection, op: &Op, users: &[i64]) ->
         .bind(op.id)
         .execute(&mut *conn)
         .await?;
-        prune(conn, user, config.keep_count).await?;
+        let keep = if always_new {
+            config.keep_count.max(2)
+        } else {
+            config.keep_count
+        };
+        prune(conn, user, keep).await?;
     }
     Ok(())
 }

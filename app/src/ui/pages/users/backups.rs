@@ -44,8 +44,9 @@ pub fn UserBackupsTab() -> impl IntoView {
     let undo_target = RwSignal::new(None::<i64>);
     let pending_undo_target = StoredValue::new(None::<i64>);
     Effect::new(move |_| {
-        if let Some(Ok(_)) = apply.value().get() {
-            undo_target.set(pending_undo_target.get_value());
+        if let Some(Ok(outcome)) = apply.value().get() {
+            // An undo is not itself undone from here.
+            undo_target.set(pending_undo_target.get_value().and(outcome.undo_snapshot));
             plan.set(None);
             changes.update(|n| *n += 1);
             compare.set(None);
@@ -66,15 +67,9 @@ pub fn UserBackupsTab() -> impl IntoView {
             }
         });
     };
-    let newest_snapshot = move || {
-        snapshots
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|list| list.first().map(|s| s.id))
-    };
     let confirm_restore = move |_| {
         if let Some(p) = plan.get_untracked() {
-            pending_undo_target.set_value(newest_snapshot());
+            pending_undo_target.set_value(Some(p.snapshot));
             apply.dispatch(ApplyRestore { plan: p });
         }
     };
