@@ -57,17 +57,6 @@ pub struct RoleRef {
     pub system_name: String,
 }
 
-/// One current grant of a role, with the grantee's name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoleGrant {
-    pub id: GrantId,
-    pub grantee: Grantee,
-    pub grantee_name: String,
-    pub scope: String,
-    pub start_date: Option<DateTime<Utc>>,
-    pub end_date: Option<DateTime<Utc>>,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleDetail {
     pub role: Role,
@@ -76,7 +65,7 @@ pub struct RoleDetail {
     pub inherits: Vec<RoleRef>,
     /// The roles that include this one.
     pub inherited_by: Vec<RoleRef>,
-    pub grants: Vec<RoleGrant>,
+    pub grants: Vec<GrantRecord>,
     pub modified: Stamp,
 }
 

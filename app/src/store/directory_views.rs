@@ -1,7 +1,7 @@
 //! Reads behind the directory screens: paged, searchable lists and object details of
 //! systems, accounts, roles, mail domains and mail lists, at any instant.
 use super::directory::{AccountRow, RoleRow, ACCOUNT_COLUMNS, ROLE_COLUMNS};
-use super::temporal::{instant, live, time};
+use super::temporal::{instant, live};
 use super::{to_time, Error, Result, Store};
 use crate::model::*;
 use chrono::{DateTime, Utc};
@@ -372,42 +372,7 @@ impl Store {
                 inherited_by.push(reference);
             }
         }
-        type GrantRow = (i64, String, i64, String, Option<i64>, Option<i64>, String);
-        let grants: Vec<GrantRow> = sqlx::query_as(&format!(
-            "SELECT gr.object_id, gr.grantee_kind, gr.grantee_id, gr.scope, gr.start_date, \
-             gr.end_date, COALESCE(u.name, a.name, g.name, '') FROM grants gr \
-             LEFT JOIN users u ON gr.grantee_kind = 'user' AND u.object_id = gr.grantee_id AND {} \
-             LEFT JOIN accounts a ON gr.grantee_kind = 'account' AND a.object_id = gr.grantee_id \
-             AND {} \
-             LEFT JOIN groups g ON gr.grantee_kind = 'group' AND g.object_id = gr.grantee_id \
-             AND {} \
-             WHERE gr.role_id = $2 AND {} ORDER BY gr.grantee_kind, 7, gr.scope",
-            live("u", 1),
-            live("a", 1),
-            live("g", 1),
-            live("gr", 1)
-        ))
-        .bind(t)
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        let grants = grants
-            .into_iter()
-            .map(
-                |(grant, kind, grantee, scope, start, end, name)| RoleGrant {
-                    id: GrantId(grant),
-                    grantee: match kind.as_str() {
-                        "user" => Grantee::User(UserId(grantee)),
-                        "account" => Grantee::Account(AccountId(grantee)),
-                        _ => Grantee::Group(GroupId(grantee)),
-                    },
-                    grantee_name: name,
-                    scope,
-                    start_date: time(start),
-                    end_date: time(end),
-                },
-            )
-            .collect();
+        let grants = self.list_grants(Some(id), None, as_of).await?;
         Ok(RoleDetail {
             role,
             information_system_name,

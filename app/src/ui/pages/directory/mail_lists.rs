@@ -238,7 +238,7 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
             {section("Users", |m| match m { MailMember::User(UserId(u)) => Some(format!("/users/{u}")), _ => None })}
             {section("Nested lists", |m| match m { MailMember::List(MailListId(l)) => Some(format!("/mail-lists/{l}")), _ => None })}
             {section("External addresses", |m| match m { MailMember::External(_) => Some(String::new()), _ => None })}
-            {section("Groups", |m| match m { MailMember::Group(_) => Some("/groups".to_string()), _ => None })}
+            {section("Groups", |m| match m { MailMember::Group(GroupId(g)) => Some(format!("/groups?group={g}")), _ => None })}
             {section("Roles", |m| match m { MailMember::Role(RoleId(r)) => Some(format!("/roles/{r}")), _ => None })}
             <FormError result=remove.value().into()/>
             {editable.then(|| view! { <AddMemberForm list=id changes/> })}
@@ -311,7 +311,7 @@ fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
                 {move || match kind.get().as_str() {
                     "user" => view! { <UserPicker value=chosen label="User"/> }.into_any(),
                     "list" => view! { <ListPicker value=chosen exclude=list/> }.into_any(),
-                    "group" => view! { <AnyGroupPicker value=chosen/> }.into_any(),
+                    "group" => view! { <GroupField value=chosen/> }.into_any(),
                     "role" => view! { <RolePicker value=chosen/> }.into_any(),
                     _ => view! {
                         <label>"Address" <input type="email" required bind:value=address/></label>
@@ -349,13 +349,13 @@ fn ListPicker(value: RwSignal<String>, exclude: i64) -> AnyView {
 }
 
 #[component]
-fn AnyGroupPicker(value: RwSignal<String>) -> AnyView {
+fn GroupField(value: RwSignal<String>) -> AnyView {
     let groups = Resource::new(|| (), |_| group_tree(None));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 groups.await.map(|roots| view! {
-                    <GroupPicker roots label="Group" none="Choose a group" value=value required=true/>
+                    <GroupPicker roots label="Group" none="Choose a group" value required=true/>
                 })
             })}
         </Suspense>

@@ -13,6 +13,7 @@ pub use systems::{SystemPage, SystemsPage};
 
 use crate::api::users::list_users;
 use crate::model::{DirectoryQuery, DirectorySort, Operator, Permission, UserListQuery};
+use crate::ui::components::ConfirmDialog;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -145,40 +146,32 @@ fn Pager(params: ListParams, total: i64, noun: &'static str) -> AnyView {
     .into_any()
 }
 
-/// A "Delete" button that asks first, in a modal dialog naming the object.
+/// A "Delete" button that asks first, in a dialog naming the object.
 #[component]
 fn ConfirmDelete(
-    /// What is deleted, e.g. `account "bob"`.
+    /// What is deleted, e.g. `account bob`.
     what: String,
     on_confirm: Callback<()>,
 ) -> AnyView {
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let close = move || {
-        if let Some(d) = dialog.get() {
-            d.close();
-        }
-    };
+    let open = RwSignal::new(false);
     let title = format!("Delete {what}");
+    let label = title.clone();
     view! {
-        <button type="button" class="danger" aria-label=title.clone()
-            on:click=move |_| {
-                if let Some(d) = dialog.get() {
-                    let _ = d.show_modal();
-                }
-            }>
+        <button type="button" class="danger" aria-label=title.clone() on:click=move |_| open.set(true)>
             "Delete"
         </button>
-        <dialog node_ref=dialog class="modal" aria-label=title.clone()>
-            <h2>{format!("{title}?")}</h2>
-            <p>"The history keeps it, but it disappears from the current view."</p>
-            <div class="toolbar">
-                <button type="button" class="danger" on:click=move |_| {
-                    close();
+        <Show when=move || open.get()>
+            <ConfirmDialog
+                label=label.clone()
+                message=format!("{label}? The history keeps it, but it leaves the current view.")
+                confirm_label="Yes, delete".to_string()
+                on_confirm=move || {
+                    open.set(false);
                     on_confirm.run(());
-                }>"Yes, delete"</button>
-                <button type="button" on:click=move |_| close()>"Cancel"</button>
-            </div>
-        </dialog>
+                }
+                on_close=move || open.set(false)
+            />
+        </Show>
     }
     .into_any()
 }

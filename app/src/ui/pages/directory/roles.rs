@@ -6,7 +6,7 @@ use crate::api::directory::{
 };
 use crate::api::groups::group_tree;
 use crate::model::{
-    GrantInput, Grantee, GroupId, InformationSystemId, RoleDetail, RoleGrant, RoleId, RoleInput,
+    GrantInput, GrantRecord, Grantee, GroupId, InformationSystemId, RoleDetail, RoleId, RoleInput,
     SystemId,
 };
 use crate::ui::components::{format_time, parse_date, FormError, GroupPicker};
@@ -211,7 +211,7 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
             input: draft.get_untracked(),
         });
     };
-    let by_kind = |kind: &str| -> Vec<RoleGrant> {
+    let by_kind = |kind: &str| -> Vec<GrantRecord> {
         detail
             .grants
             .iter()
@@ -344,9 +344,9 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
 #[component]
 fn Grantees(
     role: i64,
-    user_grants: Vec<RoleGrant>,
-    account_grants: Vec<RoleGrant>,
-    group_grants: Vec<RoleGrant>,
+    user_grants: Vec<GrantRecord>,
+    account_grants: Vec<GrantRecord>,
+    group_grants: Vec<GrantRecord>,
     changes: RwSignal<u64>,
 ) -> AnyView {
     let revoke = ServerAction::<RevokeGrant>::new();
@@ -358,7 +358,7 @@ fn Grantees(
             changes.update(|n| *n += 1);
         }
     });
-    let table = move |title: &'static str, path: &'static str, grants: Vec<RoleGrant>| {
+    let table = move |title: &'static str, path: &'static str, grants: Vec<GrantRecord>| {
         view! {
             <h3>{title}</h3>
             <table class="data-table" aria-label=title>
@@ -371,8 +371,8 @@ fn Grantees(
                             <tr>
                                 <td>
                                     {match g.grantee {
-                                        // Groups have no page of their own: the tree shows them.
-                                        Grantee::Group(_) => view! { <A href="/groups">{g.grantee_name.clone()}</A> }.into_any(),
+                                        // Groups open in the tree page.
+                                        Grantee::Group(GroupId(group)) => view! { <A href=format!("/groups?group={group}")>{g.grantee_name.clone()}</A> }.into_any(),
                                         _ => view! { <A href=format!("/{path}/{}", g.grantee.id())>{g.grantee_name.clone()}</A> }.into_any(),
                                     }}
                                 </td>
