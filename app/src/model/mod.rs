@@ -5,6 +5,7 @@ mod operator;
 mod query;
 mod snapshot;
 mod system_backup;
+mod transfer;
 
 pub use audit::*;
 pub use identity::*;
@@ -12,3 +13,4 @@ pub use operator::*;
 pub use query::*;
 pub use snapshot::*;
 pub use system_backup::*;
+pub use transfer::*;

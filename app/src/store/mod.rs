@@ -5,9 +5,11 @@
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod audit;
 mod directory;
+mod export;
 mod filter;
 mod history;
 mod identity;
+mod import;
 mod operators;
 mod preferences;
 mod restore;
@@ -17,6 +19,8 @@ mod system_backup;
 mod temporal;
 
 pub use audit::AuditRecord;
+pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
+pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
 pub use operators::NewOperator;
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
 pub(crate) use system_backup::audit_in;
