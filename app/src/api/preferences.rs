@@ -6,7 +6,8 @@ use leptos::prelude::*;
 pub async fn get_preference(name: String) -> Result<Option<String>, AppError> {
     crate::auth::reply(
         async move {
-            let (state, operator) = crate::auth::authorize(crate::model::Permission::IdentityRead).await?;
+            let (state, operator) =
+                crate::auth::authorize(crate::model::Permission::IdentityRead).await?;
             Ok(state.store.preference(operator.id, &name).await?)
         }
         .await,
@@ -17,7 +18,8 @@ pub async fn get_preference(name: String) -> Result<Option<String>, AppError> {
 pub async fn set_preference(name: String, value: String) -> Result<(), AppError> {
     crate::auth::reply(
         async move {
-            let (state, operator) = crate::auth::authorize(crate::model::Permission::IdentityRead).await?;
+            let (state, operator) =
+                crate::auth::authorize(crate::model::Permission::IdentityRead).await?;
             Ok(state
                 .store
                 .set_preference(operator.id, &name, &value)

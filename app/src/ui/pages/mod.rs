@@ -1,5 +1,6 @@
 mod groups;
 mod home;
+mod import;
 mod login;
 mod not_found;
 mod operators;
@@ -9,6 +10,7 @@ mod users;
 
 pub use groups::GroupsPage;
 pub use home::HomePage;
+pub use import::ImportPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use operators::OperatorsPage;

@@ -5,4 +5,5 @@ mod list;
 
 pub use backups::UserBackupsTab;
 pub use detail::{UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserPage, UserRolesTab};
+pub(crate) use list::urlencode;
 pub use list::UsersPage;
