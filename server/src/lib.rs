@@ -1,4 +1,5 @@
 //! The HTTP server: Leptos routes and server functions behind an Origin check.
+pub mod csv_files;
 pub mod files;
 
 use app::backup::{SystemBackupConfig, SystemBackups};
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .merge(files::routes())
+        .merge(csv_files::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(reject_foreign_origin))
         .with_state(state)

@@ -8,4 +8,5 @@ pub mod operators;
 pub mod preferences;
 pub mod snapshots;
 pub mod system_backup;
+pub mod transfer;
 pub mod users;

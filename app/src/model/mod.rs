@@ -6,6 +6,7 @@ mod operator;
 mod query;
 mod snapshot;
 mod system_backup;
+mod transfer;
 
 pub use audit::*;
 pub use directory::*;
@@ -14,3 +15,4 @@ pub use operator::*;
 pub use query::*;
 pub use snapshot::*;
 pub use system_backup::*;
+pub use transfer::*;

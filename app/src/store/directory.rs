@@ -6,7 +6,7 @@ use super::snapshots::{
 use super::temporal::{
     attributes_json, begin_op, check_attributes, check_name, close_current, insert_version,
     instant, is_current, live, micros, name_key, new_object, parse_attributes, time, write_version,
-    Author, Table, Val,
+    Author, Op, Table, Val,
 };
 use super::{Error, Result, Store};
 use crate::model::*;
@@ -226,6 +226,118 @@ pub(crate) async fn users_of_grantee(
         // Group grants are not part of a user's own state (effective roles show them).
         Grantee::Group(_) => Vec::new(),
     })
+}
+
+fn mail_domain_fields(code: &str, input: &MailDomainInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("code", code.into()),
+        ("code_key", name_key(code).into()),
+        ("description", (&input.description).into()),
+        ("obsolete", input.obsolete.into()),
+    ]
+}
+
+fn mail_list_fields(name: &str, input: &MailListInput) -> Vec<(&'static str, Val)> {
+    vec![
+        ("domain_id", input.domain.0.into()),
+        ("name", name.into()),
+        ("name_key", name_key(name).into()),
+        ("description", (&input.description).into()),
+    ]
+}
+
+/// Creates a mail domain inside the caller's transaction and operation.
+pub(crate) async fn create_mail_domain_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    input: &MailDomainInput,
+) -> Result<MailDomainId> {
+    let code = check_name("code", "The domain", &input.code)?;
+    let id = new_object(conn, Table::MailDomains).await?;
+    insert_version(
+        conn,
+        op,
+        Table::MailDomains,
+        id,
+        &mail_domain_fields(&code, input),
+    )
+    .await
+    .map_err(unique_to(format!(
+        "The mail domain {code:?} already exists."
+    )))?;
+    audit(conn, op, "mail-domain.create", &code, "").await?;
+    Ok(MailDomainId(id))
+}
+
+/// Writes a new version of a mail domain inside the caller's transaction and operation.
+pub(crate) async fn update_mail_domain_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    id: MailDomainId,
+    input: &MailDomainInput,
+) -> Result<()> {
+    let code = check_name("code", "The domain", &input.code)?;
+    require(conn, Table::MailDomains, id.0, "mail domain").await?;
+    write_version(
+        conn,
+        op,
+        Table::MailDomains,
+        id.0,
+        &mail_domain_fields(&code, input),
+    )
+    .await
+    .map_err(unique_to(format!(
+        "The mail domain {code:?} already exists."
+    )))?;
+    audit(conn, op, "mail-domain.update", &code, "").await?;
+    let users = users_of_domain(conn, id.0).await?;
+    capture(conn, op, &users).await
+}
+
+/// Creates a mail list inside the caller's transaction and operation.
+pub(crate) async fn create_mail_list_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    input: &MailListInput,
+) -> Result<MailListId> {
+    let name = check_name("name", "The list name", &input.name)?;
+    require(conn, Table::MailDomains, input.domain.0, "mail domain").await?;
+    let id = new_object(conn, Table::MailLists).await?;
+    insert_version(
+        conn,
+        op,
+        Table::MailLists,
+        id,
+        &mail_list_fields(&name, input),
+    )
+    .await
+    .map_err(unique_to(format!("The mail list {name:?} already exists.")))?;
+    audit(conn, op, "mail-list.create", &name, "").await?;
+    Ok(MailListId(id))
+}
+
+/// Writes a new version of a mail list inside the caller's transaction and operation.
+pub(crate) async fn update_mail_list_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    id: MailListId,
+    input: &MailListInput,
+) -> Result<()> {
+    let name = check_name("name", "The list name", &input.name)?;
+    require(conn, Table::MailLists, id.0, "mail list").await?;
+    require(conn, Table::MailDomains, input.domain.0, "mail domain").await?;
+    write_version(
+        conn,
+        op,
+        Table::MailLists,
+        id.0,
+        &mail_list_fields(&name, input),
+    )
+    .await
+    .map_err(unique_to(format!("The mail list {name:?} already exists.")))?;
+    audit(conn, op, "mail-list.update", &name, "").await?;
+    let users = users_of_list(conn, id.0).await?;
+    capture(conn, op, &users).await
 }
 
 impl Store {
@@ -1036,26 +1148,9 @@ impl Store {
         let code = check_name("code", "The domain", &input.code)?;
         let mut tx = self.pool.begin().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.create", &code).await?;
-        let id = new_object(&mut tx, Table::MailDomains).await?;
-        insert_version(
-            &mut tx,
-            &op,
-            Table::MailDomains,
-            id,
-            &[
-                ("code", code.as_str().into()),
-                ("code_key", name_key(&code).into()),
-                ("description", (&input.description).into()),
-                ("obsolete", input.obsolete.into()),
-            ],
-        )
-        .await
-        .map_err(unique_to(format!(
-            "The mail domain {code:?} already exists."
-        )))?;
-        audit(&mut tx, &op, "mail-domain.create", &code, "").await?;
+        let id = create_mail_domain_in(&mut tx, &op, input).await?;
         tx.commit().await?;
-        Ok(MailDomainId(id))
+        Ok(id)
     }
 
     pub async fn update_mail_domain(
@@ -1066,27 +1161,8 @@ impl Store {
     ) -> Result<()> {
         let code = check_name("code", "The domain", &input.code)?;
         let mut tx = self.pool.begin().await?;
-        require(&mut tx, Table::MailDomains, id.0, "mail domain").await?;
         let op = begin_op(&mut tx, actor, "mail-domain.update", &code).await?;
-        write_version(
-            &mut tx,
-            &op,
-            Table::MailDomains,
-            id.0,
-            &[
-                ("code", code.as_str().into()),
-                ("code_key", name_key(&code).into()),
-                ("description", (&input.description).into()),
-                ("obsolete", input.obsolete.into()),
-            ],
-        )
-        .await
-        .map_err(unique_to(format!(
-            "The mail domain {code:?} already exists."
-        )))?;
-        audit(&mut tx, &op, "mail-domain.update", &code, "").await?;
-        let users = users_of_domain(&mut tx, id.0).await?;
-        capture(&mut tx, &op, &users).await?;
+        update_mail_domain_in(&mut tx, &op, id, input).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1098,26 +1174,10 @@ impl Store {
     ) -> Result<MailListId> {
         let name = check_name("name", "The list name", &input.name)?;
         let mut tx = self.pool.begin().await?;
-        require(&mut tx, Table::MailDomains, input.domain.0, "mail domain").await?;
         let op = begin_op(&mut tx, actor, "mail-list.create", &name).await?;
-        let id = new_object(&mut tx, Table::MailLists).await?;
-        insert_version(
-            &mut tx,
-            &op,
-            Table::MailLists,
-            id,
-            &[
-                ("domain_id", input.domain.0.into()),
-                ("name", name.as_str().into()),
-                ("name_key", name_key(&name).into()),
-                ("description", (&input.description).into()),
-            ],
-        )
-        .await
-        .map_err(unique_to(format!("The mail list {name:?} already exists.")))?;
-        audit(&mut tx, &op, "mail-list.create", &name, "").await?;
+        let id = create_mail_list_in(&mut tx, &op, input).await?;
         tx.commit().await?;
-        Ok(MailListId(id))
+        Ok(id)
     }
 
     pub async fn update_mail_list(
@@ -1128,26 +1188,8 @@ impl Store {
     ) -> Result<()> {
         let name = check_name("name", "The list name", &input.name)?;
         let mut tx = self.pool.begin().await?;
-        require(&mut tx, Table::MailLists, id.0, "mail list").await?;
-        require(&mut tx, Table::MailDomains, input.domain.0, "mail domain").await?;
         let op = begin_op(&mut tx, actor, "mail-list.update", &name).await?;
-        write_version(
-            &mut tx,
-            &op,
-            Table::MailLists,
-            id.0,
-            &[
-                ("domain_id", input.domain.0.into()),
-                ("name", name.as_str().into()),
-                ("name_key", name_key(&name).into()),
-                ("description", (&input.description).into()),
-            ],
-        )
-        .await
-        .map_err(unique_to(format!("The mail list {name:?} already exists.")))?;
-        audit(&mut tx, &op, "mail-list.update", &name, "").await?;
-        let users = users_of_list(&mut tx, id.0).await?;
-        capture(&mut tx, &op, &users).await?;
+        update_mail_list_in(&mut tx, &op, id, input).await?;
         tx.commit().await?;
         Ok(())
     }

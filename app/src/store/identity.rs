@@ -192,6 +192,7 @@ impl GroupRow {
     }
 }
 
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct MembershipRow {
     pub user_id: i64,
@@ -518,19 +519,116 @@ async fn close_user(conn: &mut AnyConnection, op: &Op, id: UserId) -> Result<()>
     super::snapshots::close_newest(conn, op, id.0).await
 }
 
+/// Creates a user inside the caller's transaction and operation (`input` as
+/// `normalise_user` returns it).
+pub(crate) async fn create_user_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    input: &UserInput,
+) -> Result<UserId> {
+    let id = new_object(conn, Table::Users).await?;
+    insert_version(conn, op, Table::Users, id, &user_fields(input))
+        .await
+        .map_err(unique_to(user_name_taken(&input.name)))?;
+    audit(conn, op, "user.create", &input.name, "").await?;
+    super::snapshots::capture(conn, op, &[id]).await?;
+    Ok(UserId(id))
+}
+
+/// Writes a new version of a user inside the caller's transaction and operation (`input` as
+/// `normalise_user` returns it).
+pub(crate) async fn update_user_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    id: UserId,
+    input: &UserInput,
+) -> Result<()> {
+    let before = current_user(conn, id).await?;
+    write_version(conn, op, Table::Users, id.0, &user_fields(input))
+        .await
+        .map_err(unique_to(user_name_taken(&input.name)))?;
+    let details = if before.name != input.name {
+        format!("renamed from {:?}", before.name)
+    } else {
+        String::new()
+    };
+    audit(conn, op, "user.update", &input.name, &details).await?;
+    super::snapshots::capture(conn, op, &[id.0]).await?;
+    Ok(())
+}
+
+/// Creates a group inside the caller's transaction and operation.
+pub(crate) async fn create_group_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    input: &GroupInput,
+) -> Result<GroupId> {
+    let mut input = input.clone();
+    input.name = check_name("name", "The group name", &input.name)?;
+    if let Some(parent) = input.parent {
+        if !is_current(conn, Table::Groups, parent.0).await? {
+            return Err(Error::invalid("parent", "Choose an existing parent group."));
+        }
+    }
+    let id = new_object(conn, Table::Groups).await?;
+    insert_version(conn, op, Table::Groups, id, &group_fields(&input))
+        .await
+        .map_err(unique_to(group_name_taken(&input.name)))?;
+    audit(conn, op, "group.create", &input.name, "").await?;
+    Ok(GroupId(id))
+}
+
+/// Updates a group inside the caller's transaction and operation; false when the input
+/// changes nothing (then nothing is written).
+pub(crate) async fn update_group_in(
+    conn: &mut AnyConnection,
+    op: &Op,
+    id: GroupId,
+    input: &GroupInput,
+) -> Result<bool> {
+    let before = current_group(conn, id).await?;
+    let mut input = input.clone();
+    input.name = check_name("name", "The group name", &input.name)?;
+    if before.input() == input {
+        return Ok(false);
+    }
+    if let Some(parent) = input.parent {
+        if !is_current(conn, Table::Groups, parent.0).await? {
+            return Err(Error::invalid("parent", "Choose an existing parent group."));
+        }
+        if let Some(mut path) = cycle_path(conn, id.0, parent.0).await? {
+            path.reverse();
+            path.push(input.name.clone());
+            return Err(Error::invalid(
+                "parent",
+                format!(
+                    "Moving {:?} under {:?} would make a cycle: {}.",
+                    before.name,
+                    path.get(1).cloned().unwrap_or_default(),
+                    path.join(" → ")
+                ),
+            ));
+        }
+    }
+    write_version(conn, op, Table::Groups, id.0, &group_fields(&input))
+        .await
+        .map_err(unique_to(group_name_taken(&input.name)))?;
+    audit(conn, op, "group.update", &input.name, "").await?;
+    if before.name != input.name {
+        let users = super::snapshots::users_of_group(conn, id.0).await?;
+        super::snapshots::capture(conn, op, &users).await?;
+    }
+    Ok(true)
+}
+
 impl Store {
     pub async fn create_user(&self, actor: &Author, input: &UserInput) -> Result<UserId> {
         let mut tx = self.pool.begin().await?;
         let input = normalise_user(&mut tx, input).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "user.create", &input.name).await?;
-        let id = new_object(&mut tx, Table::Users).await?;
-        insert_version(&mut tx, &op, Table::Users, id, &user_fields(&input))
-            .await
-            .map_err(unique_to(user_name_taken(&input.name)))?;
-        audit(&mut tx, &op, "user.create", &input.name, "").await?;
-        super::snapshots::capture(&mut tx, &op, &[id]).await?;
+        let id = create_user_in(&mut tx, &op, &input).await?;
         tx.commit().await?;
-        Ok(UserId(id))
+        Ok(id)
     }
 
     pub async fn update_user(&self, actor: &Author, id: UserId, input: &UserInput) -> Result<()> {
@@ -541,16 +639,7 @@ impl Store {
             return Ok(());
         }
         let op = super::temporal::begin_op(&mut tx, actor, "user.update", &input.name).await?;
-        write_version(&mut tx, &op, Table::Users, id.0, &user_fields(&input))
-            .await
-            .map_err(unique_to(user_name_taken(&input.name)))?;
-        let details = if before.name != input.name {
-            format!("renamed from {:?}", before.name)
-        } else {
-            String::new()
-        };
-        audit(&mut tx, &op, "user.update", &input.name, &details).await?;
-        super::snapshots::capture(&mut tx, &op, &[id.0]).await?;
+        update_user_in(&mut tx, &op, id, &input).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -625,21 +714,11 @@ impl Store {
 
     pub async fn create_group(&self, actor: &Author, input: &GroupInput) -> Result<GroupId> {
         let mut tx = self.pool.begin().await?;
-        let mut input = input.clone();
-        input.name = check_name("name", "The group name", &input.name)?;
-        if let Some(parent) = input.parent {
-            if !is_current(&mut tx, Table::Groups, parent.0).await? {
-                return Err(Error::invalid("parent", "Choose an existing parent group."));
-            }
-        }
-        let op = super::temporal::begin_op(&mut tx, actor, "group.create", &input.name).await?;
-        let id = new_object(&mut tx, Table::Groups).await?;
-        insert_version(&mut tx, &op, Table::Groups, id, &group_fields(&input))
-            .await
-            .map_err(unique_to(group_name_taken(&input.name)))?;
-        audit(&mut tx, &op, "group.create", &input.name, "").await?;
+        let name = check_name("name", "The group name", &input.name)?;
+        let op = super::temporal::begin_op(&mut tx, actor, "group.create", &name).await?;
+        let id = create_group_in(&mut tx, &op, input).await?;
         tx.commit().await?;
-        Ok(GroupId(id))
+        Ok(id)
     }
 
     /// Updates a group; a new parent that lies below the group is refused, naming the cycle.
@@ -650,40 +729,12 @@ impl Store {
         input: &GroupInput,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let before = current_group(&mut tx, id).await?;
-        let mut input = input.clone();
-        input.name = check_name("name", "The group name", &input.name)?;
-        if before.input() == input {
-            return Ok(());
+        let name = check_name("name", "The group name", &input.name)?;
+        let op = super::temporal::begin_op(&mut tx, actor, "group.update", &name).await?;
+        // Nothing to change: the transaction (and its operation) rolls back.
+        if update_group_in(&mut tx, &op, id, input).await? {
+            tx.commit().await?;
         }
-        if let Some(parent) = input.parent {
-            if !is_current(&mut tx, Table::Groups, parent.0).await? {
-                return Err(Error::invalid("parent", "Choose an existing parent group."));
-            }
-            if let Some(mut path) = cycle_path(&mut tx, id.0, parent.0).await? {
-                path.reverse();
-                path.push(input.name.clone());
-                return Err(Error::invalid(
-                    "parent",
-                    format!(
-                        "Moving {:?} under {:?} would make a cycle: {}.",
-                        before.name,
-                        path.get(1).cloned().unwrap_or_default(),
-                        path.join(" → ")
-                    ),
-                ));
-            }
-        }
-        let op = super::temporal::begin_op(&mut tx, actor, "group.update", &input.name).await?;
-        write_version(&mut tx, &op, Table::Groups, id.0, &group_fields(&input))
-            .await
-            .map_err(unique_to(group_name_taken(&input.name)))?;
-        audit(&mut tx, &op, "group.update", &input.name, "").await?;
-        if before.name != input.name {
-            let users = super::snapshots::users_of_group(&mut tx, id.0).await?;
-            super::snapshots::capture(&mut tx, &op, &users).await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 

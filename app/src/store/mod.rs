@@ -6,9 +6,11 @@
 mod audit;
 mod directory;
 mod directory_views;
+mod export;
 mod filter;
 mod history;
 mod identity;
+mod import;
 mod operators;
 mod preferences;
 mod restore;
@@ -20,6 +22,8 @@ mod system_backup;
 mod temporal;
 
 pub use audit::AuditRecord;
+pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
+pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
 pub use operators::NewOperator;
 pub use seed::{SeedOptions, SeedReport};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};

@@ -3,6 +3,7 @@ pub mod components;
 mod layout;
 pub mod pages;
 
+use crate::model::ImportKind;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=layout::Console ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::HomePage/>
                     <Route path=path!("users") view=pages::UsersPage/>
+                    <Route path=path!("users/import") view=|| view! { <pages::ImportPage kind=ImportKind::Users/> }/>
                     <ParentRoute path=path!("users/:id") view=pages::UserPage>
                         <Route path=path!("") view=pages::UserBasicsTab/>
                         <Route path=path!("groups") view=pages::UserGroupsTab/>
@@ -55,6 +57,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("backups") view=pages::UserBackupsTab/>
                     </ParentRoute>
                     <Route path=path!("groups") view=pages::GroupsPage/>
+                    <Route path=path!("groups/import") view=|| view! { <pages::ImportPage kind=ImportKind::Groups/> }/>
+                    <Route path=path!("mail-domains/import") view=|| view! { <pages::ImportPage kind=ImportKind::MailDomains/> }/>
+                    <Route path=path!("mail-lists/import") view=|| view! { <pages::ImportPage kind=ImportKind::MailLists/> }/>
                     <Route path=path!("accounts") view=pages::AccountsPage/>
                     <Route path=path!("accounts/:id") view=pages::AccountPage/>
                     <Route path=path!("roles") view=pages::RolesPage/>

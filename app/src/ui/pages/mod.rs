@@ -3,6 +3,7 @@ mod directory;
 mod groups;
 mod home;
 mod inbox;
+mod import;
 mod login;
 mod not_found;
 mod operators;
@@ -20,6 +21,7 @@ pub use directory::{
 pub use groups::GroupsPage;
 pub use home::HomePage;
 pub use inbox::InboxPage;
+pub use import::ImportPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use operators::OperatorsPage;

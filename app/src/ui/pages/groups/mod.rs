@@ -129,6 +129,7 @@ pub fn GroupsPage() -> impl IntoView {
                 "Find a group"
                 <input type="search" placeholder="part of a name" bind:value=search/>
             </label>
+            <super::import::CsvLinks kind=crate::model::ImportKind::Groups/>
             {move || (!picking.get()).then(|| view! {
                 <button type="button" on:click=move |_| {
                     picked.set(as_of.get_untracked().map(instant_param).unwrap_or_default());

@@ -1,0 +1,487 @@
+//! CSV downloads of the list screens: users (with the list's search, filter and order),
+//! groups, the members of a group, mail domains and mail lists.
+//!
+//! Each route checks the session and `IdentityRead` itself and records an audit line. Files
+//! are UTF-8 with a byte-order mark (so spreadsheets read non-ASCII names right), a header
+//! row of column keys, CRLF line ends and RFC 4180 quoting. `columns=a,b` picks and orders the
+//! columns. Users stream page by page, all pages read as of the instant of the request.
+use crate::files::FileError;
+use app::auth::authorize_headers;
+use app::error::AppError;
+use app::model::*;
+use app::state::AppState;
+use app::store::{AuditRecord, UserRecord};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::stream::{self, StreamExt};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/files/users.csv", get(users))
+        .route("/files/groups.csv", get(groups))
+        .route("/files/groups/{id}/members.csv", get(group_members))
+        .route("/files/mail-domains.csv", get(mail_domains))
+        .route("/files/mail-lists.csv", get(mail_lists))
+}
+
+/// Users read from the database per chunk of the stream.
+const USERS_PER_CHUNK: i64 = 500;
+
+/// The users download's columns: the users list's query attributes, then `status`.
+pub const USER_CSV_COLUMNS: &[&str] = &[
+    "userName",
+    "firstName",
+    "middleName",
+    "lastName",
+    "fullName",
+    "email",
+    "userType",
+    "primaryGroup",
+    "mailServer",
+    "homeServer",
+    "comments",
+    "enabled",
+    "multiSession",
+    "modified",
+    "modifiedBy",
+    "status",
+];
+
+const GROUP_CSV_COLUMNS: &[&str] = &[
+    "name",
+    "description",
+    "parent",
+    "groupType",
+    "driveLetter",
+    "driveServer",
+    "disabled",
+    "activeSince",
+    "activeUntil",
+    "modified",
+    "modifiedBy",
+];
+
+const MEMBER_CSV_COLUMNS: &[&str] = &[
+    "userName",
+    "fullName",
+    "membership",
+    "startDate",
+    "endDate",
+    "comments",
+];
+
+const MAIL_DOMAIN_CSV_COLUMNS: &[&str] =
+    &["code", "description", "obsolete", "modified", "modifiedBy"];
+
+const MAIL_LIST_CSV_COLUMNS: &[&str] = &[
+    "name",
+    "domain",
+    "address",
+    "description",
+    "modified",
+    "modifiedBy",
+];
+
+#[derive(serde::Deserialize, Default)]
+struct Params {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    columns: String,
+}
+
+/// The requested columns (all when none are named), refusing unknown keys.
+fn pick_columns(text: &str, known: &[&'static str]) -> Result<Vec<&'static str>, AppError> {
+    let asked: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if asked.is_empty() {
+        return Ok(known.to_vec());
+    }
+    asked
+        .into_iter()
+        .map(|column| {
+            known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(column))
+                .copied()
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "columns",
+                        format!("Unknown column {column:?}; use {}.", known.join(", ")),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The sort parameter of the users list: `name`, `full_name` or `modified`, `-` for descending.
+fn parse_sort(text: &str) -> (UserSort, bool) {
+    let sort = match text.trim_start_matches('-') {
+        "full_name" => UserSort::FullName,
+        "modified" => UserSort::Modified,
+        _ => UserSort::Name,
+    };
+    (sort, text.starts_with('-'))
+}
+
+/// CSV records as bytes.
+fn encode<I, R>(records: I) -> std::io::Result<Vec<u8>>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = String>,
+{
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for record in records {
+        writer.write_record(record)?;
+    }
+    writer.into_inner().map_err(|e| e.into_error())
+}
+
+/// The first bytes of every download: the byte-order mark and the header row.
+fn header_chunk(columns: &[&str]) -> std::io::Result<Vec<u8>> {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(encode([columns.iter().map(|c| c.to_string())])?);
+    Ok(bytes)
+}
+
+fn csv_response(name: &str, body: Body) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A whole (small) download built in memory.
+fn csv_file(name: &str, columns: &[&str], rows: Vec<Vec<String>>) -> Result<Response, FileError> {
+    let mut bytes = header_chunk(columns).map_err(internal)?;
+    bytes.extend(encode(rows).map_err(internal)?);
+    Ok(csv_response(name, Body::from(bytes)))
+}
+
+fn internal(error: std::io::Error) -> AppError {
+    AppError::Internal(format!("csv: {error}"))
+}
+
+/// Records who downloaded what (after the checks, before the first byte).
+async fn audit_export(
+    state: &AppState,
+    operator: &Operator,
+    file: &str,
+    details: &str,
+) -> Result<(), AppError> {
+    state
+        .store
+        .record_audit(&AuditRecord {
+            operator_id: Some(operator.id.0),
+            operator_name: &operator.username,
+            action: "csv.export",
+            target: file,
+            outcome: "ok",
+            details,
+        })
+        .await?;
+    Ok(())
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn optional_time(at: Option<DateTime<Utc>>) -> String {
+    at.map(time).unwrap_or_default()
+}
+
+fn flag(value: bool) -> String {
+    value.to_string()
+}
+
+fn user_cell(column: &str, record: &UserRecord) -> String {
+    let (summary, input) = (&record.summary, &record.input);
+    match column {
+        "userName" => input.name.clone(),
+        "firstName" => input.first_name.clone(),
+        "middleName" => input.middle_name.clone(),
+        "lastName" => input.last_name.clone(),
+        "fullName" => summary.full_name.clone(),
+        "email" => input.email.clone(),
+        "userType" => input.user_type.clone(),
+        "primaryGroup" => summary.primary_group_name.clone(),
+        "mailServer" => input.mail_server.clone(),
+        "homeServer" => input.home_server.clone(),
+        "comments" => input.comments.clone(),
+        "enabled" => flag(input.enabled),
+        "multiSession" => flag(input.multi_session),
+        "modified" => time(summary.modified.at),
+        "modifiedBy" => summary.modified.by.clone(),
+        "status" => if input.enabled { "Enabled" } else { "Disabled" }.into(),
+        _ => String::new(),
+    }
+}
+
+fn encode_users(page: &Page<UserRecord>, columns: &[&str]) -> std::io::Result<Vec<u8>> {
+    encode(page.items.iter().map(|record| {
+        columns
+            .iter()
+            .map(|column| user_cell(column, record))
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// GET /files/users.csv?q=&filter=&sort=&columns=: every user the users list would show.
+async fn users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, USER_CSV_COLUMNS)?;
+    let details = format!("q={:?} filter={:?}", params.q, params.filter);
+    let (sort, descending) = parse_sort(&params.sort);
+    let mut query = UserListQuery {
+        as_of: Some(Utc::now()),
+        search: params.q,
+        filter: params.filter,
+        sort,
+        descending,
+        offset: 0,
+        limit: USERS_PER_CHUNK,
+    };
+    // The first page before any byte: a bad filter is a 422, not a broken download.
+    let first = state.store.export_users(&query).await?;
+    audit_export(&state, &operator, "users.csv", &details).await?;
+    let mut head = header_chunk(&columns).map_err(internal)?;
+    head.extend(encode_users(&first, &columns).map_err(internal)?);
+    query.offset = first.items.len() as i64;
+    let more = query.offset < first.total;
+    let rest = stream::unfold(
+        (state.store.clone(), query, columns, more),
+        |(store, mut query, columns, more)| async move {
+            if !more {
+                return None;
+            }
+            let chunk = match store.export_users(&query).await {
+                Ok(page) if page.items.is_empty() => return None,
+                Ok(page) => {
+                    query.offset += page.items.len() as i64;
+                    encode_users(&page, &columns)
+                }
+                Err(error) => {
+                    tracing::error!(%error, "users CSV download failed");
+                    Err(std::io::Error::other("the users could not be read"))
+                }
+            };
+            let more = chunk.is_ok();
+            Some((chunk, (store, query, columns, more)))
+        },
+    );
+    let body = stream::iter([Ok(head)]).chain(rest);
+    Ok(csv_response("users.csv", Body::from_stream(body)))
+}
+
+/// GET /files/groups.csv: every current group, parents before their children.
+async fn groups(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, GROUP_CSV_COLUMNS)?;
+    audit_export(&state, &operator, "groups.csv", "").await?;
+    let roots = state.store.group_tree(None).await?;
+    fn visit(nodes: &[GroupNode], parent: &str, columns: &[&str], out: &mut Vec<Vec<String>>) {
+        for node in nodes {
+            let (group, input) = (&node.group, &node.group.input);
+            out.push(
+                columns
+                    .iter()
+                    .map(|column| match *column {
+                        "name" => input.name.clone(),
+                        "description" => input.description.clone(),
+                        "parent" => parent.to_string(),
+                        "groupType" => input.group_type.clone(),
+                        "driveLetter" => input.drive_letter.clone(),
+                        "driveServer" => input.drive_server.clone(),
+                        "disabled" => flag(input.disabled),
+                        "activeSince" => optional_time(input.active_since),
+                        "activeUntil" => optional_time(input.active_until),
+                        "modified" => time(group.modified.at),
+                        "modifiedBy" => group.modified.by.clone(),
+                        _ => String::new(),
+                    })
+                    .collect(),
+            );
+            visit(&node.children, &input.name, columns, out);
+        }
+    }
+    let mut rows = Vec::new();
+    visit(&roots, "", &columns, &mut rows);
+    csv_file("groups.csv", &columns, rows)
+}
+
+/// GET /files/groups/{id}/members.csv: the current members of one group.
+async fn group_members(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, MEMBER_CSV_COLUMNS)?;
+    let group = state.store.get_group(GroupId(id), None).await?;
+    let name = format!("{}-members.csv", file_stem(&group.input.name));
+    audit_export(&state, &operator, &name, &format!("group {id}")).await?;
+    let members = state.store.group_members(GroupId(id), None).await?;
+    let rows = members
+        .into_iter()
+        .map(|member| {
+            columns
+                .iter()
+                .map(|column| match *column {
+                    "userName" => member.user_name.clone(),
+                    "fullName" => member.full_name.clone(),
+                    "membership" => match member.kind {
+                        MemberKind::Primary => "Primary".into(),
+                        MemberKind::Secondary => "Secondary".into(),
+                    },
+                    "startDate" => optional_time(member.start_date),
+                    "endDate" => optional_time(member.end_date),
+                    "comments" => member.comments.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    csv_file(&name, &columns, rows)
+}
+
+/// A name made safe for a file name and a header value.
+fn file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches(['-', '.']);
+    if stem.is_empty() {
+        "group".into()
+    } else {
+        stem.into()
+    }
+}
+
+/// GET /files/mail-domains.csv
+async fn mail_domains(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, MAIL_DOMAIN_CSV_COLUMNS)?;
+    audit_export(&state, &operator, "mail-domains.csv", "").await?;
+    let rows = state
+        .store
+        .export_mail_domains()
+        .await?
+        .into_iter()
+        .map(|domain| {
+            columns
+                .iter()
+                .map(|column| match *column {
+                    "code" => domain.input.code.clone(),
+                    "description" => domain.input.description.clone(),
+                    "obsolete" => flag(domain.input.obsolete),
+                    "modified" => time(domain.modified.at),
+                    "modifiedBy" => domain.modified.by.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    csv_file("mail-domains.csv", &columns, rows)
+}
+
+/// GET /files/mail-lists.csv
+async fn mail_lists(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, MAIL_LIST_CSV_COLUMNS)?;
+    audit_export(&state, &operator, "mail-lists.csv", "").await?;
+    let rows = state
+        .store
+        .export_mail_lists()
+        .await?
+        .into_iter()
+        .map(|list| {
+            columns
+                .iter()
+                .map(|column| match *column {
+                    "name" => list.input.name.clone(),
+                    "domain" => list.domain_code.clone(),
+                    "address" => format!("{}@{}", list.input.name, list.domain_code),
+                    "description" => list.input.description.clone(),
+                    "modified" => time(list.modified.at),
+                    "modifiedBy" => list.modified.by.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    csv_file("mail-lists.csv", &columns, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_queryable_user_attribute_is_a_csv_column() {
+        for name in app::store::user_query_attributes() {
+            assert!(USER_CSV_COLUMNS.contains(&name), "{name} is not a column");
+        }
+        assert_eq!(
+            USER_CSV_COLUMNS.len(),
+            app::store::user_query_attributes().len() + 1
+        );
+    }
+
+    #[test]
+    fn unknown_columns_are_refused_and_known_ones_keep_the_order_asked() {
+        assert_eq!(
+            pick_columns("email, USERNAME", USER_CSV_COLUMNS).unwrap(),
+            vec!["email", "userName"]
+        );
+        assert!(matches!(
+            pick_columns("email,shoeSize", USER_CSV_COLUMNS),
+            Err(AppError::Validation(_))
+        ));
+    }
+}

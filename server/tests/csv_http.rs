@@ -1,0 +1,441 @@
+//! CSV downloads and the CSV import server function over HTTP, with the real router and a
+//! real store on either backend (see app::testing).
+use app::model::*;
+use app::state::AuthConfig;
+use app::store::{Author, ImportRequest, NewOperator, Store};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+struct Fixture {
+    router: Router,
+    store: Store,
+    /// Session cookies of an Owner and an Auditor.
+    owner: String,
+    auditor: String,
+    staff: GroupId,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8(self.bytes.clone()).expect("UTF-8 body")
+    }
+
+    fn header(&self, name: header::HeaderName) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The CSV records after the byte-order mark (header first).
+    fn records(&self) -> Vec<Vec<String>> {
+        let body = self
+            .bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .expect("byte-order mark");
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(body)
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+}
+
+async fn session(store: &Store, operator: &Operator) -> String {
+    let token = app::store::random_token();
+    store
+        .create_session(operator.id, &token, 3600)
+        .await
+        .unwrap();
+    format!("rewind_session={token}")
+}
+
+async fn fixture() -> Fixture {
+    let store = app::testing::fresh_store().await;
+    let options = LeptosOptions::builder().output_name("rewind").build();
+    let router = server::router(server::app_state(
+        options,
+        store.clone(),
+        AuthConfig::default(),
+    ));
+    let owner = store
+        .create_owner(None, "olivia", "Olivia Owner", "owner password 1")
+        .await
+        .unwrap();
+    let auditor = store
+        .add_operator(
+            &owner,
+            NewOperator {
+                username: "audrey".into(),
+                display_name: "Audrey Auditor".into(),
+                role: OperatorRole::Auditor,
+                password: "auditor password 1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let staff = store
+        .create_group(
+            &Author::named("tester"),
+            &GroupInput {
+                name: "Staff".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    Fixture {
+        owner: session(&store, &owner).await,
+        auditor: session(&store, &auditor).await,
+        router,
+        store,
+        staff,
+    }
+}
+
+impl Fixture {
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path).header(header::HOST, "localhost");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Users from CSV text, through the store's import (fast for many rows).
+    async fn import_users(&self, csv: &str) {
+        let outcome = self
+            .store
+            .import_csv(
+                &Author::named("tester"),
+                &ImportRequest {
+                    kind: ImportKind::Users,
+                    file: csv.as_bytes().to_vec(),
+                    mapping: None,
+                    apply: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(outcome.applied && outcome.invalid == 0, "{outcome:?}");
+    }
+
+    async fn exports(&self) -> i64 {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'csv.export'")
+                .fetch_one(self.store.pool())
+                .await
+                .unwrap();
+        n
+    }
+}
+
+#[tokio::test]
+async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
+    let f = fixture().await;
+    let mut csv = String::from("userName,firstName,lastName,primaryGroup,comments,enabled\n");
+    csv.push_str("ann,Zoë,Ærø-Łukasz,Staff,\"says \"\"hi\"\", twice\nthen leaves\",false\n");
+    // More users than one chunk of the stream.
+    for i in 0..520 {
+        csv.push_str(&format!("u{i:03},First,Last,Staff,,true\n"));
+    }
+    f.import_users(&csv).await;
+
+    let reply = f.get("/files/users.csv", Some(&f.owner)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(
+        reply.header(header::CONTENT_TYPE),
+        "text/csv; charset=utf-8"
+    );
+    assert_eq!(
+        reply.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"users.csv\""
+    );
+    let text = reply.text();
+    assert!(text.starts_with(
+        "\u{feff}userName,firstName,middleName,lastName,fullName,email,userType,primaryGroup,\
+         mailServer,homeServer,comments,enabled,multiSession,modified,modifiedBy,status\r\n"
+    ));
+    assert!(
+        text.contains("\"says \"\"hi\"\", twice\nthen leaves\""),
+        "quotes, comma and newline are quoted"
+    );
+    let records = reply.records();
+    assert_eq!(records.len(), 1 + 521);
+    let ann = &records[1];
+    assert_eq!(
+        ann[..5],
+        ["ann", "Zoë", "", "Ærø-Łukasz", "Zoë Ærø-Łukasz"].map(String::from)
+    );
+    assert_eq!(ann[7], "Staff");
+    assert_eq!(ann[10], "says \"hi\", twice\nthen leaves");
+    assert_eq!(ann[11], "false");
+    assert_eq!(ann[15], "Disabled");
+    assert_eq!(records[521][0], "u519", "sorted by name across chunks");
+    assert_eq!(f.exports().await, 1, "the download is audited");
+
+    // Search, filter, sort and columns as the list screen passes them.
+    let reply = f
+        .get(
+            "/files/users.csv?q=u00&filter=enabled%20eq%20true&sort=-name&columns=status,userName",
+            Some(&f.auditor),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let records = reply.records();
+    assert_eq!(records[0], ["status", "userName"]);
+    assert_eq!(records.len(), 11);
+    assert_eq!(records[1], ["Enabled", "u009"]);
+    assert_eq!(records[10], ["Enabled", "u000"]);
+}
+
+#[tokio::test]
+async fn downloads_need_a_session_and_refuse_bad_queries_and_columns() {
+    let f = fixture().await;
+    let reply = f.get("/files/users.csv", None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    for path in [
+        "/files/groups.csv",
+        "/files/mail-domains.csv",
+        "/files/mail-lists.csv",
+        "/files/groups/1/members.csv",
+    ] {
+        assert_eq!(
+            f.get(path, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+    }
+    let reply = f
+        .get("/files/users.csv?filter=shoeSize%20eq%201", Some(&f.owner))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.text().contains("unknown attribute"),
+        "{}",
+        reply.text()
+    );
+    let reply = f
+        .get("/files/users.csv?columns=userName,shoeSize", Some(&f.owner))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("Unknown column"), "{}", reply.text());
+    let reply = f
+        .get("/files/groups/999999/members.csv", Some(&f.owner))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.exports().await, 0, "refused downloads are not audited");
+}
+
+#[tokio::test]
+async fn groups_members_mail_domains_and_mail_lists_download() {
+    let f = fixture().await;
+    let author = Author::named("tester");
+    let sales = f
+        .store
+        .create_group(
+            &author,
+            &GroupInput {
+                name: "Sales, North".into(),
+                description: "Sells \"things\"".into(),
+                parent: Some(f.staff),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    f.import_users("userName,firstName,primaryGroup\nann,Ann,Staff\nbob,Bob,Staff\n")
+        .await;
+    let reply = f.get("/files/groups.csv", Some(&f.owner)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let records = reply.records();
+    assert_eq!(
+        records[0][..3],
+        ["name", "description", "parent"].map(String::from)
+    );
+    assert_eq!(records[1][..3], ["Staff", "", ""].map(String::from));
+    assert_eq!(
+        records[2][..3],
+        ["Sales, North", "Sells \"things\"", "Staff"].map(String::from)
+    );
+
+    let reply = f
+        .get(
+            &format!("/files/groups/{}/members.csv", f.staff.0),
+            Some(&f.owner),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"Staff-members.csv\""
+    );
+    let records = reply.records();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[1][..3], ["ann", "Ann", "Primary"].map(String::from));
+    let reply = f
+        .get(
+            &format!("/files/groups/{}/members.csv", sales.0),
+            Some(&f.owner),
+        )
+        .await;
+    assert_eq!(
+        reply.header(header::CONTENT_DISPOSITION),
+        "attachment; filename=\"Sales--North-members.csv\""
+    );
+
+    let domain = f
+        .store
+        .create_mail_domain(
+            &author,
+            &MailDomainInput {
+                code: "example.test".into(),
+                description: "Main".into(),
+                obsolete: false,
+            },
+        )
+        .await
+        .unwrap();
+    f.store
+        .create_mail_list(
+            &author,
+            &MailListInput {
+                domain,
+                name: "all".into(),
+                description: "Everyone".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let records = f
+        .get(
+            "/files/mail-domains.csv?columns=code,obsolete",
+            Some(&f.owner),
+        )
+        .await
+        .records();
+    assert_eq!(records, [["code", "obsolete"], ["example.test", "false"]]);
+    let records = f
+        .get(
+            "/files/mail-lists.csv?columns=address,description",
+            Some(&f.owner),
+        )
+        .await
+        .records();
+    assert_eq!(
+        records,
+        [["address", "description"], ["all@example.test", "Everyone"]]
+    );
+}
+
+fn multipart(boundary: &str, fields: &[(&str, &str)]) -> String {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\n"));
+        if *name == "file" {
+            body.push_str(
+                "Content-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\n\
+                 Content-Type: text/csv\r\n\r\n",
+            );
+        } else {
+            body.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+            ));
+        }
+        body.push_str(value);
+        body.push_str("\r\n");
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    body
+}
+
+#[tokio::test]
+async fn the_import_server_function_takes_a_multipart_upload_and_needs_write_permission() {
+    let f = fixture().await;
+    let boundary = "----rewind-test-boundary";
+    let post = |cookie: &str, fields: &[(&str, &str)]| {
+        Request::post("/api/import_csv")
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::ACCEPT, "application/json")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::COOKIE, cookie)
+            .body(Body::from(multipart(boundary, fields)))
+            .unwrap()
+    };
+    let csv = "userName,primaryGroup,email\nann,Staff,ann@example.test\n";
+    let fields = [
+        ("kind", "users"),
+        ("mapping", r#"["userName","primaryGroup",null]"#),
+        ("file", csv),
+        ("apply", "true"),
+    ];
+    let reply = f.send(post(&f.auditor, &fields)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    let reply = f.send(post("", &fields)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text());
+
+    let preview = f
+        .send(post(&f.owner, &[("kind", "users"), ("file", csv)]))
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    let preview: ImportOutcome = serde_json::from_slice(&preview.bytes).unwrap();
+    assert_eq!((preview.applied, preview.created), (false, 1));
+    assert_eq!(preview.mapping[2].as_deref(), Some("email"));
+
+    let reply = f.send(post(&f.owner, &fields)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let done: ImportOutcome = serde_json::from_slice(&reply.bytes).unwrap();
+    assert_eq!((done.applied, done.created), (true, 1));
+    let page = f
+        .store
+        .list_users(&UserListQuery {
+            search: "ann".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].email, "", "the email column was not imported");
+
+    let reply = f
+        .send(post(
+            &f.owner,
+            &[("kind", "users"), ("file", "userName,primaryGroup\nann\n")],
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .text()
+            .contains("Line 2 has 1 field, but the header has 2"),
+        "{}",
+        reply.text()
+    );
+}
