@@ -123,7 +123,10 @@ async fn two_users(store: &Store) -> (UserId, UserId) {
     let bob = store.create_user(&a(HOUR), &input("bob")).await.unwrap();
     let mut changed = input("ada");
     changed.comments = "moved desks, \"north\" wing".into();
-    store.update_user(&a(2 * HOUR), ada, &changed).await.unwrap();
+    store
+        .update_user(&a(2 * HOUR), ada, &changed)
+        .await
+        .unwrap();
     (ada, bob)
 }
 
@@ -198,7 +201,10 @@ async fn snapshots_csv_lists_every_snapshot_or_one_users_with_a_header_row() {
     assert_eq!(all[1][3], "", "bob's only snapshot is the newest");
 
     let reply = app
-        .get(&format!("/files/snapshots.csv?user={}", bob.0), Some(&cookie))
+        .get(
+            &format!("/files/snapshots.csv?user={}", bob.0),
+            Some(&cookie),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     let only_bob = rows(&reply.body);
