@@ -115,6 +115,17 @@ pub struct SnapshotListItem {
     pub user_name: String,
 }
 
+/// A snapshot in the listing export: whose (the user's latest name), when, how big.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotListing {
+    pub id: i64,
+    pub user: UserId,
+    pub user_name: String,
+    pub valid_since: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub size: i64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DelayUnit {

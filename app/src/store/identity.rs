@@ -192,7 +192,6 @@ impl GroupRow {
     }
 }
 
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct MembershipRow {
     pub user_id: i64,
