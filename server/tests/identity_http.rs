@@ -173,7 +173,7 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
         (
             "list_users",
             Json,
-            json!({"query": {"as_of": null, "search": "", "sort": "Name",
+            json!({"query": {"as_of": null, "search": "", "filter": "", "sort": "Name",
             "descending": false, "offset": 0, "limit": 10}}),
             false,
         ),
