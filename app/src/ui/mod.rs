@@ -52,7 +52,9 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("users/:id") view=pages::UserPage>
                         <Route path=path!("") view=pages::UserBasicsTab/>
                         <Route path=path!("groups") view=pages::UserGroupsTab/>
+                        <Route path=path!("accounts") view=pages::UserAccountsTab/>
                         <Route path=path!("roles") view=pages::UserRolesTab/>
+                        <Route path=path!("mail-lists") view=pages::UserMailListsTab/>
                         <Route path=path!("effective-roles") view=pages::UserEffectiveRolesTab/>
                         <Route path=path!("backups") view=pages::UserBackupsTab/>
                     </ParentRoute>

@@ -30,6 +30,6 @@ pub use setup::SetupPage;
 pub use system_backup::SystemBackupPage;
 pub use upcoming::Upcoming;
 pub use users::{
-    UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserPage, UserRolesTab,
-    UsersPage,
+    UserAccountsTab, UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab,
+    UserMailListsTab, UserPage, UserRolesTab, UsersPage,
 };

@@ -66,15 +66,28 @@ fn BasicTab(
     as_of: Option<DateTime<Utc>>,
     group: Resource<Result<Group, AppError>>,
 ) -> impl IntoView {
-    let historical = as_of.is_some();
+    let editable = as_of.is_none() && may_write();
+    // Created here, not inside the Suspend below: resources made after an await during
+    // server rendering do not line up with the browser's on hydration.
+    let tree = Resource::new(
+        move || editable,
+        |editable| async move {
+            if editable {
+                group_tree(None).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let group = group.await?;
-                Ok::<_, AppError>(if historical || !may_write() {
-                    view! { <GroupFacts group/> }.into_any()
+                Ok::<_, AppError>(if editable {
+                    let roots = tree.await?;
+                    view! { <GroupForm id group roots/> }.into_any()
                 } else {
-                    view! { <GroupForm id group/> }.into_any()
+                    view! { <GroupFacts group/> }.into_any()
                 })
             })}
         </Transition>
@@ -98,7 +111,7 @@ fn GroupFacts(group: Group) -> impl IntoView {
 }
 
 #[component]
-fn GroupForm(id: i64, group: Group) -> impl IntoView {
+fn GroupForm(id: i64, group: Group, roots: Vec<GroupNode>) -> impl IntoView {
     let page = expect_context::<GroupsPageContext>();
     let original = group.input.clone();
     let name = RwSignal::new(original.name.clone());
@@ -111,7 +124,6 @@ fn GroupForm(id: i64, group: Group) -> impl IntoView {
     let update = ServerAction::<UpdateGroup>::new();
     let delete = ServerAction::<DeleteGroup>::new();
     let confirming = RwSignal::new(false);
-    let tree = Resource::new(|| (), |_| group_tree(None));
     Effect::new(move |_| {
         if matches!(update.value().get(), Some(Ok(()))) {
             page.changes.update(|n| *n += 1);
@@ -161,13 +173,7 @@ fn GroupForm(id: i64, group: Group) -> impl IntoView {
             <div class="form-grid">
                 <label>"Group name" <input type="text" required bind:value=name/></label>
                 <label>"Description" <input type="text" bind:value=description/></label>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        tree.await.map(|roots| view! {
-                            <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
-                        })
-                    })}
-                </Suspense>
+                <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
                 <label>"Group type" <input type="text" bind:value=group_type/></label>
                 <label>"Drive letter" <input type="text" maxlength="2" bind:value=drive_letter/></label>
                 <label>"Drive server" <input type="text" bind:value=drive_server/></label>

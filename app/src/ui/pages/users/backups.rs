@@ -1,7 +1,8 @@
 use crate::api::snapshots::{diff_snapshots, list_snapshots, plan_restore, ApplyRestore};
 use crate::error::AppError;
 use crate::model::{
-    Operator, Permission, RestoreAction, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
+    HistoryKind, Operator, Permission, RestoreAction, RestoreMode, RestorePlan, RestoreSelection,
+    StateDiff,
 };
 use crate::ui::components::{format_optional_time, format_time, FormError};
 use leptos::prelude::*;
@@ -28,11 +29,13 @@ pub fn UserBackupsTab() -> impl IntoView {
         |(user, _)| list_snapshots(user),
     );
     let compare = RwSignal::new(None::<i64>);
+    // What the chosen snapshot is compared with: "" = the user now, else another snapshot.
+    let compare_to = RwSignal::new(String::new());
     let diff = Resource::new(
-        move || compare.get(),
-        |from| async move {
+        move || (compare.get(), compare_to.get()),
+        |(from, to)| async move {
             match from {
-                Some(from) => diff_snapshots(from, None).await.map(Some),
+                Some(from) => diff_snapshots(from, to.parse().ok()).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -98,6 +101,18 @@ pub fn UserBackupsTab() -> impl IntoView {
 
     view! {
         <h2>"Backups"</h2>
+        <div class="toolbar">
+            <a class="button" download="" href=move || format!("/files/snapshots.csv?user={}", user.get())>"Download CSV"</a>
+            <details class="menu">
+                <summary>"History"</summary>
+                <div class="menu-items">
+                    <super::detail::HistoryButton kind=HistoryKind::Memberships label="Groups history"/>
+                    <super::detail::HistoryButton kind=HistoryKind::Accounts label="Accounts history"/>
+                    <super::detail::HistoryButton kind=HistoryKind::Grants label="Roles history"/>
+                    <super::detail::HistoryButton kind=HistoryKind::MailLists label="Mail lists history"/>
+                </div>
+            </details>
+        </div>
         {move || apply.value().get().and_then(|r| r.ok()).map(|outcome| view! {
             <div class="toast" role="status">
                 {format!("Restored: {}", outcome.summary)} " "
@@ -141,9 +156,23 @@ pub fn UserBackupsTab() -> impl IntoView {
                 })
             })}
         </Transition>
+        {move || compare.get().is_some().then(|| view! {
+            <label class="inline">
+                "Compare with"
+                <select bind:value=compare_to>
+                    <option value="">"The user now"</option>
+                    {move || snapshots.get().and_then(|r| r.ok()).unwrap_or_default().into_iter()
+                        .filter(|s| Some(s.id) != compare.get())
+                        .map(|s| view! {
+                            <option value=s.id.to_string()>{format!("The snapshot of {}", format_time(s.valid_since))}</option>
+                        }).collect_view()}
+                </select>
+            </label>
+        })}
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                diff.await.map(|diff| diff.map(|diff| view! { <DiffView diff/> }))
+                let against_now = compare_to.get_untracked().is_empty();
+                diff.await.map(|diff| diff.map(|diff| view! { <DiffView diff against_now/> }))
             })}
         </Transition>
         {move || plan.get().map(|current| view! { <RestoreDialog plan current_plan=current confirm_restore open_restore/> })}
@@ -151,7 +180,7 @@ pub fn UserBackupsTab() -> impl IntoView {
 }
 
 #[component]
-fn DiffView(diff: StateDiff) -> impl IntoView {
+fn DiffView(diff: StateDiff, against_now: bool) -> impl IntoView {
     let attribute_rows = diff
         .attributes
         .iter()
@@ -170,9 +199,9 @@ fn DiffView(diff: StateDiff) -> impl IntoView {
     };
     view! {
         <section class="panel" aria-label="Differences">
-            <h3>"Snapshot compared with the current state"</h3>
+            <h3>{if against_now { "Snapshot compared with the current state" } else { "Snapshot compared with another snapshot" }}</h3>
             <table class="data-table" aria-label="Changed attributes">
-                <thead><tr><th>"Attribute"</th><th>"In the snapshot"</th><th>"Now"</th></tr></thead>
+                <thead><tr><th>"Attribute"</th><th>"In the snapshot"</th><th>{if against_now { "Now" } else { "In the other snapshot" }}</th></tr></thead>
                 <tbody>{attribute_rows}</tbody>
             </table>
             {list(

@@ -95,8 +95,10 @@ pub fn UserPage() -> impl IntoView {
         <nav class="tabs" aria-label="User sections">
             {tab("", "Basics")}
             {tab("/groups", "Groups")}
+            {tab("/accounts", "Accounts")}
             {tab("/roles", "Roles")}
             {tab("/effective-roles", "Effective roles")}
+            {tab("/mail-lists", "Mail lists")}
             {tab("/backups", "Backups")}
         </nav>
         <section class="tab-panel">
@@ -490,9 +492,71 @@ pub fn UserEffectiveRolesTab() -> impl IntoView {
     }
 }
 
+/// The accounts the user owns, manages or uses, with their status (details on the account page).
+#[component]
+pub fn UserAccountsTab() -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    view! {
+        <h2>"Accounts"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                context.user.await.map(|detail| view! {
+                    <table class="data-table" aria-label="Accounts">
+                        <thead><tr>
+                            <th>"Account"</th><th>"System"</th><th>"Level"</th><th>"Type"</th>
+                            <th>"Status"</th><th>"Roles"</th>
+                        </tr></thead>
+                        <tbody>
+                            {detail.state.accounts.into_iter().map(|a| view! {
+                                <tr>
+                                    <td><a href=format!("/accounts/{}", a.account.0)>{a.name.clone()}</a></td>
+                                    <td>{a.system_name.clone()}</td>
+                                    <td>{a.level.clone()}</td>
+                                    <td>{a.account_type.clone()}</td>
+                                    <td>{a.status.clone()}</td>
+                                    <td>{a.grants.iter().map(|g| g.role_name.clone()).collect::<Vec<_>>().join(", ")}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <p class="hint">"Add accounts and owners from the Accounts screen."</p>
+        <HistoryButton kind=HistoryKind::Accounts label="Accounts history"/>
+    }
+}
+
+/// The mail lists the user receives mail from directly.
+#[component]
+pub fn UserMailListsTab() -> impl IntoView {
+    let context = expect_context::<UserContext>();
+    view! {
+        <h2>"Mail lists"</h2>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                context.user.await.map(|detail| view! {
+                    <table class="data-table" aria-label="Mail lists">
+                        <thead><tr><th>"List"</th><th>"Domain"</th></tr></thead>
+                        <tbody>
+                            {detail.state.mail_lists.into_iter().map(|l| view! {
+                                <tr>
+                                    <td><a href=format!("/mail-lists/{}", l.list.0)>{l.name.clone()}</a></td>
+                                    <td>{l.domain.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <HistoryButton kind=HistoryKind::MailLists label="Mail lists history"/>
+    }
+}
+
 /// Opens the history of one kind of the user's records; ended records can be restored.
 #[component]
-fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl IntoView {
+pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl IntoView {
     let context = expect_context::<UserContext>();
     let open = RwSignal::new(false);
     let filter = RwSignal::new("all".to_string());

@@ -4,6 +4,9 @@ mod detail;
 mod list;
 
 pub use backups::UserBackupsTab;
-pub use detail::{UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserPage, UserRolesTab};
+pub use detail::{
+    UserAccountsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserMailListsTab,
+    UserPage, UserRolesTab,
+};
 pub(crate) use list::urlencode;
 pub use list::UsersPage;
