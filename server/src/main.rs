@@ -4,6 +4,8 @@ use clap::{Parser, Subcommand};
 use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
 
+mod bench;
+
 #[derive(Parser)]
 #[command(
     name = "server",
@@ -43,6 +45,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Measure history reads and snapshot capture on a fresh temporary database (SQLite, or
+    /// a scratch database on the PostgreSQL server when DATABASE_URL is postgres://).
+    Bench {
+        /// A small scale for a smoke run.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 #[tokio::main]
@@ -61,6 +70,11 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::Bench { quick }) = cli.command {
+        // Never on the configured database: a scratch one is made and removed.
+        println!("{}", bench::run(&cli.database_url, quick).await?);
+        return Ok(());
+    }
     let store = Store::connect(&cli.database_url)
         .await
         .map_err(|e| format!("cannot open {}: {e}", cli.database_url))?;
@@ -94,6 +108,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             groups,
             seed,
         } => seed_demo(&store, &SeedOptions::new(users, groups, seed)).await,
+        Command::Bench { .. } => Ok(()),
     }
 }
 

@@ -313,7 +313,7 @@ async fn import_user(
         (Some(_), Some(before)) if before == input => {
             report.action = Some(ImportAction::Unchanged);
         }
-        (Some(id), _) => update_user_in(conn, op, id, &input).await?,
+        (Some(id), _) => update_user_in(conn, op, id, &input, true).await?,
         _ => {
             create_user_in(conn, op, &input).await?;
         }

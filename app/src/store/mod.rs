@@ -4,6 +4,7 @@
 //! the same on SQLite and PostgreSQL: times are BIGINT microseconds since the Unix epoch (UTC),
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod audit;
+mod bench;
 mod directory;
 mod directory_views;
 mod export;

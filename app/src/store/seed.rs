@@ -118,13 +118,13 @@ const REGION_RENAMES: [(&str, &str); 4] = [
     ("Americas", "North America"),
     ("Nordics", "Northern Europe"),
 ];
-const FIRST_NAMES: [&str; 40] = [
+pub(super) const FIRST_NAMES: [&str; 40] = [
     "Anna", "Ben", "Carla", "David", "Elena", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Klara",
     "Lukas", "Maria", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Samuel", "Tara", "Uma", "Victor",
     "Wanda", "Xavier", "Yara", "Zoe", "Amir", "Beatriz", "Chen", "Dmitri", "Emma", "Farid",
     "Grace", "Hiroshi", "Isabel", "Jamal", "Kenji", "Leila", "Mateo", "Nadia",
 ];
-const LAST_NAMES: [&str; 40] = [
+pub(super) const LAST_NAMES: [&str; 40] = [
     "Schmidt", "Martin", "Garcia", "Rossi", "Novak", "Jensen", "Silva", "Kowalski", "Dubois",
     "Müller", "Smith", "Jones", "Brown", "Taylor", "Wilson", "Nakamura", "Kim", "Singh", "Haddad",
     "Okafor", "Larsen", "Moreau", "Fischer", "Weber", "Becker", "Costa", "Ferrari", "Nilsson",

@@ -4,7 +4,7 @@ use crate::model::{
     HistoryKind, Operator, Permission, RestoreAction, RestoreMode, RestorePlan, RestoreSelection,
     StateDiff,
 };
-use crate::ui::components::{format_optional_time, format_time, FormError};
+use crate::ui::components::{format_optional_time, format_time, FormError, Modal};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -275,13 +275,7 @@ fn RestoreDialog(
         .collect_view();
     let empty = current_plan.items.is_empty();
     view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-label="Restore snapshot"
-                on:keydown=move |ev| if ev.key() == "Escape" { plan.set(None) }>
-                <header class="modal-header">
-                    <h2>"Restore snapshot"</h2>
-                    <button type="button" aria-label="Close" on:click=move |_| plan.set(None)>"×"</button>
-                </header>
+        <Modal label="Restore snapshot".to_string() on_close=move |_| plan.set(None)>
                 <fieldset>
                     <legend>"Mode"</legend>
                     <label class="check">
@@ -308,7 +302,6 @@ fn RestoreDialog(
                     </button>
                     <button type="button" on:click=move |_| plan.set(None)>"Cancel"</button>
                 </div>
-            </div>
-        </div>
+        </Modal>
     }
 }

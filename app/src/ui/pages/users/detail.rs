@@ -9,7 +9,7 @@ use crate::model::{
 };
 use crate::ui::components::{
     format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
-    GroupPicker,
+    GroupPicker, Modal,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -579,13 +579,7 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
     view! {
         <button type="button" on:click=move |_| open.set(true)>{label}</button>
         <Show when=move || open.get()>
-            <div class="modal-backdrop">
-                <div class="modal" role="dialog" aria-modal="true" aria-label=label
-                    on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-                    <header class="modal-header">
-                        <h2>{label}</h2>
-                        <button type="button" aria-label="Close" on:click=move |_| open.set(false)>"×"</button>
-                    </header>
+            <Modal label=label.to_string() on_close=move |_| open.set(false)>
                     <label class="inline">
                         "Show"
                         <select bind:value=filter>
@@ -635,8 +629,7 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
                             })
                         })}
                     </Transition>
-                </div>
-            </div>
+            </Modal>
         </Show>
     }
 }
