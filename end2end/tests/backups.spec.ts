@@ -200,7 +200,7 @@ test.describe.serial("user backups, history and restore", () => {
     await api.deleteUser(page.request, dot);
     await gotoHydrated(page, "/recycle-bin");
     const row = page.getByRole("table", { name: "Deleted objects" }).locator("tr", { hasText: "dot.deleted" });
-    await expect(row).toContainText(OWNER.displayName.split(" ")[0]);
+    await expect(row).toContainText(OWNER.username);
     await row.getByRole("button", { name: "Recover dot.deleted" }).click();
     const dialog = page.getByRole("dialog", { name: "Recover dot.deleted" });
     await expect(dialog.getByRole("list", { name: "Last state" })).toContainText("Member of Bk Sales");
