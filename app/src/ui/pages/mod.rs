@@ -10,7 +10,6 @@ mod operators;
 mod recycle_bin;
 mod setup;
 mod system_backup;
-mod upcoming;
 pub(crate) mod users;
 
 pub use backups::BackupsPage;
@@ -28,7 +27,6 @@ pub use operators::OperatorsPage;
 pub use recycle_bin::RecycleBinPage;
 pub use setup::SetupPage;
 pub use system_backup::SystemBackupPage;
-pub use upcoming::Upcoming;
 pub use users::{
     UserAccountsTab, UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab,
     UserMailListsTab, UserPage, UserRolesTab, UsersPage,
