@@ -17,6 +17,9 @@ pub fn MailDomainsPage() -> AnyView {
         <Title text="Mail domains"/>
         <h1>"Mail domains"</h1>
         <SearchBar params label="Search mail domains" placeholder="code or description"/>
+        <div class="toolbar">
+            <crate::ui::pages::import::CsvLinks kind=crate::model::ImportKind::MailDomains/>
+        </div>
         {may_write().then(|| view! { <NewMailDomainPanel/> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -29,6 +29,9 @@ pub fn MailListsPage() -> AnyView {
         <Title text="Mail lists"/>
         <h1>"Mail lists"</h1>
         <SearchBar params label="Search mail lists" placeholder="name, description or domain"/>
+        <div class="toolbar">
+            <crate::ui::pages::import::CsvLinks kind=crate::model::ImportKind::MailLists/>
+        </div>
         {may_write().then(|| view! { <NewMailListPanel/> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
