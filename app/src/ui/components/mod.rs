@@ -234,6 +234,59 @@ pub fn ConfirmDialog(
     }
 }
 
+/// Grants a role (with scope and dates) to a user or a group; the caller's action reloads.
+#[component]
+pub fn GrantRoleForm(
+    #[prop(into)] grantee: Signal<crate::model::Grantee>,
+    heading: &'static str,
+    grant: ServerAction<crate::api::directory::GrantRole>,
+) -> impl IntoView {
+    let roles = Resource::new(|| (), |_| crate::api::directory::list_roles(None));
+    let role = RwSignal::new(String::new());
+    let scope = RwSignal::new(String::new());
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        grant.dispatch(crate::api::directory::GrantRole {
+            input: crate::model::GrantInput {
+                role: crate::model::RoleId(role.get_untracked().parse().unwrap_or(0)),
+                grantee: grantee.get_untracked(),
+                scope: scope.get_untracked(),
+                start_date: parse_date(&start.get_untracked()),
+                end_date: parse_date(&end.get_untracked()),
+            },
+        });
+    };
+    view! {
+        <form on:submit=submit class="panel">
+            <h3>{heading}</h3>
+            <div class="form-grid">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        roles.await.map(|roles| view! {
+                            <label>
+                                "Role"
+                                <select required bind:value=role>
+                                    <option value="">"Choose a role"</option>
+                                    {roles.into_iter().map(|r| view! {
+                                        <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                        })
+                    })}
+                </Suspense>
+                <label>"Scope" <input type="text" bind:value=scope/></label>
+                <label>"Start date" <input type="date" bind:value=start/></label>
+                <label>"End date" <input type="date" bind:value=end/></label>
+            </div>
+            <FormError result=grant.value().into()/>
+            <button type="submit" class="primary">"Grant role"</button>
+        </form>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

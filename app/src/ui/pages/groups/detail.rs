@@ -1,12 +1,12 @@
 //! One group, now or as of an instant: Basic (edit, move, delete), Users, Granted roles.
 use super::{GroupsLocation, GroupsPageContext};
-use crate::api::directory::{list_grants, list_roles, GrantRole, RevokeGrant};
+use crate::api::directory::{list_grants, GrantRole, RevokeGrant};
 use crate::api::groups::{get_group, group_members, group_tree, DeleteGroup, UpdateGroup};
 use crate::api::users::{list_users, AddMembership, RemoveMembership};
 use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::{
-    format_optional_time, parse_date, ConfirmDialog, FormError, GroupPicker,
+    format_optional_time, parse_date, ConfirmDialog, FormError, GrantRoleForm, GroupPicker,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -375,54 +375,6 @@ fn GroupRolesTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
             })}
         </Transition>
         <FormError result=revoke.value().into()/>
-        {editable.then(|| view! { <GrantToGroupForm id grant/> })}
-    }
-}
-
-#[component]
-fn GrantToGroupForm(id: i64, grant: ServerAction<GrantRole>) -> impl IntoView {
-    let roles = Resource::new(|| (), |_| list_roles(None));
-    let role = RwSignal::new(String::new());
-    let scope = RwSignal::new(String::new());
-    let start = RwSignal::new(String::new());
-    let end = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        grant.dispatch(GrantRole {
-            input: GrantInput {
-                role: RoleId(role.get_untracked().parse().unwrap_or(0)),
-                grantee: Grantee::Group(GroupId(id)),
-                scope: scope.get_untracked(),
-                start_date: parse_date(&start.get_untracked()),
-                end_date: parse_date(&end.get_untracked()),
-            },
-        });
-    };
-    view! {
-        <form on:submit=submit class="panel">
-            <h3>"Grant a role to the group"</h3>
-            <div class="form-grid">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        roles.await.map(|roles| view! {
-                            <label>
-                                "Role"
-                                <select required bind:value=role>
-                                    <option value="">"Choose a role"</option>
-                                    {roles.into_iter().map(|r| view! {
-                                        <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
-                                    }).collect_view()}
-                                </select>
-                            </label>
-                        })
-                    })}
-                </Suspense>
-                <label>"Scope" <input type="text" bind:value=scope/></label>
-                <label>"Start date" <input type="date" bind:value=start/></label>
-                <label>"End date" <input type="date" bind:value=end/></label>
-            </div>
-            <FormError result=grant.value().into()/>
-            <button type="submit" class="primary">"Grant role"</button>
-        </form>
+        {editable.then(|| view! { <GrantRoleForm grantee=Grantee::Group(GroupId(id)) heading="Grant a role to the group" grant/> })}
     }
 }

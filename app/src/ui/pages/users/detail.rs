@@ -1,15 +1,15 @@
-use crate::api::directory::{list_roles, GrantRole, RevokeGrant};
+use crate::api::directory::{GrantRole, RevokeGrant};
 use crate::api::groups::group_tree;
 use crate::api::history::{user_history, RestoreHistoryRecord};
 use crate::api::users::{effective_roles, get_user, AddMembership, RemoveMembership, UpdateUser};
 use crate::error::AppError;
 use crate::model::{
-    GrantInput, Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, Operator, Permission,
-    RoleId, UserDetail, UserId, UserInput,
+    Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, Operator, Permission, UserDetail,
+    UserId, UserInput,
 };
 use crate::ui::components::{
     format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
-    GroupPicker, Modal,
+    GrantRoleForm, GroupPicker, Modal,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -397,57 +397,10 @@ pub fn UserRolesTab() -> impl IntoView {
             })}
         </Transition>
         <FormError result=revoke.value().into()/>
-        {move || (may_write() && !historical()).then(|| view! { <GrantRoleForm grant/> })}
+        {move || (may_write() && !historical()).then(|| view! {
+            <GrantRoleForm grantee=Signal::derive(move || Grantee::User(UserId(context.id.get()))) heading="Grant a role" grant/>
+        })}
         <HistoryButton kind=HistoryKind::Grants label="Roles history"/>
-    }
-}
-
-#[component]
-fn GrantRoleForm(grant: ServerAction<GrantRole>) -> impl IntoView {
-    let context = expect_context::<UserContext>();
-    let roles = Resource::new(|| (), |_| list_roles(None));
-    let role = RwSignal::new(String::new());
-    let scope = RwSignal::new(String::new());
-    let start = RwSignal::new(String::new());
-    let end = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        grant.dispatch(GrantRole {
-            input: GrantInput {
-                role: RoleId(role.get_untracked().parse().unwrap_or(0)),
-                grantee: Grantee::User(UserId(context.id.get_untracked())),
-                scope: scope.get_untracked(),
-                start_date: parse_date(&start.get_untracked()),
-                end_date: parse_date(&end.get_untracked()),
-            },
-        });
-    };
-    view! {
-        <form on:submit=submit class="panel">
-            <h3>"Grant a role"</h3>
-            <div class="form-grid">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        roles.await.map(|roles| view! {
-                            <label>
-                                "Role"
-                                <select required bind:value=role>
-                                    <option value="">"Choose a role"</option>
-                                    {roles.into_iter().map(|r| view! {
-                                        <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
-                                    }).collect_view()}
-                                </select>
-                            </label>
-                        })
-                    })}
-                </Suspense>
-                <label>"Scope" <input type="text" bind:value=scope/></label>
-                <label>"Start date" <input type="date" bind:value=start/></label>
-                <label>"End date" <input type="date" bind:value=end/></label>
-            </div>
-            <FormError result=grant.value().into()/>
-            <button type="submit" class="primary">"Grant role"</button>
-        </form>
     }
 }
 
