@@ -26,6 +26,13 @@ pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
+/// Whether the signed-in operator may change identity data (hides edit controls; the server
+/// checks again).
+pub fn may_write() -> bool {
+    use_context::<crate::model::Operator>()
+        .is_some_and(|o| o.role.can(crate::model::Permission::IdentityWrite))
+}
+
 /// A server refusal shown in place (e.g. a missing permission).
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {

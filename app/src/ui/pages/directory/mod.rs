@@ -1,4 +1,5 @@
 //! Systems, accounts, roles, mail domains and mail lists: searchable lists and detail pages.
+use crate::ui::components::may_write;
 mod accounts;
 mod mail_domains;
 mod mail_lists;
@@ -12,17 +13,13 @@ pub use roles::{RolePage, RolesPage};
 pub use systems::{SystemPage, SystemsPage};
 
 use crate::api::users::list_users;
-use crate::model::{DirectoryQuery, DirectorySort, Operator, Permission, UserListQuery};
+use crate::model::{DirectoryQuery, DirectorySort, UserListQuery};
 use crate::ui::components::ConfirmDialog;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 pub(super) const PAGE_SIZE: i64 = 50;
-
-fn may_write() -> bool {
-    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::IdentityWrite))
-}
 
 /// The `:id` of a detail page's URL (0 when it is not a number: the server says not found).
 fn route_id() -> Memo<i64> {

@@ -5,16 +5,13 @@ use crate::api::groups::{get_group, group_members, group_tree, DeleteGroup, Upda
 use crate::api::users::{list_users, AddMembership, RemoveMembership};
 use crate::error::AppError;
 use crate::model::*;
+use crate::ui::components::may_write;
 use crate::ui::components::{
     format_optional_time, parse_date, ConfirmDialog, FormError, GrantRoleForm, GroupPicker,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-
-fn may_write() -> bool {
-    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::IdentityWrite))
-}
 
 #[component]
 pub(super) fn GroupDetail(id: i64, as_of: Option<DateTime<Utc>>, tab: String) -> impl IntoView {

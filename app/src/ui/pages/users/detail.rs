@@ -4,9 +4,9 @@ use crate::api::history::{user_history, RestoreHistoryRecord};
 use crate::api::users::{effective_roles, get_user, AddMembership, RemoveMembership, UpdateUser};
 use crate::error::AppError;
 use crate::model::{
-    Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, Operator, Permission, UserDetail,
-    UserId, UserInput,
+    Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, UserDetail, UserId, UserInput,
 };
+use crate::ui::components::may_write;
 use crate::ui::components::{
     format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
     GrantRoleForm, GroupPicker, Modal,
@@ -25,10 +25,6 @@ pub(super) struct UserContext {
     user: Resource<Result<UserDetail, AppError>>,
     /// Bumped after every change so the page and its tabs reload.
     pub(super) changes: RwSignal<u64>,
-}
-
-fn may_write() -> bool {
-    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::IdentityWrite))
 }
 
 #[component]
