@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Playwright suite alone, against a fresh server on a random port and a throw-away SQLite
-# database. `E2E_GREP=pattern scripts/e2e.sh` runs only the matching tests (after the foundation).
+# database seeded with the demo organisation and its year of history (as `make run` has it). `E2E_GREP=pattern scripts/e2e.sh` runs only the matching tests (after the foundation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rewind/target}
@@ -13,4 +13,6 @@ export DATABASE_URL=sqlite://$WORK/rewind.db
 # System backups made by the suite go with the database, not into the checkout's data/.
 export REWIND_BACKUP_DIR=$WORK/backups
 export REWIND_SETUP_TOKEN=e2e-setup-$RANDOM$RANDOM
+# The specs run against a year of seeded history; their own fixtures use prefixed names.
+export REWIND_DEMO_DATA=1
 cargo leptos end-to-end

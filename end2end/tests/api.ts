@@ -78,3 +78,40 @@ export async function deleteUser(request: APIRequestContext, id: number) {
   const response = await request.post("/api/delete_user", { form: { id: String(id) } });
   expect(response.ok(), await response.text()).toBeTruthy();
 }
+
+async function postForm(request: APIRequestContext, endpoint: string, form: Record<string, string>): Promise<string> {
+  const response = await request.post(`/api/${endpoint}`, { form });
+  const text = await response.text();
+  expect(response.ok(), `${endpoint}: ${text}`).toBeTruthy();
+  return text;
+}
+
+export async function createSystem(request: APIRequestContext, name: string): Promise<number> {
+  return Number(await postForm(request, "create_system", { name, description: "" }));
+}
+
+export async function createAccount(request: APIRequestContext, system: number, name: string): Promise<number> {
+  const input = { system, name, login_name: name, description: "", account_type: "single", status: "enabled", attributes: [] };
+  return Number(await call(request, "create_account", { input }));
+}
+
+export async function setAccountOwner(request: APIRequestContext, account: number, user: number, level = "owner") {
+  await postForm(request, "set_account_owner", { account: String(account), user: String(user), level });
+}
+
+export async function removeAccountOwner(request: APIRequestContext, account: number, user: number) {
+  await postForm(request, "remove_account_owner", { account: String(account), user: String(user) });
+}
+
+export async function createMailList(request: APIRequestContext, domainCode: string, name: string): Promise<number> {
+  const domain = Number(await call(request, "create_mail_domain", { input: { code: domainCode, description: "", obsolete: false } }));
+  return Number(await call(request, "create_mail_list", { input: { domain, name, description: "" } }));
+}
+
+export async function addUserToMailList(request: APIRequestContext, list: number, user: number) {
+  await call(request, "add_mail_list_member", { list, member: { User: user } });
+}
+
+export async function removeUserFromMailList(request: APIRequestContext, list: number, user: number) {
+  await call(request, "remove_mail_list_member", { list, member: { User: user } });
+}

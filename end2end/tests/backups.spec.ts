@@ -68,7 +68,7 @@ test.describe.serial("user backups, history and restore", () => {
     expect(now.state.grants).toEqual([]);
 
     await page.getByRole("button", { name: "Undo restore" }).click();
-    await expect(page.getByRole("status")).toContainText("Restored");
+    await expect(page.getByRole("status")).toContainText("Restore undone");
     await expect(page.getByRole("button", { name: "Undo restore" })).toHaveCount(0);
     await page.getByRole("navigation", { name: "User sections" }).getByRole("link", { name: "Basics" }).click();
     await expect(page.getByLabel("Email")).toHaveValue("bea.new@example.test");
@@ -98,12 +98,53 @@ test.describe.serial("user backups, history and restore", () => {
     await page.getByRole("button", { name: "Groups history" }).click();
     const modal = page.getByRole("dialog", { name: "Groups history" });
     await modal.getByLabel("Show").selectOption("ended");
-    page.once("dialog", (d) => d.accept());
     await modal.getByRole("button", { name: "Restore group Bk Sales" }).first().click();
+    const confirmation = page.getByRole("dialog", { name: "Restore record" });
+    await expect(confirmation).toContainText("Re-create group Bk Sales");
+    await confirmation.getByRole("button", { name: "Re-create" }).click();
+    await expect(confirmation).toBeHidden();
     await modal.getByLabel("Show").selectOption("current");
     await expect(modal.getByRole("table")).toContainText("group Bk Sales");
     await page.keyboard.press("Escape");
     await expect(page.getByRole("table", { name: "Group memberships" })).toContainText("Bk Sales");
+  });
+
+  test("the roles, accounts and mail lists history modals re-create ended records", async ({ page }) => {
+    const problems = watchConsole(page);
+    const auditor = await api.createRole(page.request, "Bk Audit System", "Bk Auditor");
+    await api.revokeGrant(page.request, await api.grantToUser(page.request, auditor, bea));
+    const account = await api.createAccount(page.request, await api.createSystem(page.request, "Bk Mail System"), "bea.mailbox");
+    await api.setAccountOwner(page.request, account, bea);
+    await api.removeAccountOwner(page.request, account, bea);
+    const list = await api.createMailList(page.request, "bk.example.test", "bk-announce");
+    await api.addUserToMailList(page.request, list, bea);
+    await api.removeUserFromMailList(page.request, list, bea);
+
+    await openBackups(page, bea);
+    for (const [menu, record, tab, table, name] of [
+      ["Roles history", "role Bk Auditor", "roles", "Granted roles", "Bk Auditor"],
+      ["Accounts history", "account bea.mailbox as owner", "accounts", "Accounts", "bea.mailbox"],
+      ["Mail lists history", "mail list bk-announce", "mail-lists", "Mail lists", "bk-announce"],
+    ]) {
+      // The Backups tab's History menu.
+      await page.locator("summary", { hasText: "History" }).click();
+      await page.getByRole("button", { name: menu }).click();
+      const modal = page.getByRole("dialog", { name: menu });
+      await modal.getByLabel("Show").selectOption("ended");
+      await modal.getByRole("button", { name: `Restore ${record}` }).first().click();
+      const confirmation = page.getByRole("dialog", { name: "Restore record" });
+      await expect(confirmation).toContainText(`Re-create ${record}`);
+      await confirmation.getByRole("button", { name: "Re-create" }).click();
+      await expect(confirmation).toBeHidden();
+      await modal.getByLabel("Show").selectOption("current");
+      await expect(modal.getByRole("table")).toContainText(record);
+      await page.keyboard.press("Escape");
+      await expect(modal).toBeHidden();
+      await gotoHydrated(page, `/users/${bea}/${tab}`);
+      await expect(page.getByRole("table", { name: table })).toContainText(name);
+      await openBackups(page, bea);
+    }
+    expect(problems).toEqual([]);
   });
 
   test("configure backup validates, and a change inside the delay updates the newest snapshot", async ({ page }) => {

@@ -30,14 +30,14 @@ test.describe.serial("users, groups and roles", () => {
   test("a user gets a role through the parent of a secondary group", async ({ page }) => {
     const problems = watchConsole(page);
     await signIn(page, OWNER.username, OWNER.password);
-    await createGroup(page, "Everyone");
-    await createGroup(page, "Staff");
-    await createGroup(page, "Sales", "Staff");
+    await createGroup(page, "Id Everyone");
+    await createGroup(page, "Id Staff");
+    await createGroup(page, "Id Sales", "Id Staff");
     await createRole(page, "CRM", "CRM Reader");
 
     // Grant the role to Staff: members of Sales (below Staff) inherit it.
     const tree = page.getByRole("tree", { name: "Group tree" });
-    await tree.getByRole("link", { name: "Staff", exact: true }).click();
+    await tree.getByRole("link", { name: "Id Staff", exact: true }).click();
     await page.getByRole("navigation", { name: "Group sections" }).getByRole("link", { name: "Granted roles" }).click();
     await expect(page).toHaveURL(/tab=roles/);
     await page.getByRole("combobox", { name: "Role", exact: true }).selectOption({ label: "CRM Reader (CRM)" });
@@ -51,21 +51,21 @@ test.describe.serial("users, groups and roles", () => {
     await panel.getByLabel("User name").fill("ann.smith");
     await panel.getByLabel("First name").fill("Ann");
     await panel.getByLabel("Last name").fill("Smith");
-    await panel.getByLabel("Primary group").selectOption({ label: "Everyone" });
+    await panel.getByLabel("Primary group").selectOption({ label: "Id Everyone" });
     await panel.getByRole("button", { name: "Create user" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "User ann.smith" })).toBeVisible();
 
     await page.getByRole("navigation", { name: "User sections" }).getByRole("link", { name: "Groups" }).click();
-    await page.getByRole("combobox", { name: "Group", exact: true }).selectOption({ label: "Staff › Sales" });
+    await page.getByRole("combobox", { name: "Group", exact: true }).selectOption({ label: "Id Staff › Id Sales" });
     await page.getByRole("button", { name: "Add membership" }).click();
     const memberships = page.getByRole("table", { name: "Group memberships" });
-    await expect(memberships.locator("tr", { hasText: "Sales" })).toContainText("Secondary");
-    await expect(memberships.locator("tr", { hasText: "Everyone" })).toContainText("Primary");
+    await expect(memberships.locator("tr", { hasText: "Id Sales" })).toContainText("Secondary");
+    await expect(memberships.locator("tr", { hasText: "Id Everyone" })).toContainText("Primary");
 
     await page.getByRole("navigation", { name: "User sections" }).getByRole("link", { name: "Effective roles" }).click();
     const row = page.getByRole("table", { name: "Effective roles" }).locator("tr", { hasText: "CRM Reader" });
     await expect(row).toContainText("via group");
-    await expect(row).toContainText("group Sales → group Staff");
+    await expect(row).toContainText("group Id Sales → group Id Staff");
     expect(problems).toEqual([]);
   });
 
@@ -73,13 +73,13 @@ test.describe.serial("users, groups and roles", () => {
     const problems = watchConsole(page);
     await signIn(page, OWNER.username, OWNER.password);
     await gotoHydrated(page, "/groups");
-    await page.getByRole("tree", { name: "Group tree" }).getByRole("link", { name: "Staff", exact: true }).click();
+    await page.getByRole("tree", { name: "Group tree" }).getByRole("link", { name: "Id Staff", exact: true }).click();
     const detail = page.locator("section.group-detail");
-    await expect(detail.getByLabel("Group name")).toHaveValue("Staff");
-    await detail.getByLabel("Parent group").selectOption({ label: "Staff › Sales" });
+    await expect(detail.getByLabel("Group name")).toHaveValue("Id Staff");
+    await detail.getByLabel("Parent group").selectOption({ label: "Id Staff › Id Sales" });
     await detail.getByRole("button", { name: "Apply", exact: true }).click();
     await expect(page.getByRole("alert")).toContainText("would make a cycle");
-    // Nothing changed: after a reload Staff is still a root with Sales below it.
+    // Nothing changed: after a reload Id Staff is still a root with Id Sales below it.
     await page.reload();
     await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
     await expect(page.locator("section.group-detail").getByLabel("Parent group")).toHaveValue("");
@@ -100,7 +100,7 @@ test.describe.serial("users, groups and roles", () => {
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await expect(page).toHaveURL(/filter=shoeSize/);
     await expect(page.getByRole("alert")).toContainText('At column 1 near "shoeSize": unknown attribute');
-    await query.fill('userName sw "ann" and primaryGroup eq "everyone"');
+    await query.fill('userName sw "ann" and primaryGroup eq "id everyone"');
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const table = page.getByRole("table", { name: "Users" });
     await expect(table.getByRole("link", { name: "ann.smith" })).toBeVisible();
@@ -141,7 +141,7 @@ test.describe.serial("users, groups and roles", () => {
       const panel = page.locator("details.panel", { hasText: "New user" });
       await panel.locator("summary").click();
       await panel.getByLabel("User name").fill(name);
-      await panel.getByLabel("Primary group").selectOption({ label: "Everyone" });
+      await panel.getByLabel("Primary group").selectOption({ label: "Id Everyone" });
       await panel.getByRole("button", { name: "Create user" }).click();
       await expect(page.getByRole("heading", { level: 1, name: `User ${name}` })).toBeVisible();
     }

@@ -1,10 +1,12 @@
 //! CSV downloads of the list screens: users (with the list's search, filter and order),
-//! groups, the members of a group, mail domains and mail lists.
+//! groups, the members of a group, mail domains, mail lists, and the catalogue of user
+//! snapshots (the Backups page's query, or one user's).
 //!
-//! Each route checks the session and `IdentityRead` itself and records an audit line. Files
+//! Each route checks the session and its permission (`IdentityRead`; `BackupQuery` for
+//! snapshots) itself and records an audit line. Files
 //! are UTF-8 with a byte-order mark (so spreadsheets read non-ASCII names right), a header
 //! row of column keys, CRLF line ends and RFC 4180 quoting. `columns=a,b` picks and orders the
-//! columns. Users stream page by page, all pages read as of the instant of the request.
+//! columns. Users and snapshots stream page by page (users as of the instant of the request).
 use crate::files::FileError;
 use app::auth::authorize_headers;
 use app::error::AppError;
@@ -27,10 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/files/groups/{id}/members.csv", get(group_members))
         .route("/files/mail-domains.csv", get(mail_domains))
         .route("/files/mail-lists.csv", get(mail_lists))
+        .route("/files/snapshots.csv", get(snapshots))
 }
 
-/// Users read from the database per chunk of the stream.
-const USERS_PER_CHUNK: i64 = 500;
+/// Rows read from the database per chunk of a streamed download.
+const ROWS_PER_CHUNK: i64 = 500;
 
 /// The users download's columns: the users list's query attributes, then `status`.
 pub const USER_CSV_COLUMNS: &[&str] = &[
@@ -258,45 +261,74 @@ async fn users(
     let columns = pick_columns(&params.columns, USER_CSV_COLUMNS)?;
     let details = format!("q={:?} filter={:?}", params.q, params.filter);
     let (sort, descending) = parse_sort(&params.sort);
-    let mut query = UserListQuery {
+    let query = UserListQuery {
         as_of: Some(Utc::now()),
         search: params.q,
         filter: params.filter,
         sort,
         descending,
         offset: 0,
-        limit: USERS_PER_CHUNK,
+        limit: ROWS_PER_CHUNK,
     };
     // The first page before any byte: a bad filter is a 422, not a broken download.
     let first = state.store.export_users(&query).await?;
     audit_export(&state, &operator, "users.csv", &details).await?;
-    let mut head = header_chunk(&columns).map_err(internal)?;
-    head.extend(encode_users(&first, &columns).map_err(internal)?);
-    query.offset = first.items.len() as i64;
-    let more = query.offset < first.total;
-    let rest = stream::unfold(
-        (state.store.clone(), query, columns, more),
-        |(store, mut query, columns, more)| async move {
+    let store = state.store.clone();
+    let body = paged_body(
+        header_chunk(&columns).map_err(internal)?,
+        first,
+        move |offset| {
+            let (store, mut query) = (store.clone(), query.clone());
+            query.offset = offset;
+            async move { store.export_users(&query).await }
+        },
+        move |page| encode_users(page, &columns),
+    );
+    Ok(csv_response("users.csv", body))
+}
+
+/// A download's body: `head`, the first page (read before answering, so that a bad query is
+/// an error status rather than a broken file), then each further page as it is read.
+fn paged_body<T, F, Fut>(
+    head: Vec<u8>,
+    first: Page<T>,
+    fetch: F,
+    encode: impl Fn(&Page<T>) -> std::io::Result<Vec<u8>> + Send + Sync + 'static,
+) -> Body
+where
+    T: Send + Sync + 'static,
+    F: Fn(i64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = app::store::Result<Page<T>>> + Send + 'static,
+{
+    let mut start = head;
+    let offset = first.items.len() as i64;
+    let more = offset < first.total && !first.items.is_empty();
+    let first_chunk = encode(&first).map(|bytes| {
+        start.extend(bytes);
+        start
+    });
+    let encode = std::sync::Arc::new(encode);
+    let rest = stream::unfold((offset, more), move |(offset, more)| {
+        let (page, encode) = (fetch(offset), encode.clone());
+        async move {
             if !more {
                 return None;
             }
-            let chunk = match store.export_users(&query).await {
+            let chunk = match page.await {
                 Ok(page) if page.items.is_empty() => return None,
-                Ok(page) => {
-                    query.offset += page.items.len() as i64;
-                    encode_users(&page, &columns)
-                }
+                Ok(page) => encode(&page).map(|bytes| (bytes, offset + page.items.len() as i64)),
                 Err(error) => {
-                    tracing::error!(%error, "users CSV download failed");
-                    Err(std::io::Error::other("the users could not be read"))
+                    tracing::error!(%error, "CSV download failed");
+                    Err(std::io::Error::other("the rows could not be read"))
                 }
             };
-            let more = chunk.is_ok();
-            Some((chunk, (store, query, columns, more)))
-        },
-    );
-    let body = stream::iter([Ok(head)]).chain(rest);
-    Ok(csv_response("users.csv", Body::from_stream(body)))
+            Some(match chunk {
+                Ok((bytes, next)) => (Ok(bytes), (next, true)),
+                Err(error) => (Err(error), (offset, false)),
+            })
+        }
+    });
+    Body::from_stream(stream::iter([first_chunk]).chain(rest))
 }
 
 /// GET /files/groups.csv: every current group, parents before their children.
@@ -456,6 +488,70 @@ async fn mail_lists(
         })
         .collect();
     csv_file("mail-lists.csv", &columns, rows)
+}
+
+const SNAPSHOT_CSV_COLUMNS: &[&str] = &["snapshot", "user", "valid_since", "valid_until", "size"];
+
+#[derive(serde::Deserialize, Default)]
+struct SnapshotParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    sort: String,
+    user: Option<i64>,
+}
+
+fn encode_snapshots(page: &Page<SnapshotListItem>) -> std::io::Result<Vec<u8>> {
+    encode(page.items.iter().map(|item| {
+        [
+            item.snapshot.id.to_string(),
+            item.user_name.clone(),
+            time(item.snapshot.valid_since),
+            optional_time(item.snapshot.valid_until),
+            item.snapshot.size.to_string(),
+        ]
+    }))
+}
+
+/// GET /files/snapshots.csv?q=&filter=&sort=[&user=ID]: the snapshots the Backups page shows
+/// for that query (every page), or one user's.
+async fn snapshots(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<SnapshotParams>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::BackupQuery).await?;
+    let (sort, descending) = SnapshotSort::from_param(&params.sort);
+    let query = SnapshotListQuery {
+        user: params.user.map(UserId),
+        search: params.q,
+        filter: params.filter,
+        sort,
+        descending,
+        offset: 0,
+        limit: ROWS_PER_CHUNK,
+    };
+    let name = match query.user {
+        Some(user) => format!("snapshots-user-{}.csv", user.0),
+        None => "snapshots.csv".into(),
+    };
+    let details = format!("q={:?} filter={:?}", query.search, query.filter);
+    let first = state.store.list_all_snapshots(&query).await?;
+    audit_export(&state, &operator, &name, &details).await?;
+    let store = state.store.clone();
+    let body = paged_body(
+        header_chunk(SNAPSHOT_CSV_COLUMNS).map_err(internal)?,
+        first,
+        move |offset| {
+            let (store, mut query) = (store.clone(), query.clone());
+            query.offset = offset;
+            async move { store.list_all_snapshots(&query).await }
+        },
+        encode_snapshots,
+    );
+    Ok(csv_response(&name, body))
 }
 
 #[cfg(test)]

@@ -1,19 +1,17 @@
-//! Plain HTTP routes for files: a user snapshot as XML and the snapshot listing as CSV
-//! (`BackupQuery`); download a stored system backup, export an encrypted backup, upload one
+//! Plain HTTP routes for files: a user snapshot as XML (`BackupQuery`; the snapshot listing as
+//! CSV is with the other CSV downloads in `csv_files`); download a stored system backup, export an encrypted backup, upload one
 //! for import (`SystemBackupManage`). Each checks the session and permission itself; large
 //! bodies stream, never whole in memory.
 use app::auth::authorize_headers;
 use app::error::AppError;
-use app::model::{Permission, SnapshotListing, UserId};
+use app::model::Permission;
 use app::state::AppState;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use chrono::SecondsFormat;
-use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
@@ -23,7 +21,6 @@ const UPLOAD_LIMIT: usize = 8 << 30;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/files/snapshots/{file}", get(snapshot_xml))
-        .route("/files/snapshots.csv", get(snapshots_csv))
         .route("/files/system-backups/{id}", get(download))
         .route("/files/system-backups/export", post(export))
         .route(
@@ -130,88 +127,6 @@ fn download_headers(mut response: Response, name: &str, content_type: &'static s
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-#[derive(serde::Deserialize)]
-struct SnapshotsQuery {
-    user: Option<i64>,
-}
-
-/// Rows per database round trip of the CSV export.
-const CSV_PAGE: i64 = 1000;
-
-/// GET /files/snapshots.csv[?user=ID]: every snapshot (or one user's) as CSV with a header
-/// row, streamed a page at a time so that a large store never sits in memory.
-async fn snapshots_csv(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<SnapshotsQuery>,
-) -> Result<Response, FileError> {
-    authorize_headers(&state, &headers, Permission::BackupQuery).await?;
-    let user = query.user.map(UserId);
-    // The first page is read before answering, so a failing database is an error status.
-    let first = state.store.snapshot_listing(user, 0, CSV_PAGE).await?;
-    let header_row = csv_bytes(&[], true)?;
-    let start = (Some(first), 0i64);
-    let store = state.store.clone();
-    let pages = futures_util::stream::unfold(start, move |(page, after)| {
-        let store = store.clone();
-        async move {
-            let page = match page {
-                Some(page) => Ok(page),
-                None if after < 0 => return None,
-                None => store.snapshot_listing(user, after, CSV_PAGE).await,
-            };
-            match page {
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let last = rows.last().map(|r| r.id).unwrap_or(after);
-                    let next = if (rows.len() as i64) < CSV_PAGE {
-                        -1
-                    } else {
-                        last
-                    };
-                    let bytes = csv_bytes(&rows, false).map_err(|e| std::io::Error::other(e.0));
-                    Some((bytes, (None, next)))
-                }
-                Err(e) => Some((Err(std::io::Error::other(e.to_string())), (None, -1))),
-            }
-        }
-    });
-    let body =
-        futures_util::stream::once(async move { Ok::<_, std::io::Error>(header_row) }).chain(pages);
-    let user_part = query.user.map(|u| format!("-user-{u}")).unwrap_or_default();
-    Ok(download_headers(
-        Body::from_stream(body).into_response(),
-        &format!("snapshots{user_part}.csv"),
-        "text/csv; charset=utf-8",
-    ))
-}
-
-/// Rows as CSV (RFC 3339 UTC times, an empty `valid_until` for the newest snapshot).
-fn csv_bytes(rows: &[SnapshotListing], header_row: bool) -> Result<Vec<u8>, FileError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| FileError(AppError::Internal(format!("csv: {e}")));
-    if header_row {
-        writer
-            .write_record(["snapshot", "user", "valid_since", "valid_until", "size"])
-            .map_err(fail)?;
-    }
-    let time = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    for row in rows {
-        writer
-            .write_record([
-                row.id.to_string(),
-                row.user_name.clone(),
-                time(row.valid_since),
-                row.valid_until.map(time).unwrap_or_default(),
-                row.size.to_string(),
-            ])
-            .map_err(fail)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| FileError(AppError::Internal(format!("csv: {e}"))))
 }
 
 #[derive(serde::Deserialize)]

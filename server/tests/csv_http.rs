@@ -1,14 +1,13 @@
 //! CSV downloads and the CSV import server function over HTTP, with the real router and a
 //! real store on either backend (see app::testing).
+mod common;
 use app::model::*;
 use app::state::AuthConfig;
 use app::store::{Author, ImportRequest, NewOperator, Store};
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use tower::ServiceExt;
+use common::{session, Reply};
 
 struct Fixture {
     router: Router,
@@ -19,57 +18,23 @@ struct Fixture {
     staff: GroupId,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8(self.bytes.clone()).expect("UTF-8 body")
-    }
-
-    fn header(&self, name: header::HeaderName) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    /// The CSV records after the byte-order mark (header first).
-    fn records(&self) -> Vec<Vec<String>> {
-        let body = self
-            .bytes
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .expect("byte-order mark");
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(body)
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect()
-    }
-}
-
-async fn session(store: &Store, operator: &Operator) -> String {
-    let token = app::store::random_token();
-    store
-        .create_session(operator.id, &token, 3600)
-        .await
-        .unwrap();
-    format!("rewind_session={token}")
+/// The CSV records of a download, after the byte-order mark (header first).
+fn csv_records(reply: &Reply) -> Vec<Vec<String>> {
+    let body = reply
+        .bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .expect("byte-order mark");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
 }
 
 async fn fixture() -> Fixture {
     let store = app::testing::fresh_store().await;
-    let options = LeptosOptions::builder().output_name("rewind").build();
-    let router = server::router(server::app_state(
-        options,
-        store.clone(),
-        AuthConfig::default(),
-    ));
+    let router = common::router(&store, AuthConfig::default());
     let owner = store
         .create_owner(None, "olivia", "Olivia Owner", "owner password 1")
         .await
@@ -107,23 +72,11 @@ async fn fixture() -> Fixture {
 
 impl Fixture {
     async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            bytes: bytes.to_vec(),
-        }
+        common::send(&self.router, request).await
     }
 
     async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
-        let mut request = Request::get(path).header(header::HOST, "localhost");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::empty()).unwrap()).await
+        self.send(common::get(path, cookie)).await
     }
 
     /// Users from CSV text, through the store's import (fast for many rows).
@@ -166,7 +119,7 @@ async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
     f.import_users(&csv).await;
 
     let reply = f.get("/files/users.csv", Some(&f.owner)).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(
         reply.header(header::CONTENT_TYPE),
         "text/csv; charset=utf-8"
@@ -175,7 +128,7 @@ async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
         reply.header(header::CONTENT_DISPOSITION),
         "attachment; filename=\"users.csv\""
     );
-    let text = reply.text();
+    let text = String::from_utf8(reply.bytes.clone()).expect("UTF-8 body");
     assert!(text.starts_with(
         "\u{feff}userName,firstName,middleName,lastName,fullName,email,userType,primaryGroup,\
          mailServer,homeServer,comments,enabled,multiSession,modified,modifiedBy,status\r\n"
@@ -184,7 +137,7 @@ async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
         text.contains("\"says \"\"hi\"\", twice\nthen leaves\""),
         "quotes, comma and newline are quoted"
     );
-    let records = reply.records();
+    let records = csv_records(&reply);
     assert_eq!(records.len(), 1 + 521);
     let ann = &records[1];
     assert_eq!(
@@ -205,8 +158,8 @@ async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
             Some(&f.auditor),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    let records = reply.records();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let records = csv_records(&reply);
     assert_eq!(records[0], ["status", "userName"]);
     assert_eq!(records.len(), 11);
     assert_eq!(records[1], ["Enabled", "u009"]);
@@ -234,16 +187,12 @@ async fn downloads_need_a_session_and_refuse_bad_queries_and_columns() {
         .get("/files/users.csv?filter=shoeSize%20eq%201", Some(&f.owner))
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        reply.text().contains("unknown attribute"),
-        "{}",
-        reply.text()
-    );
+    assert!(reply.body.contains("unknown attribute"), "{}", reply.body);
     let reply = f
         .get("/files/users.csv?columns=userName,shoeSize", Some(&f.owner))
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.text().contains("Unknown column"), "{}", reply.text());
+    assert!(reply.body.contains("Unknown column"), "{}", reply.body);
     let reply = f
         .get("/files/groups/999999/members.csv", Some(&f.owner))
         .await;
@@ -272,7 +221,7 @@ async fn groups_members_mail_domains_and_mail_lists_download() {
         .await;
     let reply = f.get("/files/groups.csv", Some(&f.owner)).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let records = reply.records();
+    let records = csv_records(&reply);
     assert_eq!(
         records[0][..3],
         ["name", "description", "parent"].map(String::from)
@@ -294,7 +243,7 @@ async fn groups_members_mail_domains_and_mail_lists_download() {
         reply.header(header::CONTENT_DISPOSITION),
         "attachment; filename=\"Staff-members.csv\""
     );
-    let records = reply.records();
+    let records = csv_records(&reply);
     assert_eq!(records.len(), 3);
     assert_eq!(records[1][..3], ["ann", "Ann", "Primary"].map(String::from));
     let reply = f
@@ -331,21 +280,21 @@ async fn groups_members_mail_domains_and_mail_lists_download() {
         )
         .await
         .unwrap();
-    let records = f
-        .get(
+    let records = csv_records(
+        &f.get(
             "/files/mail-domains.csv?columns=code,obsolete",
             Some(&f.owner),
         )
-        .await
-        .records();
+        .await,
+    );
     assert_eq!(records, [["code", "obsolete"], ["example.test", "false"]]);
-    let records = f
-        .get(
+    let records = csv_records(
+        &f.get(
             "/files/mail-lists.csv?columns=address,description",
             Some(&f.owner),
         )
-        .await
-        .records();
+        .await,
+    );
     assert_eq!(
         records,
         [["address", "description"], ["all@example.test", "Everyone"]]
@@ -398,20 +347,20 @@ async fn the_import_server_function_takes_a_multipart_upload_and_needs_write_per
         ("apply", "true"),
     ];
     let reply = f.send(post(&f.auditor, &fields)).await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     let reply = f.send(post("", &fields)).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
 
     let preview = f
         .send(post(&f.owner, &[("kind", "users"), ("file", csv)]))
         .await;
-    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     let preview: ImportOutcome = serde_json::from_slice(&preview.bytes).unwrap();
     assert_eq!((preview.applied, preview.created), (false, 1));
     assert_eq!(preview.mapping[2].as_deref(), Some("email"));
 
     let reply = f.send(post(&f.owner, &fields)).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let done: ImportOutcome = serde_json::from_slice(&reply.bytes).unwrap();
     assert_eq!((done.applied, done.created), (true, 1));
     let page = f
@@ -433,9 +382,9 @@ async fn the_import_server_function_takes_a_multipart_upload_and_needs_write_per
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         reply
-            .text()
+            .body
             .contains("Line 2 has 1 field, but the header has 2"),
         "{}",
-        reply.text()
+        reply.body
     );
 }

@@ -4,41 +4,18 @@ use app::model::OperatorRole;
 use app::state::AuthConfig;
 use app::store::{NewOperator, Store};
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use common::urlencode;
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use tower::ServiceExt;
-
-const OWNER_PASSWORD: &str = "correct horse battery";
+use common::{form_body, Reply, PASSWORD as OWNER_PASSWORD};
 
 struct TestApp {
     router: Router,
     store: Store,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("rewind_session=") && !v.starts_with("rewind_session=;"))
-            .map(|v| v.split(';').next().unwrap().to_string())
-    }
-}
-
 async fn test_app_with(auth: AuthConfig) -> TestApp {
     let store = app::testing::fresh_store().await;
-    let options = LeptosOptions::builder().output_name("rewind").build();
-    let router = server::router(server::app_state(options, store.clone(), auth));
+    let router = common::router(&store, auth);
     TestApp { router, store }
 }
 
@@ -55,31 +32,12 @@ async fn with_owner(app: &TestApp) {
 
 impl TestApp {
     async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        common::send(&self.router, request).await
     }
 
     /// A server function call as the hydrated page makes it (same-origin form POST).
     async fn call(&self, function: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
-        self.call_from("http://localhost", function, form, cookie)
-            .await
+        common::call(&self.router, function, form, cookie).await
     }
 
     async fn call_from(
@@ -89,32 +47,21 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let mut request = Request::post(format!("/api/{function}"))
+        let request = Request::post(format!("/api/{function}"))
             .header(header::HOST, "localhost")
             .header(header::ORIGIN, origin)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(body)).unwrap()).await
+        let request = match cookie {
+            Some(cookie) => request.header(header::COOKIE, cookie),
+            None => request,
+        };
+        self.send(request.body(Body::from(form_body(form))).unwrap())
+            .await
     }
 
     async fn login(&self, username: &str, password: &str) -> String {
-        let reply = self
-            .call(
-                "login",
-                &[("username", username), ("password", password)],
-                None,
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "login failed: {}", reply.body);
-        reply.session_cookie().expect("session cookie")
+        common::login(&self.router, username, password).await
     }
 
     async fn operator_count(&self) -> usize {

@@ -5,40 +5,19 @@ use app::model::OperatorRole;
 use app::state::AuthConfig;
 use app::store::{NewOperator, Store};
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::Router;
-use common::urlencode;
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
+use common::{urlencode, Reply, PASSWORD};
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-const PASSWORD: &str = "correct horse battery";
 
 struct TestApp {
     router: Router,
     store: Store,
 }
 
-struct Reply {
-    status: StatusCode,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
 async fn test_app() -> TestApp {
     let store = app::testing::fresh_store().await;
-    let options = LeptosOptions::builder().output_name("rewind").build();
-    let router = server::router(server::app_state(
-        options,
-        store.clone(),
-        AuthConfig::default(),
-    ));
+    let router = common::router(&store, AuthConfig::default());
     TestApp { router, store }
 }
 
@@ -69,48 +48,15 @@ impl TestApp {
                     .join("&"),
             ),
         };
-        let mut request = Request::post(format!("/api/{function}"))
-            .header(header::HOST, "localhost")
-            .header(header::ORIGIN, "http://localhost")
+        let request = common::post(&format!("/api/{function}"), cookie)
             .header(header::CONTENT_TYPE, content_type)
-            .header(header::ACCEPT, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::from(body)).unwrap())
-            .await
-            .expect("response");
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+            .body(Body::from(body))
+            .unwrap();
+        common::send(&self.router, request).await
     }
 
     async fn login(&self, username: &str) -> String {
-        let request = Request::post("/api/login")
-            .header(header::HOST, "localhost")
-            .header(header::ORIGIN, "http://localhost")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!(
-                "username={username}&password={}",
-                urlencode(PASSWORD)
-            )))
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "login {username}");
-        response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("rewind_session="))
-            .map(|v| v.split(';').next().unwrap().to_string())
-            .expect("session cookie")
+        common::login(&self.router, username, PASSWORD).await
     }
 
     /// An Owner ("olivia") and an Auditor ("audrey"), both signed in.

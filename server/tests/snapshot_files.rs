@@ -4,15 +4,9 @@ mod common;
 use app::model::*;
 use app::state::AuthConfig;
 use app::store::{Author, Store};
-use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::Router;
-use common::urlencode;
-use http_body_util::BodyExt;
-use leptos::prelude::LeptosOptions;
-use tower::ServiceExt;
-
-const PASSWORD: &str = "correct horse battery";
+use common::{Reply, PASSWORD};
 /// 2023-11-14T22:13:20Z.
 const T0: i64 = 1_700_000_000_000_000;
 const HOUR: i64 = 3_600_000_000;
@@ -22,21 +16,6 @@ struct TestApp {
     store: Store,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-}
-
 impl TestApp {
     async fn new() -> Self {
         let store = app::testing::fresh_store().await;
@@ -44,57 +23,16 @@ impl TestApp {
             .create_owner(None, "olivia", "Olivia Owner", PASSWORD)
             .await
             .unwrap();
-        let options = LeptosOptions::builder().output_name("rewind").build();
-        let router = server::router(server::app_state(
-            options,
-            store.clone(),
-            AuthConfig::default(),
-        ));
+        let router = common::router(&store, AuthConfig::default());
         Self { router, store }
     }
 
-    async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
     async fn login(&self) -> String {
-        let body = format!("username=olivia&password={}", urlencode(PASSWORD));
-        let reply = self
-            .send(
-                Request::post("/api/login")
-                    .header(header::HOST, "localhost")
-                    .header(header::ORIGIN, "http://localhost")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::ACCEPT, "application/json")
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "login: {}", reply.body);
-        reply
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("rewind_session=") && !v.starts_with("rewind_session=;"))
-            .map(|v| v.split(';').next().unwrap().to_string())
-            .unwrap()
+        common::login(&self.router, "olivia", PASSWORD).await
     }
 
     async fn get(&self, uri: &str, cookie: Option<&str>) -> Reply {
-        let mut request = Request::get(uri).header(header::HOST, "localhost");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::empty()).unwrap()).await
+        common::send(&self.router, common::get(uri, cookie)).await
     }
 }
 
@@ -159,7 +97,7 @@ async fn snapshot_xml_downloads_as_an_attachment_named_after_user_and_time() {
 }
 
 #[tokio::test]
-async fn snapshots_csv_lists_every_snapshot_or_one_users_with_a_header_row() {
+async fn snapshots_csv_lists_the_backups_page_query_or_one_users_with_a_header_row() {
     let app = TestApp::new().await;
     let (ada, bob) = two_users(&app.store).await;
     assert_eq!(
@@ -174,7 +112,9 @@ async fn snapshots_csv_lists_every_snapshot_or_one_users_with_a_header_row() {
             .map(|r| r.unwrap().iter().map(String::from).collect())
             .collect()
     };
-    let reply = app.get("/files/snapshots.csv", Some(&cookie)).await;
+    let reply = app
+        .get("/files/snapshots.csv?sort=%2Bsince", Some(&cookie))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(reply.header(header::CONTENT_TYPE).starts_with("text/csv"));
     assert_eq!(
@@ -183,7 +123,7 @@ async fn snapshots_csv_lists_every_snapshot_or_one_users_with_a_header_row() {
     );
     assert!(reply
         .body
-        .starts_with("snapshot,user,valid_since,valid_until,size\n"));
+        .starts_with("\u{feff}snapshot,user,valid_since,valid_until,size\r\n"));
     let all = rows(&reply.body);
     assert_eq!(all.len(), 3, "{}", reply.body);
     let ada_first = app.store.list_snapshots(ada).await.unwrap().pop().unwrap();
@@ -199,6 +139,34 @@ async fn snapshots_csv_lists_every_snapshot_or_one_users_with_a_header_row() {
     );
     assert_eq!(all[1][1], "bob");
     assert_eq!(all[1][3], "", "bob's only snapshot is the newest");
+    assert_eq!(all[2][1], "ada");
+
+    // The Backups page's query: quick search, advanced filter, newest first by default.
+    let reply = app.get("/files/snapshots.csv?q=BO", Some(&cookie)).await;
+    let found = rows(&reply.body);
+    assert_eq!(found.len(), 1, "{}", reply.body);
+    assert_eq!(found[0][1], "bob");
+    let reply = app
+        .get(
+            "/files/snapshots.csv?filter=userName%20eq%20%22ada%22",
+            Some(&cookie),
+        )
+        .await;
+    let found = rows(&reply.body);
+    assert_eq!(found.len(), 2, "{}", reply.body);
+    assert!(found[0][2] > found[1][2], "newest first: {found:?}");
+    let reply = app
+        .get(
+            "/files/snapshots.csv?filter=shoeSize%20eq%201",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
 
     let reply = app
         .get(

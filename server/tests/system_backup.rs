@@ -13,14 +13,11 @@ use app::store::{Actor, Backend, NewOperator, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use common::urlencode;
-use http_body_util::BodyExt;
+use common::{urlencode, Reply, PASSWORD};
 use leptos::prelude::LeptosOptions;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery";
 const EXPORT_PASSWORD: &str = "backup secret";
 
 struct TestApp {
@@ -1058,80 +1055,17 @@ async fn the_schedule_runs_automatic_backups_and_keeps_the_last_n() {
 
 // ---------------------------------------------------------------- HTTP
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
 impl TestApp {
     async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    fn post(&self, uri: &str, cookie: Option<&str>) -> axum::http::request::Builder {
-        let mut request = Request::post(uri)
-            .header(header::HOST, "localhost")
-            .header(header::ORIGIN, "http://localhost")
-            .header(header::ACCEPT, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        request
+        common::send(&self.router, request).await
     }
 
     async fn call(&self, function: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.send(
-            self.post(&format!("/api/{function}"), cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
+        common::call(&self.router, function, form, cookie).await
     }
 
     async fn login(&self, username: &str) -> String {
-        let reply = self
-            .call(
-                "login",
-                &[("username", username), ("password", PASSWORD)],
-                None,
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "login: {}", reply.text());
-        reply
-            .headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("rewind_session=") && !v.starts_with("rewind_session=;"))
-            .map(|v| v.split(';').next().unwrap().to_string())
-            .unwrap()
+        common::login(&self.router, username, PASSWORD).await
     }
 
     async fn export(&self, cookie: Option<&str>) -> Reply {
@@ -1140,7 +1074,7 @@ impl TestApp {
             urlencode(EXPORT_PASSWORD)
         );
         self.send(
-            self.post("/files/system-backups/export", cookie)
+            common::post("/files/system-backups/export", cookie)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(Body::from(body))
                 .unwrap(),
@@ -1165,7 +1099,7 @@ impl TestApp {
         body.extend_from_slice(file);
         write!(body, "\r\n--{boundary}--\r\n").unwrap();
         self.send(
-            self.post("/files/system-backups/import", cookie)
+            common::post("/files/system-backups/import", cookie)
                 .header(
                     header::CONTENT_TYPE,
                     format!("multipart/form-data; boundary={boundary}"),
@@ -1185,22 +1119,22 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
     let admin = app.login("adam").await;
 
     let exported = app.export(Some(&admin)).await;
-    assert_eq!(exported.status, StatusCode::OK, "{}", exported.text());
+    assert_eq!(exported.status, StatusCode::OK, "{}", exported.body);
     let disposition = exported.headers[header::CONTENT_DISPOSITION]
         .to_str()
         .unwrap();
     assert!(disposition.contains(".rewind.age"), "{disposition}");
-    assert!(exported.body.starts_with(b"age-encryption.org/v1\n"));
+    assert!(exported.bytes.starts_with(b"age-encryption.org/v1\n"));
     scramble(&app.store).await;
 
-    let wrong = app.import(Some(&admin), &exported.body, "nope").await;
+    let wrong = app.import(Some(&admin), &exported.bytes, "nope").await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text().contains("Wrong password"), "{}", wrong.text());
+    assert!(wrong.body.contains("Wrong password"), "{}", wrong.body);
     let imported = app
-        .import(Some(&admin), &exported.body, EXPORT_PASSWORD)
+        .import(Some(&admin), &exported.bytes, EXPORT_PASSWORD)
         .await;
-    assert_eq!(imported.status, StatusCode::OK, "{}", imported.text());
-    let validation: BackupValidation = serde_json::from_slice(&imported.body).unwrap();
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let validation: BackupValidation = serde_json::from_slice(&imported.bytes).unwrap();
     assert_eq!(validation.total_rows, total_rows(&before));
 
     let reply = app
@@ -1210,11 +1144,11 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
             Some(&admin),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    let request: RestoreRequest = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let request: RestoreRequest = serde_json::from_slice(&reply.bytes).unwrap();
     let owner = app.login("olivia").await;
     let badge = app.call("count_unread_inbox", &[], Some(&owner)).await;
-    assert_eq!(badge.text(), "1");
+    assert_eq!(badge.body, "1");
     let code = inbox_code(&app).await;
     let reply = app
         .call(
@@ -1223,8 +1157,8 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
             Some(&admin),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    let job: BackupJob = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let job: BackupJob = serde_json::from_slice(&reply.bytes).unwrap();
     let mut finished = None;
     for _ in 0..600 {
         let reply = app
@@ -1234,7 +1168,7 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
                 Some(&admin),
             )
             .await;
-        let now: BackupJob = serde_json::from_slice(&reply.body).unwrap();
+        let now: BackupJob = serde_json::from_slice(&reply.bytes).unwrap();
         if now.state != JobState::Running {
             finished = Some(now);
             break;
@@ -1254,12 +1188,12 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
             Some(&admin),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
-    let job: BackupJob = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let job: BackupJob = serde_json::from_slice(&reply.bytes).unwrap();
     let done = wait_for(&app, &job).await;
     assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
     let list = app.call("list_system_backups", &[], Some(&admin)).await;
-    assert!(list.text().contains("nightly"), "{}", list.text());
+    assert!(list.body.contains("nightly"), "{}", list.body);
     let download = app
         .send(
             Request::get(format!("/files/system-backups/{}", job.backup_id))
@@ -1269,7 +1203,7 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
         )
         .await;
     assert_eq!(download.status, StatusCode::OK);
-    assert!(download.body.starts_with(&[0x1f, 0x8b]));
+    assert!(download.bytes.starts_with(&[0x1f, 0x8b]));
     let reply = app
         .call(
             "delete_system_backup",
@@ -1277,11 +1211,11 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
             Some(&admin),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(!app
         .call("list_system_backups", &[], Some(&admin))
         .await
-        .text()
+        .body
         .contains("nightly"));
 }
 
@@ -1343,7 +1277,7 @@ async fn backup_routes_and_functions_refuse_a_missing_session_and_an_auditor() {
             ("mark_inbox_read", vec![("id", "1")]),
         ] {
             let reply = app.call(function, &form, cookie).await;
-            assert_eq!(reply.status, status, "{function}: {}", reply.text());
+            assert_eq!(reply.status, status, "{function}: {}", reply.body);
         }
     }
     assert_eq!(app.store.list_system_backups().await.unwrap().len(), 1);

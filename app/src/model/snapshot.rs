@@ -95,9 +95,25 @@ pub enum SnapshotSort {
     UserName,
 }
 
+impl SnapshotSort {
+    /// The `sort` URL parameter of the Backups page and its CSV: `user` or `since`, `+` for
+    /// ascending; newest first by default. Returns (sort, descending).
+    pub fn from_param(param: &str) -> (Self, bool) {
+        let descending = !param.starts_with('+');
+        let sort = match param.trim_start_matches(['+', '-']) {
+            "user" => Self::UserName,
+            _ => Self::ValidSince,
+        };
+        (sort, descending)
+    }
+}
+
 /// Paging and filtering of the catalogue of all users' snapshots.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotListQuery {
+    /// Only this user's snapshots.
+    #[serde(default)]
+    pub user: Option<UserId>,
     /// Case-insensitive part of the user name.
     pub search: String,
     /// Advanced query on userName, validSince and validUntil.
@@ -113,17 +129,6 @@ pub struct SnapshotListQuery {
 pub struct SnapshotListItem {
     pub snapshot: SnapshotSummary,
     pub user_name: String,
-}
-
-/// A snapshot in the listing export: whose (the user's latest name), when, how big.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SnapshotListing {
-    pub id: i64,
-    pub user: UserId,
-    pub user_name: String,
-    pub valid_since: DateTime<Utc>,
-    pub valid_until: Option<DateTime<Utc>>,
-    pub size: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -176,13 +176,16 @@ async fn insert_operator(conn: &mut AnyConnection, new: &NewOperator, hash: &str
     Ok(id)
 }
 
+async fn count_owners<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>) -> Result<i64> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operators WHERE role = 'owner'")
+        .fetch_one(executor)
+        .await?;
+    Ok(count)
+}
+
 impl Store {
     pub async fn owner_exists(&self) -> Result<bool> {
-        let (count,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM operators WHERE role = 'owner'")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(count > 0)
+        Ok(count_owners(&self.pool).await? > 0)
     }
 
     /// Replaces any earlier first-run token; only the newest printed one works.
@@ -218,11 +221,7 @@ impl Store {
         validate_new_operator(&new)?;
         let hash = hash_password(new.password.clone()).await?;
         let mut tx = self.pool.begin().await?;
-        let (owners,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM operators WHERE role = 'owner'")
-                .fetch_one(&mut *tx)
-                .await?;
-        if owners > 0 {
+        if count_owners(&mut *tx).await? > 0 {
             return Err(Error::Conflict("The Owner account already exists.".into()));
         }
         if let Some(token) = setup_token {

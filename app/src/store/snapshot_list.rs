@@ -1,5 +1,5 @@
 //! The catalogue of every user's snapshots, for the "configure & restore" page.
-use super::filter::{bind_all, condition, Attribute, Kind};
+use super::filter::{bind_all, condition, Attribute, Bind, Kind};
 use super::temporal::time;
 use super::{Result, Store};
 use crate::model::*;
@@ -54,12 +54,16 @@ impl Store {
         let pattern = format!("%{}%", query.search.trim().to_lowercase());
         let mut filter = format!("lower(COALESCE({USER_NAME}, '')) LIKE $1");
         let advanced = condition(&query.filter, SNAPSHOT_ATTRIBUTES, 2)?;
-        let binds = advanced
+        let mut binds = advanced
             .map(|a| {
                 filter = format!("{filter} AND {}", a.sql);
                 a.binds
             })
             .unwrap_or_default();
+        if let Some(user) = query.user {
+            filter = format!("{filter} AND s.user_id = ${}", 2 + binds.len());
+            binds.push(Bind::Int(user.0));
+        }
         let order = match query.sort {
             SnapshotSort::ValidSince => "s.valid_since",
             SnapshotSort::UserName => "user_name",

@@ -379,41 +379,6 @@ impl Store {
         Ok(rows.iter().map(SnapshotRow::summary).collect())
     }
 
-    /// Snapshots after id `after`, oldest id first, `limit` at a time: one user's or
-    /// everyone's (deleted users' too), each with the user's latest name.
-    pub async fn snapshot_listing(
-        &self,
-        user: Option<UserId>,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<SnapshotListing>> {
-        let rows: Vec<(i64, i64, String, i64, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT s.id, s.user_id, COALESCE((SELECT n.name FROM users n \
-               WHERE n.object_id = s.user_id ORDER BY n.version_id DESC LIMIT 1), '') AS name, \
-               s.valid_since, s.valid_until, s.size \
-             FROM user_snapshots s WHERE s.id > $1 AND ($2 = 0 OR s.user_id = $2) \
-             ORDER BY s.id LIMIT $3",
-        )
-        .bind(after)
-        .bind(user.map(|u| u.0).unwrap_or(0))
-        .bind(limit.clamp(1, 10_000))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, user, user_name, since, until, size)| SnapshotListing {
-                    id,
-                    user: UserId(user),
-                    user_name,
-                    valid_since: to_time(since),
-                    valid_until: until.map(to_time),
-                    size,
-                },
-            )
-            .collect())
-    }
-
     pub async fn get_snapshot(&self, id: i64) -> Result<Snapshot> {
         let mut conn = self.pool.acquire().await?;
         snapshot_row(&mut conn, id).await?.snapshot()

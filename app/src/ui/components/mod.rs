@@ -2,9 +2,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-mod dialog;
 mod field;
-pub use dialog::NativeModal;
 pub use field::FieldErrors;
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
@@ -144,80 +142,54 @@ pub fn GroupPicker(
     }
 }
 
-/// A modal dialog: focus moves into it when it opens, Tab and Shift+Tab stay inside it, and
-/// Escape or the close button calls `on_close`. Render it only while it is open.
+/// A modal dialog on the native `<dialog>` element: `showModal()` makes the rest of the page inert,
+/// so focus moves inside and stays there. Escape or the close button call `on_close` (unless
+/// `locked`: work is under way). Render it only while it is open.
 #[component]
 pub fn Modal(
     label: String,
     #[prop(into)] on_close: Callback<()>,
+    #[prop(optional, into)] locked: Signal<bool>,
     children: Children,
 ) -> impl IntoView {
-    let dialog = NodeRef::<leptos::html::Div>::new();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
     Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(first) = dialog.get().and_then(|d| focusable(&d).into_iter().next()) {
-            let _ = first.focus();
+        if let Some(dialog) = dialog.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
         }
     });
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
+    let close = move || {
+        if !locked.get_untracked() {
             on_close.run(());
-        }
-        #[cfg(feature = "hydrate")]
-        if ev.key() == "Tab" {
-            trap_tab(&ev, dialog);
         }
     };
     let heading = label.clone();
     view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-label=label
-                node_ref=dialog on:keydown=on_keydown>
-                <header class="modal-header">
-                    <h2>{heading}</h2>
-                    <button type="button" aria-label="Close" on:click=move |_| on_close.run(())>"×"</button>
-                </header>
-                {children()}
-            </div>
-        </div>
-    }
-}
-
-#[cfg(feature = "hydrate")]
-fn focusable(root: &web_sys::HtmlDivElement) -> Vec<web_sys::HtmlElement> {
-    use leptos::wasm_bindgen::JsCast;
-    let Ok(list) = root.query_selector_all(
-        "button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), \
-         textarea:not([disabled]), [tabindex]:not([tabindex='-1'])",
-    ) else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
-        .collect()
-}
-
-#[cfg(feature = "hydrate")]
-fn trap_tab(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<leptos::html::Div>) {
-    let Some(root) = dialog.get() else { return };
-    let items = focusable(&root);
-    let (Some(first), Some(last)) = (items.first(), items.last()) else {
-        return;
-    };
-    let active = document().active_element();
-    let at = |el: &web_sys::HtmlElement| {
-        active
-            .as_ref()
-            .is_some_and(|a| a == el.as_ref() as &web_sys::Element)
-    };
-    if ev.shift_key() && at(first) {
-        ev.prevent_default();
-        let _ = last.focus();
-    } else if !ev.shift_key() && at(last) {
-        ev.prevent_default();
-        let _ = first.focus();
+        // The page's state decides when the dialog goes: the browser never closes it by itself.
+        <dialog class="modal" aria-label=label node_ref=dialog
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    // Only the innermost dialog closes (a confirmation inside a modal).
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    close();
+                }
+            }
+            // Escape with the focus outside the dialog arrives as a close request.
+            on:cancel=move |ev: leptos::ev::Event| {
+                ev.prevent_default();
+                close();
+            }
+            // Should the browser close it anyway, the page follows.
+            on:close=move |_| on_close.run(())>
+            <header class="modal-header">
+                <h2>{heading}</h2>
+                <button type="button" aria-label="Close" on:click=move |_| close()>"×"</button>
+            </header>
+            {children()}
+        </dialog>
     }
 }
 

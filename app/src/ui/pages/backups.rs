@@ -34,12 +34,9 @@ impl CatalogueLocation {
     }
 
     fn query(&self) -> SnapshotListQuery {
-        let descending = !self.sort.starts_with('+');
-        let sort = match self.sort.trim_start_matches(['+', '-']) {
-            "user" => SnapshotSort::UserName,
-            _ => SnapshotSort::ValidSince,
-        };
+        let (sort, descending) = SnapshotSort::from_param(&self.sort);
         SnapshotListQuery {
+            user: None,
             search: self.search.clone(),
             filter: self.filter.clone(),
             sort,
@@ -111,7 +108,10 @@ pub fn BackupsPage() -> impl IntoView {
             {may_configure.then(|| view! {
                 <button type="button" on:click=move |_| configuring.set(true)>"Configure backup"</button>
             })}
-            <a class="button" href="/files/snapshots.csv" download="">"Download CSV"</a>
+            <a class="button" download="" href=move || {
+                let l = location.get();
+                format!("/files/snapshots.csv?q={}&filter={}&sort={}", urlencode(&l.search), urlencode(&l.filter), urlencode(&l.sort))
+            }>"Download CSV"</a>
             <A href="/recycle-bin" attr:class="button">"Recycle bin"</A>
             {may_restore.then(|| view! {
                 <button type="button" class="primary" disabled=move || chosen.with(|c| c.is_empty())

@@ -2,7 +2,7 @@
 use super::{format_rows, format_size, format_time, ContentsTable, RestoreTarget};
 use crate::api::system_backup::{list_system_backups, DeleteSystemBackup};
 use crate::model::{BackupKind, BackupStatus, SystemBackup};
-use crate::ui::components::{FormError, NativeModal};
+use crate::ui::components::{FormError, Modal};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
@@ -240,8 +240,8 @@ pub fn BackupList(
                 })}
             </Transition>
         </section>
-        <NativeModal open=delete_open labelled_by="delete-backup-title">
-            <h2 id="delete-backup-title">"Delete backup"</h2>
+        <Show when=move || delete_open.get()>
+        <Modal label="Delete backup".to_string() on_close=move |_| delete_open.set(false)>
             {move || deleting.get().map(|backup| {
                 let name = backup_name(&backup);
                 view! {
@@ -272,7 +272,8 @@ pub fn BackupList(
                 // Focused when the dialog opens, so Enter alone never deletes.
                 <button type="button" autofocus=true on:click=move |_| delete_open.set(false)>"Cancel"</button>
             </div>
-        </NativeModal>
+        </Modal>
+        </Show>
     }
 }
 

@@ -9,6 +9,7 @@ mod transfer;
 
 use crate::api::system_backup::get_backup_job;
 use crate::model::{BackupJob, JobState, TableCount};
+pub(super) use crate::ui::components::format_time;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,10 +46,6 @@ pub fn SystemBackupPage() -> impl IntoView {
         {view! { <transfer::ImportForm catalogue restore_target/> }.into_any()}
         {view! { <restore::RestoreDialog target=restore_target/> }.into_any()}
     }
-}
-
-pub(super) fn format_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 pub(super) fn format_size(bytes: i64) -> String {

@@ -5,7 +5,7 @@ use super::{follow_job, format_time, JobProgress, RestoreTarget};
 use crate::api::system_backup::{confirm_restore, request_restore};
 use crate::error::AppError;
 use crate::model::{BackupJob, Operator, OperatorRole, RestoreRequest};
-use crate::ui::components::{FieldErrors, NativeModal};
+use crate::ui::components::{FieldErrors, Modal};
 use crate::ui::layout::InboxRefresh;
 use leptos::prelude::*;
 
@@ -118,10 +118,12 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
     });
 
     view! {
-        <NativeModal open labelled_by="restore-title" locked=working>
-            <h2 id="restore-title">
-                {move || target.get().map(|t| format!("Restore “{}”", t.name)).unwrap_or_else(|| "Restore".into())}
-            </h2>
+        <Show when=move || open.get()>
+        <Modal
+            label=target.get_untracked().map(|t| format!("Restore “{}”", t.name)).unwrap_or_else(|| "Restore".into())
+            on_close=move |_| open.set(false)
+            locked=working
+        >
             {move || match step.get() {
                 Step::Warn => view! {
                     <p class="warning">
@@ -196,6 +198,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
-        </NativeModal>
+        </Modal>
+        </Show>
     }
 }

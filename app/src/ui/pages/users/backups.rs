@@ -70,8 +70,11 @@ pub fn UserBackupsTab() -> impl IntoView {
             }
         });
     };
+    // Whether the newest outcome is an undo, so the message says which it was.
+    let undone = RwSignal::new(false);
     let confirm_restore = move |_| {
         if let Some(p) = plan.get_untracked() {
+            undone.set(false);
             pending_undo_target.set_value(Some(p.snapshot));
             apply.dispatch(ApplyRestore { plan: p });
         }
@@ -91,6 +94,7 @@ pub fn UserBackupsTab() -> impl IntoView {
                 {
                     Ok(p) => {
                         pending_undo_target.set_value(None);
+                        undone.set(true);
                         apply.dispatch(ApplyRestore { plan: p });
                     }
                     Err(e) => plan_error.set(Some(e)),
@@ -115,7 +119,12 @@ pub fn UserBackupsTab() -> impl IntoView {
         </div>
         {move || apply.value().get().and_then(|r| r.ok()).map(|outcome| view! {
             <div class="toast" role="status">
-                {format!("Restored: {}", outcome.summary)} " "
+                {move || if apply.pending().get() {
+                    "Applying…".to_string()
+                } else {
+                    let done = if undone.get() { "Restore undone" } else { "Restored" };
+                    format!("{done}: {}", outcome.summary)
+                }} " "
                 {move || undo_target.get().is_some().then(|| view! {
                     <button type="button" on:click=undo>"Undo restore"</button>
                 })}

@@ -6,10 +6,9 @@ use crate::error::AppError;
 use crate::model::{
     Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, UserDetail, UserId, UserInput,
 };
-use crate::ui::components::may_write;
 use crate::ui::components::{
-    format_optional_time, format_time, instant_param, parse_date, parse_instant, FormError,
-    GrantRoleForm, GroupPicker, Modal,
+    format_optional_time, format_time, instant_param, may_write, parse_date, parse_instant,
+    ConfirmDialog, FormError, GrantRoleForm, GroupPicker, Modal,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -510,6 +509,8 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
     let open = RwSignal::new(false);
     let filter = RwSignal::new("all".to_string());
     let restore = ServerAction::<RestoreHistoryRecord>::new();
+    // The ended record waiting for "Re-create" to be confirmed: (version, description).
+    let pending = RwSignal::new(None::<(i64, String)>);
     let entries = Resource::new(
         move || (open.get(), context.id.get(), restore.version().get()),
         move |(open, id, _)| async move {
@@ -561,11 +562,7 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
                                                     <td>
                                                         {(ended && may_write()).then(|| view! {
                                                             <button type="button" aria-label=format!("Restore {description}")
-                                                                on:click=move |_| {
-                                                                    if confirm(&format!("Re-create {description} as a current record?")) {
-                                                                        restore.dispatch(RestoreHistoryRecord { kind, version_id: version });
-                                                                    }
-                                                                }>
+                                                                on:click=move |_| pending.set(Some((version, description.clone())))>
                                                                 "Restore"
                                                             </button>
                                                         })}
@@ -578,20 +575,19 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
                             })
                         })}
                     </Transition>
+                    {move || pending.get().map(|(version, description)| view! {
+                        <ConfirmDialog
+                            label="Restore record".to_string()
+                            message=format!("Re-create {description} as a current record?")
+                            confirm_label="Re-create".to_string()
+                            on_confirm=move |_| {
+                                pending.set(None);
+                                restore.dispatch(RestoreHistoryRecord { kind, version_id: version });
+                            }
+                            on_close=move |_| pending.set(None)
+                        />
+                    })}
             </Modal>
         </Show>
-    }
-}
-
-/// The browser's confirmation prompt; always "yes" where there is no browser.
-pub(crate) fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        window().confirm_with_message(message).unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        true
     }
 }
