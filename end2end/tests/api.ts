@@ -78,3 +78,17 @@ export async function deleteUser(request: APIRequestContext, id: number) {
   const response = await request.post("/api/delete_user", { form: { id: String(id) } });
   expect(response.ok(), await response.text()).toBeTruthy();
 }
+
+export async function createSystem(request: APIRequestContext, name: string): Promise<number> {
+  const response = await request.post("/api/create_system", { form: { name, description: "" } });
+  expect(response.ok(), await response.text()).toBeTruthy();
+  return Number(await response.text());
+}
+
+export async function createMailDomain(request: APIRequestContext, code: string): Promise<number> {
+  return Number(await call(request, "create_mail_domain", { input: { code, description: "", obsolete: false } }));
+}
+
+export async function createMailList(request: APIRequestContext, domain: number, name: string): Promise<number> {
+  return Number(await call(request, "create_mail_list", { input: { domain, name, description: "" } }));
+}

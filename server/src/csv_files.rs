@@ -1,5 +1,6 @@
 //! CSV downloads of the list screens: users (with the list's search, filter and order),
-//! groups, the members of a group, mail domains and mail lists.
+//! groups, the members of a group, and systems, accounts, roles, mail domains and mail lists
+//! (with their list's search and order).
 //!
 //! Each route checks the session and `IdentityRead` itself and records an audit line. Files
 //! are UTF-8 with a byte-order mark (so spreadsheets read non-ASCII names right), a header
@@ -27,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/files/groups/{id}/members.csv", get(group_members))
         .route("/files/mail-domains.csv", get(mail_domains))
         .route("/files/mail-lists.csv", get(mail_lists))
+        .route("/files/systems.csv", get(systems))
+        .route("/files/accounts.csv", get(accounts))
+        .route("/files/roles.csv", get(roles))
 }
 
 /// Users read from the database per chunk of the stream.
@@ -87,6 +91,19 @@ const MAIL_LIST_CSV_COLUMNS: &[&str] = &[
     "modifiedBy",
 ];
 
+const SYSTEM_CSV_COLUMNS: &[&str] = &["name", "description"];
+
+const ACCOUNT_CSV_COLUMNS: &[&str] = &[
+    "name",
+    "system",
+    "loginName",
+    "description",
+    "accountType",
+    "status",
+];
+
+const ROLE_CSV_COLUMNS: &[&str] = &["name", "system", "category", "description", "domainType"];
+
 #[derive(serde::Deserialize, Default)]
 struct Params {
     #[serde(default)]
@@ -134,6 +151,26 @@ fn parse_sort(text: &str) -> (UserSort, bool) {
         _ => UserSort::Name,
     };
     (sort, text.starts_with('-'))
+}
+
+/// The directory list query of `?q=&sort=` (`name` or `modified`, `-` for descending), as the
+/// list screens send it.
+fn directory_query(params: &Params) -> DirectoryQuery {
+    DirectoryQuery {
+        as_of: Some(Utc::now()),
+        search: params.q.clone(),
+        sort: match params.sort.trim_start_matches('-') {
+            "modified" => DirectorySort::Modified,
+            _ => DirectorySort::Name,
+        },
+        descending: params.sort.starts_with('-'),
+        ..DirectoryQuery::default()
+    }
+}
+
+/// The audit detail of a directory download.
+fn query_details(params: &Params) -> String {
+    format!("q={:?} sort={:?}", params.q, params.sort)
 }
 
 /// CSV records as bytes.
@@ -395,7 +432,7 @@ fn file_stem(name: &str) -> String {
     }
 }
 
-/// GET /files/mail-domains.csv
+/// GET /files/mail-domains.csv?q=&sort=&columns=: the domains the mail domains list shows.
 async fn mail_domains(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -403,10 +440,16 @@ async fn mail_domains(
 ) -> Result<Response, FileError> {
     let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
     let columns = pick_columns(&params.columns, MAIL_DOMAIN_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "mail-domains.csv", "").await?;
+    audit_export(
+        &state,
+        &operator,
+        "mail-domains.csv",
+        &query_details(&params),
+    )
+    .await?;
     let rows = state
         .store
-        .export_mail_domains()
+        .export_mail_domains(&directory_query(&params))
         .await?
         .into_iter()
         .map(|domain| {
@@ -426,7 +469,7 @@ async fn mail_domains(
     csv_file("mail-domains.csv", &columns, rows)
 }
 
-/// GET /files/mail-lists.csv
+/// GET /files/mail-lists.csv?q=&sort=&columns=: the lists the mail lists list shows.
 async fn mail_lists(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -434,10 +477,10 @@ async fn mail_lists(
 ) -> Result<Response, FileError> {
     let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
     let columns = pick_columns(&params.columns, MAIL_LIST_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "mail-lists.csv", "").await?;
+    audit_export(&state, &operator, "mail-lists.csv", &query_details(&params)).await?;
     let rows = state
         .store
-        .export_mail_lists()
+        .export_mail_lists(&directory_query(&params))
         .await?
         .into_iter()
         .map(|list| {
@@ -456,6 +499,99 @@ async fn mail_lists(
         })
         .collect();
     csv_file("mail-lists.csv", &columns, rows)
+}
+
+/// GET /files/systems.csv?q=&sort=&columns=: the systems the systems list shows.
+async fn systems(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, SYSTEM_CSV_COLUMNS)?;
+    audit_export(&state, &operator, "systems.csv", &query_details(&params)).await?;
+    let rows = state
+        .store
+        .export_systems(&directory_query(&params))
+        .await?
+        .into_iter()
+        .map(|system| {
+            columns
+                .iter()
+                .map(|column| match *column {
+                    "name" => system.name.clone(),
+                    "description" => system.description.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    csv_file("systems.csv", &columns, rows)
+}
+
+/// GET /files/accounts.csv?q=&sort=&columns=: the accounts the accounts list shows.
+async fn accounts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, ACCOUNT_CSV_COLUMNS)?;
+    audit_export(&state, &operator, "accounts.csv", &query_details(&params)).await?;
+    let rows = state
+        .store
+        .export_accounts(&directory_query(&params))
+        .await?
+        .into_iter()
+        .map(|account| {
+            let input = &account.input;
+            columns
+                .iter()
+                .map(|column| match *column {
+                    "name" => input.name.clone(),
+                    "system" => account.system_name.clone(),
+                    "loginName" => input.login_name.clone(),
+                    "description" => input.description.clone(),
+                    "accountType" => input.account_type.clone(),
+                    "status" => input.status.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    csv_file("accounts.csv", &columns, rows)
+}
+
+/// GET /files/roles.csv?q=&sort=&columns=: the roles the roles list shows.
+async fn roles(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, ROLE_CSV_COLUMNS)?;
+    audit_export(&state, &operator, "roles.csv", &query_details(&params)).await?;
+    let rows = state
+        .store
+        .export_roles(&directory_query(&params))
+        .await?
+        .into_iter()
+        .map(|role| {
+            let input = &role.input;
+            columns
+                .iter()
+                .map(|column| match *column {
+                    "name" => input.name.clone(),
+                    "system" => role.system_name.clone(),
+                    "category" => input.category.clone(),
+                    "description" => input.description.clone(),
+                    "domainType" => input.domain_type.clone(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    csv_file("roles.csv", &columns, rows)
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@ use leptos::prelude::*;
 
 mod dialog;
 mod field;
+mod list;
 pub use dialog::NativeModal;
 pub use field::FieldErrors;
+pub use list::{
+    ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ListColumn, ListTable, Selection,
+};
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
 #[component]
