@@ -87,7 +87,7 @@ impl<C: ListColumn> ColumnView<C> {
             .join(",")
     }
 
-    fn from_saved(&self, saved: Option<String>) -> Vec<C> {
+    fn saved_or_defaults(&self, saved: Option<String>) -> Vec<C> {
         match saved {
             Some(text) => self.parse(&text),
             None => self.defaults.to_vec(),
@@ -98,14 +98,14 @@ impl<C: ListColumn> ColumnView<C> {
     /// the list's `Suspend`.
     pub async fn shown(self) -> Vec<C> {
         let saved = self.saved.await.ok().flatten();
-        self.chosen.get().unwrap_or_else(|| self.from_saved(saved))
+        self.chosen.get().unwrap_or_else(|| self.saved_or_defaults(saved))
     }
 
     /// The columns shown now, for the View dialog (does not track).
     pub fn current(&self) -> Vec<C> {
         self.chosen
             .get_untracked()
-            .unwrap_or_else(|| self.from_saved(self.loaded.get_untracked()))
+            .unwrap_or_else(|| self.saved_or_defaults(self.loaded.get_untracked()))
     }
 
     /// The columns shown, tracking changes, for attributes outside the list's `Suspend`
@@ -113,7 +113,7 @@ impl<C: ListColumn> ColumnView<C> {
     pub fn tracked(&self) -> Vec<C> {
         self.chosen
             .get()
-            .unwrap_or_else(|| self.from_saved(self.loaded.get()))
+            .unwrap_or_else(|| self.saved_or_defaults(self.loaded.get()))
     }
 }
 
