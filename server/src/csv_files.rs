@@ -168,11 +168,6 @@ fn directory_query(params: &Params) -> DirectoryQuery {
     }
 }
 
-/// The audit detail of a directory download.
-fn query_details(params: &Params) -> String {
-    format!("q={:?} sort={:?}", params.q, params.sort)
-}
-
 /// CSV records as bytes.
 fn encode<I, R>(records: I) -> std::io::Result<Vec<u8>>
 where
@@ -432,41 +427,58 @@ fn file_stem(name: &str) -> String {
     }
 }
 
+/// A directory list's download: session and permission, the asked columns, an audit line,
+/// then one record per object that `read` finds for the list's query.
+async fn directory_csv<T, F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    file: &str,
+    known: &[&'static str],
+    read: F,
+    cell: fn(&T, &str) -> String,
+) -> Result<Response, FileError>
+where
+    F: FnOnce(DirectoryQuery) -> Fut,
+    Fut: std::future::Future<Output = app::store::Result<Vec<T>>>,
+{
+    let operator = authorize_headers(state, headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, known)?;
+    let details = format!("q={:?} sort={:?}", params.q, params.sort);
+    audit_export(state, &operator, file, &details).await?;
+    let rows = read(directory_query(params))
+        .await?
+        .iter()
+        .map(|item| columns.iter().map(|column| cell(item, column)).collect())
+        .collect();
+    csv_file(file, &columns, rows)
+}
+
 /// GET /files/mail-domains.csv?q=&sort=&columns=: the domains the mail domains list shows.
 async fn mail_domains(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, MAIL_DOMAIN_CSV_COLUMNS)?;
-    audit_export(
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_mail_domains(&query).await };
+    directory_csv(
         &state,
-        &operator,
+        &headers,
+        &params,
         "mail-domains.csv",
-        &query_details(&params),
+        MAIL_DOMAIN_CSV_COLUMNS,
+        read,
+        |domain, column| match column {
+            "code" => domain.input.code.clone(),
+            "description" => domain.input.description.clone(),
+            "obsolete" => flag(domain.input.obsolete),
+            "modified" => time(domain.modified.at),
+            "modifiedBy" => domain.modified.by.clone(),
+            _ => String::new(),
+        },
     )
-    .await?;
-    let rows = state
-        .store
-        .export_mail_domains(&directory_query(&params))
-        .await?
-        .into_iter()
-        .map(|domain| {
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "code" => domain.input.code.clone(),
-                    "description" => domain.input.description.clone(),
-                    "obsolete" => flag(domain.input.obsolete),
-                    "modified" => time(domain.modified.at),
-                    "modifiedBy" => domain.modified.by.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("mail-domains.csv", &columns, rows)
+    .await
 }
 
 /// GET /files/mail-lists.csv?q=&sort=&columns=: the lists the mail lists list shows.
@@ -475,30 +487,26 @@ async fn mail_lists(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, MAIL_LIST_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "mail-lists.csv", &query_details(&params)).await?;
-    let rows = state
-        .store
-        .export_mail_lists(&directory_query(&params))
-        .await?
-        .into_iter()
-        .map(|list| {
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "name" => list.input.name.clone(),
-                    "domain" => list.domain_code.clone(),
-                    "address" => format!("{}@{}", list.input.name, list.domain_code),
-                    "description" => list.input.description.clone(),
-                    "modified" => time(list.modified.at),
-                    "modifiedBy" => list.modified.by.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("mail-lists.csv", &columns, rows)
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_mail_lists(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "mail-lists.csv",
+        MAIL_LIST_CSV_COLUMNS,
+        read,
+        |list, column| match column {
+            "name" => list.input.name.clone(),
+            "domain" => list.domain_code.clone(),
+            "address" => format!("{}@{}", list.input.name, list.domain_code),
+            "description" => list.input.description.clone(),
+            "modified" => time(list.modified.at),
+            "modifiedBy" => list.modified.by.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
 }
 
 /// GET /files/systems.csv?q=&sort=&columns=: the systems the systems list shows.
@@ -507,26 +515,22 @@ async fn systems(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, SYSTEM_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "systems.csv", &query_details(&params)).await?;
-    let rows = state
-        .store
-        .export_systems(&directory_query(&params))
-        .await?
-        .into_iter()
-        .map(|system| {
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "name" => system.name.clone(),
-                    "description" => system.description.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("systems.csv", &columns, rows)
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_systems(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "systems.csv",
+        SYSTEM_CSV_COLUMNS,
+        read,
+        |system, column| match column {
+            "name" => system.name.clone(),
+            "description" => system.description.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
 }
 
 /// GET /files/accounts.csv?q=&sort=&columns=: the accounts the accounts list shows.
@@ -535,31 +539,26 @@ async fn accounts(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, ACCOUNT_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "accounts.csv", &query_details(&params)).await?;
-    let rows = state
-        .store
-        .export_accounts(&directory_query(&params))
-        .await?
-        .into_iter()
-        .map(|account| {
-            let input = &account.input;
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "name" => input.name.clone(),
-                    "system" => account.system_name.clone(),
-                    "loginName" => input.login_name.clone(),
-                    "description" => input.description.clone(),
-                    "accountType" => input.account_type.clone(),
-                    "status" => input.status.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("accounts.csv", &columns, rows)
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_accounts(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "accounts.csv",
+        ACCOUNT_CSV_COLUMNS,
+        read,
+        |account, column| match column {
+            "name" => account.input.name.clone(),
+            "system" => account.system_name.clone(),
+            "loginName" => account.input.login_name.clone(),
+            "description" => account.input.description.clone(),
+            "accountType" => account.input.account_type.clone(),
+            "status" => account.input.status.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
 }
 
 /// GET /files/roles.csv?q=&sort=&columns=: the roles the roles list shows.
@@ -568,30 +567,25 @@ async fn roles(
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, ROLE_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "roles.csv", &query_details(&params)).await?;
-    let rows = state
-        .store
-        .export_roles(&directory_query(&params))
-        .await?
-        .into_iter()
-        .map(|role| {
-            let input = &role.input;
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "name" => input.name.clone(),
-                    "system" => role.system_name.clone(),
-                    "category" => input.category.clone(),
-                    "description" => input.description.clone(),
-                    "domainType" => input.domain_type.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("roles.csv", &columns, rows)
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_roles(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "roles.csv",
+        ROLE_CSV_COLUMNS,
+        read,
+        |role, column| match column {
+            "name" => role.input.name.clone(),
+            "system" => role.system_name.clone(),
+            "category" => role.input.category.clone(),
+            "description" => role.input.description.clone(),
+            "domainType" => role.input.domain_type.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -98,7 +98,9 @@ impl<C: ListColumn> ColumnView<C> {
     /// the list's `Suspend`.
     pub async fn shown(self) -> Vec<C> {
         let saved = self.saved.await.ok().flatten();
-        self.chosen.get().unwrap_or_else(|| self.saved_or_defaults(saved))
+        self.chosen
+            .get()
+            .unwrap_or_else(|| self.saved_or_defaults(saved))
     }
 
     /// The columns shown now, for the View dialog (does not track).
