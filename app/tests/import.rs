@@ -262,20 +262,27 @@ async fn mail_domains_and_lists_import_and_lists_need_a_known_domain() {
         .import_csv(&at(HOUR), &request(ImportKind::MailLists, fixed, true))
         .await
         .unwrap();
-    let exported = store.export_mail_lists().await.unwrap();
+    let exported = store
+        .export_mail_lists(&DirectoryQuery::default())
+        .await
+        .unwrap();
     let names: Vec<(String, String, String)> = exported
         .into_iter()
         .map(|l| (l.domain_code, l.input.name, l.input.description))
         .collect();
     assert_eq!(
         names,
+        // In the mail lists list's order: by name.
         [
-            ("example.org", "news", ""),
-            ("example.test", "all", "Everyone")
+            ("example.test", "all", "Everyone"),
+            ("example.org", "news", "")
         ]
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
     );
-    let exported = store.export_mail_domains().await.unwrap();
+    let exported = store
+        .export_mail_domains(&DirectoryQuery::default())
+        .await
+        .unwrap();
     assert!(exported
         .iter()
         .any(|d| d.input.code == "example.org" && d.input.obsolete));

@@ -103,8 +103,11 @@ export async function removeAccountOwner(request: APIRequestContext, account: nu
   await postForm(request, "remove_account_owner", { account: String(account), user: String(user) });
 }
 
-export async function createMailList(request: APIRequestContext, domainCode: string, name: string): Promise<number> {
-  const domain = Number(await call(request, "create_mail_domain", { input: { code: domainCode, description: "", obsolete: false } }));
+export async function createMailDomain(request: APIRequestContext, code: string): Promise<number> {
+  return Number(await call(request, "create_mail_domain", { input: { code, description: "", obsolete: false } }));
+}
+
+export async function createMailList(request: APIRequestContext, domain: number, name: string): Promise<number> {
   return Number(await call(request, "create_mail_list", { input: { domain, name, description: "" } }));
 }
 

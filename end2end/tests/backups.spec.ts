@@ -116,7 +116,7 @@ test.describe.serial("user backups, history and restore", () => {
     const account = await api.createAccount(page.request, await api.createSystem(page.request, "Bk Mail System"), "bea.mailbox");
     await api.setAccountOwner(page.request, account, bea);
     await api.removeAccountOwner(page.request, account, bea);
-    const list = await api.createMailList(page.request, "bk.example.test", "bk-announce");
+    const list = await api.createMailList(page.request, await api.createMailDomain(page.request, "bk.example.test"), "bk-announce");
     await api.addUserToMailList(page.request, list, bea);
     await api.removeUserFromMailList(page.request, list, bea);
 

@@ -1,4 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { createMailDomain, createMailList, createRole, createSystem } from "./api";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 
 // Unique names, so the spec also passes against a database that earlier runs have used.
@@ -164,6 +166,88 @@ test.describe.serial("directory screens", () => {
     await expect(page.getByRole("table", { name: "Mail lists in this domain" }).getByRole("link", { name: LIST })).toBeVisible();
     await page.getByRole("table", { name: "Mail lists in this domain" }).getByRole("link", { name: LIST }).click();
     await expect(page.getByRole("table", { name: "External addresses" })).toContainText("partner@example.org");
+    expect(problems).toEqual([]);
+  });
+
+  test("the roles list keeps the operator's column view after a reload", async ({ page }) => {
+    const problems = watchConsole(page);
+    await gotoHydrated(page, `/roles?q=${encodeURIComponent(tag)}`);
+    const table = page.getByRole("table", { name: "Roles" });
+    await expect(table.getByRole("columnheader", { name: "Description" })).toBeVisible();
+    await page.getByRole("button", { name: "View" }).click();
+    const dialog = page.getByRole("dialog", { name: "Columns" });
+    await dialog.getByRole("checkbox", { name: "Description" }).uncheck();
+    await dialog.getByRole("checkbox", { name: "Domain type" }).check();
+    await dialog.getByRole("button", { name: "Move Category up" }).click();
+    await dialog.getByRole("button", { name: "Save view" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(table.getByRole("columnheader", { name: "Description" })).toHaveCount(0);
+
+    await page.reload();
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    const headers = page.getByRole("table", { name: "Roles" }).getByRole("columnheader");
+    // The first header holds the select-all checkbox.
+    await expect(headers.nth(1)).toHaveText("Role");
+    await expect(headers.nth(2)).toHaveText("Category");
+    await expect(headers.nth(3)).toHaveText("System");
+    await expect(headers.nth(4)).toHaveText("Domain type");
+    await expect(page.getByRole("table", { name: "Roles" }).getByRole("columnheader", { name: "Description" })).toHaveCount(0);
+    await expect(page.getByRole("table", { name: "Roles" }).locator("tr", { hasText: ROLE })).toContainText("None");
+    expect(problems).toEqual([]);
+  });
+
+  test("deleting selected systems asks first, naming them, and refuses a system still in use", async ({ page }) => {
+    const problems = watchConsole(page);
+    const spare = [`Old ${tag} A`, `Old ${tag} B`];
+    for (const name of spare) await createSystem(page.request, name);
+    const busy = `Busy ${tag}`;
+    await createRole(page.request, busy, `Busy role ${tag}`);
+
+    // A system that still has a role is refused by name, and stays.
+    await gotoHydrated(page, `/systems?q=${encodeURIComponent(busy)}`);
+    await page.getByRole("checkbox", { name: `Select ${busy}` }).check();
+    await page.getByRole("button", { name: "Delete selected (1)" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete systems" });
+    await expect(dialog).toContainText(busy);
+    await dialog.getByRole("button", { name: "Delete", exact: true }).click();
+    await expect(page.getByRole("alert")).toContainText(`Busy role ${tag}`);
+    await expect(page.getByRole("alert")).toContainText("Nothing was deleted");
+    await expect(page.getByRole("table", { name: "Systems" }).getByRole("link", { name: busy })).toBeVisible();
+
+    // Two unused systems: the dialog names both; Escape deletes nothing; Delete deletes both.
+    await gotoHydrated(page, `/systems?q=${encodeURIComponent(`Old ${tag}`)}`);
+    await page.getByRole("checkbox", { name: "Select all systems on this page" }).check();
+    await page.getByRole("button", { name: "Delete selected (2)" }).click();
+    await expect(dialog).toContainText(spare.join(", "));
+    await page.keyboard.press("Escape");
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole("table", { name: "Systems" }).getByRole("link", { name: spare[0] })).toBeVisible();
+    await page.getByRole("button", { name: "Delete selected (2)" }).click();
+    await dialog.getByRole("button", { name: "Delete", exact: true }).click();
+    await expect(page.getByRole("status")).toContainText(`Deleted ${spare.join(", ")}`);
+    await expect(page.getByRole("table", { name: "Systems" }).getByRole("link", { name: spare[0] })).toHaveCount(0);
+    await expect(page.getByRole("table", { name: "Systems" }).getByRole("link", { name: spare[1] })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Delete selected (0)" })).toBeDisabled();
+    expect(problems).toEqual([]);
+  });
+
+  test("the mail lists CSV download holds only what the search shows", async ({ page }) => {
+    const problems = watchConsole(page);
+    const domain = await createMailDomain(page.request, `c${tag}.example`);
+    await createMailList(page.request, domain, `news-${tag}`);
+    await createMailList(page.request, domain, `jobs-${tag}`);
+
+    await gotoHydrated(page, `/mail-lists?q=${encodeURIComponent(`news-${tag}`)}`);
+    await expect(page.getByRole("table", { name: "Mail lists" }).getByRole("link", { name: `news-${tag}` })).toBeVisible();
+    const link = page.getByRole("link", { name: "Download mail lists as CSV" });
+    await expect(link).toHaveAttribute("href", new RegExp(`/files/mail-lists\\.csv\\?q=news-${tag}&`));
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toBe("mail-lists.csv");
+    const lines = readFileSync(await download.path(), "utf8").slice(1).split("\r\n").filter((line) => line !== "");
+    expect(lines[0].split(",")).toContain("name");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`news-${tag}@c${tag}.example`);
+    expect(lines.join("\n")).not.toContain(`jobs-${tag}`);
     expect(problems).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 //! CSV downloads of the list screens: users (with the list's search, filter and order),
-//! groups, the members of a group, mail domains, mail lists, and the catalogue of user
-//! snapshots (the Backups page's query, or one user's).
+//! groups, the members of a group, systems, accounts, roles, mail domains and mail lists
+//! (with their list's search and order), and the catalogue of user snapshots (the Backups
+//! page's query, or one user's).
 //!
 //! Each route checks the session and its permission (`IdentityRead`; `BackupQuery` for
 //! snapshots) itself and records an audit line. Files
@@ -29,6 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/files/groups/{id}/members.csv", get(group_members))
         .route("/files/mail-domains.csv", get(mail_domains))
         .route("/files/mail-lists.csv", get(mail_lists))
+        .route("/files/systems.csv", get(systems))
+        .route("/files/accounts.csv", get(accounts))
+        .route("/files/roles.csv", get(roles))
         .route("/files/snapshots.csv", get(snapshots))
 }
 
@@ -90,6 +94,19 @@ const MAIL_LIST_CSV_COLUMNS: &[&str] = &[
     "modifiedBy",
 ];
 
+const SYSTEM_CSV_COLUMNS: &[&str] = &["name", "description"];
+
+const ACCOUNT_CSV_COLUMNS: &[&str] = &[
+    "name",
+    "system",
+    "loginName",
+    "description",
+    "accountType",
+    "status",
+];
+
+const ROLE_CSV_COLUMNS: &[&str] = &["name", "system", "category", "description", "domainType"];
+
 #[derive(serde::Deserialize, Default)]
 struct Params {
     #[serde(default)]
@@ -137,6 +154,21 @@ fn parse_sort(text: &str) -> (UserSort, bool) {
         _ => UserSort::Name,
     };
     (sort, text.starts_with('-'))
+}
+
+/// The directory list query of `?q=&sort=` (`name` or `modified`, `-` for descending), as the
+/// list screens send it.
+fn directory_query(params: &Params) -> DirectoryQuery {
+    DirectoryQuery {
+        as_of: Some(Utc::now()),
+        search: params.q.clone(),
+        sort: match params.sort.trim_start_matches('-') {
+            "modified" => DirectorySort::Modified,
+            _ => DirectorySort::Name,
+        },
+        descending: params.sort.starts_with('-'),
+        ..DirectoryQuery::default()
+    }
 }
 
 /// CSV records as bytes.
@@ -427,67 +459,165 @@ fn file_stem(name: &str) -> String {
     }
 }
 
-/// GET /files/mail-domains.csv
+/// A directory list's download: session and permission, the asked columns, an audit line,
+/// then one record per object that `read` finds for the list's query.
+async fn directory_csv<T, F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    file: &str,
+    known: &[&'static str],
+    read: F,
+    cell: fn(&T, &str) -> String,
+) -> Result<Response, FileError>
+where
+    F: FnOnce(DirectoryQuery) -> Fut,
+    Fut: std::future::Future<Output = app::store::Result<Vec<T>>>,
+{
+    let operator = authorize_headers(state, headers, Permission::IdentityRead).await?;
+    let columns = pick_columns(&params.columns, known)?;
+    let details = format!("q={:?} sort={:?}", params.q, params.sort);
+    audit_export(state, &operator, file, &details).await?;
+    let rows = read(directory_query(params))
+        .await?
+        .iter()
+        .map(|item| columns.iter().map(|column| cell(item, column)).collect())
+        .collect();
+    csv_file(file, &columns, rows)
+}
+
+/// GET /files/mail-domains.csv?q=&sort=&columns=: the domains the mail domains list shows.
 async fn mail_domains(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, MAIL_DOMAIN_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "mail-domains.csv", "").await?;
-    let rows = state
-        .store
-        .export_mail_domains()
-        .await?
-        .into_iter()
-        .map(|domain| {
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "code" => domain.input.code.clone(),
-                    "description" => domain.input.description.clone(),
-                    "obsolete" => flag(domain.input.obsolete),
-                    "modified" => time(domain.modified.at),
-                    "modifiedBy" => domain.modified.by.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("mail-domains.csv", &columns, rows)
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_mail_domains(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "mail-domains.csv",
+        MAIL_DOMAIN_CSV_COLUMNS,
+        read,
+        |domain, column| match column {
+            "code" => domain.input.code.clone(),
+            "description" => domain.input.description.clone(),
+            "obsolete" => flag(domain.input.obsolete),
+            "modified" => time(domain.modified.at),
+            "modifiedBy" => domain.modified.by.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
 }
 
-/// GET /files/mail-lists.csv
+/// GET /files/mail-lists.csv?q=&sort=&columns=: the lists the mail lists list shows.
 async fn mail_lists(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Result<Response, FileError> {
-    let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
-    let columns = pick_columns(&params.columns, MAIL_LIST_CSV_COLUMNS)?;
-    audit_export(&state, &operator, "mail-lists.csv", "").await?;
-    let rows = state
-        .store
-        .export_mail_lists()
-        .await?
-        .into_iter()
-        .map(|list| {
-            columns
-                .iter()
-                .map(|column| match *column {
-                    "name" => list.input.name.clone(),
-                    "domain" => list.domain_code.clone(),
-                    "address" => format!("{}@{}", list.input.name, list.domain_code),
-                    "description" => list.input.description.clone(),
-                    "modified" => time(list.modified.at),
-                    "modifiedBy" => list.modified.by.clone(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect();
-    csv_file("mail-lists.csv", &columns, rows)
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_mail_lists(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "mail-lists.csv",
+        MAIL_LIST_CSV_COLUMNS,
+        read,
+        |list, column| match column {
+            "name" => list.input.name.clone(),
+            "domain" => list.domain_code.clone(),
+            "address" => format!("{}@{}", list.input.name, list.domain_code),
+            "description" => list.input.description.clone(),
+            "modified" => time(list.modified.at),
+            "modifiedBy" => list.modified.by.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
+}
+
+/// GET /files/systems.csv?q=&sort=&columns=: the systems the systems list shows.
+async fn systems(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_systems(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "systems.csv",
+        SYSTEM_CSV_COLUMNS,
+        read,
+        |system, column| match column {
+            "name" => system.name.clone(),
+            "description" => system.description.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
+}
+
+/// GET /files/accounts.csv?q=&sort=&columns=: the accounts the accounts list shows.
+async fn accounts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_accounts(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "accounts.csv",
+        ACCOUNT_CSV_COLUMNS,
+        read,
+        |account, column| match column {
+            "name" => account.input.name.clone(),
+            "system" => account.system_name.clone(),
+            "loginName" => account.input.login_name.clone(),
+            "description" => account.input.description.clone(),
+            "accountType" => account.input.account_type.clone(),
+            "status" => account.input.status.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
+}
+
+/// GET /files/roles.csv?q=&sort=&columns=: the roles the roles list shows.
+async fn roles(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+) -> Result<Response, FileError> {
+    let store = state.store.clone();
+    let read = |query: DirectoryQuery| async move { store.export_roles(&query).await };
+    directory_csv(
+        &state,
+        &headers,
+        &params,
+        "roles.csv",
+        ROLE_CSV_COLUMNS,
+        read,
+        |role, column| match column {
+            "name" => role.input.name.clone(),
+            "system" => role.system_name.clone(),
+            "category" => role.input.category.clone(),
+            "description" => role.input.description.clone(),
+            "domainType" => role.input.domain_type.clone(),
+            _ => String::new(),
+        },
+    )
+    .await
 }
 
 const SNAPSHOT_CSV_COLUMNS: &[&str] = &["snapshot", "user", "valid_since", "valid_until", "size"];

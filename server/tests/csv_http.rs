@@ -299,6 +299,75 @@ async fn groups_members_mail_domains_and_mail_lists_download() {
         records,
         [["address", "description"], ["all@example.test", "Everyone"]]
     );
+    // The list's search goes with the download: a search nothing matches, only the header.
+    let records = csv_records(
+        &f.get(
+            "/files/mail-lists.csv?q=nobody&columns=name",
+            Some(&f.owner),
+        )
+        .await,
+    );
+    assert_eq!(records, [["name"]]);
+    let records = csv_records(
+        &f.get(
+            "/files/mail-domains.csv?q=nobody&columns=code",
+            Some(&f.owner),
+        )
+        .await,
+    );
+    assert_eq!(records, [["code"]]);
+
+    // Systems, accounts and roles download with their list's search and order.
+    for name in ["CRM", "AD"] {
+        let system = f.store.create_system(&author, name, "").await.unwrap();
+        f.store
+            .create_role(
+                &author,
+                &RoleInput {
+                    system,
+                    name: format!("{name} reader"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        f.store
+            .create_account(
+                &author,
+                &AccountInput {
+                    system,
+                    name: format!("{}-svc", name.to_lowercase()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let records = csv_records(
+        &f.get("/files/systems.csv?sort=-name", Some(&f.auditor))
+            .await,
+    );
+    assert_eq!(records, [["name", "description"], ["CRM", ""], ["AD", ""]]);
+    let records = csv_records(
+        &f.get(
+            "/files/roles.csv?q=crm&columns=name,system",
+            Some(&f.auditor),
+        )
+        .await,
+    );
+    assert_eq!(records, [["name", "system"], ["CRM reader", "CRM"]]);
+    let records = csv_records(
+        &f.get("/files/accounts.csv?columns=name,system", Some(&f.auditor))
+            .await,
+    );
+    assert_eq!(
+        records,
+        [["name", "system"], ["ad-svc", "AD"], ["crm-svc", "CRM"]]
+    );
+    assert_eq!(
+        f.get("/files/systems.csv", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 fn multipart(boundary: &str, fields: &[(&str, &str)]) -> String {

@@ -286,6 +286,11 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             true,
         ),
         ("delete_mail_list", Form, json!({"id": 1}), true),
+        ("delete_systems", Json, json!({"ids": [1]}), true),
+        ("delete_accounts", Json, json!({"ids": [1]}), true),
+        ("delete_roles", Json, json!({"ids": [1]}), true),
+        ("delete_mail_domains", Json, json!({"ids": [1]}), true),
+        ("delete_mail_lists", Json, json!({"ids": [1]}), true),
         (
             "add_mail_list_member",
             Json,

@@ -533,3 +533,66 @@ pub async fn get_mail_list(
         .await,
     )
 }
+
+// Multi-select deletes from the lists: one operation each, all or none; they answer with the
+// names of what was deleted.
+
+#[server(endpoint = "delete_systems", input = Json)]
+pub async fn delete_systems(ids: Vec<SystemId>) -> Result<Vec<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.delete_systems(&author, &ids).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_accounts", input = Json)]
+pub async fn delete_accounts(ids: Vec<AccountId>) -> Result<Vec<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.delete_accounts(&author, &ids).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_roles", input = Json)]
+pub async fn delete_roles(ids: Vec<RoleId>) -> Result<Vec<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.delete_roles(&author, &ids).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_mail_domains", input = Json)]
+pub async fn delete_mail_domains(ids: Vec<MailDomainId>) -> Result<Vec<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.delete_mail_domains(&author, &ids).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_mail_lists", input = Json)]
+pub async fn delete_mail_lists(ids: Vec<MailListId>) -> Result<Vec<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
+            let author = crate::store::Author::operator(&actor);
+            Ok(state.store.delete_mail_lists(&author, &ids).await?)
+        }
+        .await,
+    )
+}

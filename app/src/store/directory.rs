@@ -179,6 +179,48 @@ pub(crate) async fn current_account(
     Ok(row.map(|r| r.input()))
 }
 
+/// The ids of a multi-select delete, each once and in the order given; none is refused.
+fn chosen<T: Copy + PartialEq>(ids: &[T], field: &str, message: &str) -> Result<Vec<T>> {
+    let mut out: Vec<T> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::invalid(field, message));
+    }
+    Ok(out)
+}
+
+/// Users to capture once each.
+fn distinct(mut users: Vec<i64>) -> Vec<i64> {
+    users.sort_unstable();
+    users.dedup();
+    users
+}
+
+/// The names of the current rows of `table` whose `column` is `id` (the first few, to name
+/// them in a refusal).
+async fn current_names(
+    conn: &mut AnyConnection,
+    table: Table,
+    column: &str,
+    id: i64,
+) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT name FROM {} WHERE {column} = $1 AND valid_to IS NULL ORDER BY name_key LIMIT 5",
+        table.name()
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name,)| format!("{name:?}"))
+        .collect())
+}
+
 async fn role_name(conn: &mut AnyConnection, role: i64) -> Result<String> {
     let row: Option<(String,)> =
         sqlx::query_as("SELECT name FROM roles WHERE object_id = $1 AND valid_to IS NULL")
@@ -444,6 +486,43 @@ impl Store {
         self.list_named(Table::Systems, as_of).await
     }
 
+    /// Deletes systems in one operation, all or none. A system that still has accounts or
+    /// roles is refused (they would be left without a system); delete or move them first.
+    pub async fn delete_systems(&self, actor: &Author, ids: &[SystemId]) -> Result<Vec<String>> {
+        let ids = chosen(ids, "systems", "Choose at least one system to delete.")?;
+        let mut tx = self.pool.begin().await?;
+        let mut names = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let system = named_row(&mut tx, Table::Systems, id.0, i64::MAX)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
+            let accounts = current_names(&mut tx, Table::Accounts, "system_id", id.0).await?;
+            let roles = current_names(&mut tx, Table::Roles, "system_id", id.0).await?;
+            if !accounts.is_empty() || !roles.is_empty() {
+                let mut uses = Vec::new();
+                if !accounts.is_empty() {
+                    uses.push(format!("accounts {}", accounts.join(", ")));
+                }
+                if !roles.is_empty() {
+                    uses.push(format!("roles {}", roles.join(", ")));
+                }
+                return Err(Error::Conflict(format!(
+                    "The system {:?} still has {}; delete or move them first. Nothing was deleted.",
+                    system.name,
+                    uses.join(" and ")
+                )));
+            }
+            names.push(system.name);
+        }
+        let op = begin_op(&mut tx, actor, "systems.delete", &names.join(", ")).await?;
+        for (id, name) in ids.iter().zip(&names) {
+            close_current(&mut tx, &op, Table::Systems, id.0).await?;
+            audit(&mut tx, &op, "systems.delete", name, "").await?;
+        }
+        tx.commit().await?;
+        Ok(names)
+    }
+
     pub async fn create_information_system(
         &self,
         actor: &Author,
@@ -544,26 +623,43 @@ impl Store {
 
     /// Deletes an account; its ownerships and grants end with it.
     pub async fn delete_account(&self, actor: &Author, id: AccountId) -> Result<()> {
+        self.delete_accounts(actor, &[id]).await.map(|_| ())
+    }
+
+    /// Deletes accounts in one operation, all or none; their ownerships and grants end with
+    /// them. Returns their names.
+    pub async fn delete_accounts(&self, actor: &Author, ids: &[AccountId]) -> Result<Vec<String>> {
+        let ids = chosen(ids, "accounts", "Choose at least one account to delete.")?;
         let mut tx = self.pool.begin().await?;
-        let before = current_account(&mut tx, id.0)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("account {}", id.0)))?;
-        let op = begin_op(&mut tx, actor, "account.delete", &before.name).await?;
-        let users = users_of_account(&mut tx, id.0).await?;
-        close_current(&mut tx, &op, Table::Accounts, id.0).await?;
-        close_where(&mut tx, &op, Table::AccountOwners, "account_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::Grants,
-            "grantee_kind = 'account' AND grantee_id = $1",
-            id.0,
-        )
-        .await?;
-        audit(&mut tx, &op, "account.delete", &before.name, "").await?;
-        capture(&mut tx, &op, &users).await?;
+        let mut names = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let account = current_account(&mut tx, id.0)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("account {}", id.0)))?;
+            names.push(account.name);
+        }
+        let op = begin_op(&mut tx, actor, "account.delete", &names.join(", ")).await?;
+        // Who is affected, read before anything closes (inheritance links go with roles).
+        let mut users = Vec::new();
+        for id in &ids {
+            users.extend(users_of_account(&mut tx, id.0).await?);
+        }
+        for (id, name) in ids.iter().zip(&names) {
+            close_current(&mut tx, &op, Table::Accounts, id.0).await?;
+            close_where(&mut tx, &op, Table::AccountOwners, "account_id = $1", id.0).await?;
+            close_where(
+                &mut tx,
+                &op,
+                Table::Grants,
+                "grantee_kind = 'account' AND grantee_id = $1",
+                id.0,
+            )
+            .await?;
+            audit(&mut tx, &op, "account.delete", name, "").await?;
+        }
+        capture(&mut tx, &op, &distinct(users)).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(names)
     }
 
     pub async fn list_accounts(
@@ -738,32 +834,48 @@ impl Store {
 
     /// Deletes a role; its grants and inheritance links end with it.
     pub async fn delete_role(&self, actor: &Author, id: RoleId) -> Result<()> {
+        self.delete_roles(actor, &[id]).await.map(|_| ())
+    }
+
+    /// Deletes roles in one operation, all or none; their grants, inheritance links and mail
+    /// list memberships end with them. Returns their names.
+    pub async fn delete_roles(&self, actor: &Author, ids: &[RoleId]) -> Result<Vec<String>> {
+        let ids = chosen(ids, "roles", "Choose at least one role to delete.")?;
         let mut tx = self.pool.begin().await?;
-        let name = role_name(&mut tx, id.0).await?;
-        let op = begin_op(&mut tx, actor, "role.delete", &name).await?;
-        let users = users_of_role(&mut tx, id.0).await?;
-        close_current(&mut tx, &op, Table::Roles, id.0).await?;
-        close_where(&mut tx, &op, Table::Grants, "role_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::RoleInheritance,
-            "(role_id = $1 OR inherited_role_id = $1)",
-            id.0,
-        )
-        .await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::MailListMembers,
-            "member_kind = 'role' AND member_id = $1",
-            id.0,
-        )
-        .await?;
-        audit(&mut tx, &op, "role.delete", &name, "").await?;
-        capture(&mut tx, &op, &users).await?;
+        let mut names = Vec::with_capacity(ids.len());
+        for id in &ids {
+            names.push(role_name(&mut tx, id.0).await?);
+        }
+        let op = begin_op(&mut tx, actor, "role.delete", &names.join(", ")).await?;
+        // Who is affected, read before anything closes (inheritance links go with roles).
+        let mut users = Vec::new();
+        for id in &ids {
+            users.extend(users_of_role(&mut tx, id.0).await?);
+        }
+        for (id, name) in ids.iter().zip(&names) {
+            close_current(&mut tx, &op, Table::Roles, id.0).await?;
+            close_where(&mut tx, &op, Table::Grants, "role_id = $1", id.0).await?;
+            close_where(
+                &mut tx,
+                &op,
+                Table::RoleInheritance,
+                "(role_id = $1 OR inherited_role_id = $1)",
+                id.0,
+            )
+            .await?;
+            close_where(
+                &mut tx,
+                &op,
+                Table::MailListMembers,
+                "member_kind = 'role' AND member_id = $1",
+                id.0,
+            )
+            .await?;
+            audit(&mut tx, &op, "role.delete", name, "").await?;
+        }
+        capture(&mut tx, &op, &distinct(users)).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(names)
     }
 
     pub async fn list_roles(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<Role>> {
@@ -1167,6 +1279,47 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes mail domains in one operation, all or none. A domain that still has mail lists
+    /// is refused (their addresses would lose their domain); delete or move the lists first.
+    pub async fn delete_mail_domains(
+        &self,
+        actor: &Author,
+        ids: &[MailDomainId],
+    ) -> Result<Vec<String>> {
+        let ids = chosen(
+            ids,
+            "mail_domains",
+            "Choose at least one mail domain to delete.",
+        )?;
+        let mut tx = self.pool.begin().await?;
+        let mut codes = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let row: Option<(String,)> = sqlx::query_as(
+                "SELECT code FROM mail_domains WHERE object_id = $1 AND valid_to IS NULL",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (code,) = row.ok_or_else(|| Error::NotFound(format!("mail domain {}", id.0)))?;
+            let lists = current_names(&mut tx, Table::MailLists, "domain_id", id.0).await?;
+            if !lists.is_empty() {
+                return Err(Error::Conflict(format!(
+                    "The mail domain {code:?} still has the mail lists {}; delete or move them \
+                     first. Nothing was deleted.",
+                    lists.join(", ")
+                )));
+            }
+            codes.push(code);
+        }
+        let op = begin_op(&mut tx, actor, "mail-domain.delete", &codes.join(", ")).await?;
+        for (id, code) in ids.iter().zip(&codes) {
+            close_current(&mut tx, &op, Table::MailDomains, id.0).await?;
+            audit(&mut tx, &op, "mail-domain.delete", code, "").await?;
+        }
+        tx.commit().await?;
+        Ok(codes)
+    }
+
     pub async fn create_mail_list(
         &self,
         actor: &Author,
@@ -1196,31 +1349,57 @@ impl Store {
 
     /// Deletes a mail list; its memberships end with it.
     pub async fn delete_mail_list(&self, actor: &Author, id: MailListId) -> Result<()> {
+        self.delete_mail_lists(actor, &[id]).await.map(|_| ())
+    }
+
+    /// Deletes mail lists in one operation, all or none; their memberships (and their
+    /// membership of other lists) end with them. Returns their addresses.
+    pub async fn delete_mail_lists(
+        &self,
+        actor: &Author,
+        ids: &[MailListId],
+    ) -> Result<Vec<String>> {
+        let ids = chosen(
+            ids,
+            "mail_lists",
+            "Choose at least one mail list to delete.",
+        )?;
         let mut tx = self.pool.begin().await?;
-        require(&mut tx, Table::MailLists, id.0, "mail list").await?;
-        let op = begin_op(&mut tx, actor, "mail-list.delete", "").await?;
-        let users = users_of_list(&mut tx, id.0).await?;
-        close_current(&mut tx, &op, Table::MailLists, id.0).await?;
-        close_where(&mut tx, &op, Table::MailListMembers, "list_id = $1", id.0).await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::MailListMembers,
-            "member_kind = 'list' AND member_id = $1",
-            id.0,
-        )
-        .await?;
-        audit(
-            &mut tx,
-            &op,
-            "mail-list.delete",
-            &format!("mail list {}", id.0),
-            "",
-        )
-        .await?;
-        capture(&mut tx, &op, &users).await?;
+        let mut names = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT l.name, COALESCE(d.code, '') FROM mail_lists l \
+                 LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND d.valid_to IS NULL \
+                 WHERE l.object_id = $1 AND l.valid_to IS NULL",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (name, domain) =
+                row.ok_or_else(|| Error::NotFound(format!("mail list {}", id.0)))?;
+            names.push(format!("{name}@{domain}"));
+        }
+        let op = begin_op(&mut tx, actor, "mail-list.delete", &names.join(", ")).await?;
+        let mut users = Vec::new();
+        for id in &ids {
+            users.extend(users_of_list(&mut tx, id.0).await?);
+        }
+        for (id, name) in ids.iter().zip(&names) {
+            close_current(&mut tx, &op, Table::MailLists, id.0).await?;
+            close_where(&mut tx, &op, Table::MailListMembers, "list_id = $1", id.0).await?;
+            close_where(
+                &mut tx,
+                &op,
+                Table::MailListMembers,
+                "member_kind = 'list' AND member_id = $1",
+                id.0,
+            )
+            .await?;
+            audit(&mut tx, &op, "mail-list.delete", name, "").await?;
+        }
+        capture(&mut tx, &op, &distinct(users)).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(names)
     }
 
     pub async fn add_mail_list_member(

@@ -51,6 +51,169 @@ impl Paging {
     }
 }
 
+/// What every directory list shares: one table under `alias` (with the tables joined in
+/// `from`), a case-insensitive substring search over the `search` expressions, an optional
+/// `parent` column, and an order by the `key` column or by last change. In the SQL, `$1` is
+/// the instant, `$2` the pattern and `$3` the parent (when there is one).
+pub(super) struct ListShape {
+    pub(super) from: String,
+    pub(super) alias: &'static str,
+    pub(super) key: &'static str,
+    pub(super) search: &'static [&'static str],
+    pub(super) parent: Option<&'static str>,
+}
+
+impl ListShape {
+    fn filter(&self) -> String {
+        let mut filter = live(self.alias, 1);
+        if let Some(column) = self.parent {
+            filter.push_str(&format!(" AND ($3 = 0 OR {}.{column} = $3)", self.alias));
+        }
+        let search: Vec<String> = self
+            .search
+            .iter()
+            .map(|e| format!("lower({e}) LIKE $2"))
+            .collect();
+        filter.push_str(&format!(" AND ({})", search.join(" OR ")));
+        filter
+    }
+
+    pub(super) fn systems() -> Self {
+        Self {
+            from: "systems s".into(),
+            alias: "s",
+            key: "name_key",
+            search: &["s.name", "s.description"],
+            parent: None,
+        }
+    }
+
+    pub(super) fn accounts() -> Self {
+        Self {
+            from: format!(
+                "accounts a LEFT JOIN systems s ON s.object_id = a.system_id AND {}",
+                live("s", 1)
+            ),
+            alias: "a",
+            key: "name_key",
+            search: &["a.name", "a.login_name", "a.description"],
+            parent: Some("system_id"),
+        }
+    }
+
+    pub(super) fn roles() -> Self {
+        Self {
+            from: format!(
+                "roles r LEFT JOIN systems s ON s.object_id = r.system_id AND {}",
+                live("s", 1)
+            ),
+            alias: "r",
+            key: "name_key",
+            search: &["r.name", "r.description", "r.category"],
+            parent: Some("system_id"),
+        }
+    }
+
+    pub(super) fn mail_domains() -> Self {
+        Self {
+            from: "mail_domains d".into(),
+            alias: "d",
+            key: "code_key",
+            search: &["d.code", "d.description"],
+            parent: None,
+        }
+    }
+
+    pub(super) fn mail_lists() -> Self {
+        Self {
+            from: format!(
+                "mail_lists l LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {}",
+                live("d", 1)
+            ),
+            alias: "l",
+            key: "name_key",
+            search: &["l.name", "l.description", "COALESCE(d.code, '')"],
+            parent: Some("domain_id"),
+        }
+    }
+}
+
+/// One page of a directory list: the rows of `columns` (which may use `$1`, the instant) and
+/// the count of every match, both under the same filter.
+pub(super) async fn search_page(
+    conn: &mut AnyConnection,
+    shape: &ListShape,
+    columns: &str,
+    query: &DirectoryQuery,
+) -> Result<Page<AnyRow>> {
+    let p = Paging::of(query);
+    let filter = shape.filter();
+    let t = instant(query.as_of);
+    let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {filter}", shape.from);
+    let mut count = sqlx::query_as::<Any, (i64,)>(&count_sql)
+        .bind(t)
+        .bind(&p.pattern);
+    let next = if shape.parent.is_some() {
+        count = count.bind(p.parent);
+        4
+    } else {
+        3
+    };
+    let (total,) = count.fetch_one(&mut *conn).await?;
+    let sql = format!(
+        "SELECT {columns} FROM {} WHERE {filter} ORDER BY {} LIMIT ${next} OFFSET ${}",
+        shape.from,
+        p.order(query, shape.alias, shape.key),
+        next + 1
+    );
+    let mut rows = sqlx::query::<Any>(&sql).bind(t).bind(&p.pattern);
+    if shape.parent.is_some() {
+        rows = rows.bind(p.parent);
+    }
+    let rows = rows
+        .bind(p.limit)
+        .bind(p.offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(p.page(rows, total))
+}
+
+/// Every match of a directory query, page after page, all read as of one instant.
+pub(super) async fn all_pages<T, F, Fut>(query: &DirectoryQuery, mut search: F) -> Result<Vec<T>>
+where
+    F: FnMut(DirectoryQuery) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>>>,
+{
+    let mut query = DirectoryQuery {
+        as_of: Some(query.as_of.unwrap_or_else(Utc::now)),
+        offset: 0,
+        limit: 500,
+        ..query.clone()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = search(query.clone()).await?;
+        let done = page.items.is_empty() || query.offset + page.items.len() as i64 >= page.total;
+        query.offset += page.items.len() as i64;
+        out.extend(page.items);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// The same page with its items converted.
+    pub(super) fn try_map<U>(self, f: impl FnMut(&T) -> Result<U>) -> Result<Page<U>> {
+        Ok(Page {
+            items: self.items.iter().map(f).collect::<Result<Vec<_>>>()?,
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+        })
+    }
+}
+
 fn full_name(first: &str, last: &str, name: &str) -> String {
     let joined = format!("{} {}", first.trim(), last.trim());
     let joined = joined.trim();
@@ -127,38 +290,22 @@ const MAIL_LIST_COLUMNS: &str =
 impl Store {
     /// Systems whose name or description contains the search text.
     pub async fn search_systems(&self, query: &DirectoryQuery) -> Result<Page<NamedObject>> {
-        let p = Paging::of(query);
-        let filter = format!(
-            "{} AND (lower(s.name) LIKE $2 OR lower(s.description) LIKE $2)",
-            live("s", 1)
-        );
         let mut conn = self.pool.acquire().await?;
-        let (total,): (i64,) =
-            sqlx::query_as(&format!("SELECT COUNT(*) FROM systems s WHERE {filter}"))
-                .bind(instant(query.as_of))
-                .bind(&p.pattern)
-                .fetch_one(&mut *conn)
-                .await?;
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
-            "SELECT s.object_id, s.name, s.description FROM systems s WHERE {filter} \
-             ORDER BY {} LIMIT $3 OFFSET $4",
-            p.order(query, "s", "name_key")
-        ))
-        .bind(instant(query.as_of))
-        .bind(&p.pattern)
-        .bind(p.limit)
-        .bind(p.offset)
-        .fetch_all(&mut *conn)
-        .await?;
-        let items = rows
-            .into_iter()
-            .map(|(id, name, description)| NamedObject {
+        search_page(
+            &mut conn,
+            &ListShape::systems(),
+            "s.object_id, s.name, s.description",
+            query,
+        )
+        .await?
+        .try_map(|row| {
+            let (id, name, description) = <(i64, String, String)>::from_row(row)?;
+            Ok(NamedObject {
                 id,
                 name,
                 description,
             })
-            .collect();
-        Ok(p.page(items, total))
+        })
     }
 
     pub async fn get_system(
@@ -187,37 +334,15 @@ impl Store {
     /// Accounts whose name, login name or description contains the search text; `parent`
     /// restricts them to one system.
     pub async fn search_accounts(&self, query: &DirectoryQuery) -> Result<Page<Account>> {
-        let p = Paging::of(query);
-        let filter = format!(
-            "{} AND ($3 = 0 OR a.system_id = $3) AND (lower(a.name) LIKE $2 \
-             OR lower(a.login_name) LIKE $2 OR lower(a.description) LIKE $2)",
-            live("a", 1)
-        );
-        let t = instant(query.as_of);
         let mut conn = self.pool.acquire().await?;
-        let (total,): (i64,) =
-            sqlx::query_as(&format!("SELECT COUNT(*) FROM accounts a WHERE {filter}"))
-                .bind(t)
-                .bind(&p.pattern)
-                .bind(p.parent)
-                .fetch_one(&mut *conn)
-                .await?;
-        let rows = sqlx::query::<Any>(&format!(
-            "SELECT {ACCOUNT_COLUMNS}, COALESCE(s.name, '') AS system_name FROM accounts a \
-             LEFT JOIN systems s ON s.object_id = a.system_id AND {} WHERE {filter} \
-             ORDER BY {} LIMIT $4 OFFSET $5",
-            live("s", 1),
-            p.order(query, "a", "name_key")
-        ))
-        .bind(t)
-        .bind(&p.pattern)
-        .bind(p.parent)
-        .bind(p.limit)
-        .bind(p.offset)
-        .fetch_all(&mut *conn)
-        .await?;
-        let items = rows.iter().map(account_of).collect::<Result<Vec<_>>>()?;
-        Ok(p.page(items, total))
+        search_page(
+            &mut conn,
+            &ListShape::accounts(),
+            &format!("{ACCOUNT_COLUMNS}, COALESCE(s.name, '') AS system_name"),
+            query,
+        )
+        .await?
+        .try_map(account_of)
     }
 
     /// One account with its owners.
@@ -272,47 +397,22 @@ impl Store {
     /// Roles whose name, description or category contains the search text; `parent`
     /// restricts them to one system.
     pub async fn search_roles(&self, query: &DirectoryQuery) -> Result<Page<Role>> {
-        let p = Paging::of(query);
-        let filter = format!(
-            "{} AND ($3 = 0 OR r.system_id = $3) AND (lower(r.name) LIKE $2 \
-             OR lower(r.description) LIKE $2 OR lower(r.category) LIKE $2)",
-            live("r", 1)
-        );
-        let t = instant(query.as_of);
         let mut conn = self.pool.acquire().await?;
-        let (total,): (i64,) =
-            sqlx::query_as(&format!("SELECT COUNT(*) FROM roles r WHERE {filter}"))
-                .bind(t)
-                .bind(&p.pattern)
-                .bind(p.parent)
-                .fetch_one(&mut *conn)
-                .await?;
-        let rows = sqlx::query::<Any>(&format!(
-            "SELECT {ROLE_COLUMNS}, COALESCE(s.name, '') AS system_name FROM roles r \
-             LEFT JOIN systems s ON s.object_id = r.system_id AND {} WHERE {filter} \
-             ORDER BY {} LIMIT $4 OFFSET $5",
-            live("s", 1),
-            p.order(query, "r", "name_key")
-        ))
-        .bind(t)
-        .bind(&p.pattern)
-        .bind(p.parent)
-        .bind(p.limit)
-        .bind(p.offset)
-        .fetch_all(&mut *conn)
+        let page = search_page(
+            &mut conn,
+            &ListShape::roles(),
+            &format!("{ROLE_COLUMNS}, COALESCE(s.name, '') AS system_name"),
+            query,
+        )
         .await?;
         let links: Vec<(i64, i64)> = sqlx::query_as(&format!(
             "SELECT i.role_id, i.inherited_role_id FROM role_inheritance i WHERE {}",
             live("i", 1)
         ))
-        .bind(t)
+        .bind(instant(query.as_of))
         .fetch_all(&mut *conn)
         .await?;
-        let items = rows
-            .iter()
-            .map(|row| role_of(row, &links))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(p.page(items, total))
+        page.try_map(|row| role_of(row, &links))
     }
 
     /// One role: its attributes, the roles it includes and is included by, and its grants.
@@ -385,36 +485,22 @@ impl Store {
 
     /// Mail domains whose code or description contains the search text, with their list counts.
     pub async fn search_mail_domains(&self, query: &DirectoryQuery) -> Result<Page<MailDomain>> {
-        let p = Paging::of(query);
-        let filter = format!(
-            "{} AND (lower(d.code) LIKE $2 OR lower(d.description) LIKE $2)",
-            live("d", 1)
-        );
-        let t = instant(query.as_of);
         let mut conn = self.pool.acquire().await?;
-        let (total,): (i64,) = sqlx::query_as(&format!(
-            "SELECT COUNT(*) FROM mail_domains d WHERE {filter}"
-        ))
-        .bind(t)
-        .bind(&p.pattern)
-        .fetch_one(&mut *conn)
-        .await?;
-        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT d.object_id, d.code, d.description, d.obsolete, \
-             (SELECT COUNT(*) FROM mail_lists l WHERE l.domain_id = d.object_id AND {}) \
-             FROM mail_domains d WHERE {filter} ORDER BY {} LIMIT $3 OFFSET $4",
-            live("l", 1),
-            p.order(query, "d", "code_key")
-        ))
-        .bind(t)
-        .bind(&p.pattern)
-        .bind(p.limit)
-        .bind(p.offset)
-        .fetch_all(&mut *conn)
-        .await?;
-        let items = rows
-            .into_iter()
-            .map(|(id, code, description, obsolete, list_count)| MailDomain {
+        search_page(
+            &mut conn,
+            &ListShape::mail_domains(),
+            &format!(
+                "d.object_id, d.code, d.description, d.obsolete, \
+                 (SELECT COUNT(*) FROM mail_lists l WHERE l.domain_id = d.object_id AND {})",
+                live("l", 1)
+            ),
+            query,
+        )
+        .await?
+        .try_map(|row| {
+            let (id, code, description, obsolete, list_count) =
+                <(i64, String, String, i64, i64)>::from_row(row)?;
+            Ok(MailDomain {
                 id: MailDomainId(id),
                 input: MailDomainInput {
                     code,
@@ -423,8 +509,7 @@ impl Store {
                 },
                 list_count,
             })
-            .collect();
-        Ok(p.page(items, total))
+        })
     }
 
     /// One mail domain and the lists in it.
@@ -476,38 +561,15 @@ impl Store {
     /// Mail lists whose name, description or domain code contains the search text;
     /// `parent` restricts them to one domain.
     pub async fn search_mail_lists(&self, query: &DirectoryQuery) -> Result<Page<MailListSummary>> {
-        let p = Paging::of(query);
-        let from = format!(
-            "mail_lists l LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {}",
-            live("d", 1)
-        );
-        let filter = format!(
-            "{} AND ($3 = 0 OR l.domain_id = $3) AND (lower(l.name) LIKE $2 \
-             OR lower(l.description) LIKE $2 OR lower(COALESCE(d.code, '')) LIKE $2)",
-            live("l", 1)
-        );
-        let t = instant(query.as_of);
         let mut conn = self.pool.acquire().await?;
-        let (total,): (i64,) =
-            sqlx::query_as(&format!("SELECT COUNT(*) FROM {from} WHERE {filter}"))
-                .bind(t)
-                .bind(&p.pattern)
-                .bind(p.parent)
-                .fetch_one(&mut *conn)
-                .await?;
-        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(&format!(
-            "SELECT {MAIL_LIST_COLUMNS} FROM {from} WHERE {filter} ORDER BY {} \
-             LIMIT $4 OFFSET $5",
-            p.order(query, "l", "name_key")
-        ))
-        .bind(t)
-        .bind(&p.pattern)
-        .bind(p.parent)
-        .bind(p.limit)
-        .bind(p.offset)
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok(p.page(rows.into_iter().map(mail_list_of).collect(), total))
+        search_page(
+            &mut conn,
+            &ListShape::mail_lists(),
+            MAIL_LIST_COLUMNS,
+            query,
+        )
+        .await?
+        .try_map(|row| Ok(mail_list_of(FromRow::from_row(row)?)))
     }
 
     /// One mail list: its members by kind and the users it reaches.

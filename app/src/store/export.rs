@@ -1,9 +1,10 @@
 //! Reads for the CSV downloads: whole records, where the list screens show summaries.
+use super::directory_views::{all_pages, search_page, ListShape};
 use super::identity::{UserRow, USER_COLUMNS};
 use super::temporal::{instant, live};
 use super::{to_time, Result, Store};
 use crate::model::*;
-use sqlx::Any;
+use sqlx::{Any, FromRow};
 use std::collections::HashMap;
 
 /// A user as downloaded: the list row and every editable attribute.
@@ -70,20 +71,27 @@ impl Store {
         })
     }
 
-    /// Every current mail domain, by code.
-    pub async fn export_mail_domains(&self) -> Result<Vec<MailDomainRecord>> {
-        let rows: Vec<(i64, String, String, i64, i64, String)> = sqlx::query_as(&format!(
-            "SELECT d.object_id, d.code, d.description, d.obsolete, d.valid_from, d.changed_by \
-             FROM mail_domains d WHERE {} ORDER BY d.code_key",
-            live("d", 1)
-        ))
-        .bind(i64::MAX)
-        .fetch_all(&self.pool)
+    /// Every mail domain the mail domains list shows for `query` (its search and order, all
+    /// pages), with who changed it last.
+    pub async fn export_mail_domains(
+        &self,
+        query: &DirectoryQuery,
+    ) -> Result<Vec<MailDomainRecord>> {
+        let rows = all_pages(query, |q| async move {
+            search_page(
+                &mut *self.pool.acquire().await?,
+                &ListShape::mail_domains(),
+                "d.object_id, d.code, d.description, d.obsolete, d.valid_from, d.changed_by",
+                &q,
+            )
+            .await
+        })
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, code, description, obsolete, at, by)| MailDomainRecord {
+        rows.iter()
+            .map(|row| {
+                let (id, code, description, obsolete, at, by) =
+                    <(i64, String, String, i64, i64, String)>::from_row(row)?;
+                Ok(MailDomainRecord {
                     id: MailDomainId(id),
                     input: MailDomainInput {
                         code,
@@ -94,28 +102,30 @@ impl Store {
                         at: to_time(at),
                         by,
                     },
-                },
-            )
-            .collect())
+                })
+            })
+            .collect()
     }
 
-    /// Every current mail list, by domain and name.
-    pub async fn export_mail_lists(&self) -> Result<Vec<MailListRecord>> {
-        let rows: Vec<(i64, i64, String, String, String, i64, String)> = sqlx::query_as(&format!(
-            "SELECT l.object_id, l.domain_id, COALESCE(d.code, '') AS domain, l.name, \
-                    l.description, l.valid_from, l.changed_by \
-             FROM mail_lists l LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
-             WHERE {} ORDER BY d.code_key, l.name_key",
-            live("d", 1),
-            live("l", 1)
-        ))
-        .bind(i64::MAX)
-        .fetch_all(&self.pool)
+    /// Every mail list the mail lists list shows for `query` (its search and order, all
+    /// pages), with who changed it last.
+    pub async fn export_mail_lists(&self, query: &DirectoryQuery) -> Result<Vec<MailListRecord>> {
+        let rows = all_pages(query, |q| async move {
+            search_page(
+                &mut *self.pool.acquire().await?,
+                &ListShape::mail_lists(),
+                "l.object_id, l.domain_id, COALESCE(d.code, '') AS domain, l.name, \
+                 l.description, l.valid_from, l.changed_by",
+                &q,
+            )
+            .await
+        })
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, domain, domain_code, name, description, at, by)| MailListRecord {
+        rows.iter()
+            .map(|row| {
+                let (id, domain, domain_code, name, description, at, by) =
+                    <(i64, i64, String, String, String, i64, String)>::from_row(row)?;
+                Ok(MailListRecord {
                     id: MailListId(id),
                     input: MailListInput {
                         domain: MailDomainId(domain),
@@ -127,9 +137,23 @@ impl Store {
                         at: to_time(at),
                         by,
                     },
-                },
-            )
-            .collect())
+                })
+            })
+            .collect()
+    }
+
+    /// Every system, account or role its list shows for `query`: all pages, as of one
+    /// instant.
+    pub async fn export_systems(&self, query: &DirectoryQuery) -> Result<Vec<NamedObject>> {
+        all_pages(query, |q| async move { self.search_systems(&q).await }).await
+    }
+
+    pub async fn export_accounts(&self, query: &DirectoryQuery) -> Result<Vec<Account>> {
+        all_pages(query, |q| async move { self.search_accounts(&q).await }).await
+    }
+
+    pub async fn export_roles(&self, query: &DirectoryQuery) -> Result<Vec<Role>> {
+        all_pages(query, |q| async move { self.search_roles(&q).await }).await
     }
 }
 

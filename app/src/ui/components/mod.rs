@@ -3,7 +3,11 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 mod field;
+mod list;
 pub use field::FieldErrors;
+pub use list::{
+    ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ListColumn, ListTable, Selection,
+};
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
 #[component]

@@ -5,7 +5,10 @@ use crate::api::snapshots::{
 };
 use crate::error::AppError;
 use crate::model::*;
-use crate::ui::components::{format_optional_time, format_time, FormError, Modal};
+use crate::ui::components::{
+    format_optional_time, format_time, ColumnView, ColumnViewButton, ErrorNotice, FormError,
+    ListColumn, Modal,
+};
 use crate::ui::pages::users::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,6 +50,86 @@ impl CatalogueLocation {
     }
 }
 
+/// The columns of the snapshots table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SnapshotColumn {
+    UserName,
+    ValidSince,
+    ValidUntil,
+    Size,
+    Xml,
+}
+
+impl ListColumn for SnapshotColumn {
+    type Item = SnapshotListItem;
+    type Id = i64;
+    const ALL: &'static [Self] = &[
+        Self::UserName,
+        Self::ValidSince,
+        Self::ValidUntil,
+        Self::Size,
+        Self::Xml,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::UserName => "userName",
+            Self::ValidSince => "validSince",
+            Self::ValidUntil => "validUntil",
+            Self::Size => "size",
+            Self::Xml => "xml",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::UserName => "User name",
+            Self::ValidSince => "Valid since",
+            Self::ValidUntil => "Valid until",
+            Self::Size => "Size",
+            Self::Xml => "XML",
+        }
+    }
+
+    fn sort_key(self) -> Option<&'static str> {
+        match self {
+            Self::UserName => Some("user"),
+            Self::ValidSince => Some("since"),
+            _ => None,
+        }
+    }
+
+    fn cell(self, item: &SnapshotListItem) -> AnyView {
+        let snapshot = &item.snapshot;
+        match self {
+            Self::UserName => {
+                let name = item.user_name.clone();
+                view! { <A href=format!("/users/{}/backups", snapshot.user.0)>{name}</A> }
+                    .into_any()
+            }
+            Self::ValidSince => format_time(snapshot.valid_since).into_any(),
+            Self::ValidUntil => format_optional_time(snapshot.valid_until).into_any(),
+            Self::Size => format!("{} bytes", snapshot.size).into_any(),
+            Self::Xml => {
+                let label = format!(
+                    "Download XML of the snapshot of {} from {}",
+                    item.user_name,
+                    format_time(snapshot.valid_since)
+                );
+                view! {
+                    <a href=format!("/files/snapshots/{}.xml", snapshot.id) download=""
+                        aria-label=label>"Download XML"</a>
+                }
+                .into_any()
+            }
+        }
+    }
+
+    fn row(item: &SnapshotListItem) -> (i64, String) {
+        (item.snapshot.id, item.user_name.clone())
+    }
+}
+
 /// A snapshot chosen for restore, with what the table showed about it.
 #[derive(Clone, Debug, PartialEq)]
 struct Chosen {
@@ -57,7 +140,7 @@ struct Chosen {
 }
 
 #[component]
-pub fn BackupsPage() -> impl IntoView {
+pub fn BackupsPage() -> AnyView {
     let operator = expect_context::<Operator>();
     let may_restore = operator.role.can(Permission::BackupRestore);
     let may_configure = operator.role.can(Permission::BackupConfigure);
@@ -76,6 +159,7 @@ pub fn BackupsPage() -> impl IntoView {
         move || (location.get(), changes.get()),
         |(location, _)| list_all_snapshots(location.query()),
     );
+    let columns = ColumnView::new("backups.columns", SnapshotColumn::ALL);
     let chosen = RwSignal::new(Vec::<Chosen>::new());
     let restoring = RwSignal::new(false);
     let configuring = RwSignal::new(false);
@@ -105,6 +189,7 @@ pub fn BackupsPage() -> impl IntoView {
             <button type="submit">"Search"</button>
         </form>
         <div class="toolbar">
+            <ColumnViewButton view=columns/>
             {may_configure.then(|| view! {
                 <button type="button" on:click=move |_| configuring.set(true)>"Configure backup"</button>
             })}
@@ -122,7 +207,11 @@ pub fn BackupsPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let page = snapshots.await?;
+                let shown = columns.shown().await;
+                let page = match snapshots.await {
+                    Ok(page) => page,
+                    Err(error) => return view! { <ErrorNotice error/> }.into_any(),
+                };
                 let l = location.get_untracked();
                 let last = ((page.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
                 let sort_href = {
@@ -132,6 +221,10 @@ pub fn BackupsPage() -> impl IntoView {
                         CatalogueLocation { sort: next, page: 1, ..l.clone() }.href()
                     }
                 };
+                let headers = shown.iter().map(|column| match column.sort_key() {
+                    Some(key) => view! { <th><a href=sort_href(key)>{column.label()}</a></th> }.into_any(),
+                    None => view! { <th>{column.label()}</th> }.into_any(),
+                }).collect_view();
                 let rows = page.items.into_iter().map(|item| {
                     let id = item.snapshot.id;
                     let since = format_time(item.snapshot.valid_since);
@@ -142,8 +235,7 @@ pub fn BackupsPage() -> impl IntoView {
                         since: since.clone(),
                     };
                     let label = format!("Select the snapshot of {} from {since}", item.user_name);
-                    let download_label =
-                        format!("Download XML of the snapshot of {} from {since}", item.user_name);
+                    let cells = shown.iter().map(|column| view! { <td>{column.cell(&item)}</td> }).collect_view();
                     view! {
                         <tr>
                             {may_restore.then(|| view! {
@@ -158,25 +250,16 @@ pub fn BackupsPage() -> impl IntoView {
                                         });
                                     }/></td>
                             })}
-                            <td><A href=format!("/users/{}/backups", item.snapshot.user.0)>{item.user_name.clone()}</A></td>
-                            <td>{since.clone()}</td>
-                            <td>{format_optional_time(item.snapshot.valid_until)}</td>
-                            <td>{format!("{} bytes", item.snapshot.size)}</td>
-                            <td><a href=format!("/files/snapshots/{id}.xml") download=""
-                                aria-label=download_label>"Download XML"</a></td>
+                            {cells}
                         </tr>
                     }
                 }).collect_view();
-                Ok::<_, AppError>(view! {
+                view! {
                     <p class="hint">{format!("{} snapshots · page {} of {last}", page.total, l.page.max(1))}</p>
                     <table class="data-table" aria-label="Snapshots of all users">
                         <thead><tr>
                             {may_restore.then(|| view! { <th><span class="visually-hidden">"Select"</span></th> })}
-                            <th><a href=sort_href("user")>"User name"</a></th>
-                            <th><a href=sort_href("since")>"Valid since"</a></th>
-                            <th>"Valid until"</th>
-                            <th>"Size"</th>
-                            <th>"XML"</th>
+                            {headers}
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
@@ -184,7 +267,7 @@ pub fn BackupsPage() -> impl IntoView {
                         {(l.page > 1).then(|| view! { <a href=CatalogueLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a> })}
                         {(l.page.max(1) < last).then(|| view! { <a href=CatalogueLocation { page: l.page.max(1) + 1, ..l.clone() }.href()>"Next page"</a> })}
                     </nav>
-                })
+                }.into_any()
             })}
         </Transition>
         <Show when=move || restoring.get()>
@@ -200,6 +283,7 @@ pub fn BackupsPage() -> impl IntoView {
             <ConfigureDialog on_close=move |_| configuring.set(false)/>
         </Show>
     }
+    .into_any()
 }
 
 /// One preview per user, confirmed together, applied per user (each user atomically).

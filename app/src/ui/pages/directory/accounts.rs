@@ -1,13 +1,15 @@
-use super::{may_write, route_id, ConfirmDelete, ListParams, Pager, SearchBar, UserPicker};
+use super::{
+    may_write, route_id, ConfirmDelete, DirectoryList, ListDelete, ListParams, UserPicker,
+};
 use crate::api::directory::{
-    get_account, list_systems, search_accounts, CreateAccount, DeleteAccount, RemoveAccountOwner,
-    SetAccountOwner, UpdateAccount,
+    get_account, list_systems, search_accounts, CreateAccount, DeleteAccount, DeleteAccounts,
+    RemoveAccountOwner, SetAccountOwner, UpdateAccount,
 };
 use crate::model::{
-    AccountDetail, AccountInput, CustomAttribute, SystemId, ACCOUNT_STATUSES, ACCOUNT_TYPES,
-    OWNER_LEVELS,
+    Account, AccountDetail, AccountId, AccountInput, CustomAttribute, SystemId, ACCOUNT_STATUSES,
+    ACCOUNT_TYPES, OWNER_LEVELS,
 };
-use crate::ui::components::{format_time, FormError};
+use crate::ui::components::{format_time, ColumnView, FormError, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -22,44 +24,97 @@ fn level_label(level: &str) -> &'static str {
     }
 }
 
+/// The columns of the accounts list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AccountColumn {
+    Name,
+    System,
+    LoginName,
+    Description,
+    Type,
+    Status,
+}
+
+impl ListColumn for AccountColumn {
+    type Item = Account;
+    type Id = AccountId;
+    const ALL: &'static [Self] = &[
+        Self::Name,
+        Self::System,
+        Self::LoginName,
+        Self::Description,
+        Self::Type,
+        Self::Status,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::System => "system",
+            Self::LoginName => "loginName",
+            Self::Description => "description",
+            Self::Type => "accountType",
+            Self::Status => "status",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Account",
+            Self::System => "System",
+            Self::LoginName => "Login name",
+            Self::Description => "Description",
+            Self::Type => "Type",
+            Self::Status => "Status",
+        }
+    }
+
+    fn sort_key(self) -> Option<&'static str> {
+        (self == Self::Name).then_some("name")
+    }
+
+    fn cell(self, a: &Account) -> AnyView {
+        match self {
+            Self::Name => {
+                let name = a.input.name.clone();
+                view! { <A href=format!("/accounts/{}", a.id.0)>{name}</A> }.into_any()
+            }
+            Self::System => a.system_name.clone().into_any(),
+            Self::LoginName => a.input.login_name.clone().into_any(),
+            Self::Description => a.input.description.clone().into_any(),
+            Self::Type => a.input.account_type.clone().into_any(),
+            Self::Status => a.input.status.clone().into_any(),
+        }
+    }
+
+    fn row(a: &Account) -> (AccountId, String) {
+        (a.id, a.input.name.clone())
+    }
+}
+
+const DEFAULT_ACCOUNT_COLUMNS: &[AccountColumn] = &[
+    AccountColumn::Name,
+    AccountColumn::System,
+    AccountColumn::LoginName,
+    AccountColumn::Type,
+    AccountColumn::Status,
+];
+
 #[component]
 pub fn AccountsPage() -> AnyView {
     let params = ListParams::from_url("/accounts");
-    let accounts = Resource::new(move || params.query(None), search_accounts);
+    let delete = ServerAction::<DeleteAccounts>::new();
+    let accounts = Resource::new(
+        move || (params.query(None), delete.version().get()),
+        |(query, _)| search_accounts(query),
+    );
+    let columns = ColumnView::new("accounts.columns", DEFAULT_ACCOUNT_COLUMNS);
     view! {
-        <Title text="Accounts"/>
-        <h1>"Accounts"</h1>
-        <SearchBar params label="Search accounts" placeholder="name, login name or description"/>
-        {may_write().then(|| view! { <NewAccountPanel/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                accounts.await.map(|page| view! {
-                    <table class="data-table" aria-label="Accounts">
-                        <thead>
-                            <tr>
-                                <th><a href=params.sort_link("name")>"Account"</a></th>
-                                <th>"System"</th>
-                                <th>"Login name"</th>
-                                <th>"Type"</th>
-                                <th>"Status"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page.items.into_iter().map(|a| view! {
-                                <tr>
-                                    <td><A href=format!("/accounts/{}", a.id.0)>{a.input.name}</A></td>
-                                    <td>{a.system_name}</td>
-                                    <td>{a.input.login_name}</td>
-                                    <td>{a.input.account_type}</td>
-                                    <td>{a.input.status}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pager params total=page.total noun="accounts"/>
-                })
-            })}
-        </Transition>
+        <DirectoryList params title="Accounts" search_label="Search accounts"
+            placeholder="name, login name or description" csv="/files/accounts.csv"
+            columns items=accounts delete=ListDelete::of(delete, |ids| DeleteAccounts { ids })>
+            {may_write().then(|| view! { <NewAccountPanel/> })}
+        </DirectoryList>
     }
     .into_any()
 }

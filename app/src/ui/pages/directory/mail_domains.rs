@@ -1,53 +1,88 @@
-use super::{may_write, route_id, ListParams, Pager, SearchBar};
+use super::{may_write, route_id, DirectoryList, ListDelete, ListParams};
 use crate::api::directory::{
-    get_mail_domain, search_mail_domains, CreateMailDomain, UpdateMailDomain,
+    get_mail_domain, search_mail_domains, CreateMailDomain, DeleteMailDomains, UpdateMailDomain,
 };
-use crate::model::{MailDomainDetail, MailDomainInput};
-use crate::ui::components::{format_time, FormError};
+use crate::model::{MailDomain, MailDomainDetail, MailDomainId, MailDomainInput};
+use crate::ui::components::{format_time, ColumnView, FormError, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
+/// The columns of the mail domains list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DomainColumn {
+    Code,
+    Description,
+    Lists,
+    Status,
+}
+
+impl ListColumn for DomainColumn {
+    type Item = MailDomain;
+    type Id = MailDomainId;
+    const ALL: &'static [Self] = &[Self::Code, Self::Description, Self::Lists, Self::Status];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Description => "description",
+            Self::Lists => "lists",
+            Self::Status => "status",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Code => "Code",
+            Self::Description => "Description",
+            Self::Lists => "Lists",
+            Self::Status => "Status",
+        }
+    }
+
+    fn sort_key(self) -> Option<&'static str> {
+        (self == Self::Code).then_some("name")
+    }
+
+    fn cell(self, d: &MailDomain) -> AnyView {
+        match self {
+            Self::Code => {
+                let code = d.input.code.clone();
+                view! { <A href=format!("/mail-domains/{}", d.id.0)>{code}</A> }.into_any()
+            }
+            Self::Description => d.input.description.clone().into_any(),
+            Self::Lists => d.list_count.to_string().into_any(),
+            Self::Status => if d.input.obsolete {
+                "Obsolete"
+            } else {
+                "In use"
+            }
+            .into_any(),
+        }
+    }
+
+    fn row(d: &MailDomain) -> (MailDomainId, String) {
+        (d.id, d.input.code.clone())
+    }
+}
+
 #[component]
 pub fn MailDomainsPage() -> AnyView {
     let params = ListParams::from_url("/mail-domains");
-    let domains = Resource::new(move || params.query(None), search_mail_domains);
+    let delete = ServerAction::<DeleteMailDomains>::new();
+    let domains = Resource::new(
+        move || (params.query(None), delete.version().get()),
+        |(query, _)| search_mail_domains(query),
+    );
+    let columns = ColumnView::new("mail-domains.columns", DomainColumn::ALL);
     view! {
-        <Title text="Mail domains"/>
-        <h1>"Mail domains"</h1>
-        <SearchBar params label="Search mail domains" placeholder="code or description"/>
-        <div class="toolbar">
-            <crate::ui::pages::import::CsvLinks kind=crate::model::ImportKind::MailDomains/>
-        </div>
-        {may_write().then(|| view! { <NewMailDomainPanel/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                domains.await.map(|page| view! {
-                    <table class="data-table" aria-label="Mail domains">
-                        <thead>
-                            <tr>
-                                <th><a href=params.sort_link("name")>"Code"</a></th>
-                                <th>"Description"</th>
-                                <th>"Lists"</th>
-                                <th>"Status"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page.items.into_iter().map(|d| view! {
-                                <tr>
-                                    <td><A href=format!("/mail-domains/{}", d.id.0)>{d.input.code}</A></td>
-                                    <td>{d.input.description}</td>
-                                    <td>{d.list_count}</td>
-                                    <td>{if d.input.obsolete { "Obsolete" } else { "In use" }}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pager params total=page.total noun="mail domains"/>
-                })
-            })}
-        </Transition>
+        <DirectoryList params title="Mail domains" search_label="Search mail domains"
+            placeholder="code or description" csv="/files/mail-domains.csv"
+            import="/mail-domains/import" columns items=domains
+            delete=ListDelete::of(delete, |ids| DeleteMailDomains { ids })>
+            {may_write().then(|| view! { <NewMailDomainPanel/> })}
+        </DirectoryList>
     }
     .into_any()
 }

@@ -1,14 +1,16 @@
-use super::{may_write, route_id, ConfirmDelete, ListParams, Pager, SearchBar, UserPicker};
+use super::{
+    may_write, route_id, ConfirmDelete, DirectoryList, ListDelete, ListParams, UserPicker,
+};
 use crate::api::directory::{
     get_mail_list, list_roles, search_mail_domains, search_mail_lists, AddMailListMember,
-    CreateMailList, DeleteMailList, RemoveMailListMember, UpdateMailList,
+    CreateMailList, DeleteMailList, DeleteMailLists, RemoveMailListMember, UpdateMailList,
 };
 use crate::api::groups::group_tree;
 use crate::model::{
     DirectoryQuery, GroupId, MailDomainId, MailListDetail, MailListId, MailListInput,
-    MailListMemberView, MailMember, RoleId, UserId,
+    MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
-use crate::ui::components::{format_time, FormError, GroupPicker};
+use crate::ui::components::{format_time, ColumnView, FormError, GroupPicker, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -21,43 +23,85 @@ fn all(limit: i64) -> DirectoryQuery {
     }
 }
 
+/// The columns of the mail lists list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ListColumnKind {
+    Name,
+    Domain,
+    Address,
+    Description,
+}
+
+impl ListColumn for ListColumnKind {
+    type Item = MailListSummary;
+    type Id = MailListId;
+    const ALL: &'static [Self] = &[Self::Name, Self::Domain, Self::Address, Self::Description];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Domain => "domain",
+            Self::Address => "address",
+            Self::Description => "description",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Name => "List",
+            Self::Domain => "Domain",
+            Self::Address => "Address",
+            Self::Description => "Description",
+        }
+    }
+
+    fn sort_key(self) -> Option<&'static str> {
+        (self == Self::Name).then_some("name")
+    }
+
+    fn cell(self, l: &MailListSummary) -> AnyView {
+        match self {
+            Self::Name => {
+                let name = l.input.name.clone();
+                view! { <A href=format!("/mail-lists/{}", l.id.0)>{name}</A> }.into_any()
+            }
+            Self::Domain => {
+                let code = l.domain_code.clone();
+                view! { <A href=format!("/mail-domains/{}", l.input.domain.0)>{code}</A> }
+                    .into_any()
+            }
+            Self::Address => format!("{}@{}", l.input.name, l.domain_code).into_any(),
+            Self::Description => l.input.description.clone().into_any(),
+        }
+    }
+
+    fn row(l: &MailListSummary) -> (MailListId, String) {
+        (l.id, format!("{}@{}", l.input.name, l.domain_code))
+    }
+}
+
+const DEFAULT_LIST_COLUMNS: &[ListColumnKind] = &[
+    ListColumnKind::Name,
+    ListColumnKind::Domain,
+    ListColumnKind::Description,
+];
+
 #[component]
 pub fn MailListsPage() -> AnyView {
     let params = ListParams::from_url("/mail-lists");
-    let lists = Resource::new(move || params.query(None), search_mail_lists);
+    let delete = ServerAction::<DeleteMailLists>::new();
+    let lists = Resource::new(
+        move || (params.query(None), delete.version().get()),
+        |(query, _)| search_mail_lists(query),
+    );
+    let columns = ColumnView::new("mail-lists.columns", DEFAULT_LIST_COLUMNS);
     view! {
-        <Title text="Mail lists"/>
-        <h1>"Mail lists"</h1>
-        <SearchBar params label="Search mail lists" placeholder="name, description or domain"/>
-        <div class="toolbar">
-            <crate::ui::pages::import::CsvLinks kind=crate::model::ImportKind::MailLists/>
-        </div>
-        {may_write().then(|| view! { <NewMailListPanel/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                lists.await.map(|page| view! {
-                    <table class="data-table" aria-label="Mail lists">
-                        <thead>
-                            <tr>
-                                <th><a href=params.sort_link("name")>"List"</a></th>
-                                <th>"Domain"</th>
-                                <th>"Description"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page.items.into_iter().map(|l| view! {
-                                <tr>
-                                    <td><A href=format!("/mail-lists/{}", l.id.0)>{l.input.name}</A></td>
-                                    <td><A href=format!("/mail-domains/{}", l.input.domain.0)>{l.domain_code}</A></td>
-                                    <td>{l.input.description}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pager params total=page.total noun="mail lists"/>
-                })
-            })}
-        </Transition>
+        <DirectoryList params title="Mail lists" search_label="Search mail lists"
+            placeholder="name, description or domain" csv="/files/mail-lists.csv"
+            import="/mail-lists/import" columns items=lists
+            delete=ListDelete::of(delete, |ids| DeleteMailLists { ids })>
+            {may_write().then(|| view! { <NewMailListPanel/> })}
+        </DirectoryList>
     }
     .into_any()
 }

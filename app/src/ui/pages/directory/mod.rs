@@ -13,9 +13,14 @@ pub use roles::{RolePage, RolesPage};
 pub use systems::{SystemPage, SystemsPage};
 
 use crate::api::users::list_users;
-use crate::model::{DirectoryQuery, DirectorySort, UserListQuery};
-use crate::ui::components::ConfirmDialog;
+use crate::error::AppError;
+use crate::model::{DirectoryQuery, DirectorySort, Page, UserListQuery};
+use crate::ui::components::{
+    ColumnView, ColumnViewButton, ConfirmDialog, DeleteOutcome, DeleteSelected, ErrorNotice,
+    ListColumn, ListTable, Selection,
+};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -86,6 +91,15 @@ impl ListParams {
         )
     }
 
+    /// The list's CSV download at `path`, with the same search and order.
+    fn csv_link(&self, path: &str) -> String {
+        format!(
+            "{path}?q={}&sort={}",
+            urlencode(&self.search.get()),
+            urlencode(&self.sort.get())
+        )
+    }
+
     /// A column header's link: sorts by `key`, or reverses the order when already sorted by it.
     fn sort_link(&self, key: &str) -> String {
         let current = self.sort.get_untracked();
@@ -129,7 +143,7 @@ fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str)
 
 /// "N things · page x of y" and the previous/next links.
 #[component]
-fn Pager(params: ListParams, total: i64, noun: &'static str) -> AnyView {
+fn Pager(params: ListParams, total: i64, #[prop(into)] noun: String) -> AnyView {
     let current = params.page.get_untracked();
     let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let sort = params.sort.get_untracked();
@@ -139,6 +153,111 @@ fn Pager(params: ListParams, total: i64, noun: &'static str) -> AnyView {
             {(current > 1).then(|| view! { <a href=params.link(current - 1, &sort)>"Previous page"</a> })}
             {(current < last).then(|| view! { <a href=params.link(current + 1, &sort)>"Next page"</a> })}
         </nav>
+    }
+    .into_any()
+}
+
+/// The multi-select delete of a list: runs the server function, whose outcome is `result`.
+struct ListDelete<Id: 'static> {
+    run: Callback<Vec<Id>>,
+    result: Signal<Option<Result<Vec<String>, AppError>>>,
+}
+
+impl<Id: 'static> Clone for ListDelete<Id> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Id: 'static> Copy for ListDelete<Id> {}
+
+impl<Id: 'static> ListDelete<Id> {
+    /// The delete of `action`, whose input is built from the chosen ids by `input`.
+    fn of<A>(action: ServerAction<A>, input: fn(Vec<Id>) -> A) -> Self
+    where
+        A: leptos::server_fn::ServerFn<Output = Vec<String>, Error = AppError>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        Id: Send + Sync,
+    {
+        Self {
+            run: Callback::new(move |ids| {
+                action.dispatch(input(ids));
+            }),
+            result: action.value().into(),
+        }
+    }
+}
+
+/// A directory list screen: quick search, View (columns kept per operator), CSV download of
+/// the current search, import, multi-select delete, the table and the pager. The page makes
+/// the resources (keyed on the delete's version, so a delete reloads the list).
+#[component]
+fn DirectoryList<C: ListColumn>(
+    params: ListParams,
+    /// The heading and the table's name, e.g. "Mail domains".
+    title: &'static str,
+    search_label: &'static str,
+    placeholder: &'static str,
+    /// The CSV download, e.g. `/files/mail-domains.csv`.
+    csv: &'static str,
+    /// The CSV import page, where there is one.
+    #[prop(optional)]
+    import: Option<&'static str>,
+    columns: ColumnView<C>,
+    items: Resource<Result<Page<C::Item>, AppError>>,
+    delete: ListDelete<C::Id>,
+    /// The "New …" panel.
+    children: Children,
+) -> AnyView {
+    let noun = title.to_lowercase();
+    let writer = may_write();
+    let selection = Selection::<C::Id>::new();
+    Effect::new(move |_| {
+        if matches!(delete.result.get(), Some(Ok(_))) {
+            selection.clear();
+        }
+    });
+    let noun_for_table = noun.clone();
+    view! {
+        <Title text=title/>
+        <h1>{title}</h1>
+        <SearchBar params label=search_label placeholder/>
+        <div class="toolbar">
+            <ColumnViewButton view=columns/>
+            <a class="button" download="" href=move || params.csv_link(csv)
+                aria-label=format!("Download {noun} as CSV")>"Download CSV"</a>
+            {import.filter(|_| writer).map(|href| view! {
+                <a class="button" href=href aria-label=format!("Import {noun} from CSV")>"Import CSV"</a>
+            })}
+            {writer.then(|| view! {
+                <DeleteSelected selection noun=noun.clone()
+                    note="Their history stays; they leave the current view."
+                    on_confirm=delete.run/>
+            })}
+        </div>
+        <DeleteOutcome result=delete.result note="."/>
+        {children()}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let noun = noun_for_table.clone();
+                Suspend::new(async move {
+                    let shown = columns.shown().await;
+                    match items.await {
+                        Ok(page) => view! {
+                            <ListTable label=title columns=shown items=page.items
+                                sort_href=move |key: String| params.sort_link(&key)
+                                selection=writer.then_some(selection)/>
+                            <Pager params total=page.total noun/>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
     }
     .into_any()
 }

@@ -1,15 +1,19 @@
 use super::accounts::SystemSelect;
-use super::{format_day, may_write, route_id, ConfirmDelete, ListParams, Pager, SearchBar};
+use super::{
+    format_day, may_write, route_id, ConfirmDelete, DirectoryList, ListDelete, ListParams,
+};
 use crate::api::directory::{
     get_role, list_information_systems, list_roles, search_roles, AddRoleInheritance, CreateRole,
-    DeleteRole, GrantRole, RemoveRoleInheritance, RevokeGrant, UpdateRole,
+    DeleteRole, DeleteRoles, GrantRole, RemoveRoleInheritance, RevokeGrant, UpdateRole,
 };
 use crate::api::groups::group_tree;
 use crate::model::{
-    GrantInput, GrantRecord, Grantee, GroupId, InformationSystemId, RoleDetail, RoleId, RoleInput,
-    SystemId,
+    GrantInput, GrantRecord, Grantee, GroupId, InformationSystemId, Role, RoleDetail, RoleId,
+    RoleInput, SystemId,
 };
-use crate::ui::components::{format_time, parse_date, FormError, GroupPicker};
+use crate::ui::components::{
+    format_time, parse_date, ColumnView, FormError, GroupPicker, ListColumn,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -21,42 +25,96 @@ const DOMAIN_TYPES: [(&str, &str); 3] = [
     ("information-systems", "Information systems"),
 ];
 
+/// The columns of the roles list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RoleColumn {
+    Name,
+    System,
+    Category,
+    Description,
+    DomainType,
+}
+
+impl ListColumn for RoleColumn {
+    type Item = Role;
+    type Id = RoleId;
+    const ALL: &'static [Self] = &[
+        Self::Name,
+        Self::System,
+        Self::Category,
+        Self::Description,
+        Self::DomainType,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::System => "system",
+            Self::Category => "category",
+            Self::Description => "description",
+            Self::DomainType => "domainType",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Role",
+            Self::System => "System",
+            Self::Category => "Category",
+            Self::Description => "Description",
+            Self::DomainType => "Domain type",
+        }
+    }
+
+    fn sort_key(self) -> Option<&'static str> {
+        (self == Self::Name).then_some("name")
+    }
+
+    fn cell(self, r: &Role) -> AnyView {
+        match self {
+            Self::Name => {
+                let name = r.input.name.clone();
+                view! { <A href=format!("/roles/{}", r.id.0)>{name}</A> }.into_any()
+            }
+            Self::System => r.system_name.clone().into_any(),
+            Self::Category => r.input.category.clone().into_any(),
+            Self::Description => r.input.description.clone().into_any(),
+            Self::DomainType => DOMAIN_TYPES
+                .iter()
+                .find(|(value, _)| *value == r.input.domain_type)
+                .map(|(_, label)| *label)
+                .unwrap_or("None")
+                .into_any(),
+        }
+    }
+
+    fn row(r: &Role) -> (RoleId, String) {
+        (r.id, r.input.name.clone())
+    }
+}
+
+const DEFAULT_ROLE_COLUMNS: &[RoleColumn] = &[
+    RoleColumn::Name,
+    RoleColumn::System,
+    RoleColumn::Category,
+    RoleColumn::Description,
+];
+
 #[component]
 pub fn RolesPage() -> AnyView {
     let params = ListParams::from_url("/roles");
-    let roles = Resource::new(move || params.query(None), search_roles);
+    let delete = ServerAction::<DeleteRoles>::new();
+    let roles = Resource::new(
+        move || (params.query(None), delete.version().get()),
+        |(query, _)| search_roles(query),
+    );
+    let columns = ColumnView::new("roles.columns", DEFAULT_ROLE_COLUMNS);
     view! {
-        <Title text="Roles"/>
-        <h1>"Roles"</h1>
-        <SearchBar params label="Search roles" placeholder="name, description or category"/>
-        {may_write().then(|| view! { <NewRolePanel/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                roles.await.map(|page| view! {
-                    <table class="data-table" aria-label="Roles">
-                        <thead>
-                            <tr>
-                                <th><a href=params.sort_link("name")>"Role"</a></th>
-                                <th>"System"</th>
-                                <th>"Category"</th>
-                                <th>"Description"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page.items.into_iter().map(|r| view! {
-                                <tr>
-                                    <td><A href=format!("/roles/{}", r.id.0)>{r.input.name}</A></td>
-                                    <td>{r.system_name}</td>
-                                    <td>{r.input.category}</td>
-                                    <td>{r.input.description}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pager params total=page.total noun="roles"/>
-                })
-            })}
-        </Transition>
+        <DirectoryList params title="Roles" search_label="Search roles"
+            placeholder="name, description or category" csv="/files/roles.csv"
+            columns items=roles delete=ListDelete::of(delete, |ids| DeleteRoles { ids })>
+            {may_write().then(|| view! { <NewRolePanel/> })}
+        </DirectoryList>
     }
     .into_any()
 }

@@ -1,46 +1,75 @@
-use super::{may_write, route_id, ListParams, Pager, SearchBar};
+use super::{may_write, route_id, DirectoryList, ListDelete, ListParams};
 use crate::api::directory::{
-    get_system, search_accounts, search_roles, search_systems, CreateSystem, UpdateSystem,
+    get_system, search_accounts, search_roles, search_systems, CreateSystem, DeleteSystems,
+    UpdateSystem,
 };
-use crate::model::NamedObject;
-use crate::ui::components::FormError;
+use crate::model::{NamedObject, SystemId};
+use crate::ui::components::{ColumnView, FormError, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
+/// The columns of the systems list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SystemColumn {
+    Name,
+    Description,
+}
+
+impl ListColumn for SystemColumn {
+    type Item = NamedObject;
+    type Id = SystemId;
+    const ALL: &'static [Self] = &[Self::Name, Self::Description];
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Description => "description",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Name",
+            Self::Description => "Description",
+        }
+    }
+
+    fn sort_key(self) -> Option<&'static str> {
+        (self == Self::Name).then_some("name")
+    }
+
+    fn cell(self, s: &NamedObject) -> AnyView {
+        match self {
+            Self::Name => {
+                let name = s.name.clone();
+                view! { <A href=format!("/systems/{}", s.id)>{name}</A> }.into_any()
+            }
+            Self::Description => s.description.clone().into_any(),
+        }
+    }
+
+    fn row(s: &NamedObject) -> (SystemId, String) {
+        (SystemId(s.id), s.name.clone())
+    }
+}
+
 #[component]
 pub fn SystemsPage() -> AnyView {
     let params = ListParams::from_url("/systems");
-    let systems = Resource::new(move || params.query(None), search_systems);
+    let delete = ServerAction::<DeleteSystems>::new();
+    let systems = Resource::new(
+        move || (params.query(None), delete.version().get()),
+        |(query, _)| search_systems(query),
+    );
+    let columns = ColumnView::new("systems.columns", SystemColumn::ALL);
     view! {
-        <Title text="Systems"/>
-        <h1>"Systems"</h1>
-        <SearchBar params label="Search systems" placeholder="name or description"/>
-        {may_write().then(|| view! { <NewSystemPanel/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                systems.await.map(|page| view! {
-                    <table class="data-table" aria-label="Systems">
-                        <thead>
-                            <tr>
-                                <th><a href=params.sort_link("name")>"Name"</a></th>
-                                <th>"Description"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {page.items.into_iter().map(|s| view! {
-                                <tr>
-                                    <td><A href=format!("/systems/{}", s.id)>{s.name}</A></td>
-                                    <td>{s.description}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pager params total=page.total noun="systems"/>
-                })
-            })}
-        </Transition>
+        <DirectoryList params title="Systems" search_label="Search systems"
+            placeholder="name or description" csv="/files/systems.csv" columns items=systems
+            delete=ListDelete::of(delete, |ids| DeleteSystems { ids })>
+            {may_write().then(|| view! { <NewSystemPanel/> })}
+        </DirectoryList>
     }
     .into_any()
 }

@@ -1,14 +1,16 @@
 //! The users list: quick search, advanced query, sorting and paging on the server, a column
 //! view kept per operator, and multi-select delete. Query, sort and page live in the URL.
 use crate::api::groups::group_tree;
-use crate::api::preferences::{get_preference, set_preference};
 use crate::api::users::{list_users, CreateUser, DeleteUsers};
 use crate::error::AppError;
 use crate::model::{
     parse_filter, GroupId, Operator, Permission, UserId, UserInput, UserListQuery, UserSort,
     UserSummary,
 };
-use crate::ui::components::{format_time, ConfirmDialog, FormError, GroupPicker, Modal};
+use crate::ui::components::{
+    format_time, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ErrorNotice,
+    FormError, GroupPicker, ListColumn, ListTable, Selection,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -30,18 +32,7 @@ enum Column {
     ModifiedBy,
 }
 
-const ALL_COLUMNS: [Column; 8] = [
-    Column::UserName,
-    Column::FullName,
-    Column::Email,
-    Column::PrimaryGroup,
-    Column::UserType,
-    Column::Status,
-    Column::Modified,
-    Column::ModifiedBy,
-];
-
-const DEFAULT_COLUMNS: [Column; 6] = [
+const DEFAULT_COLUMNS: &[Column] = &[
     Column::UserName,
     Column::FullName,
     Column::Email,
@@ -50,8 +41,21 @@ const DEFAULT_COLUMNS: [Column; 6] = [
     Column::Modified,
 ];
 
-impl Column {
-    /// The key used in the URL, the preference and the query language.
+impl ListColumn for Column {
+    type Item = UserSummary;
+    type Id = UserId;
+    const ALL: &'static [Self] = &[
+        Self::UserName,
+        Self::FullName,
+        Self::Email,
+        Self::PrimaryGroup,
+        Self::UserType,
+        Self::Status,
+        Self::Modified,
+        Self::ModifiedBy,
+    ];
+
+    /// The key used in the preference, the CSV download and the query language.
     fn key(self) -> &'static str {
         match self {
             Self::UserName => "userName",
@@ -76,10 +80,6 @@ impl Column {
             Self::Modified => "Modified",
             Self::ModifiedBy => "Modified by",
         }
-    }
-
-    fn parse(key: &str) -> Option<Self> {
-        ALL_COLUMNS.into_iter().find(|c| c.key() == key)
     }
 
     /// The server-side sort this column's header asks for, if it sorts.
@@ -108,23 +108,10 @@ impl Column {
             Self::ModifiedBy => user.modified.by.clone().into_any(),
         }
     }
-}
 
-fn parse_columns(text: &str) -> Vec<Column> {
-    let columns: Vec<Column> = text.split(',').filter_map(Column::parse).collect();
-    if columns.is_empty() {
-        DEFAULT_COLUMNS.to_vec()
-    } else {
-        columns
+    fn row(user: &UserSummary) -> (UserId, String) {
+        (user.id, user.name.clone())
     }
-}
-
-fn columns_text(columns: &[Column]) -> String {
-    columns
-        .iter()
-        .map(|c| c.key())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn parse_sort(text: &str) -> (UserSort, bool) {
@@ -170,7 +157,7 @@ impl ListLocation {
 }
 
 #[component]
-pub fn UsersPage() -> impl IntoView {
+pub fn UsersPage() -> AnyView {
     let operator = expect_context::<Operator>();
     let may_write = operator.role.can(Permission::IdentityWrite);
     let query = use_query_map();
@@ -211,23 +198,12 @@ pub fn UsersPage() -> impl IntoView {
             .map(|f| f.message),
         _ => None,
     });
-    let saved_columns = Resource::new(
-        || (),
-        |_| async move { get_preference(COLUMNS_PREFERENCE.into()).await },
-    );
-    let columns = RwSignal::new(DEFAULT_COLUMNS.to_vec());
-    Effect::new(move |_| {
-        if let Some(Ok(Some(text))) = saved_columns.get() {
-            columns.set(parse_columns(&text));
-        }
-    });
-    let choosing_columns = RwSignal::new(false);
-    let selected = RwSignal::new(Vec::<(UserId, String)>::new());
+    let columns = ColumnView::new(COLUMNS_PREFERENCE, DEFAULT_COLUMNS);
+    let selected = Selection::<UserId>::new();
     let delete = ServerAction::<DeleteUsers>::new();
-    let confirming = RwSignal::new(false);
     Effect::new(move |_| {
         if matches!(delete.value().get(), Some(Ok(_))) {
-            selected.set(Vec::new());
+            selected.clear();
             changes.update(|n| *n += 1);
         }
     });
@@ -237,138 +213,58 @@ pub fn UsersPage() -> impl IntoView {
         <h1>"Users"</h1>
         <QueryBar location server_error/>
         <div class="toolbar">
-            <button type="button" on:click=move |_| choosing_columns.set(true)>"View"</button>
+            <ColumnViewButton view=columns/>
             <a class="button" download=""
                 href=move || {
                     let l = location.get();
                     format!(
                         "/files/users.csv?q={}&filter={}&sort={}&columns={}",
                         urlencode(&l.search), urlencode(&l.filter), urlencode(&l.sort),
-                        columns_text(&columns.get())
+                        ColumnView::text(&columns.tracked())
                     )
                 }>"Download CSV"</a>
             {may_write.then(|| view! {
                 <a class="button" href="/users/import">"Import CSV"</a>
-                <button type="button" class="danger"
-                    disabled=move || selected.with(|s| s.is_empty())
-                    on:click=move |_| confirming.set(true)>
-                    {move || format!("Delete selected ({})", selected.with(|s| s.len()))}
-                </button>
+                <DeleteSelected selection=selected noun="users"
+                    note="Their history stays, and they can be recovered from the recycle bin."
+                    on_confirm={move |ids: Vec<UserId>| { delete.dispatch(DeleteUsers { ids }); }}/>
             })}
         </div>
-        <FormError result=delete.value().into()/>
-        {move || delete.value().get().and_then(|r| r.ok()).map(|names| view! {
-            <p class="notice" role="status">
-                {format!("Deleted {} — they are in the recycle bin and can be recovered.", names.join(", "))}
-            </p>
-        })}
+        <DeleteOutcome result=delete.value().into()
+            note=" — they are in the recycle bin and can be recovered."/>
         {may_write.then(|| view! { <NewUserPanel/> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let shown = columns.shown().await;
                 let page_of_users = match users.await {
                     Ok(page) => page,
                     // A query the server refused is shown at the query field (QueryBar).
-                    Err(AppError::Validation(_)) => return Ok(().into_any()),
-                    Err(other) => return Err(other),
+                    Err(AppError::Validation(_)) => return ().into_any(),
+                    Err(error) => return view! { <ErrorNotice error/> }.into_any(),
                 };
                 let l = location.get_untracked();
                 let total = page_of_users.total;
                 let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-                let shown = columns.get();
-                let sort_href = move |key: &str| {
-                    let next = if l.sort == key { format!("-{key}") } else { key.to_string() };
-                    ListLocation { sort: next, page: 1, ..l.clone() }.href()
-                };
-                let headers = shown.iter().map(|column| {
-                    let label = column.label();
-                    match column.sort_key() {
-                        Some(key) => view! { <th><a href=sort_href(key)>{label}</a></th> }.into_any(),
-                        None => view! { <th>{label}</th> }.into_any(),
+                let sort_href = {
+                    let l = l.clone();
+                    move |key: String| {
+                        let next = if l.sort == key { format!("-{key}") } else { key };
+                        ListLocation { sort: next, page: 1, ..l.clone() }.href()
                     }
-                }).collect_view();
-                let on_page: Vec<(UserId, String)> = page_of_users.items.iter().map(|u| (u.id, u.name.clone())).collect();
-                let all_selected = {
-                    let on_page = on_page.clone();
-                    move || !on_page.is_empty() && selected.with(|s| on_page.iter().all(|u| s.contains(u)))
                 };
-                let toggle_all = move |ev: leptos::ev::Event| {
-                    let checked = event_target_checked(&ev);
-                    selected.update(|s| {
-                        s.retain(|u| !on_page.contains(u));
-                        if checked {
-                            s.extend(on_page.iter().cloned());
-                        }
-                    });
-                };
-                let rows = page_of_users.items.into_iter().map(|user| {
-                    let key = (user.id, user.name.clone());
-                    let key_for_check = key.clone();
-                    let cells = shown.iter().map(|column| view! { <td>{column.cell(&user)}</td> }).collect_view();
-                    view! {
-                        <tr>
-                            {may_write.then(|| view! {
-                                <td>
-                                    <input type="checkbox" aria-label=format!("Select {}", user.name)
-                                        prop:checked=move || selected.with(|s| s.contains(&key_for_check))
-                                        on:change=move |ev| {
-                                            let checked = event_target_checked(&ev);
-                                            let key = key.clone();
-                                            selected.update(|s| {
-                                                s.retain(|u| *u != key);
-                                                if checked { s.push(key); }
-                                            });
-                                        }/>
-                                </td>
-                            })}
-                            {cells}
-                        </tr>
-                    }
-                }).collect_view();
-                let l = location.get_untracked();
-                Ok::<_, AppError>(view! {
+                view! {
                     <p class="hint">{format!("{total} users · page {} of {last}", l.page)}</p>
-                    <table class="data-table" aria-label="Users">
-                        <thead>
-                            <tr>
-                                {may_write.then(|| view! {
-                                    <th><input type="checkbox" aria-label="Select all users on this page"
-                                        prop:checked=all_selected on:change=toggle_all/></th>
-                                })}
-                                {headers}
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
+                    <ListTable label="Users" columns=shown items=page_of_users.items sort_href
+                        selection=may_write.then_some(selected)/>
                     <nav class="pager" aria-label="Pages">
                         {(l.page > 1).then(|| view! { <a href=ListLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a> })}
                         {(l.page < last).then(|| view! { <a href=ListLocation { page: l.page + 1, ..l.clone() }.href()>"Next page"</a> })}
                     </nav>
-                }.into_any())
+                }.into_any()
             })}
         </Transition>
-        <Show when=move || choosing_columns.get()>
-            <ColumnsDialog columns open=choosing_columns/>
-        </Show>
-        <Show when=move || confirming.get()>
-            <ConfirmDialog
-                label="Delete users".to_string()
-                message={
-                    let names: Vec<String> = selected.get_untracked().into_iter().map(|(_, name)| name).collect();
-                    format!(
-                        "Delete {} user(s): {}? Their history stays, and they can be recovered from the recycle bin.",
-                        names.len(),
-                        names.join(", ")
-                    )
-                }
-                confirm_label="Delete".to_string()
-                on_confirm=move |_| {
-                    confirming.set(false);
-                    let ids = selected.get_untracked().into_iter().map(|(id, _)| id).collect();
-                    delete.dispatch(DeleteUsers { ids });
-                }
-                on_close=move |_| confirming.set(false)/>
-        </Show>
     }
+    .into_any()
 }
 
 /// Quick search and the advanced query. The query is checked in the browser first (instant
@@ -425,85 +321,6 @@ fn QueryBar(location: Memo<ListLocation>, server_error: Signal<Option<String>>) 
                 <p id="query-error" class="form-error" role="alert">{message}</p>
             })}
         </Transition>
-    }
-}
-
-/// Show/hide and reorder the list's columns; saved for this operator on the server.
-#[component]
-fn ColumnsDialog(columns: RwSignal<Vec<Column>>, open: RwSignal<bool>) -> impl IntoView {
-    // Work on a copy: Cancel leaves the list as it was.
-    let draft = RwSignal::new(
-        columns
-            .get_untracked()
-            .into_iter()
-            .map(|c| (c, true))
-            .chain(
-                ALL_COLUMNS
-                    .into_iter()
-                    .filter(|c| !columns.get_untracked().contains(c))
-                    .map(|c| (c, false)),
-            )
-            .collect::<Vec<_>>(),
-    );
-    let save = Action::new(move |text: &String| {
-        let text = text.clone();
-        async move { set_preference(COLUMNS_PREFERENCE.into(), text).await }
-    });
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(()))) {
-            open.set(false);
-        }
-    });
-    let apply = move |_| {
-        let chosen: Vec<Column> = draft
-            .get_untracked()
-            .into_iter()
-            .filter(|(_, shown)| *shown)
-            .map(|(c, _)| c)
-            .collect();
-        if chosen.is_empty() {
-            return;
-        }
-        columns.set(chosen.clone());
-        save.dispatch(columns_text(&chosen));
-    };
-    let move_by = move |index: usize, delta: isize| {
-        draft.update(|d| {
-            let target = index as isize + delta;
-            if target >= 0 && (target as usize) < d.len() {
-                d.swap(index, target as usize);
-            }
-        })
-    };
-    view! {
-        <Modal label="Columns".to_string() on_close=move |_| open.set(false)>
-            <ul class="column-list" aria-label="Columns">
-                {move || draft.get().into_iter().enumerate().map(|(index, (column, shown))| view! {
-                    <li>
-                        <label class="check">
-                            <input type="checkbox" prop:checked=shown
-                                on:change=move |ev| {
-                                    let checked = event_target_checked(&ev);
-                                    draft.update(|d| d[index].1 = checked);
-                                }/>
-                            {column.label()}
-                        </label>
-                        <button type="button" aria-label=format!("Move {} up", column.label())
-                            on:click=move |_| move_by(index, -1)>"↑"</button>
-                        <button type="button" aria-label=format!("Move {} down", column.label())
-                            on:click=move |_| move_by(index, 1)>"↓"</button>
-                    </li>
-                }).collect_view()}
-            </ul>
-            {move || draft.with(|d| d.iter().all(|(_, shown)| !shown)).then(|| view! {
-                <p class="form-error" role="alert">"Show at least one column."</p>
-            })}
-            <FormError result=save.value().into()/>
-            <div class="actions">
-                <button type="button" class="primary" on:click=apply>"Save view"</button>
-                <button type="button" on:click=move |_| open.set(false)>"Cancel"</button>
-            </div>
-        </Modal>
     }
 }
 
