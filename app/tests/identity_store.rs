@@ -92,13 +92,9 @@ async fn moving_a_group_under_its_own_descendant_is_rejected_naming_the_cycle() 
         .await
         .unwrap();
     let before = store.group_tree(Some(time(4 * SEC))).await.unwrap();
-    assert_eq!(before[0].children[0].children[0].group.input.name, "C");
+    assert_eq!(before[0].children[0].children[0].name, "C");
     let after = store.group_tree(None).await.unwrap();
-    let names: Vec<_> = after[0]
-        .children
-        .iter()
-        .map(|n| n.group.input.name.clone())
-        .collect();
+    let names: Vec<_> = after[0].children.iter().map(|n| n.name.clone()).collect();
     assert_eq!(names, ["B", "C"]);
 }
 
@@ -718,4 +714,125 @@ async fn deleting_several_users_is_all_or_nothing() {
     assert_eq!(names, ["bob", "ann"]);
     assert!(store.get_user(ann, None).await.is_err());
     assert_eq!(store.recycle_bin().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_users_search_matches_substrings_of_name_full_name_and_email_now_and_in_the_past() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    // (user name, first name, last name, e-mail)
+    let people = [
+        (
+            "anna.schmidt",
+            "Anna",
+            "Schmidt",
+            "anna.schmidt@example.test",
+        ),
+        ("bob", "Joanna", "Smith", "bob@example.test"),
+        ("carl", "Carl", "Hannah", "carl@example.test"),
+        ("dora", "Dora", "Lee", "Dora.ANNABEL@example.test"),
+        ("eve", "Eve", "Stone", "eve@example.test"),
+        // "er xav" spans the name and the first name, which no single field contains.
+        ("xavier", "Xavier", "Q", "xq@example.test"),
+        ("zed", "Zoe", "Young", "zed@example.test"),
+        ("hanna.x", "Hanna", "X", "hx@example.test"),
+    ];
+    let mut ids = BTreeMap::new();
+    for (name, first, last, email) in people {
+        let mut input = user_input(name, f.staff);
+        input.first_name = first.into();
+        input.last_name = last.into();
+        input.email = email.into();
+        ids.insert(name, store.create_user(&at(SEC), &input).await.unwrap());
+    }
+    // zed becomes zanna, hanna.x is deleted, then recovered; eve is deleted for good.
+    let mut zed = store
+        .get_user(ids["zed"], None)
+        .await
+        .unwrap()
+        .state
+        .attributes;
+    zed.name = "zanna".into();
+    zed.email = "zanna@example.test".into();
+    store
+        .update_user(&at(2 * SEC), ids["zed"], &zed)
+        .await
+        .unwrap();
+    store
+        .delete_user(&at(3 * SEC), ids["hanna.x"])
+        .await
+        .unwrap();
+    store.delete_user(&at(3 * SEC), ids["eve"]).await.unwrap();
+    store
+        .recover_user(&at(4 * SEC), ids["hanna.x"])
+        .await
+        .unwrap();
+
+    let search = |term: &'static str, as_of: Option<i64>| {
+        let store = store.clone();
+        async move {
+            let page = store
+                .list_users(&UserListQuery {
+                    search: term.into(),
+                    as_of: as_of.map(time),
+                    limit: 50,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(page.total as usize, page.items.len(), "{term}");
+            page.items.into_iter().map(|u| u.name).collect::<Vec<_>>()
+        }
+    };
+    // What `LIKE '%term%'` on each field finds, case-insensitively, among the users live then.
+    let expected = |term: &str, live: &[(&str, &str, &str, &str)]| {
+        let term = term.trim().to_lowercase();
+        let mut names: Vec<String> = live
+            .iter()
+            .filter(|(name, first, last, email)| {
+                name.to_lowercase().contains(&term)
+                    || format!("{first} {last}").to_lowercase().contains(&term)
+                    || email.to_lowercase().contains(&term)
+            })
+            .map(|p| p.0.to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let mut now: Vec<_> = people.iter().copied().filter(|p| p.0 != "eve").collect();
+    for p in &mut now {
+        if p.0 == "zed" {
+            (p.0, p.3) = ("zanna", "zanna@example.test");
+        }
+    }
+    let before_deletes = people.to_vec();
+    let at_three: Vec<_> = now.iter().copied().filter(|p| p.0 != "hanna.x").collect();
+    for term in [
+        "anna", "ANNA", " Anna ", "an", "na sch", "@example", "er xav", "zed", "zan", "ann",
+        "hanna", "eve", "x",
+    ] {
+        assert_eq!(
+            search(term, None).await,
+            expected(term, &now),
+            "now: {term}"
+        );
+        assert_eq!(
+            search(term, Some(SEC)).await,
+            expected(term, &before_deletes),
+            "as of the start: {term}"
+        );
+        assert_eq!(
+            search(term, Some(3 * SEC)).await,
+            expected(term, &at_three),
+            "between delete and recover: {term}"
+        );
+    }
+    // The cases the reference must get right for the comparison to mean anything.
+    assert_eq!(
+        search("anna", None).await,
+        ["anna.schmidt", "bob", "carl", "dora", "hanna.x", "zanna"]
+    );
+    assert!(search("er xav", None).await.is_empty());
+    assert_eq!(search("zed", Some(SEC)).await, ["zed"]);
+    assert!(search("zed", None).await.is_empty());
 }

@@ -220,17 +220,14 @@ async fn groups_import_in_file_order_so_later_rows_see_earlier_ones() {
         .unwrap();
     assert_eq!(done.created, 2);
     let tree = store.group_tree(None).await.unwrap();
-    let staff = tree.iter().find(|n| n.group.input.name == "Staff").unwrap();
-    let team = staff
-        .children
-        .iter()
-        .find(|n| n.group.input.name == "Team")
-        .unwrap();
+    let staff = tree.iter().find(|n| n.name == "Staff").unwrap();
+    let team = staff.children.iter().find(|n| n.name == "Team").unwrap();
+    let team_group = store.get_group(team.id, None).await.unwrap();
     assert_eq!(
-        team.group.input.active_since.unwrap().to_rfc3339(),
+        team_group.input.active_since.unwrap().to_rfc3339(),
         "2026-03-01T00:00:00+00:00"
     );
-    assert_eq!(team.children[0].group.input.name, "Sub");
+    assert_eq!(team.children[0].name, "Sub");
 }
 
 #[tokio::test]

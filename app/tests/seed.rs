@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 
 fn names(nodes: &[GroupNode], out: &mut Vec<String>) {
     for node in nodes {
-        out.push(node.group.input.name.clone());
+        out.push(node.name.clone());
         names(&node.children, out);
     }
 }

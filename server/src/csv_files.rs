@@ -22,6 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::stream::{self, StreamExt};
+use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -372,10 +373,28 @@ async fn groups(
     let operator = authorize_headers(&state, &headers, Permission::IdentityRead).await?;
     let columns = pick_columns(&params.columns, GROUP_CSV_COLUMNS)?;
     audit_export(&state, &operator, "groups.csv", "").await?;
+    // The tree gives the order (parents first); the full groups give the columns.
     let roots = state.store.group_tree(None).await?;
-    fn visit(nodes: &[GroupNode], parent: &str, columns: &[&str], out: &mut Vec<Vec<String>>) {
+    let groups: HashMap<GroupId, Group> = state
+        .store
+        .list_groups(None)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g))
+        .collect();
+    fn visit(
+        nodes: &[GroupNode],
+        groups: &HashMap<GroupId, Group>,
+        parent: &str,
+        columns: &[&str],
+        out: &mut Vec<Vec<String>>,
+    ) {
         for node in nodes {
-            let (group, input) = (&node.group, &node.group.input);
+            // Both reads see committed states; a group created in between has no row yet.
+            let Some(group) = groups.get(&node.id) else {
+                continue;
+            };
+            let input = &group.input;
             out.push(
                 columns
                     .iter()
@@ -395,11 +414,11 @@ async fn groups(
                     })
                     .collect(),
             );
-            visit(&node.children, &input.name, columns, out);
+            visit(&node.children, groups, &input.name, columns, out);
         }
     }
     let mut rows = Vec::new();
-    visit(&roots, "", &columns, &mut rows);
+    visit(&roots, &groups, "", &columns, &mut rows);
     csv_file("groups.csv", &columns, rows)
 }
 

@@ -61,7 +61,13 @@ impl TableSchema {
 }
 
 pub fn is_console_table(name: &str) -> bool {
-    CONSOLE_TABLES.contains(&name) || name.starts_with("sqlite_")
+    CONSOLE_TABLES.contains(&name) || name.starts_with("sqlite_") || is_derived_table(name)
+}
+
+/// The SQLite users search index (migration 0051: an FTS5 table and its shadow tables):
+/// derived from `users` by triggers, so a restore rebuilds it and a backup leaves it out.
+fn is_derived_table(name: &str) -> bool {
+    name == "users_search" || name.starts_with("users_search_")
 }
 
 /// The highest migration applied to this database.

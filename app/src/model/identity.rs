@@ -157,9 +157,12 @@ pub struct Group {
 }
 
 /// One node of the group tree; roots are the groups without parent, children sorted by name.
+/// Only what the tree and the group pickers show: the full group is `get_group`'s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupNode {
-    pub group: Group,
+    pub id: GroupId,
+    pub name: String,
+    pub disabled: bool,
     pub children: Vec<GroupNode>,
 }
 

@@ -9,7 +9,7 @@ use super::{to_time, Error, Result, Store};
 use crate::model::*;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 
 #[derive(sqlx::FromRow, Clone)]
 pub(crate) struct UserRow {
@@ -1028,14 +1028,42 @@ impl Store {
         let offset = query.offset.max(0);
         let search = query.search.trim().to_lowercase();
         let pattern = format!("%{search}%");
-        // No search: no per-row matching, so the count comes from the index alone.
-        // name_key is the lower-cased, trimmed name.
-        let mut filter = format!(
-            "{} AND ($2 = '%%' OR u.name_key LIKE $2 \
-             OR lower(u.first_name || ' ' || u.last_name) LIKE $2 OR lower(u.email) LIKE $2)",
-            live_at("u", 1, t)
-        );
-        let advanced = super::filter::condition(&query.filter, USER_ATTRIBUTES, 3)?;
+        let mut filter = live_at("u", 1, t);
+        // The full-text phrase for SQLite's search index ($3), when it applies.
+        let mut phrase: Option<String> = None;
+        // No search: no per-row matching, so the count comes from the index alone. $2 and $3
+        // are named even when unused (as always-true terms): the placeholders after them are
+        // numbered from 4.
+        if search.is_empty() {
+            filter.push_str(" AND $2 = '%%'");
+        } else {
+            // name_key is the lower-cased, trimmed name. On PostgreSQL the trigram index
+            // users_search_current answers these LIKEs for the current users.
+            filter.push_str(
+                " AND (u.name_key LIKE $2 OR lower(u.first_name || ' ' || u.last_name) LIKE $2 \
+                 OR lower(u.email) LIKE $2)",
+            );
+            // On SQLite the FTS5 trigram index of the current users (users_search) narrows
+            // the rows first: a phrase query finds every row containing the term (a superset
+            // of the exact match above). It needs three characters, holds no past versions,
+            // and knows no LIKE wildcards, so other searches go without it.
+            if self.backend == super::Backend::Sqlite
+                && t == i64::MAX
+                && search.chars().count() >= 3
+                && !search.contains(['%', '_'])
+            {
+                phrase = Some(format!("\"{}\"", search.replace('"', "\"\"")));
+                filter.push_str(
+                    " AND u.version_id IN \
+                     (SELECT rowid FROM users_search WHERE users_search MATCH $3)",
+                );
+            }
+        }
+        if phrase.is_none() {
+            filter.push_str(" AND $3 = ''");
+        }
+        let phrase = phrase.unwrap_or_default();
+        let advanced = super::filter::condition(&query.filter, USER_ATTRIBUTES, 4)?;
         if let Some(advanced) = &advanced {
             filter = format!("{filter} AND {}", advanced.sql);
         }
@@ -1047,23 +1075,33 @@ impl Store {
         let direction = if query.descending { "DESC" } else { "ASC" };
         let mut conn = self.pool.acquire().await?;
         let binds = advanced.map(|a| a.binds).unwrap_or_default();
-        let after = 3 + binds.len();
+        let after = 4 + binds.len();
         let count_sql = format!("SELECT COUNT(*) FROM users u WHERE {filter}");
         let page_sql = format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE {filter} \
              ORDER BY {order} {direction}, u.object_id {direction} LIMIT ${after} OFFSET ${}",
             after + 1
         );
-        let (total,): (i64,) =
-            super::filter::bind_all(sqlx::query_as(&count_sql).bind(t).bind(&pattern), &binds)
-                .fetch_one(&mut *conn)
-                .await?;
-        let rows: Vec<UserRow> =
-            super::filter::bind_all(sqlx::query_as(&page_sql).bind(t).bind(&pattern), &binds)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(&mut *conn)
-                .await?;
+        let (total,): (i64,) = super::filter::bind_all(
+            sqlx::query_as(&count_sql)
+                .bind(t)
+                .bind(&pattern)
+                .bind(&phrase),
+            &binds,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let rows: Vec<UserRow> = super::filter::bind_all(
+            sqlx::query_as(&page_sql)
+                .bind(t)
+                .bind(&pattern)
+                .bind(&phrase),
+            &binds,
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
         let mut group_names: HashMap<i64, String> = HashMap::new();
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
@@ -1108,8 +1146,53 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("group {}", id.0)))
     }
 
-    /// The whole group tree as it was at `as_of`: one query, assembled in memory.
+    /// The whole group tree as it was at `as_of`: one query for the four columns the tree
+    /// shows (a full `Group` per row costs most of the time with 10k groups), assembled in
+    /// memory.
     pub async fn group_tree(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<GroupNode>> {
+        let t = instant(as_of);
+        let rows: Vec<(i64, Option<i64>, String, i64)> = sqlx::query_as(&format!(
+            "SELECT g.object_id, g.parent_id, g.name, g.disabled FROM groups g WHERE {}",
+            live_at("g", 1, t)
+        ))
+        .bind(t)
+        .fetch_all(&self.pool)
+        .await?;
+        let present: HashSet<i64> = rows.iter().map(|r| r.0).collect();
+        let mut children: HashMap<Option<i64>, Vec<(String, GroupNode)>> = HashMap::new();
+        for (id, parent, name, disabled) in rows {
+            // A parent missing at T (should not happen) shows its child as a root.
+            let parent = parent.filter(|p| present.contains(p));
+            // Cached key: lower-casing inside the comparison allocates n log n times.
+            let key = name.to_lowercase();
+            let node = GroupNode {
+                id: GroupId(id),
+                name,
+                disabled: disabled != 0,
+                children: Vec::new(),
+            };
+            children.entry(parent).or_default().push((key, node));
+        }
+        fn build(
+            parent: Option<i64>,
+            children: &mut HashMap<Option<i64>, Vec<(String, GroupNode)>>,
+        ) -> Vec<GroupNode> {
+            let mut nodes = children.remove(&parent).unwrap_or_default();
+            nodes.sort_unstable_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
+            nodes
+                .into_iter()
+                .map(|(_, mut node)| {
+                    node.children = build(Some(node.id.0), children);
+                    node
+                })
+                .collect()
+        }
+        Ok(build(None, &mut children))
+    }
+
+    /// Every group as it was at `as_of`, in no particular order (exports pair it with
+    /// `group_tree` for the order).
+    pub async fn list_groups(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<Group>> {
         let t = instant(as_of);
         let rows = sqlx::query_as::<Any, GroupRow>(&format!(
             "SELECT {GROUP_COLUMNS} FROM groups g WHERE {}",
@@ -1118,34 +1201,7 @@ impl Store {
         .bind(t)
         .fetch_all(&self.pool)
         .await?;
-        let present: std::collections::HashSet<i64> = rows.iter().map(|r| r.object_id).collect();
-        let mut children: BTreeMap<Option<i64>, Vec<Group>> = BTreeMap::new();
-        for row in &rows {
-            // A parent missing at T (should not happen) shows its child as a root.
-            let parent = row.parent_id.filter(|p| present.contains(p));
-            children.entry(parent).or_default().push(row.group());
-        }
-        for list in children.values_mut() {
-            // Cached keys: lower-casing inside the comparison allocates n log n times.
-            list.sort_by_cached_key(|g| (g.input.name.to_lowercase(), g.id));
-        }
-        fn build(
-            parent: Option<i64>,
-            children: &mut BTreeMap<Option<i64>, Vec<Group>>,
-        ) -> Vec<GroupNode> {
-            let groups = children.remove(&parent).unwrap_or_default();
-            groups
-                .into_iter()
-                .map(|group| {
-                    let id = group.id.0;
-                    GroupNode {
-                        group,
-                        children: build(Some(id), children),
-                    }
-                })
-                .collect()
-        }
-        Ok(build(None, &mut children))
+        Ok(rows.iter().map(GroupRow::group).collect())
     }
 
     /// The members of a group at `as_of`: users with it as primary group, then secondary
@@ -1234,38 +1290,30 @@ pub(crate) fn unique_to(message: String) -> impl FnOnce(Error) -> Error {
 }
 
 #[derive(sqlx::FromRow)]
-struct StateMembershipRow {
-    group_id: i64,
-    group_name: String,
-    start_date: Option<i64>,
-    end_date: Option<i64>,
-    comments: String,
+struct StateUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    primary_group_name: String,
 }
 
+/// One row of a user's related state, read in one round trip (the snapshot capture runs
+/// inside every change to a user): `part` says which list it belongs to and how the generic
+/// columns read (see `load_state`).
 #[derive(sqlx::FromRow)]
-struct StateAccountRow {
-    object_id: i64,
-    system_id: i64,
-    system_name: String,
-    name: String,
-    login_name: String,
-    description: String,
-    account_type: String,
-    status: String,
-    level: String,
-    attributes: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct StateGrantRow {
-    grantee_kind: String,
-    grantee_id: i64,
-    role_id: i64,
-    role_name: String,
-    system_name: String,
-    scope: String,
-    start_date: Option<i64>,
-    end_date: Option<i64>,
+struct StatePartRow {
+    part: String,
+    a: i64,
+    b: Option<i64>,
+    c: Option<i64>,
+    d: Option<i64>,
+    t1: String,
+    t2: Option<String>,
+    t3: Option<String>,
+    t4: Option<String>,
+    t5: Option<String>,
+    t6: Option<String>,
+    t7: Option<String>,
+    t8: Option<String>,
 }
 
 /// The complete state of a user at instant `t` (`i64::MAX` = now); None if it did not exist.
@@ -1276,73 +1324,30 @@ pub(crate) async fn load_state(
     t: i64,
     include_grants: bool,
 ) -> Result<Option<UserState>> {
-    let Some(row) = user_row_at(conn, user, t).await? else {
+    let Some(StateUserRow {
+        user: row,
+        primary_group_name,
+    }) = sqlx::query_as::<Any, StateUserRow>(&format!(
+        "SELECT {USER_COLUMNS}, COALESCE(g.name, '') AS primary_group_name FROM users u \
+         LEFT JOIN groups g ON g.object_id = u.primary_group_id AND {} \
+         WHERE u.object_id = $1 AND {}",
+        live("g", 2),
+        live_at("u", 2, t)
+    ))
+    .bind(user)
+    .bind(t)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
         return Ok(None);
     };
-    let primary_group_name = group_row_at(conn, row.primary_group_id, t)
-        .await?
-        .map(|g| g.name)
-        .unwrap_or_default();
-    let memberships = sqlx::query_as::<Any, StateMembershipRow>(&format!(
-        "SELECT m.group_id, COALESCE(g.name, '') AS group_name, m.start_date, m.end_date, m.comments \
-         FROM memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
-         WHERE m.user_id = $1 AND {}",
-        live("g", 2),
-        live("m", 2)
-    ))
-    .bind(user)
-    .bind(t)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut memberships: Vec<MembershipState> = memberships
-        .into_iter()
-        .map(|m| MembershipState {
-            group: GroupId(m.group_id),
-            group_name: m.group_name,
-            start_date: time(m.start_date),
-            end_date: time(m.end_date),
-            comments: m.comments,
-        })
-        .collect();
-    memberships.sort_by(|a, b| (&a.group_name, a.group).cmp(&(&b.group_name, b.group)));
-    let accounts = sqlx::query_as::<Any, StateAccountRow>(&format!(
-        "SELECT a.object_id, a.system_id, COALESCE(s.name, '') AS system_name, a.name, \
-                a.login_name, a.description, a.account_type, a.status, o.level, a.attributes \
-         FROM account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
-         LEFT JOIN systems s ON s.object_id = a.system_id AND {} \
-         WHERE o.user_id = $1 AND {}",
-        live("a", 2),
-        live("s", 2),
-        live("o", 2)
-    ))
-    .bind(user)
-    .bind(t)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut accounts: Vec<AccountState> = accounts
-        .into_iter()
-        .map(|a| AccountState {
-            account: AccountId(a.object_id),
-            system: SystemId(a.system_id),
-            system_name: a.system_name,
-            name: a.name,
-            login_name: a.login_name,
-            description: a.description,
-            account_type: a.account_type,
-            status: a.status,
-            level: a.level,
-            attributes: parse_attributes(&a.attributes),
-            grants: Vec::new(),
-        })
-        .collect();
-    accounts.sort_by(|a, b| {
-        (&a.system_name, &a.name, a.account).cmp(&(&b.system_name, &b.name, b.account))
-    });
-    let mut grants = Vec::new();
-    if include_grants {
-        let rows = sqlx::query_as::<Any, StateGrantRow>(&format!(
-            "SELECT gr.grantee_kind, gr.grantee_id, gr.role_id, COALESCE(r.name, '') AS role_name, \
-                    COALESCE(s.name, '') AS system_name, gr.scope, gr.start_date, gr.end_date \
+    // Memberships (m), owned accounts (a), grants (g: direct and through the accounts) and
+    // mail lists (l) in one UNION ALL, in the generic columns of StatePartRow.
+    let grants_part = if include_grants {
+        format!(
+            " UNION ALL \
+             SELECT 'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, gr.grantee_kind, \
+                    COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, NULL, NULL, NULL, NULL \
              FROM grants gr LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
              LEFT JOIN systems s ON s.object_id = r.system_id AND {} \
              WHERE {} AND ((gr.grantee_kind = 'user' AND gr.grantee_id = $1) OR \
@@ -1352,56 +1357,103 @@ pub(crate) async fn load_state(
             live("s", 2),
             live("gr", 2),
             live("o", 2)
-        ))
-        .bind(user)
-        .bind(t)
-        .fetch_all(&mut *conn)
-        .await?;
-        for g in rows {
-            let state = GrantState {
-                role: RoleId(g.role_id),
-                role_name: g.role_name,
-                system_name: g.system_name,
-                scope: g.scope,
-                start_date: time(g.start_date),
-                end_date: time(g.end_date),
-            };
-            if g.grantee_kind == "user" {
-                grants.push(state);
-            } else if let Some(account) = accounts.iter_mut().find(|a| a.account.0 == g.grantee_id)
-            {
-                account.grants.push(state);
-            }
-        }
-        let order = |a: &GrantState, b: &GrantState| {
-            (&a.role_name, &a.scope, a.role).cmp(&(&b.role_name, &b.scope, b.role))
-        };
-        grants.sort_by(order);
-        for account in &mut accounts {
-            account.grants.sort_by(order);
-        }
-    }
-    let lists: Vec<(i64, String, String)> = sqlx::query_as(&format!(
-        "SELECT l.object_id, l.name, COALESCE(d.code, '') AS domain FROM mail_list_members mm \
-         JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
+        )
+    } else {
+        String::new()
+    };
+    let parts = sqlx::query_as::<Any, StatePartRow>(&format!(
+        "SELECT 'm' AS part, m.group_id AS a, NULL AS b, m.start_date AS c, m.end_date AS d, \
+                COALESCE(g.name, '') AS t1, m.comments AS t2, NULL AS t3, NULL AS t4, \
+                NULL AS t5, NULL AS t6, NULL AS t7, NULL AS t8 \
+         FROM memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
+         WHERE m.user_id = $1 AND {} \
+         UNION ALL \
+         SELECT 'a', a.object_id, a.system_id, NULL, NULL, COALESCE(s.name, ''), a.name, \
+                a.login_name, a.description, a.account_type, a.status, o.level, a.attributes \
+         FROM account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
+         LEFT JOIN systems s ON s.object_id = a.system_id AND {} \
+         WHERE o.user_id = $1 AND {} \
+         UNION ALL \
+         SELECT 'l', l.object_id, NULL, NULL, NULL, l.name, COALESCE(d.code, ''), \
+                NULL, NULL, NULL, NULL, NULL, NULL \
+         FROM mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
          LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
-         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {}",
+         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {}{grants_part}",
+        live("g", 2),
+        live("m", 2),
+        live("a", 2),
+        live("s", 2),
+        live("o", 2),
         live("l", 2),
         live("d", 2),
-        live("mm", 2)
+        live("mm", 2),
     ))
     .bind(user)
     .bind(t)
     .fetch_all(&mut *conn)
     .await?;
-    let mut mail_lists: Vec<MailListState> = lists
-        .into_iter()
-        .map(|(id, name, domain)| MailListState {
-            list: MailListId(id),
-            name,
-            domain,
-        })
-        .collect();
+    let text = |t: Option<String>| t.unwrap_or_default();
+    let mut memberships = Vec::new();
+    let mut accounts = Vec::new();
+    let mut grant_rows = Vec::new();
+    let mut mail_lists = Vec::new();
+    for p in parts {
+        match p.part.as_str() {
+            "m" => memberships.push(MembershipState {
+                group: GroupId(p.a),
+                group_name: p.t1,
+                start_date: time(p.c),
+                end_date: time(p.d),
+                comments: text(p.t2),
+            }),
+            "a" => accounts.push(AccountState {
+                account: AccountId(p.a),
+                system: SystemId(p.b.unwrap_or_default()),
+                system_name: p.t1,
+                name: text(p.t2),
+                login_name: text(p.t3),
+                description: text(p.t4),
+                account_type: text(p.t5),
+                status: text(p.t6),
+                level: text(p.t7),
+                attributes: parse_attributes(p.t8.as_deref().unwrap_or_default()),
+                grants: Vec::new(),
+            }),
+            "g" => grant_rows.push(p),
+            _ => mail_lists.push(MailListState {
+                list: MailListId(p.a),
+                name: p.t1,
+                domain: text(p.t2),
+            }),
+        }
+    }
+    memberships.sort_by(|a, b| (&a.group_name, a.group).cmp(&(&b.group_name, b.group)));
+    accounts.sort_by(|a, b| {
+        (&a.system_name, &a.name, a.account).cmp(&(&b.system_name, &b.name, b.account))
+    });
+    let mut grants = Vec::new();
+    for g in grant_rows {
+        let state = GrantState {
+            role: RoleId(g.b.unwrap_or_default()),
+            role_name: text(g.t2),
+            system_name: text(g.t3),
+            scope: text(g.t4),
+            start_date: time(g.c),
+            end_date: time(g.d),
+        };
+        if g.t1 == "user" {
+            grants.push(state);
+        } else if let Some(account) = accounts.iter_mut().find(|acc| acc.account.0 == g.a) {
+            account.grants.push(state);
+        }
+    }
+    let order = |a: &GrantState, b: &GrantState| {
+        (&a.role_name, &a.scope, a.role).cmp(&(&b.role_name, &b.scope, b.role))
+    };
+    grants.sort_by(order);
+    for account in &mut accounts {
+        account.grants.sort_by(order);
+    }
     mail_lists.sort_by(|a, b| (&a.name, &a.domain, a.list).cmp(&(&b.name, &b.domain, b.list)));
     Ok(Some(UserState {
         id: UserId(user),

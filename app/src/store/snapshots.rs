@@ -110,6 +110,19 @@ pub(crate) async fn newest_id(conn: &mut AnyConnection, user: i64) -> Result<Opt
     Ok(row.map(|(id,)| id))
 }
 
+/// What capture needs to know before it loads a user's state, in one round trip: the
+/// configuration, the user's open snapshot and how many snapshots the user has.
+#[derive(sqlx::FromRow)]
+struct CaptureRow {
+    min_delay_secs: i64,
+    keep_count: i64,
+    entitlements_history: i64,
+    newest_id: Option<i64>,
+    newest_since: Option<i64>,
+    newest_hash: Option<String>,
+    snapshots: i64,
+}
+
 async fn capture_with(
     conn: &mut AnyConnection,
     op: &Op,
@@ -119,28 +132,33 @@ async fn capture_with(
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
-    if users.is_empty() {
-        return Ok(());
-    }
-    let config = config(conn).await?;
     for user in users {
-        let Some(state) = load_state(conn, user, i64::MAX, config.entitlements_history).await?
+        let row = sqlx::query_as::<Any, CaptureRow>(
+            "SELECT c.min_delay_secs, c.keep_count, c.entitlements_history, \
+                    s.id AS newest_id, s.valid_since AS newest_since, \
+                    s.content_hash AS newest_hash, \
+                    (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots \
+             FROM snapshot_config c LEFT JOIN user_snapshots s ON s.id = \
+                 (SELECT id FROM user_snapshots WHERE user_id = $1 AND valid_until IS NULL \
+                  ORDER BY valid_since DESC, id DESC LIMIT 1) \
+             WHERE c.id = 1",
+        )
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+        let Some(state) = load_state(conn, user, i64::MAX, row.entitlements_history != 0).await?
         else {
             continue;
         };
         let (document, hash) = encode(&state)?;
-        let newest: Option<(i64, i64, String)> = sqlx::query_as(
-            "SELECT id, valid_since, content_hash FROM user_snapshots \
-             WHERE user_id = $1 AND valid_until IS NULL ORDER BY valid_since DESC, id DESC LIMIT 1",
-        )
-        .bind(user)
-        .fetch_optional(&mut *conn)
-        .await?;
-        match newest {
-            Some((_, _, newest_hash)) if newest_hash == hash => continue,
-            Some((id, since, _))
-                if !always_new && op.at - since < config.min_delay_secs * 1_000_000 =>
-            {
+        let mut count = row.snapshots;
+        if let (Some(id), Some(since), Some(newest_hash)) =
+            (row.newest_id, row.newest_since, &row.newest_hash)
+        {
+            if *newest_hash == hash {
+                continue;
+            }
+            if !always_new && op.at - since < row.min_delay_secs * 1_000_000 {
                 sqlx::query(
                     "UPDATE user_snapshots SET document = $1, size = $2, content_hash = $3, \
                      operation_id = $4, updated_at = $5 WHERE id = $6",
@@ -155,14 +173,11 @@ async fn capture_with(
                 .await?;
                 continue;
             }
-            Some((id, _, _)) => {
-                sqlx::query("UPDATE user_snapshots SET valid_until = $1 WHERE id = $2")
-                    .bind(op.at)
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            None => {}
+            sqlx::query("UPDATE user_snapshots SET valid_until = $1 WHERE id = $2")
+                .bind(op.at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
         }
         sqlx::query(
             "INSERT INTO user_snapshots (user_id, valid_since, valid_until, document, size, \
@@ -177,31 +192,24 @@ async fn capture_with(
         .bind(op.id)
         .execute(&mut *conn)
         .await?;
+        count += 1;
         let keep = if always_new {
-            config.keep_count.max(2)
+            row.keep_count.max(2)
         } else {
-            config.keep_count
+            row.keep_count
         };
-        prune(conn, user, keep).await?;
-    }
-    Ok(())
-}
-
-async fn prune(conn: &mut AnyConnection, user: i64, keep: i64) -> Result<()> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1")
-        .bind(user)
-        .fetch_one(&mut *conn)
-        .await?;
-    let excess = count - keep.max(1);
-    if excess > 0 {
-        sqlx::query(
-            "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
-             WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $2)",
-        )
-        .bind(user)
-        .bind(excess)
-        .execute(conn)
-        .await?;
+        // The count was read in this transaction, before the insert: no second count.
+        let excess = count - keep.max(1);
+        if excess > 0 {
+            sqlx::query(
+                "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
+                 WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $2)",
+            )
+            .bind(user)
+            .bind(excess)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -109,11 +109,11 @@ pub fn group_choices(nodes: &[crate::model::GroupNode]) -> Vec<(crate::model::Gr
     ) {
         for node in nodes {
             let label = if prefix.is_empty() {
-                node.group.input.name.clone()
+                node.name.clone()
             } else {
-                format!("{prefix} › {}", node.group.input.name)
+                format!("{prefix} › {}", node.name)
             };
-            out.push((node.group.id, label.clone()));
+            out.push((node.id, label.clone()));
             visit(&node.children, &label, out);
         }
     }

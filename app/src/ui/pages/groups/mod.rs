@@ -186,7 +186,7 @@ pub(crate) struct GroupsPageContext {
 
 fn collect_names(nodes: &[GroupNode], out: &mut HashMap<i64, String>) {
     for node in nodes {
-        out.insert(node.group.id.0, node.group.input.name.clone());
+        out.insert(node.id.0, node.name.clone());
         collect_names(&node.children, out);
     }
 }
@@ -194,12 +194,12 @@ fn collect_names(nodes: &[GroupNode], out: &mut HashMap<i64, String>) {
 /// Groups whose name contains `needle`, plus every ancestor of one (so the path shows).
 fn matching_paths(nodes: &[GroupNode], needle: &str) -> HashSet<i64> {
     fn visit(node: &GroupNode, needle: &str, out: &mut HashSet<i64>) -> bool {
-        let mut any = node.group.input.name.to_lowercase().contains(needle);
+        let mut any = node.name.to_lowercase().contains(needle);
         for child in &node.children {
             any |= visit(child, needle, out);
         }
         if any {
-            out.insert(node.group.id.0);
+            out.insert(node.id.0);
         }
         any
     }
@@ -220,11 +220,11 @@ fn TreeNode(
     present: Option<Present>,
 ) -> AnyView {
     let context = expect_context::<GroupsPageContext>();
-    let id = node.group.id.0;
+    let id = node.id.0;
     if shown.as_ref().is_some_and(|s| !s.contains(&id)) {
         return ().into_any();
     }
-    let name = node.group.input.name.clone();
+    let name = node.name.clone();
     let has_children = !node.children.is_empty();
     let expanded = RwSignal::new(depth == 0 || shown.is_some());
     let children = node.children;
@@ -259,7 +259,7 @@ fn TreeNode(
                 </button>
             })}
             <a href=href class:selected=is_selected>{name.clone()}</a>
-            {node.group.input.disabled.then(|| view! { <span class="tag">"disabled"</span> })}
+            {node.disabled.then(|| view! { <span class="tag">"disabled"</span> })}
             {marker}
             {has_children.then(|| view! {
                 <Show when=move || expanded.get()>
