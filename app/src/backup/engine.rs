@@ -517,10 +517,13 @@ impl Loader {
                         sql.push_str(", ");
                     }
                     match (&column.cast_to, backend) {
+                        // Anonymous `?` on SQLite: binding numbered parameters looks each
+                        // name up in a list, quadratic in a statement with thousands of them.
+                        (_, Backend::Sqlite) => sql.push('?'),
                         (Some(ty), Backend::Postgres) => {
                             sql.push_str(&format!("CAST(${n} AS {ty})"))
                         }
-                        _ => sql.push_str(&format!("${n}")),
+                        (None, Backend::Postgres) => sql.push_str(&format!("${n}")),
                     }
                 }
                 sql.push(')');
