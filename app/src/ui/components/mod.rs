@@ -217,6 +217,46 @@ pub fn ConfirmDialog(
     }
 }
 
+/// A required "Group" choice among the current groups (the id as text), loading the tree.
+#[component]
+pub fn GroupField(value: RwSignal<String>) -> AnyView {
+    let groups = Resource::new(|| (), |_| crate::api::groups::group_tree(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                groups.await.map(|roots| view! {
+                    <GroupPicker roots label="Group" none="Choose a group" value required=true/>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// A required "Role" choice among the current roles (the id as text), with their systems.
+#[component]
+pub fn RoleField(value: RwSignal<String>) -> AnyView {
+    let roles = Resource::new(|| (), |_| crate::api::directory::list_roles(None));
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                roles.await.map(|roles| view! {
+                    <label>
+                        "Role"
+                        <select required bind:value=value>
+                            <option value="">"Choose a role"</option>
+                            {roles.into_iter().map(|r| view! {
+                                <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
 /// Grants a role (with scope and dates) to a user or a group; the caller's action reloads.
 #[component]
 pub fn GrantRoleForm(
@@ -224,7 +264,6 @@ pub fn GrantRoleForm(
     heading: &'static str,
     grant: ServerAction<crate::api::directory::GrantRole>,
 ) -> impl IntoView {
-    let roles = Resource::new(|| (), |_| crate::api::directory::list_roles(None));
     let role = RwSignal::new(String::new());
     let scope = RwSignal::new(String::new());
     let start = RwSignal::new(String::new());
@@ -245,21 +284,7 @@ pub fn GrantRoleForm(
         <form on:submit=submit class="panel">
             <h3>{heading}</h3>
             <div class="form-grid">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        roles.await.map(|roles| view! {
-                            <label>
-                                "Role"
-                                <select required bind:value=role>
-                                    <option value="">"Choose a role"</option>
-                                    {roles.into_iter().map(|r| view! {
-                                        <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
-                                    }).collect_view()}
-                                </select>
-                            </label>
-                        })
-                    })}
-                </Suspense>
+                <RoleField value=role/>
                 <label>"Scope" <input type="text" bind:value=scope/></label>
                 <label>"Start date" <input type="date" bind:value=start/></label>
                 <label>"End date" <input type="date" bind:value=end/></label>

@@ -2,15 +2,16 @@ use super::{
     may_write, route_id, ConfirmDelete, DirectoryList, ListDelete, ListParams, UserPicker,
 };
 use crate::api::directory::{
-    get_mail_list, list_roles, search_mail_domains, search_mail_lists, AddMailListMember,
-    CreateMailList, DeleteMailList, DeleteMailLists, RemoveMailListMember, UpdateMailList,
+    get_mail_list, search_mail_domains, search_mail_lists, AddMailListMember, CreateMailList,
+    DeleteMailList, DeleteMailLists, RemoveMailListMember, UpdateMailList,
 };
-use crate::api::groups::group_tree;
 use crate::model::{
     DirectoryQuery, GroupId, MailDomainId, MailListDetail, MailListId, MailListInput,
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
-use crate::ui::components::{format_time, ColumnView, FormError, GroupPicker, ListColumn};
+use crate::ui::components::{
+    format_time, ColumnView, FormError, GroupField, ListColumn, RoleField,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -359,7 +360,7 @@ fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
                     "user" => view! { <UserPicker value=chosen label="User"/> }.into_any(),
                     "list" => view! { <ListPicker value=chosen exclude=list/> }.into_any(),
                     "group" => view! { <GroupField value=chosen/> }.into_any(),
-                    "role" => view! { <RolePicker value=chosen/> }.into_any(),
+                    "role" => view! { <RoleField value=chosen/> }.into_any(),
                     _ => view! {
                         <label>"Address" <input type="email" required bind:value=address/></label>
                     }.into_any(),
@@ -385,44 +386,6 @@ fn ListPicker(value: RwSignal<String>, exclude: i64) -> AnyView {
                             <option value="">"Choose a list"</option>
                             {page.items.into_iter().filter(|l| l.id.0 != exclude).map(|l| view! {
                                 <option value=l.id.0.to_string()>{format!("{}@{}", l.input.name, l.domain_code)}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                })
-            })}
-        </Suspense>
-    }
-    .into_any()
-}
-
-#[component]
-fn GroupField(value: RwSignal<String>) -> AnyView {
-    let groups = Resource::new(|| (), |_| group_tree(None));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                groups.await.map(|roots| view! {
-                    <GroupPicker roots label="Group" none="Choose a group" value required=true/>
-                })
-            })}
-        </Suspense>
-    }
-    .into_any()
-}
-
-#[component]
-fn RolePicker(value: RwSignal<String>) -> AnyView {
-    let roles = Resource::new(|| (), |_| list_roles(None));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                roles.await.map(|roles| view! {
-                    <label>
-                        "Role"
-                        <select required bind:value=value>
-                            <option value="">"Choose a role"</option>
-                            {roles.into_iter().map(|r| view! {
-                                <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
                             }).collect_view()}
                         </select>
                     </label>

@@ -6,13 +6,12 @@ use crate::api::directory::{
     get_role, list_information_systems, list_roles, search_roles, AddRoleInheritance, CreateRole,
     DeleteRole, DeleteRoles, GrantRole, RemoveRoleInheritance, RevokeGrant, UpdateRole,
 };
-use crate::api::groups::group_tree;
 use crate::model::{
     GrantInput, GrantRecord, Grantee, GroupId, InformationSystemId, Role, RoleDetail, RoleId,
     RoleInput, SystemId,
 };
 use crate::ui::components::{
-    format_time, parse_date, ColumnView, FormError, GroupPicker, ListColumn,
+    format_time, parse_date, ColumnView, FormError, GroupField, ListColumn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -467,7 +466,6 @@ fn Grantees(
 
 #[component]
 fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> AnyView {
-    let groups = Resource::new(|| (), |_| group_tree(None));
     let group = RwSignal::new(String::new());
     let scope = RwSignal::new(String::new());
     let start = RwSignal::new(String::new());
@@ -488,13 +486,7 @@ fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> AnyView {
         <form on:submit=submit>
             <h3>"Grant to a group"</h3>
             <div class="form-grid">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        groups.await.map(|roots| view! {
-                            <GroupPicker roots label="Group" none="Choose a group" value=group required=true/>
-                        })
-                    })}
-                </Suspense>
+                <GroupField value=group/>
                 <label>"Scope" <input type="text" bind:value=scope/></label>
                 <label>"Start date" <input type="date" bind:value=start/></label>
                 <label>"End date" <input type="date" bind:value=end/></label>

@@ -1,5 +1,4 @@
 use crate::api::directory::{GrantRole, RevokeGrant};
-use crate::api::groups::group_tree;
 use crate::api::history::{user_history, RestoreHistoryRecord};
 use crate::api::users::{effective_roles, get_user, AddMembership, RemoveMembership, UpdateUser};
 use crate::error::AppError;
@@ -8,7 +7,7 @@ use crate::model::{
 };
 use crate::ui::components::{
     format_optional_time, format_time, instant_param, may_write, parse_date, parse_instant,
-    ConfirmDialog, FormError, GrantRoleForm, GroupPicker, Modal,
+    ConfirmDialog, FormError, GrantRoleForm, GroupField, Modal,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -303,7 +302,6 @@ pub fn UserGroupsTab() -> impl IntoView {
 #[component]
 fn AddMembershipForm(add: ServerAction<AddMembership>) -> impl IntoView {
     let context = expect_context::<UserContext>();
-    let groups = Resource::new(|| (), |_| group_tree(None));
     let group = RwSignal::new(String::new());
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
@@ -324,13 +322,7 @@ fn AddMembershipForm(add: ServerAction<AddMembership>) -> impl IntoView {
         <form on:submit=submit class="panel">
             <h3>"Add to a group"</h3>
             <div class="form-grid">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        groups.await.map(|roots| view! {
-                            <GroupPicker roots label="Group" none="Choose a group" value=group required=true/>
-                        })
-                    })}
-                </Suspense>
+                <GroupField value=group/>
                 <label>"Start date" <input type="date" bind:value=start/></label>
                 <label>"End date" <input type="date" bind:value=end/></label>
                 <label>"Comments" <input type="text" bind:value=comments/></label>
