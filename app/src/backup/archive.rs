@@ -483,6 +483,15 @@ impl PartWriter {
         Ok(())
     }
 
+    /// Appends `rows` lines already encoded, each ending in a newline.
+    pub fn push_lines(&mut self, rows: usize, text: &[u8]) -> Result<()> {
+        self.hasher.update(text);
+        self.file.write_all(text)?;
+        self.rows += rows as i64;
+        self.bytes += text.len() as i64;
+        Ok(())
+    }
+
     /// Flushes the part and returns its SHA-256.
     pub fn finish(mut self) -> Result<String> {
         self.file.flush()?;

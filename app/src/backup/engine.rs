@@ -15,9 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Rows per message between the database task and the file thread.
-const BATCH_ROWS: usize = 500;
-/// Bind parameters per INSERT, below SQLite's and PostgreSQL's limits.
-const MAX_BINDS: usize = 10_000;
+const BATCH_ROWS: usize = 2_000;
 
 /// Rows done out of rows expected, for progress bars; `hook` sees every step.
 #[derive(Default)]
@@ -55,6 +53,8 @@ pub struct ExportOptions<'a> {
 enum PartMessage {
     Start,
     Rows(Vec<Vec<Value>>),
+    /// `rows` JSON lines, each ending in a newline, encoded by the database (SQLite).
+    Lines { rows: usize, text: String },
 }
 
 /// Writes a backup of every identity table to `dest`, read in one transaction (REPEATABLE READ
@@ -115,6 +115,12 @@ pub async fn export(
                         part.push(row)?;
                     }
                 }
+                PartMessage::Lines { rows, text } => {
+                    current
+                        .as_mut()
+                        .ok_or_else(|| Error::Internal("rows before a part".into()))?
+                        .push_lines(rows, text.as_bytes())?;
+                }
             }
         }
         if let Some(part) = current.take() {
@@ -123,7 +129,10 @@ pub async fn export(
         }
         Ok(done)
     });
-    let read = read_tables(&mut tx, &tables, &sender, progress).await;
+    let read = match store.backend() {
+        Backend::Sqlite => read_sqlite_tables(&mut tx, &tables, &sender, progress).await,
+        Backend::Postgres => read_tables(&mut tx, &tables, &sender, progress).await,
+    };
     drop(sender);
     let written = writer
         .await
@@ -219,6 +228,75 @@ async fn read_tables(
                 .send(PartMessage::Rows(batch))
                 .await
                 .map_err(|_| closed())?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows per chunk that SQLite encodes as JSON lines in one result row.
+const SQLITE_CHUNK_ROWS: i64 = 5_000;
+
+/// SQLite writes the JSON lines itself, a chunk of rows per result row: handing rows over one
+/// by one through the driver cost more than everything else in an export. Same lines as
+/// `row_values` gives (numbers, text, null; bytes as `{"hex": ...}`), in rowid order.
+async fn read_sqlite_tables(
+    conn: &mut AnyConnection,
+    tables: &[TableSchema],
+    sender: &tokio::sync::mpsc::Sender<PartMessage>,
+    progress: &Progress,
+) -> Result<()> {
+    let closed = || Error::Internal("backup writer stopped".into());
+    for table in tables {
+        sender
+            .send(PartMessage::Start)
+            .await
+            .map_err(|_| closed())?;
+        let values = table
+            .columns
+            .iter()
+            .map(|c| {
+                let c = quote_ident(&c.name);
+                // Reals with 17 digits (json_array keeps 15, which does not round-trip);
+                // infinities as null, as `row_values` has them.
+                format!(
+                    "CASE typeof({c}) \
+                     WHEN 'blob' THEN json_object('hex', lower(hex({c}))) \
+                     WHEN 'real' THEN CASE WHEN abs({c}) <= 1.7976931348623157e308 \
+                                      THEN json(printf('%!.17g', {c})) END \
+                     ELSE {c} END"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(MAX(r), 0), group_concat(line, char(10) ORDER BY r) \
+             FROM (SELECT rowid AS r, json_array({values}) AS line FROM {} \
+                   WHERE rowid > $1 ORDER BY rowid LIMIT $2)",
+            quote_ident(&table.name)
+        );
+        let mut after = i64::MIN;
+        loop {
+            let (rows, last, text): (i64, i64, Option<String>) = sqlx::query_as(&sql)
+                .bind(after)
+                .bind(SQLITE_CHUNK_ROWS)
+                .fetch_one(&mut *conn)
+                .await?;
+            let Some(mut text) = text.filter(|_| rows > 0) else {
+                break;
+            };
+            text.push('\n');
+            progress.advance(rows as usize);
+            sender
+                .send(PartMessage::Lines {
+                    rows: rows as usize,
+                    text,
+                })
+                .await
+                .map_err(|_| closed())?;
+            if rows < SQLITE_CHUNK_ROWS {
+                break;
+            }
+            after = last;
         }
     }
     Ok(())
@@ -477,7 +555,7 @@ struct Loader {
     backend: Backend,
     /// (position in the backup row, target column)
     columns: Vec<(usize, ColumnSchema)>,
-    statements: HashMap<usize, String>,
+    statement: Option<String>,
 }
 
 impl Loader {
@@ -492,93 +570,70 @@ impl Loader {
             table: target.name.clone(),
             backend,
             columns,
-            statements: HashMap::new(),
+            statement: None,
         }
     }
 
-    fn statement(&mut self, rows: usize) -> &str {
+    /// `INSERT … SELECT` from a JSON array of rows bound as one text parameter: the
+    /// database unpacks the values itself, instead of the driver binding thousands of them
+    /// one by one (most of a restore's time). Each column is taken from its position in the
+    /// backup row and converted to the target column's type.
+    fn statement(&mut self) -> &str {
         let (table, backend, columns) = (&self.table, self.backend, &self.columns);
-        self.statements.entry(rows).or_insert_with(|| {
+        self.statement.get_or_insert_with(|| {
             let names = columns
                 .iter()
                 .map(|(_, c)| quote_ident(&c.name))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut sql = format!("INSERT INTO {} ({names}) VALUES ", quote_ident(table));
-            let mut n = 0;
-            for row in 0..rows {
-                if row > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                for (i, (_, column)) in columns.iter().enumerate() {
-                    n += 1;
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    match (&column.cast_to, backend) {
-                        // Anonymous `?` on SQLite: binding numbered parameters looks each
-                        // name up in a list, quadratic in a statement with thousands of them.
-                        (_, Backend::Sqlite) => sql.push('?'),
-                        (Some(ty), Backend::Postgres) => {
-                            sql.push_str(&format!("CAST(${n} AS {ty})"))
+            let values = columns
+                .iter()
+                .map(|(i, column)| match backend {
+                    Backend::Sqlite => match column.kind {
+                        ColumnKind::Blob => format!(
+                            "CASE json_type(value, '$[{i}]') WHEN 'object' \
+                             THEN unhex(value ->> '$[{i}].hex') ELSE value ->> {i} END"
+                        ),
+                        _ => format!("value ->> {i}"),
+                    },
+                    Backend::Postgres => match (&column.cast_to, column.kind) {
+                        (Some(ty), _) => format!("CAST(value ->> {i} AS {ty})"),
+                        (None, ColumnKind::Integer) => format!("CAST(value ->> {i} AS BIGINT)"),
+                        (None, ColumnKind::Real) => {
+                            format!("CAST(value ->> {i} AS DOUBLE PRECISION)")
                         }
-                        (None, Backend::Postgres) => sql.push_str(&format!("${n}")),
-                    }
-                }
-                sql.push(')');
-            }
-            sql
+                        (None, ColumnKind::Boolean) => format!("CAST(value ->> {i} AS BOOLEAN)"),
+                        (None, ColumnKind::Text) => format!("value ->> {i}"),
+                        (None, ColumnKind::Blob) => format!(
+                            "CASE json_typeof(value -> {i}) WHEN 'object' \
+                             THEN decode(value -> {i} ->> 'hex', 'hex') \
+                             ELSE CAST(value ->> {i} AS BYTEA) END"
+                        ),
+                    },
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = match backend {
+                Backend::Sqlite => "json_each($1)",
+                Backend::Postgres => "json_array_elements(CAST($1 AS json)) AS e(value)",
+            };
+            format!(
+                "INSERT INTO {} ({names}) SELECT {values} FROM {rows}",
+                quote_ident(table)
+            )
         })
     }
 
     async fn insert(&mut self, conn: &mut AnyConnection, rows: &[Vec<Value>]) -> Result<()> {
-        if self.columns.is_empty() {
+        if self.columns.is_empty() || rows.is_empty() {
             return Ok(());
         }
-        let per_statement = (MAX_BINDS / self.columns.len()).clamp(1, 1000);
-        for chunk in rows.chunks(per_statement) {
-            let sql = self.statement(chunk.len()).to_owned();
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                for (index, column) in &self.columns {
-                    query = bind_value(query, &row[*index], column.kind)?;
-                }
-            }
-            query.execute(&mut *conn).await?;
-        }
+        let json = serde_json::to_string(rows)
+            .map_err(|e| Error::Internal(format!("row encoding: {e}")))?;
+        let sql = self.statement().to_owned();
+        sqlx::query(&sql).bind(json).execute(&mut *conn).await?;
         Ok(())
     }
-}
-
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-fn bind_value<'q>(query: AnyQuery<'q>, value: &Value, kind: ColumnKind) -> Result<AnyQuery<'q>> {
-    Ok(match (value, kind) {
-        (Value::Null, ColumnKind::Integer) => query.bind(None::<i64>),
-        (Value::Null, ColumnKind::Real) => query.bind(None::<f64>),
-        (Value::Null, ColumnKind::Text) => query.bind(None::<String>),
-        (Value::Null, ColumnKind::Blob) => query.bind(None::<Vec<u8>>),
-        (Value::Null, ColumnKind::Boolean) => query.bind(None::<bool>),
-        (Value::Bool(b), ColumnKind::Boolean) => query.bind(*b),
-        (Value::Bool(b), _) => query.bind(i64::from(*b)),
-        (Value::Number(n), ColumnKind::Boolean) => query.bind(n.as_f64().unwrap_or(0.0) != 0.0),
-        (Value::Number(n), ColumnKind::Real) => query.bind(n.as_f64().unwrap_or(0.0)),
-        (Value::Number(n), _) => match n.as_i64() {
-            Some(i) => query.bind(i),
-            None => query.bind(n.as_f64().unwrap_or(0.0)),
-        },
-        (Value::String(s), _) => query.bind(s.clone()),
-        (Value::Object(map), _) => match map.get("hex").and_then(Value::as_str) {
-            Some(h) if map.len() == 1 => query.bind(
-                hex::decode(h).map_err(|_| Error::Tampered("a byte value is not hex".into()))?,
-            ),
-            _ => return Err(Error::Tampered("unexpected JSON object in a row".into())),
-        },
-        (Value::Array(_), _) => {
-            return Err(Error::Tampered("unexpected JSON array in a row".into()))
-        }
-    })
 }
 
 /// Every identity table's rows, in key order: what a restore must reproduce exactly. For

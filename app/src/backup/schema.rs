@@ -64,10 +64,13 @@ pub fn is_console_table(name: &str) -> bool {
     CONSOLE_TABLES.contains(&name) || name.starts_with("sqlite_") || is_derived_table(name)
 }
 
-/// The SQLite users search index (migration 0051: an FTS5 table and its shadow tables):
-/// derived from `users` by triggers, so a restore rebuilds it and a backup leaves it out.
+/// SQLite's derived indexes and their shadow tables: the users search (FTS5, migration
+/// 0051) and the group validity R*Tree (0052). Triggers keep them in step with `users` and
+/// `groups`, so a restore rebuilds them and a backup leaves them out.
 fn is_derived_table(name: &str) -> bool {
-    name == "users_search" || name.starts_with("users_search_")
+    ["users_search", "groups_span"]
+        .iter()
+        .any(|derived| name == *derived || name.starts_with(&format!("{derived}_")))
 }
 
 /// The highest migration applied to this database.

@@ -3,7 +3,7 @@
 //! Rules (see `capture`): an identical state writes nothing; a newest snapshot younger than
 //! the minimum delay is updated in place (a change is never dropped); otherwise the newest is
 //! closed and a new one opens, and the oldest beyond keep-N are removed.
-use super::identity::{audit, load_state};
+use super::identity::{audit, load_state, load_state_of, state_user_sql, StateUserRow};
 use super::temporal::{begin_op, Author, Op};
 use super::{to_time, Error, Result, Store};
 use crate::model::*;
@@ -110,10 +110,12 @@ pub(crate) async fn newest_id(conn: &mut AnyConnection, user: i64) -> Result<Opt
     Ok(row.map(|(id,)| id))
 }
 
-/// What capture needs to know before it loads a user's state, in one round trip: the
+/// What capture reads in its first round trip: the user row of the state, the
 /// configuration, the user's open snapshot and how many snapshots the user has.
 #[derive(sqlx::FromRow)]
 struct CaptureRow {
+    #[sqlx(flatten)]
+    user: StateUserRow,
     min_delay_secs: i64,
     keep_count: i64,
     entitlements_history: i64,
@@ -132,26 +134,29 @@ async fn capture_with(
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
+    let read_sql = state_user_sql(
+        i64::MAX,
+        ", c.min_delay_secs, c.keep_count, c.entitlements_history, \
+         s.id AS newest_id, s.valid_since AS newest_since, s.content_hash AS newest_hash, \
+         (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots",
+        " JOIN snapshot_config c ON c.id = 1 \
+         LEFT JOIN user_snapshots s ON s.id = \
+             (SELECT id FROM user_snapshots WHERE user_id = $1 AND valid_until IS NULL \
+              ORDER BY valid_since DESC, id DESC LIMIT 1)",
+    );
     for user in users {
-        let row = sqlx::query_as::<Any, CaptureRow>(
-            "SELECT c.min_delay_secs, c.keep_count, c.entitlements_history, \
-                    s.id AS newest_id, s.valid_since AS newest_since, \
-                    s.content_hash AS newest_hash, \
-                    (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots \
-             FROM snapshot_config c LEFT JOIN user_snapshots s ON s.id = \
-                 (SELECT id FROM user_snapshots WHERE user_id = $1 AND valid_until IS NULL \
-                  ORDER BY valid_since DESC, id DESC LIMIT 1) \
-             WHERE c.id = 1",
-        )
-        .bind(user)
-        .fetch_one(&mut *conn)
-        .await?;
-        let Some(state) = load_state(conn, user, i64::MAX, row.entitlements_history != 0).await?
+        // A user that no longer exists has nothing to capture.
+        let Some(row) = sqlx::query_as::<Any, CaptureRow>(&read_sql)
+            .bind(user)
+            .bind(i64::MAX)
+            .fetch_optional(&mut *conn)
+            .await?
         else {
             continue;
         };
+        let state = load_state_of(conn, row.user, i64::MAX, row.entitlements_history != 0).await?;
         let (document, hash) = encode(&state)?;
-        let mut count = row.snapshots;
+        let mut close = None;
         if let (Some(id), Some(since), Some(newest_hash)) =
             (row.newest_id, row.newest_since, &row.newest_hash)
         {
@@ -173,43 +178,79 @@ async fn capture_with(
                 .await?;
                 continue;
             }
-            sqlx::query("UPDATE user_snapshots SET valid_until = $1 WHERE id = $2")
-                .bind(op.at)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
+            close = Some(id);
         }
-        sqlx::query(
-            "INSERT INTO user_snapshots (user_id, valid_since, valid_until, document, size, \
-                                         content_hash, operation_id, updated_at) \
-             VALUES ($1, $2, NULL, $3, $4, $5, $6, $2)",
-        )
-        .bind(user)
-        .bind(op.at)
-        .bind(&document)
-        .bind(document.len() as i64)
-        .bind(&hash)
-        .bind(op.id)
-        .execute(&mut *conn)
-        .await?;
-        count += 1;
         let keep = if always_new {
             row.keep_count.max(2)
         } else {
             row.keep_count
         };
-        // The count was read in this transaction, before the insert: no second count.
-        let excess = count - keep.max(1);
-        if excess > 0 {
-            sqlx::query(
-                "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
-                 WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $2)",
-            )
+        // The count was read in this transaction: the oldest beyond keep-N (counting the new
+        // one) go. When they include the open snapshot, it is deleted rather than closed.
+        let excess = (row.snapshots + 1 - keep.max(1)).max(0);
+        if excess >= row.snapshots {
+            close = None;
+        }
+        write_snapshot(conn, op, user, close, excess, &document, &hash).await?;
+    }
+    Ok(())
+}
+
+/// Closes snapshot `close`, opens the new one and removes the user's `excess` oldest. On
+/// PostgreSQL in one statement (a round trip each is most of what capture costs there):
+/// data-modifying CTEs see the table as it was and never touch the same row, as `close` is
+/// not among the deleted. On SQLite, where statements cost no round trip, one at a time.
+async fn write_snapshot(
+    conn: &mut AnyConnection,
+    op: &Op,
+    user: i64,
+    close: Option<i64>,
+    excess: i64,
+    document: &str,
+    hash: &str,
+) -> Result<()> {
+    const INSERT: &str = "INSERT INTO user_snapshots (user_id, valid_since, valid_until, \
+         document, size, content_hash, operation_id, updated_at) \
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $2)";
+    let insert = |sql| {
+        sqlx::query(sql)
             .bind(user)
+            .bind(op.at)
+            .bind(document)
+            .bind(document.len() as i64)
+            .bind(hash)
+            .bind(op.id)
+    };
+    if conn.backend_name() == "PostgreSQL" {
+        let sql = format!(
+            "WITH closed AS (UPDATE user_snapshots SET valid_until = $2 WHERE id = $7), \
+             pruned AS (DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
+                 WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $8)) {INSERT}"
+        );
+        insert(&sql)
+            .bind(close)
             .bind(excess)
             .execute(&mut *conn)
             .await?;
-        }
+        return Ok(());
+    }
+    if let Some(id) = close {
+        sqlx::query("UPDATE user_snapshots SET valid_until = $1 WHERE id = $2")
+            .bind(op.at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    insert(INSERT).execute(&mut *conn).await?;
+    if excess > 0 {
+        sqlx::query(
+            "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
+             WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $2)",
+        )
+        .bind(user)
+        .bind(excess)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
