@@ -230,6 +230,22 @@ fn assert_same_rows(actual: &Rows, expected: &Rows) {
     }
 }
 
+/// Every index and trigger definition of the database: a restore may rebuild them, but
+/// must leave the schema as it found it.
+async fn schema_objects(store: &Store) -> Vec<(String, String)> {
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') \
+             AND sql IS NOT NULL ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(indexname AS TEXT), indexdef FROM pg_indexes \
+             WHERE schemaname = current_schema() ORDER BY indexname"
+        }
+    };
+    sqlx::query_as(sql).fetch_all(store.pool()).await.unwrap()
+}
+
 fn total_rows(rows: &Rows) -> i64 {
     rows.values().map(|r| r.len() as i64).sum()
 }
@@ -417,6 +433,8 @@ async fn server_side_backup_round_trip_covers_every_discovered_table() {
     );
 
     scramble(&app.store).await;
+    let schema = schema_objects(&app.store).await;
+    assert!(schema.iter().any(|(name, _)| name == "users_name_current"));
     let report = app
         .state
         .system_backup
@@ -430,6 +448,7 @@ async fn server_side_backup_round_trip_covers_every_discovered_table() {
         .unwrap();
     assert_eq!(report.rows, total_rows(&before));
     assert_same_rows(&engine::table_rows(&app.store).await.unwrap(), &before);
+    assert_eq!(schema_objects(&app.store).await, schema);
 }
 
 fn flip_byte(path: &Path, at: usize) {

@@ -54,7 +54,10 @@ enum PartMessage {
     Start,
     Rows(Vec<Vec<Value>>),
     /// `rows` JSON lines, each ending in a newline, encoded by the database (SQLite).
-    Lines { rows: usize, text: String },
+    Lines {
+        rows: usize,
+        text: String,
+    },
 }
 
 /// Writes a backup of every identity table to `dest`, read in one transaction (REPEATABLE READ
@@ -467,6 +470,7 @@ async fn load<'c>(
             .await?;
     }
     let targets = schema::discover(&mut tx, store.backend()).await?;
+    let dropped_indexes = drop_secondary_indexes(&mut tx, store.backend(), &targets).await?;
     for table in targets.iter().rev() {
         sqlx::query(&format!("DELETE FROM {}", quote_ident(&table.name)))
             .execute(&mut *tx)
@@ -501,6 +505,9 @@ async fn load<'c>(
         rows += batch.len() as i64;
         progress.advance(batch.len());
     }
+    for definition in &dropped_indexes {
+        sqlx::query(definition).execute(&mut *tx).await?;
+    }
     if store.backend() == Backend::Postgres {
         reset_sequences(&mut tx, &targets).await?;
     }
@@ -527,6 +534,45 @@ async fn load<'c>(
             skipped_tables,
         },
     )))
+}
+
+/// The secondary indexes of the restored tables, dropped for the load and created again
+/// after it, inside the same transaction (a failed restore keeps them): building an index
+/// once from all rows is much cheaper than updating it for every inserted and deleted row.
+/// Indexes behind primary keys and unique constraints stay. On PostgreSQL this holds an
+/// exclusive lock on the tables until the commit, so reads wait for the restore instead of
+/// seeing the old data; a restore replaces everything anyway.
+async fn drop_secondary_indexes(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    tables: &[TableSchema],
+) -> Result<Vec<String>> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT name, sql FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(i.relname AS TEXT), pg_get_indexdef(x.indexrelid) FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+             WHERE t.relname = $1 AND t.relnamespace = CAST(current_schema() AS regnamespace) \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        }
+    };
+    let mut definitions = Vec::new();
+    for table in tables {
+        let indexes: Vec<(String, String)> = sqlx::query_as(sql)
+            .bind(&table.name)
+            .fetch_all(&mut *conn)
+            .await?;
+        for (name, definition) in indexes {
+            sqlx::query(&format!("DROP INDEX {}", quote_ident(&name)))
+                .execute(&mut *conn)
+                .await?;
+            definitions.push(definition);
+        }
+    }
+    Ok(definitions)
 }
 
 /// Explicit ids were loaded; the next generated id must come after them.

@@ -1195,9 +1195,11 @@ impl Store {
             Backend::Postgres => "json_agg",
         };
         let source = match (self.backend, t == i64::MAX) {
+            // CROSS JOIN fixes the order: with statistics the planner may otherwise scan
+            // groups_tree_valid first and probe the R*Tree per row, ten times slower.
             (Backend::Sqlite, false) => format!(
-                "groups_span s JOIN groups g ON g.version_id = s.version_id \
-                 WHERE s.from_lo <= $1 AND s.to_hi > $1 AND {}",
+                "groups_span s CROSS JOIN groups g \
+                 WHERE g.version_id = s.version_id AND s.from_lo <= $1 AND s.to_hi > $1 AND {}",
                 live("g", 1)
             ),
             _ => format!("groups g WHERE {}", live_at("g", 1, t)),
@@ -1216,10 +1218,16 @@ impl Store {
         fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>> {
             serde_json::from_str(json).map_err(|e| Error::Internal(format!("group tree: {e}")))
         }
-        let (ids, parents, names, disabled): (Vec<i64>, Vec<Option<i64>>, Vec<String>, Vec<i64>) =
-            (parse(&ids)?, parse(&parents)?, parse(&names)?, parse(&disabled)?);
+        let (ids, parents, names, disabled): (Vec<i64>, Vec<Option<i64>>, Vec<String>, Vec<i64>) = (
+            parse(&ids)?,
+            parse(&parents)?,
+            parse(&names)?,
+            parse(&disabled)?,
+        );
         if [parents.len(), names.len(), disabled.len()] != [ids.len(); 3] {
-            return Err(Error::Internal("group tree: column arrays differ in length".into()));
+            return Err(Error::Internal(
+                "group tree: column arrays differ in length".into(),
+            ));
         }
         Ok(ids
             .into_iter()
