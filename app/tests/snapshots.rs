@@ -97,6 +97,30 @@ async fn snapshots_coalesce_within_the_delay_dedupe_identical_states_and_keep_n(
     assert!(kept.iter().all(|s| s.id != first[0].id));
     assert_eq!(kept[0].valid_until, None);
     assert_eq!(kept[0].valid_since, time(8 * HOUR));
+    assert_eq!(kept[1].valid_until, Some(time(8 * HOUR)));
+}
+
+#[tokio::test]
+async fn keeping_one_snapshot_replaces_the_open_one_with_the_new_state() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    snapshot_settings(&store, 0, 1, true).await;
+    let u = store
+        .create_user(&at(0), &user_input("ivan", f.staff))
+        .await
+        .unwrap();
+    let mut input = user_input("ivan", f.staff);
+    for (step, email) in ["one@example.test", "two@example.test"].iter().enumerate() {
+        input.email = (*email).into();
+        let when = (step as i64 + 1) * HOUR;
+        store.update_user(&at(when), u, &input).await.unwrap();
+        let kept = store.list_snapshots(u).await.unwrap();
+        assert_eq!(kept.len(), 1, "after {email}");
+        assert_eq!(kept[0].valid_since, time(when));
+        assert_eq!(kept[0].valid_until, None);
+        let state = store.get_snapshot(kept[0].id).await.unwrap().state;
+        assert_eq!(state.attributes.email, *email);
+    }
 }
 
 #[tokio::test]

@@ -196,10 +196,11 @@ async fn capture_with(
     Ok(())
 }
 
-/// Closes snapshot `close`, opens the new one and removes the user's `excess` oldest. On
-/// PostgreSQL in one statement (a round trip each is most of what capture costs there):
-/// data-modifying CTEs see the table as it was and never touch the same row, as `close` is
-/// not among the deleted. On SQLite, where statements cost no round trip, one at a time.
+/// Closes snapshot `close`, removes the user's `excess` oldest and opens the new one, in
+/// one round trip (a round trip each was most of what capture cost). The oldest are counted
+/// before the insert, and `close` is never among them. PostgreSQL runs it as one statement
+/// (data-modifying CTEs, which all see the table as it was); SQLite as three statements in
+/// one call, each binding the numbered parameters it names.
 async fn write_snapshot(
     conn: &mut AnyConnection,
     op: &Op,
@@ -209,49 +210,28 @@ async fn write_snapshot(
     document: &str,
     hash: &str,
 ) -> Result<()> {
+    const CLOSE: &str = "UPDATE user_snapshots SET valid_until = $2 WHERE id = $7";
+    const PRUNE: &str = "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
+         WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $8)";
     const INSERT: &str = "INSERT INTO user_snapshots (user_id, valid_since, valid_until, \
          document, size, content_hash, operation_id, updated_at) \
          VALUES ($1, $2, NULL, $3, $4, $5, $6, $2)";
-    let insert = |sql| {
-        sqlx::query(sql)
-            .bind(user)
-            .bind(op.at)
-            .bind(document)
-            .bind(document.len() as i64)
-            .bind(hash)
-            .bind(op.id)
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        format!("WITH closed AS ({CLOSE}), pruned AS ({PRUNE}) {INSERT}")
+    } else {
+        format!("{CLOSE}; {PRUNE}; {INSERT}")
     };
-    if conn.backend_name() == "PostgreSQL" {
-        let sql = format!(
-            "WITH closed AS (UPDATE user_snapshots SET valid_until = $2 WHERE id = $7), \
-             pruned AS (DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
-                 WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $8)) {INSERT}"
-        );
-        insert(&sql)
-            .bind(close)
-            .bind(excess)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(());
-    }
-    if let Some(id) = close {
-        sqlx::query("UPDATE user_snapshots SET valid_until = $1 WHERE id = $2")
-            .bind(op.at)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    insert(INSERT).execute(&mut *conn).await?;
-    if excess > 0 {
-        sqlx::query(
-            "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
-             WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $2)",
-        )
+    sqlx::query(&sql)
         .bind(user)
+        .bind(op.at)
+        .bind(document)
+        .bind(document.len() as i64)
+        .bind(hash)
+        .bind(op.id)
+        .bind(close)
         .bind(excess)
         .execute(&mut *conn)
         .await?;
-    }
     Ok(())
 }
 
