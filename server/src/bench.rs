@@ -235,15 +235,20 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
     }
     let (as_of, current) = (median(as_of), median(current));
     let ratio = ms(as_of) / ms(current);
+    // The p50 target is the embedded database's (issue 3); PostgreSQL has the ratio only.
+    let fast = ms(as_of) < 15.0 && ms(current) < 15.0;
+    let p50_target = match store.backend() {
+        app::store::Backend::Sqlite => format!("p50 < 15 ms: {}", verdict(fast)),
+        app::store::Backend::Postgres => "p50 < 15 ms is a SQLite target".to_string(),
+    };
     out.push(format!(
         "(a) group tree, {} groups x {} versions: as of a past date p50 {:.2} ms, now p50 \
-         {:.2} ms, ratio {ratio:.2} (target <= 2: {}; p50 < 15 ms: {})",
+         {:.2} ms, ratio {ratio:.2} (target <= 2: {}; {p50_target})",
         scale.groups,
         scale.group_versions,
         ms(as_of),
         ms(current),
         verdict(ratio <= 2.0),
-        verdict(ms(as_of) < 15.0 && ms(current) < 15.0)
     ));
 
     // (b) The same kind of user change with and without its snapshot, interleaved.

@@ -651,7 +651,7 @@ impl Loader {
                         (None, ColumnKind::Boolean) => format!("CAST(value ->> {i} AS BOOLEAN)"),
                         (None, ColumnKind::Text) => format!("value ->> {i}"),
                         (None, ColumnKind::Blob) => format!(
-                            "CASE json_typeof(value -> {i}) WHEN 'object' \
+                            "CASE jsonb_typeof(value -> {i}) WHEN 'object' \
                              THEN decode(value -> {i} ->> 'hex', 'hex') \
                              ELSE CAST(value ->> {i} AS BYTEA) END"
                         ),
@@ -661,7 +661,8 @@ impl Loader {
                 .join(", ");
             let rows = match backend {
                 Backend::Sqlite => "json_each($1)",
-                Backend::Postgres => "json_array_elements(CAST($1 AS json)) AS e(value)",
+                // jsonb: parsed once; `->>` on json parses the row again for every column.
+                Backend::Postgres => "jsonb_array_elements(CAST($1 AS jsonb)) AS e(value)",
             };
             format!(
                 "INSERT INTO {} ({names}) SELECT {values} FROM {rows}",
