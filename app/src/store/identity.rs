@@ -1346,8 +1346,8 @@ pub(crate) struct StateUserRow {
 /// One row of a user's related state, read in one round trip (the snapshot capture runs
 /// inside every change to a user): `part` says which list it belongs to and how the generic
 /// columns read (see `load_state`).
-#[derive(sqlx::FromRow)]
-struct StatePartRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct StatePartRow {
     part: String,
     a: i64,
     b: Option<i64>,
@@ -1397,7 +1397,7 @@ pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> 
 
 /// The rest of a state (memberships, accounts, grants, mail lists) at `t`, for a user row
 /// already read.
-pub(crate) async fn load_state_of(
+async fn load_state_of(
     conn: &mut AnyConnection,
     StateUserRow {
         user: row,
@@ -1406,11 +1406,29 @@ pub(crate) async fn load_state_of(
     t: i64,
     include_grants: bool,
 ) -> Result<UserState> {
-    let user = row.object_id;
-    // Memberships (m), owned accounts (a), grants (g: direct and through the accounts) and
-    // mail lists (l) in one UNION ALL, in the generic columns of StatePartRow.
-    let grants_part = if include_grants {
-        format!(
+    let parts = sqlx::query_as::<Any, StatePartRow>(&state_parts_sql(include_grants.then_some("")))
+        .bind(row.object_id)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(assemble_state(
+        StateUserRow {
+            user: row,
+            primary_group_name,
+        },
+        parts,
+        include_grants,
+    ))
+}
+
+/// The SQL of a user's related state (`$1` = user, `$2` = instant): memberships (m), owned
+/// accounts (a), grants (g: direct and through the accounts) and mail lists (l) in one
+/// UNION ALL, in the generic columns of StatePartRow. Grants are left out with `grants`
+/// None; otherwise `grants` is an extra condition on them (e.g. a configuration column of an
+/// enclosing query, as " AND c.entitlements_history <> 0").
+pub(crate) fn state_parts_sql(grants: Option<&str>) -> String {
+    let grants_part = match grants {
+        Some(condition) => format!(
             " UNION ALL \
              SELECT 'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, gr.grantee_kind, \
                     COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, NULL, NULL, NULL, NULL \
@@ -1418,16 +1436,15 @@ pub(crate) async fn load_state_of(
              LEFT JOIN systems s ON s.object_id = r.system_id AND {} \
              WHERE {} AND ((gr.grantee_kind = 'user' AND gr.grantee_id = $1) OR \
                    (gr.grantee_kind = 'account' AND gr.grantee_id IN \
-                     (SELECT o.account_id FROM account_owners o WHERE o.user_id = $1 AND {})))",
+                     (SELECT o.account_id FROM account_owners o WHERE o.user_id = $1 AND {}))){condition}",
             live("r", 2),
             live("s", 2),
             live("gr", 2),
             live("o", 2)
-        )
-    } else {
-        String::new()
+        ),
+        None => String::new(),
     };
-    let parts = sqlx::query_as::<Any, StatePartRow>(&format!(
+    format!(
         "SELECT 'm' AS part, m.group_id AS a, NULL AS b, m.start_date AS c, m.end_date AS d, \
                 COALESCE(g.name, '') AS t1, m.comments AS t2, NULL AS t3, NULL AS t4, \
                 NULL AS t5, NULL AS t6, NULL AS t7, NULL AS t8 \
@@ -1453,11 +1470,19 @@ pub(crate) async fn load_state_of(
         live("l", 2),
         live("d", 2),
         live("mm", 2),
-    ))
-    .bind(user)
-    .bind(t)
-    .fetch_all(&mut *conn)
-    .await?;
+    )
+}
+
+/// A user's state from its user row and the rows of `state_parts_sql`.
+pub(crate) fn assemble_state(
+    StateUserRow {
+        user: row,
+        primary_group_name,
+    }: StateUserRow,
+    parts: Vec<StatePartRow>,
+    include_grants: bool,
+) -> UserState {
+    let user = row.object_id;
     let text = |t: Option<String>| t.unwrap_or_default();
     let mut memberships = Vec::new();
     let mut accounts = Vec::new();
@@ -1521,7 +1546,7 @@ pub(crate) async fn load_state_of(
         account.grants.sort_by(order);
     }
     mail_lists.sort_by(|a, b| (&a.name, &a.domain, a.list).cmp(&(&b.name, &b.domain, b.list)));
-    Ok(UserState {
+    UserState {
         id: UserId(user),
         attributes: row.input(),
         primary_group_name,
@@ -1530,5 +1555,5 @@ pub(crate) async fn load_state_of(
         grants,
         mail_lists,
         grants_captured: include_grants,
-    })
+    }
 }

@@ -3,7 +3,9 @@
 //! Rules (see `capture`): an identical state writes nothing; a newest snapshot younger than
 //! the minimum delay is updated in place (a change is never dropped); otherwise the newest is
 //! closed and a new one opens, and the oldest beyond keep-N are removed.
-use super::identity::{audit, load_state, load_state_of, state_user_sql, StateUserRow};
+use super::identity::{
+    assemble_state, audit, load_state, state_parts_sql, state_user_sql, StateUserRow,
+};
 use super::temporal::{begin_op, Author, Op};
 use super::{to_time, Error, Result, Store};
 use crate::model::*;
@@ -110,8 +112,12 @@ pub(crate) async fn newest_id(conn: &mut AnyConnection, user: i64) -> Result<Opt
     Ok(row.map(|(id,)| id))
 }
 
-/// What capture reads in its first round trip: the user row of the state, the
-/// configuration, the user's open snapshot and how many snapshots the user has.
+/// The columns of `state_parts_sql`, in `StatePartRow` order.
+const PART_COLUMNS: &str =
+    "p.part, p.a, p.b, p.c, p.d, p.t1, p.t2, p.t3, p.t4, p.t5, p.t6, p.t7, p.t8";
+
+/// What capture reads, in one round trip: the user's state (its user row, and the rest as
+/// JSON), the configuration, the user's open snapshot and how many snapshots the user has.
 #[derive(sqlx::FromRow)]
 struct CaptureRow {
     #[sqlx(flatten)]
@@ -123,6 +129,8 @@ struct CaptureRow {
     newest_since: Option<i64>,
     newest_hash: Option<String>,
     snapshots: i64,
+    /// The rows of `state_parts_sql` as a JSON array of arrays.
+    parts: String,
 }
 
 async fn capture_with(
@@ -134,11 +142,25 @@ async fn capture_with(
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
+    // The state's parts come along as one JSON value (a subquery of the same statement):
+    // the whole read is one round trip, which is what capture costs most on PostgreSQL.
+    let parts = state_parts_sql(Some(" AND c.entitlements_history <> 0"));
+    let parts = if conn.backend_name() == "PostgreSQL" {
+        format!(
+            "(SELECT CAST(COALESCE(json_agg(json_build_array({PART_COLUMNS})), '[]') AS TEXT) \
+              FROM ({parts}) p)"
+        )
+    } else {
+        format!("(SELECT json_group_array(json_array({PART_COLUMNS})) FROM ({parts}) p)")
+    };
     let read_sql = state_user_sql(
         i64::MAX,
-        ", c.min_delay_secs, c.keep_count, c.entitlements_history, \
-         s.id AS newest_id, s.valid_since AS newest_since, s.content_hash AS newest_hash, \
-         (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots",
+        &format!(
+            ", c.min_delay_secs, c.keep_count, c.entitlements_history, \
+             s.id AS newest_id, s.valid_since AS newest_since, s.content_hash AS newest_hash, \
+             (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots, \
+             {parts} AS parts"
+        ),
         " JOIN snapshot_config c ON c.id = 1 \
          LEFT JOIN user_snapshots s ON s.id = \
              (SELECT id FROM user_snapshots WHERE user_id = $1 AND valid_until IS NULL \
@@ -154,7 +176,9 @@ async fn capture_with(
         else {
             continue;
         };
-        let state = load_state_of(conn, row.user, i64::MAX, row.entitlements_history != 0).await?;
+        let parts = serde_json::from_str(&row.parts)
+            .map_err(|e| Error::Internal(format!("state of user {user}: {e}")))?;
+        let state = assemble_state(row.user, parts, row.entitlements_history != 0);
         let (document, hash) = encode(&state)?;
         let mut close = None;
         if let (Some(id), Some(since), Some(newest_hash)) =
