@@ -132,10 +132,7 @@ pub async fn export(
         }
         Ok(done)
     });
-    let read = match store.backend() {
-        Backend::Sqlite => read_sqlite_tables(&mut tx, &tables, &sender, progress).await,
-        Backend::Postgres => read_tables(&mut tx, &tables, &sender, progress).await,
-    };
+    let read = read_tables(&mut tx, store.backend(), &tables, &sender, progress).await;
     drop(sender);
     let written = writer
         .await
@@ -199,39 +196,58 @@ pub async fn export(
     Ok(manifest)
 }
 
+fn writer_stopped() -> Error {
+    Error::Internal("backup writer stopped".into())
+}
+
+/// Sends every table to the part writer, one part each: SQLite's rows as JSON lines it
+/// encodes itself, PostgreSQL's as decoded values.
 async fn read_tables(
     conn: &mut AnyConnection,
+    backend: Backend,
     tables: &[TableSchema],
     sender: &tokio::sync::mpsc::Sender<PartMessage>,
     progress: &Progress,
 ) -> Result<()> {
-    let closed = || Error::Internal("backup writer stopped".into());
     for table in tables {
         sender
             .send(PartMessage::Start)
             .await
-            .map_err(|_| closed())?;
-        let sql = table.select_sql();
-        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        while let Some(row) = rows.try_next().await? {
-            batch.push(row_values(&row)?);
-            if batch.len() == BATCH_ROWS {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                progress.advance(full.len());
-                sender
-                    .send(PartMessage::Rows(full))
-                    .await
-                    .map_err(|_| closed())?;
-            }
+            .map_err(|_| writer_stopped())?;
+        match backend {
+            Backend::Sqlite => send_sqlite_lines(conn, table, sender, progress).await?,
+            Backend::Postgres => send_rows(conn, table, sender, progress).await?,
         }
-        if !batch.is_empty() {
-            progress.advance(batch.len());
+    }
+    Ok(())
+}
+
+async fn send_rows(
+    conn: &mut AnyConnection,
+    table: &TableSchema,
+    sender: &tokio::sync::mpsc::Sender<PartMessage>,
+    progress: &Progress,
+) -> Result<()> {
+    let sql = table.select_sql();
+    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    while let Some(row) = rows.try_next().await? {
+        batch.push(row_values(&row)?);
+        if batch.len() == BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+            progress.advance(full.len());
             sender
-                .send(PartMessage::Rows(batch))
+                .send(PartMessage::Rows(full))
                 .await
-                .map_err(|_| closed())?;
+                .map_err(|_| writer_stopped())?;
         }
+    }
+    if !batch.is_empty() {
+        progress.advance(batch.len());
+        sender
+            .send(PartMessage::Rows(batch))
+            .await
+            .map_err(|_| writer_stopped())?;
     }
     Ok(())
 }
@@ -242,67 +258,59 @@ const SQLITE_CHUNK_ROWS: i64 = 5_000;
 /// SQLite writes the JSON lines itself, a chunk of rows per result row: handing rows over one
 /// by one through the driver cost more than everything else in an export. Same lines as
 /// `row_values` gives (numbers, text, null; bytes as `{"hex": ...}`), in rowid order.
-async fn read_sqlite_tables(
+async fn send_sqlite_lines(
     conn: &mut AnyConnection,
-    tables: &[TableSchema],
+    table: &TableSchema,
     sender: &tokio::sync::mpsc::Sender<PartMessage>,
     progress: &Progress,
 ) -> Result<()> {
-    let closed = || Error::Internal("backup writer stopped".into());
-    for table in tables {
+    let values = table
+        .columns
+        .iter()
+        .map(|c| {
+            let c = quote_ident(&c.name);
+            // Reals with 17 digits (json_array keeps 15, which does not round-trip);
+            // infinities as null, as `row_values` has them.
+            format!(
+                "CASE typeof({c}) \
+                 WHEN 'blob' THEN json_object('hex', lower(hex({c}))) \
+                 WHEN 'real' THEN CASE WHEN abs({c}) <= 1.7976931348623157e308 \
+                                  THEN json(printf('%!.17g', {c})) END \
+                 ELSE {c} END"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(MAX(r), 0), group_concat(line, char(10) ORDER BY r) \
+         FROM (SELECT rowid AS r, json_array({values}) AS line FROM {} \
+               WHERE rowid > $1 ORDER BY rowid LIMIT $2)",
+        quote_ident(&table.name)
+    );
+    let mut after = i64::MIN;
+    loop {
+        let (rows, last, text): (i64, i64, Option<String>) = sqlx::query_as(&sql)
+            .bind(after)
+            .bind(SQLITE_CHUNK_ROWS)
+            .fetch_one(&mut *conn)
+            .await?;
+        let Some(mut text) = text.filter(|_| rows > 0) else {
+            return Ok(());
+        };
+        text.push('\n');
+        progress.advance(rows as usize);
         sender
-            .send(PartMessage::Start)
-            .await
-            .map_err(|_| closed())?;
-        let values = table
-            .columns
-            .iter()
-            .map(|c| {
-                let c = quote_ident(&c.name);
-                // Reals with 17 digits (json_array keeps 15, which does not round-trip);
-                // infinities as null, as `row_values` has them.
-                format!(
-                    "CASE typeof({c}) \
-                     WHEN 'blob' THEN json_object('hex', lower(hex({c}))) \
-                     WHEN 'real' THEN CASE WHEN abs({c}) <= 1.7976931348623157e308 \
-                                      THEN json(printf('%!.17g', {c})) END \
-                     ELSE {c} END"
-                )
+            .send(PartMessage::Lines {
+                rows: rows as usize,
+                text,
             })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT COUNT(*), COALESCE(MAX(r), 0), group_concat(line, char(10) ORDER BY r) \
-             FROM (SELECT rowid AS r, json_array({values}) AS line FROM {} \
-                   WHERE rowid > $1 ORDER BY rowid LIMIT $2)",
-            quote_ident(&table.name)
-        );
-        let mut after = i64::MIN;
-        loop {
-            let (rows, last, text): (i64, i64, Option<String>) = sqlx::query_as(&sql)
-                .bind(after)
-                .bind(SQLITE_CHUNK_ROWS)
-                .fetch_one(&mut *conn)
-                .await?;
-            let Some(mut text) = text.filter(|_| rows > 0) else {
-                break;
-            };
-            text.push('\n');
-            progress.advance(rows as usize);
-            sender
-                .send(PartMessage::Lines {
-                    rows: rows as usize,
-                    text,
-                })
-                .await
-                .map_err(|_| closed())?;
-            if rows < SQLITE_CHUNK_ROWS {
-                break;
-            }
-            after = last;
+            .await
+            .map_err(|_| writer_stopped())?;
+        if rows < SQLITE_CHUNK_ROWS {
+            return Ok(());
         }
+        after = last;
     }
-    Ok(())
 }
 
 /// One row as JSON values, each decoded by its own type: integers, floats, text, booleans,

@@ -1379,7 +1379,12 @@ pub(crate) async fn load_state(
     else {
         return Ok(None);
     };
-    load_state_of(conn, row, t, include_grants).await.map(Some)
+    let parts = sqlx::query_as::<Any, StatePartRow>(&state_parts_sql(include_grants.then_some("")))
+        .bind(user)
+        .bind(t)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Some(assemble_state(row, parts, include_grants)))
 }
 
 /// The user row of a state (`$1` = user, `$2` = instant `t`): the user's columns and its
@@ -1393,32 +1398,6 @@ pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> 
         live("g", 2),
         live_at("u", 2, t)
     )
-}
-
-/// The rest of a state (memberships, accounts, grants, mail lists) at `t`, for a user row
-/// already read.
-async fn load_state_of(
-    conn: &mut AnyConnection,
-    StateUserRow {
-        user: row,
-        primary_group_name,
-    }: StateUserRow,
-    t: i64,
-    include_grants: bool,
-) -> Result<UserState> {
-    let parts = sqlx::query_as::<Any, StatePartRow>(&state_parts_sql(include_grants.then_some("")))
-        .bind(row.object_id)
-        .bind(t)
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(assemble_state(
-        StateUserRow {
-            user: row,
-            primary_group_name,
-        },
-        parts,
-        include_grants,
-    ))
 }
 
 /// The SQL of a user's related state (`$1` = user, `$2` = instant): memberships (m), owned
