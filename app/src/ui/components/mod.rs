@@ -233,6 +233,43 @@ pub fn GroupField(value: RwSignal<String>) -> AnyView {
     .into_any()
 }
 
+/// A required drop-down bound to `value` (an id as text): `placeholder` for "nothing chosen",
+/// then `options` as (value, text). The option equal to `value` is marked selected, so a
+/// server-rendered page shows the choice before hydration.
+#[component]
+pub fn Choice(
+    #[prop(into)] label: String,
+    placeholder: &'static str,
+    value: RwSignal<String>,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <select required bind:value=value>
+                <option value="">{placeholder}</option>
+                {options.into_iter().map(|(id, text)| {
+                    let selected = value.get_untracked() == id;
+                    view! { <option value=id selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// "Name (system)" choices of roles, for `Choice`.
+pub fn role_options(roles: impl IntoIterator<Item = crate::model::Role>) -> Vec<(String, String)> {
+    roles
+        .into_iter()
+        .map(|r| {
+            (
+                r.id.0.to_string(),
+                format!("{} ({})", r.input.name, r.system_name),
+            )
+        })
+        .collect()
+}
+
 /// A required "Role" choice among the current roles (the id as text), with their systems.
 #[component]
 pub fn RoleField(value: RwSignal<String>) -> AnyView {
@@ -241,15 +278,7 @@ pub fn RoleField(value: RwSignal<String>) -> AnyView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 roles.await.map(|roles| view! {
-                    <label>
-                        "Role"
-                        <select required bind:value=value>
-                            <option value="">"Choose a role"</option>
-                            {roles.into_iter().map(|r| view! {
-                                <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
+                    <Choice label="Role" placeholder="Choose a role" value options=role_options(roles)/>
                 })
             })}
         </Suspense>

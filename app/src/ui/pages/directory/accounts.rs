@@ -9,7 +9,7 @@ use crate::model::{
     Account, AccountDetail, AccountId, AccountInput, CustomAttribute, SystemId, ACCOUNT_STATUSES,
     ACCOUNT_TYPES, OWNER_LEVELS,
 };
-use crate::ui::components::{format_time, ColumnView, FormError, ListColumn};
+use crate::ui::components::{format_time, Choice, ColumnView, FormError, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -126,18 +126,9 @@ pub(super) fn SystemSelect(value: RwSignal<String>) -> AnyView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                systems.await.map(|systems| view! {
-                    <label>
-                        "System"
-                        <select required prop:value=move || value.get() on:change=move |ev| value.set(event_target_value(&ev))>
-                            <option value="">"Choose a system"</option>
-                            {systems.into_iter().map(|s| {
-                                let id = s.id.to_string();
-                                let selected = value.get_untracked() == id;
-                                view! { <option value=id selected=selected>{s.name}</option> }
-                            }).collect_view()}
-                        </select>
-                    </label>
+                systems.await.map(|systems| {
+                    let options = systems.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
+                    view! { <Choice label="System" placeholder="Choose a system" value options/> }
                 })
             })}
         </Suspense>

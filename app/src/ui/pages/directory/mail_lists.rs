@@ -10,7 +10,7 @@ use crate::model::{
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
 use crate::ui::components::{
-    format_time, ColumnView, FormError, GroupField, ListColumn, RoleField,
+    format_time, Choice, ColumnView, FormError, GroupField, ListColumn, RoleField,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -379,16 +379,12 @@ fn ListPicker(value: RwSignal<String>, exclude: i64) -> AnyView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                lists.await.map(|page| view! {
-                    <label>
-                        "Nested list"
-                        <select required bind:value=value>
-                            <option value="">"Choose a list"</option>
-                            {page.items.into_iter().filter(|l| l.id.0 != exclude).map(|l| view! {
-                                <option value=l.id.0.to_string()>{format!("{}@{}", l.input.name, l.domain_code)}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
+                lists.await.map(|page| {
+                    let options = page.items.into_iter()
+                        .filter(|l| l.id.0 != exclude)
+                        .map(|l| (l.id.0.to_string(), format!("{}@{}", l.input.name, l.domain_code)))
+                        .collect();
+                    view! { <Choice label="Nested list" placeholder="Choose a list" value options/> }
                 })
             })}
         </Suspense>

@@ -16,8 +16,8 @@ use crate::api::users::list_users;
 use crate::error::AppError;
 use crate::model::{DirectoryQuery, DirectorySort, Page, UserListQuery};
 use crate::ui::components::{
-    ColumnView, ColumnViewButton, ConfirmDialog, DeleteOutcome, DeleteSelected, ErrorNotice,
-    ListColumn, ListTable, Selection,
+    Choice, ColumnView, ColumnViewButton, ConfirmDialog, DeleteOutcome, DeleteSelected,
+    ErrorNotice, ListColumn, ListTable, Selection,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -318,16 +318,11 @@ fn UserPicker(
         </label>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                users.await.map(|page| view! {
-                    <label>
-                        {label}
-                        <select required bind:value=value>
-                            <option value="">"Choose a user"</option>
-                            {page.items.into_iter().map(|u| view! {
-                                <option value=u.id.0.to_string()>{format!("{} ({})", u.name, u.full_name)}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
+                users.await.map(|page| {
+                    let options = page.items.into_iter()
+                        .map(|u| (u.id.0.to_string(), format!("{} ({})", u.name, u.full_name)))
+                        .collect();
+                    view! { <Choice label placeholder="Choose a user" value options/> }
                 })
             })}
         </Transition>

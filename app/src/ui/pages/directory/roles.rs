@@ -11,7 +11,7 @@ use crate::model::{
     RoleInput, SystemId,
 };
 use crate::ui::components::{
-    format_time, parse_date, ColumnView, FormError, GroupField, ListColumn,
+    format_time, parse_date, role_options, Choice, ColumnView, FormError, GroupField, ListColumn,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -371,18 +371,12 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
                                 move || {
                                     let included = included.clone();
                                     Suspend::new(async move {
-                                        roles.await.map(|roles| view! {
-                                            <label>
-                                                "Role to inherit"
-                                                <select required bind:value=chosen>
-                                                    <option value="">"Choose a role"</option>
-                                                    {roles.into_iter()
-                                                        .filter(|r| r.id.0 != role && !included.contains(&r.id.0))
-                                                        .map(|r| view! {
-                                                            <option value=r.id.0.to_string()>{format!("{} ({})", r.input.name, r.system_name)}</option>
-                                                        }).collect_view()}
-                                                </select>
-                                            </label>
+                                        roles.await.map(|roles| {
+                                            let options = role_options(roles.into_iter()
+                                                .filter(|r| r.id.0 != role && !included.contains(&r.id.0)));
+                                            view! {
+                                                <Choice label="Role to inherit" placeholder="Choose a role" value=chosen options/>
+                                            }
                                         })
                                     })
                                 }
