@@ -184,6 +184,62 @@ async fn entitlements_history_off_leaves_grants_out_of_snapshots() {
         .any(|i| i.action == RestoreAction::Remove && i.kind == RestoreItemKind::Grant));
 }
 
+/// The newest snapshot of `user`, which must be open.
+async fn open_state(store: &app::store::Store, user: UserId) -> UserState {
+    let snaps = store.list_snapshots(user).await.unwrap();
+    assert_eq!(snaps[0].valid_until, None);
+    store.get_snapshot(snaps[0].id).await.unwrap().state
+}
+
+#[tokio::test]
+async fn an_attribute_change_captures_the_whole_current_state() {
+    // An attribute change takes the rest of the state from the open snapshot: it must see
+    // what other changes did since, and read everything again when that snapshot was taken
+    // without entitlements.
+    let store = store().await;
+    let f = fixture(&store).await;
+    snapshot_settings(&store, 0, 20, false).await;
+    let mut input = user_input("june", f.staff);
+    let u = store.create_user(&at(0), &input).await.unwrap();
+    store
+        .add_membership(
+            &at(HOUR),
+            &MembershipInput {
+                user: u,
+                group: f.sales,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(2 * HOUR), &grant(f.reader, u))
+        .await
+        .unwrap();
+    assert!(open_state(&store, u).await.grants.is_empty());
+
+    snapshot_settings(&store, 0, 20, true).await;
+    input.email = "june.new@example.test".into();
+    store.update_user(&at(3 * HOUR), u, &input).await.unwrap();
+    let state = open_state(&store, u).await;
+    assert_eq!(state.attributes.email, "june.new@example.test");
+    assert!(state.grants_captured);
+    assert_eq!(state.grants.len(), 1, "the grant made while entitlements were off");
+    assert_eq!(state, store.current_state(u).await.unwrap());
+
+    // The membership's group is renamed (its members' snapshots follow), then the user.
+    let mut sales = group_input("Sales", Some(f.staff));
+    sales.name = "Field Sales".into();
+    store.update_group(&at(4 * HOUR), f.sales, &sales).await.unwrap();
+    input.comments = "renamed group".into();
+    store.update_user(&at(5 * HOUR), u, &input).await.unwrap();
+    let state = open_state(&store, u).await;
+    assert_eq!(state.attributes.comments, "renamed group");
+    assert_eq!(state.memberships[0].group_name, "Field Sales");
+    assert_eq!(state, store.current_state(u).await.unwrap());
+    assert_eq!(store.list_snapshots(u).await.unwrap().len(), 5);
+}
+
 /// A user with awkward text everywhere, two memberships, an account with grants, a list.
 async fn rich_user(store: &app::store::Store, f: &Fixture) -> UserId {
     let mut input = user_input("  ivy", f.staff);

@@ -2,7 +2,7 @@
 use super::audit::{record_in, AuditRecord};
 use super::temporal::{
     attributes_json, check_attributes, check_name, close_current, conflict_on_unique,
-    insert_version, instant, is_current, live, live_at, micros, name_key, new_object,
+    insert_version, instant, is_current, live, live_at, live_now_or, micros, name_key, new_object,
     parse_attributes, time, write_version, Author, Op, Table, Val,
 };
 use super::{to_time, Backend, Error, Result, Store};
@@ -554,7 +554,7 @@ pub(crate) async fn update_user_in(
     };
     audit(conn, op, "user.update", &input.name, &details).await?;
     if capture {
-        super::snapshots::capture(conn, op, &[id.0]).await?;
+        super::snapshots::capture_attributes(conn, op, id.0).await?;
     }
     Ok(())
 }
@@ -1336,7 +1336,7 @@ pub(crate) fn unique_to(message: String) -> impl FnOnce(Error) -> Error {
     }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Clone)]
 pub(crate) struct StateUserRow {
     #[sqlx(flatten)]
     user: UserRow,
@@ -1379,47 +1379,59 @@ pub(crate) async fn load_state(
     else {
         return Ok(None);
     };
-    let parts = sqlx::query_as::<Any, StatePartRow>(&state_parts_sql(include_grants.then_some("")))
-        .bind(user)
-        .bind(t)
-        .fetch_all(&mut *conn)
-        .await?;
+    let parts =
+        sqlx::query_as::<Any, StatePartRow>(&state_parts_sql(t, include_grants.then_some("")))
+            .bind(user)
+            .bind(t)
+            .fetch_all(&mut *conn)
+            .await?;
     Ok(Some(assemble_state(row, parts, include_grants)))
 }
 
-/// The user row of a state (`$1` = user, `$2` = instant `t`): the user's columns and its
-/// primary group's name, plus `extra_columns` from `extra_joins` (the snapshot capture reads
-/// its bookkeeping in the same round trip).
+/// The user row of a state (`$1` = user, `$2` = instant `t`, unused for now): the user's
+/// columns and its primary group's name, plus `extra_columns` from `extra_joins` (the
+/// snapshot capture reads its bookkeeping in the same round trip).
 pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> String {
+    let live = |alias| live_now_or(alias, 2, t);
     format!(
         "SELECT {USER_COLUMNS}, COALESCE(g.name, '') AS primary_group_name{extra_columns} \
          FROM users u LEFT JOIN groups g ON g.object_id = u.primary_group_id AND {}{extra_joins} \
          WHERE u.object_id = $1 AND {}",
-        live("g", 2),
-        live_at("u", 2, t)
+        live("g"),
+        live("u")
     )
 }
 
-/// The SQL of a user's related state (`$1` = user, `$2` = instant): memberships (m), owned
-/// accounts (a), grants (g: direct and through the accounts) and mail lists (l) in one
-/// UNION ALL, in the generic columns of StatePartRow. Grants are left out with `grants`
-/// None; otherwise `grants` is an extra condition on them (e.g. a configuration column of an
-/// enclosing query, as " AND c.entitlements_history <> 0").
-pub(crate) fn state_parts_sql(grants: Option<&str>) -> String {
+/// The SQL of a user's related state (`$1` = user, `$2` = instant `t`, unused for now):
+/// memberships (m), owned accounts (a), grants (g: direct, and those of the owned accounts)
+/// and mail lists (l) in one UNION ALL, in the generic columns of StatePartRow. Grants are
+/// left out with `grants` None; otherwise `grants` is an extra condition on them (e.g. a
+/// configuration column of an enclosing query, as " AND c.entitlements_history <> 0").
+/// Every branch starts from an index on the user, so the cost follows the user's own rows.
+pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
+    let live = |alias| live_now_or(alias, 2, t);
+    let grant_columns = "'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, \
+         gr.grantee_kind, COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, \
+         NULL, NULL, NULL, NULL";
+    let grant_names = format!(
+        "LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
+         LEFT JOIN systems s ON s.object_id = r.system_id AND {}",
+        live("r"),
+        live("s")
+    );
     let grants_part = match grants {
         Some(condition) => format!(
             " UNION ALL \
-             SELECT 'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, gr.grantee_kind, \
-                    COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, NULL, NULL, NULL, NULL \
-             FROM grants gr LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
-             LEFT JOIN systems s ON s.object_id = r.system_id AND {} \
-             WHERE {} AND ((gr.grantee_kind = 'user' AND gr.grantee_id = $1) OR \
-                   (gr.grantee_kind = 'account' AND gr.grantee_id IN \
-                     (SELECT o.account_id FROM account_owners o WHERE o.user_id = $1 AND {}))){condition}",
-            live("r", 2),
-            live("s", 2),
-            live("gr", 2),
-            live("o", 2)
+             SELECT {grant_columns} FROM grants gr {grant_names} \
+             WHERE gr.grantee_kind = 'user' AND gr.grantee_id = $1 AND {}{condition} \
+             UNION ALL \
+             SELECT {grant_columns} FROM account_owners o \
+             JOIN grants gr ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
+                  AND {} {grant_names} \
+             WHERE o.user_id = $1 AND {}{condition}",
+            live("gr"),
+            live("gr"),
+            live("o")
         ),
         None => String::new(),
     };
@@ -1441,14 +1453,14 @@ pub(crate) fn state_parts_sql(grants: Option<&str>) -> String {
          FROM mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
          LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
          WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {}{grants_part}",
-        live("g", 2),
-        live("m", 2),
-        live("a", 2),
-        live("s", 2),
-        live("o", 2),
-        live("l", 2),
-        live("d", 2),
-        live("mm", 2),
+        live("g"),
+        live("m"),
+        live("a"),
+        live("s"),
+        live("o"),
+        live("l"),
+        live("d"),
+        live("mm"),
     )
 }
 

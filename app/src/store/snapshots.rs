@@ -90,14 +90,22 @@ pub(crate) fn encode(state: &UserState) -> Result<(String, String)> {
 /// Brings the snapshots of `users` up to date with their current state (see module docs).
 /// Runs inside the caller's transaction; users that no longer exist are skipped.
 pub(crate) async fn capture(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<()> {
-    capture_with(conn, op, users, false).await
+    capture_with(conn, op, users, Touched::Everything, false).await
+}
+
+/// `capture` after a change to the user's own row only (attributes, primary group). The
+/// rest of the state is taken from the user's open snapshot, which every other change keeps
+/// equal to the current state in its own transaction; only when there is none, or it was
+/// taken with the other entitlements setting, is the whole state read.
+pub(crate) async fn capture_attributes(conn: &mut AnyConnection, op: &Op, user: i64) -> Result<()> {
+    capture_with(conn, op, &[user], Touched::Attributes, false).await
 }
 
 /// Like `capture`, but a changed state always opens a new snapshot, even within the minimum
 /// delay, and keep-N spares the one before: restores use it so that the state they replaced
 /// stays restorable ("undo").
 pub(crate) async fn capture_new(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<()> {
-    capture_with(conn, op, users, true).await
+    capture_with(conn, op, users, Touched::Everything, true).await
 }
 
 /// The newest snapshot of a user, if any.
@@ -116,8 +124,17 @@ pub(crate) async fn newest_id(conn: &mut AnyConnection, user: i64) -> Result<Opt
 const PART_COLUMNS: &str =
     "p.part, p.a, p.b, p.c, p.d, p.t1, p.t2, p.t3, p.t4, p.t5, p.t6, p.t7, p.t8";
 
-/// What capture reads, in one round trip: the user's state (its user row, and the rest as
-/// JSON), the configuration, the user's open snapshot and how many snapshots the user has.
+/// What a change may have altered in the states of the users it captures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Touched {
+    Everything,
+    /// Only the user row (see `capture_attributes`).
+    Attributes,
+}
+
+/// What capture reads, in one round trip: the user row of the state, the configuration,
+/// the user's open snapshot and how many snapshots the user has; and either the rest of the
+/// state (`parts`) or the open snapshot's document to take it from.
 #[derive(sqlx::FromRow)]
 struct CaptureRow {
     #[sqlx(flatten)]
@@ -128,36 +145,37 @@ struct CaptureRow {
     newest_id: Option<i64>,
     newest_since: Option<i64>,
     newest_hash: Option<String>,
+    newest_document: Option<String>,
     snapshots: i64,
     /// The rows of `state_parts_sql` as a JSON array of arrays.
-    parts: String,
+    parts: Option<String>,
 }
 
-async fn capture_with(
-    conn: &mut AnyConnection,
-    op: &Op,
-    users: &[i64],
-    always_new: bool,
-) -> Result<()> {
-    let mut users = users.to_vec();
-    users.sort_unstable();
-    users.dedup();
-    // The state's parts come along as one JSON value (a subquery of the same statement):
-    // the whole read is one round trip, which is what capture costs most on PostgreSQL.
-    let parts = state_parts_sql(Some(" AND c.entitlements_history <> 0"));
-    let parts = if conn.backend_name() == "PostgreSQL" {
-        format!(
-            "(SELECT CAST(COALESCE(json_agg(json_build_array({PART_COLUMNS})), '[]') AS TEXT) \
-              FROM ({parts}) p)"
-        )
-    } else {
-        format!("(SELECT json_group_array(json_array({PART_COLUMNS})) FROM ({parts}) p)")
+/// The capture read: with the state's parts as one JSON value (a subquery of the same
+/// statement, so the whole read is one round trip, which is what capture costs most on
+/// PostgreSQL), or with the open snapshot's document instead.
+fn capture_sql(backend: &str, touched: Touched) -> String {
+    let (parts, document) = match touched {
+        Touched::Attributes => ("NULL".to_string(), "s.document"),
+        Touched::Everything => {
+            let parts = state_parts_sql(i64::MAX, Some(" AND c.entitlements_history <> 0"));
+            let parts = if backend == "PostgreSQL" {
+                format!(
+                    "(SELECT CAST(COALESCE(json_agg(json_build_array({PART_COLUMNS})), '[]') \
+                      AS TEXT) FROM ({parts}) p)"
+                )
+            } else {
+                format!("(SELECT json_group_array(json_array({PART_COLUMNS})) FROM ({parts}) p)")
+            };
+            (parts, "NULL")
+        }
     };
-    let read_sql = state_user_sql(
+    state_user_sql(
         i64::MAX,
         &format!(
             ", c.min_delay_secs, c.keep_count, c.entitlements_history, \
              s.id AS newest_id, s.valid_since AS newest_since, s.content_hash AS newest_hash, \
+             {document} AS newest_document, \
              (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots, \
              {parts} AS parts"
         ),
@@ -165,20 +183,82 @@ async fn capture_with(
          LEFT JOIN user_snapshots s ON s.id = \
              (SELECT id FROM user_snapshots WHERE user_id = $1 AND valid_until IS NULL \
               ORDER BY valid_since DESC, id DESC LIMIT 1)",
-    );
+    )
+}
+
+/// The user's current state from a capture read; None when the read has to be repeated with
+/// `Touched::Everything` (no usable open snapshot to take the parts from).
+fn captured_state(user: i64, row: &CaptureRow) -> Result<Option<UserState>> {
+    let include_grants = row.entitlements_history != 0;
+    if let Some(parts) = &row.parts {
+        let parts = serde_json::from_str(parts)
+            .map_err(|e| Error::Internal(format!("state of user {user}: {e}")))?;
+        return Ok(Some(assemble_state(
+            row.user.clone(),
+            parts,
+            include_grants,
+        )));
+    }
+    let Some(document) = &row.newest_document else {
+        return Ok(None);
+    };
+    // An unreadable or differently configured document is read again in full.
+    let Ok(open) = serde_json::from_str::<UserState>(document) else {
+        return Ok(None);
+    };
+    if open.grants_captured != include_grants {
+        return Ok(None);
+    }
+    Ok(Some(UserState {
+        memberships: open.memberships,
+        accounts: open.accounts,
+        grants: open.grants,
+        mail_lists: open.mail_lists,
+        ..assemble_state(row.user.clone(), Vec::new(), include_grants)
+    }))
+}
+
+async fn read_capture(
+    conn: &mut AnyConnection,
+    sql: &str,
+    user: i64,
+) -> Result<Option<CaptureRow>> {
+    Ok(sqlx::query_as::<Any, CaptureRow>(sql)
+        .bind(user)
+        .fetch_optional(conn)
+        .await?)
+}
+
+async fn capture_with(
+    conn: &mut AnyConnection,
+    op: &Op,
+    users: &[i64],
+    touched: Touched,
+    always_new: bool,
+) -> Result<()> {
+    let mut users = users.to_vec();
+    users.sort_unstable();
+    users.dedup();
+    let backend = conn.backend_name().to_string();
+    let read_sql = capture_sql(&backend, touched);
     for user in users {
         // A user that no longer exists has nothing to capture.
-        let Some(row) = sqlx::query_as::<Any, CaptureRow>(&read_sql)
-            .bind(user)
-            .bind(i64::MAX)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
+        let Some(mut row) = read_capture(conn, &read_sql, user).await? else {
             continue;
         };
-        let parts = serde_json::from_str(&row.parts)
-            .map_err(|e| Error::Internal(format!("state of user {user}: {e}")))?;
-        let state = assemble_state(row.user, parts, row.entitlements_history != 0);
+        let state = match captured_state(user, &row)? {
+            Some(state) => state,
+            None => {
+                let full_sql = capture_sql(&backend, Touched::Everything);
+                let Some(full) = read_capture(conn, &full_sql, user).await? else {
+                    continue;
+                };
+                row = full;
+                captured_state(user, &row)?.ok_or_else(|| {
+                    Error::Internal(format!("state of user {user} could not be read"))
+                })?
+            }
+        };
         let (document, hash) = encode(&state)?;
         let mut close = None;
         if let (Some(id), Some(since), Some(newest_hash)) =

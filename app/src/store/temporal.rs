@@ -269,6 +269,17 @@ pub(crate) fn live_at(alias: &str, param: usize, t: i64) -> String {
     }
 }
 
+/// The predicate of a read that is either "now" (`t` = `i64::MAX`: only `valid_to IS NULL`,
+/// so it names no parameter and a prepared statement keeps one generic plan, answered by the
+/// partial `*_current` indexes) or "as of the instant bound to `$param`".
+pub(crate) fn live_now_or(alias: &str, param: usize, t: i64) -> String {
+    if t == i64::MAX {
+        format!("{alias}.valid_to IS NULL")
+    } else {
+        live(alias, param)
+    }
+}
+
 /// The instant of an as-of read; `None` (now) reads the current versions.
 pub(crate) fn instant(as_of: Option<DateTime<Utc>>) -> i64 {
     as_of.map(|t| t.timestamp_micros()).unwrap_or(i64::MAX)
