@@ -3,6 +3,10 @@
 //! Rules (see `capture`): an identical state writes nothing; a newest snapshot younger than
 //! the minimum delay is updated in place (a change is never dropped); otherwise the newest is
 //! closed and a new one opens, and the oldest beyond keep-N are removed.
+//!
+//! So at the end of every transaction a live user's open snapshot holds the user's current
+//! state: every change to what a state shows captures the users it affects. A change to the
+//! user row alone relies on that (`capture_attributes`).
 use super::identity::{
     assemble_state, audit, load_state, state_parts_sql, state_user_sql, StateUserRow,
 };
