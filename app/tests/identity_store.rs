@@ -196,17 +196,7 @@ async fn deleting_a_group_is_refused_while_in_use_and_recovery_brings_membership
         matches!(err, Error::Conflict(ref m) if m.contains("subgroup")),
         "{err:?}"
     );
-    store
-        .add_membership(
-            &at(3 * SEC),
-            &MembershipInput {
-                user: u,
-                group: f.sales,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    join_group(&store, &at(3 * SEC), u, f.sales).await;
     store.delete_group(&at(4 * SEC), f.sales).await.unwrap();
     assert!(store
         .get_user(u, None)
@@ -413,17 +403,7 @@ async fn user_history_lists_every_version_newest_first_in_pages() {
         .create_user(&at(SEC), &user_input("erin", f.staff))
         .await
         .unwrap();
-    let m = store
-        .add_membership(
-            &at(2 * SEC),
-            &MembershipInput {
-                user: u,
-                group: f.sales,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let m = join_group(&store, &at(2 * SEC), u, f.sales).await;
     for i in 0..4 {
         store
             .update_membership(&at((3 + i) * SEC), m, None, None, &format!("v{i}"))

@@ -201,17 +201,7 @@ async fn an_attribute_change_captures_the_whole_current_state() {
     snapshot_settings(&store, 0, 20, false).await;
     let mut input = user_input("june", f.staff);
     let u = store.create_user(&at(0), &input).await.unwrap();
-    store
-        .add_membership(
-            &at(HOUR),
-            &MembershipInput {
-                user: u,
-                group: f.sales,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    join_group(&store, &at(HOUR), u, f.sales).await;
     store
         .grant_role(&at(2 * HOUR), &grant(f.reader, u))
         .await
@@ -224,13 +214,20 @@ async fn an_attribute_change_captures_the_whole_current_state() {
     let state = open_state(&store, u).await;
     assert_eq!(state.attributes.email, "june.new@example.test");
     assert!(state.grants_captured);
-    assert_eq!(state.grants.len(), 1, "the grant made while entitlements were off");
+    assert_eq!(
+        state.grants.len(),
+        1,
+        "the grant made while entitlements were off"
+    );
     assert_eq!(state, store.current_state(u).await.unwrap());
 
     // The membership's group is renamed (its members' snapshots follow), then the user.
     let mut sales = group_input("Sales", Some(f.staff));
     sales.name = "Field Sales".into();
-    store.update_group(&at(4 * HOUR), f.sales, &sales).await.unwrap();
+    store
+        .update_group(&at(4 * HOUR), f.sales, &sales)
+        .await
+        .unwrap();
     input.comments = "renamed group".into();
     store.update_user(&at(5 * HOUR), u, &input).await.unwrap();
     let state = open_state(&store, u).await;
@@ -479,17 +476,7 @@ async fn a_restore_can_be_undone_by_restoring_the_pre_restore_snapshot() {
         .create_user(&at(0), &user_input("kim", f.staff))
         .await
         .unwrap();
-    store
-        .add_membership(
-            &at(SEC),
-            &MembershipInput {
-                user: u,
-                group: f.sales,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    join_group(&store, &at(SEC), u, f.sales).await;
     let state_a = store.get_user(u, None).await.unwrap().state;
     let snap_a = store.list_snapshots(u).await.unwrap()[0].id;
 

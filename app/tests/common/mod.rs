@@ -45,6 +45,26 @@ pub fn user_input(name: &str, group: GroupId) -> UserInput {
     }
 }
 
+/// Makes `user` a member of `group` (no dates, no comments).
+pub async fn join_group(
+    store: &Store,
+    author: &Author,
+    user: UserId,
+    group: GroupId,
+) -> MembershipId {
+    store
+        .add_membership(
+            author,
+            &MembershipInput {
+                user,
+                group,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("membership")
+}
+
 pub async fn snapshot_settings(store: &Store, min_delay_secs: i64, keep: i64, entitlements: bool) {
     store
         .set_snapshot_config(
