@@ -340,6 +340,10 @@ async fn as_of_reads_return_exactly_the_state_remembered_at_every_instant() {
                         .map(|_| ()),
                 }
             }
+            9 if !extra_groups.is_empty() => {
+                let g = extra_groups.swap_remove(rng.gen_range(0..extra_groups.len()));
+                store.delete_group(&author, g).await
+            }
             _ => Ok(()),
         };
         // Refusals (deleted user, name clash...) are fine; they must change nothing.
@@ -355,6 +359,14 @@ async fn as_of_reads_return_exactly_the_state_remembered_at_every_instant() {
         let mut states = BTreeMap::new();
         for u in &users {
             let state = store.get_user(*u, None).await.ok().map(|d| d.state);
+            // A live user's open snapshot is the current state (attribute-only changes
+            // take the rest of the state from it).
+            if let Some(state) = &state {
+                let newest = &store.list_snapshots(*u).await.unwrap()[0];
+                assert_eq!(newest.valid_until, None, "step {step}");
+                let open = store.get_snapshot(newest.id).await.unwrap().state;
+                assert_eq!(&open, state, "user {} after step {step}", u.0);
+            }
             states.insert(u.0, state);
         }
         remembered.push((t, states, store.group_tree(None).await.unwrap()));
