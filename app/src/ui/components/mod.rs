@@ -59,6 +59,53 @@ where
     }
 }
 
+/// The folded "New …" form of a page: `children` are its fields (editing the caller's draft),
+/// Create dispatches `create` with `input()`, and a refusal shows in place.
+#[component]
+pub fn NewPanel<S, I>(
+    title: &'static str,
+    button: &'static str,
+    create: ServerAction<S>,
+    input: I,
+    children: Children,
+) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    I: Fn() -> S + 'static,
+{
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(input());
+    };
+    view! {
+        <details class="panel">
+            <summary>{title}</summary>
+            <form on:submit=submit>
+                <div class="form-grid">{children()}</div>
+                <FormError result=create.value().into()/>
+                <button type="submit" class="primary">{button}</button>
+            </form>
+        </details>
+    }
+}
+
+/// Opens the page of what `create` made (`page` gives its path) once it succeeds.
+pub fn open_created<S, P>(create: ServerAction<S>, page: P)
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+    P: Fn(&S::Output) -> String + 'static,
+{
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            navigate(&page(&created), Default::default());
+        }
+    });
+}
+
 /// Times are shown in UTC, always labelled, so nobody guesses the zone.
 pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -9,7 +9,9 @@ use crate::model::{
     Account, AccountDetail, AccountId, AccountInput, CustomAttribute, SystemId, ACCOUNT_STATUSES,
     ACCOUNT_TYPES, OWNER_LEVELS,
 };
-use crate::ui::components::{format_time, Choice, ColumnView, FormError, ListColumn};
+use crate::ui::components::{
+    format_time, open_created, Choice, ColumnView, FormError, ListColumn, NewPanel,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -144,46 +146,31 @@ fn NewAccountPanel() -> AnyView {
     let login_name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let account_type = RwSignal::new("single".to_string());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/accounts/{}", id.0), Default::default());
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateAccount {
-            input: AccountInput {
-                system: SystemId(system.get_untracked().parse().unwrap_or(0)),
-                name: name.get_untracked(),
-                login_name: login_name.get_untracked(),
-                description: description.get_untracked(),
-                account_type: account_type.get_untracked(),
-                status: "enabled".into(),
-                attributes: Vec::new(),
-            },
-        });
+    open_created(create, |id| format!("/accounts/{}", id.0));
+    let input = move || CreateAccount {
+        input: AccountInput {
+            system: SystemId(system.get_untracked().parse().unwrap_or(0)),
+            name: name.get_untracked(),
+            login_name: login_name.get_untracked(),
+            description: description.get_untracked(),
+            account_type: account_type.get_untracked(),
+            status: "enabled".into(),
+            attributes: Vec::new(),
+        },
     };
     view! {
-        <details class="panel">
-            <summary>"New account"</summary>
-            <form on:submit=submit>
-                <div class="form-grid">
-                    <SystemSelect value=system/>
-                    <label>"Account name" <input type="text" required bind:value=name/></label>
-                    <label>"Login name" <input type="text" placeholder="same as the name" bind:value=login_name/></label>
-                    <label>"Description" <input type="text" bind:value=description/></label>
-                    <label>
-                        "Account type"
-                        <select bind:value=account_type>
-                            {ACCOUNT_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
-                        </select>
-                    </label>
-                </div>
-                <FormError result=create.value().into()/>
-                <button type="submit" class="primary">"Create account"</button>
-            </form>
-        </details>
+        <NewPanel title="New account" button="Create account" create input>
+            <SystemSelect value=system/>
+            <label>"Account name" <input type="text" required bind:value=name/></label>
+            <label>"Login name" <input type="text" placeholder="same as the name" bind:value=login_name/></label>
+            <label>"Description" <input type="text" bind:value=description/></label>
+            <label>
+                "Account type"
+                <select bind:value=account_type>
+                    {ACCOUNT_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
+                </select>
+            </label>
+        </NewPanel>
     }
     .into_any()
 }

@@ -3,11 +3,12 @@ use crate::api::directory::{
     get_mail_domain, search_mail_domains, CreateMailDomain, DeleteMailDomains, UpdateMailDomain,
 };
 use crate::model::{MailDomain, MailDomainDetail, MailDomainId, MailDomainInput};
-use crate::ui::components::{format_time, ColumnView, FormError, ListColumn};
+use crate::ui::components::{
+    format_time, open_created, ColumnView, FormError, ListColumn, NewPanel,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 /// The columns of the mail domains list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,29 +115,12 @@ fn DomainFields(draft: RwSignal<MailDomainInput>, editable: bool) -> AnyView {
 fn NewMailDomainPanel() -> AnyView {
     let create = ServerAction::<CreateMailDomain>::new();
     let draft = RwSignal::new(MailDomainInput::default());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/mail-domains/{}", id.0), Default::default());
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateMailDomain {
-            input: draft.get_untracked(),
-        });
-    };
+    open_created(create, |id| format!("/mail-domains/{}", id.0));
     view! {
-        <details class="panel">
-            <summary>"New mail domain"</summary>
-            <form on:submit=submit>
-                <div class="form-grid">
-                    <DomainFields draft editable=true/>
-                </div>
-                <FormError result=create.value().into()/>
-                <button type="submit" class="primary">"Create mail domain"</button>
-            </form>
-        </details>
+        <NewPanel title="New mail domain" button="Create mail domain" create
+            input=move || CreateMailDomain { input: draft.get_untracked() }>
+            <DomainFields draft editable=true/>
+        </NewPanel>
     }
     .into_any()
 }

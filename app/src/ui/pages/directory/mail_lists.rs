@@ -10,7 +10,8 @@ use crate::model::{
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
 use crate::ui::components::{
-    format_time, Choice, ColumnView, FormError, GroupField, ListColumn, RoleField,
+    format_time, open_created, Choice, ColumnView, FormError, GroupField, ListColumn, NewPanel,
+    RoleField,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -151,29 +152,12 @@ fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> AnyView {
 fn NewMailListPanel() -> AnyView {
     let create = ServerAction::<CreateMailList>::new();
     let draft = RwSignal::new(MailListInput::default());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/mail-lists/{}", id.0), Default::default());
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateMailList {
-            input: draft.get_untracked(),
-        });
-    };
+    open_created(create, |id| format!("/mail-lists/{}", id.0));
     view! {
-        <details class="panel">
-            <summary>"New mail list"</summary>
-            <form on:submit=submit>
-                <div class="form-grid">
-                    <ListFields draft editable=true/>
-                </div>
-                <FormError result=create.value().into()/>
-                <button type="submit" class="primary">"Create mail list"</button>
-            </form>
-        </details>
+        <NewPanel title="New mail list" button="Create mail list" create
+            input=move || CreateMailList { input: draft.get_untracked() }>
+            <ListFields draft editable=true/>
+        </NewPanel>
     }
     .into_any()
 }

@@ -11,7 +11,8 @@ use crate::model::{
     RoleInput, SystemId,
 };
 use crate::ui::components::{
-    format_time, parse_date, role_options, Choice, ColumnView, FormError, GroupField, ListColumn,
+    format_time, open_created, parse_date, role_options, Choice, ColumnView, FormError, GroupField,
+    ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -196,29 +197,12 @@ fn NewRolePanel() -> AnyView {
         domain_type: "none".into(),
         ..RoleInput::default()
     });
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/roles/{}", id.0), Default::default());
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateRole {
-            input: draft.get_untracked(),
-        });
-    };
+    open_created(create, |id| format!("/roles/{}", id.0));
     view! {
-        <details class="panel">
-            <summary>"New role"</summary>
-            <form on:submit=submit>
-                <div class="form-grid">
-                    <RoleFields draft editable=true/>
-                </div>
-                <FormError result=create.value().into()/>
-                <button type="submit" class="primary">"Create role"</button>
-            </form>
-        </details>
+        <NewPanel title="New role" button="Create role" create
+            input=move || CreateRole { input: draft.get_untracked() }>
+            <RoleFields draft editable=true/>
+        </NewPanel>
     }
     .into_any()
 }

@@ -4,7 +4,7 @@ mod detail;
 
 use crate::api::groups::{group_tree, CreateGroup};
 use crate::model::{GroupInput, GroupNode, Operator, Permission};
-use crate::ui::components::{format_time, instant_param, parse_instant, FormError, GroupPicker};
+use crate::ui::components::{format_time, instant_param, parse_instant, GroupPicker, NewPanel};
 use chrono::{DateTime, Utc};
 use detail::GroupDetail;
 use leptos::prelude::*;
@@ -281,39 +281,29 @@ fn NewGroupPanel(create: ServerAction<CreateGroup>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let parent = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateGroup {
-            input: GroupInput {
-                name: name.get_untracked(),
-                description: description.get_untracked(),
-                parent: parent
-                    .get_untracked()
-                    .parse::<i64>()
-                    .ok()
-                    .map(crate::model::GroupId),
-                ..GroupInput::default()
-            },
-        });
+    let input = move || CreateGroup {
+        input: GroupInput {
+            name: name.get_untracked(),
+            description: description.get_untracked(),
+            parent: parent
+                .get_untracked()
+                .parse::<i64>()
+                .ok()
+                .map(crate::model::GroupId),
+            ..GroupInput::default()
+        },
     };
     view! {
-        <details class="panel">
-            <summary>"New group"</summary>
-            <form on:submit=submit>
-                <div class="form-grid">
-                    <label>"Group name" <input type="text" required bind:value=name/></label>
-                    <label>"Description" <input type="text" bind:value=description/></label>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            tree.await.map(|roots| view! {
-                                <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
-                            })
-                        })}
-                    </Suspense>
-                </div>
-                <FormError result=create.value().into()/>
-                <button type="submit" class="primary">"Create group"</button>
-            </form>
-        </details>
+        <NewPanel title="New group" button="Create group" create input>
+            <label>"Group name" <input type="text" required bind:value=name/></label>
+            <label>"Description" <input type="text" bind:value=description/></label>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    tree.await.map(|roots| view! {
+                        <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
+                    })
+                })}
+            </Suspense>
+        </NewPanel>
     }
 }

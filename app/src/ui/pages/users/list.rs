@@ -8,8 +8,8 @@ use crate::model::{
     UserSummary,
 };
 use crate::ui::components::{
-    format_time, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ErrorNotice,
-    FormError, GroupPicker, ListColumn, ListTable, Selection,
+    format_time, open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected,
+    ErrorNotice, GroupPicker, ListColumn, ListTable, NewPanel, Selection,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -333,46 +333,31 @@ fn NewUserPanel() -> impl IntoView {
     let last_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let primary_group = RwSignal::new(String::new());
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/users/{}", id.0), Default::default());
-        }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        create.dispatch(CreateUser {
-            input: UserInput {
-                name: name.get_untracked(),
-                first_name: first_name.get_untracked(),
-                last_name: last_name.get_untracked(),
-                email: email.get_untracked(),
-                primary_group: GroupId(primary_group.get_untracked().parse().unwrap_or(0)),
-                enabled: true,
-                ..UserInput::default()
-            },
-        });
+    open_created(create, |id| format!("/users/{}", id.0));
+    let input = move || CreateUser {
+        input: UserInput {
+            name: name.get_untracked(),
+            first_name: first_name.get_untracked(),
+            last_name: last_name.get_untracked(),
+            email: email.get_untracked(),
+            primary_group: GroupId(primary_group.get_untracked().parse().unwrap_or(0)),
+            enabled: true,
+            ..UserInput::default()
+        },
     };
     view! {
-        <details class="panel">
-            <summary>"New user"</summary>
-            <form on:submit=submit>
-                <div class="form-grid">
-                    <label>"User name" <input type="text" required bind:value=name/></label>
-                    <label>"First name" <input type="text" bind:value=first_name/></label>
-                    <label>"Last name" <input type="text" bind:value=last_name/></label>
-                    <label>"Email" <input type="email" bind:value=email/></label>
-                    <Suspense fallback=|| view! { <p class="loading">"Loading groups…"</p> }>
-                        {move || Suspend::new(async move {
-                            groups.await.map(|roots| view! {
-                                <GroupPicker roots label="Primary group" none="Choose a group" value=primary_group required=true/>
-                            })
-                        })}
-                    </Suspense>
-                </div>
-                <FormError result=create.value().into()/>
-                <button type="submit" class="primary">"Create user"</button>
-            </form>
-        </details>
+        <NewPanel title="New user" button="Create user" create input>
+            <label>"User name" <input type="text" required bind:value=name/></label>
+            <label>"First name" <input type="text" bind:value=first_name/></label>
+            <label>"Last name" <input type="text" bind:value=last_name/></label>
+            <label>"Email" <input type="email" bind:value=email/></label>
+            <Suspense fallback=|| view! { <p class="loading">"Loading groups…"</p> }>
+                {move || Suspend::new(async move {
+                    groups.await.map(|roots| view! {
+                        <GroupPicker roots label="Primary group" none="Choose a group" value=primary_group required=true/>
+                    })
+                })}
+            </Suspense>
+        </NewPanel>
     }
 }
