@@ -465,6 +465,78 @@ async fn user_history_lists_every_version_newest_first_in_pages() {
 }
 
 #[tokio::test]
+async fn history_records_name_their_group_role_scope_and_account() {
+    // Pages find the record of a current item by these, so a dated membership or a role of
+    // the same name in another system still finds the right one.
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = store
+        .create_user(&at(SEC), &user_input("fay", f.staff))
+        .await
+        .unwrap();
+    store
+        .add_membership(
+            &at(2 * SEC),
+            &MembershipInput {
+                user: u,
+                group: f.sales,
+                start_date: Some(time(HOUR)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut scoped = GrantInput {
+        role: f.reader,
+        grantee: Grantee::User(u),
+        scope: "EU".into(),
+        start_date: Some(time(HOUR)),
+        end_date: None,
+    };
+    store.grant_role(&at(3 * SEC), &scoped).await.unwrap();
+    let acc = store
+        .create_account(
+            &at(4 * SEC),
+            &AccountInput {
+                system: f.ad,
+                name: "fay.ad".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_account_owner(&at(5 * SEC), acc, u, "owner")
+        .await
+        .unwrap();
+    scoped.grantee = Grantee::Account(acc);
+    scoped.scope = String::new();
+    store.grant_role(&at(6 * SEC), &scoped).await.unwrap();
+
+    let history = |kind| store.user_history(u, kind, 0, 10);
+    let memberships = history(HistoryKind::Memberships).await.unwrap().items;
+    assert_eq!(memberships[0].subject, f.sales.0);
+    assert!(
+        memberships[0].description.contains(" from "),
+        "{}",
+        memberships[0].description
+    );
+    let grants = history(HistoryKind::Grants).await.unwrap().items;
+    let keys: Vec<_> = grants
+        .iter()
+        .map(|g| (g.subject, g.scope.as_str(), g.account))
+        .collect();
+    assert_eq!(
+        keys,
+        [(f.reader.0, "", Some(acc.0)), (f.reader.0, "EU", None)]
+    );
+    let accounts = history(HistoryKind::Accounts).await.unwrap().items;
+    assert_eq!((accounts[0].subject, accounts[0].account), (acc.0, None));
+    let attributes = history(HistoryKind::Attributes).await.unwrap().items;
+    assert_eq!(attributes[0].subject, u.0);
+}
+
+#[tokio::test]
 async fn effective_roles_come_through_groups_ancestors_accounts_and_inheritance() {
     let store = store().await;
     let f = fixture(&store).await;

@@ -46,8 +46,8 @@ export async function updateUser(request: APIRequestContext, id: number, input: 
   await call(request, "update_user", { id, input });
 }
 
-export async function addMembership(request: APIRequestContext, user: number, group: number): Promise<number> {
-  return Number(await call(request, "add_membership", { input: { user, group, start_date: null, end_date: null, comments: "" } }));
+export async function addMembership(request: APIRequestContext, user: number, group: number, startDate: string | null = null): Promise<number> {
+  return Number(await call(request, "add_membership", { input: { user, group, start_date: startDate, end_date: null, comments: "" } }));
 }
 
 export async function createRole(request: APIRequestContext, system: string, role: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
+import * as api from "./api";
 
 /// Creates a group from the Groups page; `parent` is the visible name of the parent group.
 async function createGroup(page: Page, name: string, parent?: string) {
@@ -66,6 +67,33 @@ test.describe.serial("users, groups and roles", () => {
     const row = page.getByRole("table", { name: "Effective roles" }).locator("tr", { hasText: "CRM Reader" });
     await expect(row).toContainText("via group");
     await expect(row).toContainText("group Id Sales → group Id Staff");
+    expect(problems).toEqual([]);
+  });
+
+  test("a dated membership and a role named like one in another system are removed exactly", async ({ page }) => {
+    const problems = watchConsole(page);
+    await signIn(page, OWNER.username, OWNER.password);
+    const group = await api.createGroup(page.request, "Id Dated");
+    const user = await api.createUser(page.request, "id.dana", group);
+    const other = await api.createGroup(page.request, "Id Project");
+    await api.addMembership(page.request, user, other, "2026-01-15T00:00:00Z");
+    const first = await api.createRole(page.request, "Id SysA", "Id Admin");
+    const second = await api.createRole(page.request, "Id SysB", "Id Admin");
+    // Newest first in the history: the SysA grant would be found first by its label alone.
+    await api.grantToUser(page.request, second, user);
+    await api.grantToUser(page.request, first, user);
+
+    await gotoHydrated(page, `/users/${user}/groups`);
+    const memberships = page.getByRole("table", { name: "Group memberships" });
+    await expect(memberships.locator("tr", { hasText: "Id Project" })).toContainText("2026-01-15");
+    await memberships.getByRole("button", { name: "Remove from Id Project" }).click();
+    await expect(memberships.locator("tr", { hasText: "Id Project" })).toHaveCount(0);
+
+    await gotoHydrated(page, `/users/${user}/roles`);
+    const granted = page.getByRole("table", { name: "Granted roles" });
+    await granted.locator("tr", { hasText: "Id SysB" }).getByRole("button", { name: "Revoke Id Admin" }).click();
+    await expect(granted.locator("tr", { hasText: "Id SysB" })).toHaveCount(0);
+    await expect(granted.locator("tr", { hasText: "Id SysA" })).toHaveCount(1);
     expect(problems).toEqual([]);
   });
 

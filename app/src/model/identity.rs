@@ -354,6 +354,13 @@ pub struct HistoryEntry {
     /// The stable id of the record (membership, grant, account ownership...).
     pub record_id: i64,
     pub version_id: i64,
+    /// What the record ties the user to: the group, account, role or mail list (the user
+    /// itself for attributes). Pages find a current item's record by it, not by its label.
+    pub subject: i64,
+    /// A grant's scope (empty otherwise).
+    pub scope: String,
+    /// The account a grant is made to, when the user holds the role through an account.
+    pub account: Option<i64>,
     pub description: String,
     pub since: DateTime<Utc>,
     pub until: Option<DateTime<Utc>>,

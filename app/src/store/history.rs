@@ -19,6 +19,9 @@ struct HistoryRow {
     changed_by: String,
     ended_by: Option<String>,
     operation_id: i64,
+    subject: i64,
+    scope: String,
+    account: Option<i64>,
     label: String,
     start_date: Option<i64>,
     end_date: Option<i64>,
@@ -32,21 +35,27 @@ fn last_name(table: &str, column: &str, id_expr: &str) -> String {
     )
 }
 
+/// The subject columns of the attribute history: the user itself.
+const NO_SCOPE: &str = "x.object_id AS subject, '' AS scope, CAST(NULL AS BIGINT) AS account";
+
 const TEMPORAL: &str = "x.object_id AS record_id, x.version_id, x.valid_from, x.valid_to, \
     x.changed_by, x.ended_by, x.operation_id";
 
-/// The SQL (from + where, `$1` = user) of one kind of history, and its label expression.
-fn history_source(kind: HistoryKind) -> (String, String, &'static str) {
+/// The SQL (from + where, `$1` = user) of one kind of history, its label expression, its
+/// dates and its subject columns (`subject, scope, account`).
+fn history_source(kind: HistoryKind) -> (String, String, &'static str, &'static str) {
     match kind {
         HistoryKind::Attributes => (
             "users x WHERE x.object_id = $1".into(),
             "x.name || ' (' || x.first_name || ' ' || x.last_name || ', ' || x.email || ')'".into(),
             "NULL",
+            NO_SCOPE,
         ),
         HistoryKind::Memberships => (
             "memberships x WHERE x.user_id = $1".into(),
             format!("'group ' || {}", last_name("groups", "name", "x.group_id")),
             "x.start_date, x.end_date",
+            "x.group_id AS subject, '' AS scope, CAST(NULL AS BIGINT) AS account",
         ),
         HistoryKind::Accounts => (
             "account_owners x WHERE x.user_id = $1".into(),
@@ -55,6 +64,7 @@ fn history_source(kind: HistoryKind) -> (String, String, &'static str) {
                 last_name("accounts", "name", "x.account_id")
             ),
             "NULL",
+            "x.account_id AS subject, '' AS scope, CAST(NULL AS BIGINT) AS account",
         ),
         HistoryKind::Grants => (
             "grants x WHERE (x.grantee_kind = 'user' AND x.grantee_id = $1) OR \
@@ -68,6 +78,8 @@ fn history_source(kind: HistoryKind) -> (String, String, &'static str) {
                 last_name("accounts", "name", "x.grantee_id")
             ),
             "x.start_date, x.end_date",
+            "x.role_id AS subject, x.scope AS scope, \
+             CASE WHEN x.grantee_kind = 'account' THEN x.grantee_id END AS account",
         ),
         HistoryKind::MailLists => (
             "mail_list_members x WHERE x.member_kind = 'user' AND x.member_id = $1".into(),
@@ -76,6 +88,7 @@ fn history_source(kind: HistoryKind) -> (String, String, &'static str) {
                 last_name("mail_lists", "name", "x.list_id")
             ),
             "NULL",
+            "x.list_id AS subject, '' AS scope, CAST(NULL AS BIGINT) AS account",
         ),
     }
 }
@@ -101,7 +114,7 @@ impl Store {
     ) -> Result<Page<HistoryEntry>> {
         let limit = if limit <= 0 { 50 } else { limit.min(500) };
         let offset = offset.max(0);
-        let (source, label, dates) = history_source(kind);
+        let (source, label, dates, subject) = history_source(kind);
         let dates = if dates == "NULL" {
             "CAST(NULL AS BIGINT) AS start_date, CAST(NULL AS BIGINT) AS end_date".to_string()
         } else {
@@ -113,7 +126,7 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
         let rows = sqlx::query_as::<Any, HistoryRow>(&format!(
-            "SELECT {TEMPORAL}, {label} AS label, {dates} FROM {source} \
+            "SELECT {TEMPORAL}, {subject}, {label} AS label, {dates} FROM {source} \
              ORDER BY x.valid_from DESC, x.version_id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(user.0)
@@ -135,6 +148,9 @@ impl Store {
                     kind,
                     record_id: r.record_id,
                     version_id: r.version_id,
+                    subject: r.subject,
+                    scope: r.scope,
+                    account: r.account,
                     description,
                     since: to_time(r.valid_from),
                     until: r.valid_to.map(to_time),

@@ -258,7 +258,7 @@ pub fn UserGroupsTab() -> impl IntoView {
                 let detail = context.user.await?;
                 let records = if historical() { Vec::new() } else { records.await? };
                 let rows = detail.state.memberships.into_iter().map(|m| {
-                    let record = records.iter().find(|r| r.description == format!("group {}", m.group_name)).map(|r| r.record_id);
+                    let record = records.iter().find(|r| r.subject == m.group.0).map(|r| r.record_id);
                     let group_name = m.group_name.clone();
                     view! {
                         <tr>
@@ -354,8 +354,11 @@ pub fn UserRolesTab() -> impl IntoView {
                 let detail = context.user.await?;
                 let records = if historical() { Vec::new() } else { records.await? };
                 let rows = detail.state.grants.into_iter().map(|g| {
-                    let label = if g.scope.is_empty() { format!("role {}", g.role_name) } else { format!("role {} [{}]", g.role_name, g.scope) };
-                    let record = records.iter().find(|r| r.description == label).map(|r| r.record_id);
+                    // A direct grant: same role and scope, not through an account.
+                    let record = records
+                        .iter()
+                        .find(|r| r.subject == g.role.0 && r.scope == g.scope && r.account.is_none())
+                        .map(|r| r.record_id);
                     let role_name = g.role_name.clone();
                     view! {
                         <tr>
