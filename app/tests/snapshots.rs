@@ -383,8 +383,49 @@ async fn diff_reports_attribute_changes_and_added_or_removed_items() {
         .grant_role(&at(HOUR + 3 * SEC), &grant(f.writer, u))
         .await
         .unwrap();
+    let kept = store.get_user(u, None).await.unwrap().state.memberships[0].clone();
+    let kept_id = store.find_membership(u, kept.group).await.unwrap().unwrap();
+    store
+        .update_membership(
+            &at(HOUR + 4 * SEC),
+            kept_id,
+            Some(time(2 * HOUR)),
+            None,
+            "moved",
+        )
+        .await
+        .unwrap();
 
     let now = store.diff_snapshots(old, None).await.unwrap();
+    // A membership still there but with other details is "changed", and says how.
+    assert_eq!(now.memberships.changed.len(), 1);
+    let (before, after) = &now.memberships.changed[0];
+    assert_eq!(after.group, kept.group);
+    let day = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| format!("{:?}", t.format("%Y-%m-%d").to_string()))
+            .unwrap_or_else(|| "(none)".into())
+    };
+    assert!(
+        kept.end_date.is_some(),
+        "the fixture's membership has an end"
+    );
+    assert_eq!(
+        after.changes_from(before),
+        [
+            format!(
+                "start: {} → {}",
+                day(kept.start_date),
+                day(Some(time(2 * HOUR)))
+            ),
+            format!("end: {} → (none)", day(kept.end_date)),
+            format!("comments: {:?} → \"moved\"", kept.comments),
+        ]
+    );
+    assert_eq!(attribute_label(&now.attributes[0].name), "Email");
+    assert_eq!(
+        attribute_label("custom.cost centre"),
+        "cost centre (custom)"
+    );
     assert_eq!(now.attributes.len(), 1);
     assert_eq!(now.attributes[0].name, "email");
     assert_eq!(now.attributes[0].after, "changed@example.test");

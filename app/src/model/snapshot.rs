@@ -278,6 +278,143 @@ pub fn attribute_pairs(state: &UserState) -> Vec<(String, String)> {
     pairs
 }
 
+/// The label people read for an attribute key of `attribute_pairs` ("first_name" → "First
+/// name"; a custom attribute keeps its own name).
+pub fn attribute_label(key: &str) -> String {
+    if let Some(custom) = key.strip_prefix("custom.") {
+        return format!("{custom} (custom)");
+    }
+    let label = match key {
+        "name" => "User name",
+        "first_name" => "First name",
+        "middle_name" => "Middle name",
+        "last_name" => "Last name",
+        "user_type" => "User type",
+        "primary_group" => "Primary group",
+        "home_server" => "Home server",
+        "profile_server" => "Profile server",
+        "mail_server" => "Mail server",
+        "email" => "Email",
+        "mail_aliases" => "Mail aliases",
+        "enabled" => "Enabled",
+        "multi_session" => "Multiple sessions",
+        "comments" => "Comments",
+        other => other,
+    };
+    label.to_string()
+}
+
+/// "label: old → new" for each of `fields` (label, old, new) that differs.
+fn field_changes(fields: &[(&str, String, String)]) -> Vec<String> {
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            format!("{v:?}")
+        }
+    };
+    fields
+        .iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(label, old, new)| format!("{label}: {} → {}", shown(old), shown(new)))
+        .collect()
+}
+
+fn day(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn grant_names(grants: &[GrantState]) -> String {
+    let mut names: Vec<String> = grants.iter().map(GrantState::title).collect();
+    names.sort();
+    names.join(", ")
+}
+
+impl MembershipState {
+    /// What differs from `old`, the same membership in another state.
+    pub fn changes_from(&self, old: &Self) -> Vec<String> {
+        field_changes(&[
+            (
+                "group name",
+                old.group_name.clone(),
+                self.group_name.clone(),
+            ),
+            ("start", day(old.start_date), day(self.start_date)),
+            ("end", day(old.end_date), day(self.end_date)),
+            ("comments", old.comments.clone(), self.comments.clone()),
+        ])
+    }
+}
+
+impl AccountState {
+    pub fn title(&self) -> String {
+        format!("{} on {}", self.name, self.system_name)
+    }
+
+    pub fn changes_from(&self, old: &Self) -> Vec<String> {
+        let attributes = |a: &[CustomAttribute]| {
+            a.iter()
+                .map(|c| format!("{}={}", c.name, c.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        field_changes(&[
+            ("name", old.name.clone(), self.name.clone()),
+            (
+                "login name",
+                old.login_name.clone(),
+                self.login_name.clone(),
+            ),
+            (
+                "description",
+                old.description.clone(),
+                self.description.clone(),
+            ),
+            ("type", old.account_type.clone(), self.account_type.clone()),
+            ("status", old.status.clone(), self.status.clone()),
+            ("level", old.level.clone(), self.level.clone()),
+            (
+                "attributes",
+                attributes(&old.attributes),
+                attributes(&self.attributes),
+            ),
+            ("roles", grant_names(&old.grants), grant_names(&self.grants)),
+        ])
+    }
+}
+
+impl GrantState {
+    /// The role, its system and scope, as lists show a grant.
+    pub fn title(&self) -> String {
+        let scope = if self.scope.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", self.scope)
+        };
+        format!("{} ({}){scope}", self.role_name, self.system_name)
+    }
+
+    pub fn changes_from(&self, old: &Self) -> Vec<String> {
+        field_changes(&[
+            ("role name", old.role_name.clone(), self.role_name.clone()),
+            ("system", old.system_name.clone(), self.system_name.clone()),
+            ("start", day(old.start_date), day(self.start_date)),
+            ("end", day(old.end_date), day(self.end_date)),
+        ])
+    }
+}
+
+impl MailListState {
+    pub fn title(&self) -> String {
+        format!("{}@{}", self.name, self.domain)
+    }
+
+    pub fn changes_from(&self, old: &Self) -> Vec<String> {
+        field_changes(&[("address", old.title(), self.title())])
+    }
+}
+
 /// Differences between two states of a user (snapshot vs snapshot, or snapshot vs now).
 pub fn diff_states(a: &UserState, b: &UserState) -> StateDiff {
     let before = attribute_pairs(a);

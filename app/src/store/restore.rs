@@ -265,7 +265,14 @@ async fn plan_in(
             let changes: Vec<String> = diff_states(&now, &probe)
                 .attributes
                 .into_iter()
-                .map(|c| format!("{}: {:?} → {:?}", c.name, c.before, c.after))
+                .map(|c| {
+                    format!(
+                        "{}: {:?} → {:?}",
+                        attribute_label(&c.name),
+                        c.before,
+                        c.after
+                    )
+                })
                 .collect();
             let taken: Option<(i64,)> = sqlx::query_as(
                 "SELECT object_id FROM users WHERE name_key = $1 AND valid_to IS NULL \

@@ -1,8 +1,9 @@
 use crate::api::snapshots::{diff_snapshots, list_snapshots, plan_restore, ApplyRestore};
 use crate::error::AppError;
 use crate::model::{
-    HistoryKind, Operator, Permission, RestoreAction, RestoreMode, RestorePlan, RestoreSelection,
-    StateDiff,
+    attribute_label, AccountState, GrantState, HistoryKind, ListDiff, MailListState,
+    MembershipState, Operator, Permission, RestoreAction, RestoreMode, RestorePlan,
+    RestoreSelection, StateDiff,
 };
 use crate::ui::components::{format_optional_time, format_time, FormError, Modal};
 use leptos::prelude::*;
@@ -188,53 +189,92 @@ pub fn UserBackupsTab() -> impl IntoView {
     }
 }
 
-#[component]
-fn DiffView(diff: StateDiff, against_now: bool) -> impl IntoView {
-    let attribute_rows = diff
-        .attributes
+/// One kind of item in a diff: "− removed", "+ added", "~ changed: what" (nothing when no
+/// item of this kind differs).
+fn diff_section<T>(
+    title: &'static str,
+    list: &ListDiff<T>,
+    title_of: fn(&T) -> String,
+    changes: fn(&T, &T) -> Vec<String>,
+) -> Option<AnyView> {
+    if list.is_empty() {
+        return None;
+    }
+    let removed = list
+        .removed
         .iter()
-        .map(|c| view! { <tr><td>{c.name.clone()}</td><td>{c.before.clone()}</td><td>{c.after.clone()}</td></tr> })
-        .collect_view();
-    let list = |title: &'static str, added: Vec<String>, removed: Vec<String>| {
+        .map(|r| view! { <li class="removed">{format!("− {}", title_of(r))}</li> });
+    let added = list
+        .added
+        .iter()
+        .map(|a| view! { <li class="added">{format!("+ {}", title_of(a))}</li> });
+    let changed = list.changed.iter().map(|(old, new)| {
+        view! { <li class="changed">{format!("~ {}: {}", title_of(new), changes(new, old).join("; "))}</li> }
+    });
+    Some(
         view! {
             <div class="diff-list">
                 <h4>{title}</h4>
                 <ul>
-                    {removed.into_iter().map(|r| view! { <li class="removed">{format!("− {r}")}</li> }).collect_view()}
-                    {added.into_iter().map(|a| view! { <li class="added">{format!("+ {a}")}</li> }).collect_view()}
+                    {removed.collect_view()}
+                    {added.collect_view()}
+                    {changed.collect_view()}
                 </ul>
             </div>
         }
+        .into_any(),
+    )
+}
+
+#[component]
+fn DiffView(diff: StateDiff, against_now: bool) -> impl IntoView {
+    let (heading, other, legend) = if against_now {
+        (
+            "Snapshot compared with the current state",
+            "Now",
+            "+ there now, not in the snapshot · − in the snapshot, gone now · ~ changed since",
+        )
+    } else {
+        (
+            "Snapshot compared with another snapshot",
+            "In the other snapshot",
+            "+ only in the other snapshot · − only in this one · ~ different in the other",
+        )
     };
+    if diff.is_empty() {
+        return view! {
+            <section class="panel" aria-label="Differences">
+                <h3>{heading}</h3>
+                <p class="notice">"No differences."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let attributes = (!diff.attributes.is_empty()).then(|| {
+        let rows = diff
+            .attributes
+            .iter()
+            .map(|c| view! { <tr><td>{attribute_label(&c.name)}</td><td>{c.before.clone()}</td><td>{c.after.clone()}</td></tr> })
+            .collect_view();
+        view! {
+            <table class="data-table" aria-label="Changed attributes">
+                <thead><tr><th>"Attribute"</th><th>"In the snapshot"</th><th>{other}</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
     view! {
         <section class="panel" aria-label="Differences">
-            <h3>{if against_now { "Snapshot compared with the current state" } else { "Snapshot compared with another snapshot" }}</h3>
-            <table class="data-table" aria-label="Changed attributes">
-                <thead><tr><th>"Attribute"</th><th>"In the snapshot"</th><th>{if against_now { "Now" } else { "In the other snapshot" }}</th></tr></thead>
-                <tbody>{attribute_rows}</tbody>
-            </table>
-            {list(
-                "Group memberships",
-                diff.memberships.added.iter().map(|m| m.group_name.clone()).collect(),
-                diff.memberships.removed.iter().map(|m| m.group_name.clone()).collect(),
-            )}
-            {list(
-                "Accounts",
-                diff.accounts.added.iter().map(|a| format!("{} on {}", a.name, a.system_name)).collect(),
-                diff.accounts.removed.iter().map(|a| format!("{} on {}", a.name, a.system_name)).collect(),
-            )}
-            {list(
-                "Roles",
-                diff.grants.added.iter().map(|g| g.role_name.clone()).collect(),
-                diff.grants.removed.iter().map(|g| g.role_name.clone()).collect(),
-            )}
-            {list(
-                "Mail lists",
-                diff.mail_lists.added.iter().map(|l| l.name.clone()).collect(),
-                diff.mail_lists.removed.iter().map(|l| l.name.clone()).collect(),
-            )}
+            <h3>{heading}</h3>
+            <p class="hint">{legend}</p>
+            {attributes}
+            {diff_section("Group memberships", &diff.memberships, |m| m.group_name.clone(), MembershipState::changes_from)}
+            {diff_section("Accounts", &diff.accounts, AccountState::title, AccountState::changes_from)}
+            {diff_section("Roles", &diff.grants, GrantState::title, GrantState::changes_from)}
+            {diff_section("Mail lists", &diff.mail_lists, MailListState::title, MailListState::changes_from)}
         </section>
     }
+    .into_any()
 }
 
 #[component]
