@@ -58,7 +58,8 @@ test.describe.serial("user backups, history and restore", () => {
     const rows = page.getByRole("table", { name: "Snapshots" }).locator("tbody tr");
     await rows.last().getByRole("button", { name: /^Restore/ }).click();
     const dialog = page.getByRole("dialog", { name: "Restore snapshot" });
-    await expect(dialog).toContainText("remove membership of group Bk Sales");
+    await expect(dialog).toContainText("Remove membership of group Bk Sales");
+    await expect(dialog).toContainText('Change attributes: Email: "bea.new@example.test" → "bea.backup@example.test"');
     // Keep the membership; restore the rest (email back, role revoked).
     await dialog.getByRole("checkbox", { name: /membership of group Bk Sales/ }).uncheck();
     await dialog.getByRole("button", { name: "Confirm restore" }).click();

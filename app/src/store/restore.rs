@@ -247,7 +247,7 @@ async fn plan_in(
             items.push(item(
                 RestoreItemKind::Attributes,
                 RestoreAction::Update,
-                format!("primary group → {}", old.primary_group_name),
+                format!("set the primary group back to {}", old.primary_group_name),
                 Some(format!(
                     "the group {:?} was deleted",
                     old.primary_group_name
@@ -285,7 +285,7 @@ async fn plan_in(
             items.push(item(
                 RestoreItemKind::Attributes,
                 RestoreAction::Update,
-                format!("attributes: {}", changes.join("; ")),
+                format!("change attributes: {}", changes.join("; ")),
                 taken.map(|_| format!("the user name {:?} is now taken", target.name)),
                 RestoreChange::Attributes(target),
             ));

@@ -106,6 +106,15 @@ where
     });
 }
 
+/// `text` with its first letter in capitals (plan items are phrases: "remove membership …").
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Times are shown in UTC, always labelled, so nobody guesses the zone.
 pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -6,8 +6,8 @@ use crate::api::snapshots::{
 use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::{
-    format_optional_time, format_time, ColumnView, ColumnViewButton, ErrorNotice, FormError,
-    ListColumn, Modal,
+    capitalised, format_optional_time, format_time, ColumnView, ColumnViewButton, ErrorNotice,
+    FormError, ListColumn, Modal,
 };
 use crate::ui::pages::users::urlencode;
 use leptos::prelude::*;
@@ -367,17 +367,13 @@ fn MultiRestoreDialog(
                                         Ok(plan) => view! {
                                             <ul class="restore-items">
                                                 {plan.items.into_iter().map(|item| {
-                                                    let action = match item.action {
-                                                        RestoreAction::Add => "Add",
-                                                        RestoreAction::Update => "Update",
-                                                        RestoreAction::Remove => "Remove",
-                                                    };
+                                                    let label = capitalised(&item.description);
                                                     match item.blocked {
                                                         Some(reason) => view! {
-                                                            <li class="blocked">{format!("{action} {}", item.description)}
+                                                            <li class="blocked">{label}
                                                                 <span class="reason">{format!(" — cannot be restored: {reason}")}</span></li>
                                                         }.into_any(),
-                                                        None => view! { <li>{format!("{action} {}", item.description)}</li> }.into_any(),
+                                                        None => view! { <li>{label}</li> }.into_any(),
                                                     }
                                                 }).collect_view()}
                                             </ul>

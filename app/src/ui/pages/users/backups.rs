@@ -2,10 +2,9 @@ use crate::api::snapshots::{diff_snapshots, list_snapshots, plan_restore, ApplyR
 use crate::error::AppError;
 use crate::model::{
     attribute_label, AccountState, GrantState, HistoryKind, ListDiff, MailListState,
-    MembershipState, Operator, Permission, RestoreAction, RestoreMode, RestorePlan,
-    RestoreSelection, StateDiff,
+    MembershipState, Operator, Permission, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
 };
-use crate::ui::components::{format_optional_time, format_time, FormError, Modal};
+use crate::ui::components::{capitalised, format_optional_time, format_time, FormError, Modal};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -292,14 +291,9 @@ fn RestoreDialog(
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            let action = match item.action {
-                RestoreAction::Add => "Add",
-                RestoreAction::Update => "Update",
-                RestoreAction::Remove => "Remove",
-            };
             let blocked = item.blocked.clone();
             let row_class = if blocked.is_some() { "blocked" } else { "" };
-            let label = format!("{action} {}", item.description);
+            let label = capitalised(&item.description);
             view! {
                 <li class=row_class>
                     {match blocked {
