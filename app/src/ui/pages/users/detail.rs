@@ -522,7 +522,7 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
         }
     });
     view! {
-        <button type="button" on:click=move |_| open.set(true)>{label}</button>
+        <button type="button" class="history-button" on:click=move |_| open.set(true)>{label}</button>
         <Show when=move || open.get()>
             <Modal label=label.to_string() on_close=move |_| open.set(false)>
                     <label class="inline">
