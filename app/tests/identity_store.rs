@@ -135,21 +135,7 @@ async fn deleting_a_user_keeps_history_and_recovery_restores_the_last_state() {
         .add_mail_list_member(&at(4 * SEC), f.list, &MailMember::User(u))
         .await
         .unwrap();
-    let acc = store
-        .create_account(
-            &at(5 * SEC),
-            &AccountInput {
-                system: f.ad,
-                name: "carol.ad".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    store
-        .set_account_owner(&at(6 * SEC), acc, u, "owner")
-        .await
-        .unwrap();
+    owned_account(&store, &at(5 * SEC), &at(6 * SEC), f.ad, "carol.ad", u).await;
     let before = store.get_user(u, None).await.unwrap().state;
     assert_eq!(before.memberships.len(), 1);
     assert_eq!(before.grants.len(), 1);
@@ -494,21 +480,7 @@ async fn history_records_name_their_group_role_scope_and_account() {
         end_date: None,
     };
     store.grant_role(&at(3 * SEC), &scoped).await.unwrap();
-    let acc = store
-        .create_account(
-            &at(4 * SEC),
-            &AccountInput {
-                system: f.ad,
-                name: "fay.ad".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    store
-        .set_account_owner(&at(5 * SEC), acc, u, "owner")
-        .await
-        .unwrap();
+    let acc = owned_account(&store, &at(4 * SEC), &at(5 * SEC), f.ad, "fay.ad", u).await;
     scoped.grantee = Grantee::Account(acc);
     scoped.scope = String::new();
     store.grant_role(&at(6 * SEC), &scoped).await.unwrap();

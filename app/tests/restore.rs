@@ -205,21 +205,15 @@ async fn undo_brings_back_the_exact_state_a_restore_replaced_even_within_the_del
     snapshot_settings(&store, 3600, 10, true).await;
     let (u, first) = changed_user(&store, &f).await;
     // More changes within the hour: they update the newest snapshot in place.
-    let account = store
-        .create_account(
-            &at(2 * HOUR + 10 * SEC),
-            &AccountInput {
-                system: f.ad,
-                name: "lena".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    store
-        .set_account_owner(&at(2 * HOUR + 11 * SEC), account, u, "owner")
-        .await
-        .unwrap();
+    let account = owned_account(
+        &store,
+        &at(2 * HOUR + 10 * SEC),
+        &at(2 * HOUR + 11 * SEC),
+        f.ad,
+        "lena",
+        u,
+    )
+    .await;
     store
         .grant_role(
             &at(2 * HOUR + 12 * SEC),

@@ -40,21 +40,7 @@ async fn snapshots_coalesce_within_the_delay_dedupe_identical_states_and_keep_n(
     assert_eq!(snap.state.attributes.email, "new@example.test");
 
     // A change that leaves the user's state identical writes nothing.
-    let acc = store
-        .create_account(
-            &at(HOUR),
-            &AccountInput {
-                system: f.ad,
-                name: "gina".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    store
-        .set_account_owner(&at(2 * HOUR), acc, u, "owner")
-        .await
-        .unwrap();
+    let acc = owned_account(&store, &at(HOUR), &at(2 * HOUR), f.ad, "gina", u).await;
     let before = store.list_snapshots(u).await.unwrap();
     assert_eq!(before.len(), 2);
     store

@@ -65,6 +65,33 @@ pub async fn join_group(
         .expect("membership")
 }
 
+/// A new account named `name` on `system`, then owned by `owner` (level owner).
+pub async fn owned_account(
+    store: &Store,
+    created: &Author,
+    owned: &Author,
+    system: SystemId,
+    name: &str,
+    owner: UserId,
+) -> AccountId {
+    let account = store
+        .create_account(
+            created,
+            &AccountInput {
+                system,
+                name: name.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("account");
+    store
+        .set_account_owner(owned, account, owner, "owner")
+        .await
+        .expect("owner");
+    account
+}
+
 pub async fn snapshot_settings(store: &Store, min_delay_secs: i64, keep: i64, entitlements: bool) {
     store
         .set_snapshot_config(
