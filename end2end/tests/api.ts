@@ -50,12 +50,15 @@ export async function addMembership(request: APIRequestContext, user: number, gr
   return Number(await call(request, "add_membership", { input: { user, group, start_date: startDate, end_date: null, comments: "" } }));
 }
 
+/// A new system named `system` with one role.
 export async function createRole(request: APIRequestContext, system: string, role: string): Promise<number> {
-  const sys = await request.post("/api/create_system", { form: { name: system, description: "" } });
-  expect(sys.ok(), await sys.text()).toBeTruthy();
+  return createRoleOn(request, await createSystem(request, system), role);
+}
+
+export async function createRoleOn(request: APIRequestContext, system: number, role: string): Promise<number> {
   return Number(
     await call(request, "create_role", {
-      input: { system: Number(await sys.text()), name: role, description: "", category: "", information_system: null, domain_type: "none" },
+      input: { system, name: role, description: "", category: "", information_system: null, domain_type: "none" },
     }),
   );
 }

@@ -1,5 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
+import * as api from "./api";
 import { createMailDomain, createMailList, createRole, createSystem } from "./api";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 
@@ -118,6 +119,33 @@ test.describe.serial("directory screens", () => {
     await expect(page).toHaveURL(/\/roles$/);
     await gotoHydrated(page, `/roles?q=${encodeURIComponent(tag)}`);
     await expect(page.getByRole("table", { name: "Roles" }).getByRole("link", { name: OTHER_ROLE })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+
+  test("roles are granted to an account on its page and reach its owner", async ({ page }) => {
+    const problems = watchConsole(page);
+    const system = await createSystem(page.request, `Ledger ${tag}`);
+    await api.createRoleOn(page.request, system, `Approver ${tag}`);
+    const account = await api.createAccount(page.request, system, `ledger-${tag}`);
+    const group = await api.createGroup(page.request, `Ledger team ${tag}`);
+    const owner = await api.createUser(page.request, `ledger.${tag}`, group);
+    await api.setAccountOwner(page.request, account, owner);
+
+    // Opened directly (server-rendered, then hydrated): the page must come alive.
+    await gotoHydrated(page, `/accounts/${account}`);
+    const roles = page.getByRole("region", { name: "Roles of the account" });
+    await roles.getByRole("combobox", { name: "Role", exact: true }).selectOption({ label: `Approver ${tag} (Ledger ${tag})` });
+    await roles.getByRole("button", { name: "Grant role" }).click();
+    const granted = page.getByRole("region", { name: "Roles of the account" }).getByRole("table", { name: "Granted roles" });
+    await expect(granted).toContainText(`Approver ${tag}`);
+
+    // The owner holds it through the account.
+    await gotoHydrated(page, `/users/${owner}/accounts`);
+    await expect(page.getByRole("table").locator("tr", { hasText: `ledger-${tag}` })).toContainText(`Approver ${tag}`);
+
+    await gotoHydrated(page, `/accounts/${account}`);
+    await page.getByRole("region", { name: "Roles of the account" }).getByRole("button", { name: `Revoke Approver ${tag}` }).click();
+    await expect(page.getByRole("region", { name: "Roles of the account" }).getByRole("table", { name: "Granted roles" }).locator("tbody tr")).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 

@@ -342,7 +342,71 @@ pub fn RoleField(value: RwSignal<String>) -> AnyView {
     .into_any()
 }
 
-/// Grants a role (with scope and dates) to a user or a group; the caller's action reloads.
+/// The roles granted directly to a group or an account (as of `as_of`), each revocable, and
+/// a form to grant another; `changes` is bumped after each change.
+#[component]
+pub fn GrantedRoles(
+    grantee: crate::model::Grantee,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    changes: RwSignal<u64>,
+    heading: &'static str,
+) -> impl IntoView {
+    use crate::api::directory::{list_grants, GrantRole, RevokeGrant};
+    let grant = ServerAction::<GrantRole>::new();
+    let revoke = ServerAction::<RevokeGrant>::new();
+    Effect::new(move |_| {
+        if matches!(revoke.value().get(), Some(Ok(())))
+            || matches!(grant.value().get(), Some(Ok(_)))
+        {
+            changes.update(|n| *n += 1);
+        }
+    });
+    let grants = Resource::new(
+        move || (grantee, as_of, changes.get()),
+        |(grantee, as_of, _)| list_grants(None, Some(grantee), as_of),
+    );
+    let editable = as_of.is_none() && may_write();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                grants.await.map(|grants| view! {
+                    <table class="data-table" aria-label="Granted roles">
+                        <thead><tr>
+                            <th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th>
+                        </tr></thead>
+                        <tbody>
+                            {grants.into_iter().map(|g| {
+                                let role_name = g.role_name.clone();
+                                view! {
+                                    <tr>
+                                        <td>{g.role_name.clone()}</td>
+                                        <td>{g.system_name}</td>
+                                        <td>{g.scope}</td>
+                                        <td>{format_optional_time(g.start_date)}</td>
+                                        <td>{format_optional_time(g.end_date)}</td>
+                                        <td>
+                                            {editable.then(|| view! {
+                                                <button type="button" aria-label=format!("Revoke {role_name}")
+                                                    on:click=move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); }>
+                                                    "Revoke"
+                                                </button>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            })}
+        </Transition>
+        <FormError result=revoke.value().into()/>
+        {editable.then(|| view! { <GrantRoleForm grantee heading grant/> })}
+    }
+}
+
+/// Grants a role (with scope and dates) to a user, a group or an account; the caller's
+/// action reloads.
 #[component]
 pub fn GrantRoleForm(
     #[prop(into)] grantee: Signal<crate::model::Grantee>,

@@ -6,11 +6,11 @@ use crate::api::directory::{
     RemoveAccountOwner, SetAccountOwner, UpdateAccount,
 };
 use crate::model::{
-    Account, AccountDetail, AccountId, AccountInput, CustomAttribute, SystemId, ACCOUNT_STATUSES,
-    ACCOUNT_TYPES, OWNER_LEVELS,
+    Account, AccountDetail, AccountId, AccountInput, CustomAttribute, Grantee, SystemId,
+    ACCOUNT_STATUSES, ACCOUNT_TYPES, OWNER_LEVELS,
 };
 use crate::ui::components::{
-    format_time, open_created, Choice, ColumnView, FormError, ListColumn, NewPanel,
+    format_time, open_created, Choice, ColumnView, FormError, GrantedRoles, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -215,6 +215,12 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
         </p>
         <AccountEditor id input=account.input.clone() changes/>
         <AccountOwners detail=detail.clone() changes/>
+        <section class="panel" aria-label="Roles of the account">
+            <h2>"Roles"</h2>
+            <p class="hint">"Roles granted to this account; its owners hold them through it."</p>
+            <GrantedRoles grantee=Grantee::Account(AccountId(id)) as_of=None changes
+                heading="Grant a role to the account"/>
+        </section>
         {may_write().then(|| view! {
             <section class="panel danger-zone" aria-label="Delete">
                 <ConfirmDelete what=format!("account {name}") on_confirm=Callback::new(move |_| { delete.dispatch(DeleteAccount { id }); })/>
@@ -351,7 +357,7 @@ fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
                         let name = o.user.name.clone();
                         view! {
                             <tr>
-                                <td><A href=format!("/users/{user}")>{o.user.name.clone()}</A></td>
+                                <td><a href=format!("/users/{user}")>{o.user.name.clone()}</a></td>
                                 <td>{o.user.full_name.clone()}</td>
                                 <td>{level_label(&o.level)}</td>
                                 <td>

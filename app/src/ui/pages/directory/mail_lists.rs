@@ -253,8 +253,8 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
         <Title text=format!("Mail list {name}")/>
         <h1>{format!("Mail list {name}")}</h1>
         <p class="hint">
-            {address}
-            {format!(" · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            // One text node: adjacent dynamic texts merge in the served HTML and break hydration.
+            {format!("{address} · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
             " · " <A href="/mail-lists">"All mail lists"</A>
         </p>
         <form on:submit=submit class="panel" aria-label="List attributes">

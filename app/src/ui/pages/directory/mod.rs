@@ -313,7 +313,7 @@ fn UserPicker(
     );
     view! {
         <label>
-            {format!("Find {}", label.to_lowercase())}
+            <span>{format!("Find {}", label.to_lowercase())}</span>
             <input type="search" placeholder="part of the name" bind:value=search/>
         </label>
         <Transition fallback=|| ()>

@@ -265,8 +265,13 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
         <h1>{format!("Role {name}")}</h1>
         <p class="hint">
             "System " <A href=format!("/systems/{}", role.input.system.0)>{role.system_name.clone()}</A>
-            {(!detail.information_system_name.is_empty()).then(|| format!(" · information system {}", detail.information_system_name))}
-            {format!(" · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            // One text node: adjacent dynamic texts merge in the served HTML and break hydration.
+            {format!(
+                "{} · modified {} by {}",
+                if detail.information_system_name.is_empty() { String::new() } else { format!(" · information system {}", detail.information_system_name) },
+                format_time(detail.modified.at),
+                detail.modified.by
+            )}
             " · " <A href="/roles">"All roles"</A>
         </p>
         <form on:submit=submit class="panel" aria-label="Role attributes">

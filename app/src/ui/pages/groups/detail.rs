@@ -1,13 +1,12 @@
 //! One group, now or as of an instant: Basic (edit, move, delete), Users, Granted roles.
 use super::{GroupsLocation, GroupsPageContext};
-use crate::api::directory::{list_grants, GrantRole, RevokeGrant};
 use crate::api::groups::{get_group, group_members, group_tree, DeleteGroup, UpdateGroup};
 use crate::api::users::{list_users, AddMembership, RemoveMembership};
 use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::may_write;
 use crate::ui::components::{
-    format_optional_time, parse_date, ConfirmDialog, FormError, GrantRoleForm, GroupPicker,
+    format_optional_time, parse_date, ConfirmDialog, FormError, GrantedRoles, GroupPicker,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -322,56 +321,9 @@ async fn find_user(name: &str) -> Result<Option<UserId>, AppError> {
 #[component]
 fn GroupRolesTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
     let page = expect_context::<GroupsPageContext>();
-    let grant = ServerAction::<GrantRole>::new();
-    let revoke = ServerAction::<RevokeGrant>::new();
-    Effect::new(move |_| {
-        if matches!(revoke.value().get(), Some(Ok(())))
-            || matches!(grant.value().get(), Some(Ok(_)))
-        {
-            page.changes.update(|n| *n += 1);
-        }
-    });
-    let grants = Resource::new(
-        move || (id, as_of, page.changes.get()),
-        |(id, as_of, _)| list_grants(None, Some(Grantee::Group(GroupId(id))), as_of),
-    );
-    let editable = as_of.is_none() && may_write();
     view! {
         <p class="hint">"Members of this group and of every group below it receive these roles."</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                grants.await.map(|grants| view! {
-                    <table class="data-table" aria-label="Granted roles">
-                        <thead><tr>
-                            <th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th>
-                        </tr></thead>
-                        <tbody>
-                            {grants.into_iter().map(|g| {
-                                let role_name = g.role_name.clone();
-                                view! {
-                                    <tr>
-                                        <td>{g.role_name.clone()}</td>
-                                        <td>{g.system_name}</td>
-                                        <td>{g.scope}</td>
-                                        <td>{format_optional_time(g.start_date)}</td>
-                                        <td>{format_optional_time(g.end_date)}</td>
-                                        <td>
-                                            {editable.then(|| view! {
-                                                <button type="button" aria-label=format!("Revoke {role_name}")
-                                                    on:click=move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); }>
-                                                    "Revoke"
-                                                </button>
-                                            })}
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                })
-            })}
-        </Transition>
-        <FormError result=revoke.value().into()/>
-        {editable.then(|| view! { <GrantRoleForm grantee=Grantee::Group(GroupId(id)) heading="Grant a role to the group" grant/> })}
+        <GrantedRoles grantee=Grantee::Group(GroupId(id)) as_of changes=page.changes
+            heading="Grant a role to the group"/>
     }
 }

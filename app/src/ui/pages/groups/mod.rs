@@ -64,7 +64,7 @@ pub fn GroupsPage() -> impl IntoView {
     let picked = RwSignal::new(String::new());
     let search = RwSignal::new(String::new());
     // Bumped after every write so the tree and the detail reload.
-    let changes = RwSignal::new(0u32);
+    let changes = RwSignal::new(0u64);
     let create = ServerAction::<CreateGroup>::new();
     Effect::new(move |_| {
         if matches!(create.value().get(), Some(Ok(_))) {
@@ -180,7 +180,7 @@ pub fn GroupsPage() -> impl IntoView {
 
 #[derive(Clone, Copy)]
 pub(crate) struct GroupsPageContext {
-    pub changes: RwSignal<u32>,
+    pub changes: RwSignal<u64>,
     pub location: Signal<GroupsLocation>,
 }
 
