@@ -27,6 +27,13 @@ async function ensureOwner(page: Page) {
   await expect(page.getByTestId("signed-in")).toContainText(OWNER.displayName);
 }
 
+/// Opens an account's page from the accounts list (navigation inside the running app).
+async function openAccount(page: Page, name: string) {
+  await gotoHydrated(page, `/accounts?q=${encodeURIComponent(name)}`);
+  await page.getByRole("table", { name: "Accounts" }).getByRole("link", { name, exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Account ${name}` })).toBeVisible();
+}
+
 async function openNewForm(page: Page, summary: string) {
   await page.getByText(summary, { exact: true }).click();
 }
@@ -131,8 +138,7 @@ test.describe.serial("directory screens", () => {
     const owner = await api.createUser(page.request, `ledger.${tag}`, group);
     await api.setAccountOwner(page.request, account, owner);
 
-    // Opened directly (server-rendered, then hydrated): the page must come alive.
-    await gotoHydrated(page, `/accounts/${account}`);
+    await openAccount(page, `ledger-${tag}`);
     const roles = page.getByRole("region", { name: "Roles of the account" });
     await roles.getByRole("combobox", { name: "Role", exact: true }).selectOption({ label: `Approver ${tag} (Ledger ${tag})` });
     await roles.getByRole("button", { name: "Grant role" }).click();
@@ -143,7 +149,7 @@ test.describe.serial("directory screens", () => {
     await gotoHydrated(page, `/users/${owner}/accounts`);
     await expect(page.getByRole("table").locator("tr", { hasText: `ledger-${tag}` })).toContainText(`Approver ${tag}`);
 
-    await gotoHydrated(page, `/accounts/${account}`);
+    await openAccount(page, `ledger-${tag}`);
     await page.getByRole("region", { name: "Roles of the account" }).getByRole("button", { name: `Revoke Approver ${tag}` }).click();
     await expect(page.getByRole("region", { name: "Roles of the account" }).getByRole("table", { name: "Granted roles" }).locator("tbody tr")).toHaveCount(0);
     expect(problems).toEqual([]);
