@@ -2,7 +2,7 @@
 use super::audit::{record_in, AuditRecord};
 use super::temporal::{
     attributes_json, check_attributes, check_name, close_current, conflict_on_unique,
-    insert_version, instant, is_current, live, live_at, live_now_or, micros, name_key, new_object,
+    insert_version, instant, is_current, live, live_at, micros, name_key, new_object,
     parse_attributes, time, write_version, Author, Op, Table, Val,
 };
 use super::{to_time, Backend, Error, Result, Store};
@@ -1392,7 +1392,7 @@ pub(crate) async fn load_state(
 /// columns and its primary group's name, plus `extra_columns` from `extra_joins` (the
 /// snapshot capture reads its bookkeeping in the same round trip).
 pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> String {
-    let live = |alias| live_now_or(alias, 2, t);
+    let live = |alias| live_at(alias, 2, t);
     format!(
         "SELECT {USER_COLUMNS}, COALESCE(g.name, '') AS primary_group_name{extra_columns} \
          FROM users u LEFT JOIN groups g ON g.object_id = u.primary_group_id AND {}{extra_joins} \
@@ -1409,7 +1409,7 @@ pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> 
 /// configuration column of an enclosing query, as " AND c.entitlements_history <> 0").
 /// Every branch starts from an index on the user, so the cost follows the user's own rows.
 pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
-    let live = |alias| live_now_or(alias, 2, t);
+    let live = |alias| live_at(alias, 2, t);
     let grant_columns = "'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, \
          gr.grantee_kind, COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, \
          NULL, NULL, NULL, NULL";

@@ -259,20 +259,11 @@ pub(crate) fn live(alias: &str, param: usize) -> String {
     )
 }
 
-/// `live` for a read at `t`; for now (`i64::MAX`) it says "current" in the form the
-/// partial `*_current` indexes answer, instead of making the database scan every version.
+/// `live` for a read at `t`. For now (`i64::MAX`) it says only `valid_to IS NULL`: the
+/// partial `*_current` indexes answer it instead of a scan of every version, and the
+/// statement names no instant, so a prepared statement keeps one generic plan (the instant
+/// is still bound; both databases accept a parameter the statement does not use).
 pub(crate) fn live_at(alias: &str, param: usize, t: i64) -> String {
-    if t == i64::MAX {
-        format!("{alias}.valid_to IS NULL AND {alias}.valid_from <= ${param}")
-    } else {
-        live(alias, param)
-    }
-}
-
-/// The predicate of a read that is either "now" (`t` = `i64::MAX`: only `valid_to IS NULL`,
-/// so it names no parameter and a prepared statement keeps one generic plan, answered by the
-/// partial `*_current` indexes) or "as of the instant bound to `$param`".
-pub(crate) fn live_now_or(alias: &str, param: usize, t: i64) -> String {
     if t == i64::MAX {
         format!("{alias}.valid_to IS NULL")
     } else {
