@@ -342,12 +342,13 @@ pub fn RoleField(value: RwSignal<String>) -> AnyView {
     .into_any()
 }
 
-/// The roles granted directly to a group or an account (as of `as_of`), each revocable, and
-/// a form to grant another; `changes` is bumped after each change.
+/// The roles granted directly to a user, a group or an account (as of `as_of`), each
+/// revocable by its grant record, and a form to grant another (now only); `changes` is
+/// bumped after each change.
 #[component]
 pub fn GrantedRoles(
-    grantee: crate::model::Grantee,
-    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    #[prop(into)] grantee: Signal<crate::model::Grantee>,
+    #[prop(into)] as_of: Signal<Option<chrono::DateTime<chrono::Utc>>>,
     changes: RwSignal<u64>,
     heading: &'static str,
 ) -> impl IntoView {
@@ -362,10 +363,10 @@ pub fn GrantedRoles(
         }
     });
     let grants = Resource::new(
-        move || (grantee, as_of, changes.get()),
+        move || (grantee.get(), as_of.get(), changes.get()),
         |(grantee, as_of, _)| list_grants(None, Some(grantee), as_of),
     );
-    let editable = as_of.is_none() && may_write();
+    let editable = move || as_of.get().is_none() && may_write();
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -385,7 +386,7 @@ pub fn GrantedRoles(
                                         <td>{format_optional_time(g.start_date)}</td>
                                         <td>{format_optional_time(g.end_date)}</td>
                                         <td>
-                                            {editable.then(|| view! {
+                                            {editable().then(|| view! {
                                                 <button type="button" aria-label=format!("Revoke {role_name}")
                                                     on:click=move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); }>
                                                     "Revoke"
@@ -401,7 +402,7 @@ pub fn GrantedRoles(
             })}
         </Transition>
         <FormError result=revoke.value().into()/>
-        {editable.then(|| view! { <GrantRoleForm grantee heading grant/> })}
+        {move || editable().then(|| view! { <GrantRoleForm grantee heading grant/> })}
     }
 }
 

@@ -1,4 +1,3 @@
-use crate::api::directory::{GrantRole, RevokeGrant};
 use crate::api::history::{user_history, RestoreHistoryRecord};
 use crate::api::users::{effective_roles, get_user, AddMembership, RemoveMembership, UpdateUser};
 use crate::error::AppError;
@@ -7,7 +6,7 @@ use crate::model::{
 };
 use crate::ui::components::{
     format_optional_time, format_time, instant_param, may_write, parse_date, parse_instant,
-    ConfirmDialog, FormError, GrantRoleForm, GroupField, Modal,
+    ConfirmDialog, FormError, GrantedRoles, GroupField, Modal,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -336,60 +335,10 @@ fn AddMembershipForm(add: ServerAction<AddMembership>) -> impl IntoView {
 #[component]
 pub fn UserRolesTab() -> impl IntoView {
     let context = expect_context::<UserContext>();
-    let historical = move || context.as_of.get().is_some();
-    let revoke = ServerAction::<RevokeGrant>::new();
-    let grant = ServerAction::<GrantRole>::new();
-    Effect::new(move |_| {
-        if matches!(revoke.value().get(), Some(Ok(())))
-            || matches!(grant.value().get(), Some(Ok(_)))
-        {
-            context.changes.update(|n| *n += 1);
-        }
-    });
-    let records = current_records(HistoryKind::Grants);
     view! {
         <h2>"Granted roles"</h2>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let detail = context.user.await?;
-                let records = if historical() { Vec::new() } else { records.await? };
-                let rows = detail.state.grants.into_iter().map(|g| {
-                    // A direct grant: same role and scope, not through an account.
-                    let record = records
-                        .iter()
-                        .find(|r| r.subject == g.role.0 && r.scope == g.scope && r.account.is_none())
-                        .map(|r| r.record_id);
-                    let role_name = g.role_name.clone();
-                    view! {
-                        <tr>
-                            <td>{g.role_name.clone()}</td>
-                            <td>{g.system_name.clone()}</td>
-                            <td>{g.scope.clone()}</td>
-                            <td>{format_optional_time(g.start_date)}</td>
-                            <td>{format_optional_time(g.end_date)}</td>
-                            <td>
-                                {(may_write() && record.is_some()).then(|| view! {
-                                    <button type="button" aria-label=format!("Revoke {role_name}")
-                                        on:click=move |_| { revoke.dispatch(RevokeGrant { id: record.unwrap_or_default() }); }>
-                                        "Revoke"
-                                    </button>
-                                })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view();
-                Ok::<_, AppError>(view! {
-                    <table class="data-table" aria-label="Granted roles">
-                        <thead><tr><th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th></tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                })
-            })}
-        </Transition>
-        <FormError result=revoke.value().into()/>
-        {move || (may_write() && !historical()).then(|| view! {
-            <GrantRoleForm grantee=Signal::derive(move || Grantee::User(UserId(context.id.get()))) heading="Grant a role" grant/>
-        })}
+        <GrantedRoles grantee=Signal::derive(move || Grantee::User(UserId(context.id.get())))
+            as_of=context.as_of changes=context.changes heading="Grant a role"/>
         <HistoryButton kind=HistoryKind::Grants label="Roles history"/>
     }
 }
