@@ -72,9 +72,9 @@ pub async fn authorize_headers(
 /// The server state and request headers inside a server function.
 pub fn request_context() -> Result<(AppState, HeaderMap), AppError> {
     let state = leptos::prelude::use_context::<AppState>()
-        .ok_or_else(|| AppError::Internal("server state missing".into()))?;
+        .ok_or_else(|| AppError::internal("server state missing"))?;
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()
-        .ok_or_else(|| AppError::Internal("request missing".into()))?;
+        .ok_or_else(|| AppError::internal("request missing"))?;
     Ok((state, parts.headers))
 }
 

@@ -91,6 +91,17 @@ impl AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl AppError {
+    /// An internal failure: the details go to the server log under a fresh reference, and only
+    /// the reference reaches the browser (never an operating-system or library message).
+    pub fn internal(details: impl std::fmt::Display) -> Self {
+        let reference = format!("{:08x}", rand::random::<u32>());
+        tracing::error!(%reference, error = %details, "internal error");
+        Self::Internal(reference)
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<crate::store::Error> for AppError {
     fn from(error: crate::store::Error) -> Self {
         use crate::store::Error;
@@ -99,11 +110,7 @@ impl From<crate::store::Error> for AppError {
             Error::Conflict(message) => Self::Conflict(message),
             Error::Invalid(fields) => Self::Validation(fields),
             Error::Throttled(seconds) => Self::Throttled(seconds),
-            Error::Database(_) | Error::Migrate(_) | Error::Internal(_) => {
-                let reference = format!("{:08x}", rand::random::<u32>());
-                tracing::error!(%reference, %error, "internal error");
-                Self::Internal(reference)
-            }
+            Error::Database(_) | Error::Migrate(_) | Error::Internal(_) => Self::internal(error),
         }
     }
 }

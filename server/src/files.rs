@@ -175,7 +175,7 @@ async fn import(State(state): State<AppState>, request: Request) -> Result<Respo
     let dir = &state.system_backup.config().dir;
     let upload = std::fs::create_dir_all(dir)
         .and_then(|_| tempfile::Builder::new().prefix(".upload-").tempfile_in(dir))
-        .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+        .map_err(|e| AppError::internal(format!("upload: {e}")))?;
     let mut received = false;
     let mut password = None;
     let bad_upload = |e: axum::extract::multipart::MultipartError| {
@@ -186,16 +186,16 @@ async fn import(State(state): State<AppState>, request: Request) -> Result<Respo
             Some("file") => {
                 let file = upload
                     .reopen()
-                    .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+                    .map_err(|e| AppError::internal(format!("upload: {e}")))?;
                 let mut file = tokio::fs::File::from_std(file);
                 while let Some(chunk) = field.chunk().await.map_err(bad_upload)? {
                     file.write_all(&chunk)
                         .await
-                        .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+                        .map_err(|e| AppError::internal(format!("upload: {e}")))?;
                 }
                 file.flush()
                     .await
-                    .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+                    .map_err(|e| AppError::internal(format!("upload: {e}")))?;
                 received = true;
             }
             Some("password") => {

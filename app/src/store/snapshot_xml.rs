@@ -2,7 +2,10 @@
 //!
 //! Every value is an attribute: quick-xml escapes `<>&'"` and also tab, CR and LF there, so
 //! any text (leading spaces, line breaks, markup) reads back unchanged; element text would be
-//! trimmed. The mirror types below keep the wire DTOs free of XML naming.
+//! trimmed. The mirror types below keep the wire DTOs free of XML naming. Characters XML 1.0
+//! forbids are refused at input and written as U+FFFD should stored data hold them; every
+//! document is checked by a second parser (roxmltree) before it leaves.
+use super::text::forbidden_in_xml;
 use super::{Error, Result};
 use crate::model::*;
 use chrono::{DateTime, Utc};
@@ -278,9 +281,16 @@ pub fn to_xml(snapshot: &Snapshot) -> Result<String> {
     serializer.indent(' ', 2);
     doc.serialize(serializer)
         .map_err(|e| Error::Internal(format!("snapshot XML: {e}")))?;
-    Ok(format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n"
-    ))
+    // Input refuses these characters, but older data or a loaded backup may hold them, and
+    // XML 1.0 cannot carry them even escaped: they are written as U+FFFD.
+    if body.contains(forbidden_in_xml) {
+        body = body.replace(forbidden_in_xml, "\u{FFFD}");
+    }
+    let document = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n");
+    // A second, independent parser checks what quick-xml wrote before anyone receives it.
+    roxmltree::Document::parse(&document)
+        .map_err(|e| Error::Internal(format!("snapshot XML is not well-formed: {e}")))?;
+    Ok(document)
 }
 
 /// Reads a snapshot XML document back (any size; errors name what is wrong).
