@@ -1,8 +1,11 @@
 //! Sessions and permission checks for server functions and plain HTTP routes.
 use crate::error::AppError;
 use crate::model::{Operator, Permission};
-use crate::state::AppState;
+use crate::state::{AppState, AuthConfig};
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "rewind_session";
 
@@ -71,11 +74,53 @@ pub async fn authorize_headers(
 
 /// The server state and request headers inside a server function.
 pub fn request_context() -> Result<(AppState, HeaderMap), AppError> {
+    let (state, parts) = request_parts()?;
+    Ok((state, parts.headers))
+}
+
+/// The server state and the whole request head (headers, peer address) in a server function.
+pub fn request_parts() -> Result<(AppState, Parts), AppError> {
     let state = leptos::prelude::use_context::<AppState>()
         .ok_or_else(|| AppError::Internal("server state missing".into()))?;
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()
+    let parts = leptos::prelude::use_context::<Parts>()
         .ok_or_else(|| AppError::Internal("request missing".into()))?;
-    Ok((state, parts.headers))
+    Ok((state, parts))
+}
+
+/// The address sign-in attempts are counted against: the TCP peer, or, when
+/// `AuthConfig::behind_proxy` is set, the right-most `X-Forwarded-For` entry (the one the
+/// proxy itself appended; entries further left are whatever the client claimed). IPv6
+/// addresses are reduced to their /64, which one client usually holds entirely.
+pub fn client_address(parts: &Parts, auth: &AuthConfig) -> String {
+    let forwarded = || {
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
+    };
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+    };
+    let address = if auth.behind_proxy {
+        forwarded().or_else(peer)
+    } else {
+        peer()
+    };
+    match address.map(|ip| ip.to_canonical()) {
+        Some(IpAddr::V6(ip)) => {
+            let prefix = u128::from(ip) & !((1u128 << 64) - 1);
+            format!("{}/64", Ipv6Addr::from(prefix))
+        }
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
+    }
 }
 
 /// Every server function starts here: session + permission, checked on the server.

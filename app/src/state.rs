@@ -10,6 +10,9 @@ pub struct AuthConfig {
     pub session_ttl_secs: i64,
     /// Adds `Secure` to the session cookie (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy (`REWIND_BEHIND_PROXY=1`): sign-in attempts are counted against
+    /// the address the proxy reports in `X-Forwarded-For`, not the proxy's own address.
+    pub behind_proxy: bool,
 }
 
 impl Default for AuthConfig {
@@ -17,6 +20,7 @@ impl Default for AuthConfig {
         Self {
             session_ttl_secs: 8 * 60 * 60,
             secure_cookies: false,
+            behind_proxy: false,
         }
     }
 }

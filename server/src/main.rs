@@ -35,6 +35,15 @@ enum Command {
         #[arg(long, default_value = "")]
         display_name: String,
     },
+    /// Clear the sign-in throttle: for a user name from every address (a locked-out Owner's
+    /// recovery), and/or for one client address with every user name tried from it.
+    Unlock {
+        #[arg(long, required_unless_present = "address")]
+        username: Option<String>,
+        /// A client address as the audit log shows it (`203.0.113.7`, `2001:db8:1:2::/64`).
+        #[arg(long)]
+        address: Option<String>,
+    },
     /// Fill an empty identity store with a demo organisation and a year of history.
     Seed {
         #[arg(long, default_value_t = 200)]
@@ -103,6 +112,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("Created the Owner account {:?}.", owner.username);
             Ok(())
         }
+        Command::Unlock { username, address } => {
+            let cleared = store
+                .clear_login_throttle(username.as_deref(), address.as_deref(), "command line")
+                .await
+                .map_err(|e| app::error::AppError::from(e).to_string())?;
+            let target = [username.as_deref(), address.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" from ");
+            println!("Cleared the sign-in throttle for {target} ({cleared} entries).");
+            Ok(())
+        }
         Command::Seed {
             users,
             groups,
@@ -161,6 +183,7 @@ async fn serve(store: Store) -> Result<(), String> {
     }
     let auth = AuthConfig {
         secure_cookies: std::env::var("REWIND_SECURE_COOKIES").is_ok_and(|v| v == "1"),
+        behind_proxy: std::env::var("REWIND_BEHIND_PROXY").is_ok_and(|v| v == "1"),
         ..AuthConfig::default()
     };
     let backups = app::backup::SystemBackupConfig::from_env();
@@ -177,10 +200,14 @@ async fn serve(store: Store) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Rewind listening on http://{addr}");
-    axum::serve(listener, router.into_make_service())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    // The peer address counts sign-in attempts (see app::auth::client_address).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
 }

@@ -151,6 +151,82 @@ async fn repeated_failures_lock_the_login_even_for_the_right_password() {
 }
 
 #[tokio::test]
+async fn a_locked_address_does_not_keep_the_owner_out_from_another_address() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let attempt = |peer: &'static str, password: &'static str| {
+        let router = app.router.clone();
+        async move {
+            common::call_from_peer(
+                &router,
+                peer,
+                "login",
+                &[("username", "olivia"), ("password", password)],
+                None,
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        let reply = attempt("203.0.113.66", "not the password").await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let locked = attempt("203.0.113.66", OWNER_PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.body
+    );
+    let office = attempt("198.51.100.7", OWNER_PASSWORD).await;
+    assert_eq!(office.status, StatusCode::OK, "{}", office.body);
+    assert!(office.session_cookie().is_some());
+    let audit = app.store.list_audit(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.outcome == "denied" && e.details.contains("203.0.113.66")),
+        "failed attempts are audited with the peer address: {audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_the_server_is_behind_a_proxy() {
+    for (behind_proxy, expected) in [(false, "198.51.100.7"), (true, "192.0.2.1")] {
+        let app = test_app_with(AuthConfig {
+            behind_proxy,
+            ..AuthConfig::default()
+        })
+        .await;
+        with_owner(&app).await;
+        let mut request = common::post("/api/login", None)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", "10.9.9.9, 192.0.2.1")
+            .body(Body::from(form_body(&[
+                ("username", "olivia"),
+                ("password", "not the password"),
+            ])))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [198, 51, 100, 7],
+                40000,
+            ))));
+        assert_eq!(
+            app.send(request).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let state = app
+            .store
+            .login_throttle_state(Some("olivia"), expected)
+            .await
+            .unwrap();
+        assert_eq!(state, Some((1, None)), "behind_proxy = {behind_proxy}");
+    }
+}
+
+#[tokio::test]
 async fn an_expired_session_is_refused() {
     let app = test_app_with(AuthConfig {
         session_ttl_secs: 0,

@@ -54,8 +54,12 @@ pub async fn create_owner(
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     crate::auth::reply(
         async move {
-            let (state, _) = crate::auth::request_context()?;
-            let operator = state.store.authenticate(&username, &password).await?;
+            let (state, parts) = crate::auth::request_parts()?;
+            let address = crate::auth::client_address(&parts, &state.auth);
+            let operator = state
+                .store
+                .authenticate(&username, &password, &address)
+                .await?;
             start_session(&state, operator.id).await?;
             leptos_axum::redirect("/");
             Ok(())

@@ -12,7 +12,9 @@ mod filter;
 mod history;
 mod identity;
 mod import;
+mod login_throttle;
 mod operators;
+mod passwords;
 mod preferences;
 mod restore;
 mod seed;
@@ -25,6 +27,10 @@ mod temporal;
 pub use audit::AuditRecord;
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
 pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
+pub use login_throttle::{
+    ADDRESS_FREE_ATTEMPTS, FIRST_LOCKOUT_SECS, FORGET_AFTER_SECS, MAX_LOCKOUT_SECS,
+    PAIR_FREE_ATTEMPTS,
+};
 pub use operators::NewOperator;
 pub use seed::{SeedOptions, SeedReport};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
@@ -77,6 +83,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Caps concurrent password hashes (see `passwords`).
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -122,7 +130,11 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            hashing: passwords::hashing_permits(),
+        };
         store.migrate().await?;
         Ok(store)
     }
