@@ -148,3 +148,18 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     }
     result
 }
+
+/// The per-response Content-Security-Policy nonce, put in the request's extensions by the
+/// server's security-headers middleware.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub std::sync::Arc<str>);
+
+/// Hands the request's CSP nonce to Leptos, which puts it on the hydration and resource
+/// scripts it writes into the page. Called by `shell`.
+pub fn provide_csp_nonce() {
+    if let Some(CspNonce(nonce)) = leptos::prelude::use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+    {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}

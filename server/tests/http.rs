@@ -352,6 +352,96 @@ async fn a_post_from_a_foreign_origin_is_rejected() {
 }
 
 #[tokio::test]
+async fn every_response_carries_the_security_headers_and_pages_the_script_nonce() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let page = app.send(common::get("/login", None)).await;
+    let missing = app.send(common::get("/no/such/page", None)).await;
+    let function = app.call("get_session", &[], None).await;
+    for reply in [&page, &missing, &function] {
+        let policy = reply.header(header::CONTENT_SECURITY_POLICY);
+        for part in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(policy.contains(part), "{part} missing from {policy:?}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(reply.header(header::REFERRER_POLICY), "same-origin");
+        assert_eq!(reply.header(header::X_FRAME_OPTIONS), "DENY");
+    }
+    // The inline hydration script carries this response's nonce, and only this one.
+    let policy = page.header(header::CONTENT_SECURITY_POLICY);
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce");
+    assert!(nonce.len() >= 22, "{nonce}");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "{}",
+        page.body
+    );
+    let again = app.send(common::get("/login", None)).await;
+    assert_ne!(again.header(header::CONTENT_SECURITY_POLICY), policy);
+}
+
+#[tokio::test]
+async fn a_state_changing_request_must_say_it_comes_from_this_site() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let cookie = app.login("olivia", OWNER_PASSWORD).await;
+    let add = |name: &str, headers: &[(&str, &str)]| {
+        let mut request = Request::post("/api/add_operator")
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, cookie.as_str())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        for (header, value) in headers {
+            request = request.header(*header, *value);
+        }
+        request
+            .body(Body::from(form_body(&[
+                ("username", name),
+                ("display_name", ""),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ])))
+            .unwrap()
+    };
+    for (headers, expected) in [
+        (&[][..], StatusCode::FORBIDDEN),
+        (
+            &[("referer", "http://evil.example/localhost")][..],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &[("sec-fetch-site", "same-site")][..],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &[("sec-fetch-site", "cross-site")][..],
+            StatusCode::FORBIDDEN,
+        ),
+        (&[("origin", "null")][..], StatusCode::FORBIDDEN),
+        (
+            &[("referer", "http://localhost/operators")][..],
+            StatusCode::OK,
+        ),
+        (&[("sec-fetch-site", "same-origin")][..], StatusCode::OK),
+    ] {
+        let name = format!("op{}", app.operator_count().await);
+        let reply = app.send(add(&name, headers)).await;
+        assert_eq!(reply.status, expected, "{headers:?}: {}", reply.body);
+    }
+    assert_eq!(app.operator_count().await, 3);
+}
+
+#[tokio::test]
 async fn first_run_requires_the_setup_token_and_creates_exactly_one_owner() {
     let app = test_app().await;
     app.store
