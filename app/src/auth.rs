@@ -2,6 +2,7 @@
 use crate::error::AppError;
 use crate::model::{Operator, Permission};
 use crate::state::{AppState, AuthConfig};
+use crate::store::Session;
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -45,14 +46,33 @@ pub fn expired_session_cookie(state: &AppState) -> String {
     )
 }
 
+/// The live session for these request headers, if any.
+pub async fn session_for(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, AppError> {
+    match session_token(headers) {
+        Some(token) => Ok(state
+            .store
+            .session(&token, state.auth.session_idle_secs)
+            .await?),
+        None => Ok(None),
+    }
+}
+
 /// The signed-in operator for these request headers, if the session is live.
 pub async fn operator_for(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Operator>, AppError> {
-    match session_token(headers) {
-        Some(token) => Ok(state.store.session_operator(&token).await?),
-        None => Ok(None),
+    Ok(session_for(state, headers).await?.map(|s| s.operator))
+}
+
+fn permitted(session: Session, permission: Permission) -> Result<Session, AppError> {
+    if session.operator.role.can(permission) {
+        Ok(session)
+    } else {
+        Err(AppError::Forbidden(permission.name().into()))
     }
 }
 
@@ -62,14 +82,29 @@ pub async fn authorize_headers(
     headers: &HeaderMap,
     permission: Permission,
 ) -> Result<Operator, AppError> {
-    let operator = operator_for(state, headers)
+    let session = session_for(state, headers)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if operator.role.can(permission) {
-        Ok(operator)
-    } else {
-        Err(AppError::Forbidden(permission.name().into()))
+    Ok(permitted(session, permission)?.operator)
+}
+
+/// `authorize_headers` for sensitive operations (exporting a backup, managing operators,
+/// approving a restore): the password must also have been entered within
+/// `AuthConfig::fresh_password_secs`.
+pub async fn authorize_headers_fresh(
+    state: &AppState,
+    headers: &HeaderMap,
+    permission: Permission,
+) -> Result<Operator, AppError> {
+    let session = session_for(state, headers)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let session = permitted(session, permission)?;
+    let age = chrono::Utc::now() - session.password_at;
+    if age.num_seconds() >= state.auth.fresh_password_secs {
+        return Err(AppError::PasswordConfirmationRequired);
     }
+    Ok(session.operator)
 }
 
 /// The server state and request headers inside a server function.
@@ -127,6 +162,33 @@ pub fn client_address(parts: &Parts, auth: &AuthConfig) -> String {
 pub async fn authorize(permission: Permission) -> Result<(AppState, Operator), AppError> {
     let (state, headers) = request_context()?;
     let operator = authorize_headers(&state, &headers, permission).await?;
+    Ok((state, operator))
+}
+
+/// Checks the signed-in operator's password again (throttled and audited like a sign-in); the
+/// session then counts as having a freshly entered password.
+pub async fn confirm_password_for(
+    state: &AppState,
+    parts: &Parts,
+    password: &str,
+) -> Result<Operator, AppError> {
+    let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
+    let operator = operator_for(state, &parts.headers)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let address = client_address(parts, &state.auth);
+    state
+        .store
+        .confirm_session_password(&token, &operator, password, &address)
+        .await?;
+    Ok(operator)
+}
+
+/// `authorize` for sensitive operations: also a recently entered password (see
+/// `authorize_headers_fresh`).
+pub async fn authorize_fresh(permission: Permission) -> Result<(AppState, Operator), AppError> {
+    let (state, headers) = request_context()?;
+    let operator = authorize_headers_fresh(&state, &headers, permission).await?;
     Ok((state, operator))
 }
 

@@ -181,7 +181,18 @@ async fn serve(store: Store) -> Result<(), String> {
              (or run `server create-owner --username NAME`)."
         );
     }
+    let idle_minutes = match std::env::var("REWIND_SESSION_IDLE_MINUTES") {
+        Ok(value) => value
+            .parse::<i64>()
+            .ok()
+            .filter(|m| *m > 0)
+            .ok_or_else(|| {
+                format!("REWIND_SESSION_IDLE_MINUTES: not a number of minutes: {value:?}")
+            })?,
+        Err(_) => AuthConfig::default().session_idle_secs / 60,
+    };
     let auth = AuthConfig {
+        session_idle_secs: idle_minutes * 60,
         secure_cookies: std::env::var("REWIND_SECURE_COOKIES").is_ok_and(|v| v == "1"),
         behind_proxy: std::env::var("REWIND_BEHIND_PROXY").is_ok_and(|v| v == "1"),
         ..AuthConfig::default()
@@ -195,6 +206,10 @@ async fn serve(store: Store) -> Result<(), String> {
             .clone()
             .run_scheduler(state.store.clone()),
     );
+    tokio::spawn(purge_periodically(
+        state.store.clone(),
+        state.auth.session_idle_secs,
+    ));
     let router = server::router(state);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -210,4 +225,20 @@ async fn serve(store: Store) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+/// Expired and idle sessions, forgotten sign-in counts and stale restore requests would
+/// otherwise pile up; they are removed every ten minutes.
+async fn purge_periodically(store: Store, session_idle_secs: i64) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(10 * 60));
+    loop {
+        every.tick().await;
+        match store.purge_stale(session_idle_secs).await {
+            Ok(report) if report != app::store::PurgeReport::default() => {
+                tracing::info!(?report, "purged expired rows")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "purging expired rows"),
+        }
+    }
 }

@@ -68,13 +68,31 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     )
 }
 
+/// Re-enters the signed-in operator's password, so the sensitive operations that ask for it
+/// (export, operator management, restore approval) work for a few more minutes.
+#[server(endpoint = "confirm_password")]
+pub async fn confirm_password(password: String) -> Result<(), AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, parts) = crate::auth::request_parts()?;
+            crate::auth::confirm_password_for(&state, &parts, &password).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     crate::auth::reply(
         async move {
             let (state, headers) = crate::auth::request_context()?;
             if let Some(token) = crate::auth::session_token(&headers) {
-                if let Some(operator) = state.store.session_operator(&token).await? {
+                if let Some(operator) = state
+                    .store
+                    .session_operator(&token, state.auth.session_idle_secs)
+                    .await?
+                {
                     state
                         .store
                         .record_audit(&crate::store::AuditRecord {

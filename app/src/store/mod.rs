@@ -18,6 +18,7 @@ mod passwords;
 mod preferences;
 mod restore;
 mod seed;
+mod sessions;
 mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
@@ -33,6 +34,9 @@ pub use login_throttle::{
 };
 pub use operators::NewOperator;
 pub use seed::{SeedOptions, SeedReport};
+pub use sessions::{
+    PurgeReport, Session, LAST_SEEN_RESOLUTION_SECS, RESTORE_REQUEST_RETENTION_SECS,
+};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{

@@ -17,7 +17,7 @@ pub struct NewOperator {
 }
 
 #[derive(sqlx::FromRow)]
-struct OperatorRow {
+pub(super) struct OperatorRow {
     id: i64,
     username: String,
     display_name: String,
@@ -241,6 +241,25 @@ impl Store {
         password: &str,
         client_address: &str,
     ) -> Result<Operator> {
+        self.check_password(username, password, client_address, None)
+            .await
+    }
+
+    /// `authenticate` for a sign-in, or (`confirming` = the session's token hash) to confirm a
+    /// signed-in operator's password, which then counts as freshly entered for that session.
+    /// Both go through the same throttle, so a stolen session cannot guess the password.
+    pub(super) async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+        client_address: &str,
+        confirming: Option<&str>,
+    ) -> Result<Operator> {
+        let action = if confirming.is_some() {
+            "session.confirm-password"
+        } else {
+            "session.login"
+        };
         // Bounded: whatever a visitor sends, at most this much of it is stored.
         let name: String = username.trim().chars().take(MAX_USERNAME_CHARS).collect();
         let address: String = client_address.chars().take(64).collect();
@@ -258,7 +277,7 @@ impl Store {
                     self.record_audit(&AuditRecord {
                         operator_id: None,
                         operator_name: &name,
-                        action: "session.login",
+                        action,
                         target: &name,
                         outcome: "throttled",
                         details: &format!(
@@ -290,18 +309,25 @@ impl Store {
             Some(c) if password_ok && c.disabled == 0 => {
                 let mut tx = self.pool.begin().await?;
                 login_succeeded_in(&mut tx, &key, &address).await?;
-                sqlx::query("UPDATE operators SET last_login_at = $1 WHERE id = $2")
-                    .bind(now_micros())
-                    .bind(c.id)
-                    .execute(&mut *tx)
-                    .await?;
+                match confirming {
+                    Some(token_hash) => {
+                        sqlx::query("UPDATE sessions SET password_at = $1 WHERE token_hash = $2")
+                            .bind(now_micros())
+                            .bind(token_hash)
+                    }
+                    None => sqlx::query("UPDATE operators SET last_login_at = $1 WHERE id = $2")
+                        .bind(now_micros())
+                        .bind(c.id),
+                }
+                .execute(&mut *tx)
+                .await?;
                 let operator = fetch_operator(&mut tx, c.id).await?;
                 record_in(
                     &mut tx,
                     &AuditRecord {
                         operator_id: Some(c.id),
                         operator_name: &operator.username,
-                        action: "session.login",
+                        action,
                         target: &operator.username,
                         outcome: "ok",
                         details: &from,
@@ -324,7 +350,7 @@ impl Store {
                 self.record_audit(&AuditRecord {
                     operator_id: found.as_ref().map(|c| c.id),
                     operator_name: &name,
-                    action: "session.login",
+                    action,
                     target: &name,
                     outcome: "denied",
                     details: &format!("{from}: {reason}{lock}"),
@@ -340,66 +366,6 @@ impl Store {
                 ))
             }
         }
-    }
-
-    /// Opens a session; only the token's hash is stored.
-    pub async fn create_session(
-        &self,
-        operator: OperatorId,
-        token: &str,
-        ttl_secs: i64,
-    ) -> Result<()> {
-        let now = now_micros();
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(token))
-        .bind(operator.0)
-        .bind(now)
-        .bind(now + ttl_secs * 1_000_000)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The operator behind a live session token; expired sessions are removed on sight.
-    pub async fn session_operator(&self, token: &str) -> Result<Option<Operator>> {
-        let now = now_micros();
-        let hash = token_hash(token);
-        let row =
-            sqlx::query_as::<Any, (i64,)>("SELECT expires_at FROM sessions WHERE token_hash = $1")
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        match row {
-            None => Ok(None),
-            Some((expires_at,)) if expires_at <= now => {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                    .bind(&hash)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(None)
-            }
-            Some(_) => {
-                let row = sqlx::query_as::<Any, OperatorRow>(&format!(
-                    "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators o ON o.id = s.operator_id
-                     WHERE s.token_hash = $1 AND o.disabled = 0"
-                ))
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Operator::try_from).transpose()
-            }
-        }
-    }
-
-    pub async fn delete_session(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn list_operators(&self) -> Result<Vec<Operator>> {
@@ -586,7 +552,10 @@ fn guard_change(actor: &Operator, target: &Operator) -> Result<()> {
     Ok(())
 }
 
-async fn fetch_operator(conn: &mut AnyConnection, id: impl Into<OperatorId>) -> Result<Operator> {
+pub(super) async fn fetch_operator(
+    conn: &mut AnyConnection,
+    id: impl Into<OperatorId>,
+) -> Result<Operator> {
     let OperatorId(id) = id.into();
     let row = sqlx::query_as::<Any, OperatorRow>(&format!(
         "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.id = $1"

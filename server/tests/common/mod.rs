@@ -166,6 +166,17 @@ pub async fn session(store: &Store, operator: &Operator) -> String {
     format!("rewind_session={token}")
 }
 
+/// Makes the session behind `cookie` look as if its password was entered `secs` ago.
+pub async fn age_password_entry(store: &Store, cookie: &str, secs: i64) {
+    let token = cookie.trim_start_matches("rewind_session=");
+    sqlx::query("UPDATE sessions SET password_at = password_at - $1 WHERE token_hash = $2")
+        .bind(secs * 1_000_000)
+        .bind(app::store::token_hash(token))
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
+
 /// Percent-encodes a form value (RFC 3986 unreserved characters pass through).
 pub fn urlencode(value: &str) -> String {
     value
