@@ -386,6 +386,12 @@ async fn every_response_carries_the_security_headers_and_pages_the_script_nonce(
         "{}",
         page.body
     );
+    assert_eq!(
+        page.body.matches("<script").count(),
+        page.body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        "every inline script carries the nonce: {}",
+        page.body
+    );
     let again = app.send(common::get("/login", None)).await;
     assert_ne!(again.header(header::CONTENT_SECURITY_POLICY), policy);
 }
