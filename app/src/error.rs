@@ -31,6 +31,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("Please sign in.")]
     Unauthenticated,
+    /// The action needs the operator's password entered in the last few minutes; the page asks
+    /// for it (`confirm_password`) and the operator tries again.
+    #[error("Confirm your password to continue: this action needs it entered again.")]
+    PasswordConfirmationRequired,
     #[error("Too many failed attempts; try again in {0} seconds.")]
     Throttled(i64),
     #[error("Internal error (reference {0}); the server log has the details.")]
@@ -83,6 +87,7 @@ impl AppError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::PasswordConfirmationRequired => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Transport(_) => StatusCode::BAD_REQUEST,

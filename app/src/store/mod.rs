@@ -14,10 +14,13 @@ mod history;
 mod identity;
 mod import;
 mod locks;
+mod login_throttle;
 mod operators;
+mod passwords;
 mod preferences;
 mod restore;
 mod seed;
+mod sessions;
 mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
@@ -29,8 +32,15 @@ mod text;
 pub use audit::AuditRecord;
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
 pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
+pub use login_throttle::{
+    ADDRESS_FREE_ATTEMPTS, FIRST_LOCKOUT_SECS, FORGET_AFTER_SECS, MAX_LOCKOUT_SECS,
+    PAIR_FREE_ATTEMPTS,
+};
 pub use operators::NewOperator;
 pub use seed::{SeedOptions, SeedReport};
+pub use sessions::{
+    PurgeReport, Session, LAST_SEEN_RESOLUTION_SECS, RESTORE_REQUEST_RETENTION_SECS,
+};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
 pub use spreadsheet::{neutralise_cell, restore_cell};
 pub(crate) use system_backup::audit_in;
@@ -89,6 +99,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Caps concurrent password hashes (see `passwords`).
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -146,7 +158,11 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            hashing: passwords::hashing_permits(),
+        };
         store.migrate().await?;
         Ok(store)
     }
