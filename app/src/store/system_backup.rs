@@ -280,7 +280,7 @@ impl Store {
         action: &str,
         outcome: std::result::Result<&BackupSummary, &str>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (label,): (String,) = sqlx::query_as("SELECT label FROM system_backups WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -344,7 +344,7 @@ impl Store {
 
     /// Removes the catalogue entry (the caller removes the file) and audits it.
     pub async fn delete_system_backup(&self, actor: &Actor, id: i64) -> Result<String> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query_as::<Any, BackupRow>(&format!(
             "SELECT {BACKUP_COLUMNS} FROM system_backups WHERE id = $1"
         ))
@@ -502,7 +502,7 @@ impl Store {
         let code = random_code();
         let salt = super::random_token();
         let expires_at = now + RESTORE_CODE_TTL_SECS * 1_000_000;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let owner: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM operators WHERE role = 'owner' AND disabled = 0")
                 .fetch_optional(&mut *tx)
@@ -589,7 +589,7 @@ impl Store {
         code: &str,
         now: i64,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query_as::<Any, RestoreRequestRow>(
             "SELECT backup_id, requested_by, expires_at, code_salt, code_hash, failed_attempts,
                     status
