@@ -1,6 +1,7 @@
 //! The HTTP server: Leptos routes and server functions behind an Origin check and security\n//! headers.
 pub mod csv_files;
 pub mod files;
+pub mod load;
 
 use app::backup::{SystemBackupConfig, SystemBackups};
 use app::state::{AppState, AuthConfig};

@@ -61,6 +61,18 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Serve a freshly seeded database on loopback and drive it with concurrent operators
+    /// over HTTP while an import, a backup and a restore run; then check that no write was
+    /// lost. A temporary SQLite file, or DATABASE_URL when it is an empty PostgreSQL database.
+    Load {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 20)]
+        operators: usize,
+        /// Users of the seeded demo organisation.
+        #[arg(long, default_value_t = 2000)]
+        users: i64,
+    },
 }
 
 #[tokio::main]
@@ -83,6 +95,24 @@ async fn run(cli: Cli) -> Result<(), String> {
         // Never on the configured database: a scratch one is made and removed.
         println!("{}", bench::run(&cli.database_url, quick).await?);
         return Ok(());
+    }
+    if let Some(Command::Load {
+        seconds,
+        operators,
+        users,
+    }) = cli.command
+    {
+        let options = server::load::LoadOptions {
+            seconds,
+            operators,
+            users,
+        };
+        let report = server::load::run(&cli.database_url, &options).await?;
+        println!("{}", report.text);
+        return match report.failures.len() {
+            0 => Ok(()),
+            n => Err(format!("{n} load checks failed")),
+        };
     }
     let store = Store::connect(&cli.database_url)
         .await
@@ -130,7 +160,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             groups,
             seed,
         } => seed_demo(&store, &SeedOptions::new(users, groups, seed)).await,
-        Command::Bench { .. } => Ok(()),
+        Command::Bench { .. } | Command::Load { .. } => Ok(()),
     }
 }
 
