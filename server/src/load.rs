@@ -16,8 +16,6 @@ mod client;
 use client::{Answer, Client, Stats};
 
 const PASSWORD: &str = "load test password";
-/// The user names of the CSV import; the run fails if any of them is missing afterwards.
-const IMPORTED_USERS: usize = 300;
 
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -141,13 +139,23 @@ pub async fn run_on(store: Store, options: &LoadOptions) -> Result<LoadReport, S
     }
 
     let run_time = Duration::from_secs(options.seconds.max(5));
+    // Small enough that a short run still has its restore among the operators.
+    let import_size = (options.users / 5).clamp(10, 300) as usize;
     let begin = Instant::now();
     let deadline = begin + run_time;
     let mut clients = Vec::new();
     for (i, client) in signed_in.into_iter().enumerate() {
         clients.push(tokio::spawn(operate(client, i as u64, deadline)));
     }
-    let background = background(&state, &owner, &base, &restorer_name, begin, run_time).await;
+    let background = background(
+        &state,
+        &owner,
+        &base,
+        &restorer_name,
+        (begin, run_time),
+        import_size,
+    )
+    .await;
     let mut stats = Stats::default();
     let mut acks = Vec::new();
     let mut failures = Vec::new();
@@ -187,9 +195,9 @@ pub async fn run_on(store: Store, options: &LoadOptions) -> Result<LoadReport, S
     failures.extend(snapshots.failures.iter().cloned());
     let imported = count_imported(&store).await?;
     // The import ran before the backup, so the restore brings back all of it.
-    if background.imported && imported != IMPORTED_USERS {
+    if background.imported && imported != import_size {
         failures.push(format!(
-            "{imported} of the {IMPORTED_USERS} imported users are live afterwards"
+            "{imported} of the {import_size} imported users are live afterwards"
         ));
     }
 
@@ -414,8 +422,8 @@ async fn background(
     owner: &Operator,
     base: &str,
     restorer: &str,
-    begin: Instant,
-    run_time: Duration,
+    (begin, run_time): (Instant, Duration),
+    import_size: usize,
 ) -> Background {
     let store = &state.store;
     let mut done = Background {
@@ -435,7 +443,7 @@ async fn background(
         .and_then(|tree| tree.first().map(|g| g.name.clone()))
         .unwrap_or_default();
     let mut csv = String::from("userName,firstName,lastName,primaryGroup\n");
-    for i in 0..IMPORTED_USERS {
+    for i in 0..import_size {
         csv.push_str(&format!("loadimport{i},Load,Import {i},{group}\n"));
     }
     let started = Instant::now();
@@ -452,8 +460,9 @@ async fn background(
         Ok(outcome) if outcome.applied => {
             done.imported = true;
             done.lines.push(format!(
-                "CSV import of {} users: {:.2} s",
+                "CSV import of {} users from {:.1} s: {:.2} s",
                 outcome.created,
+                (started - begin).as_secs_f64(),
                 started.elapsed().as_secs_f64()
             ))
         }
@@ -480,8 +489,9 @@ async fn background(
     let backup = match backup {
         Ok(backup) => {
             done.lines.push(format!(
-                "system backup (scheduled kind), {} bytes: {:.2} s",
+                "system backup (scheduled kind), {} bytes, from {:.1} s: {:.2} s",
                 backup.size_bytes,
+                (started - begin).as_secs_f64(),
                 started.elapsed().as_secs_f64()
             ));
             backup
@@ -494,13 +504,22 @@ async fn background(
     };
 
     tokio::time::sleep_until(at(45).into()).await;
+    if Instant::now() >= begin + run_time {
+        done.failures.push(
+            "the restore would start after the operators stopped: run for longer (--seconds)"
+                .into(),
+        );
+        return done;
+    }
     match restore(store, owner, base, restorer, backup.id).await {
         Ok((requested, job)) => {
             done.restore_done = Some(Instant::now());
             if job.state == JobState::Succeeded {
                 done.lines.push(format!(
-                    "system restore of that backup ({} rows), request to finish: {:.2} s",
+                    "system restore of that backup ({} rows), from {:.1} s, request to \
+                     finish: {:.2} s",
                     job.rows_done,
+                    (requested - begin).as_secs_f64(),
                     requested.elapsed().as_secs_f64()
                 ));
             } else {
