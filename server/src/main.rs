@@ -166,6 +166,8 @@ async fn serve(store: Store) -> Result<(), String> {
     let backups = app::backup::SystemBackupConfig::from_env();
     tracing::info!("System backups are kept in {}", backups.dir.display());
     let state = server::app_state_with(leptos_options, store, auth, backups);
+    // Before anything can start an upload, import or export: what is there now is orphaned.
+    state.system_backup.remove_orphaned_files();
     tokio::spawn(
         state
             .system_backup

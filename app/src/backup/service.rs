@@ -1,6 +1,7 @@
 //! The system-backup service: server-side backups in a directory, background jobs with
 //! progress, the schedule, exports/imports and Owner-approved restores.
-use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreReport};
+use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreOptions, RestoreReport};
+use super::tables::BackupTables;
 use super::{Error, Result};
 use crate::model::{
     BackupJob, BackupKind, BackupStatus, BackupValidation, JobKind, JobState, Operator,
@@ -28,6 +29,8 @@ pub struct SystemBackupConfig {
     /// Where server-side backups live.
     pub dir: PathBuf,
     pub mail: Option<MailConfig>,
+    /// What a backup carries: the identity tables.
+    pub tables: BackupTables,
 }
 
 impl Default for SystemBackupConfig {
@@ -35,6 +38,7 @@ impl Default for SystemBackupConfig {
         Self {
             dir: PathBuf::from("data/backups"),
             mail: None,
+            tables: BackupTables::default(),
         }
     }
 }
@@ -60,9 +64,14 @@ impl SystemBackupConfig {
                 }),
                 _ => None,
             },
+            tables: BackupTables::default(),
         }
     }
 }
+
+/// Prefixes of the temporary files and directories the service and the upload route make in
+/// the backup directory; a process that dies leaves them behind.
+pub const TEMP_PREFIXES: &[&str] = &[".upload-", ".import-", ".export-", ".parts-"];
 
 struct Job {
     id: i64,
@@ -70,6 +79,8 @@ struct Job {
     backup_id: Mutex<i64>,
     progress: Arc<Progress>,
     outcome: Mutex<Option<std::result::Result<(), String>>>,
+    /// What a finished restore reports besides success (tables absent from the backup...).
+    notes: Mutex<Vec<String>>,
 }
 
 impl Job {
@@ -87,6 +98,7 @@ impl Job {
             rows_done: self.progress.done.load(Ordering::SeqCst),
             rows_total: self.progress.total.load(Ordering::SeqCst),
             error: outcome.as_ref().and_then(|o| o.clone().err()),
+            notes: self.notes.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         }
     }
 
@@ -151,6 +163,7 @@ impl SystemBackups {
             backup_id: Mutex::new(backup_id),
             progress: Arc::default(),
             outcome: Mutex::new(None),
+            notes: Mutex::default(),
         });
         jobs.jobs.insert(job.id, job.clone());
         while jobs.jobs.len() > KEPT_JOBS {
@@ -170,6 +183,44 @@ impl SystemBackups {
     fn ensure_dir(&self) -> Result<()> {
         std::fs::create_dir_all(&self.config.dir)?;
         Ok(())
+    }
+
+    /// Removes the temporary files (`TEMP_PREFIXES`) a previous process left in the backup
+    /// directory: half-received uploads, unfinished imports and exports, export work
+    /// directories. Call once at start-up, before anything can create new ones. Returns how
+    /// many were removed; failures are logged, not fatal.
+    pub fn remove_orphaned_files(&self) -> usize {
+        let entries = match std::fs::read_dir(&self.config.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
+            Err(error) => {
+                tracing::warn!(%error, dir = %self.config.dir.display(), "cannot list the backup directory");
+                return 0;
+            }
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !TEMP_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) {
+                continue;
+            }
+            let path = entry.path();
+            let result = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            match result {
+                Ok(()) => removed += 1,
+                Err(error) => {
+                    tracing::warn!(%error, path = %path.display(), "cannot remove a temporary file")
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed temporary files left by a previous run");
+        }
+        removed
     }
 
     fn new_file_name() -> String {
@@ -246,6 +297,7 @@ impl SystemBackups {
                 created_by: &actor.name,
                 label,
                 passphrase: None,
+                tables: &self.config.tables,
             },
             progress,
         )
@@ -351,6 +403,7 @@ impl SystemBackups {
                 created_by: &actor.name,
                 label: "export",
                 passphrase: Some(password),
+                tables: &self.config.tables,
             },
             &Progress::default(),
         )
@@ -494,15 +547,30 @@ impl SystemBackups {
     }
 
     /// Opens a restore request: the one-time code goes to the Owner's inbox, and by email
-    /// when SMTP is configured.
+    /// when SMTP is configured. The request is bound to the file's SHA-256 as it is now.
     pub async fn request_restore(
         &self,
         store: &Store,
         actor: &Operator,
         backup_id: i64,
     ) -> Result<RestoreRequest> {
+        let (_, file_name) = store.system_backup(backup_id).await?;
+        let path = self.config.dir.join(file_name);
+        let hashed = tokio::task::spawn_blocking(move || file_sha256(&path))
+            .await
+            .map_err(|e| Error::Internal(format!("hashing the backup: {e}")))?;
+        let sha256 = match hashed {
+            Ok(sha256) => sha256,
+            Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(crate::store::Error::Conflict(
+                    "The file of this backup is missing from the server.".into(),
+                )
+                .into())
+            }
+            Err(error) => return Err(error),
+        };
         let issued = store
-            .create_restore_request(actor, backup_id, now_micros())
+            .create_restore_request(actor, backup_id, &sha256, now_micros())
             .await?;
         let mut request = issued.request.clone();
         if let Some(mail) = &self.config.mail {
@@ -534,17 +602,26 @@ impl SystemBackups {
             .clone()
             .try_lock_owned()
             .map_err(|_| Error::Busy)?;
-        let backup_id = store
+        let approved = store
             .check_restore_code(actor, request_id, code, now_micros())
             .await?;
-        let job = self.new_job(JobKind::Restore, backup_id);
+        let job = self.new_job(JobKind::Restore, approved.backup_id);
         let (service, store, actor, running) =
             (self.clone(), store.clone(), Actor::from(actor), job.clone());
         tokio::spawn(async move {
             let outcome = service
-                .restore_locked(&store, &actor, backup_id, &running.progress)
+                .restore_locked(
+                    &store,
+                    &actor,
+                    approved.backup_id,
+                    Some(&approved.file_sha256),
+                    &running.progress,
+                )
                 .await;
             drop(guard);
+            if let Ok(report) = &outcome {
+                *running.notes.lock().unwrap_or_else(|p| p.into_inner()) = report.notes();
+            }
             running.finish(outcome.map(|_| ()).map_err(|e| message(&e)));
         });
         Ok(job.snapshot())
@@ -559,7 +636,8 @@ impl SystemBackups {
         progress: &Progress,
     ) -> Result<RestoreReport> {
         let _guard = self.restoring.try_lock().map_err(|_| Error::Busy)?;
-        self.restore_locked(store, actor, backup_id, progress).await
+        self.restore_locked(store, actor, backup_id, None, progress)
+            .await
     }
 
     async fn restore_locked(
@@ -567,6 +645,7 @@ impl SystemBackups {
         store: &Store,
         actor: &Actor,
         backup_id: i64,
+        file_sha256: Option<&str>,
         progress: &Progress,
     ) -> Result<RestoreReport> {
         let (backup, file_name) = store.system_backup(backup_id).await?;
@@ -575,7 +654,11 @@ impl SystemBackups {
         let restored = engine::restore(
             store,
             &self.config.dir.join(file_name),
-            None,
+            RestoreOptions {
+                passphrase: None,
+                tables: &self.config.tables,
+                file_sha256,
+            },
             RestoreAudit { actor, target },
             progress,
         )
@@ -629,6 +712,15 @@ impl SystemBackups {
             .await?;
         Ok(Duration::from_secs(1))
     }
+}
+
+/// SHA-256 (hex) of a whole file. Blocking.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path)?;
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 async fn send_mail(mail: &MailConfig, subject: &str, body: &str) -> Result<()> {

@@ -15,6 +15,7 @@ mod import;
 mod operators;
 mod preferences;
 mod restore;
+mod restore_requests;
 mod seed;
 mod snapshot_list;
 mod snapshot_xml;
@@ -26,12 +27,12 @@ pub use audit::AuditRecord;
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
 pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
 pub use operators::NewOperator;
+pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
+pub(crate) use snapshots::ensure_singleton_rows;
 pub(crate) use system_backup::audit_in;
-pub use system_backup::{
-    parse_time_of_day, Actor, BackupSummary, IssuedRestoreCode, ScheduleSettings,
-};
+pub use system_backup::{parse_time_of_day, Actor, BackupSummary, ScheduleSettings};
 pub use temporal::Author;
 
 use crate::error::FieldError;
