@@ -537,3 +537,154 @@ async fn a_backup_file_replaced_after_the_restore_request_is_refused() {
         .iter()
         .any(|e| e.action == "system-backup.restore" && e.outcome == "failed"));
 }
+
+// ------------------------------------------------------- the restore's maintenance window
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_a_restore_runs_writes_backups_and_exports_are_refused_with_a_clear_message() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Mutex};
+    let at = installation("olivia", &["adam"], 0).await;
+    seed_identity(&at.store, &at.owner).await;
+    let backup = at
+        .state
+        .system_backup
+        .run_backup(&at.store, &at.actor(), BackupKind::Manual, "")
+        .await
+        .unwrap();
+    let expected = at.identity_rows().await;
+    at.create_user("made.after.the.backup").await;
+
+    // The restore stops after its first batch until the test lets it go on.
+    let (reached, reached_rx) = mpsc::channel::<()>();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let paused = AtomicBool::new(false);
+    let progress = Progress::with_hook(move |_| {
+        if !paused.swap(true, Ordering::SeqCst) {
+            reached.send(()).unwrap();
+            release_rx.lock().unwrap().recv().unwrap();
+        }
+    });
+    // Read before the restore locks the tables (PostgreSQL).
+    let group = at.store.group_tree(None).await.unwrap()[0].id;
+    let (service, store, actor) = (at.state.system_backup.clone(), at.store.clone(), at.actor());
+    let restore = tokio::spawn(async move {
+        service
+            .restore_backup(&store, &actor, backup.id, &progress)
+            .await
+    });
+    tokio::task::spawn_blocking(move || {
+        reached_rx.recv_timeout(std::time::Duration::from_secs(120))
+    })
+    .await
+    .unwrap()
+    .expect("the restore reached its first batch");
+
+    // Another session's change: a clear conflict, never an internal error, and never saved
+    // on top of the restored data. On PostgreSQL the restore holds the identity tables locked
+    // (its indexes are rebuilt), so a change that reads them first waits for the end of the
+    // restore and is then refused, or made on the restored data.
+    let (store, author) = (at.store.clone(), Author::operator(&at.others[0]));
+    let write = tokio::spawn(async move {
+        store
+            .create_user(
+                &author,
+                &UserInput {
+                    name: "during.restore".into(),
+                    primary_group: group,
+                    ..Default::default()
+                },
+            )
+            .await
+    });
+    let write = if at.store.backend() == Backend::Sqlite {
+        let refused = write.await.unwrap().unwrap_err();
+        let refused = app::error::AppError::from(refused);
+        assert_eq!(refused.status_code(), StatusCode::CONFLICT);
+        assert!(
+            refused.to_string().contains("A restore is in progress"),
+            "{refused}"
+        );
+        None
+    } else {
+        Some(write)
+    };
+    // Neither a backup nor an export starts, nor a second restore.
+    let service = &at.state.system_backup;
+    let backup_refused = service
+        .run_backup(&at.store, &at.actor(), BackupKind::Manual, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(backup_refused, app::backup::Error::RestoreRunning),
+        "{backup_refused:?}"
+    );
+    let export_refused = service
+        .export(&at.store, &at.actor(), "long password", "long password")
+        .await
+        .unwrap_err();
+    assert!(export_refused
+        .to_string()
+        .contains("A restore is in progress"));
+    let second = service
+        .restore_backup(&at.store, &at.actor(), backup.id, &Progress::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(second, app::backup::Error::Busy), "{second:?}");
+
+    release.send(()).unwrap();
+    restore.await.unwrap().unwrap();
+    match write {
+        None => assert_eq!(at.identity_rows().await, expected),
+        Some(write) => match write.await.unwrap() {
+            Err(refused) => {
+                let refused = app::error::AppError::from(refused);
+                assert_eq!(refused.status_code(), StatusCode::CONFLICT, "{refused}");
+                assert_eq!(at.identity_rows().await, expected);
+            }
+            // Made after the restore: the user made after the backup is gone.
+            Ok(_) => {
+                let users = at.identity_rows().await["users"].len();
+                assert_eq!(users, expected["users"].len() + 1);
+            }
+        },
+    }
+    // The window is closed: changes are taken again.
+    at.create_user("after.restore").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restore_does_not_start_while_a_backup_is_being_written() {
+    let at = installation("olivia", &[], 0).await;
+    seed_identity(&at.store, &at.owner).await;
+    let service = &at.state.system_backup;
+    let first = service
+        .run_backup(&at.store, &at.actor(), BackupKind::Manual, "")
+        .await
+        .unwrap();
+    let digest = at.identity_rows().await;
+    let job = service
+        .start_backup(&at.store, at.actor(), BackupKind::Manual, "running")
+        .await
+        .unwrap();
+    let refused = service
+        .restore_backup(&at.store, &at.actor(), first.id, &Progress::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, app::backup::Error::ExportRunning),
+        "{refused:?}"
+    );
+    assert!(refused
+        .to_string()
+        .contains("backup or export is being written"));
+    let done = wait_for(&at, &job).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    assert_eq!(at.identity_rows().await, digest);
+    // Once it is written, the restore may run.
+    service
+        .restore_backup(&at.store, &at.actor(), first.id, &Progress::default())
+        .await
+        .unwrap();
+}

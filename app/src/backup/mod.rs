@@ -50,6 +50,10 @@ pub enum Error {
     FileChanged,
     #[error("Another restore is in progress; try again when it has finished.")]
     Busy,
+    #[error("A restore is in progress; backups and exports can start when it has finished.")]
+    RestoreRunning,
+    #[error("A backup or export is being written; start the restore when it has finished.")]
+    ExportRunning,
     #[error("{0}")]
     Store(#[from] crate::store::Error),
     #[error("file system: {0}")]
@@ -78,7 +82,9 @@ impl From<Error> for crate::store::Error {
             | Error::NewerVersion { .. }
             | Error::UnsupportedFormat(_)
             | Error::Oversized(_) => S::invalid("file", error.to_string()),
-            Error::Busy | Error::FileChanged => S::Conflict(error.to_string()),
+            Error::Busy | Error::RestoreRunning | Error::ExportRunning | Error::FileChanged => {
+                S::Conflict(error.to_string())
+            }
             Error::Io(inner) => S::Internal(format!("backup file: {inner}")),
             Error::Internal(message) => S::Internal(message),
         }

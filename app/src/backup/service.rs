@@ -121,7 +121,17 @@ pub struct SystemBackups {
     jobs: Mutex<Jobs>,
     /// One restore at a time.
     restoring: Arc<tokio::sync::Mutex<()>>,
+    /// Backups and exports hold it shared, a restore exclusively: neither starts while the
+    /// other runs (an export would read data half replaced, a restore would replace data
+    /// being read for minutes).
+    activity: Arc<tokio::sync::RwLock<()>>,
 }
+
+type ExportGuard = tokio::sync::OwnedRwLockReadGuard<()>;
+type RestoreGuard = (
+    tokio::sync::OwnedMutexGuard<()>,
+    tokio::sync::OwnedRwLockWriteGuard<()>,
+);
 
 impl std::fmt::Debug for SystemBackups {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -147,6 +157,7 @@ impl SystemBackups {
             config,
             jobs: Mutex::default(),
             restoring: Arc::default(),
+            activity: Arc::default(),
         }
     }
 
@@ -223,6 +234,14 @@ impl SystemBackups {
         removed
     }
 
+    /// Held while a backup or export is written; refused while a restore runs.
+    fn exporting(&self) -> Result<ExportGuard> {
+        self.activity
+            .clone()
+            .try_read_owned()
+            .map_err(|_| Error::RestoreRunning)
+    }
+
     fn new_file_name() -> String {
         format!(
             "rewind-{}-{:08x}.rewind.tar.gz",
@@ -239,6 +258,7 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<BackupJob> {
+        let exporting = self.exporting()?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
@@ -251,6 +271,7 @@ impl SystemBackups {
             let outcome = service
                 .write_backup(&store, &actor, id, &file_name, &label, &running.progress)
                 .await;
+            drop(exporting);
             if outcome.is_ok() && kind == BackupKind::Automatic {
                 service.prune(&store).await;
             }
@@ -267,6 +288,7 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<SystemBackup> {
+        let exporting = self.exporting()?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
@@ -274,6 +296,7 @@ impl SystemBackups {
             .await?;
         self.write_backup(store, actor, id, &file_name, label, &Progress::default())
             .await?;
+        drop(exporting);
         if kind == BackupKind::Automatic {
             self.prune(store).await;
         }
@@ -391,6 +414,7 @@ impl SystemBackups {
             )
             .into());
         }
+        let _exporting = self.exporting()?;
         self.ensure_dir()?;
         let temp = tempfile::Builder::new()
             .prefix(".export-")
@@ -596,12 +620,8 @@ impl SystemBackups {
         request_id: i64,
         code: &str,
     ) -> Result<BackupJob> {
-        // Refuse before spending the code when another restore holds the lock.
-        let guard = self
-            .restoring
-            .clone()
-            .try_lock_owned()
-            .map_err(|_| Error::Busy)?;
+        // Refuse before spending the code when another restore or an export runs.
+        let guard = self.restore_guard()?;
         let approved = store
             .check_restore_code(actor, request_id, code, now_micros())
             .await?;
@@ -635,9 +655,24 @@ impl SystemBackups {
         backup_id: i64,
         progress: &Progress,
     ) -> Result<RestoreReport> {
-        let _guard = self.restoring.try_lock().map_err(|_| Error::Busy)?;
+        let _guard = self.restore_guard()?;
         self.restore_locked(store, actor, backup_id, None, progress)
             .await
+    }
+
+    /// The right to restore: no other restore, no backup or export being written.
+    fn restore_guard(&self) -> Result<RestoreGuard> {
+        let restoring = self
+            .restoring
+            .clone()
+            .try_lock_owned()
+            .map_err(|_| Error::Busy)?;
+        let exclusive = self
+            .activity
+            .clone()
+            .try_write_owned()
+            .map_err(|_| Error::ExportRunning)?;
+        Ok((restoring, exclusive))
     }
 
     async fn restore_locked(
@@ -651,6 +686,8 @@ impl SystemBackups {
         let (backup, file_name) = store.system_backup(backup_id).await?;
         let target = format!("backup #{backup_id} {}", backup.label);
         let target = target.trim();
+        // A maintenance window: other sessions' identity writes are refused meanwhile.
+        store.begin_maintenance(actor).await?;
         let restored = engine::restore(
             store,
             &self.config.dir.join(file_name),
@@ -663,6 +700,7 @@ impl SystemBackups {
             progress,
         )
         .await;
+        let ended = store.end_maintenance().await;
         if let Err(error) = &restored {
             store
                 .audit_system_backup(
@@ -673,6 +711,11 @@ impl SystemBackups {
                     &message(error),
                 )
                 .await?;
+        }
+        // Writes stay refused if the window cannot be closed: say so loudly.
+        if let Err(error) = ended {
+            tracing::error!(%error, "cannot end the restore's maintenance window");
+            return Err(error.into());
         }
         restored
     }

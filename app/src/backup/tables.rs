@@ -41,6 +41,7 @@ pub const CONSOLE_TABLES: &[&str] = &[
     "system_backup_schedule",
     "system_restore_requests",
     "operator_inbox",
+    "system_maintenance",
 ];
 
 /// SQLite virtual tables derived from identity tables by triggers (the users search, FTS5,

@@ -33,7 +33,7 @@ pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml}
 pub(crate) use snapshots::ensure_singleton_rows;
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{parse_time_of_day, Actor, BackupSummary, ScheduleSettings};
-pub use temporal::Author;
+pub use temporal::{Author, RESTORE_IN_PROGRESS};
 
 use crate::error::FieldError;
 use chrono::{DateTime, Utc};

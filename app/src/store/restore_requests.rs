@@ -67,15 +67,6 @@ async fn check_request_rate(
             if minutes > 1 { "s" } else { "" }
         )));
     }
-    // Codes nobody used in time count no more.
-    sqlx::query(
-        "UPDATE system_restore_requests SET status = 'void'
-         WHERE backup_id = $1 AND status = 'pending' AND expires_at < $2",
-    )
-    .bind(backup_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
     let pending = sqlx::query_as::<Any, PendingRow>(
         "SELECT r.requested_by, o.username, r.created_at, r.expires_at
          FROM system_restore_requests r JOIN operators o ON o.id = r.requested_by
@@ -159,6 +150,16 @@ impl Store {
         let salt = super::random_token();
         let expires_at = now + RESTORE_CODE_TTL_SECS * 1_000_000;
         let mut tx = self.pool.begin().await?;
+        // Codes nobody used in time count no more. A write first, so SQLite takes the write
+        // lock now (waiting for it) instead of failing to upgrade a read snapshot later.
+        sqlx::query(
+            "UPDATE system_restore_requests SET status = 'void'
+             WHERE backup_id = $1 AND status = 'pending' AND expires_at < $2",
+        )
+        .bind(backup_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         let owner: Option<(i64,)> =
             sqlx::query_as("SELECT id FROM operators WHERE role = 'owner' AND disabled = 0")
                 .fetch_optional(&mut *tx)

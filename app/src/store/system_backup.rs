@@ -347,6 +347,29 @@ impl Store {
             .collect())
     }
 
+    /// Marks a system restore as running: identity writes are refused until
+    /// `end_maintenance` (see `temporal::begin_op`). Committed before the restore's own
+    /// transaction begins, so every writer sees it.
+    pub async fn begin_maintenance(&self, actor: &Actor) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO system_maintenance (id, started_at, started_by) VALUES (1, $1, $2)
+             ON CONFLICT (id) DO UPDATE SET started_at = $1, started_by = $2",
+        )
+        .bind(now_micros())
+        .bind(&actor.name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the maintenance window; also clears one a killed restore left (at start-up).
+    pub async fn end_maintenance(&self) -> Result<()> {
+        sqlx::query("DELETE FROM system_maintenance")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Backups left `running` by a process that died: they never finish.
     pub async fn fail_interrupted_system_backups(&self) -> Result<()> {
         sqlx::query(

@@ -10,3 +10,12 @@ WHERE status = 'pending'
                  GROUP BY backup_id);
 CREATE UNIQUE INDEX system_restore_requests_one_pending
     ON system_restore_requests (backup_id) WHERE status = 'pending';
+
+-- A row while a system restore runs: identity writes are refused meanwhile ("A restore is in
+-- progress") instead of waiting for the restore and landing on top of the restored data. The
+-- server clears a row left by a restore that was killed when it starts.
+CREATE TABLE system_maintenance (
+    id          BIGINT PRIMARY KEY CHECK (id = 1),
+    started_at  BIGINT NOT NULL,
+    started_by  TEXT   NOT NULL
+);
