@@ -1,8 +1,12 @@
 //! Sessions and permission checks for server functions and plain HTTP routes.
 use crate::error::AppError;
 use crate::model::{Operator, Permission};
-use crate::state::AppState;
+use crate::state::{AppState, AuthConfig};
+use crate::store::Session;
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "rewind_session";
 
@@ -42,14 +46,33 @@ pub fn expired_session_cookie(state: &AppState) -> String {
     )
 }
 
+/// The live session for these request headers, if any.
+pub async fn session_for(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, AppError> {
+    match session_token(headers) {
+        Some(token) => Ok(state
+            .store
+            .session(&token, state.auth.session_idle_secs)
+            .await?),
+        None => Ok(None),
+    }
+}
+
 /// The signed-in operator for these request headers, if the session is live.
 pub async fn operator_for(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Operator>, AppError> {
-    match session_token(headers) {
-        Some(token) => Ok(state.store.session_operator(&token).await?),
-        None => Ok(None),
+    Ok(session_for(state, headers).await?.map(|s| s.operator))
+}
+
+fn permitted(session: Session, permission: Permission) -> Result<Session, AppError> {
+    if session.operator.role.can(permission) {
+        Ok(session)
+    } else {
+        Err(AppError::Forbidden(permission.name().into()))
     }
 }
 
@@ -59,29 +82,113 @@ pub async fn authorize_headers(
     headers: &HeaderMap,
     permission: Permission,
 ) -> Result<Operator, AppError> {
-    let operator = operator_for(state, headers)
+    let session = session_for(state, headers)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if operator.role.can(permission) {
-        Ok(operator)
-    } else {
-        Err(AppError::Forbidden(permission.name().into()))
+    Ok(permitted(session, permission)?.operator)
+}
+
+/// `authorize_headers` for sensitive operations (exporting a backup, managing operators,
+/// approving a restore): the password must also have been entered within
+/// `AuthConfig::fresh_password_secs`.
+pub async fn authorize_headers_fresh(
+    state: &AppState,
+    headers: &HeaderMap,
+    permission: Permission,
+) -> Result<Operator, AppError> {
+    let session = session_for(state, headers)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let session = permitted(session, permission)?;
+    let age = chrono::Utc::now() - session.password_at;
+    if age.num_seconds() >= state.auth.fresh_password_secs {
+        return Err(AppError::PasswordConfirmationRequired);
     }
+    Ok(session.operator)
 }
 
 /// The server state and request headers inside a server function.
 pub fn request_context() -> Result<(AppState, HeaderMap), AppError> {
-    let state = leptos::prelude::use_context::<AppState>()
-        .ok_or_else(|| AppError::Internal("server state missing".into()))?;
-    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()
-        .ok_or_else(|| AppError::Internal("request missing".into()))?;
+    let (state, parts) = request_parts()?;
     Ok((state, parts.headers))
+}
+
+/// The server state and the whole request head (headers, peer address) in a server function.
+pub fn request_parts() -> Result<(AppState, Parts), AppError> {
+    let state = leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("server state missing"))?;
+    let parts = leptos::prelude::use_context::<Parts>()
+        .ok_or_else(|| AppError::internal("request missing"))?;
+    Ok((state, parts))
+}
+
+/// The address sign-in attempts are counted against: the TCP peer, or, when
+/// `AuthConfig::behind_proxy` is set, the right-most `X-Forwarded-For` entry (the one the
+/// proxy itself appended; entries further left are whatever the client claimed). IPv6
+/// addresses are reduced to their /64, which one client usually holds entirely.
+pub fn client_address(parts: &Parts, auth: &AuthConfig) -> String {
+    let forwarded = || {
+        parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|ip| ip.trim().parse::<IpAddr>().ok())
+    };
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+    };
+    let address = if auth.behind_proxy {
+        forwarded().or_else(peer)
+    } else {
+        peer()
+    };
+    match address.map(|ip| ip.to_canonical()) {
+        Some(IpAddr::V6(ip)) => {
+            let prefix = u128::from(ip) & !((1u128 << 64) - 1);
+            format!("{}/64", Ipv6Addr::from(prefix))
+        }
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
+    }
 }
 
 /// Every server function starts here: session + permission, checked on the server.
 pub async fn authorize(permission: Permission) -> Result<(AppState, Operator), AppError> {
     let (state, headers) = request_context()?;
     let operator = authorize_headers(&state, &headers, permission).await?;
+    Ok((state, operator))
+}
+
+/// Checks the signed-in operator's password again (throttled and audited like a sign-in); the
+/// session then counts as having a freshly entered password.
+pub async fn confirm_password_for(
+    state: &AppState,
+    parts: &Parts,
+    password: &str,
+) -> Result<Operator, AppError> {
+    let token = session_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
+    let operator = operator_for(state, &parts.headers)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let address = client_address(parts, &state.auth);
+    state
+        .store
+        .confirm_session_password(&token, &operator, password, &address)
+        .await?;
+    Ok(operator)
+}
+
+/// `authorize` for sensitive operations: also a recently entered password (see
+/// `authorize_headers_fresh`).
+pub async fn authorize_fresh(permission: Permission) -> Result<(AppState, Operator), AppError> {
+    let (state, headers) = request_context()?;
+    let operator = authorize_headers_fresh(&state, &headers, permission).await?;
     Ok((state, operator))
 }
 
@@ -102,4 +209,19 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// The per-response Content-Security-Policy nonce, put in the request's extensions by the
+/// server's security-headers middleware.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub std::sync::Arc<str>);
+
+/// Hands the request's CSP nonce to Leptos, which puts it on the hydration and resource
+/// scripts it writes into the page. Called by `shell`.
+pub fn provide_csp_nonce() {
+    if let Some(CspNonce(nonce)) = leptos::prelude::use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+    {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
 }

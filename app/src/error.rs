@@ -31,6 +31,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("Please sign in.")]
     Unauthenticated,
+    /// The action needs the operator's password entered in the last few minutes; the page asks
+    /// for it (`confirm_password`) and the operator tries again.
+    #[error("Confirm your password to continue: this action needs it entered again.")]
+    PasswordConfirmationRequired,
     #[error("Too many failed attempts; try again in {0} seconds.")]
     Throttled(i64),
     #[error("Internal error (reference {0}); the server log has the details.")]
@@ -83,10 +87,22 @@ impl AppError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::PasswordConfirmationRequired => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Transport(_) => StatusCode::BAD_REQUEST,
         }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// An internal failure: the details go to the server log under a fresh reference, and only
+    /// the reference reaches the browser (never an operating-system or library message).
+    pub fn internal(details: impl std::fmt::Display) -> Self {
+        let reference = format!("{:08x}", rand::random::<u32>());
+        tracing::error!(%reference, error = %details, "internal error");
+        Self::Internal(reference)
     }
 }
 
@@ -99,11 +115,7 @@ impl From<crate::store::Error> for AppError {
             Error::Conflict(message) => Self::Conflict(message),
             Error::Invalid(fields) => Self::Validation(fields),
             Error::Throttled(seconds) => Self::Throttled(seconds),
-            Error::Database(_) | Error::Migrate(_) | Error::Internal(_) => {
-                let reference = format!("{:08x}", rand::random::<u32>());
-                tracing::error!(%reference, %error, "internal error");
-                Self::Internal(reference)
-            }
+            Error::Database(_) | Error::Migrate(_) | Error::Internal(_) => Self::internal(error),
         }
     }
 }

@@ -8,15 +8,26 @@ use std::sync::Arc;
 pub struct AuthConfig {
     /// How long a session lives after sign-in.
     pub session_ttl_secs: i64,
+    /// A session unused for this long ends (`REWIND_SESSION_IDLE_MINUTES`, default 30).
+    pub session_idle_secs: i64,
+    /// Exporting a backup, managing operators and approving a restore need the password to
+    /// have been entered within this long (sign-in or `confirm_password`; default 5 min).
+    pub fresh_password_secs: i64,
     /// Adds `Secure` to the session cookie (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy (`REWIND_BEHIND_PROXY=1`): sign-in attempts are counted against
+    /// the address the proxy reports in `X-Forwarded-For`, not the proxy's own address.
+    pub behind_proxy: bool,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             session_ttl_secs: 8 * 60 * 60,
+            session_idle_secs: 30 * 60,
+            fresh_password_secs: 5 * 60,
             secure_cookies: false,
+            behind_proxy: false,
         }
     }
 }

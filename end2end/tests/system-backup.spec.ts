@@ -143,6 +143,7 @@ test.describe.serial("system backup", () => {
     await exportForm.getByLabel("Export password", { exact: true }).fill(EXPORT_PASSWORD);
     await expect(exportForm.getByText(/Strength: strong/)).toBeVisible();
     await exportForm.getByLabel("Confirm export password").fill(EXPORT_PASSWORD);
+    await exportForm.getByLabel("Your sign-in password").fill(OWNER.password);
     const downloading = page.waitForEvent("download");
     await exportForm.getByRole("button", { name: "Export encrypted backup" }).click();
     const download = await downloading;

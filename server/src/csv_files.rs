@@ -13,7 +13,7 @@ use app::auth::authorize_headers;
 use app::error::AppError;
 use app::model::*;
 use app::state::AppState;
-use app::store::{AuditRecord, UserRecord};
+use app::store::{neutralise_cell, AuditRecord, UserRecord};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -172,7 +172,8 @@ fn directory_query(params: &Params) -> DirectoryQuery {
     }
 }
 
-/// CSV records as bytes.
+/// CSV records as bytes; a cell a spreadsheet would run as a formula is quoted
+/// (`app::store::neutralise_cell`), and the import reads it back unquoted.
 fn encode<I, R>(records: I) -> std::io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = R>,
@@ -182,7 +183,8 @@ where
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     for record in records {
-        writer.write_record(record)?;
+        let cells: Vec<String> = record.into_iter().collect();
+        writer.write_record(cells.iter().map(|cell| neutralise_cell(cell).into_owned()))?;
     }
     writer.into_inner().map_err(|e| e.into_error())
 }
@@ -216,7 +218,7 @@ fn csv_file(name: &str, columns: &[&str], rows: Vec<Vec<String>>) -> Result<Resp
 }
 
 fn internal(error: std::io::Error) -> AppError {
-    AppError::Internal(format!("csv: {error}"))
+    AppError::internal(format!("csv: {error}"))
 }
 
 /// Records who downloaded what (after the checks, before the first byte).

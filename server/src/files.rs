@@ -2,7 +2,7 @@
 //! CSV is with the other CSV downloads in `csv_files`); download a stored system backup, export an encrypted backup, upload one
 //! for import (`SystemBackupManage`). Each checks the session and permission itself; large
 //! bodies stream, never whole in memory.
-use app::auth::authorize_headers;
+use app::auth::{authorize_headers, authorize_headers_fresh, confirm_password_for};
 use app::error::AppError;
 use app::model::Permission;
 use app::state::AppState;
@@ -135,16 +135,26 @@ struct ExportForm {
     password: String,
     #[serde(default)]
     password_confirm: String,
+    /// The operator's own sign-in password: an export needs it entered within minutes.
+    #[serde(default)]
+    current_password: String,
 }
 
-/// POST /files/system-backups/export (form: password, password_confirm): the current data
+/// POST /files/system-backups/export (form: password, password_confirm, and current_password
+/// unless the operator's password was entered in the last few minutes): the current data
 /// as an age-encrypted archive (`age -d` decrypts it with the password).
 async fn export(State(state): State<AppState>, request: Request) -> Result<Response, FileError> {
+    let (parts, body) = request.into_parts();
+    authorize_headers(&state, &parts.headers, Permission::SystemBackupManage).await?;
+    let Form(form) =
+        Form::<ExportForm>::from_request(Request::from_parts(parts.clone(), body), &state)
+            .await
+            .map_err(|e| AppError::invalid("password", e.body_text()))?;
+    if !form.current_password.is_empty() {
+        confirm_password_for(&state, &parts, &form.current_password).await?;
+    }
     let operator =
-        authorize_headers(&state, request.headers(), Permission::SystemBackupManage).await?;
-    let Form(form) = Form::<ExportForm>::from_request(request, &state)
-        .await
-        .map_err(|e| AppError::invalid("password", e.body_text()))?;
+        authorize_headers_fresh(&state, &parts.headers, Permission::SystemBackupManage).await?;
     let (file, name, size) = state
         .system_backup
         .export(
@@ -175,7 +185,7 @@ async fn import(State(state): State<AppState>, request: Request) -> Result<Respo
     let dir = &state.system_backup.config().dir;
     let upload = std::fs::create_dir_all(dir)
         .and_then(|_| tempfile::Builder::new().prefix(".upload-").tempfile_in(dir))
-        .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+        .map_err(|e| AppError::internal(format!("upload: {e}")))?;
     let mut received = false;
     let mut password = None;
     let bad_upload = |e: axum::extract::multipart::MultipartError| {
@@ -186,16 +196,16 @@ async fn import(State(state): State<AppState>, request: Request) -> Result<Respo
             Some("file") => {
                 let file = upload
                     .reopen()
-                    .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+                    .map_err(|e| AppError::internal(format!("upload: {e}")))?;
                 let mut file = tokio::fs::File::from_std(file);
                 while let Some(chunk) = field.chunk().await.map_err(bad_upload)? {
                     file.write_all(&chunk)
                         .await
-                        .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+                        .map_err(|e| AppError::internal(format!("upload: {e}")))?;
                 }
                 file.flush()
                     .await
-                    .map_err(|e| AppError::Internal(format!("upload: {e}")))?;
+                    .map_err(|e| AppError::internal(format!("upload: {e}")))?;
                 received = true;
             }
             Some("password") => {

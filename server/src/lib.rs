@@ -1,4 +1,4 @@
-//! The HTTP server: Leptos routes and server functions behind an Origin check.
+//! The HTTP server: Leptos routes and server functions behind an Origin check and security\n//! headers.
 pub mod csv_files;
 pub mod files;
 
@@ -7,7 +7,7 @@ use app::state::{AppState, AuthConfig};
 use app::store::Store;
 use app::{shell, App};
 use axum::extract::Request;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -45,7 +45,42 @@ pub fn router(state: AppState) -> Router {
         .merge(csv_files::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(reject_foreign_origin))
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// The Content-Security-Policy: only this site's scripts, styles and connections. Hydration
+/// needs the inline module script Leptos writes into the page (it carries `nonce`) and
+/// `'wasm-unsafe-eval'` to compile the wasm bundle; nothing may frame the console.
+fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Security headers on every response, and a fresh script nonce for every page.
+async fn security_headers(mut request: Request, next: Next) -> Response {
+    let nonce: Arc<str> = app::store::random_token()[..32].into();
+    request
+        .extensions_mut()
+        .insert(app::auth::CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site.
@@ -57,28 +92,34 @@ async fn reject_foreign_origin(request: Request, next: Next) -> Response {
     if !safe && is_cross_site(&request) {
         return (
             StatusCode::FORBIDDEN,
-            "Refused: this request came from another site (Origin does not match Host).",
+            "Refused: this request came from another site (Origin does not match Host), or \
+             does not say where it came from.",
         )
             .into_response();
     }
     next.run(request).await
 }
 
+/// A state-changing request must show it comes from this site: by `Origin` (sent by every
+/// current browser on POST), else by `Sec-Fetch-Site: same-origin`, else by a same-site
+/// `Referer`. A request with none of them is refused: it did not come from the console.
 fn is_cross_site(request: &Request) -> bool {
     let headers = request.headers();
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match headers.get(header::ORIGIN) {
-        Some(origin) => {
-            let origin_host = origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.split_once("://"))
-                .map(|(_, rest)| rest.trim_end_matches('/'));
-            origin_host.is_none() || origin_host != host
-        }
-        None => headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|site| site == "cross-site"),
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = text(header::HOST).or_else(|| request.uri().authority().map(|a| a.as_str()));
+    fn authority(url: &str) -> Option<&str> {
+        url.split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default())
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin_host = origin.to_str().ok().and_then(authority);
+        return host.is_none() || origin_host != host;
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.to_str().ok() != Some("same-origin");
+    }
+    match text(header::REFERER).and_then(authority) {
+        Some(referer_host) => host.is_none() || Some(referer_host) != host,
+        None => true,
     }
 }

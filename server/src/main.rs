@@ -35,6 +35,15 @@ enum Command {
         #[arg(long, default_value = "")]
         display_name: String,
     },
+    /// Clear the sign-in throttle: for a user name from every address (a locked-out Owner's
+    /// recovery), and/or for one client address with every user name tried from it.
+    Unlock {
+        #[arg(long, required_unless_present = "address")]
+        username: Option<String>,
+        /// A client address as the audit log shows it (`203.0.113.7`, `2001:db8:1:2::/64`).
+        #[arg(long)]
+        address: Option<String>,
+    },
     /// Fill an empty identity store with a demo organisation and a year of history.
     Seed {
         #[arg(long, default_value_t = 200)]
@@ -103,6 +112,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("Created the Owner account {:?}.", owner.username);
             Ok(())
         }
+        Command::Unlock { username, address } => {
+            let cleared = store
+                .clear_login_throttle(username.as_deref(), address.as_deref(), "command line")
+                .await
+                .map_err(|e| app::error::AppError::from(e).to_string())?;
+            let target = [username.as_deref(), address.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" from ");
+            println!("Cleared the sign-in throttle for {target} ({cleared} entries).");
+            Ok(())
+        }
         Command::Seed {
             users,
             groups,
@@ -159,8 +181,20 @@ async fn serve(store: Store) -> Result<(), String> {
              (or run `server create-owner --username NAME`)."
         );
     }
+    let idle_minutes = match std::env::var("REWIND_SESSION_IDLE_MINUTES") {
+        Ok(value) => value
+            .parse::<i64>()
+            .ok()
+            .filter(|m| *m > 0)
+            .ok_or_else(|| {
+                format!("REWIND_SESSION_IDLE_MINUTES: not a number of minutes: {value:?}")
+            })?,
+        Err(_) => AuthConfig::default().session_idle_secs / 60,
+    };
     let auth = AuthConfig {
+        session_idle_secs: idle_minutes * 60,
         secure_cookies: std::env::var("REWIND_SECURE_COOKIES").is_ok_and(|v| v == "1"),
+        behind_proxy: std::env::var("REWIND_BEHIND_PROXY").is_ok_and(|v| v == "1"),
         ..AuthConfig::default()
     };
     let backups = app::backup::SystemBackupConfig::from_env();
@@ -180,15 +214,39 @@ async fn serve(store: Store) -> Result<(), String> {
             .clone()
             .run_scheduler(state.store.clone()),
     );
+    tokio::spawn(purge_periodically(
+        state.store.clone(),
+        state.auth.session_idle_secs,
+    ));
     let router = server::router(state);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Rewind listening on http://{addr}");
-    axum::serve(listener, router.into_make_service())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| e.to_string())
+    // The peer address counts sign-in attempts (see app::auth::client_address).
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// Expired and idle sessions, forgotten sign-in counts and stale restore requests would
+/// otherwise pile up; they are removed every ten minutes.
+async fn purge_periodically(store: Store, session_idle_secs: i64) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(10 * 60));
+    loop {
+        every.tick().await;
+        match store.purge_stale(session_idle_secs).await {
+            Ok(report) if report != app::store::PurgeReport::default() => {
+                tracing::info!(?report, "purged expired rows")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "purging expired rows"),
+        }
+    }
 }

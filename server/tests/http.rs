@@ -151,6 +151,82 @@ async fn repeated_failures_lock_the_login_even_for_the_right_password() {
 }
 
 #[tokio::test]
+async fn a_locked_address_does_not_keep_the_owner_out_from_another_address() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let attempt = |peer: &'static str, password: &'static str| {
+        let router = app.router.clone();
+        async move {
+            common::call_from_peer(
+                &router,
+                peer,
+                "login",
+                &[("username", "olivia"), ("password", password)],
+                None,
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        let reply = attempt("203.0.113.66", "not the password").await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let locked = attempt("203.0.113.66", OWNER_PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.body
+    );
+    let office = attempt("198.51.100.7", OWNER_PASSWORD).await;
+    assert_eq!(office.status, StatusCode::OK, "{}", office.body);
+    assert!(office.session_cookie().is_some());
+    let audit = app.store.list_audit(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.outcome == "denied" && e.details.contains("203.0.113.66")),
+        "failed attempts are audited with the peer address: {audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_the_server_is_behind_a_proxy() {
+    for (behind_proxy, expected) in [(false, "198.51.100.7"), (true, "192.0.2.1")] {
+        let app = test_app_with(AuthConfig {
+            behind_proxy,
+            ..AuthConfig::default()
+        })
+        .await;
+        with_owner(&app).await;
+        let mut request = common::post("/api/login", None)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", "10.9.9.9, 192.0.2.1")
+            .body(Body::from(form_body(&[
+                ("username", "olivia"),
+                ("password", "not the password"),
+            ])))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [198, 51, 100, 7],
+                40000,
+            ))));
+        assert_eq!(
+            app.send(request).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let state = app
+            .store
+            .login_throttle_state(Some("olivia"), expected)
+            .await
+            .unwrap();
+        assert_eq!(state, Some((1, None)), "behind_proxy = {behind_proxy}");
+    }
+}
+
+#[tokio::test]
 async fn an_expired_session_is_refused() {
     let app = test_app_with(AuthConfig {
         session_ttl_secs: 0,
@@ -273,6 +349,102 @@ async fn a_post_from_a_foreign_origin_is_rejected() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.body.contains("another site"), "{}", reply.body);
     assert_eq!(app.operator_count().await, 1);
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_pages_the_script_nonce() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let page = app.send(common::get("/login", None)).await;
+    let missing = app.send(common::get("/no/such/page", None)).await;
+    let function = app.call("get_session", &[], None).await;
+    for reply in [&page, &missing, &function] {
+        let policy = reply.header(header::CONTENT_SECURITY_POLICY);
+        for part in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(policy.contains(part), "{part} missing from {policy:?}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(reply.header(header::REFERRER_POLICY), "same-origin");
+        assert_eq!(reply.header(header::X_FRAME_OPTIONS), "DENY");
+    }
+    // The inline hydration script carries this response's nonce, and only this one.
+    let policy = page.header(header::CONTENT_SECURITY_POLICY);
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a script nonce");
+    assert!(nonce.len() >= 22, "{nonce}");
+    assert!(
+        page.body.contains(&format!("nonce=\"{nonce}\"")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.body.matches("<script").count(),
+        page.body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        "every inline script carries the nonce: {}",
+        page.body
+    );
+    let again = app.send(common::get("/login", None)).await;
+    assert_ne!(again.header(header::CONTENT_SECURITY_POLICY), policy);
+}
+
+#[tokio::test]
+async fn a_state_changing_request_must_say_it_comes_from_this_site() {
+    let app = test_app().await;
+    with_owner(&app).await;
+    let cookie = app.login("olivia", OWNER_PASSWORD).await;
+    let add = |name: &str, headers: &[(&str, &str)]| {
+        let mut request = Request::post("/api/add_operator")
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, cookie.as_str())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        for (header, value) in headers {
+            request = request.header(*header, *value);
+        }
+        request
+            .body(Body::from(form_body(&[
+                ("username", name),
+                ("display_name", ""),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ])))
+            .unwrap()
+    };
+    for (headers, expected) in [
+        (&[][..], StatusCode::FORBIDDEN),
+        (
+            &[("referer", "http://evil.example/localhost")][..],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &[("sec-fetch-site", "same-site")][..],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &[("sec-fetch-site", "cross-site")][..],
+            StatusCode::FORBIDDEN,
+        ),
+        (&[("origin", "null")][..], StatusCode::FORBIDDEN),
+        (
+            &[("referer", "http://localhost/operators")][..],
+            StatusCode::OK,
+        ),
+        (&[("sec-fetch-site", "same-origin")][..], StatusCode::OK),
+    ] {
+        let name = format!("op{}", app.operator_count().await);
+        let reply = app.send(add(&name, headers)).await;
+        assert_eq!(reply.status, expected, "{headers:?}: {}", reply.body);
+    }
+    assert_eq!(app.operator_count().await, 3);
 }
 
 #[tokio::test]

@@ -54,10 +54,28 @@ pub async fn create_owner(
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     crate::auth::reply(
         async move {
-            let (state, _) = crate::auth::request_context()?;
-            let operator = state.store.authenticate(&username, &password).await?;
+            let (state, parts) = crate::auth::request_parts()?;
+            let address = crate::auth::client_address(&parts, &state.auth);
+            let operator = state
+                .store
+                .authenticate(&username, &password, &address)
+                .await?;
             start_session(&state, operator.id).await?;
             leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Re-enters the signed-in operator's password, so the sensitive operations that ask for it
+/// (export, operator management, restore approval) work for a few more minutes.
+#[server(endpoint = "confirm_password")]
+pub async fn confirm_password(password: String) -> Result<(), AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, parts) = crate::auth::request_parts()?;
+            crate::auth::confirm_password_for(&state, &parts, &password).await?;
             Ok(())
         }
         .await,
@@ -70,7 +88,11 @@ pub async fn logout() -> Result<(), AppError> {
         async move {
             let (state, headers) = crate::auth::request_context()?;
             if let Some(token) = crate::auth::session_token(&headers) {
-                if let Some(operator) = state.store.session_operator(&token).await? {
+                if let Some(operator) = state
+                    .store
+                    .session_operator(&token, state.auth.session_idle_secs)
+                    .await?
+                {
                     state
                         .store
                         .record_audit(&crate::store::AuditRecord {

@@ -30,7 +30,7 @@ pub async fn add_operator(
     crate::auth::reply(
         async move {
             let (state, actor) =
-                crate::auth::authorize(crate::model::Permission::OperatorsManage).await?;
+                crate::auth::authorize_fresh(crate::model::Permission::OperatorsManage).await?;
             let new = crate::store::NewOperator {
                 username,
                 display_name,
@@ -48,7 +48,7 @@ pub async fn set_operator_disabled(id: i64, disabled: bool) -> Result<Operator, 
     crate::auth::reply(
         async move {
             let (state, actor) =
-                crate::auth::authorize(crate::model::Permission::OperatorsManage).await?;
+                crate::auth::authorize_fresh(crate::model::Permission::OperatorsManage).await?;
             Ok(state
                 .store
                 .set_operator_disabled(&actor, id.into(), disabled)
@@ -63,7 +63,7 @@ pub async fn change_operator_role(id: i64, role: String) -> Result<Operator, App
     crate::auth::reply(
         async move {
             let (state, actor) =
-                crate::auth::authorize(crate::model::Permission::OperatorsManage).await?;
+                crate::auth::authorize_fresh(crate::model::Permission::OperatorsManage).await?;
             Ok(state
                 .store
                 .change_operator_role(&actor, id.into(), parse_role(&role)?)
@@ -78,7 +78,7 @@ pub async fn reset_operator_password(id: i64, password: String) -> Result<(), Ap
     crate::auth::reply(
         async move {
             let (state, actor) =
-                crate::auth::authorize(crate::model::Permission::OperatorsManage).await?;
+                crate::auth::authorize_fresh(crate::model::Permission::OperatorsManage).await?;
             Ok(state
                 .store
                 .reset_operator_password(&actor, id.into(), &password)

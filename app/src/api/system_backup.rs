@@ -134,7 +134,7 @@ pub async fn confirm_restore(request_id: i64, code: String) -> Result<BackupJob,
     crate::auth::reply(
         async move {
             let (state, operator) =
-                crate::auth::authorize(crate::model::Permission::SystemBackupManage).await?;
+                crate::auth::authorize_fresh(crate::model::Permission::SystemBackupManage).await?;
             Ok(state
                 .system_backup
                 .confirm_restore(&state.store, &operator, request_id, &code)

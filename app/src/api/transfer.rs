@@ -26,7 +26,7 @@ async fn read_import_form(data: MultipartData) -> Result<crate::store::ImportReq
     use crate::store::IMPORT_LIMIT;
     let mut multipart = data
         .into_inner()
-        .ok_or_else(|| AppError::Internal("multipart data missing".into()))?;
+        .ok_or_else(|| AppError::internal("multipart data missing"))?;
     let bad_upload =
         |e: &dyn std::fmt::Display| AppError::invalid("file", format!("The upload failed: {e}"));
     let mut kind = None;

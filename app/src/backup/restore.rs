@@ -193,7 +193,7 @@ async fn load<'c>(
     progress
         .total
         .store(manifest.total_rows(), Ordering::SeqCst);
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin_write().await?;
     if store.backend() == Backend::Sqlite {
         // Checked at commit instead of per row, so self-references load in any order.
         sqlx::query("PRAGMA defer_foreign_keys = ON")

@@ -136,6 +136,9 @@ pub struct UserDetail {
     pub as_of: Option<DateTime<Utc>>,
 }
 
+/// The deepest group tree accepted (a root is level 1); see `store::group_depth`.
+pub const MAX_GROUP_DEPTH: i64 = 32;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupInput {
     pub name: String,

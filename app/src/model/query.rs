@@ -3,8 +3,19 @@
 //!
 //! Parsed in the browser (instant feedback) and again on the server (never trust the client).
 //! Errors name the offending token and its column.
+//!
+//! Every query is bounded (length, conditions, nesting) before it can grow a deep tree: the
+//! parser, the SQL translation and dropping the tree all recurse, and an unbounded query sent by
+//! any signed-in operator would otherwise overflow the stack and abort the whole server.
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 4_000;
+/// Most conditions (`attr op value` or `attr pr`) in one query.
+pub const MAX_QUERY_CONDITIONS: usize = 64;
+/// Deepest nesting of parentheses and `not`.
+pub const MAX_QUERY_DEPTH: usize = 16;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Filter {
@@ -100,6 +111,16 @@ struct Token {
 
 fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
     let chars: Vec<char> = input.chars().collect();
+    if chars.len() > MAX_QUERY_CHARS {
+        return Err(QueryError {
+            column: MAX_QUERY_CHARS + 1,
+            token: String::new(),
+            message: format!(
+                "the query is {} characters long; at most {MAX_QUERY_CHARS} are allowed",
+                chars.len()
+            ),
+        });
+    }
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -208,6 +229,9 @@ fn tokenize(input: &str) -> Result<Vec<Token>, QueryError> {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Parentheses and `not`s open around the token being read.
+    depth: usize,
+    conditions: usize,
 }
 
 fn is_keyword(word: &str, keyword: &str) -> bool {
@@ -259,15 +283,32 @@ impl Parser {
         Ok(left)
     }
 
+    /// Enters a `not` or a parenthesis at `token`, refusing to nest deeper than the limit.
+    fn enter(&mut self, token: &Token) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_QUERY_DEPTH {
+            return Err(Self::error(
+                token,
+                format!("nested too deeply; at most {MAX_QUERY_DEPTH} levels of \"not\" and parentheses are allowed"),
+            ));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Filter, QueryError> {
         if self.peek_keyword("not") {
-            self.next();
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            let not = self.next();
+            self.enter(&not)?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         let token = self.next();
         match token.kind {
             TokenKind::Open => {
+                self.enter(&token)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 let close = self.next();
                 if close.kind != TokenKind::Close {
                     return Err(Self::error(
@@ -280,6 +321,13 @@ impl Parser {
             TokenKind::Word(ref attribute)
                 if !["and", "or"].iter().any(|k| is_keyword(attribute, k)) =>
             {
+                self.conditions += 1;
+                if self.conditions > MAX_QUERY_CONDITIONS {
+                    return Err(Self::error(
+                        &token,
+                        format!("too many conditions; at most {MAX_QUERY_CONDITIONS} are allowed in one query"),
+                    ));
+                }
                 let attribute = attribute.clone();
                 let op_token = self.next();
                 let TokenKind::Word(op_word) = &op_token.kind else {
@@ -340,6 +388,8 @@ pub fn parse_filter(input: &str) -> Result<Option<Filter>, QueryError> {
     let mut parser = Parser {
         tokens: tokenize(input)?,
         at: 0,
+        depth: 0,
+        conditions: 0,
     };
     let filter = parser.or()?;
     let rest = parser.peek().clone();
@@ -454,5 +504,100 @@ mod tests {
 
         let error = parse_filter("a eq 1 and").unwrap_err();
         assert!(error.message.contains("ends where a condition"));
+    }
+
+    #[test]
+    fn chains_of_nots_are_refused_by_length_or_at_the_first_level_too_deep() {
+        let query = format!("{}userName pr", "not ".repeat(50_000));
+        let error = parse_filter(&query).unwrap_err();
+        assert!(error.message.contains("at most"), "{error}");
+        assert_eq!(error.column, MAX_QUERY_CHARS + 1, "{error}");
+
+        let query = format!("{}userName pr", "not ".repeat(MAX_QUERY_DEPTH + 1));
+        let error = parse_filter(&query).unwrap_err();
+        assert_eq!(error.column, 4 * MAX_QUERY_DEPTH + 1, "{error}");
+        assert!(error.message.contains("nested too deeply"), "{error}");
+
+        let query = format!("{}userName pr", "not ".repeat(MAX_QUERY_DEPTH));
+        assert!(parse_filter(&query).is_ok());
+    }
+
+    #[test]
+    fn deep_parentheses_are_refused_with_the_column_of_the_first_too_deep() {
+        let depth = MAX_QUERY_DEPTH + 1;
+        let query = format!("{}a pr{}", "(".repeat(depth), ")".repeat(depth));
+        let error = parse_filter(&query).unwrap_err();
+        assert_eq!((error.column, error.token.as_str()), (depth, "("));
+        assert!(error.message.contains("nested too deeply"), "{error}");
+    }
+
+    #[test]
+    fn too_many_conditions_are_refused_and_the_limit_itself_is_accepted() {
+        let chain = |n: usize| vec!["a eq 1"; n].join(" and ");
+        assert!(parse_filter(&chain(MAX_QUERY_CONDITIONS)).is_ok());
+        let error = parse_filter(&chain(MAX_QUERY_CONDITIONS + 1)).unwrap_err();
+        assert!(error.message.contains("too many conditions"), "{error}");
+        assert_eq!(error.column, MAX_QUERY_CONDITIONS * 11 + 1, "{error}");
+    }
+
+    #[test]
+    fn an_overlong_query_is_refused_before_it_is_read() {
+        let query = format!("a eq \"{}\"", "x".repeat(MAX_QUERY_CHARS));
+        let error = parse_filter(&query).unwrap_err();
+        assert!(error.message.contains("characters long"), "{error}");
+    }
+
+    /// Depth of `not`/grouping and the number of conditions of a parsed filter.
+    fn measure(filter: &Filter) -> (usize, usize) {
+        match filter {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                let (da, ca) = measure(a);
+                let (db, cb) = measure(b);
+                (da.max(db), ca + cb)
+            }
+            Filter::Not(inner) => {
+                let (d, c) = measure(inner);
+                (d + 1, c)
+            }
+            Filter::Compare { .. } | Filter::Present(_) => (0, 1),
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const WORDS: &[&str] = &[
+            "not", "(", ")", "and", "or", "userName", "pr", "eq", "\"x\"", "1", "true", "ne", "\"",
+            "\\", "-", "é",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Arbitrary text: never a panic; an error points inside the query (or just after).
+            #[test]
+            fn any_text_parses_or_gets_a_located_error(input in any::<String>()) {
+                if let Err(error) = parse_filter(&input) {
+                    prop_assert!(error.column >= 1);
+                    prop_assert!(error.column <= input.chars().count() + 1);
+                }
+            }
+
+            /// Adversarial token soup, thousands long: never a panic or a stack overflow, and
+            /// whatever parses is within the limits.
+            #[test]
+            fn token_soup_parses_within_the_limits_or_is_refused(
+                tokens in proptest::collection::vec(proptest::sample::select(WORDS), 0..3_000)
+            ) {
+                let input = tokens.join(" ");
+                if let Ok(Some(filter)) = parse_filter(&input) {
+                    let (depth, conditions) = measure(&filter);
+                    prop_assert!(depth <= MAX_QUERY_DEPTH);
+                    prop_assert!(conditions <= MAX_QUERY_CONDITIONS);
+                    prop_assert!(input.chars().count() <= MAX_QUERY_CHARS);
+                }
+            }
+        }
     }
 }

@@ -5,8 +5,12 @@ use super::snapshots::{
 };
 use super::temporal::{
     attributes_json, begin_op, check_attributes, check_name, close_current, insert_version,
-    instant, is_current, live, micros, name_key, new_object, parse_attributes, time, write_version,
-    Author, Op, Table, Val,
+    instant, is_current, live, micros, name_key, new_object, parse_attributes, replace_version,
+    time, write_version, Author, Op, Table, Val,
+};
+use super::text::{
+    check_account_texts, check_named_texts, check_role_texts, check_texts, MAX_EMAIL_CHARS,
+    MAX_LINE_CHARS,
 };
 use super::{Error, Result, Store};
 use crate::model::*;
@@ -295,6 +299,7 @@ pub(crate) async fn create_mail_domain_in(
     input: &MailDomainInput,
 ) -> Result<MailDomainId> {
     let code = check_name("code", "The domain", &input.code)?;
+    check_named_texts("code", &code, &input.description)?;
     let id = new_object(conn, Table::MailDomains).await?;
     insert_version(
         conn,
@@ -319,8 +324,9 @@ pub(crate) async fn update_mail_domain_in(
     input: &MailDomainInput,
 ) -> Result<()> {
     let code = check_name("code", "The domain", &input.code)?;
+    check_named_texts("code", &code, &input.description)?;
     require(conn, Table::MailDomains, id.0, "mail domain").await?;
-    write_version(
+    replace_version(
         conn,
         op,
         Table::MailDomains,
@@ -343,6 +349,7 @@ pub(crate) async fn create_mail_list_in(
     input: &MailListInput,
 ) -> Result<MailListId> {
     let name = check_name("name", "The list name", &input.name)?;
+    check_named_texts("name", &name, &input.description)?;
     require(conn, Table::MailDomains, input.domain.0, "mail domain").await?;
     let id = new_object(conn, Table::MailLists).await?;
     insert_version(
@@ -366,9 +373,10 @@ pub(crate) async fn update_mail_list_in(
     input: &MailListInput,
 ) -> Result<()> {
     let name = check_name("name", "The list name", &input.name)?;
+    check_named_texts("name", &name, &input.description)?;
     require(conn, Table::MailLists, id.0, "mail list").await?;
     require(conn, Table::MailDomains, input.domain.0, "mail domain").await?;
-    write_version(
+    replace_version(
         conn,
         op,
         Table::MailLists,
@@ -393,7 +401,8 @@ impl Store {
         description: &str,
     ) -> Result<i64> {
         let name = check_name("name", label, name)?;
-        let mut tx = self.pool.begin().await?;
+        check_named_texts("name", &name, description)?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, &format!("{}.create", table.name()), &name).await?;
         let id = new_object(&mut tx, table).await?;
         insert_version(
@@ -457,12 +466,13 @@ impl Store {
         description: &str,
     ) -> Result<()> {
         let name = check_name("name", "The system", name)?;
-        let mut tx = self.pool.begin().await?;
+        check_named_texts("name", &name, description)?;
+        let mut tx = self.begin_write().await?;
         named_row(&mut tx, Table::Systems, id.0, i64::MAX)
             .await?
             .ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
         let op = begin_op(&mut tx, actor, "systems.update", &name).await?;
-        write_version(
+        replace_version(
             &mut tx,
             &op,
             Table::Systems,
@@ -490,7 +500,7 @@ impl Store {
     /// roles is refused (they would be left without a system); delete or move them first.
     pub async fn delete_systems(&self, actor: &Author, ids: &[SystemId]) -> Result<Vec<String>> {
         let ids = chosen(ids, "systems", "Choose at least one system to delete.")?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             let system = named_row(&mut tx, Table::Systems, id.0, i64::MAX)
@@ -550,6 +560,7 @@ impl Store {
     fn check_account(input: &AccountInput) -> Result<AccountInput> {
         let mut input = input.clone();
         input.name = check_name("name", "The account name", &input.name)?;
+        check_account_texts(&input)?;
         if input.login_name.trim().is_empty() {
             input.login_name = input.name.clone();
         }
@@ -577,7 +588,7 @@ impl Store {
 
     pub async fn create_account(&self, actor: &Author, input: &AccountInput) -> Result<AccountId> {
         let input = Self::check_account(input)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "account.create", &input.name).await?;
         let id = new_object(&mut tx, Table::Accounts).await?;
@@ -599,7 +610,7 @@ impl Store {
         input: &AccountInput,
     ) -> Result<()> {
         let input = Self::check_account(input)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = current_account(&mut tx, id.0)
             .await?
             .ok_or_else(|| Error::NotFound(format!("account {}", id.0)))?;
@@ -608,7 +619,7 @@ impl Store {
         }
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "account.update", &input.name).await?;
-        write_version(&mut tx, &op, Table::Accounts, id.0, &account_fields(&input))
+        replace_version(&mut tx, &op, Table::Accounts, id.0, &account_fields(&input))
             .await
             .map_err(unique_to(format!(
                 "An account named {:?} already exists in this system.",
@@ -630,7 +641,7 @@ impl Store {
     /// them. Returns their names.
     pub async fn delete_accounts(&self, actor: &Author, ids: &[AccountId]) -> Result<Vec<String>> {
         let ids = chosen(ids, "accounts", "Choose at least one account to delete.")?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             let account = current_account(&mut tx, id.0)
@@ -707,7 +718,7 @@ impl Store {
                 format!("Use one of {}.", OWNER_LEVELS.join(", ")),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let acc = current_account(&mut tx, account.0)
             .await?
             .ok_or_else(|| Error::NotFound(format!("account {}", account.0)))?;
@@ -752,7 +763,7 @@ impl Store {
         account: AccountId,
         user: UserId,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "account.owner-remove", "").await?;
         let closed = close_where(
             &mut tx,
@@ -784,6 +795,7 @@ impl Store {
     fn check_role(input: &RoleInput) -> Result<RoleInput> {
         let mut input = input.clone();
         input.name = check_name("name", "The role name", &input.name)?;
+        check_role_texts(&input)?;
         if input.domain_type.is_empty() {
             input.domain_type = "none".into();
         }
@@ -798,7 +810,7 @@ impl Store {
 
     pub async fn create_role(&self, actor: &Author, input: &RoleInput) -> Result<RoleId> {
         let input = Self::check_role(input)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "role.create", &input.name).await?;
         let id = new_object(&mut tx, Table::Roles).await?;
@@ -815,11 +827,11 @@ impl Store {
 
     pub async fn update_role(&self, actor: &Author, id: RoleId, input: &RoleInput) -> Result<()> {
         let input = Self::check_role(input)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         role_name(&mut tx, id.0).await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "role.update", &input.name).await?;
-        write_version(&mut tx, &op, Table::Roles, id.0, &role_fields(&input))
+        replace_version(&mut tx, &op, Table::Roles, id.0, &role_fields(&input))
             .await
             .map_err(unique_to(format!(
                 "A role named {:?} already exists in this system.",
@@ -841,7 +853,7 @@ impl Store {
     /// list memberships end with them. Returns their names.
     pub async fn delete_roles(&self, actor: &Author, ids: &[RoleId]) -> Result<Vec<String>> {
         let ids = chosen(ids, "roles", "Choose at least one role to delete.")?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             names.push(role_name(&mut tx, id.0).await?);
@@ -929,7 +941,8 @@ impl Store {
         role: RoleId,
         inherited: RoleId,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
+        super::locks::take(&mut tx, super::locks::Lock::RoleInheritance).await?;
         let name = role_name(&mut tx, role.0).await?;
         let other = role_name(&mut tx, inherited.0).await?;
         // Would `inherited` (transitively) reach `role`?
@@ -978,7 +991,7 @@ impl Store {
         role: RoleId,
         inherited: RoleId,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "role.uninherit", "").await?;
         let closed = close_where(
             &mut tx,
@@ -1004,7 +1017,8 @@ impl Store {
     }
 
     pub async fn grant_role(&self, actor: &Author, input: &GrantInput) -> Result<GrantId> {
-        let mut tx = self.pool.begin().await?;
+        check_texts(&[("scope", &input.scope, MAX_LINE_CHARS)])?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "grant.add", "").await?;
         let id = insert_grant(&mut tx, &op, input).await?;
         audit(
@@ -1022,7 +1036,7 @@ impl Store {
     }
 
     pub async fn revoke_grant(&self, actor: &Author, id: GrantId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<(String, i64, i64)> = sqlx::query_as(
             "SELECT grantee_kind, grantee_id, role_id FROM grants WHERE object_id = $1 \
              AND valid_to IS NULL",
@@ -1258,7 +1272,8 @@ impl Store {
         input: &MailDomainInput,
     ) -> Result<MailDomainId> {
         let code = check_name("code", "The domain", &input.code)?;
-        let mut tx = self.pool.begin().await?;
+        check_named_texts("code", &code, &input.description)?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.create", &code).await?;
         let id = create_mail_domain_in(&mut tx, &op, input).await?;
         tx.commit().await?;
@@ -1272,7 +1287,8 @@ impl Store {
         input: &MailDomainInput,
     ) -> Result<()> {
         let code = check_name("code", "The domain", &input.code)?;
-        let mut tx = self.pool.begin().await?;
+        check_named_texts("code", &code, &input.description)?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.update", &code).await?;
         update_mail_domain_in(&mut tx, &op, id, input).await?;
         tx.commit().await?;
@@ -1291,7 +1307,7 @@ impl Store {
             "mail_domains",
             "Choose at least one mail domain to delete.",
         )?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut codes = Vec::with_capacity(ids.len());
         for id in &ids {
             let row: Option<(String,)> = sqlx::query_as(
@@ -1326,7 +1342,8 @@ impl Store {
         input: &MailListInput,
     ) -> Result<MailListId> {
         let name = check_name("name", "The list name", &input.name)?;
-        let mut tx = self.pool.begin().await?;
+        check_named_texts("name", &name, &input.description)?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "mail-list.create", &name).await?;
         let id = create_mail_list_in(&mut tx, &op, input).await?;
         tx.commit().await?;
@@ -1340,7 +1357,8 @@ impl Store {
         input: &MailListInput,
     ) -> Result<()> {
         let name = check_name("name", "The list name", &input.name)?;
-        let mut tx = self.pool.begin().await?;
+        check_named_texts("name", &name, &input.description)?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "mail-list.update", &name).await?;
         update_mail_list_in(&mut tx, &op, id, input).await?;
         tx.commit().await?;
@@ -1364,7 +1382,7 @@ impl Store {
             "mail_lists",
             "Choose at least one mail list to delete.",
         )?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             let row: Option<(String, String)> = sqlx::query_as(
@@ -1408,7 +1426,7 @@ impl Store {
         list: MailListId,
         member: &MailMember,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         require(&mut tx, Table::MailLists, list.0, "mail list").await?;
         match member {
             MailMember::User(u) => require(&mut tx, Table::Users, u.0, "user").await?,
@@ -1418,7 +1436,7 @@ impl Store {
             MailMember::External(a) if !a.contains('@') => {
                 return Err(Error::invalid("address", "Give an e-mail address."));
             }
-            MailMember::External(_) => {}
+            MailMember::External(a) => check_texts(&[("address", a, MAX_EMAIL_CHARS)])?,
         }
         let op = begin_op(&mut tx, actor, "mail-list.member-add", "").await?;
         let id = new_object(&mut tx, Table::MailListMembers).await?;
@@ -1458,7 +1476,7 @@ impl Store {
         else {
             return Err(Error::Internal("mail member fields".into()));
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<(i64,)> = sqlx::query_as(
             "SELECT object_id FROM mail_list_members WHERE list_id = $1 AND member_kind = $2 \
              AND member_id = $3 AND address = $4 AND valid_to IS NULL",

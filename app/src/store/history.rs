@@ -222,15 +222,14 @@ impl Store {
                 ],
             ),
             HistoryKind::Grants => (&GRANT_COLUMNS, vec![("role_id", Table::Roles, "role")]),
+            // The member may be a user, a group, a role, a nested list or an address: checked
+            // by its kind below.
             HistoryKind::MailLists => (
                 &MAIL_MEMBER_COLUMNS,
-                vec![
-                    ("list_id", Table::MailLists, "mail list"),
-                    ("member_id", Table::Users, "user"),
-                ],
+                vec![("list_id", Table::MailLists, "mail list")],
             ),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<(i64,)> = sqlx::query_as(&format!(
             "SELECT object_id FROM {} WHERE version_id = $1",
             table.name()
@@ -286,14 +285,34 @@ impl Store {
                 },
             )
             .await?;
-        } else {
-            let column = if kind == HistoryKind::MailLists {
-                "member_id"
-            } else {
-                "user_id"
+        } else if kind == HistoryKind::MailLists {
+            let (member_kind, member): (String, i64) = sqlx::query_as(
+                "SELECT member_kind, member_id FROM mail_list_members WHERE version_id = $1",
+            )
+            .bind(version_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let target = match member_kind.as_str() {
+                "user" => Some((Table::Users, "user")),
+                "group" => Some((Table::Groups, "group")),
+                "role" => Some((Table::Roles, "role")),
+                "list" => Some((Table::MailLists, "nested mail list")),
+                _ => None,
             };
+            if let Some((target, label)) = target {
+                if !is_current(&mut tx, target, member).await? {
+                    return Err(Error::Conflict(format!(
+                        "The {label} of this record (#{member}) was deleted; it cannot come back."
+                    )));
+                }
+            }
+            // Snapshots hold a user's direct list memberships only.
+            if member_kind == "user" {
+                users.push(member);
+            }
+        } else {
             let (user,): (i64,) = sqlx::query_as(&format!(
-                "SELECT {column} FROM {} WHERE version_id = $1",
+                "SELECT user_id FROM {} WHERE version_id = $1",
                 table.name()
             ))
             .bind(version_id)

@@ -1,10 +1,12 @@
 //! Users, groups and memberships: writes (versioned) and as-of reads.
 use super::audit::{record_in, AuditRecord};
+use super::group_depth::{check_depth, height_of};
 use super::temporal::{
     attributes_json, check_attributes, check_name, close_current, conflict_on_unique,
     insert_version, instant, is_current, live, live_at, micros, name_key, new_object,
-    parse_attributes, time, write_version, Author, Op, Table, Val,
+    parse_attributes, replace_version, time, Author, Op, Table, Val,
 };
+use super::text::{check_group_texts, check_texts, check_user_texts, MAX_TEXT_CHARS};
 use super::{to_time, Backend, Error, Result, Store};
 use crate::model::*;
 use chrono::{DateTime, Utc};
@@ -252,6 +254,7 @@ pub(crate) async fn normalise_user(
 ) -> Result<UserInput> {
     let mut input = input.clone();
     input.name = check_name("name", "The user name", &input.name)?;
+    check_user_texts(&input)?;
     input.custom = check_attributes("custom", &input.custom)?;
     if !is_current(conn, Table::Groups, input.primary_group.0).await? {
         return Err(Error::invalid(
@@ -543,8 +546,10 @@ pub(crate) async fn update_user_in(
     input: &UserInput,
     capture: bool,
 ) -> Result<()> {
+    // Edits of the same user wait for each other (PostgreSQL) instead of one failing.
+    super::locks::take(conn, super::locks::Lock::User(id.0)).await?;
     let before = current_user(conn, id).await?;
-    write_version(conn, op, Table::Users, id.0, &user_fields(input))
+    replace_version(conn, op, Table::Users, id.0, &user_fields(input))
         .await
         .map_err(unique_to(user_name_taken(&input.name)))?;
     let details = if before.name != input.name {
@@ -567,10 +572,12 @@ pub(crate) async fn create_group_in(
 ) -> Result<GroupId> {
     let mut input = input.clone();
     input.name = check_name("name", "The group name", &input.name)?;
+    check_group_texts(&input)?;
     if let Some(parent) = input.parent {
         if !is_current(conn, Table::Groups, parent.0).await? {
             return Err(Error::invalid("parent", "Choose an existing parent group."));
         }
+        check_depth(conn, Some(parent.0), 1, &input.name).await?;
     }
     let id = new_object(conn, Table::Groups).await?;
     insert_version(conn, op, Table::Groups, id, &group_fields(&input))
@@ -591,13 +598,16 @@ pub(crate) async fn update_group_in(
     let before = current_group(conn, id).await?;
     let mut input = input.clone();
     input.name = check_name("name", "The group name", &input.name)?;
+    check_group_texts(&input)?;
     if before.input() == input {
         return Ok(false);
     }
-    if let Some(parent) = input.parent {
+    if let Some(parent) = input.parent.filter(|p| before.parent_id != Some(p.0)) {
         if !is_current(conn, Table::Groups, parent.0).await? {
             return Err(Error::invalid("parent", "Choose an existing parent group."));
         }
+        // Concurrent moves must not each pass the checks against the tree before the other.
+        super::locks::take(conn, super::locks::Lock::GroupTree).await?;
         if let Some(mut path) = cycle_path(conn, id.0, parent.0).await? {
             path.reverse();
             path.push(input.name.clone());
@@ -611,8 +621,10 @@ pub(crate) async fn update_group_in(
                 ),
             ));
         }
+        let height = height_of(conn, id.0).await?;
+        check_depth(conn, Some(parent.0), height, &input.name).await?;
     }
-    write_version(conn, op, Table::Groups, id.0, &group_fields(&input))
+    replace_version(conn, op, Table::Groups, id.0, &group_fields(&input))
         .await
         .map_err(unique_to(group_name_taken(&input.name)))?;
     audit(conn, op, "group.update", &input.name, "").await?;
@@ -625,7 +637,7 @@ pub(crate) async fn update_group_in(
 
 impl Store {
     pub async fn create_user(&self, actor: &Author, input: &UserInput) -> Result<UserId> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let input = normalise_user(&mut tx, input).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "user.create", &input.name).await?;
         let id = create_user_in(&mut tx, &op, &input).await?;
@@ -655,7 +667,7 @@ impl Store {
         input: &UserInput,
         snapshot: bool,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let before = current_user(&mut tx, id).await?;
         let input = normalise_user(&mut tx, input).await?;
         if before.input() == input {
@@ -682,7 +694,7 @@ impl Store {
                 "Choose at least one user to delete.",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in ids {
             names.push(current_user(&mut tx, *id).await?.name);
@@ -700,7 +712,7 @@ impl Store {
     /// Brings a deleted user back with its last attributes and the memberships, grants,
     /// account ownerships and mail lists that its deletion ended (where those still exist).
     pub async fn recover_user(&self, actor: &Author, id: UserId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (row, deleted_by): (UserRow, i64) =
             last_deleted_version(&mut tx, USER_COLUMNS, Table::Users, "u", id.0).await?;
         if !is_current(&mut tx, Table::Groups, row.primary_group_id).await? {
@@ -736,7 +748,7 @@ impl Store {
     }
 
     pub async fn create_group(&self, actor: &Author, input: &GroupInput) -> Result<GroupId> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let name = check_name("name", "The group name", &input.name)?;
         let op = super::temporal::begin_op(&mut tx, actor, "group.create", &name).await?;
         let id = create_group_in(&mut tx, &op, input).await?;
@@ -751,7 +763,7 @@ impl Store {
         id: GroupId,
         input: &GroupInput,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let name = check_name("name", "The group name", &input.name)?;
         let op = super::temporal::begin_op(&mut tx, actor, "group.update", &name).await?;
         // Nothing to change: the transaction (and its operation) rolls back.
@@ -764,7 +776,7 @@ impl Store {
     /// Deletes a group without subgroups that is nobody's primary group; its memberships and
     /// grants end with it.
     pub async fn delete_group(&self, actor: &Author, id: GroupId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = current_group(&mut tx, id).await?;
         let (children,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM groups WHERE parent_id = $1 AND valid_to IS NULL")
@@ -817,7 +829,7 @@ impl Store {
 
     /// Brings a deleted group back with its last attributes, memberships and grants.
     pub async fn recover_group(&self, actor: &Author, id: GroupId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (row, deleted_by): (GroupRow, i64) =
             last_deleted_version(&mut tx, GROUP_COLUMNS, Table::Groups, "g", id.0).await?;
         if let Some(parent) = row.parent_id {
@@ -827,6 +839,8 @@ impl Store {
                     row.name
                 )));
             }
+            // A deleted group had no subgroups: it spans one level.
+            check_depth(&mut tx, Some(parent), 1, &row.name).await?;
         }
         let op = super::temporal::begin_op(&mut tx, actor, "group.recover", &row.name).await?;
         insert_version(
@@ -864,7 +878,8 @@ impl Store {
         actor: &Author,
         input: &MembershipInput,
     ) -> Result<MembershipId> {
-        let mut tx = self.pool.begin().await?;
+        check_texts(&[("comments", &input.comments, MAX_TEXT_CHARS)])?;
+        let mut tx = self.begin_write().await?;
         let user = current_user(&mut tx, input.user).await?;
         let group = current_group(&mut tx, input.group).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.add", &user.name).await?;
@@ -896,7 +911,8 @@ impl Store {
         end_date: Option<DateTime<Utc>>,
         comments: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        check_texts(&[("comments", comments, MAX_TEXT_CHARS)])?;
+        let mut tx = self.begin_write().await?;
         let row = current_membership(&mut tx, id).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.update", "").await?;
         let input = MembershipInput {
@@ -906,7 +922,7 @@ impl Store {
             end_date,
             comments: comments.to_string(),
         };
-        write_version(
+        replace_version(
             &mut tx,
             &op,
             Table::Memberships,
@@ -950,7 +966,7 @@ impl Store {
 
     /// Removes a membership (its last version closes; history keeps it).
     pub async fn remove_membership(&self, actor: &Author, id: MembershipId) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = current_membership(&mut tx, id).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.remove", "").await?;
         close_current(&mut tx, &op, Table::Memberships, id.0).await?;
@@ -1169,6 +1185,7 @@ impl Store {
         }
         fn build(
             parent: Option<i64>,
+            level: i64,
             children: &mut HashMap<Option<i64>, Vec<(String, GroupNode)>>,
         ) -> Vec<GroupNode> {
             let mut nodes = children.remove(&parent).unwrap_or_default();
@@ -1176,12 +1193,22 @@ impl Store {
             nodes
                 .into_iter()
                 .map(|(_, mut node)| {
-                    node.children = build(Some(node.id.0), children);
+                    // Writes keep the tree within the bound; data loaded from elsewhere may
+                    // not be, and the recursion here and in every reader must stay bounded.
+                    if level < MAX_GROUP_DEPTH {
+                        node.children = build(Some(node.id.0), level + 1, children);
+                    }
                     node
                 })
                 .collect()
         }
-        Ok(build(None, &mut children))
+        let mut roots = build(None, 1, &mut children);
+        // Groups deeper than the bound, or on a parent cycle (damaged data), are shown as roots
+        // without subgroups rather than lost.
+        let mut rest: Vec<(String, GroupNode)> = children.into_values().flatten().collect();
+        rest.sort_unstable_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
+        roots.extend(rest.into_iter().map(|(_, node)| node));
+        Ok(roots)
     }
 
     /// (id, parent, name, disabled) of every group live at `t`. The database hands the rows

@@ -12,6 +12,7 @@ use super::identity::{
     audit, create_group_in, create_user_in, current_group, current_user, normalise_user,
     update_group_in, update_user_in,
 };
+use super::spreadsheet::restore_cell;
 use super::temporal::{begin_op, name_key, Author, Op};
 use super::{Error, Result, Store};
 use crate::error::FieldError;
@@ -69,7 +70,8 @@ pub fn decode_utf8(bytes: &[u8]) -> Result<&str> {
 
 /// Parses CSV text with a header row. The separator is a comma, or a semicolon or tab when
 /// the header has no comma but has those (spreadsheets in some locales write them). Every
-/// row must have as many fields as the header; blank rows are skipped.
+/// row must have as many fields as the header; blank rows are skipped. A cell a download quoted
+/// against formula injection (`'=…`) reads back as its value.
 pub fn parse_csv(text: &str) -> Result<CsvTable> {
     if text.trim().is_empty() {
         return Err(Error::invalid("file", "The file is empty."));
@@ -102,7 +104,9 @@ pub fn parse_csv(text: &str) -> Result<CsvTable> {
             continue;
         }
         let line = record.position().map(|p| p.line() as i64).unwrap_or(0);
-        rows.push((line, record.iter().map(str::to_string).collect()));
+        // Cells a download quoted against formula injection read back as their values.
+        let cells = record.iter().map(|cell| restore_cell(cell).to_string());
+        rows.push((line, cells.collect()));
     }
     Ok(CsvTable { headers, rows })
 }
@@ -622,7 +626,7 @@ impl Store {
             return Ok(outcome);
         }
 
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let summary = format!("CSV import of {} rows", table.rows.len());
         let op = begin_op(&mut tx, actor, operation_kind(kind), &summary).await?;
         let mut seen = Seen::new();

@@ -9,31 +9,50 @@ mod directory;
 mod directory_views;
 mod export;
 mod filter;
+mod group_depth;
 mod history;
 mod identity;
 mod import;
+mod locks;
+mod login_throttle;
 mod operators;
+mod passwords;
 mod preferences;
 mod restore;
 mod restore_requests;
 mod seed;
+mod sessions;
 mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
+mod spreadsheet;
 mod system_backup;
 mod temporal;
+mod text;
 
 pub use audit::AuditRecord;
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
 pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
+pub use login_throttle::{
+    ADDRESS_FREE_ATTEMPTS, FIRST_LOCKOUT_SECS, FORGET_AFTER_SECS, MAX_LOCKOUT_SECS,
+    PAIR_FREE_ATTEMPTS,
+};
 pub use operators::NewOperator;
 pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
+pub use sessions::{
+    PurgeReport, Session, LAST_SEEN_RESOLUTION_SECS, RESTORE_REQUEST_RETENTION_SECS,
+};
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
 pub(crate) use snapshots::ensure_singleton_rows;
+pub use spreadsheet::{neutralise_cell, restore_cell};
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{parse_time_of_day, Actor, BackupSummary, ScheduleSettings};
 pub use temporal::{Author, RESTORE_IN_PROGRESS};
+pub use text::{
+    forbidden_in_xml, MAX_ALIASES_CHARS, MAX_ATTRIBUTE_NAME_CHARS, MAX_CUSTOM_ATTRIBUTES,
+    MAX_EMAIL_CHARS, MAX_LINE_CHARS, MAX_TEXT_CHARS,
+};
 
 use crate::error::FieldError;
 use chrono::{DateTime, Utc};
@@ -65,6 +84,9 @@ impl Error {
     }
 }
 
+/// How long a SQLite writer waits for the write lock before giving up.
+pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +100,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Caps concurrent password hashes (see `passwords`).
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -115,6 +139,18 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // A writer waits this long for another's write lock (a long CSV
+                        // import, a restore) instead of failing with "database is locked".
+                        sqlx::query(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await?;
         if backend == Backend::Sqlite {
@@ -123,7 +159,11 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            hashing: passwords::hashing_permits(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -142,6 +182,17 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that has read and then writes fails at once with
+    /// "database is locked" when another connection is writing, where an immediate one waits
+    /// its turn (the busy timeout).
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,13 +1,12 @@
 //! Console operators, sessions, first-run setup and login throttling.
 use super::audit::{record_in, AuditRecord};
+use super::login_throttle::{login_succeeded_in, Admission};
 use super::{now_micros, to_time, token_hash, Error, Result, Store};
 use crate::model::{Operator, OperatorId, OperatorRole, MIN_PASSWORD_LEN};
 use sqlx::{Any, AnyConnection};
 
-/// Consecutive failures allowed before a user name is locked out for a while.
-const FREE_LOGIN_FAILURES: i64 = 5;
-const FIRST_LOCKOUT_SECS: i64 = 30;
-const MAX_LOCKOUT_SECS: i64 = 15 * 60;
+/// Longest user name an operator may have (longer sign-in names are refused unchecked).
+const MAX_USERNAME_CHARS: usize = 64;
 
 #[derive(Clone, Debug)]
 pub struct NewOperator {
@@ -18,7 +17,7 @@ pub struct NewOperator {
 }
 
 #[derive(sqlx::FromRow)]
-struct OperatorRow {
+pub(super) struct OperatorRow {
     id: i64,
     username: String,
     display_name: String,
@@ -54,7 +53,7 @@ impl TryFrom<OperatorRow> for Operator {
     }
 }
 
-fn username_key(username: &str) -> String {
+pub(super) fn username_key(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
@@ -66,7 +65,7 @@ fn validate_new_operator(new: &NewOperator) -> Result<()> {
             "username",
             "User name is required.",
         ));
-    } else if name.len() > 64
+    } else if name.chars().count() > MAX_USERNAME_CHARS
         || !name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
@@ -103,34 +102,6 @@ pub fn validate_password(password: &str) -> Result<()> {
         return Err(Error::invalid("password", "Use at most 1024 characters."));
     }
     Ok(())
-}
-
-async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-        let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password hashing task: {e}")))?
-}
-
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                argon2::Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
 }
 
 /// A hash to verify against when the user name does not exist, so timing does not reveal it.
@@ -190,7 +161,7 @@ impl Store {
 
     /// Replaces any earlier first-run token; only the newest printed one works.
     pub async fn replace_setup_token(&self, token: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM setup_tokens")
             .execute(&mut *tx)
             .await?;
@@ -219,8 +190,8 @@ impl Store {
             password: password.into(),
         };
         validate_new_operator(&new)?;
-        let hash = hash_password(new.password.clone()).await?;
-        let mut tx = self.pool.begin().await?;
+        let hash = self.hash_password(&new.password).await?;
+        let mut tx = self.begin_write().await?;
         if count_owners(&mut *tx).await? > 0 {
             return Err(Error::Conflict("The Owner account already exists.".into()));
         }
@@ -262,53 +233,104 @@ impl Store {
         Ok(operator)
     }
 
-    /// Checks a user name and password, applying the lockout after repeated failures.
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Operator> {
-        let key = username_key(username);
-        let now = now_micros();
-        let locked_until: Option<(Option<i64>,)> =
-            sqlx::query_as("SELECT locked_until FROM login_throttle WHERE username_key = $1")
-                .bind(&key)
-                .fetch_optional(&self.pool)
-                .await?;
-        if let Some((Some(until),)) = locked_until {
-            if until > now {
-                return Err(Error::Throttled((until - now).div_euclid(1_000_000) + 1));
+    /// Checks a user name and password from `client_address`, applying the sign-in throttle
+    /// (see `login_throttle`). Every failed or refused attempt is written to the audit log.
+    pub async fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+        client_address: &str,
+    ) -> Result<Operator> {
+        self.check_password(username, password, client_address, None)
+            .await
+    }
+
+    /// `authenticate` for a sign-in, or (`confirming` = the session's token hash) to confirm a
+    /// signed-in operator's password, which then counts as freshly entered for that session.
+    /// Both go through the same throttle, so a stolen session cannot guess the password.
+    pub(super) async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+        client_address: &str,
+        confirming: Option<&str>,
+    ) -> Result<Operator> {
+        let action = if confirming.is_some() {
+            "session.confirm-password"
+        } else {
+            "session.login"
+        };
+        // Bounded: whatever a visitor sends, at most this much of it is stored.
+        let name: String = username.trim().chars().take(MAX_USERNAME_CHARS).collect();
+        let address: String = client_address.chars().take(64).collect();
+        let key = username_key(&name);
+        let plausible =
+            username.trim().chars().count() <= MAX_USERNAME_CHARS && password.len() <= 1024;
+        let from = format!("from {address}");
+        let locks_for = match self.admit_login(&key, &address).await? {
+            Admission::Admitted { locks_for } => locks_for,
+            Admission::Refused {
+                retry_after_secs,
+                first,
+            } => {
+                if first {
+                    self.record_audit(&AuditRecord {
+                        operator_id: None,
+                        operator_name: &name,
+                        action,
+                        target: &name,
+                        outcome: "throttled",
+                        details: &format!(
+                            "{from}: too many failed sign-ins, locked for {retry_after_secs} s \
+                             (further refusals during this lock are counted, not logged)"
+                        ),
+                    })
+                    .await?;
+                }
+                return Err(Error::Throttled(retry_after_secs));
             }
-        }
-        let credentials = sqlx::query_as::<Any, CredentialRow>(
-            "SELECT id, password_hash, disabled FROM operators WHERE username_key = $1",
-        )
-        .bind(&key)
-        .fetch_optional(&self.pool)
-        .await?;
+        };
+        let credentials = if plausible {
+            sqlx::query_as::<Any, CredentialRow>(
+                "SELECT id, password_hash, disabled FROM operators WHERE username_key = $1",
+            )
+            .bind(&key)
+            .fetch_optional(&self.pool)
+            .await?
+        } else {
+            None
+        };
         let hash = credentials
             .as_ref()
             .map(|c| c.password_hash.clone())
             .unwrap_or_else(|| DUMMY_HASH.to_string());
-        let password_ok = verify_password(password.to_string(), hash).await;
+        let password_ok = plausible && self.verify_password(password, hash).await;
         match credentials {
             Some(c) if password_ok && c.disabled == 0 => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM login_throttle WHERE username_key = $1")
-                    .bind(&key)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE operators SET last_login_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(c.id)
-                    .execute(&mut *tx)
-                    .await?;
+                let mut tx = self.begin_write().await?;
+                login_succeeded_in(&mut tx, &key, &address).await?;
+                match confirming {
+                    Some(token_hash) => {
+                        sqlx::query("UPDATE sessions SET password_at = $1 WHERE token_hash = $2")
+                            .bind(now_micros())
+                            .bind(token_hash)
+                    }
+                    None => sqlx::query("UPDATE operators SET last_login_at = $1 WHERE id = $2")
+                        .bind(now_micros())
+                        .bind(c.id),
+                }
+                .execute(&mut *tx)
+                .await?;
                 let operator = fetch_operator(&mut tx, c.id).await?;
                 record_in(
                     &mut tx,
                     &AuditRecord {
                         operator_id: Some(c.id),
                         operator_name: &operator.username,
-                        action: "session.login",
+                        action,
                         target: &operator.username,
                         outcome: "ok",
-                        details: "",
+                        details: &from,
                     },
                 )
                 .await?;
@@ -317,18 +339,21 @@ impl Store {
             }
             found => {
                 let disabled = matches!(&found, Some(c) if password_ok && c.disabled != 0);
-                self.note_login_failure(&key, now).await?;
+                let reason = if disabled {
+                    "operator disabled"
+                } else {
+                    "wrong user name or password"
+                };
+                let lock = locks_for
+                    .map(|secs| format!("; locked for {secs} s"))
+                    .unwrap_or_default();
                 self.record_audit(&AuditRecord {
                     operator_id: found.as_ref().map(|c| c.id),
-                    operator_name: username.trim(),
-                    action: "session.login",
-                    target: username.trim(),
+                    operator_name: &name,
+                    action,
+                    target: &name,
                     outcome: "denied",
-                    details: if disabled {
-                        "operator disabled"
-                    } else {
-                        "wrong user name or password"
-                    },
+                    details: &format!("{from}: {reason}{lock}"),
                 })
                 .await?;
                 Err(Error::invalid(
@@ -341,92 +366,6 @@ impl Store {
                 ))
             }
         }
-    }
-
-    async fn note_login_failure(&self, key: &str, now: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let previous: Option<(i64,)> =
-            sqlx::query_as("SELECT failures FROM login_throttle WHERE username_key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let failures = previous.map(|(n,)| n).unwrap_or(0) + 1;
-        let locked_until = (failures >= FREE_LOGIN_FAILURES).then(|| {
-            let doublings = (failures - FREE_LOGIN_FAILURES).min(10) as u32;
-            let secs = (FIRST_LOCKOUT_SECS << doublings).min(MAX_LOCKOUT_SECS);
-            now + secs * 1_000_000
-        });
-        sqlx::query(
-            "INSERT INTO login_throttle (username_key, failures, locked_until) VALUES ($1, $2, $3)
-             ON CONFLICT (username_key) DO UPDATE SET failures = $2, locked_until = $3",
-        )
-        .bind(key)
-        .bind(failures)
-        .bind(locked_until)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Opens a session; only the token's hash is stored.
-    pub async fn create_session(
-        &self,
-        operator: OperatorId,
-        token: &str,
-        ttl_secs: i64,
-    ) -> Result<()> {
-        let now = now_micros();
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, operator_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(token))
-        .bind(operator.0)
-        .bind(now)
-        .bind(now + ttl_secs * 1_000_000)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The operator behind a live session token; expired sessions are removed on sight.
-    pub async fn session_operator(&self, token: &str) -> Result<Option<Operator>> {
-        let now = now_micros();
-        let hash = token_hash(token);
-        let row =
-            sqlx::query_as::<Any, (i64,)>("SELECT expires_at FROM sessions WHERE token_hash = $1")
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        match row {
-            None => Ok(None),
-            Some((expires_at,)) if expires_at <= now => {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                    .bind(&hash)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(None)
-            }
-            Some(_) => {
-                let row = sqlx::query_as::<Any, OperatorRow>(&format!(
-                    "SELECT {OPERATOR_COLUMNS} FROM sessions s JOIN operators o ON o.id = s.operator_id
-                     WHERE s.token_hash = $1 AND o.disabled = 0"
-                ))
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(Operator::try_from).transpose()
-            }
-        }
-    }
-
-    pub async fn delete_session(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     pub async fn list_operators(&self) -> Result<Vec<Operator>> {
@@ -446,8 +385,8 @@ impl Store {
                 "There is exactly one Owner; choose Admin or Auditor.",
             ));
         }
-        let hash = hash_password(new.password.clone()).await?;
-        let mut tx = self.pool.begin().await?;
+        let hash = self.hash_password(&new.password).await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_operator(&mut tx, &new, &hash).await?;
         record_in(
             &mut tx,
@@ -473,7 +412,7 @@ impl Store {
         id: OperatorId,
         disabled: bool,
     ) -> Result<Operator> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let target = fetch_operator(&mut tx, id).await?;
         guard_change(actor, &target)?;
         if target.role == OperatorRole::Owner && disabled {
@@ -529,7 +468,7 @@ impl Store {
                 "There is exactly one Owner; choose Admin or Auditor.",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let target = fetch_operator(&mut tx, id).await?;
         guard_change(actor, &target)?;
         if target.role == OperatorRole::Owner {
@@ -568,8 +507,8 @@ impl Store {
         password: &str,
     ) -> Result<()> {
         validate_password(password)?;
-        let hash = hash_password(password.to_string()).await?;
-        let mut tx = self.pool.begin().await?;
+        let hash = self.hash_password(password).await?;
+        let mut tx = self.begin_write().await?;
         let target = fetch_operator(&mut tx, id).await?;
         guard_change(actor, &target)?;
         sqlx::query("UPDATE operators SET password_hash = $1, updated_at = $2 WHERE id = $3")
@@ -613,7 +552,10 @@ fn guard_change(actor: &Operator, target: &Operator) -> Result<()> {
     Ok(())
 }
 
-async fn fetch_operator(conn: &mut AnyConnection, id: impl Into<OperatorId>) -> Result<Operator> {
+pub(super) async fn fetch_operator(
+    conn: &mut AnyConnection,
+    id: impl Into<OperatorId>,
+) -> Result<Operator> {
     let OperatorId(id) = id.into();
     let row = sqlx::query_as::<Any, OperatorRow>(&format!(
         "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.id = $1"

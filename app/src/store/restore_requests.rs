@@ -149,7 +149,7 @@ impl Store {
         let code = random_code();
         let salt = super::random_token();
         let expires_at = now + RESTORE_CODE_TTL_SECS * 1_000_000;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Codes nobody used in time count no more. A write first, so SQLite takes the write
         // lock now (waiting for it) instead of failing to upgrade a read snapshot later.
         sqlx::query(
@@ -260,7 +260,7 @@ impl Store {
         code: &str,
         now: i64,
     ) -> Result<ApprovedRestore> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query_as::<Any, RestoreRequestRow>(
             "SELECT backup_id, requested_by, expires_at, code_salt, code_hash, failed_attempts,
                     status, file_sha256

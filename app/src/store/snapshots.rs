@@ -267,6 +267,8 @@ async fn capture_with(
     let backend = conn.backend_name().to_string();
     let read_sql = capture_sql(&backend, touched);
     for user in users {
+        // Users in ascending order, so two captures never wait on each other in a circle.
+        super::locks::take(conn, super::locks::Lock::User(user)).await?;
         // A user that no longer exists has nothing to capture.
         let Some(mut row) = read_capture(conn, &read_sql, user).await? else {
             continue;
@@ -487,7 +489,7 @@ impl Store {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let op = begin_op(&mut tx, actor, "snapshots.configure", "").await?;
         sqlx::query(
             "UPDATE snapshot_config SET min_delay_secs = $1, delay_unit = $2, keep_count = $3, \

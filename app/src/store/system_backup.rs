@@ -237,7 +237,7 @@ impl Store {
         action: &str,
         outcome: std::result::Result<&BackupSummary, &str>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (label,): (String,) = sqlx::query_as("SELECT label FROM system_backups WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -301,7 +301,7 @@ impl Store {
 
     /// Removes the catalogue entry (the caller removes the file) and audits it.
     pub async fn delete_system_backup(&self, actor: &Actor, id: i64) -> Result<String> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query_as::<Any, BackupRow>(&format!(
             "SELECT {BACKUP_COLUMNS} FROM system_backups WHERE id = $1"
         ))
@@ -421,7 +421,7 @@ impl Store {
                 "Keep between 1 and 1000 backups.",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO system_backup_schedule
                (id, enabled, frequency, weekday, minute_of_day, keep_last, updated_at)

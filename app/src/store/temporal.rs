@@ -238,7 +238,8 @@ pub(crate) async fn close_current(
     Ok(result.rows_affected() > 0)
 }
 
-/// The one way to change a versioned object: close its current version, insert the new one.
+/// Writes the next version of an object: closes its current version (if any), inserts the new
+/// one. Restores and owner changes use it as "put this version in force".
 pub(crate) async fn write_version(
     conn: &mut AnyConnection,
     op: &Op,
@@ -247,6 +248,25 @@ pub(crate) async fn write_version(
     fields: &[(&'static str, Val)],
 ) -> Result<i64> {
     close_current(conn, op, table, object_id).await?;
+    insert_version(conn, op, table, object_id, fields).await
+}
+
+/// An edit of an object read as current earlier in the transaction: like `write_version`, but
+/// when another transaction ended that version in between (PostgreSQL, READ COMMITTED) it
+/// refuses instead of writing a second current version.
+pub(crate) async fn replace_version(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    object_id: i64,
+    fields: &[(&'static str, Val)],
+) -> Result<i64> {
+    if !close_current(conn, op, table, object_id).await? {
+        return Err(Error::Conflict(
+            "Someone else changed or deleted this at the same moment; reload it and try again."
+                .into(),
+        ));
+    }
     insert_version(conn, op, table, object_id, fields).await
 }
 

@@ -10,6 +10,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::auth::provide_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

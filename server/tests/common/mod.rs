@@ -117,6 +117,28 @@ pub async fn call(
     send(router, request).await
 }
 
+/// A server function call from the TCP peer `peer` (an IP address), as axum's ConnectInfo
+/// reports it when the server runs `into_make_service_with_connect_info`.
+pub async fn call_from_peer(
+    router: &Router,
+    peer: &str,
+    function: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Reply {
+    let mut request = post(&format!("/api/{function}"), cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form_body(form)))
+        .unwrap();
+    let ip: std::net::IpAddr = peer.parse().expect("an IP address");
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+            ip, 40000,
+        )));
+    send(router, request).await
+}
+
 /// Signs in through the login server function; returns the session cookie.
 pub async fn login(router: &Router, username: &str, password: &str) -> String {
     let reply = call(
@@ -143,6 +165,17 @@ pub async fn session(store: &Store, operator: &Operator) -> String {
         .await
         .unwrap();
     format!("rewind_session={token}")
+}
+
+/// Makes the session behind `cookie` look as if its password was entered `secs` ago.
+pub async fn age_password_entry(store: &Store, cookie: &str, secs: i64) {
+    let token = cookie.trim_start_matches("rewind_session=");
+    sqlx::query("UPDATE sessions SET password_at = password_at - $1 WHERE token_hash = $2")
+        .bind(secs * 1_000_000)
+        .bind(app::store::token_hash(token))
+        .execute(store.pool())
+        .await
+        .unwrap();
 }
 
 /// Percent-encodes a form value (RFC 3986 unreserved characters pass through).

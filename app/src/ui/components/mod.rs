@@ -461,3 +461,57 @@ mod tests {
         assert!(parse_instant("yesterday").is_none());
     }
 }
+
+/// Sensitive actions answer `PasswordConfirmationRequired` when the operator's password was
+/// entered too long ago; this asks for it again (`confirm_password`), then the operator retries.
+#[component]
+pub fn ConfirmPasswordPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
+    let confirm = ServerAction::<crate::api::auth::ConfirmPassword>::new();
+    let password = RwSignal::new(String::new());
+    // A new refusal asks afresh, even if the password was confirmed before.
+    Effect::new(move |_| {
+        if needed.get() {
+            confirm.value().set(None);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        confirm.dispatch(crate::api::auth::ConfirmPassword {
+            password: password.get_untracked(),
+        });
+        password.set(String::new());
+    };
+    view! {
+        <Show when=move || needed.get()>
+            {move || match confirm.value().get() {
+                Some(Ok(())) => view! {
+                    <p class="form-ok-inline" role="status">"Password confirmed. Try again now."</p>
+                }.into_any(),
+                result => view! {
+                    <form class="confirm-password" on:submit=submit aria-label="Confirm your password">
+                        <label>
+                            "Your password"
+                            <input
+                                type="password"
+                                name="password"
+                                autocomplete="current-password"
+                                required
+                                prop:value=move || password.get()
+                                on:input=move |ev| password.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <button type="submit">"Confirm password"</button>
+                        {result.and_then(|r| r.err()).map(|error| view! {
+                            <p class="form-error" role="alert">{error.to_string()}</p>
+                        })}
+                    </form>
+                }.into_any(),
+            }}
+        </Show>
+    }
+}
+
+/// Whether a result is a refusal for want of a recently entered password.
+pub fn needs_password<T>(result: Option<Result<T, AppError>>) -> bool {
+    matches!(result, Some(Err(AppError::PasswordConfirmationRequired)))
+}

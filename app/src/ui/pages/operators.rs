@@ -2,7 +2,7 @@ use crate::api::operators::{
     list_operators, AddOperator, ChangeOperatorRole, ResetOperatorPassword, SetOperatorDisabled,
 };
 use crate::model::{Operator, OperatorRole, MIN_PASSWORD_LEN};
-use crate::ui::components::{ErrorNotice, FormError};
+use crate::ui::components::{needs_password, ConfirmPasswordPrompt, ErrorNotice, FormError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -41,6 +41,12 @@ pub fn OperatorsPage() -> impl IntoView {
         <FormError result=set_disabled.value().into()/>
         <FormError result=change_role.value().into()/>
         <FormError result=reset_password.value().into()/>
+        <ConfirmPasswordPrompt needed=Signal::derive(move || {
+            needs_password(add.value().get())
+                || needs_password(set_disabled.value().get())
+                || needs_password(change_role.value().get())
+                || needs_password(reset_password.value().get())
+        })/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 // Shown here rather than by the page's ErrorBoundary: a refusal rendered on the

@@ -5,7 +5,7 @@ use super::{follow_job, format_time, JobProgress, RestoreTarget};
 use crate::api::system_backup::{confirm_restore, request_restore};
 use crate::error::AppError;
 use crate::model::{BackupJob, Operator, OperatorRole, RestoreRequest};
-use crate::ui::components::{FieldErrors, Modal};
+use crate::ui::components::{ConfirmPasswordPrompt, FieldErrors, Modal};
 use crate::ui::layout::InboxRefresh;
 use leptos::prelude::*;
 
@@ -181,6 +181,9 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                             <button type="button" on:click=close>"Cancel"</button>
                         </div>
                     </form>
+                    <ConfirmPasswordPrompt needed=Signal::derive(move || {
+                        matches!(error.get(), Some(AppError::PasswordConfirmationRequired))
+                    })/>
                 }.into_any(),
                 Step::Restoring => view! {
                     <p role="status">"Restoring… The page reloads when the data is in place."</p>

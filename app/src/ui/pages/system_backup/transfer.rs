@@ -55,6 +55,7 @@ fn strength(password: &str) -> (&'static str, String) {
 pub fn ExportForm() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
+    let current = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let started = RwSignal::new(false);
     let check = move |ev: leptos::ev::SubmitEvent| {
@@ -82,6 +83,7 @@ pub fn ExportForm() -> impl IntoView {
                 move || {
                     password.set(String::new());
                     confirm.set(String::new());
+                    current.set(String::new());
                 },
                 Duration::from_millis(0),
             );
@@ -133,6 +135,20 @@ pub fn ExportForm() -> impl IntoView {
                             />
                         </label>
                         {errors.at("password_confirm")}
+                    </div>
+                    <div class="field">
+                        <label>
+                            "Your sign-in password"
+                            <input
+                                type="password"
+                                name="current_password"
+                                autocomplete="current-password"
+                                required
+                                prop:value=move || current.get()
+                                on:input=move |ev| current.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <span class="hint">"An export needs it entered again."</span>
                     </div>
                 </div>
                 <button type="submit" class="primary">"Export encrypted backup"</button>

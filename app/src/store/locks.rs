@@ -1,0 +1,45 @@
+//! Transaction-scoped locks for checks that read before they write.
+//!
+//! PostgreSQL runs transactions at READ COMMITTED: two transactions can each read a state the
+//! other is about to change. A user's snapshot capture (which reads the user's whole state, or
+//! the open snapshot) and the group-tree and role-inheritance cycle checks must see every
+//! change committed before they read, so they first take an advisory lock held until commit.
+//! On SQLite every write transaction already holds the database's write lock from its start
+//! (`Store::begin_write`), so there is nothing more to take.
+use super::Result;
+use sqlx::AnyConnection;
+
+/// What a lock protects.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Lock {
+    /// One user's record and snapshots: edits and captures of the same user run one after
+    /// the other (locks are re-entrant, so an edit that then captures takes it twice).
+    User(i64),
+    /// The shape of the group tree (moves and their cycle and depth checks).
+    GroupTree,
+    /// The role inheritance graph (its cycle check).
+    RoleInheritance,
+}
+
+impl Lock {
+    /// One 64-bit key space: the kind in the top byte, the id below.
+    fn key(self) -> i64 {
+        let (kind, id) = match self {
+            Self::User(user) => (1, user),
+            Self::GroupTree => (2, 0),
+            Self::RoleInheritance => (3, 0),
+        };
+        (kind << 56) | (id & 0x00FF_FFFF_FFFF_FFFF)
+    }
+}
+
+/// Takes `lock` until the end of the current transaction (PostgreSQL; a no-op on SQLite).
+pub(crate) async fn take(conn: &mut AnyConnection, lock: Lock) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) l")
+            .bind(lock.key())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
