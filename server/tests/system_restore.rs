@@ -688,3 +688,53 @@ async fn a_restore_does_not_start_while_a_backup_is_being_written() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn backups_started_together_queue_behind_one_writer_and_all_finish() {
+    let at = installation("olivia", &[], 0).await;
+    seed_identity(&at.store, &at.owner).await;
+    let service = &at.state.system_backup;
+    let mut jobs = Vec::new();
+    for i in 0..4 {
+        let label = format!("queued {i}");
+        jobs.push(
+            service
+                .start_backup(&at.store, at.actor(), BackupKind::Manual, &label)
+                .await
+                .unwrap(),
+        );
+    }
+    // While they run, the console's own writes still get a connection.
+    let staff = at
+        .store
+        .create_group(
+            &Author::named("tester"),
+            &app::model::GroupInput {
+                name: "written-meanwhile".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut busiest = 0;
+    loop {
+        busiest = busiest.max(service.writers_busy());
+        let states: Vec<JobState> = jobs
+            .iter()
+            .map(|job| service.job(job.id).unwrap().state)
+            .collect();
+        if states.iter().all(|s| *s != JobState::Running) {
+            assert!(
+                states.iter().all(|s| *s == JobState::Succeeded),
+                "{states:?}"
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(
+        busiest <= app::backup::CONCURRENT_EXPORTS,
+        "{busiest} written at once"
+    );
+    assert!(at.store.get_group(staff, None).await.is_ok());
+}

@@ -15,7 +15,7 @@ pub mod tables;
 pub use archive::{ColumnKind, Manifest, TablePart, FORMAT_NAME, FORMAT_VERSION};
 pub use engine::{export, validate};
 pub use restore::{restore, RestoreOptions, RestoreReport};
-pub use service::{MailConfig, SystemBackupConfig, SystemBackups};
+pub use service::{MailConfig, SystemBackupConfig, SystemBackups, CONCURRENT_EXPORTS};
 pub use tables::{classify, BackupTables, TableClass, CONSOLE_TABLES, IDENTITY_TABLES};
 
 /// Why a backup could not be read, written or restored. Each user-facing kind has its own

@@ -125,9 +125,19 @@ pub struct SystemBackups {
     /// other runs (an export would read data half replaced, a restore would replace data
     /// being read for minutes).
     activity: Arc<tokio::sync::RwLock<()>>,
+    /// Backups and exports written at once. Each holds a database connection (and, on
+    /// PostgreSQL, a snapshot) for its whole run; more wait their turn in order instead of
+    /// starving the connection pool the console needs.
+    writers: Arc<tokio::sync::Semaphore>,
 }
 
-type ExportGuard = tokio::sync::OwnedRwLockReadGuard<()>;
+/// How many backups and exports are written at the same time; the rest queue.
+pub const CONCURRENT_EXPORTS: usize = 1;
+
+type ExportGuard = (
+    tokio::sync::OwnedRwLockReadGuard<()>,
+    tokio::sync::OwnedSemaphorePermit,
+);
 type RestoreGuard = (
     tokio::sync::OwnedMutexGuard<()>,
     tokio::sync::OwnedRwLockWriteGuard<()>,
@@ -158,6 +168,7 @@ impl SystemBackups {
             jobs: Mutex::default(),
             restoring: Arc::default(),
             activity: Arc::default(),
+            writers: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_EXPORTS)),
         }
     }
 
@@ -234,12 +245,33 @@ impl SystemBackups {
         removed
     }
 
-    /// Held while a backup or export is written; refused while a restore runs.
-    fn exporting(&self) -> Result<ExportGuard> {
+    /// Held while a backup or export is written; refused while a restore runs, queued behind
+    /// the backups and exports already being written.
+    async fn exporting(&self) -> Result<ExportGuard> {
+        let activity = self.not_restoring()?;
+        Ok((activity, self.turn_to_write().await?))
+    }
+
+    /// Backups and exports being written right now (at most `CONCURRENT_EXPORTS`).
+    pub fn writers_busy(&self) -> usize {
+        CONCURRENT_EXPORTS - self.writers.available_permits()
+    }
+
+    /// Refuses while a restore runs; held, it keeps a restore from starting.
+    fn not_restoring(&self) -> Result<tokio::sync::OwnedRwLockReadGuard<()>> {
         self.activity
             .clone()
             .try_read_owned()
             .map_err(|_| Error::RestoreRunning)
+    }
+
+    /// Waits for this backup's or export's turn in the queue.
+    async fn turn_to_write(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        self.writers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Internal("export queue closed".into()))
     }
 
     fn new_file_name() -> String {
@@ -258,7 +290,8 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<BackupJob> {
-        let exporting = self.exporting()?;
+        // Refused now if a restore runs; queued in the background behind other writers.
+        let not_restoring = self.not_restoring()?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
@@ -268,10 +301,17 @@ impl SystemBackups {
         let (service, store, label) = (self.clone(), store.clone(), label.to_string());
         let running = job.clone();
         tokio::spawn(async move {
-            let outcome = service
-                .write_backup(&store, &actor, id, &file_name, &label, &running.progress)
-                .await;
-            drop(exporting);
+            let outcome = match service.turn_to_write().await {
+                Ok(turn) => {
+                    let written = service
+                        .write_backup(&store, &actor, id, &file_name, &label, &running.progress)
+                        .await;
+                    drop(turn);
+                    written
+                }
+                Err(e) => Err(e),
+            };
+            drop(not_restoring);
             if outcome.is_ok() && kind == BackupKind::Automatic {
                 service.prune(&store).await;
             }
@@ -288,7 +328,7 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<SystemBackup> {
-        let exporting = self.exporting()?;
+        let exporting = self.exporting().await?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
@@ -414,7 +454,7 @@ impl SystemBackups {
             )
             .into());
         }
-        let _exporting = self.exporting()?;
+        let _exporting = self.exporting().await?;
         self.ensure_dir()?;
         let temp = tempfile::Builder::new()
             .prefix(".export-")

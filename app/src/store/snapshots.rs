@@ -489,7 +489,7 @@ impl Store {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "snapshots.configure", "").await?;
         sqlx::query(
             "UPDATE snapshot_config SET min_delay_secs = $1, delay_unit = $2, keep_count = $3, \
