@@ -186,17 +186,19 @@ async fn purge_removes_expired_sessions_old_throttle_counts_and_stale_restore_re
     .execute(store.pool())
     .await
     .unwrap();
-    for expires_at in [
-        now - (RESTORE_REQUEST_RETENTION_SECS + 1) * SEC,
-        now + 600 * SEC,
+    // One pending request per backup: the stale one was voided by the newer one.
+    for (expires_at, status) in [
+        (now - (RESTORE_REQUEST_RETENTION_SECS + 1) * SEC, "void"),
+        (now + 600 * SEC, "pending"),
     ] {
         sqlx::query(
             "INSERT INTO system_restore_requests
                (backup_id, requested_by, created_at, expires_at, code_salt, code_hash, status)
-             SELECT id, $1, $2, $2, 's', 'h', 'pending' FROM system_backups",
+             SELECT id, $1, $2, $2, 's', 'h', $3 FROM system_backups",
         )
         .bind(owner.id.0)
         .bind(expires_at)
+        .bind(status)
         .execute(store.pool())
         .await
         .unwrap();

@@ -1,8 +1,14 @@
 import { APIRequestContext, expect } from "@playwright/test";
 
+// API calls made outside the page (Playwright's request context) carry no Origin, Sec-Fetch-Site
+// or Referer, and the server refuses a state-changing request that does not show it comes from
+// the console; the page's own requests get these from the browser.
+export const SAME_SITE = { Origin: new URL(process.env.BASE_URL ?? "http://127.0.0.1:3000").origin };
+
+
 /// Fixtures through the server functions (the signed-in page's cookies go along).
 async function call(request: APIRequestContext, endpoint: string, data: object): Promise<string> {
-  const response = await request.post(`/api/${endpoint}`, { data });
+  const response = await request.post(`/api/${endpoint}`, { headers: SAME_SITE, data });
   const text = await response.text();
   expect(response.ok(), `${endpoint}: ${text}`).toBeTruthy();
   return text;
@@ -68,22 +74,22 @@ export async function grantToUser(request: APIRequestContext, role: number, user
 }
 
 export async function revokeGrant(request: APIRequestContext, id: number) {
-  const response = await request.post("/api/revoke_grant", { form: { id: String(id) } });
+  const response = await request.post("/api/revoke_grant", { headers: SAME_SITE, form: { id: String(id) } });
   expect(response.ok(), await response.text()).toBeTruthy();
 }
 
 export async function deleteRole(request: APIRequestContext, id: number) {
-  const response = await request.post("/api/delete_role", { form: { id: String(id) } });
+  const response = await request.post("/api/delete_role", { headers: SAME_SITE, form: { id: String(id) } });
   expect(response.ok(), await response.text()).toBeTruthy();
 }
 
 export async function deleteUser(request: APIRequestContext, id: number) {
-  const response = await request.post("/api/delete_user", { form: { id: String(id) } });
+  const response = await request.post("/api/delete_user", { headers: SAME_SITE, form: { id: String(id) } });
   expect(response.ok(), await response.text()).toBeTruthy();
 }
 
 async function postForm(request: APIRequestContext, endpoint: string, form: Record<string, string>): Promise<string> {
-  const response = await request.post(`/api/${endpoint}`, { form });
+  const response = await request.post(`/api/${endpoint}`, { headers: SAME_SITE, form });
   const text = await response.text();
   expect(response.ok(), `${endpoint}: ${text}`).toBeTruthy();
   return text;

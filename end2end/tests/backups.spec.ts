@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { SAME_SITE } from "./api";
 import * as fs from "fs";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 import * as api from "./api";
@@ -65,7 +66,7 @@ test.describe.serial("user backups, history and restore", () => {
     await dialog.getByRole("button", { name: "Confirm restore" }).click();
     await expect(page.getByRole("status")).toContainText("Restored");
     // Chosen items changed, the unchosen membership stayed.
-    const now = await (await page.request.post("/api/get_user", { data: { id: bea, as_of: null } })).json();
+    const now = await (await page.request.post("/api/get_user", { headers: SAME_SITE, data: { id: bea, as_of: null } })).json();
     expect(now.state.attributes.email).toBe("bea.backup@example.test");
     expect(now.state.memberships.map((m: { group_name: string }) => m.group_name)).toContain("Bk Sales");
     expect(now.state.grants).toEqual([]);

@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { SAME_SITE } from "./api";
 import { readFileSync } from "node:fs";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 
@@ -6,7 +7,7 @@ const GROUP = "CSV Team";
 
 /// Fixtures through the API: the screens that make them are tested elsewhere.
 async function createGroup(page: Page, name: string): Promise<number> {
-  const created = await page.request.post("/api/create_group", {
+  const created = await page.request.post("/api/create_group", { headers: SAME_SITE,
     data: {
       input: {
         name, description: "", parent: null, group_type: "", drive_letter: "", drive_server: "",
@@ -19,7 +20,7 @@ async function createGroup(page: Page, name: string): Promise<number> {
 }
 
 async function createUser(page: Page, name: string, first: string, last: string, group: number) {
-  const created = await page.request.post("/api/create_user", {
+  const created = await page.request.post("/api/create_user", { headers: SAME_SITE,
     data: {
       input: {
         name, first_name: first, middle_name: "", last_name: last, user_type: "", primary_group: group,

@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { SAME_SITE } from "./api";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 import * as api from "./api";
 
@@ -15,10 +16,10 @@ async function createGroup(page: Page, name: string, parent?: string) {
 
 /// Systems and roles have their own screens; here they are only fixtures, made through the API.
 async function createRole(page: Page, system: string, role: string): Promise<number> {
-  const sys = await page.request.post("/api/create_system", { form: { name: system, description: "" } });
+  const sys = await page.request.post("/api/create_system", { headers: SAME_SITE, form: { name: system, description: "" } });
   expect(sys.ok(), await sys.text()).toBeTruthy();
   const systemId = Number(await sys.text());
-  const created = await page.request.post("/api/create_role", {
+  const created = await page.request.post("/api/create_role", { headers: SAME_SITE,
     data: {
       input: { system: systemId, name: role, description: "", category: "", information_system: null, domain_type: "none" },
     },

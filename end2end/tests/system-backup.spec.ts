@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { SAME_SITE } from "./api";
 import { readFileSync } from "node:fs";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 
@@ -24,14 +25,14 @@ async function signInOwner(page: Page) {
 
 /// Identity data changes go through the server functions (their screens are elsewhere).
 async function createSystem(page: Page, name: string) {
-  const response = await page.request.post("/api/create_system", {
+  const response = await page.request.post("/api/create_system", { headers: SAME_SITE,
     form: { name, description: "created by the system-backup test" },
   });
   expect(response.status(), await response.text()).toBe(200);
 }
 
 async function systemNames(page: Page): Promise<string[]> {
-  const response = await page.request.post("/api/list_systems", { data: { as_of: null } });
+  const response = await page.request.post("/api/list_systems", { headers: SAME_SITE, data: { as_of: null } });
   expect(response.status(), await response.text()).toBe(200);
   return ((await response.json()) as { name: string }[]).map((s) => s.name);
 }

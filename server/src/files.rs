@@ -2,6 +2,7 @@
 //! CSV is with the other CSV downloads in `csv_files`); download a stored system backup, export an encrypted backup, upload one
 //! for import (`SystemBackupManage`). Each checks the session and permission itself; large
 //! bodies stream, never whole in memory.
+use app::api::transfer::FORM_FIELD_LIMIT;
 use app::auth::{authorize_headers, authorize_headers_fresh, confirm_password_for};
 use app::error::AppError;
 use app::model::Permission;
@@ -209,7 +210,21 @@ async fn import(State(state): State<AppState>, request: Request) -> Result<Respo
                 received = true;
             }
             Some("password") => {
-                password = Some(field.text().await.map_err(bad_upload)?);
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad_upload)? {
+                    if bytes.len() + chunk.len() > FORM_FIELD_LIMIT {
+                        return Err(AppError::invalid(
+                            "password",
+                            format!("The password is longer than {} KB.", FORM_FIELD_LIMIT >> 10),
+                        )
+                        .into());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    AppError::invalid("password", "The password is not UTF-8 text.")
+                })?;
+                password = Some(text);
             }
             _ => {}
         }

@@ -230,6 +230,14 @@ async fn serve(store: Store) -> Result<(), String> {
     let backups = app::backup::SystemBackupConfig::from_env();
     tracing::info!("System backups are kept in {}", backups.dir.display());
     let state = server::app_state_with(leptos_options, store, auth, backups);
+    // Before anything can start an upload, import or export: what is there now is orphaned.
+    state.system_backup.remove_orphaned_files();
+    // Likewise a maintenance window left open by a restore that was killed.
+    state
+        .store
+        .end_maintenance()
+        .await
+        .map_err(|e| format!("cannot end a previous restore's maintenance window: {e}"))?;
     tokio::spawn(
         state
             .system_backup

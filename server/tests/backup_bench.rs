@@ -294,7 +294,7 @@ async fn backup_export_and_import_throughput() {
         AuthConfig::default(),
         SystemBackupConfig {
             dir: dir.path().join("backups"),
-            mail: None,
+            ..SystemBackupConfig::default()
         },
     );
     let sizes = Sizes::new(users, rows);
@@ -342,6 +342,7 @@ async fn backup_export_and_import_throughput() {
             created_by: "bench",
             label: "bench",
             passphrase: Some("bench password"),
+            tables: &app::backup::BackupTables::default(),
         },
         &Progress::default(),
     )

@@ -231,7 +231,7 @@ async fn an_upload_that_fails_on_the_server_gives_a_reference_and_no_system_mess
         AuthConfig::default(),
         app::backup::SystemBackupConfig {
             dir: blocked.join("backups"),
-            mail: None,
+            ..Default::default()
         },
     );
     let router = server::router(state);

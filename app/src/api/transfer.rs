@@ -21,6 +21,10 @@ pub async fn import_csv(data: MultipartData) -> Result<ImportOutcome, AppError> 
     )
 }
 
+/// Longest text field of a multipart form (the import's kind and column mapping, the backup
+/// upload's password).
+pub const FORM_FIELD_LIMIT: usize = 64 << 10;
+
 #[cfg(feature = "ssr")]
 async fn read_import_form(data: MultipartData) -> Result<crate::store::ImportRequest, AppError> {
     use crate::store::IMPORT_LIMIT;
@@ -49,7 +53,19 @@ async fn read_import_form(data: MultipartData) -> Result<crate::store::ImportReq
             file = Some(bytes);
             continue;
         }
-        let text = field.text().await.map_err(|e| bad_upload(&e))?;
+        // The other fields are short (a kind, a column mapping): bounded before they are kept.
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| bad_upload(&e))? {
+            if bytes.len() + chunk.len() > FORM_FIELD_LIMIT {
+                return Err(AppError::invalid(
+                    name.as_str(),
+                    format!("This field is longer than {} KB.", FORM_FIELD_LIMIT >> 10),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| AppError::invalid(name.as_str(), "This field is not UTF-8 text."))?;
         match name.as_str() {
             "kind" => {
                 kind = Some(ImportKind::parse(&text).ok_or_else(|| {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub const FORMAT_NAME: &str = "rewind-system-backup";
@@ -18,8 +18,21 @@ const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 /// A manifest is small; anything larger is not ours.
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
-/// One JSON line holds one row; refuse absurd lines rather than exhaust memory.
-const MAX_LINE_BYTES: usize = 64 << 20;
+/// One JSON line holds one row; refuse absurd lines rather than exhaust memory. Exports
+/// refuse to write a longer one, so every backup written restores.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+/// The most tables and columns a manifest may list.
+const MAX_TABLES: usize = 1_000;
+const MAX_COLUMNS: usize = 1_000;
+/// The most data (the sum of the parts) a backup may declare: a gzip bomb declares less than
+/// it holds, and reading stops where the declared data ends (see `Inflated`).
+pub const MAX_TOTAL_BYTES: u64 = 64 << 30;
+/// An age header (one scrypt stanza) takes a few hundred bytes; it must end within this.
+const MAX_AGE_HEADER_BYTES: usize = 64 << 10;
+const BLOCK: u64 = 512;
+/// After the last part: the end-of-archive blocks and padding to a tar record (10 KiB for
+/// GNU tar), with room to spare.
+const TRAILER_BYTES: u64 = 64 << 10;
 /// scrypt work factor for exports: 2^16 needs 64 MiB (age uses r = 8), which keeps the server
 /// inside its memory budget; the stock `age` tool calibrates to about one second instead.
 const EXPORT_SCRYPT_LOG_N: u8 = 16;
@@ -147,11 +160,17 @@ struct Probe {
     file_eof: AtomicBool,
     decrypt_failed: AtomicBool,
     decompress_failed: Mutex<Option<io::ErrorKind>>,
+    /// Decompressed bytes read so far, and how many the archive may hold.
+    inflated: AtomicU64,
+    inflate_limit: AtomicU64,
+    oversized: AtomicBool,
 }
 
+/// Reads the file, noticing its end and hashing every byte when asked to.
 struct FileEnd<R> {
     inner: R,
     probe: Arc<Probe>,
+    hasher: Option<Arc<Mutex<Sha256>>>,
 }
 
 impl<R: Read> Read for FileEnd<R> {
@@ -159,6 +178,32 @@ impl<R: Read> Read for FileEnd<R> {
         let n = self.inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
             self.probe.file_eof.store(true, Ordering::SeqCst);
+        }
+        if let Some(hasher) = &self.hasher {
+            hasher
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Counts the decompressed bytes and fails past the limit the walk sets: first room for the
+/// manifest, then exactly what the manifest declares (plus the tar framing). A gzip bomb
+/// stops there instead of being inflated to its end.
+struct Inflated<R> {
+    inner: R,
+    probe: Arc<Probe>,
+}
+
+impl<R: Read> Read for Inflated<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.probe.inflated.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+        if total > self.probe.inflate_limit.load(Ordering::SeqCst) {
+            self.probe.oversized.store(true, Ordering::SeqCst);
+            return Err(io::Error::other("more data than the manifest declares"));
         }
         Ok(n)
     }
@@ -214,6 +259,11 @@ impl<R: Read> Read for DecompressWatch<R> {
 impl Probe {
     /// Names what went wrong, given an I/O error from somewhere in the pipeline.
     fn classify(&self, error: &io::Error) -> Error {
+        if self.oversized.load(Ordering::SeqCst) {
+            return Error::Oversized(
+                "it holds more data than its manifest declares (a compression bomb?)".into(),
+            );
+        }
         let at_end = self.file_eof.load(Ordering::SeqCst);
         if self.decrypt_failed.load(Ordering::SeqCst) {
             // age authenticates every 64 KiB chunk; a failure in the chunk that ran into the
@@ -241,10 +291,12 @@ impl Probe {
 /// What the reader reports while it walks an archive.
 pub enum Event<'a> {
     Manifest(&'a Manifest),
-    /// One row of `manifest.tables[table]`, values in its column order.
+    /// One row of `manifest.tables[table]`, values in its column order; `bytes` is the length
+    /// of its line.
     Row {
         table: usize,
         values: Vec<serde_json::Value>,
+        bytes: usize,
     },
     /// Every row of the part was delivered and its count and hash match the manifest.
     TableDone {
@@ -254,20 +306,32 @@ pub enum Event<'a> {
 
 /// Reads and checks a whole archive: decryption, the manifest, every part's row count and
 /// SHA-256, and the end of the stream. `visit` sees each row; an error from it stops the walk.
-/// With `copy`, the decrypted (still compressed) stream is written there as it is read.
+/// With `copy`, the decrypted (still compressed) stream is written there as it is read. With
+/// `file_sha256`, the whole file must have that SHA-256 (hex): the bytes read are hashed as
+/// they are used, so a file swapped meanwhile is caught too.
+///
+/// Memory stays bounded whatever the file holds: the archive may contain only plain files
+/// (GNU long names and PAX headers, which the `tar` crate would read whole into memory, are
+/// refused), lines are at most `MAX_LINE_BYTES`, and decompression stops where the data the
+/// manifest declares ends.
 pub fn read_archive(
     path: &Path,
     passphrase: Option<&str>,
     copy: Option<&mut dyn Write>,
+    file_sha256: Option<&str>,
     visit: &mut dyn FnMut(Event<'_>) -> Result<()>,
 ) -> Result<Manifest> {
     let probe = Arc::new(Probe::default());
     let file = std::fs::File::open(path)?;
+    // Shares the file position: what the pipeline leaves unread is hashed from it at the end.
+    let mut rest = file.try_clone()?;
+    let hasher = file_sha256.map(|_| Arc::new(Mutex::new(Sha256::new())));
     let mut input = BufReader::with_capacity(
         256 << 10,
         FileEnd {
             inner: file,
             probe: probe.clone(),
+            hasher: hasher.clone(),
         },
     );
     let head = input.fill_buf()?.to_vec();
@@ -275,6 +339,11 @@ pub fn read_archive(
         let passphrase = passphrase
             .filter(|p| !p.is_empty())
             .ok_or(Error::PasswordRequired)?;
+        // age reads its header line by line without a limit, parsing it again each time.
+        let header_end = head.len().min(MAX_AGE_HEADER_BYTES);
+        if !head[..header_end].windows(4).any(|w| w == b"\n---") {
+            return Err(Error::Oversized("the encryption header is too long".into()));
+        }
         let decryptor = age::Decryptor::new_buffered(input).map_err(decrypt_error)?;
         if !decryptor.is_scrypt() {
             return Err(Error::NotABackup);
@@ -297,21 +366,49 @@ pub fn read_archive(
         inner: decrypted,
         copy,
     };
-    let gzip = DecompressWatch {
-        inner: flate2::read::GzDecoder::new(teed),
+    let gzip = Inflated {
+        inner: DecompressWatch {
+            inner: flate2::read::GzDecoder::new(teed),
+            probe: probe.clone(),
+        },
         probe: probe.clone(),
     };
+    probe
+        .inflate_limit
+        .store(BLOCK + padded(MAX_MANIFEST_BYTES) + BLOCK, Ordering::SeqCst);
     let mut tar = tar::Archive::new(gzip);
-    let result = walk(&mut tar, visit);
+    let result = walk(&mut tar, &probe, visit);
     let result = result.and_then(|manifest| {
         // Read to the very end so gzip's checksum and age's last chunk are verified too.
         io::copy(&mut tar.into_inner(), &mut io::sink())?;
         Ok(manifest)
     });
-    result.map_err(|error| match error {
+    let manifest = result.map_err(|error| match error {
         Error::Io(io) => probe.classify(&io),
         other => other,
-    })
+    })?;
+    if let (Some(expected), Some(hasher)) = (file_sha256, hasher) {
+        let mut hasher = hasher.lock().unwrap_or_else(|p| p.into_inner());
+        // Whatever the pipeline did not read (bytes after the end of the archive) counts too.
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            let n = rest.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+        }
+        let digest = hex::encode(std::mem::take(&mut *hasher).finalize());
+        if digest != expected {
+            return Err(Error::FileChanged);
+        }
+    }
+    Ok(manifest)
+}
+
+/// `size` rounded up to whole tar blocks.
+fn padded(size: u64) -> u64 {
+    size.div_ceil(BLOCK) * BLOCK
 }
 
 fn decrypt_error(error: age::DecryptError) -> Error {
@@ -327,11 +424,19 @@ fn decrypt_error(error: age::DecryptError) -> Error {
     }
 }
 
+/// Only plain files belong to the format. Raw iteration hands extension headers (GNU long
+/// names, PAX) over as entries instead of reading them whole into memory, and they are refused
+/// here like links and directories.
+fn plain_file<R: Read>(entry: &tar::Entry<'_, R>) -> bool {
+    entry.header().entry_type().is_file()
+}
+
 fn walk<R: Read>(
     tar: &mut tar::Archive<R>,
+    probe: &Probe,
     visit: &mut dyn FnMut(Event<'_>) -> Result<()>,
 ) -> Result<Manifest> {
-    let mut entries = tar.entries().map_err(|_| Error::NotABackup)?;
+    let mut entries = tar.entries().map_err(|_| Error::NotABackup)?.raw(true);
     let manifest = {
         let mut first = match entries.next() {
             Some(Ok(entry)) => entry,
@@ -339,6 +444,9 @@ fn walk<R: Read>(
             // gzip that is not a tar, or an empty archive.
             _ => return Err(Error::NotABackup),
         };
+        if !plain_file(&first) {
+            return Err(Error::NotABackup);
+        }
         let path = first.path().map_err(|_| Error::NotABackup)?;
         if path.to_str() != Some(MANIFEST_PATH) || first.size() > MAX_MANIFEST_BYTES {
             return Err(Error::NotABackup);
@@ -359,20 +467,19 @@ fn walk<R: Read>(
         }
         let manifest: Manifest =
             serde_json::from_value(value).map_err(|e| Error::Tampered(format!("manifest: {e}")))?;
-        for (index, table) in manifest.tables.iter().enumerate() {
-            if table.path != part_path(&table.name)
-                || manifest.tables[..index]
-                    .iter()
-                    .any(|t| t.name == table.name)
-            {
-                return Err(Error::Tampered(format!(
-                    "manifest lists {:?} oddly",
-                    table.path
-                )));
-            }
-        }
+        check_manifest(&manifest)?;
         manifest
     };
+    // From here on the archive may hold exactly the declared parts and the tar framing.
+    let declared: u64 = manifest
+        .tables
+        .iter()
+        .map(|t| BLOCK + padded(t.bytes as u64))
+        .sum();
+    probe.inflate_limit.store(
+        probe.inflated.load(Ordering::SeqCst) + BLOCK + declared + TRAILER_BYTES,
+        Ordering::SeqCst,
+    );
     visit(Event::Manifest(&manifest))?;
     let mut next = 0usize;
     for entry in entries {
@@ -382,6 +489,12 @@ fn walk<R: Read>(
             .ok()
             .and_then(|p| p.to_str().map(str::to_owned))
             .unwrap_or_default();
+        if !plain_file(&entry) {
+            return Err(Error::Tampered(format!(
+                "{path:?} is not a plain file (long names, PAX headers, links and \
+                 directories are not part of the format)"
+            )));
+        }
         let Some(part) = manifest.tables.get(next) else {
             return Err(Error::Tampered(format!("unexpected part {path:?}")));
         };
@@ -389,6 +502,13 @@ fn walk<R: Read>(
             return Err(Error::Tampered(format!(
                 "expected {:?}, found {path:?}",
                 part.path
+            )));
+        }
+        if entry.size() != part.bytes as u64 {
+            return Err(Error::Tampered(format!(
+                "{path}: {} bytes where the manifest says {}",
+                entry.size(),
+                part.bytes
             )));
         }
         read_part(next, part, entry, visit)?;
@@ -399,6 +519,46 @@ fn walk<R: Read>(
         return Err(Error::Truncated);
     }
     Ok(manifest)
+}
+
+/// Names, paths and sizes a manifest may declare: each part once, under its own path, and
+/// no more than the format's limits.
+fn check_manifest(manifest: &Manifest) -> Result<()> {
+    if manifest.tables.len() > MAX_TABLES {
+        return Err(Error::Oversized(format!(
+            "it lists more than {MAX_TABLES} tables"
+        )));
+    }
+    let mut total = 0u64;
+    for (index, table) in manifest.tables.iter().enumerate() {
+        if table.path != part_path(&table.name)
+            || manifest.tables[..index]
+                .iter()
+                .any(|t| t.name == table.name)
+            || table.bytes < 0
+            || table.rows < 0
+        {
+            return Err(Error::Tampered(format!(
+                "manifest lists {:?} oddly",
+                table.path
+            )));
+        }
+        if table.columns.len() > MAX_COLUMNS {
+            return Err(Error::Oversized(format!(
+                "{} has more than {MAX_COLUMNS} columns",
+                table.name
+            )));
+        }
+        total = total.saturating_add(table.bytes as u64);
+    }
+    if total > MAX_TOTAL_BYTES {
+        return Err(Error::Oversized(format!(
+            "it declares {} GiB of data, more than the {} GiB a backup may hold",
+            total >> 30,
+            MAX_TOTAL_BYTES >> 30
+        )));
+    }
+    Ok(())
 }
 
 fn read_part<R: Read>(
@@ -420,7 +580,14 @@ fn read_part<R: Read>(
         if n == 0 {
             break;
         }
-        if n > MAX_LINE_BYTES || line.last() != Some(&b'\n') {
+        if n > MAX_LINE_BYTES {
+            return Err(Error::Oversized(format!(
+                "{}: a line longer than {} MiB",
+                part.path,
+                MAX_LINE_BYTES >> 20
+            )));
+        }
+        if line.last() != Some(&b'\n') {
             return Err(Error::Tampered(format!("{}: malformed line", part.path)));
         }
         hasher.update(&line);
@@ -439,6 +606,7 @@ fn read_part<R: Read>(
         visit(Event::Row {
             table: index,
             values,
+            bytes: n,
         })?;
     }
     let digest = hex::encode(hasher.finalize());
@@ -476,6 +644,7 @@ impl PartWriter {
         serde_json::to_writer(&mut self.line, values)
             .map_err(|e| Error::Internal(format!("row encoding: {e}")))?;
         self.line.push(b'\n');
+        check_line_length(&self.line)?;
         self.hasher.update(&self.line);
         self.file.write_all(&self.line)?;
         self.rows += 1;
@@ -485,6 +654,9 @@ impl PartWriter {
 
     /// Appends `rows` lines already encoded, each ending in a newline.
     pub fn push_lines(&mut self, rows: usize, text: &[u8]) -> Result<()> {
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            check_line_length(line)?;
+        }
         self.hasher.update(text);
         self.file.write_all(text)?;
         self.rows += rows as i64;
@@ -497,4 +669,16 @@ impl PartWriter {
         self.file.flush()?;
         Ok(hex::encode(self.hasher.finalize()))
     }
+}
+
+/// A backup never holds a line its own reader would refuse.
+fn check_line_length(line: &[u8]) -> Result<()> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(Error::Internal(format!(
+            "a row of {} bytes exceeds the backup format's line limit of {} MiB",
+            line.len(),
+            MAX_LINE_BYTES >> 20
+        )));
+    }
+    Ok(())
 }

@@ -2,31 +2,21 @@
 //! and the service that runs backups in the background, on a schedule, and restores them after
 //! the Owner's approval. Server-only.
 //!
-//! What is backed up is discovered at run time: every table of the database except the
-//! console's own (`CONSOLE_TABLES`), so new identity tables are included without code changes.
+//! What is backed up is an explicit list of identity tables (`tables::IDENTITY_TABLES`); the
+//! console's own tables (`tables::CONSOLE_TABLES`) never are. Columns, keys and the order of
+//! the tables are discovered at run time.
 pub mod archive;
 pub mod engine;
+pub mod restore;
 pub mod schema;
 pub mod service;
+pub mod tables;
 
 pub use archive::{ColumnKind, Manifest, TablePart, FORMAT_NAME, FORMAT_VERSION};
-pub use engine::{export, restore, validate, RestoreReport};
-pub use service::{MailConfig, SystemBackupConfig, SystemBackups};
-
-/// Tables that belong to the console, never to a backup: operators, their sessions and the
-/// audit log survive a restore, and the backup catalogue must not restore itself.
-pub const CONSOLE_TABLES: &[&str] = &[
-    "_sqlx_migrations",
-    "operators",
-    "sessions",
-    "login_throttle",
-    "setup_tokens",
-    "audit_log",
-    "system_backups",
-    "system_backup_schedule",
-    "system_restore_requests",
-    "operator_inbox",
-];
+pub use engine::{export, validate};
+pub use restore::{restore, RestoreOptions, RestoreReport};
+pub use service::{MailConfig, SystemBackupConfig, SystemBackups, CONCURRENT_EXPORTS};
+pub use tables::{classify, BackupTables, TableClass, CONSOLE_TABLES, IDENTITY_TABLES};
 
 /// Why a backup could not be read, written or restored. Each user-facing kind has its own
 /// message; none of them changes any data.
@@ -51,8 +41,19 @@ pub enum Error {
     NewerVersion { backup: i64, server: i64 },
     #[error("This backup uses format version {0}, which this server cannot read.")]
     UnsupportedFormat(i64),
+    #[error("The file exceeds a limit of the backup format ({0}); it was refused.")]
+    Oversized(String),
+    #[error(
+        "The backup file has changed since its restore was requested; request a new approval \
+         code."
+    )]
+    FileChanged,
     #[error("Another restore is in progress; try again when it has finished.")]
     Busy,
+    #[error("A restore is in progress; backups and exports can start when it has finished.")]
+    RestoreRunning,
+    #[error("A backup or export is being written; start the restore when it has finished.")]
+    ExportRunning,
     #[error("{0}")]
     Store(#[from] crate::store::Error),
     #[error("file system: {0}")]
@@ -79,8 +80,11 @@ impl From<Error> for crate::store::Error {
             | Error::Truncated
             | Error::Tampered(_)
             | Error::NewerVersion { .. }
-            | Error::UnsupportedFormat(_) => S::invalid("file", error.to_string()),
-            Error::Busy => S::Conflict(error.to_string()),
+            | Error::UnsupportedFormat(_)
+            | Error::Oversized(_) => S::invalid("file", error.to_string()),
+            Error::Busy | Error::RestoreRunning | Error::ExportRunning | Error::FileChanged => {
+                S::Conflict(error.to_string())
+            }
             Error::Io(inner) => S::Internal(format!("backup file: {inner}")),
             Error::Internal(message) => S::Internal(message),
         }

@@ -1,6 +1,7 @@
-//! Run-time discovery of the tables a system backup covers, their columns and their order.
+//! Run-time discovery of the columns, keys and order of the tables a system backup carries.
 use super::archive::ColumnKind;
-use super::{quote_ident, Result, CONSOLE_TABLES};
+use super::tables::{classify, BackupTables, TableClass};
+use super::{quote_ident, Result};
 use crate::store::Backend;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,19 +61,6 @@ impl TableSchema {
     }
 }
 
-pub fn is_console_table(name: &str) -> bool {
-    CONSOLE_TABLES.contains(&name) || name.starts_with("sqlite_") || is_derived_table(name)
-}
-
-/// SQLite's derived indexes and their shadow tables: the users search (FTS5, migration
-/// 0051) and the group validity R*Tree (0052). Triggers keep them in step with `users` and
-/// `groups`, so a restore rebuilds them and a backup leaves them out.
-fn is_derived_table(name: &str) -> bool {
-    ["users_search", "groups_span"]
-        .iter()
-        .any(|derived| name == *derived || name.starts_with(&format!("{derived}_")))
-}
-
 /// The highest migration applied to this database.
 pub async fn schema_version(conn: &mut AnyConnection) -> Result<i64> {
     let (version,): (i64,) =
@@ -82,11 +70,39 @@ pub async fn schema_version(conn: &mut AnyConnection) -> Result<i64> {
     Ok(version)
 }
 
-/// Every identity table, parents before children (foreign keys), console tables excluded.
-pub async fn discover(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<TableSchema>> {
+/// The name of every table of the database (SQLite's internal ones included), sorted.
+pub async fn table_names(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<String>> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        Backend::Postgres => {
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+               AND NOT c.relispartition
+             ORDER BY 1"
+        }
+    };
+    let names: Vec<(String,)> = sqlx::query_as(sql).fetch_all(conn).await?;
+    Ok(names.into_iter().map(|(name,)| name).collect())
+}
+
+/// The carried tables that exist, parents before children (foreign keys). A table in no list
+/// of `tables.rs` is left out, with a warning: this version does not know what it holds.
+pub async fn discover(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    carried: &BackupTables,
+) -> Result<Vec<TableSchema>> {
+    let mut names = Vec::new();
+    for name in table_names(conn, backend).await? {
+        if carried.carries(&name) {
+            names.push(name);
+        } else if classify(&name) == TableClass::Unclassified {
+            tracing::warn!(table = %name, "table is neither identity nor console data; not backed up");
+        }
+    }
     let tables = match backend {
-        Backend::Sqlite => discover_sqlite(conn).await?,
-        Backend::Postgres => discover_postgres(conn).await?,
+        Backend::Sqlite => discover_sqlite(conn, names).await?,
+        Backend::Postgres => discover_postgres(conn, names).await?,
     };
     Ok(parents_first(tables))
 }
@@ -109,18 +125,9 @@ fn sqlite_kind(declared: &str) -> ColumnKind {
     }
 }
 
-async fn discover_sqlite(conn: &mut AnyConnection) -> Result<Vec<TableSchema>> {
-    let names: Vec<(String,)> = sqlx::query_as(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-         ORDER BY name",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+async fn discover_sqlite(conn: &mut AnyConnection, names: Vec<String>) -> Result<Vec<TableSchema>> {
     let mut tables = Vec::new();
-    for (name,) in names {
-        if is_console_table(&name) {
-            continue;
-        }
+    for name in names {
         let columns: Vec<(String, String, i64)> =
             sqlx::query_as("SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid")
                 .bind(&name)
@@ -173,19 +180,12 @@ fn postgres_kind(formatted: &str) -> (ColumnKind, Option<String>) {
     }
 }
 
-async fn discover_postgres(conn: &mut AnyConnection) -> Result<Vec<TableSchema>> {
-    let names: Vec<(String,)> = sqlx::query_as(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-         ORDER BY 1",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+async fn discover_postgres(
+    conn: &mut AnyConnection,
+    names: Vec<String>,
+) -> Result<Vec<TableSchema>> {
     let mut tables = Vec::new();
-    for (name,) in names {
-        if is_console_table(&name) {
-            continue;
-        }
+    for name in names {
         let columns: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)::text,
                     COALESCE(pg_get_serial_sequence(

@@ -1,6 +1,7 @@
 //! The system-backup service: server-side backups in a directory, background jobs with
 //! progress, the schedule, exports/imports and Owner-approved restores.
-use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreReport};
+use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreOptions, RestoreReport};
+use super::tables::BackupTables;
 use super::{Error, Result};
 use crate::model::{
     BackupJob, BackupKind, BackupStatus, BackupValidation, JobKind, JobState, Operator,
@@ -28,6 +29,8 @@ pub struct SystemBackupConfig {
     /// Where server-side backups live.
     pub dir: PathBuf,
     pub mail: Option<MailConfig>,
+    /// What a backup carries: the identity tables.
+    pub tables: BackupTables,
 }
 
 impl Default for SystemBackupConfig {
@@ -35,6 +38,7 @@ impl Default for SystemBackupConfig {
         Self {
             dir: PathBuf::from("data/backups"),
             mail: None,
+            tables: BackupTables::default(),
         }
     }
 }
@@ -60,9 +64,14 @@ impl SystemBackupConfig {
                 }),
                 _ => None,
             },
+            tables: BackupTables::default(),
         }
     }
 }
+
+/// Prefixes of the temporary files and directories the service and the upload route make in
+/// the backup directory; a process that dies leaves them behind.
+pub const TEMP_PREFIXES: &[&str] = &[".upload-", ".import-", ".export-", ".parts-"];
 
 struct Job {
     id: i64,
@@ -70,6 +79,8 @@ struct Job {
     backup_id: Mutex<i64>,
     progress: Arc<Progress>,
     outcome: Mutex<Option<std::result::Result<(), String>>>,
+    /// What a finished restore reports besides success (tables absent from the backup...).
+    notes: Mutex<Vec<String>>,
 }
 
 impl Job {
@@ -87,6 +98,7 @@ impl Job {
             rows_done: self.progress.done.load(Ordering::SeqCst),
             rows_total: self.progress.total.load(Ordering::SeqCst),
             error: outcome.as_ref().and_then(|o| o.clone().err()),
+            notes: self.notes.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         }
     }
 
@@ -109,7 +121,27 @@ pub struct SystemBackups {
     jobs: Mutex<Jobs>,
     /// One restore at a time.
     restoring: Arc<tokio::sync::Mutex<()>>,
+    /// Backups and exports hold it shared, a restore exclusively: neither starts while the
+    /// other runs (an export would read data half replaced, a restore would replace data
+    /// being read for minutes).
+    activity: Arc<tokio::sync::RwLock<()>>,
+    /// Backups and exports written at once. Each holds a database connection (and, on
+    /// PostgreSQL, a snapshot) for its whole run; more wait their turn in order instead of
+    /// starving the connection pool the console needs.
+    writers: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many backups and exports are written at the same time; the rest queue.
+pub const CONCURRENT_EXPORTS: usize = 1;
+
+type ExportGuard = (
+    tokio::sync::OwnedRwLockReadGuard<()>,
+    tokio::sync::OwnedSemaphorePermit,
+);
+type RestoreGuard = (
+    tokio::sync::OwnedMutexGuard<()>,
+    tokio::sync::OwnedRwLockWriteGuard<()>,
+);
 
 impl std::fmt::Debug for SystemBackups {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -135,6 +167,8 @@ impl SystemBackups {
             config,
             jobs: Mutex::default(),
             restoring: Arc::default(),
+            activity: Arc::default(),
+            writers: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_EXPORTS)),
         }
     }
 
@@ -151,6 +185,7 @@ impl SystemBackups {
             backup_id: Mutex::new(backup_id),
             progress: Arc::default(),
             outcome: Mutex::new(None),
+            notes: Mutex::default(),
         });
         jobs.jobs.insert(job.id, job.clone());
         while jobs.jobs.len() > KEPT_JOBS {
@@ -172,6 +207,73 @@ impl SystemBackups {
         Ok(())
     }
 
+    /// Removes the temporary files (`TEMP_PREFIXES`) a previous process left in the backup
+    /// directory: half-received uploads, unfinished imports and exports, export work
+    /// directories. Call once at start-up, before anything can create new ones. Returns how
+    /// many were removed; failures are logged, not fatal.
+    pub fn remove_orphaned_files(&self) -> usize {
+        let entries = match std::fs::read_dir(&self.config.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
+            Err(error) => {
+                tracing::warn!(%error, dir = %self.config.dir.display(), "cannot list the backup directory");
+                return 0;
+            }
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !TEMP_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) {
+                continue;
+            }
+            let path = entry.path();
+            let result = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            match result {
+                Ok(()) => removed += 1,
+                Err(error) => {
+                    tracing::warn!(%error, path = %path.display(), "cannot remove a temporary file")
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed temporary files left by a previous run");
+        }
+        removed
+    }
+
+    /// Held while a backup or export is written; refused while a restore runs, queued behind
+    /// the backups and exports already being written.
+    async fn exporting(&self) -> Result<ExportGuard> {
+        let activity = self.not_restoring()?;
+        Ok((activity, self.turn_to_write().await?))
+    }
+
+    /// Backups and exports being written right now (at most `CONCURRENT_EXPORTS`).
+    pub fn writers_busy(&self) -> usize {
+        CONCURRENT_EXPORTS - self.writers.available_permits()
+    }
+
+    /// Refuses while a restore runs; held, it keeps a restore from starting.
+    fn not_restoring(&self) -> Result<tokio::sync::OwnedRwLockReadGuard<()>> {
+        self.activity
+            .clone()
+            .try_read_owned()
+            .map_err(|_| Error::RestoreRunning)
+    }
+
+    /// Waits for this backup's or export's turn in the queue.
+    async fn turn_to_write(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        self.writers
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Internal("export queue closed".into()))
+    }
+
     fn new_file_name() -> String {
         format!(
             "rewind-{}-{:08x}.rewind.tar.gz",
@@ -188,6 +290,8 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<BackupJob> {
+        // Refused now if a restore runs; queued in the background behind other writers.
+        let not_restoring = self.not_restoring()?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
@@ -197,9 +301,17 @@ impl SystemBackups {
         let (service, store, label) = (self.clone(), store.clone(), label.to_string());
         let running = job.clone();
         tokio::spawn(async move {
-            let outcome = service
-                .write_backup(&store, &actor, id, &file_name, &label, &running.progress)
-                .await;
+            let outcome = match service.turn_to_write().await {
+                Ok(turn) => {
+                    let written = service
+                        .write_backup(&store, &actor, id, &file_name, &label, &running.progress)
+                        .await;
+                    drop(turn);
+                    written
+                }
+                Err(e) => Err(e),
+            };
+            drop(not_restoring);
             if outcome.is_ok() && kind == BackupKind::Automatic {
                 service.prune(&store).await;
             }
@@ -216,6 +328,7 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<SystemBackup> {
+        let exporting = self.exporting().await?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
@@ -223,6 +336,7 @@ impl SystemBackups {
             .await?;
         self.write_backup(store, actor, id, &file_name, label, &Progress::default())
             .await?;
+        drop(exporting);
         if kind == BackupKind::Automatic {
             self.prune(store).await;
         }
@@ -246,6 +360,7 @@ impl SystemBackups {
                 created_by: &actor.name,
                 label,
                 passphrase: None,
+                tables: &self.config.tables,
             },
             progress,
         )
@@ -339,6 +454,7 @@ impl SystemBackups {
             )
             .into());
         }
+        let _exporting = self.exporting().await?;
         self.ensure_dir()?;
         let temp = tempfile::Builder::new()
             .prefix(".export-")
@@ -351,6 +467,7 @@ impl SystemBackups {
                 created_by: &actor.name,
                 label: "export",
                 passphrase: Some(password),
+                tables: &self.config.tables,
             },
             &Progress::default(),
         )
@@ -494,15 +611,30 @@ impl SystemBackups {
     }
 
     /// Opens a restore request: the one-time code goes to the Owner's inbox, and by email
-    /// when SMTP is configured.
+    /// when SMTP is configured. The request is bound to the file's SHA-256 as it is now.
     pub async fn request_restore(
         &self,
         store: &Store,
         actor: &Operator,
         backup_id: i64,
     ) -> Result<RestoreRequest> {
+        let (_, file_name) = store.system_backup(backup_id).await?;
+        let path = self.config.dir.join(file_name);
+        let hashed = tokio::task::spawn_blocking(move || file_sha256(&path))
+            .await
+            .map_err(|e| Error::Internal(format!("hashing the backup: {e}")))?;
+        let sha256 = match hashed {
+            Ok(sha256) => sha256,
+            Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(crate::store::Error::Conflict(
+                    "The file of this backup is missing from the server.".into(),
+                )
+                .into())
+            }
+            Err(error) => return Err(error),
+        };
         let issued = store
-            .create_restore_request(actor, backup_id, now_micros())
+            .create_restore_request(actor, backup_id, &sha256, now_micros())
             .await?;
         let mut request = issued.request.clone();
         if let Some(mail) = &self.config.mail {
@@ -528,23 +660,28 @@ impl SystemBackups {
         request_id: i64,
         code: &str,
     ) -> Result<BackupJob> {
-        // Refuse before spending the code when another restore holds the lock.
-        let guard = self
-            .restoring
-            .clone()
-            .try_lock_owned()
-            .map_err(|_| Error::Busy)?;
-        let backup_id = store
+        // Refuse before spending the code when another restore or an export runs.
+        let guard = self.restore_guard()?;
+        let approved = store
             .check_restore_code(actor, request_id, code, now_micros())
             .await?;
-        let job = self.new_job(JobKind::Restore, backup_id);
+        let job = self.new_job(JobKind::Restore, approved.backup_id);
         let (service, store, actor, running) =
             (self.clone(), store.clone(), Actor::from(actor), job.clone());
         tokio::spawn(async move {
             let outcome = service
-                .restore_locked(&store, &actor, backup_id, &running.progress)
+                .restore_locked(
+                    &store,
+                    &actor,
+                    approved.backup_id,
+                    Some(&approved.file_sha256),
+                    &running.progress,
+                )
                 .await;
             drop(guard);
+            if let Ok(report) = &outcome {
+                *running.notes.lock().unwrap_or_else(|p| p.into_inner()) = report.notes();
+            }
             running.finish(outcome.map(|_| ()).map_err(|e| message(&e)));
         });
         Ok(job.snapshot())
@@ -558,8 +695,24 @@ impl SystemBackups {
         backup_id: i64,
         progress: &Progress,
     ) -> Result<RestoreReport> {
-        let _guard = self.restoring.try_lock().map_err(|_| Error::Busy)?;
-        self.restore_locked(store, actor, backup_id, progress).await
+        let _guard = self.restore_guard()?;
+        self.restore_locked(store, actor, backup_id, None, progress)
+            .await
+    }
+
+    /// The right to restore: no other restore, no backup or export being written.
+    fn restore_guard(&self) -> Result<RestoreGuard> {
+        let restoring = self
+            .restoring
+            .clone()
+            .try_lock_owned()
+            .map_err(|_| Error::Busy)?;
+        let exclusive = self
+            .activity
+            .clone()
+            .try_write_owned()
+            .map_err(|_| Error::ExportRunning)?;
+        Ok((restoring, exclusive))
     }
 
     async fn restore_locked(
@@ -567,19 +720,27 @@ impl SystemBackups {
         store: &Store,
         actor: &Actor,
         backup_id: i64,
+        file_sha256: Option<&str>,
         progress: &Progress,
     ) -> Result<RestoreReport> {
         let (backup, file_name) = store.system_backup(backup_id).await?;
         let target = format!("backup #{backup_id} {}", backup.label);
         let target = target.trim();
+        // A maintenance window: other sessions' identity writes are refused meanwhile.
+        store.begin_maintenance(actor).await?;
         let restored = engine::restore(
             store,
             &self.config.dir.join(file_name),
-            None,
+            RestoreOptions {
+                passphrase: None,
+                tables: &self.config.tables,
+                file_sha256,
+            },
             RestoreAudit { actor, target },
             progress,
         )
         .await;
+        let ended = store.end_maintenance().await;
         if let Err(error) = &restored {
             store
                 .audit_system_backup(
@@ -590,6 +751,11 @@ impl SystemBackups {
                     &message(error),
                 )
                 .await?;
+        }
+        // Writes stay refused if the window cannot be closed: say so loudly.
+        if let Err(error) = ended {
+            tracing::error!(%error, "cannot end the restore's maintenance window");
+            return Err(error.into());
         }
         restored
     }
@@ -629,6 +795,15 @@ impl SystemBackups {
             .await?;
         Ok(Duration::from_secs(1))
     }
+}
+
+/// SHA-256 (hex) of a whole file. Blocking.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path)?;
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 async fn send_mail(mail: &MailConfig, subject: &str, body: &str) -> Result<()> {

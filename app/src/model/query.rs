@@ -546,4 +546,58 @@ mod tests {
         let error = parse_filter(&query).unwrap_err();
         assert!(error.message.contains("characters long"), "{error}");
     }
+
+    /// Depth of `not`/grouping and the number of conditions of a parsed filter.
+    fn measure(filter: &Filter) -> (usize, usize) {
+        match filter {
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                let (da, ca) = measure(a);
+                let (db, cb) = measure(b);
+                (da.max(db), ca + cb)
+            }
+            Filter::Not(inner) => {
+                let (d, c) = measure(inner);
+                (d + 1, c)
+            }
+            Filter::Compare { .. } | Filter::Present(_) => (0, 1),
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const WORDS: &[&str] = &[
+            "not", "(", ")", "and", "or", "userName", "pr", "eq", "\"x\"", "1", "true", "ne", "\"",
+            "\\", "-", "é",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Arbitrary text: never a panic; an error points inside the query (or just after).
+            #[test]
+            fn any_text_parses_or_gets_a_located_error(input in any::<String>()) {
+                if let Err(error) = parse_filter(&input) {
+                    prop_assert!(error.column >= 1);
+                    prop_assert!(error.column <= input.chars().count() + 1);
+                }
+            }
+
+            /// Adversarial token soup, thousands long: never a panic or a stack overflow, and
+            /// whatever parses is within the limits.
+            #[test]
+            fn token_soup_parses_within_the_limits_or_is_refused(
+                tokens in proptest::collection::vec(proptest::sample::select(WORDS), 0..3_000)
+            ) {
+                let input = tokens.join(" ");
+                if let Ok(Some(filter)) = parse_filter(&input) {
+                    let (depth, conditions) = measure(&filter);
+                    prop_assert!(depth <= MAX_QUERY_DEPTH);
+                    prop_assert!(conditions <= MAX_QUERY_CONDITIONS);
+                    prop_assert!(input.chars().count() <= MAX_QUERY_CHARS);
+                }
+            }
+        }
+    }
 }

@@ -8,6 +8,11 @@ pub const MIN_EXPORT_PASSWORD_LEN: usize = 4;
 pub const RESTORE_CODE_DIGITS: usize = 8;
 pub const RESTORE_CODE_TTL_SECS: i64 = 10 * 60;
 pub const RESTORE_CODE_MAX_FAILURES: i64 = 5;
+/// Restore codes one operator may request in an hour: each one lands in the Owner's inbox
+/// (and mail), which must not be flooded.
+pub const RESTORE_REQUESTS_PER_HOUR: i64 = 5;
+/// How long a requester waits before a new code replaces their pending one.
+pub const RESTORE_REQUEST_RESEND_SECS: i64 = 60;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -109,6 +114,10 @@ pub struct BackupJob {
     pub rows_total: i64,
     /// Set when the job failed: a message fit to show.
     pub error: Option<String>,
+    /// What a finished restore reports besides success: tables absent from the backup,
+    /// settings reset to defaults, console data it carried and that was ignored.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl BackupJob {

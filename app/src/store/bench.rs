@@ -28,7 +28,7 @@ impl Store {
         };
         let mut ids: Vec<GroupId> = Vec::with_capacity(groups as usize);
         for k in 0..versions.max(1) {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.begin_identity_write().await?;
             let author = Author::named("bench").at(from + k * step);
             let op = begin_op(&mut tx, &author, "bench.groups", "").await?;
             for i in 0..groups as usize {
@@ -55,7 +55,7 @@ impl Store {
         from: i64,
         step: i64,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut input = current_user(&mut tx, user).await?.input();
         for k in 0..versions {
             let op = begin_op(
@@ -91,7 +91,7 @@ impl Store {
             }
         };
         for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.begin_identity_write().await?;
             let created =
                 begin_op(&mut tx, &Author::named("bench").at(at), "user.import", "").await?;
             let mut ids = Vec::with_capacity(chunk.len());

@@ -402,7 +402,7 @@ impl Store {
     ) -> Result<i64> {
         let name = check_name("name", label, name)?;
         check_named_texts("name", &name, description)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, &format!("{}.create", table.name()), &name).await?;
         let id = new_object(&mut tx, table).await?;
         insert_version(
@@ -467,7 +467,7 @@ impl Store {
     ) -> Result<()> {
         let name = check_name("name", "The system", name)?;
         check_named_texts("name", &name, description)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         named_row(&mut tx, Table::Systems, id.0, i64::MAX)
             .await?
             .ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
@@ -500,7 +500,7 @@ impl Store {
     /// roles is refused (they would be left without a system); delete or move them first.
     pub async fn delete_systems(&self, actor: &Author, ids: &[SystemId]) -> Result<Vec<String>> {
         let ids = chosen(ids, "systems", "Choose at least one system to delete.")?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             let system = named_row(&mut tx, Table::Systems, id.0, i64::MAX)
@@ -588,7 +588,7 @@ impl Store {
 
     pub async fn create_account(&self, actor: &Author, input: &AccountInput) -> Result<AccountId> {
         let input = Self::check_account(input)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "account.create", &input.name).await?;
         let id = new_object(&mut tx, Table::Accounts).await?;
@@ -610,7 +610,7 @@ impl Store {
         input: &AccountInput,
     ) -> Result<()> {
         let input = Self::check_account(input)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let before = current_account(&mut tx, id.0)
             .await?
             .ok_or_else(|| Error::NotFound(format!("account {}", id.0)))?;
@@ -641,7 +641,7 @@ impl Store {
     /// them. Returns their names.
     pub async fn delete_accounts(&self, actor: &Author, ids: &[AccountId]) -> Result<Vec<String>> {
         let ids = chosen(ids, "accounts", "Choose at least one account to delete.")?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             let account = current_account(&mut tx, id.0)
@@ -718,7 +718,7 @@ impl Store {
                 format!("Use one of {}.", OWNER_LEVELS.join(", ")),
             ));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let acc = current_account(&mut tx, account.0)
             .await?
             .ok_or_else(|| Error::NotFound(format!("account {}", account.0)))?;
@@ -763,7 +763,7 @@ impl Store {
         account: AccountId,
         user: UserId,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "account.owner-remove", "").await?;
         let closed = close_where(
             &mut tx,
@@ -810,7 +810,7 @@ impl Store {
 
     pub async fn create_role(&self, actor: &Author, input: &RoleInput) -> Result<RoleId> {
         let input = Self::check_role(input)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "role.create", &input.name).await?;
         let id = new_object(&mut tx, Table::Roles).await?;
@@ -827,7 +827,7 @@ impl Store {
 
     pub async fn update_role(&self, actor: &Author, id: RoleId, input: &RoleInput) -> Result<()> {
         let input = Self::check_role(input)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         role_name(&mut tx, id.0).await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "role.update", &input.name).await?;
@@ -853,7 +853,7 @@ impl Store {
     /// list memberships end with them. Returns their names.
     pub async fn delete_roles(&self, actor: &Author, ids: &[RoleId]) -> Result<Vec<String>> {
         let ids = chosen(ids, "roles", "Choose at least one role to delete.")?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             names.push(role_name(&mut tx, id.0).await?);
@@ -941,7 +941,7 @@ impl Store {
         role: RoleId,
         inherited: RoleId,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         super::locks::take(&mut tx, super::locks::Lock::RoleInheritance).await?;
         let name = role_name(&mut tx, role.0).await?;
         let other = role_name(&mut tx, inherited.0).await?;
@@ -991,7 +991,7 @@ impl Store {
         role: RoleId,
         inherited: RoleId,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "role.uninherit", "").await?;
         let closed = close_where(
             &mut tx,
@@ -1018,7 +1018,7 @@ impl Store {
 
     pub async fn grant_role(&self, actor: &Author, input: &GrantInput) -> Result<GrantId> {
         check_texts(&[("scope", &input.scope, MAX_LINE_CHARS)])?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "grant.add", "").await?;
         let id = insert_grant(&mut tx, &op, input).await?;
         audit(
@@ -1036,7 +1036,7 @@ impl Store {
     }
 
     pub async fn revoke_grant(&self, actor: &Author, id: GrantId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let row: Option<(String, i64, i64)> = sqlx::query_as(
             "SELECT grantee_kind, grantee_id, role_id FROM grants WHERE object_id = $1 \
              AND valid_to IS NULL",
@@ -1273,7 +1273,7 @@ impl Store {
     ) -> Result<MailDomainId> {
         let code = check_name("code", "The domain", &input.code)?;
         check_named_texts("code", &code, &input.description)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.create", &code).await?;
         let id = create_mail_domain_in(&mut tx, &op, input).await?;
         tx.commit().await?;
@@ -1288,7 +1288,7 @@ impl Store {
     ) -> Result<()> {
         let code = check_name("code", "The domain", &input.code)?;
         check_named_texts("code", &code, &input.description)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.update", &code).await?;
         update_mail_domain_in(&mut tx, &op, id, input).await?;
         tx.commit().await?;
@@ -1307,7 +1307,7 @@ impl Store {
             "mail_domains",
             "Choose at least one mail domain to delete.",
         )?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut codes = Vec::with_capacity(ids.len());
         for id in &ids {
             let row: Option<(String,)> = sqlx::query_as(
@@ -1343,7 +1343,7 @@ impl Store {
     ) -> Result<MailListId> {
         let name = check_name("name", "The list name", &input.name)?;
         check_named_texts("name", &name, &input.description)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-list.create", &name).await?;
         let id = create_mail_list_in(&mut tx, &op, input).await?;
         tx.commit().await?;
@@ -1358,7 +1358,7 @@ impl Store {
     ) -> Result<()> {
         let name = check_name("name", "The list name", &input.name)?;
         check_named_texts("name", &name, &input.description)?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-list.update", &name).await?;
         update_mail_list_in(&mut tx, &op, id, input).await?;
         tx.commit().await?;
@@ -1382,7 +1382,7 @@ impl Store {
             "mail_lists",
             "Choose at least one mail list to delete.",
         )?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in &ids {
             let row: Option<(String, String)> = sqlx::query_as(
@@ -1426,7 +1426,7 @@ impl Store {
         list: MailListId,
         member: &MailMember,
     ) -> Result<i64> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         require(&mut tx, Table::MailLists, list.0, "mail list").await?;
         match member {
             MailMember::User(u) => require(&mut tx, Table::Users, u.0, "user").await?,
@@ -1476,7 +1476,7 @@ impl Store {
         else {
             return Err(Error::Internal("mail member fields".into()));
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let row: Option<(i64,)> = sqlx::query_as(
             "SELECT object_id FROM mail_list_members WHERE list_id = $1 AND member_kind = $2 \
              AND member_id = $3 AND address = $4 AND valid_to IS NULL",

@@ -229,7 +229,7 @@ impl Store {
                 vec![("list_id", Table::MailLists, "mail list")],
             ),
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let row: Option<(i64,)> = sqlx::query_as(&format!(
             "SELECT object_id FROM {} WHERE version_id = $1",
             table.name()

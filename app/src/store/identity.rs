@@ -637,7 +637,7 @@ pub(crate) async fn update_group_in(
 
 impl Store {
     pub async fn create_user(&self, actor: &Author, input: &UserInput) -> Result<UserId> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let input = normalise_user(&mut tx, input).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "user.create", &input.name).await?;
         let id = create_user_in(&mut tx, &op, &input).await?;
@@ -667,7 +667,7 @@ impl Store {
         input: &UserInput,
         snapshot: bool,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let before = current_user(&mut tx, id).await?;
         let input = normalise_user(&mut tx, input).await?;
         if before.input() == input {
@@ -694,7 +694,7 @@ impl Store {
                 "Choose at least one user to delete.",
             ));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut names = Vec::with_capacity(ids.len());
         for id in ids {
             names.push(current_user(&mut tx, *id).await?.name);
@@ -712,7 +712,7 @@ impl Store {
     /// Brings a deleted user back with its last attributes and the memberships, grants,
     /// account ownerships and mail lists that its deletion ended (where those still exist).
     pub async fn recover_user(&self, actor: &Author, id: UserId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let (row, deleted_by): (UserRow, i64) =
             last_deleted_version(&mut tx, USER_COLUMNS, Table::Users, "u", id.0).await?;
         if !is_current(&mut tx, Table::Groups, row.primary_group_id).await? {
@@ -748,7 +748,7 @@ impl Store {
     }
 
     pub async fn create_group(&self, actor: &Author, input: &GroupInput) -> Result<GroupId> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let name = check_name("name", "The group name", &input.name)?;
         let op = super::temporal::begin_op(&mut tx, actor, "group.create", &name).await?;
         let id = create_group_in(&mut tx, &op, input).await?;
@@ -763,7 +763,7 @@ impl Store {
         id: GroupId,
         input: &GroupInput,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let name = check_name("name", "The group name", &input.name)?;
         let op = super::temporal::begin_op(&mut tx, actor, "group.update", &name).await?;
         // Nothing to change: the transaction (and its operation) rolls back.
@@ -776,7 +776,7 @@ impl Store {
     /// Deletes a group without subgroups that is nobody's primary group; its memberships and
     /// grants end with it.
     pub async fn delete_group(&self, actor: &Author, id: GroupId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let row = current_group(&mut tx, id).await?;
         let (children,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM groups WHERE parent_id = $1 AND valid_to IS NULL")
@@ -829,7 +829,7 @@ impl Store {
 
     /// Brings a deleted group back with its last attributes, memberships and grants.
     pub async fn recover_group(&self, actor: &Author, id: GroupId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let (row, deleted_by): (GroupRow, i64) =
             last_deleted_version(&mut tx, GROUP_COLUMNS, Table::Groups, "g", id.0).await?;
         if let Some(parent) = row.parent_id {
@@ -879,7 +879,7 @@ impl Store {
         input: &MembershipInput,
     ) -> Result<MembershipId> {
         check_texts(&[("comments", &input.comments, MAX_TEXT_CHARS)])?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let user = current_user(&mut tx, input.user).await?;
         let group = current_group(&mut tx, input.group).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.add", &user.name).await?;
@@ -912,7 +912,7 @@ impl Store {
         comments: &str,
     ) -> Result<()> {
         check_texts(&[("comments", comments, MAX_TEXT_CHARS)])?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let row = current_membership(&mut tx, id).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.update", "").await?;
         let input = MembershipInput {
@@ -966,7 +966,7 @@ impl Store {
 
     /// Removes a membership (its last version closes; history keeps it).
     pub async fn remove_membership(&self, actor: &Author, id: MembershipId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let row = current_membership(&mut tx, id).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.remove", "").await?;
         close_current(&mut tx, &op, Table::Memberships, id.0).await?;

@@ -626,7 +626,7 @@ impl Store {
             return Ok(outcome);
         }
 
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let summary = format!("CSV import of {} rows", table.rows.len());
         let op = begin_op(&mut tx, actor, operation_kind(kind), &summary).await?;
         let mut seen = Seen::new();

@@ -19,6 +19,7 @@ mod operators;
 mod passwords;
 mod preferences;
 mod restore;
+mod restore_requests;
 mod seed;
 mod sessions;
 mod snapshot_list;
@@ -37,17 +38,17 @@ pub use login_throttle::{
     PAIR_FREE_ATTEMPTS,
 };
 pub use operators::NewOperator;
+pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
 pub use sessions::{
     PurgeReport, Session, LAST_SEEN_RESOLUTION_SECS, RESTORE_REQUEST_RETENTION_SECS,
 };
 pub use snapshot_xml::{from_xml as snapshot_from_xml, to_xml as snapshot_to_xml};
+pub(crate) use snapshots::ensure_singleton_rows;
 pub use spreadsheet::{neutralise_cell, restore_cell};
 pub(crate) use system_backup::audit_in;
-pub use system_backup::{
-    parse_time_of_day, Actor, BackupSummary, IssuedRestoreCode, ScheduleSettings,
-};
-pub use temporal::Author;
+pub use system_backup::{parse_time_of_day, Actor, BackupSummary, ScheduleSettings};
+pub use temporal::{Author, RESTORE_IN_PROGRESS};
 pub use text::{
     forbidden_in_xml, MAX_ALIASES_CHARS, MAX_ATTRIBUTE_NAME_CHARS, MAX_CUSTOM_ATTRIBUTES,
     MAX_EMAIL_CHARS, MAX_LINE_CHARS, MAX_TEXT_CHARS,
@@ -82,6 +83,11 @@ impl Error {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
 }
+
+/// What a writer hears when the SQLite write lock stayed taken longer than the busy timeout.
+pub const DATABASE_BUSY: &str =
+    "The database is busy with a long operation (a restore or a large import); try again in a \
+     moment.";
 
 /// How long a SQLite writer waits for the write lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
@@ -186,12 +192,42 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
     /// IMMEDIATE`): a deferred transaction that has read and then writes fails at once with
     /// "database is locked" when another connection is writing, where an immediate one waits
-    /// its turn (the busy timeout).
+    /// its turn (the busy timeout). A wait longer than that is a clear conflict, not an
+    /// internal error.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+        match self.backend {
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(|error| match &error {
+                    // SQLITE_BUSY and its extended codes (the low byte is 5).
+                    sqlx::Error::Database(db)
+                        if db
+                            .code()
+                            .and_then(|code| code.parse::<i32>().ok())
+                            .is_some_and(|code| code & 0xff == 5) =>
+                    {
+                        Error::Conflict(DATABASE_BUSY.into())
+                    }
+                    _ => error.into(),
+                }),
+            Backend::Postgres => Ok(self.pool.begin().await?),
+        }
+    }
+
+    /// `begin_write` for identity data: refused at once while a system restore runs, before
+    /// waiting for the restore's write lock (`begin_op` checks again inside the transaction).
+    pub(crate) async fn begin_identity_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let (restoring,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM system_maintenance")
+            .fetch_one(&self.pool)
+            .await?;
+        if restoring > 0 {
+            return Err(Error::Conflict(temporal::RESTORE_IN_PROGRESS.into()));
+        }
+        self.begin_write().await
     }
 
     pub fn backend(&self) -> Backend {

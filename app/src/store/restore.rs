@@ -126,7 +126,7 @@ impl Store {
         actor: &Author,
         sent: &RestorePlan,
     ) -> Result<RestoreOutcome> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let fresh = plan_in(
             &mut tx,
             sent.user,

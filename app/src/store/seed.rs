@@ -515,7 +515,7 @@ impl Store {
             ..Default::default()
         };
         let mut pools = Pools::of(&groups);
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let mut in_batch = 0;
         for i in order {
             let (at, event) = events[i];
@@ -565,7 +565,7 @@ impl Store {
                     }
                     Event::Onboard(_) | Event::Change(_) => {}
                 }
-                tx = self.begin_write().await?;
+                tx = self.begin_identity_write().await?;
                 continue;
             }
             let world = World {
@@ -586,7 +586,7 @@ impl Store {
             in_batch += 1;
             if in_batch >= BATCH {
                 tx.commit().await?;
-                tx = self.begin_write().await?;
+                tx = self.begin_identity_write().await?;
                 in_batch = 0;
             }
         }

@@ -373,3 +373,63 @@ pub fn from_xml(xml: &str) -> Result<Snapshot> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn snapshot(first_name: String, comments: String, custom: Vec<(String, String)>) -> Snapshot {
+        Snapshot {
+            id: 7,
+            user: UserId(3),
+            valid_since: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            valid_until: None,
+            content_hash: "hash".into(),
+            size: 1,
+            state: UserState {
+                id: UserId(3),
+                attributes: UserInput {
+                    name: "ann".into(),
+                    first_name,
+                    comments,
+                    custom: custom
+                        .into_iter()
+                        .map(|(name, value)| CustomAttribute { name, value })
+                        .collect(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        }
+    }
+
+    /// What a value reads back as: characters XML cannot carry become U+FFFD.
+    fn carried(text: &str) -> String {
+        text.replace(forbidden_in_xml, "\u{FFFD}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text, markup and control characters included, gives a document that a second
+        /// parser accepts and that reads back to the same values (U+FFFD for the forbidden).
+        #[test]
+        fn any_text_makes_a_well_formed_document_that_reads_back(
+            first_name in any::<String>(),
+            comments in "[\\x00-\\x1F<>&\"' a-z\\u{FFFE}\\u{FFFF}\\u{10000}-\\u{10010}]{0,64}",
+            custom in proptest::collection::vec((any::<String>(), any::<String>()), 0..4),
+        ) {
+            let input = snapshot(first_name.clone(), comments.clone(), custom.clone());
+            let xml = to_xml(&input).expect("a document");
+            prop_assert!(roxmltree::Document::parse(&xml).is_ok());
+            let back = from_xml(&xml).expect("reads back");
+            let attributes = &back.state.attributes;
+            prop_assert_eq!(&attributes.first_name, &carried(&first_name));
+            prop_assert_eq!(&attributes.comments, &carried(&comments));
+            let values: Vec<String> = attributes.custom.iter().map(|a| a.value.clone()).collect();
+            let expected: Vec<String> = custom.iter().map(|(_, v)| carried(v)).collect();
+            prop_assert_eq!(values, expected);
+        }
+    }
+}

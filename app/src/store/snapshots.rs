@@ -65,6 +65,27 @@ impl SnapshotRow {
 const SNAPSHOT_COLUMNS: &str =
     "id, user_id, valid_since, valid_until, document, size, content_hash";
 
+/// Re-creates the configuration rows the migrations insert (today `snapshot_config`, id 1,
+/// with migration 0003's values) where they are missing, as after restoring a backup that
+/// lacked them; returns the tables whose row was re-created. Snapshot capture joins that row:
+/// without it no change would capture a snapshot again.
+pub(crate) async fn ensure_singleton_rows(conn: &mut AnyConnection) -> Result<Vec<&'static str>> {
+    let created = sqlx::query(
+        "INSERT INTO snapshot_config (id, min_delay_secs, delay_unit, keep_count, \
+           entitlements_history, updated_at, updated_by) \
+         SELECT 1, 3600, 'hours', 50, 1, $1, 'system' \
+         WHERE NOT EXISTS (SELECT 1 FROM snapshot_config WHERE id = 1)",
+    )
+    .bind(super::now_micros())
+    .execute(conn)
+    .await?;
+    Ok(if created.rows_affected() > 0 {
+        vec!["snapshot_config"]
+    } else {
+        vec![]
+    })
+}
+
 pub(crate) async fn config(conn: &mut AnyConnection) -> Result<SnapshotConfig> {
     let row = sqlx::query_as::<Any, ConfigRow>(
         "SELECT min_delay_secs, delay_unit, keep_count, entitlements_history \
@@ -468,7 +489,7 @@ impl Store {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "snapshots.configure", "").await?;
         sqlx::query(
             "UPDATE snapshot_config SET min_delay_secs = $1, delay_unit = $2, keep_count = $3, \

@@ -45,3 +45,39 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::store::parse_csv;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Quoting and unquoting give back any value, and a quoted cell never starts a formula.
+        #[test]
+        fn quoting_round_trips_and_disarms(cell in "[=+\\-@\\t\\r' a-z]{0,12}|\\PC*") {
+            let written = neutralise_cell(&cell);
+            prop_assert!(!written.starts_with(TRIGGERS));
+            prop_assert_eq!(restore_cell(&written), cell.as_str());
+        }
+
+        /// Arbitrary text given to the CSV import's parser: rows or a clear error, never a
+        /// panic.
+        #[test]
+        fn any_text_is_parsed_or_refused_with_a_message(text in any::<String>()) {
+            match parse_csv(&text) {
+                Ok(table) => {
+                    for (_, row) in &table.rows {
+                        prop_assert_eq!(row.len(), table.headers.len());
+                    }
+                }
+                Err(crate::store::Error::Invalid(fields)) => {
+                    prop_assert!(!fields.is_empty() && !fields[0].message.is_empty());
+                }
+                Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+            }
+        }
+    }
+}

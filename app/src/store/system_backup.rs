@@ -1,11 +1,9 @@
-//! System-backup bookkeeping: the backup catalogue, the schedule, Owner-approved restore
-//! requests and the operators' inbox. The archive engine itself lives in `crate::backup`.
+//! System-backup bookkeeping: the backup catalogue and the schedule (restore requests and
+//! the inbox are in `restore_requests.rs`). The archive engine lives in `crate::backup`.
 use super::audit::{record_in, AuditRecord};
-use super::{now_micros, to_time, token_hash, Error, Result, Store};
+use super::{now_micros, to_time, Error, Result, Store};
 use crate::model::{
-    BackupKind, BackupSchedule, BackupStatus, InboxMessage, Operator, OperatorId, RestoreRequest,
-    ScheduleFrequency, SystemBackup, TableCount, RESTORE_CODE_DIGITS, RESTORE_CODE_MAX_FAILURES,
-    RESTORE_CODE_TTL_SECS,
+    BackupKind, BackupSchedule, BackupStatus, Operator, ScheduleFrequency, SystemBackup, TableCount,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use sqlx::{Any, AnyConnection};
@@ -204,47 +202,6 @@ pub fn parse_time_of_day(text: &str) -> Result<i64> {
     Ok(h * 60 + m)
 }
 
-#[derive(sqlx::FromRow)]
-struct RestoreRequestRow {
-    backup_id: i64,
-    requested_by: i64,
-    expires_at: i64,
-    code_salt: String,
-    code_hash: String,
-    failed_attempts: i64,
-    status: String,
-}
-
-fn code_hash(salt: &str, code: &str) -> String {
-    token_hash(&format!("{salt}:{}", code.trim()))
-}
-
-fn random_code() -> String {
-    use rand::Rng;
-    let digits = RESTORE_CODE_DIGITS as u32;
-    let code: u64 = rand::rngs::OsRng.gen_range(0..10u64.pow(digits));
-    format!("{code:0width$}", width = RESTORE_CODE_DIGITS)
-}
-
-/// Where the one-time code went, for email delivery by the caller.
-#[derive(Clone, Debug)]
-pub struct IssuedRestoreCode {
-    pub request: RestoreRequest,
-    pub owner: OperatorId,
-    pub code: String,
-    pub subject: String,
-    pub body: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct InboxRow {
-    id: i64,
-    created_at: i64,
-    subject: String,
-    body: String,
-    read_at: Option<i64>,
-}
-
 impl Store {
     /// Adds a catalogue entry in state `running`; the engine fills it in when done.
     pub async fn insert_system_backup(
@@ -390,6 +347,29 @@ impl Store {
             .collect())
     }
 
+    /// Marks a system restore as running: identity writes are refused until
+    /// `end_maintenance` (see `temporal::begin_op`). Committed before the restore's own
+    /// transaction begins, so every writer sees it.
+    pub async fn begin_maintenance(&self, actor: &Actor) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO system_maintenance (id, started_at, started_by) VALUES (1, $1, $2)
+             ON CONFLICT (id) DO UPDATE SET started_at = $1, started_by = $2",
+        )
+        .bind(now_micros())
+        .bind(&actor.name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the maintenance window; also clears one a killed restore left (at start-up).
+    pub async fn end_maintenance(&self) -> Result<()> {
+        sqlx::query("DELETE FROM system_maintenance")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Backups left `running` by a process that died: they never finish.
     pub async fn fail_interrupted_system_backups(&self) -> Result<()> {
         sqlx::query(
@@ -441,7 +421,7 @@ impl Store {
                 "Keep between 1 and 1000 backups.",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO system_backup_schedule
                (id, enabled, frequency, weekday, minute_of_day, keep_last, updated_at)
@@ -482,269 +462,6 @@ impl Store {
             .bind(at)
             .execute(&self.pool)
             .await?;
-        Ok(())
-    }
-
-    /// Opens a restore request for `backup_id` and puts its one-time code in the Owner's
-    /// inbox; the code is returned only so it can also be emailed.
-    pub async fn create_restore_request(
-        &self,
-        actor: &Operator,
-        backup_id: i64,
-        now: i64,
-    ) -> Result<IssuedRestoreCode> {
-        let (backup, _) = self.system_backup(backup_id).await?;
-        if backup.status != BackupStatus::Ready {
-            return Err(Error::Conflict(
-                "Only a finished backup can be restored.".into(),
-            ));
-        }
-        let code = random_code();
-        let salt = super::random_token();
-        let expires_at = now + RESTORE_CODE_TTL_SECS * 1_000_000;
-        let mut tx = self.begin_write().await?;
-        let owner: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM operators WHERE role = 'owner' AND disabled = 0")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (owner,) = owner.ok_or_else(|| {
-            Error::Conflict("There is no active Owner to approve a restore.".into())
-        })?;
-        // A new request replaces the requester's earlier pending ones.
-        sqlx::query(
-            "UPDATE system_restore_requests SET status = 'void'
-             WHERE requested_by = $1 AND status = 'pending'",
-        )
-        .bind(actor.id.0)
-        .execute(&mut *tx)
-        .await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO system_restore_requests
-               (backup_id, requested_by, created_at, expires_at, code_salt, code_hash, status)
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending') RETURNING id",
-        )
-        .bind(backup_id)
-        .bind(actor.id.0)
-        .bind(now)
-        .bind(expires_at)
-        .bind(&salt)
-        .bind(code_hash(&salt, &code))
-        .fetch_one(&mut *tx)
-        .await?;
-        let label = if backup.label.is_empty() {
-            format!("backup #{backup_id}")
-        } else {
-            format!("backup #{backup_id} \"{}\"", backup.label)
-        };
-        let subject = "Restore approval code".to_string();
-        let body = format!(
-            "{} asked to restore {label} of {}, which overwrites all current identity data.\n\
-             Approval code: {code}\n\
-             It works once, for this request only, until {} UTC. \
-             If you did not expect this, do not pass the code on.",
-            actor.username,
-            backup.created_at.format("%Y-%m-%d %H:%M UTC"),
-            to_time(expires_at).format("%H:%M"),
-        );
-        sqlx::query(
-            "INSERT INTO operator_inbox (operator_id, created_at, subject, body)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(owner)
-        .bind(now)
-        .bind(&subject)
-        .bind(&body)
-        .execute(&mut *tx)
-        .await?;
-        audit_in(
-            &mut tx,
-            &actor.into(),
-            "system-backup.restore-request",
-            &label,
-            "ok",
-            &format!("request #{id}; code sent to the Owner"),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(IssuedRestoreCode {
-            request: RestoreRequest {
-                id,
-                backup_id,
-                expires_at: to_time(expires_at),
-                emailed: false,
-            },
-            owner: OperatorId(owner),
-            code,
-            subject,
-            body,
-        })
-    }
-
-    /// Checks a one-time code against `actor`'s own request. On success the request is spent
-    /// and the backup id returned; every check, right or wrong, is audited.
-    pub async fn check_restore_code(
-        &self,
-        actor: &Operator,
-        request_id: i64,
-        code: &str,
-        now: i64,
-    ) -> Result<i64> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query_as::<Any, RestoreRequestRow>(
-            "SELECT backup_id, requested_by, expires_at, code_salt, code_hash, failed_attempts,
-                    status
-             FROM system_restore_requests WHERE id = $1",
-        )
-        .bind(request_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("restore request {request_id}")))?;
-        let target = format!("restore request #{request_id}");
-        let who: Actor = actor.into();
-        let action = "system-backup.restore-code";
-        // The outcome is committed before any refusal is returned, so attempts always count.
-        let refusal = if row.requested_by != actor.id.0 {
-            Some((
-                "denied",
-                "another operator's request",
-                Error::Conflict(
-                    "This restore request belongs to another operator; request your own code."
-                        .into(),
-                ),
-            ))
-        } else if row.status == "approved" {
-            Some((
-                "denied",
-                "code already used",
-                Error::invalid(
-                    "code",
-                    "This code has already been used; request a new one.",
-                ),
-            ))
-        } else if row.status != "pending" {
-            Some((
-                "denied",
-                "request void",
-                Error::invalid(
-                    "code",
-                    "This restore request is void (too many wrong codes or replaced); request a new code.",
-                ),
-            ))
-        } else if now > row.expires_at {
-            sqlx::query("UPDATE system_restore_requests SET status = 'void' WHERE id = $1")
-                .bind(request_id)
-                .execute(&mut *tx)
-                .await?;
-            Some((
-                "denied",
-                "code expired",
-                Error::invalid("code", "This code has expired; request a new one."),
-            ))
-        } else if code_hash(&row.code_salt, code) != row.code_hash {
-            let failures = row.failed_attempts + 1;
-            let void = failures >= RESTORE_CODE_MAX_FAILURES;
-            sqlx::query(
-                "UPDATE system_restore_requests SET failed_attempts = $1, status = $2 WHERE id = $3",
-            )
-            .bind(failures)
-            .bind(if void { "void" } else { "pending" })
-            .bind(request_id)
-            .execute(&mut *tx)
-            .await?;
-            let message = if void {
-                "Wrong code. That was the last attempt: this request is now void; request a new code."
-                    .to_string()
-            } else {
-                let left = RESTORE_CODE_MAX_FAILURES - failures;
-                format!(
-                    "Wrong code; {left} attempt{} left.",
-                    if left == 1 { "" } else { "s" }
-                )
-            };
-            Some((
-                "denied",
-                if void {
-                    "wrong code; request void"
-                } else {
-                    "wrong code"
-                },
-                Error::invalid("code", message),
-            ))
-        } else {
-            let updated = sqlx::query(
-                "UPDATE system_restore_requests SET status = 'approved'
-                 WHERE id = $1 AND status = 'pending'",
-            )
-            .bind(request_id)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() != 1 {
-                Some((
-                    "denied",
-                    "code already used",
-                    Error::invalid(
-                        "code",
-                        "This code has already been used; request a new one.",
-                    ),
-                ))
-            } else {
-                None
-            }
-        };
-        match refusal {
-            Some((outcome, details, error)) => {
-                audit_in(&mut tx, &who, action, &target, outcome, details).await?;
-                tx.commit().await?;
-                Err(error)
-            }
-            None => {
-                audit_in(&mut tx, &who, action, &target, "ok", "code accepted").await?;
-                tx.commit().await?;
-                Ok(row.backup_id)
-            }
-        }
-    }
-
-    pub async fn list_inbox(&self, operator: OperatorId) -> Result<Vec<InboxMessage>> {
-        let rows = sqlx::query_as::<Any, InboxRow>(
-            "SELECT id, created_at, subject, body, read_at FROM operator_inbox
-             WHERE operator_id = $1 ORDER BY id DESC LIMIT 200",
-        )
-        .bind(operator.0)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| InboxMessage {
-                id: row.id,
-                at: to_time(row.created_at),
-                subject: row.subject,
-                body: row.body,
-                read: row.read_at.is_some(),
-            })
-            .collect())
-    }
-
-    pub async fn unread_inbox_count(&self, operator: OperatorId) -> Result<i64> {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM operator_inbox WHERE operator_id = $1 AND read_at IS NULL",
-        )
-        .bind(operator.0)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(count)
-    }
-
-    pub async fn mark_inbox_read(&self, operator: OperatorId, id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE operator_inbox SET read_at = $1
-             WHERE id = $2 AND operator_id = $3 AND read_at IS NULL",
-        )
-        .bind(now_micros())
-        .bind(id)
-        .bind(operator.0)
-        .execute(&self.pool)
-        .await?;
         Ok(())
     }
 
@@ -806,15 +523,6 @@ mod tests {
     #[test]
     fn a_disabled_schedule_has_no_next_run() {
         assert_eq!(ScheduleSettings::default().next_run(), None);
-    }
-
-    #[test]
-    fn restore_codes_have_eight_digits() {
-        for _ in 0..100 {
-            let code = random_code();
-            assert_eq!(code.len(), RESTORE_CODE_DIGITS);
-            assert!(code.chars().all(|c| c.is_ascii_digit()));
-        }
     }
 
     #[test]

@@ -53,12 +53,26 @@ pub(crate) struct Op {
     pub operator_id: Option<i64>,
 }
 
+/// What a write gets while a system restore replaces the identity data.
+pub const RESTORE_IN_PROGRESS: &str =
+    "A restore is in progress: this change was not saved. Try again when it has finished.";
+
+/// Starts a logical change. Every identity write goes through here, so this is where writes
+/// are refused while a system restore runs (`Store::begin_maintenance`): checked first,
+/// before anything waits for the restore's locks, and never a write applied on top of the
+/// restored data.
 pub(crate) async fn begin_op(
     conn: &mut AnyConnection,
     author: &Author,
     kind: &str,
     summary: &str,
 ) -> Result<Op> {
+    let (restoring,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM system_maintenance")
+        .fetch_one(&mut *conn)
+        .await?;
+    if restoring > 0 {
+        return Err(Error::Conflict(RESTORE_IN_PROGRESS.into()));
+    }
     let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(at) FROM operations")
         .fetch_one(&mut *conn)
         .await?;
