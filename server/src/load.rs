@@ -109,7 +109,7 @@ pub async fn run_on(store: Store, options: &LoadOptions) -> Result<LoadReport, S
         AuthConfig::default(),
         SystemBackupConfig {
             dir: backups.path().to_path_buf(),
-            mail: None,
+            ..Default::default()
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -201,6 +201,9 @@ async fn load<'c>(
             .await?;
     }
     let targets = schema::discover(&mut tx, store.backend(), carried).await?;
+    if store.backend() == Backend::Postgres {
+        lock_all_at_once(&mut tx, &targets).await?;
+    }
     let dropped_indexes = drop_secondary_indexes(&mut tx, store.backend(), &targets).await?;
     for table in targets.iter().rev() {
         sqlx::query(&format!("DELETE FROM {}", quote_ident(&table.name)))
@@ -329,6 +332,55 @@ async fn drop_secondary_indexes(
         }
     }
     Ok(definitions)
+}
+
+/// How long a restore tries to lock every identity table before giving up.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// PostgreSQL: takes every restored table's exclusive lock in one step, or none. Dropping
+/// indexes table by table would hold some tables while waiting for others, and a reading
+/// statement that holds one of those while waiting for one already taken deadlocks with the
+/// restore (PostgreSQL then cancels one of them). With NOWAIT, a try that cannot have them all
+/// gives back what it took (its savepoint is rolled back) and tries again shortly; readers
+/// arriving after the locks are taken wait for the end of the restore.
+async fn lock_all_at_once(conn: &mut AnyConnection, tables: &[TableSchema]) -> Result<()> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = tables.iter().map(|t| quote_ident(&t.name)).collect();
+    let lock = format!(
+        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE NOWAIT",
+        names.join(", ")
+    );
+    let started = std::time::Instant::now();
+    loop {
+        sqlx::query("SAVEPOINT restore_locks")
+            .execute(&mut *conn)
+            .await?;
+        match sqlx::query(&lock).execute(&mut *conn).await {
+            Ok(_) => {
+                sqlx::query("RELEASE SAVEPOINT restore_locks")
+                    .execute(&mut *conn)
+                    .await?;
+                return Ok(());
+            }
+            // 55P03: lock_not_available.
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("55P03") => {
+                sqlx::query("ROLLBACK TO SAVEPOINT restore_locks")
+                    .execute(&mut *conn)
+                    .await?;
+                if started.elapsed() > LOCK_PATIENCE {
+                    return Err(Error::Store(crate::store::Error::Conflict(
+                        "The identity tables stayed in use for a minute, so the restore could \
+                         not start; nothing changed. Try again."
+                            .into(),
+                    )));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
 }
 
 /// Explicit ids were loaded; the next generated id must come after them.
