@@ -44,10 +44,53 @@ pub fn router(state: AppState) -> Router {
         })
         .merge(files::routes())
         .merge(csv_files::routes())
+        .route("/healthz", axum::routing::get(healthz))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(reject_foreign_origin))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// GET /healthz, for load balancers and monitoring (no session needed, no details given away):
+/// 200 when the database answers and its schema is this server's, 503 otherwise. The reason
+/// is one short phrase; the server log has the error itself.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let (status, body) = match state.store.health().await {
+        Ok(health) if health.pending.is_empty() && health.unknown.is_empty() => (
+            StatusCode::OK,
+            serde_json::json!({
+                "status": "ok",
+                "database": state.store.backend().name(),
+                "schema_version": health.schema_version,
+                "version": env!("CARGO_PKG_VERSION"),
+            }),
+        ),
+        Ok(health) => {
+            let problem = if health.pending.is_empty() {
+                "the database schema is newer than this server"
+            } else {
+                "database migrations are pending"
+            };
+            tracing::warn!(?health, "health check: {problem}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "unavailable", "problem": problem }),
+            )
+        }
+        Err(error) => {
+            tracing::warn!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "unavailable", "problem": "database unreachable" }),
+            )
+        }
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// The Content-Security-Policy: only this site's scripts, styles and connections. Hydration

@@ -9,6 +9,7 @@ mod bench;
 #[derive(Parser)]
 #[command(
     name = "server",
+    version,
     about = "Rewind: history, snapshots and restore for an identity store"
 )]
 struct Cli {

@@ -94,10 +94,32 @@ pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 30_000;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The answer of `Store::health`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Health {
+    /// The newest migration this server knows.
+    pub schema_version: i64,
+    /// Migrations this server knows that the database has not applied.
+    pub pending: Vec<i64>,
+    /// Migrations the database has applied that this server does not know (a newer server
+    /// migrated it).
+    pub unknown: Vec<i64>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+impl Backend {
+    /// "sqlite" or "postgresql", as health checks and reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgresql",
+        }
+    }
 }
 
 /// The identity store and console bookkeeping, on SQLite or PostgreSQL.
@@ -173,20 +195,33 @@ impl Store {
         Ok(store)
     }
 
-    async fn migrate(&self) -> Result<()> {
+    fn migrator(&self) -> sqlx::migrate::Migrator {
         match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("../migrations/sqlite")
-                    .run(&self.pool)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("../migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
         }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.migrator().run(&self.pool).await?;
         Ok(())
+    }
+
+    /// What a load balancer's health check needs: the database answers, and its schema is the
+    /// one this server was built for (every migration it knows applied, none it does not).
+    pub async fn health(&self) -> Result<Health> {
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await?;
+        let applied: std::collections::BTreeSet<i64> = applied.into_iter().map(|(v,)| v).collect();
+        let known: std::collections::BTreeSet<i64> =
+            self.migrator().iter().map(|m| m.version).collect();
+        Ok(Health {
+            schema_version: known.iter().next_back().copied().unwrap_or_default(),
+            pending: known.difference(&applied).copied().collect(),
+            unknown: applied.difference(&known).copied().collect(),
+        })
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN
