@@ -10,6 +10,13 @@ step "Setup"
 scripts/setup.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/rewind/target}
 export CARGO_TERM_COLOR=never
+# Each test binary is about 1 GB, and every checkout path links its own set: binaries not
+# linked in the last hour (other checkouts, older builds) are removed so runs do not fill the
+# disk. Compiled libraries stay, so a binary still needed is only linked again.
+if [ -d "$CARGO_TARGET_DIR/debug/deps" ]; then
+  find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -executable -size +100M -mmin +60 \
+    -delete 2>/dev/null || true
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 # Test databases are created under TMPDIR and removed with it.
