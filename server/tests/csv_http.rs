@@ -3,7 +3,7 @@
 mod common;
 use app::model::*;
 use app::state::AuthConfig;
-use app::store::{Author, ImportRequest, NewOperator, Store};
+use app::store::{Author, ImportRequest, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -35,22 +35,7 @@ fn csv_records(reply: &Reply) -> Vec<Vec<String>> {
 async fn fixture() -> Fixture {
     let store = app::testing::fresh_store().await;
     let router = common::router(&store, AuthConfig::default());
-    let owner = store
-        .create_owner(None, "olivia", "Olivia Owner", "owner password 1")
-        .await
-        .unwrap();
-    let auditor = store
-        .add_operator(
-            &owner,
-            NewOperator {
-                username: "audrey".into(),
-                display_name: "Audrey Auditor".into(),
-                role: OperatorRole::Auditor,
-                password: "auditor password 1".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let (owner, auditor) = common::owner_and_auditor(&store).await;
     let staff = store
         .create_group(
             &Author::named("tester"),

@@ -154,10 +154,7 @@ pub async fn export(
         created_at: chrono::Utc::now(),
         created_by: options.created_by.into(),
         label: options.label.trim().into(),
-        source_backend: match store.backend() {
-            Backend::Sqlite => "sqlite".into(),
-            Backend::Postgres => "postgres".into(),
-        },
+        source_backend: store.backend().name().into(),
         tables: tables
             .iter()
             .zip(written)

@@ -9,7 +9,7 @@ use super::temporal::{
     time, write_version, Author, Op, Table, Val,
 };
 use super::text::{
-    check_account_texts, check_named_texts, check_role_texts, check_texts, MAX_EMAIL_CHARS,
+    check_account_texts, check_description, check_role_texts, check_texts, MAX_EMAIL_CHARS,
     MAX_LINE_CHARS,
 };
 use super::{Error, Result, Store};
@@ -299,7 +299,7 @@ pub(crate) async fn create_mail_domain_in(
     input: &MailDomainInput,
 ) -> Result<MailDomainId> {
     let code = check_name("code", "The domain", &input.code)?;
-    check_named_texts("code", &code, &input.description)?;
+    check_description(&input.description)?;
     let id = new_object(conn, Table::MailDomains).await?;
     insert_version(
         conn,
@@ -324,7 +324,7 @@ pub(crate) async fn update_mail_domain_in(
     input: &MailDomainInput,
 ) -> Result<()> {
     let code = check_name("code", "The domain", &input.code)?;
-    check_named_texts("code", &code, &input.description)?;
+    check_description(&input.description)?;
     require(conn, Table::MailDomains, id.0, "mail domain").await?;
     replace_version(
         conn,
@@ -349,7 +349,7 @@ pub(crate) async fn create_mail_list_in(
     input: &MailListInput,
 ) -> Result<MailListId> {
     let name = check_name("name", "The list name", &input.name)?;
-    check_named_texts("name", &name, &input.description)?;
+    check_description(&input.description)?;
     require(conn, Table::MailDomains, input.domain.0, "mail domain").await?;
     let id = new_object(conn, Table::MailLists).await?;
     insert_version(
@@ -373,7 +373,7 @@ pub(crate) async fn update_mail_list_in(
     input: &MailListInput,
 ) -> Result<()> {
     let name = check_name("name", "The list name", &input.name)?;
-    check_named_texts("name", &name, &input.description)?;
+    check_description(&input.description)?;
     require(conn, Table::MailLists, id.0, "mail list").await?;
     require(conn, Table::MailDomains, input.domain.0, "mail domain").await?;
     replace_version(
@@ -401,7 +401,7 @@ impl Store {
         description: &str,
     ) -> Result<i64> {
         let name = check_name("name", label, name)?;
-        check_named_texts("name", &name, description)?;
+        check_description(description)?;
         let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, &format!("{}.create", table.name()), &name).await?;
         let id = new_object(&mut tx, table).await?;
@@ -466,7 +466,7 @@ impl Store {
         description: &str,
     ) -> Result<()> {
         let name = check_name("name", "The system", name)?;
-        check_named_texts("name", &name, description)?;
+        check_description(description)?;
         let mut tx = self.begin_identity_write().await?;
         named_row(&mut tx, Table::Systems, id.0, i64::MAX)
             .await?
@@ -1272,7 +1272,7 @@ impl Store {
         input: &MailDomainInput,
     ) -> Result<MailDomainId> {
         let code = check_name("code", "The domain", &input.code)?;
-        check_named_texts("code", &code, &input.description)?;
+        check_description(&input.description)?;
         let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.create", &code).await?;
         let id = create_mail_domain_in(&mut tx, &op, input).await?;
@@ -1287,7 +1287,7 @@ impl Store {
         input: &MailDomainInput,
     ) -> Result<()> {
         let code = check_name("code", "The domain", &input.code)?;
-        check_named_texts("code", &code, &input.description)?;
+        check_description(&input.description)?;
         let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-domain.update", &code).await?;
         update_mail_domain_in(&mut tx, &op, id, input).await?;
@@ -1342,7 +1342,7 @@ impl Store {
         input: &MailListInput,
     ) -> Result<MailListId> {
         let name = check_name("name", "The list name", &input.name)?;
-        check_named_texts("name", &name, &input.description)?;
+        check_description(&input.description)?;
         let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-list.create", &name).await?;
         let id = create_mail_list_in(&mut tx, &op, input).await?;
@@ -1357,7 +1357,7 @@ impl Store {
         input: &MailListInput,
     ) -> Result<()> {
         let name = check_name("name", "The list name", &input.name)?;
-        check_named_texts("name", &name, &input.description)?;
+        check_description(&input.description)?;
         let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "mail-list.update", &name).await?;
         update_mail_list_in(&mut tx, &op, id, input).await?;

@@ -46,32 +46,23 @@ pub(crate) async fn height_of(conn: &mut AnyConnection, group: i64) -> Result<i6
 }
 
 /// Refuses to place a group named `name`, spanning `height` levels, under `parent` when the
-/// tree would then be deeper than `MAX_GROUP_DEPTH`.
+/// tree would then be deeper than `MAX_GROUP_DEPTH` (a root alone can never be).
 pub(crate) async fn check_depth(
     conn: &mut AnyConnection,
-    parent: Option<i64>,
+    parent: i64,
     height: i64,
     name: &str,
 ) -> Result<()> {
-    let parent_level = match parent {
-        Some(id) => level_of(conn, id).await?,
-        None => 0,
-    };
+    let parent_level = level_of(conn, parent).await?;
     let deepest = parent_level + height;
     if deepest <= MAX_GROUP_DEPTH {
         return Ok(());
     }
-    let place = match parent {
-        Some(id) => {
-            let (parent_name,): (String,) =
-                sqlx::query_as("SELECT name FROM groups WHERE object_id = $1 AND valid_to IS NULL")
-                    .bind(id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            format!("under {parent_name:?} (level {parent_level})")
-        }
-        None => "at the top".into(),
-    };
+    let (parent_name,): (String,) =
+        sqlx::query_as("SELECT name FROM groups WHERE object_id = $1 AND valid_to IS NULL")
+            .bind(parent)
+            .fetch_one(&mut *conn)
+            .await?;
     let below = match height {
         1 => String::new(),
         2 => " and the level below it".into(),
@@ -81,7 +72,7 @@ pub(crate) async fn check_depth(
         "parent",
         format!(
             "The group tree may be at most {MAX_GROUP_DEPTH} levels deep: {name:?}{below} \
-             {place} would reach level {deepest}."
+             under {parent_name:?} (level {parent_level}) would reach level {deepest}."
         ),
     ))
 }

@@ -577,7 +577,7 @@ pub(crate) async fn create_group_in(
         if !is_current(conn, Table::Groups, parent.0).await? {
             return Err(Error::invalid("parent", "Choose an existing parent group."));
         }
-        check_depth(conn, Some(parent.0), 1, &input.name).await?;
+        check_depth(conn, parent.0, 1, &input.name).await?;
     }
     let id = new_object(conn, Table::Groups).await?;
     insert_version(conn, op, Table::Groups, id, &group_fields(&input))
@@ -622,7 +622,7 @@ pub(crate) async fn update_group_in(
             ));
         }
         let height = height_of(conn, id.0).await?;
-        check_depth(conn, Some(parent.0), height, &input.name).await?;
+        check_depth(conn, parent.0, height, &input.name).await?;
     }
     replace_version(conn, op, Table::Groups, id.0, &group_fields(&input))
         .await
@@ -840,7 +840,7 @@ impl Store {
                 )));
             }
             // A deleted group had no subgroups: it spans one level.
-            check_depth(&mut tx, Some(parent), 1, &row.name).await?;
+            check_depth(&mut tx, parent, 1, &row.name).await?;
         }
         let op = super::temporal::begin_op(&mut tx, actor, "group.recover", &row.name).await?;
         insert_version(

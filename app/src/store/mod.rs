@@ -113,11 +113,11 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// "sqlite" or "postgresql", as health checks and reports name it.
+    /// "sqlite" or "postgres", as backup manifests and health checks name it.
     pub fn name(self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",
-            Self::Postgres => "postgresql",
+            Self::Postgres => "postgres",
         }
     }
 }
@@ -256,12 +256,7 @@ impl Store {
     pub(crate) async fn begin_identity_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        let (restoring,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM system_maintenance")
-            .fetch_one(&self.pool)
-            .await?;
-        if restoring > 0 {
-            return Err(Error::Conflict(temporal::RESTORE_IN_PROGRESS.into()));
-        }
+        temporal::refuse_during_restore(&self.pool).await?;
         self.begin_write().await
     }
 

@@ -129,6 +129,19 @@ struct InboxRow {
     read_at: Option<i64>,
 }
 
+/// The refusal of a code whose request was approved already (seen before, or by a parallel
+/// check that won the race).
+fn code_already_used() -> (&'static str, &'static str, Error) {
+    (
+        "denied",
+        "code already used",
+        Error::invalid(
+            "code",
+            "This code has already been used; request a new one.",
+        ),
+    )
+}
+
 impl Store {
     /// Opens a restore request for `backup_id`, whose file has the SHA-256 `file_sha256`
     /// now, and puts its one-time code in the Owner's inbox; the code is returned only so it
@@ -284,14 +297,7 @@ impl Store {
                 ),
             ))
         } else if row.status == "approved" {
-            Some((
-                "denied",
-                "code already used",
-                Error::invalid(
-                    "code",
-                    "This code has already been used; request a new one.",
-                ),
-            ))
+            Some(code_already_used())
         } else if row.status != "pending" {
             Some((
                 "denied",
@@ -350,14 +356,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {
-                Some((
-                    "denied",
-                    "code already used",
-                    Error::invalid(
-                        "code",
-                        "This code has already been used; request a new one.",
-                    ),
-                ))
+                Some(code_already_used())
             } else {
                 None
             }

@@ -5,6 +5,7 @@
 //! (delete). Nothing else writes to the versioned tables, so "rows are only ever closed" holds
 //! by construction. All versions of one operation carry its instant, so an as-of read never
 //! sees half of a change.
+use super::text::{check_custom, text_problem, MAX_LINE_CHARS};
 use super::{now_micros, Error, Result};
 use crate::model::{CustomAttribute, Operator};
 use chrono::{DateTime, Utc};
@@ -57,6 +58,19 @@ pub(crate) struct Op {
 pub const RESTORE_IN_PROGRESS: &str =
     "A restore is in progress: this change was not saved. Try again when it has finished.";
 
+/// Refuses an identity write while a system restore runs (`Store::begin_maintenance`).
+pub(crate) async fn refuse_during_restore<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<()> {
+    let (restoring,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM system_maintenance")
+        .fetch_one(executor)
+        .await?;
+    if restoring > 0 {
+        return Err(Error::Conflict(RESTORE_IN_PROGRESS.into()));
+    }
+    Ok(())
+}
+
 /// Starts a logical change. Every identity write goes through here, so this is where writes
 /// are refused while a system restore runs (`Store::begin_maintenance`): checked first,
 /// before anything waits for the restore's locks, and never a write applied on top of the
@@ -67,12 +81,7 @@ pub(crate) async fn begin_op(
     kind: &str,
     summary: &str,
 ) -> Result<Op> {
-    let (restoring,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM system_maintenance")
-        .fetch_one(&mut *conn)
-        .await?;
-    if restoring > 0 {
-        return Err(Error::Conflict(RESTORE_IN_PROGRESS.into()));
-    }
+    refuse_during_restore(&mut *conn).await?;
     let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(at) FROM operations")
         .fetch_one(&mut *conn)
         .await?;
@@ -343,14 +352,20 @@ pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-/// Trims names and rejects empty or over-long ones.
+/// Trims names and rejects empty or over-long ones, and characters no text may hold.
 pub(crate) fn check_name(field: &str, label: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::invalid(field, format!("{label} is required.")));
     }
-    if name.chars().count() > 200 {
-        return Err(Error::invalid(field, "Use at most 200 characters."));
+    if name.chars().count() > MAX_LINE_CHARS {
+        return Err(Error::invalid(
+            field,
+            format!("Use at most {MAX_LINE_CHARS} characters."),
+        ));
+    }
+    if let Some(problem) = text_problem(name, MAX_LINE_CHARS) {
+        return Err(Error::invalid(field, problem));
     }
     Ok(name.to_string())
 }
@@ -360,6 +375,7 @@ pub(crate) fn check_attributes(
     field: &str,
     attributes: &[CustomAttribute],
 ) -> Result<Vec<CustomAttribute>> {
+    check_custom(field, attributes)?;
     let mut out: Vec<CustomAttribute> = Vec::new();
     for a in attributes {
         let name = a.name.trim();

@@ -3,7 +3,8 @@
 //! Every free-text field has a length limit (README "Operators and permissions"), and no field
 //! may hold a character that XML 1.0 forbids (C0 controls other than tab, line feed and
 //! carriage return; U+FFFE and U+FFFF): snapshot documents carry every value, and a value
-//! they cannot carry must not get in. Names keep their own check (`temporal::check_name`).
+//! they cannot carry must not get in. Names (`temporal::check_name`) and custom attributes
+//! (`temporal::check_attributes`) are checked where they are normalised, with these rules.
 use super::{Error, Result};
 use crate::error::FieldError;
 use crate::model::*;
@@ -57,7 +58,7 @@ pub(crate) fn check_texts(fields: &[(&str, &str, usize)]) -> Result<()> {
     }
 }
 
-/// Custom attributes: how many, and each name's and value's text.
+/// Custom attributes: how many, and each name's and value's text (`check_attributes`).
 pub(crate) fn check_custom(field: &str, attributes: &[CustomAttribute]) -> Result<()> {
     if attributes.len() > MAX_CUSTOM_ATTRIBUTES {
         return Err(Error::invalid(
@@ -83,7 +84,6 @@ pub(crate) fn check_custom(field: &str, attributes: &[CustomAttribute]) -> Resul
 
 pub(crate) fn check_user_texts(input: &UserInput) -> Result<()> {
     check_texts(&[
-        ("name", &input.name, MAX_LINE_CHARS),
         ("first_name", &input.first_name, MAX_LINE_CHARS),
         ("middle_name", &input.middle_name, MAX_LINE_CHARS),
         ("last_name", &input.last_name, MAX_LINE_CHARS),
@@ -94,13 +94,11 @@ pub(crate) fn check_user_texts(input: &UserInput) -> Result<()> {
         ("email", &input.email, MAX_EMAIL_CHARS),
         ("mail_aliases", &input.mail_aliases, MAX_ALIASES_CHARS),
         ("comments", &input.comments, MAX_TEXT_CHARS),
-    ])?;
-    check_custom("custom", &input.custom)
+    ])
 }
 
 pub(crate) fn check_group_texts(input: &GroupInput) -> Result<()> {
     check_texts(&[
-        ("name", &input.name, MAX_LINE_CHARS),
         ("description", &input.description, MAX_TEXT_CHARS),
         ("group_type", &input.group_type, MAX_LINE_CHARS),
         ("drive_letter", &input.drive_letter, MAX_LINE_CHARS),
@@ -110,27 +108,21 @@ pub(crate) fn check_group_texts(input: &GroupInput) -> Result<()> {
 
 pub(crate) fn check_account_texts(input: &AccountInput) -> Result<()> {
     check_texts(&[
-        ("name", &input.name, MAX_LINE_CHARS),
         ("login_name", &input.login_name, MAX_LINE_CHARS),
         ("description", &input.description, MAX_TEXT_CHARS),
-    ])?;
-    check_custom("attributes", &input.attributes)
+    ])
 }
 
 pub(crate) fn check_role_texts(input: &RoleInput) -> Result<()> {
     check_texts(&[
-        ("name", &input.name, MAX_LINE_CHARS),
         ("description", &input.description, MAX_TEXT_CHARS),
         ("category", &input.category, MAX_LINE_CHARS),
     ])
 }
 
-/// A name and description pair: systems, information systems, mail domains and lists.
-pub(crate) fn check_named_texts(name_field: &str, name: &str, description: &str) -> Result<()> {
-    check_texts(&[
-        (name_field, name, MAX_LINE_CHARS),
-        ("description", description, MAX_TEXT_CHARS),
-    ])
+/// The description of a system, information system, mail domain or mail list.
+pub(crate) fn check_description(description: &str) -> Result<()> {
+    check_texts(&[("description", description, MAX_TEXT_CHARS)])
 }
 
 #[cfg(test)]

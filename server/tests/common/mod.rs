@@ -157,6 +157,28 @@ pub async fn login(router: &Router, username: &str, password: &str) -> String {
     reply.session_cookie().expect("session cookie")
 }
 
+/// The Owner "olivia" and an Auditor "audrey" (passwords "owner password 1" and "auditor
+/// password 1"), made directly in the store.
+pub async fn owner_and_auditor(store: &Store) -> (Operator, Operator) {
+    let owner = store
+        .create_owner(None, "olivia", "Olivia Owner", "owner password 1")
+        .await
+        .unwrap();
+    let auditor = store
+        .add_operator(
+            &owner,
+            app::store::NewOperator {
+                username: "audrey".into(),
+                display_name: "Audrey Auditor".into(),
+                role: app::model::OperatorRole::Auditor,
+                password: "auditor password 1".into(),
+            },
+        )
+        .await
+        .unwrap();
+    (owner, auditor)
+}
+
 /// A session for `operator` made directly in the store (no password hashing: fast).
 pub async fn session(store: &Store, operator: &Operator) -> String {
     let token = app::store::random_token();
