@@ -46,6 +46,50 @@ pub fn expired_session_cookie(state: &AppState) -> String {
     )
 }
 
+/// What the console shows this visitor: first-run setup, sign-in, or the app.
+pub async fn session_state(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<crate::model::SessionState, AppError> {
+    use crate::model::SessionState;
+    if !state.store.owner_exists().await? {
+        return Ok(SessionState::NeedsSetup);
+    }
+    Ok(match operator_for(state, headers).await? {
+        Some(operator) => SessionState::SignedIn(operator),
+        None => SessionState::SignedOut,
+    })
+}
+
+/// The session state of a page request, worked out before rendering (see [`attach_page_session`]).
+#[derive(Clone, Debug)]
+pub struct PageSession(pub Result<crate::model::SessionState, String>);
+
+/// Middleware for page requests: looks the session up once, before rendering, so the console
+/// frame renders synchronously on the server and hydrates from the same value. A session
+/// awaited inside a `Suspend` around the whole console made Leptos build the page several
+/// times on the server (once per `dry_resolve` pass), each time with new resource ids, and
+/// pages opened by URL failed to hydrate.
+pub async fn attach_page_session(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.method() == axum::http::Method::GET && !request.uri().path().starts_with("/api/") {
+        let session = session_state(&state, request.headers())
+            .await
+            .map_err(|error| error.to_string());
+        request.extensions_mut().insert(PageSession(session));
+    }
+    next.run(request).await
+}
+
+/// The session looked up by [`attach_page_session`] for the page being rendered.
+pub fn page_session() -> Option<Result<crate::model::SessionState, String>> {
+    leptos::prelude::use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<PageSession>().map(|s| s.0.clone()))
+}
+
 /// The live session for these request headers, if any.
 pub async fn session_for(
     state: &AppState,

@@ -42,6 +42,10 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            app::auth::attach_page_session,
+        ))
         .merge(files::routes())
         .merge(csv_files::routes())
         .route("/healthz", axum::routing::get(healthz))

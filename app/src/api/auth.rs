@@ -8,13 +8,7 @@ pub async fn get_session() -> Result<SessionState, AppError> {
     crate::auth::reply(
         async move {
             let (state, headers) = crate::auth::request_context()?;
-            if !state.store.owner_exists().await? {
-                return Ok(SessionState::NeedsSetup);
-            }
-            Ok(match crate::auth::operator_for(&state, &headers).await? {
-                Some(operator) => SessionState::SignedIn(operator),
-                None => SessionState::SignedOut,
-            })
+            crate::auth::session_state(&state, &headers).await
         }
         .await,
     )

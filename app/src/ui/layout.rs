@@ -13,30 +13,51 @@ pub struct InboxRefresh(pub RwSignal<u64>);
 
 /// The signed-in frame: navigation, header, and the current page. Sends visitors elsewhere
 /// when there is no Owner yet or no session.
+///
+/// The session comes with the page (looked up before rendering, see
+/// `auth::attach_page_session`) rather than from a resource awaited in a `Suspend`: content
+/// built inside a `Suspend` is built several times on the server, each time creating the
+/// page's resources anew, and the browser could not match them when hydrating.
 #[component]
 pub fn Console() -> impl IntoView {
-    let session = Resource::new(|| (), |_| get_session());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(SessionState::SignedIn(operator)) => {
-                        view! { <Frame operator/> }.into_any()
-                    }
-                    Ok(SessionState::NeedsSetup) => view! { <Redirect path="/setup"/> }.into_any(),
-                    Ok(SessionState::SignedOut) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(error) => {
-                        view! {
-                            <div class="error-box" role="alert">
-                                <strong>"The console cannot reach the server"</strong>
-                                <p>{error.to_string()}</p>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Suspense>
+    let session = SharedValue::new(page_session).into_inner();
+    match session {
+        Some(session) => console_for(session),
+        // Mounted in the browser after start-up (after signing in): ask the server.
+        None => view! {
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    console_for(get_session().await.map_err(|error| error.to_string()))
+                })}
+            </Suspense>
+        }
+        .into_any(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn page_session() -> Option<Result<SessionState, String>> {
+    // Every page request passes the middleware; missing means a route bypassed it.
+    Some(crate::auth::page_session().unwrap_or_else(|| Err("The session is unknown.".into())))
+}
+
+#[cfg(not(feature = "ssr"))]
+fn page_session() -> Option<Result<SessionState, String>> {
+    None
+}
+
+fn console_for(session: Result<SessionState, String>) -> AnyView {
+    match session {
+        Ok(SessionState::SignedIn(operator)) => view! { <Frame operator/> }.into_any(),
+        Ok(SessionState::NeedsSetup) => view! { <Redirect path="/setup"/> }.into_any(),
+        Ok(SessionState::SignedOut) => view! { <Redirect path="/login"/> }.into_any(),
+        Err(error) => view! {
+            <div class="error-box" role="alert">
+                <strong>"The console cannot reach the server"</strong>
+                <p>{error}</p>
+            </div>
+        }
+        .into_any(),
     }
 }
 

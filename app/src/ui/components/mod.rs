@@ -46,6 +46,53 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
     }
 }
 
+/// `Suspend::new` for loaded content: the view, or the server's refusal shown in its place.
+///
+/// Errors are not passed up to the console's `<ErrorBoundary>`: the server may build a
+/// `Suspend` more than once, each build adding the error again, and the page it serves then
+/// differs from what the browser builds (a hydration error).
+pub fn loaded<V>(
+    content: impl std::future::Future<Output = Result<V, AppError>> + Send + 'static,
+) -> Suspend<AnyView>
+where
+    V: IntoView + 'static,
+{
+    Suspend::new(async move {
+        match content.await {
+            Ok(view) => view.into_any(),
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+        }
+    })
+}
+
+/// The choices of a form control (systems, groups, roles…), loaded in the browser once the
+/// page is interactive: nothing on the server, nothing until loaded.
+///
+/// Controls sit inside content that is itself loaded (a page's `Suspend`), which the server
+/// builds more than once; a `Resource` or `<Suspense>` created there takes a new hydration id
+/// on every build and the browser cannot match them ("Unrecoverable hydration error"). The
+/// choices are of no use before hydration anyway.
+pub fn browser_choices<T, V>(
+    choices: LocalResource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || {
+        // Not even read on the server: a browser-only resource read there makes the
+        // enclosing `<Suspense>` give up and show its fallback instead of the page.
+        if cfg!(feature = "ssr") {
+            return None;
+        }
+        choices.get().map(|loaded| match loaded {
+            Ok(value) => render(value).into_any(),
+            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+        })
+    }
+}
+
 /// The outcome of the last submission of a form: an error message, or nothing.
 #[component]
 pub fn FormError<T>(result: Signal<Option<Result<T, AppError>>>) -> impl IntoView
@@ -276,16 +323,10 @@ pub fn ConfirmDialog(
 /// A required "Group" choice among the current groups (the id as text), loading the tree.
 #[component]
 pub fn GroupField(value: RwSignal<String>) -> AnyView {
-    let groups = Resource::new(|| (), |_| crate::api::groups::group_tree(None));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                groups.await.map(|roots| view! {
-                    <GroupPicker roots label="Group" none="Choose a group" value required=true/>
-                })
-            })}
-        </Suspense>
-    }
+    let groups = LocalResource::new(|| crate::api::groups::group_tree(None));
+    browser_choices(groups, move |roots| {
+        view! { <GroupPicker roots label="Group" none="Choose a group" value required=true/> }
+    })
     .into_any()
 }
 
@@ -329,16 +370,10 @@ pub fn role_options(roles: impl IntoIterator<Item = crate::model::Role>) -> Vec<
 /// A required "Role" choice among the current roles (the id as text), with their systems.
 #[component]
 pub fn RoleField(value: RwSignal<String>) -> AnyView {
-    let roles = Resource::new(|| (), |_| crate::api::directory::list_roles(None));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                roles.await.map(|roles| view! {
-                    <Choice label="Role" placeholder="Choose a role" value options=role_options(roles)/>
-                })
-            })}
-        </Suspense>
-    }
+    let roles = LocalResource::new(|| crate::api::directory::list_roles(None));
+    browser_choices(roles, move |roles| {
+        view! { <Choice label="Role" placeholder="Choose a role" value options=role_options(roles)/> }
+    })
     .into_any()
 }
 
@@ -369,7 +404,7 @@ pub fn GrantedRoles(
     let editable = move || as_of.get().is_none() && may_write();
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 grants.await.map(|grants| view! {
                     <table class="data-table" aria-label="Granted roles">
                         <thead><tr>

@@ -6,8 +6,8 @@ use crate::api::snapshots::{
 use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::{
-    capitalised, format_optional_time, format_time, ColumnView, ColumnViewButton, ErrorNotice,
-    FormError, ListColumn, Modal,
+    capitalised, format_optional_time, format_time, loaded, ColumnView, ColumnViewButton,
+    ErrorNotice, FormError, ListColumn, Modal,
 };
 use crate::ui::pages::users::urlencode;
 use leptos::prelude::*;
@@ -408,7 +408,7 @@ fn ConfigureDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
     view! {
         <Modal label="Configure backup".to_string() on_close=move |_| on_close.run(())>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     current.await.map(|config| view! { <ConfigureForm config save/> })
                 })}
             </Suspense>

@@ -1,5 +1,6 @@
 use crate::api::audit::list_audit;
 use crate::model::{Operator, Permission};
+use crate::ui::components::loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,7 +20,7 @@ pub fn HomePage() -> impl IntoView {
         {may_read_audit.then(|| view! {
             <h2>"Recent activity"</h2>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     audit.await.map(|entries| view! {
                         <table class="data-table" aria-label="Recent activity">
                             <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th></tr></thead>

@@ -1,6 +1,6 @@
 use crate::api::system_backup::{list_inbox, MarkInboxRead};
 use crate::model::InboxMessage;
-use crate::ui::components::FormError;
+use crate::ui::components::{loaded, FormError};
 use crate::ui::layout::InboxRefresh;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,7 +22,7 @@ pub fn InboxPage() -> impl IntoView {
         <p class="hint">"Messages for you, such as the one-time codes that approve a system restore."</p>
         <FormError result=mark.value().into()/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 messages.await.map(|list| {
                     if list.is_empty() {
                         view! { <p class="hint">"No messages."</p> }.into_any()

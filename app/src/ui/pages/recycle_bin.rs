@@ -4,7 +4,7 @@ use crate::api::history::recycle_bin;
 use crate::api::users::{get_user, RecoverUser};
 use crate::error::AppError;
 use crate::model::{DeletedKind, DeletedObject, Operator, Permission};
-use crate::ui::components::{format_time, FormError, Modal};
+use crate::ui::components::{format_time, loaded, FormError, Modal};
 use crate::ui::pages::users::urlencode;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
@@ -35,7 +35,7 @@ pub fn RecycleBinPage() -> impl IntoView {
         <h1>"Recycle bin"</h1>
         <p class="hint">"Deleted users and groups keep their whole history. Recover brings back their last state."</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 deleted.await.map(|objects| view! {
                     {objects.is_empty().then(|| view! { <p>"The recycle bin is empty."</p> })}
                     <table class="data-table" aria-label="Deleted objects">
@@ -151,7 +151,7 @@ fn RecoverDialog(object: DeletedObject, #[prop(into)] on_close: Callback<bool>) 
         <Modal label=format!("Recover {}", object.name) on_close=move |_| on_close.run(false)>
             <p>"Recovery brings back this last state (memberships and grants whose group or role still exists):"</p>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     preview.await.map(|lines| view! {
                         <ul aria-label="Last state">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
                     })

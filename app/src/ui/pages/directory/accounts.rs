@@ -10,7 +10,8 @@ use crate::model::{
     ACCOUNT_STATUSES, ACCOUNT_TYPES, OWNER_LEVELS,
 };
 use crate::ui::components::{
-    format_time, open_created, Choice, ColumnView, FormError, GrantedRoles, ListColumn, NewPanel,
+    browser_choices, format_time, loaded, open_created, Choice, ColumnView, FormError,
+    GrantedRoles, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -124,17 +125,14 @@ pub fn AccountsPage() -> AnyView {
 /// A drop-down of the current systems bound to `value` (the id as text).
 #[component]
 pub(super) fn SystemSelect(value: RwSignal<String>) -> AnyView {
-    let systems = Resource::new(|| (), |_| list_systems(None));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                systems.await.map(|systems| {
-                    let options = systems.into_iter().map(|s| (s.id.to_string(), s.name)).collect();
-                    view! { <Choice label="System" placeholder="Choose a system" value options/> }
-                })
-            })}
-        </Suspense>
-    }
+    let systems = LocalResource::new(|| list_systems(None));
+    browser_choices(systems, move |systems| {
+        let options = systems
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.name))
+            .collect();
+        view! { <Choice label="System" placeholder="Choose a system" value options/> }
+    })
     .into_any()
 }
 
@@ -183,10 +181,23 @@ pub fn AccountPage() -> AnyView {
         move || (id.get(), changes.get()),
         |(id, _)| get_account(id, None),
     );
+    let grantee = Signal::derive(move || Grantee::Account(AccountId(id.get())));
+    // The roles panel loads on its own, outside the account's `Suspend`: content built there
+    // must not create resources (see `browser_choices`).
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 account.await.map(|detail| view! { <AccountView detail changes/> })
+            })}
+        </Transition>
+        <section class="panel" aria-label="Roles of the account">
+            <h2>"Roles"</h2>
+            <p class="hint">"Roles granted to this account; its owners hold them through it."</p>
+            <GrantedRoles grantee as_of=None changes heading="Grant a role to the account"/>
+        </section>
+        <Transition fallback=|| ()>
+            {move || loaded(async move {
+                account.await.map(|detail| view! { <DeleteAccountZone detail/> })
             })}
         </Transition>
     }
@@ -198,13 +209,6 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     let account = detail.account.clone();
     let id = account.id.0;
     let name = account.input.name.clone();
-    let delete = ServerAction::<DeleteAccount>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            navigate("/accounts", Default::default());
-        }
-    });
     view! {
         <Title text=format!("Account {name}")/>
         <h1>{format!("Account {name}")}</h1>
@@ -215,12 +219,22 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
         </p>
         <AccountEditor id input=account.input.clone() changes/>
         <AccountOwners detail=detail.clone() changes/>
-        <section class="panel" aria-label="Roles of the account">
-            <h2>"Roles"</h2>
-            <p class="hint">"Roles granted to this account; its owners hold them through it."</p>
-            <GrantedRoles grantee=Grantee::Account(AccountId(id)) as_of=None changes
-                heading="Grant a role to the account"/>
-        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeleteAccountZone(detail: AccountDetail) -> AnyView {
+    let id = detail.account.id.0;
+    let name = detail.account.input.name;
+    let delete = ServerAction::<DeleteAccount>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/accounts", Default::default());
+        }
+    });
+    view! {
         {may_write().then(|| view! {
             <section class="panel danger-zone" aria-label="Delete">
                 <ConfirmDelete what=format!("account {name}") on_confirm=Callback::new(move |_| { delete.dispatch(DeleteAccount { id }); })/>

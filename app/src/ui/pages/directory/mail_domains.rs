@@ -4,7 +4,7 @@ use crate::api::directory::{
 };
 use crate::model::{MailDomain, MailDomainDetail, MailDomainId, MailDomainInput};
 use crate::ui::components::{
-    format_time, open_created, ColumnView, FormError, ListColumn, NewPanel,
+    format_time, loaded, open_created, ColumnView, FormError, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -135,7 +135,7 @@ pub fn MailDomainPage() -> AnyView {
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 domain.await.map(|detail| view! { <MailDomainView detail update/> })
             })}
         </Transition>

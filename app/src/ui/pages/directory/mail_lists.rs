@@ -10,8 +10,8 @@ use crate::model::{
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
 use crate::ui::components::{
-    format_time, open_created, Choice, ColumnView, FormError, GroupField, ListColumn, NewPanel,
-    RoleField,
+    browser_choices, format_time, loaded, open_created, Choice, ColumnView, FormError, GroupField,
+    ListColumn, NewPanel, RoleField,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -111,16 +111,14 @@ pub fn MailListsPage() -> AnyView {
 /// Name, domain and description of a list, bound to `draft`.
 #[component]
 fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> AnyView {
-    let domains = Resource::new(|| (), |_| search_mail_domains(all(500)));
+    let domains = LocalResource::new(|| search_mail_domains(all(500)));
     view! {
         <label>
             "List name"
             <input type="text" required readonly=!editable prop:value=move || draft.with(|d| d.name.clone())
                 on:input=move |ev| draft.update(|d| d.name = event_target_value(&ev))/>
         </label>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                domains.await.map(|page| view! {
+        {browser_choices(domains, move |page| view! {
                     <label>
                         "Domain"
                         <select required disabled=!editable
@@ -136,9 +134,7 @@ fn ListFields(draft: RwSignal<MailListInput>, editable: bool) -> AnyView {
                             }).collect_view()}
                         </select>
                     </label>
-                })
-            })}
-        </Suspense>
+        })}
         <label>
             "Description"
             <input type="text" readonly=!editable prop:value=move || draft.with(|d| d.description.clone())
@@ -172,7 +168,7 @@ pub fn MailListPage() -> AnyView {
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 list.await.map(|detail| view! { <MailListView detail changes/> })
             })}
         </Transition>
@@ -359,19 +355,20 @@ fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
 
 #[component]
 fn ListPicker(value: RwSignal<String>, exclude: i64) -> AnyView {
-    let lists = Resource::new(|| (), |_| search_mail_lists(all(500)));
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                lists.await.map(|page| {
-                    let options = page.items.into_iter()
-                        .filter(|l| l.id.0 != exclude)
-                        .map(|l| (l.id.0.to_string(), format!("{}@{}", l.input.name, l.domain_code)))
-                        .collect();
-                    view! { <Choice label="Nested list" placeholder="Choose a list" value options/> }
-                })
-            })}
-        </Suspense>
-    }
+    let lists = LocalResource::new(|| search_mail_lists(all(500)));
+    browser_choices(lists, move |page| {
+        let options = page
+            .items
+            .into_iter()
+            .filter(|l| l.id.0 != exclude)
+            .map(|l| {
+                (
+                    l.id.0.to_string(),
+                    format!("{}@{}", l.input.name, l.domain_code),
+                )
+            })
+            .collect();
+        view! { <Choice label="Nested list" placeholder="Choose a list" value options/> }
+    })
     .into_any()
 }

@@ -16,8 +16,8 @@ use crate::api::users::list_users;
 use crate::error::AppError;
 use crate::model::{DirectoryQuery, DirectorySort, Page, UserListQuery};
 use crate::ui::components::{
-    Choice, ColumnView, ColumnViewButton, ConfirmDialog, DeleteOutcome, DeleteSelected,
-    ErrorNotice, ListColumn, ListTable, Selection,
+    browser_choices, Choice, ColumnView, ColumnViewButton, ConfirmDialog, DeleteOutcome,
+    DeleteSelected, ErrorNotice, ListColumn, ListTable, Selection,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -300,32 +300,25 @@ fn UserPicker(
     label: &'static str,
 ) -> AnyView {
     let search = RwSignal::new(String::new());
-    let users = Resource::new(
-        move || search.get(),
-        |search| async move {
-            list_users(UserListQuery {
-                search,
-                limit: 50,
-                ..UserListQuery::default()
-            })
-            .await
-        },
-    );
+    let users = LocalResource::new(move || {
+        let search = search.get();
+        list_users(UserListQuery {
+            search,
+            limit: 50,
+            ..UserListQuery::default()
+        })
+    });
     view! {
         <label>
             <span>{format!("Find {}", label.to_lowercase())}</span>
             <input type="search" placeholder="part of the name" bind:value=search/>
         </label>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                users.await.map(|page| {
-                    let options = page.items.into_iter()
-                        .map(|u| (u.id.0.to_string(), format!("{} ({})", u.name, u.full_name)))
-                        .collect();
-                    view! { <Choice label placeholder="Choose a user" value options/> }
-                })
-            })}
-        </Transition>
+        {browser_choices(users, move |page| {
+            let options = page.items.into_iter()
+                .map(|u| (u.id.0.to_string(), format!("{} ({})", u.name, u.full_name)))
+                .collect();
+            view! { <Choice label placeholder="Choose a user" value options/> }
+        })}
     }
     .into_any()
 }

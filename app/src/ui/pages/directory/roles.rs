@@ -11,8 +11,8 @@ use crate::model::{
     RoleInput, SystemId,
 };
 use crate::ui::components::{
-    format_time, open_created, parse_date, role_options, Choice, ColumnView, FormError, GroupField,
-    ListColumn, NewPanel,
+    browser_choices, format_time, loaded, open_created, parse_date, role_options, Choice,
+    ColumnView, FormError, GroupField, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -133,7 +133,7 @@ fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> AnyView {
             draft.update(|d| d.system = SystemId(id));
         }
     });
-    let information_systems = Resource::new(|| (), |_| list_information_systems(None));
+    let information_systems = LocalResource::new(|| list_information_systems(None));
     let text = move |label: &'static str,
                      get: fn(&RoleInput) -> String,
                      set: fn(&mut RoleInput, String)| {
@@ -155,9 +155,7 @@ fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> AnyView {
             ().into_any()
         }}
         {text("Category", |d| d.category.clone(), |d, v| d.category = v)}
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                information_systems.await.map(|list| view! {
+        {browser_choices(information_systems, move |list| view! {
                     <label>
                         "Information system"
                         <select disabled=!editable
@@ -173,9 +171,7 @@ fn RoleFields(draft: RwSignal<RoleInput>, editable: bool) -> AnyView {
                             }).collect_view()}
                         </select>
                     </label>
-                })
-            })}
-        </Suspense>
+        })}
         <label>
             "Domain type"
             <select disabled=!editable prop:value=move || draft.with(|d| d.domain_type.clone())
@@ -217,7 +213,7 @@ pub fn RolePage() -> AnyView {
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 role.await.map(|detail| view! { <RoleView detail changes/> })
             })}
         </Transition>
@@ -305,7 +301,7 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
             changes.update(|n| *n += 1);
         }
     });
-    let roles = Resource::new(|| (), |_| list_roles(None));
+    let roles = LocalResource::new(|| list_roles(None));
     let chosen = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -354,23 +350,11 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
             {may_write().then(|| view! {
                 <form on:submit=submit>
                     <div class="form-grid">
-                        <Suspense fallback=|| ()>
-                            {
-                                let included = included.clone();
-                                move || {
-                                    let included = included.clone();
-                                    Suspend::new(async move {
-                                        roles.await.map(|roles| {
-                                            let options = role_options(roles.into_iter()
-                                                .filter(|r| r.id.0 != role && !included.contains(&r.id.0)));
-                                            view! {
-                                                <Choice label="Role to inherit" placeholder="Choose a role" value=chosen options/>
-                                            }
-                                        })
-                                    })
-                                }
-                            }
-                        </Suspense>
+                        {browser_choices(roles, move |roles| {
+                            let options = role_options(roles.into_iter()
+                                .filter(|r| r.id.0 != role && !included.contains(&r.id.0)));
+                            view! { <Choice label="Role to inherit" placeholder="Choose a role" value=chosen options/> }
+                        })}
                     </div>
                     <FormError result=add.value().into()/>
                     <button type="submit" class="primary">"Add inherited role"</button>

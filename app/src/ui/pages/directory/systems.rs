@@ -4,7 +4,7 @@ use crate::api::directory::{
     UpdateSystem,
 };
 use crate::model::{NamedObject, SystemId};
-use crate::ui::components::{ColumnView, FormError, ListColumn};
+use crate::ui::components::{loaded, ColumnView, FormError, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -109,7 +109,7 @@ pub fn SystemPage() -> AnyView {
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 system.await.map(|system| view! { <SystemEditor system update/> })
             })}
         </Transition>
@@ -154,7 +154,7 @@ fn SystemContents(id: Memo<i64>) -> AnyView {
     view! {
         <h2>"Roles"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 roles.await.map(|page| view! {
                     <table class="data-table" aria-label="Roles of this system">
                         <thead><tr><th>"Role"</th><th>"Category"</th><th>"Description"</th></tr></thead>
@@ -173,7 +173,7 @@ fn SystemContents(id: Memo<i64>) -> AnyView {
         </Transition>
         <h2>"Accounts"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 accounts.await.map(|page| view! {
                     <table class="data-table" aria-label="Accounts of this system">
                         <thead><tr><th>"Account"</th><th>"Login name"</th><th>"Type"</th><th>"Status"</th></tr></thead>

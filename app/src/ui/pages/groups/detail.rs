@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::may_write;
 use crate::ui::components::{
-    format_optional_time, parse_date, ConfirmDialog, FormError, GrantedRoles, GroupPicker,
+    format_optional_time, loaded, parse_date, ConfirmDialog, FormError, GrantedRoles, GroupPicker,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -42,7 +42,7 @@ pub(super) fn GroupDetail(id: i64, as_of: Option<DateTime<Utc>>, tab: String) ->
     view! {
         <section class="panel group-detail">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     group.await.map(|g| view! { <h2>{format!("Group {}", g.input.name)}</h2> })
                 })}
             </Transition>
@@ -77,7 +77,7 @@ fn BasicTab(
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let group = group.await?;
                 Ok::<_, AppError>(if editable {
                     let roots = tree.await?;
@@ -220,7 +220,7 @@ fn MembersTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
             })}
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 members.await.map(|members| view! {
                     <table class="data-table" aria-label="Members">
                         <thead><tr>

@@ -4,7 +4,9 @@ mod detail;
 
 use crate::api::groups::{group_tree, CreateGroup};
 use crate::model::{GroupInput, GroupNode, Operator, Permission};
-use crate::ui::components::{format_time, instant_param, parse_instant, GroupPicker, NewPanel};
+use crate::ui::components::{
+    format_time, instant_param, loaded, parse_instant, GroupPicker, NewPanel,
+};
 use chrono::{DateTime, Utc};
 use detail::GroupDetail;
 use leptos::prelude::*;
@@ -153,7 +155,7 @@ pub fn GroupsPage() -> impl IntoView {
         })}
         <div class="split">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     let roots = tree.await?;
                     let present = present.await?;
                     let needle = search.get().trim().to_lowercase();
@@ -298,7 +300,7 @@ fn NewGroupPanel(create: ServerAction<CreateGroup>) -> impl IntoView {
             <label>"Group name" <input type="text" required bind:value=name/></label>
             <label>"Description" <input type="text" bind:value=description/></label>
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     tree.await.map(|roots| view! {
                         <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
                     })

@@ -2,7 +2,7 @@
 use super::{format_rows, format_size, format_time, ContentsTable, RestoreTarget};
 use crate::api::system_backup::{list_system_backups, DeleteSystemBackup};
 use crate::model::{BackupKind, BackupStatus, SystemBackup};
-use crate::ui::components::{FormError, Modal};
+use crate::ui::components::{loaded, FormError, Modal};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
@@ -200,7 +200,7 @@ pub fn BackupList(
         <section class="panel" aria-labelledby="backups-title">
             <h2 id="backups-title">"Backups"</h2>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     backups.await.map(|list| {
                         // A backup being written (say, an automatic one): look again shortly.
                         #[cfg(feature = "hydrate")]

@@ -3,7 +3,7 @@ use super::format_time;
 use crate::api::system_backup::{get_backup_schedule, SetBackupSchedule};
 use crate::error::AppError;
 use crate::model::{BackupSchedule, ScheduleFrequency};
-use crate::ui::components::FieldErrors;
+use crate::ui::components::{loaded, FieldErrors};
 use leptos::prelude::*;
 
 const WEEKDAYS: [&str; 7] = [
@@ -23,7 +23,7 @@ pub fn ScheduleForm() -> impl IntoView {
         <section class="panel" aria-labelledby="schedule-title">
             <h2 id="schedule-title">"Schedule"</h2>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     schedule.await.map(|current| view! { <ScheduleEditor current/> })
                 })}
             </Transition>

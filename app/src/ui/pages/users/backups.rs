@@ -4,7 +4,9 @@ use crate::model::{
     attribute_label, AccountState, GrantState, HistoryKind, ListDiff, MailListState,
     MembershipState, Operator, Permission, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
 };
-use crate::ui::components::{capitalised, format_optional_time, format_time, FormError, Modal};
+use crate::ui::components::{
+    capitalised, format_optional_time, format_time, loaded, FormError, Modal,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -133,7 +135,7 @@ pub fn UserBackupsTab() -> impl IntoView {
         <FormError result=apply.value().into()/>
         {move || plan_error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 snapshots.await.map(|list| view! {
                     <table class="data-table" aria-label="Snapshots">
                         <thead><tr><th>"Valid since"</th><th>"Valid until"</th><th>"Size"</th><th>"Actions"</th></tr></thead>
@@ -165,6 +167,8 @@ pub fn UserBackupsTab() -> impl IntoView {
                 })
             })}
         </Transition>
+        // Inside a `<Transition>`: it reads the snapshots resource.
+        <Transition fallback=|| ()>
         {move || compare.get().is_some().then(|| view! {
             <label class="inline">
                 "Compare with"
@@ -178,8 +182,9 @@ pub fn UserBackupsTab() -> impl IntoView {
                 </select>
             </label>
         })}
+        </Transition>
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let against_now = compare_to.get_untracked().is_empty();
                 diff.await.map(|diff| diff.map(|diff| view! { <DiffView diff against_now/> }))
             })}

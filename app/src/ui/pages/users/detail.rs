@@ -5,7 +5,7 @@ use crate::model::{
     Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, UserDetail, UserId, UserInput,
 };
 use crate::ui::components::{
-    format_optional_time, format_time, instant_param, may_write, parse_date, parse_instant,
+    format_optional_time, format_time, instant_param, loaded, may_write, parse_date, parse_instant,
     ConfirmDialog, FormError, GrantedRoles, GroupField, Modal,
 };
 use chrono::{DateTime, Utc};
@@ -63,7 +63,7 @@ pub fn UserPage() -> impl IntoView {
     };
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 user.await.map(|detail| {
                     let name = detail.state.attributes.name.clone();
                     view! {
@@ -105,7 +105,7 @@ pub fn UserBasicsTab() -> impl IntoView {
     let context = expect_context::<UserContext>();
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 context.user.await.map(|detail| view! { <UserEditor detail/> })
             })}
         </Transition>
@@ -253,7 +253,7 @@ pub fn UserGroupsTab() -> impl IntoView {
     view! {
         <h2>"Group memberships"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 let detail = context.user.await?;
                 let records = if historical() { Vec::new() } else { records.await? };
                 let rows = detail.state.memberships.into_iter().map(|m| {
@@ -353,7 +353,7 @@ pub fn UserEffectiveRolesTab() -> impl IntoView {
     view! {
         <h2>"Effective roles"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 roles.await.map(|roles| view! {
                     <table class="data-table" aria-label="Effective roles">
                         <thead><tr><th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"How"</th><th>"Path"</th></tr></thead>
@@ -391,7 +391,7 @@ pub fn UserAccountsTab() -> impl IntoView {
     view! {
         <h2>"Accounts"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 context.user.await.map(|detail| view! {
                     <table class="data-table" aria-label="Accounts">
                         <thead><tr>
@@ -426,7 +426,7 @@ pub fn UserMailListsTab() -> impl IntoView {
     view! {
         <h2>"Mail lists"</h2>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || loaded(async move {
                 context.user.await.map(|detail| view! {
                     <table class="data-table" aria-label="Mail lists">
                         <thead><tr><th>"List"</th><th>"Domain"</th></tr></thead>
@@ -484,7 +484,7 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
                     </label>
                     <FormError result=restore.value().into()/>
                     <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                        {move || Suspend::new(async move {
+                        {move || loaded(async move {
                             entries.await.map(|entries| view! {
                                 <table class="data-table" aria-label=format!("{label} records")>
                                     <thead><tr><th>"Record"</th><th>"Since"</th><th>"Until"</th><th>"Changed by"</th><th></th></tr></thead>

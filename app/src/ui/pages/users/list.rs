@@ -8,7 +8,7 @@ use crate::model::{
     UserSummary,
 };
 use crate::ui::components::{
-    format_time, open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected,
+    format_time, loaded, open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected,
     ErrorNotice, GroupPicker, ListColumn, ListTable, NewPanel, Selection,
 };
 use leptos::prelude::*;
@@ -191,12 +191,17 @@ pub fn UsersPage() -> AnyView {
             .await
         },
     );
-    let server_error = Signal::derive(move || match users.get() {
-        Some(Err(AppError::Validation(fields))) => fields
-            .into_iter()
-            .find(|f| f.field == "query")
-            .map(|f| f.message),
-        _ => None,
+    // Read in an effect, not during rendering: the query bar is outside the list's
+    // `<Transition>`, and a resource read there differs between server and browser.
+    let server_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        server_error.set(match users.get() {
+            Some(Err(AppError::Validation(fields))) => fields
+                .into_iter()
+                .find(|f| f.field == "query")
+                .map(|f| f.message),
+            _ => None,
+        });
     });
     let columns = ColumnView::new(COLUMNS_PREFERENCE, DEFAULT_COLUMNS);
     let selected = Selection::<UserId>::new();
@@ -211,7 +216,7 @@ pub fn UsersPage() -> AnyView {
     view! {
         <Title text="Users"/>
         <h1>"Users"</h1>
-        <QueryBar location server_error/>
+        <QueryBar location server_error=server_error.into()/>
         <div class="toolbar">
             <ColumnViewButton view=columns/>
             <a class="button" download=""
@@ -352,7 +357,7 @@ fn NewUserPanel() -> impl IntoView {
             <label>"Last name" <input type="text" bind:value=last_name/></label>
             <label>"Email" <input type="email" bind:value=email/></label>
             <Suspense fallback=|| view! { <p class="loading">"Loading groups…"</p> }>
-                {move || Suspend::new(async move {
+                {move || loaded(async move {
                     groups.await.map(|roots| view! {
                         <GroupPicker roots label="Primary group" none="Choose a group" value=primary_group required=true/>
                     })
