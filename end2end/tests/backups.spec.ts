@@ -98,6 +98,7 @@ test.describe.serial("user backups, history and restore", () => {
   test("an ended membership is restored from the groups history", async ({ page }) => {
     await gotoHydrated(page, `/users/${bea}/groups`);
     await page.getByRole("button", { name: "Remove from Bk Sales" }).click();
+    await page.getByRole("dialog", { name: "Remove from Bk Sales" }).getByRole("button", { name: "Yes, remove" }).click();
     await expect(page.getByRole("table", { name: "Group memberships" })).not.toContainText("Bk Sales");
     await page.getByRole("button", { name: "Groups history" }).click();
     const modal = page.getByRole("dialog", { name: "Groups history" });

@@ -151,6 +151,7 @@ test.describe.serial("directory screens", () => {
 
     await openAccount(page, `ledger-${tag}`);
     await page.getByRole("region", { name: "Roles of the account" }).getByRole("button", { name: `Revoke Approver ${tag}` }).click();
+    await page.getByRole("dialog", { name: `Revoke Approver ${tag}` }).getByRole("button", { name: "Yes, revoke" }).click();
     await expect(page.getByRole("region", { name: "Roles of the account" }).getByRole("table", { name: "Granted roles" }).locator("tbody tr")).toHaveCount(0);
     expect(problems).toEqual([]);
   });

@@ -87,12 +87,21 @@ test.describe.serial("users, groups and roles", () => {
     await gotoHydrated(page, `/users/${user}/groups`);
     const memberships = page.getByRole("table", { name: "Group memberships" });
     await expect(memberships.locator("tr", { hasText: "Id Project" })).toContainText("2026-01-15");
+    // Removing asks first, naming what goes; Cancel keeps it.
     await memberships.getByRole("button", { name: "Remove from Id Project" }).click();
+    const confirm = page.getByRole("dialog", { name: "Remove from Id Project" });
+    await expect(confirm).toContainText("Remove from Id Project? It ends now");
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(memberships.locator("tr", { hasText: "Id Project" })).toHaveCount(1);
+    await memberships.getByRole("button", { name: "Remove from Id Project" }).click();
+    await confirm.getByRole("button", { name: "Yes, remove" }).click();
     await expect(memberships.locator("tr", { hasText: "Id Project" })).toHaveCount(0);
 
     await gotoHydrated(page, `/users/${user}/roles`);
     const granted = page.getByRole("table", { name: "Granted roles" });
     await granted.locator("tr", { hasText: "Id SysB" }).getByRole("button", { name: "Revoke Id Admin" }).click();
+    await page.getByRole("dialog", { name: "Revoke Id Admin" }).getByRole("button", { name: "Yes, revoke" }).click();
     await expect(granted.locator("tr", { hasText: "Id SysB" })).toHaveCount(0);
     await expect(granted.locator("tr", { hasText: "Id SysA" })).toHaveCount(1);
     expect(problems).toEqual([]);

@@ -35,6 +35,57 @@ pub fn may_write() -> bool {
         .is_some_and(|o| o.role.can(crate::model::Permission::IdentityWrite))
 }
 
+/// Whether the signed-in operator holds `permission` (the server checks again).
+pub fn permitted(permission: crate::model::Permission) -> bool {
+    use_context::<crate::model::Operator>().is_some_and(|o| o.role.can(permission))
+}
+
+/// In place of a page whose every control needs a permission the operator lacks: what is
+/// missing and who can grant it, rather than forms that can only fail.
+#[component]
+pub fn NotPermitted(
+    /// What the page is for, e.g. "manage operators".
+    what: &'static str,
+) -> impl IntoView {
+    let role = use_context::<crate::model::Operator>()
+        .map(|o| o.role.label())
+        .unwrap_or("operator");
+    view! {
+        <div class="notice" role="status" data-testid="not-permitted">
+            <p>{format!("Your role ({role}) may not {what}. The Owner can change your role on the Operators page.")}</p>
+        </div>
+    }
+}
+
+/// A button that takes something away (revokes a grant, removes a member or an owner): asks
+/// first, in a dialog naming what goes, as a delete does.
+#[component]
+pub fn ConfirmedButton(
+    /// The button's text: "Revoke", "Remove".
+    label: &'static str,
+    /// The button's accessible name and the question, e.g. "Revoke Domain Admin".
+    title: String,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let question = title.clone();
+    view! {
+        <button type="button" aria-label=title on:click=move |_| open.set(true)>{label}</button>
+        <Show when=move || open.get()>
+            <ConfirmDialog
+                label=question.clone()
+                message=format!("{question}? It ends now; the history keeps it, so it can be put back.")
+                confirm_label=format!("Yes, {}", label.to_lowercase())
+                on_confirm=move || {
+                    open.set(false);
+                    on_confirm.run(());
+                }
+                on_close=move || open.set(false)
+            />
+        </Show>
+    }
+}
+
 /// A server refusal shown in place (e.g. a missing permission).
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
@@ -422,10 +473,8 @@ pub fn GrantedRoles(
                                         <td>{format_optional_time(g.end_date)}</td>
                                         <td>
                                             {editable().then(|| view! {
-                                                <button type="button" aria-label=format!("Revoke {role_name}")
-                                                    on:click=move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); }>
-                                                    "Revoke"
-                                                </button>
+                                                <ConfirmedButton label="Revoke" title=format!("Revoke {role_name}")
+                                                    on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); })/>
                                             })}
                                         </td>
                                     </tr>

@@ -42,6 +42,16 @@ pub fn CsvLinks(kind: ImportKind) -> impl IntoView {
 
 #[component]
 pub fn ImportPage(kind: ImportKind) -> impl IntoView {
+    if !crate::ui::components::permitted(Permission::IdentityWrite) {
+        let title = format!("Import {}", kind.title().to_lowercase());
+        return view! {
+            <Title text=title.clone()/>
+            <h1>{title}</h1>
+            <crate::ui::components::NotPermitted what="import or change identity data"/>
+            <A href=kind.list_path()>{format!("Back to {}", kind.title().to_lowercase())}</A>
+        }
+        .into_any();
+    }
     let file_input = NodeRef::<leptos::html::Input>::new();
     let preview = RwSignal::new(None::<ImportOutcome>);
     let report = RwSignal::new(None::<ImportOutcome>);
@@ -167,6 +177,7 @@ pub fn ImportPage(kind: ImportKind) -> impl IntoView {
         {done}
         {checked}
     }
+    .into_any()
 }
 
 /// A refused upload or import: the message, or every row error by line.

@@ -1,13 +1,23 @@
 use crate::api::operators::{
     list_operators, AddOperator, ChangeOperatorRole, ResetOperatorPassword, SetOperatorDisabled,
 };
-use crate::model::{Operator, OperatorRole, MIN_PASSWORD_LEN};
-use crate::ui::components::{needs_password, ConfirmPasswordPrompt, ErrorNotice, FormError};
+use crate::model::{Operator, OperatorRole, Permission, MIN_PASSWORD_LEN};
+use crate::ui::components::{
+    needs_password, permitted, ConfirmPasswordPrompt, ErrorNotice, FormError, NotPermitted,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn OperatorsPage() -> impl IntoView {
+    if !permitted(Permission::OperatorsManage) {
+        return view! {
+            <Title text="Operators"/>
+            <h1>"Operators"</h1>
+            <NotPermitted what="manage operators"/>
+        }
+        .into_any();
+    }
     let add = ServerAction::<AddOperator>::new();
     let set_disabled = ServerAction::<SetOperatorDisabled>::new();
     let change_role = ServerAction::<ChangeOperatorRole>::new();
@@ -99,6 +109,7 @@ pub fn OperatorsPage() -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 #[component]

@@ -10,8 +10,8 @@ use crate::model::{
     ACCOUNT_STATUSES, ACCOUNT_TYPES, OWNER_LEVELS,
 };
 use crate::ui::components::{
-    browser_choices, format_time, loaded, open_created, Choice, ColumnView, FormError,
-    GrantedRoles, ListColumn, NewPanel,
+    browser_choices, format_time, loaded, open_created, Choice, ColumnView, ConfirmedButton,
+    FormError, GrantedRoles, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -376,10 +376,8 @@ fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
                                 <td>{level_label(&o.level)}</td>
                                 <td>
                                     {may_write().then(|| view! {
-                                        <button type="button" aria-label=format!("Remove owner {name}")
-                                            on:click=move |_| { remove.dispatch(RemoveAccountOwner { account, user }); }>
-                                            "Remove"
-                                        </button>
+                                        <ConfirmedButton label="Remove" title=format!("Remove owner {name}")
+                                            on_confirm=Callback::new(move |_| { remove.dispatch(RemoveAccountOwner { account, user }); })/>
                                     })}
                                 </td>
                             </tr>

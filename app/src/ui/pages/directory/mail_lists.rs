@@ -10,8 +10,8 @@ use crate::model::{
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
 use crate::ui::components::{
-    browser_choices, format_time, loaded, open_created, Choice, ColumnView, FormError, GroupField,
-    ListColumn, NewPanel, RoleField,
+    browser_choices, format_time, loaded, open_created, Choice, ColumnView, ConfirmedButton,
+    FormError, GroupField, ListColumn, NewPanel, RoleField,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -232,10 +232,8 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
                                 </td>
                                 <td>
                                     {may_write().then(|| view! {
-                                        <button type="button" aria-label=format!("Remove member {label}")
-                                            on:click=move |_| { remove.dispatch(RemoveMailListMember { list: id, member: member.clone() }); }>
-                                            "Remove"
-                                        </button>
+                                        <ConfirmedButton label="Remove" title=format!("Remove member {label}")
+                                            on_confirm=Callback::new(move |_| { remove.dispatch(RemoveMailListMember { list: id, member: member.clone() }); })/>
                                     })}
                                 </td>
                             </tr>

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::ui::components::{
     browser_choices, format_time, loaded, open_created, parse_date, role_options, Choice,
-    ColumnView, FormError, GroupField, ListColumn, NewPanel,
+    ColumnView, ConfirmedButton, FormError, GroupField, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -327,10 +327,8 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
                                 <td>{r.system_name.clone()}</td>
                                 <td>
                                     {may_write().then(|| view! {
-                                        <button type="button" aria-label=format!("Remove inherited role {name}")
-                                            on:click=move |_| { remove.dispatch(RemoveRoleInheritance { role, inherited }); }>
-                                            "Remove"
-                                        </button>
+                                        <ConfirmedButton label="Remove" title=format!("Remove inherited role {name}")
+                                            on_confirm=Callback::new(move |_| { remove.dispatch(RemoveRoleInheritance { role, inherited }); })/>
                                     })}
                                 </td>
                             </tr>
@@ -405,10 +403,8 @@ fn Grantees(
                                 <td>{format_day(g.end_date)}</td>
                                 <td>
                                     {may_write().then(|| view! {
-                                        <button type="button" aria-label=format!("Revoke from {name}")
-                                            on:click=move |_| { revoke.dispatch(RevokeGrant { id: grant_id }); }>
-                                            "Revoke"
-                                        </button>
+                                        <ConfirmedButton label="Revoke" title=format!("Revoke from {name}")
+                                            on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeGrant { id: grant_id }); })/>
                                     })}
                                 </td>
                             </tr>

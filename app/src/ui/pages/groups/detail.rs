@@ -6,7 +6,8 @@ use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::may_write;
 use crate::ui::components::{
-    format_optional_time, loaded, parse_date, ConfirmDialog, FormError, GrantedRoles, GroupPicker,
+    format_optional_time, loaded, parse_date, ConfirmDialog, ConfirmedButton, FormError,
+    GrantedRoles, GroupPicker,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -239,10 +240,8 @@ fn MembersTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
                                         <td>{format_optional_time(m.end_date)}</td>
                                         <td>
                                             {m.membership.filter(|_| editable).map(|membership| view! {
-                                                <button type="button" aria-label=format!("Remove {user_name} from the group")
-                                                    on:click=move |_| { remove.dispatch(RemoveMembership { id: membership.0 }); }>
-                                                    "Remove"
-                                                </button>
+                                                <ConfirmedButton label="Remove" title=format!("Remove {user_name} from the group")
+                                                    on_confirm=Callback::new(move |_| { remove.dispatch(RemoveMembership { id: membership.0 }); })/>
                                             })}
                                         </td>
                                     </tr>

@@ -8,8 +8,9 @@ mod schedule;
 mod transfer;
 
 use crate::api::system_backup::get_backup_job;
-use crate::model::{BackupJob, JobState, TableCount};
+use crate::model::{BackupJob, JobState, Permission, TableCount};
 pub(super) use crate::ui::components::format_time;
+use crate::ui::components::{permitted, NotPermitted};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,6 +27,14 @@ pub(super) struct RestoreTarget {
 
 #[component]
 pub fn SystemBackupPage() -> impl IntoView {
+    if !permitted(Permission::SystemBackupManage) {
+        return view! {
+            <Title text="System backup"/>
+            <h1>"System backup"</h1>
+            <NotPermitted what="make, import or restore system backups"/>
+        }
+        .into_any();
+    }
     // Bumped whenever the catalogue changes (a backup finished, was deleted or imported).
     let catalogue = RwSignal::new(0_u64);
     let restore_target = RwSignal::new(None::<RestoreTarget>);
@@ -46,6 +55,7 @@ pub fn SystemBackupPage() -> impl IntoView {
         {view! { <transfer::ImportForm catalogue restore_target/> }.into_any()}
         {view! { <restore::RestoreDialog target=restore_target/> }.into_any()}
     }
+    .into_any()
 }
 
 pub(super) fn format_size(bytes: i64) -> String {

@@ -6,7 +6,7 @@ use crate::model::{
 };
 use crate::ui::components::{
     format_optional_time, format_time, instant_param, loaded, may_write, parse_date, parse_instant,
-    ConfirmDialog, FormError, GrantedRoles, GroupField, Modal,
+    ConfirmDialog, ConfirmedButton, FormError, GrantedRoles, GroupField, Modal,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -268,10 +268,8 @@ pub fn UserGroupsTab() -> impl IntoView {
                             <td>{m.comments.clone()}</td>
                             <td>
                                 {(may_write() && record.is_some()).then(|| view! {
-                                    <button type="button" aria-label=format!("Remove from {group_name}")
-                                        on:click=move |_| { remove.dispatch(RemoveMembership { id: record.unwrap_or_default() }); }>
-                                        "Remove"
-                                    </button>
+                                    <ConfirmedButton label="Remove" title=format!("Remove from {group_name}")
+                                        on_confirm=Callback::new(move |_| { remove.dispatch(RemoveMembership { id: record.unwrap_or_default() }); })/>
                                 })}
                             </td>
                         </tr>
