@@ -70,11 +70,25 @@ fn Frame(operator: Operator) -> impl IntoView {
     let may_system_backup = role.can(Permission::SystemBackupManage);
     let inbox_refresh = RwSignal::new(0_u64);
     provide_context(InboxRefresh(inbox_refresh));
+    // On narrow screens the navigation folds into a menu, closed again on every page change.
+    let menu_open = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
     view! {
         <div class="console">
-            <nav class="sidebar" aria-label="Main">
-                <A href="/" attr:class="brand">"Rewind"</A>
-                <ul>
+            <nav class="sidebar" class:menu-open=move || menu_open.get() aria-label="Main">
+                <div class="sidebar-head">
+                    <A href="/" attr:class="brand">"Rewind"</A>
+                    <button type="button" class="menu-button" aria-controls="main-menu"
+                        aria-expanded=move || menu_open.get().to_string()
+                        on:click=move |_| menu_open.update(|open| *open = !*open)>
+                        "Menu"
+                    </button>
+                </div>
+                <ul id="main-menu">
                     <li><A href="/users">"Users"</A></li>
                     <li><A href="/groups">"Groups"</A></li>
                     <li><A href="/accounts">"Accounts"</A></li>
@@ -83,6 +97,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/mail-lists">"Mail lists"</A></li>
                     <li><A href="/mail-domains">"Mail domains"</A></li>
                     <li><A href="/backups">"Backups"</A></li>
+                    <li><A href="/recycle-bin">"Recycle bin"</A></li>
                     {may_system_backup.then(|| view! { <li><A href="/system-backup">"System backup"</A></li> })}
                     {may_manage_operators.then(|| view! { <li><A href="/operators">"Operators"</A></li> })}
                 </ul>
