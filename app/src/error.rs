@@ -43,12 +43,24 @@ pub enum AppError {
     Transport(String),
 }
 
+/// "Password: Use at least 10 characters." — the field in words, not its key.
 fn describe_fields(fields: &[FieldError]) -> String {
     fields
         .iter()
-        .map(|f| format!("{}: {}", f.field, f.message))
+        .map(|f| format!("{}: {}", field_in_words(&f.field), f.message))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(" ")
+}
+
+/// `password_confirm` → "Password confirm", `input.name` → "Name".
+fn field_in_words(key: &str) -> String {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let words = last.replace(['_', '-'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Input".to_string(),
+    }
 }
 
 impl AppError {
@@ -117,5 +129,24 @@ impl From<crate::store::Error> for AppError {
             Error::Throttled(seconds) => Self::Throttled(seconds),
             Error::Database(_) | Error::Migrate(_) | Error::Internal(_) => Self::internal(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_name_fields_in_words() {
+        let error = AppError::Validation(vec![
+            FieldError::new("password", "Use at least 10 characters."),
+            FieldError::new("password_confirm", "The passwords do not match."),
+            FieldError::new("input.display_name", "Too long."),
+        ]);
+        assert_eq!(
+            error.to_string(),
+            "Password: Use at least 10 characters. Password confirm: The passwords do not \
+             match. Display name: Too long."
+        );
     }
 }
