@@ -228,11 +228,11 @@ test.describe.serial("user backups, history and restore", () => {
 
     // The picker: Historical view -> a date -> Apply changes; Undo leaves without applying.
     await page.getByRole("button", { name: "Historical view" }).click();
-    await page.getByLabel("View the groups as of (UTC)").fill("2020-01-01T00:00");
+    await page.getByLabel("View the groups as of (local time)").fill("2020-01-01T00:00");
     await page.getByRole("button", { name: "Undo" }).click();
     await expect(page).toHaveURL(/\/groups$/);
     await page.getByRole("button", { name: "Historical view" }).click();
-    await page.getByLabel("View the groups as of (UTC)").fill("2020-01-01T00:00");
+    await page.getByLabel("View the groups as of (local time)").fill("2020-01-01T00:00");
     await page.getByRole("button", { name: "Apply changes" }).click();
     await expect(page).toHaveURL(/as_of=2020-01-01T00:00/);
     await expect(page.getByText("No groups yet.")).toBeVisible();

@@ -6,9 +6,10 @@ use crate::api::snapshots::{
 use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::{
-    capitalised, format_optional_time, format_time, loaded, ColumnView, ColumnViewButton,
-    ErrorNotice, FormError, ListColumn, Modal,
+    capitalised, format_time, loaded, ColumnView, ColumnViewButton, ErrorNotice, FormError,
+    ListColumn, Modal,
 };
+use crate::ui::components::{MaybeWhen, When};
 use crate::ui::pages::users::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -107,8 +108,8 @@ impl ListColumn for SnapshotColumn {
                 view! { <A href=format!("/users/{}/backups", snapshot.user.0)>{name}</A> }
                     .into_any()
             }
-            Self::ValidSince => format_time(snapshot.valid_since).into_any(),
-            Self::ValidUntil => format_optional_time(snapshot.valid_until).into_any(),
+            Self::ValidSince => view! { <When at=snapshot.valid_since/> }.into_any(),
+            Self::ValidUntil => view! { <MaybeWhen at=snapshot.valid_until/> }.into_any(),
             Self::Size => format!("{} bytes", snapshot.size).into_any(),
             Self::Xml => {
                 let label = format!(

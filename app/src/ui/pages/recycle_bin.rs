@@ -4,7 +4,8 @@ use crate::api::history::recycle_bin;
 use crate::api::users::{get_user, RecoverUser};
 use crate::error::AppError;
 use crate::model::{DeletedKind, DeletedObject, Operator, Permission};
-use crate::ui::components::{format_time, loaded, FormError, Modal};
+use crate::ui::components::When;
+use crate::ui::components::{loaded, FormError, Modal};
 use crate::ui::pages::users::urlencode;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
@@ -50,7 +51,7 @@ pub fn RecycleBinPage() -> impl IntoView {
                                     <tr>
                                         <td>{kind}</td>
                                         <td>{object.name.clone()}</td>
-                                        <td>{format_time(object.deleted_at)}</td>
+                                        <td><When at=object.deleted_at/></td>
                                         <td>{object.deleted_by.clone()}</td>
                                         <td class="actions">
                                             <a href=href aria-label=format!("View the last state of {name}")>"View last state"</a>

@@ -9,9 +9,10 @@ use crate::model::{
     Account, AccountDetail, AccountId, AccountInput, CustomAttribute, Grantee, SystemId,
     ACCOUNT_STATUSES, ACCOUNT_TYPES, OWNER_LEVELS,
 };
+use crate::ui::components::When;
 use crate::ui::components::{
-    browser_choices, format_time, loaded, open_created, Choice, ColumnView, ConfirmedButton,
-    FormError, GrantedRoles, ListColumn, NewPanel,
+    browser_choices, loaded, open_created, Choice, ColumnView, ConfirmedButton, FormError,
+    GrantedRoles, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -214,7 +215,7 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
         <h1>{format!("Account {name}")}</h1>
         <p class="hint">
             "System " <A href=format!("/systems/{}", account.input.system.0)>{account.system_name.clone()}</A>
-            {format!(" · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            " · modified " <When at=detail.modified.at/> {format!(" by {}", detail.modified.by)}
             " · " <A href="/accounts">"All accounts"</A>
         </p>
         <AccountEditor id input=account.input.clone() changes/>

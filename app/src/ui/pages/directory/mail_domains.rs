@@ -3,9 +3,8 @@ use crate::api::directory::{
     get_mail_domain, search_mail_domains, CreateMailDomain, DeleteMailDomains, UpdateMailDomain,
 };
 use crate::model::{MailDomain, MailDomainDetail, MailDomainId, MailDomainInput};
-use crate::ui::components::{
-    format_time, loaded, open_created, ColumnView, FormError, ListColumn, NewPanel,
-};
+use crate::ui::components::When;
+use crate::ui::components::{loaded, open_created, ColumnView, FormError, ListColumn, NewPanel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -160,7 +159,7 @@ fn MailDomainView(detail: MailDomainDetail, update: ServerAction<UpdateMailDomai
         <Title text=format!("Mail domain {code}")/>
         <h1>{format!("Mail domain {code}")}</h1>
         <p class="hint">
-            {format!("Modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            "Modified " <When at=detail.modified.at/> {format!(" by {}", detail.modified.by)}
             " · " <A href="/mail-domains">"All mail domains"</A>
         </p>
         <form on:submit=submit class="panel" aria-label="Domain attributes">

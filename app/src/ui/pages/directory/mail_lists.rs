@@ -9,9 +9,10 @@ use crate::model::{
     DirectoryQuery, GroupId, MailDomainId, MailListDetail, MailListId, MailListInput,
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
+use crate::ui::components::When;
 use crate::ui::components::{
-    browser_choices, format_time, loaded, open_created, Choice, ColumnView, ConfirmedButton,
-    FormError, GroupField, ListColumn, NewPanel, RoleField,
+    browser_choices, loaded, open_created, Choice, ColumnView, ConfirmedButton, FormError,
+    GroupField, ListColumn, NewPanel, RoleField,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -248,7 +249,8 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
         <h1>{format!("Mail list {name}")}</h1>
         <p class="hint">
             // One text node: adjacent dynamic texts merge in the served HTML and break hydration.
-            {format!("{address} · modified {} by {}", format_time(detail.modified.at), detail.modified.by)}
+            <span>{address}</span> " · modified " <When at=detail.modified.at/>
+            {format!(" by {}", detail.modified.by)}
             " · " <A href="/mail-lists">"All mail lists"</A>
         </p>
         <form on:submit=submit class="panel" aria-label="List attributes">

@@ -10,9 +10,10 @@ use crate::model::{
     GrantInput, GrantRecord, Grantee, GroupId, InformationSystemId, Role, RoleDetail, RoleId,
     RoleInput, SystemId,
 };
+use crate::ui::components::When;
 use crate::ui::components::{
-    browser_choices, format_time, loaded, open_created, parse_date, role_options, Choice,
-    ColumnView, ConfirmedButton, FormError, GroupField, ListColumn, NewPanel,
+    browser_choices, loaded, open_created, parse_date, role_options, Choice, ColumnView,
+    ConfirmedButton, FormError, GroupField, ListColumn, NewPanel,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -263,11 +264,11 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
             "System " <A href=format!("/systems/{}", role.input.system.0)>{role.system_name.clone()}</A>
             // One text node: adjacent dynamic texts merge in the served HTML and break hydration.
             {format!(
-                "{} · modified {} by {}",
+                "{} · modified ",
                 if detail.information_system_name.is_empty() { String::new() } else { format!(" · information system {}", detail.information_system_name) },
-                format_time(detail.modified.at),
-                detail.modified.by
             )}
+            <When at=detail.modified.at/>
+            {format!(" by {}", detail.modified.by)}
             " · " <A href="/roles">"All roles"</A>
         </p>
         <form on:submit=submit class="panel" aria-label="Role attributes">

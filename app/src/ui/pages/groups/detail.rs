@@ -6,9 +6,9 @@ use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::may_write;
 use crate::ui::components::{
-    format_optional_time, loaded, parse_date, ConfirmDialog, ConfirmedButton, FormError,
-    GrantedRoles, GroupPicker,
+    loaded, parse_date, ConfirmDialog, ConfirmedButton, FormError, GrantedRoles, GroupPicker,
 };
+use crate::ui::components::{MaybeWhen, When};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -102,7 +102,7 @@ fn GroupFacts(group: Group) -> impl IntoView {
             <dt>"Drive"</dt><dd>{format!("{} {}", input.drive_letter, input.drive_server)}</dd>
             <dt>"Status"</dt><dd>{if input.disabled { "Disabled" } else { "Enabled" }}</dd>
             <dt>"Last change"</dt>
-            <dd>{format!("{} by {}", crate::ui::components::format_time(group.modified.at), group.modified.by)}</dd>
+            <dd><When at=group.modified.at/> {format!(" by {}", group.modified.by)}</dd>
         </dl>
     }
 }
@@ -236,8 +236,8 @@ fn MembersTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
                                         <td><a href=format!("/users/{}", m.user.0)>{m.user_name.clone()}</a></td>
                                         <td>{m.full_name}</td>
                                         <td>{match m.kind { MemberKind::Primary => "Primary", MemberKind::Secondary => "Secondary" }}</td>
-                                        <td>{format_optional_time(m.start_date)}</td>
-                                        <td>{format_optional_time(m.end_date)}</td>
+                                        <td><MaybeWhen at=m.start_date/></td>
+                                        <td><MaybeWhen at=m.end_date/></td>
                                         <td>
                                             {m.membership.filter(|_| editable).map(|membership| view! {
                                                 <ConfirmedButton label="Remove" title=format!("Remove {user_name} from the group")

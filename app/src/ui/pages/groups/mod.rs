@@ -4,8 +4,10 @@ mod detail;
 
 use crate::api::groups::{group_tree, CreateGroup};
 use crate::model::{GroupInput, GroupNode, Operator, Permission};
+use crate::ui::components::When;
 use crate::ui::components::{
-    format_time, instant_param, loaded, parse_instant, GroupPicker, NewPanel,
+    instant_param, loaded, local_input_value, parse_instant, parse_local_instant, GroupPicker,
+    NewPanel,
 };
 use chrono::{DateTime, Utc};
 use detail::GroupDetail;
@@ -98,7 +100,7 @@ pub fn GroupsPage() -> impl IntoView {
     let apply = {
         let go = go.clone();
         move |_| {
-            if let Some(at) = parse_instant(&picked.get_untracked()) {
+            if let Some(at) = parse_local_instant(&picked.get_untracked()) {
                 picking.set(false);
                 go(GroupsLocation {
                     as_of: Some(at),
@@ -134,13 +136,13 @@ pub fn GroupsPage() -> impl IntoView {
             <super::import::CsvLinks kind=crate::model::ImportKind::Groups/>
             {move || (!picking.get()).then(|| view! {
                 <button type="button" on:click=move |_| {
-                    picked.set(as_of.get_untracked().map(instant_param).unwrap_or_default());
+                    picked.set(as_of.get_untracked().map(local_input_value).unwrap_or_default());
                     picking.set(true);
                 }>"Historical view"</button>
             })}
             <Show when=move || picking.get()>
                 <label class="inline">
-                    "View the groups as of (UTC)"
+                    "View the groups as of (local time)"
                     <input type="datetime-local" bind:value=picked/>
                 </label>
                 <button type="button" class="primary" on:click=apply.clone()>"Apply changes"</button>
@@ -149,7 +151,7 @@ pub fn GroupsPage() -> impl IntoView {
         </div>
         {move || as_of.get().map(|at| view! {
             <p class="banner" role="status">
-                {format!("Viewing groups as of {}", format_time(at))} " "
+                "Viewing groups as of " <When at/> " "
                 <button type="button" on:click=to_current.clone()>"Switch to current view"</button>
             </p>
         })}

@@ -1,7 +1,8 @@
 //! The catalogue: filter and sort (kept in the URL query), download, details, restore, delete.
-use super::{format_rows, format_size, format_time, ContentsTable, RestoreTarget};
+use super::{format_rows, format_size, ContentsTable, RestoreTarget};
 use crate::api::system_backup::{list_system_backups, DeleteSystemBackup};
 use crate::model::{BackupKind, BackupStatus, SystemBackup};
+use crate::ui::components::When;
 use crate::ui::components::{loaded, FormError, Modal};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -247,7 +248,7 @@ pub fn BackupList(
                 view! {
                     <p>
                         "Delete the backup " <strong>{format!("“{name}”")}</strong>
-                        " of " {format_time(backup.created_at)} "? Its file is removed from the "
+                        " of " <When at=backup.created_at/> "? Its file is removed from the "
                         "server; this cannot be undone."
                     </p>
                 }
@@ -394,7 +395,7 @@ fn BackupRow(
     view! {
         <tr data-backup=backup.id class:failed=backup.status == BackupStatus::Failed>
             <td class="label">{name.clone()}</td>
-            <td class="when">{format_time(backup.created_at)}</td>
+            <td class="when"><When at=backup.created_at/></td>
             <td>{backup.created_by.clone()}</td>
             <td>{kind_label(backup.kind)}</td>
             <td class="number">{ready.then(|| format_size(backup.size_bytes))}</td>

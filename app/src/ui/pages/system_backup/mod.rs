@@ -9,7 +9,6 @@ mod transfer;
 
 use crate::api::system_backup::get_backup_job;
 use crate::model::{BackupJob, JobState, Permission, TableCount};
-pub(super) use crate::ui::components::format_time;
 use crate::ui::components::{permitted, NotPermitted};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;

@@ -1,10 +1,11 @@
 //! The restore dialog: a warning, the request for the Owner's one-time code, the code, and the
 //! restore's progress. The page reloads when the data has been replaced.
 use super::browser::reload_page;
-use super::{follow_job, format_time, JobProgress, RestoreTarget};
+use super::{follow_job, JobProgress, RestoreTarget};
 use crate::api::system_backup::{confirm_restore, request_restore};
 use crate::error::AppError;
 use crate::model::{BackupJob, Operator, OperatorRole, RestoreRequest};
+use crate::ui::components::When;
 use crate::ui::components::{ConfirmPasswordPrompt, FieldErrors, Modal};
 use crate::ui::layout::InboxRefresh;
 use leptos::prelude::*;
@@ -129,7 +130,7 @@ pub fn RestoreDialog(target: RwSignal<Option<RestoreTarget>>) -> impl IntoView {
                     <p class="warning">
                         <strong>"All current identity data will be overwritten"</strong>
                         " by this backup"
-                        {target.get().map(|t| format!(" of {}", format_time(t.created_at)))}
+                        {target.get().map(|t| view! { " of " <When at=t.created_at/> })}
                         ". Changes made since then are lost. Operators, sessions and the audit "
                         "log are kept."
                     </p>

@@ -1,8 +1,8 @@
 //! Automatic backups: when they run and how many are kept.
-use super::format_time;
 use crate::api::system_backup::{get_backup_schedule, SetBackupSchedule};
 use crate::error::AppError;
 use crate::model::{BackupSchedule, ScheduleFrequency};
+use crate::ui::components::When;
 use crate::ui::components::{loaded, FieldErrors};
 use leptos::prelude::*;
 
@@ -165,11 +165,11 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                 {move || {
                     let schedule = saved.get();
                     match (schedule.enabled, schedule.next_run_at) {
-                        (true, Some(next)) => format!("Next automatic backup: {}.", format_time(next)),
-                        _ => "Automatic backups are off.".to_string(),
+                        (true, Some(next)) => view! { "Next automatic backup: " <When at=next/> "." }.into_any(),
+                        _ => "Automatic backups are off.".into_any(),
                     }
                 }}
-                {move || saved.get().last_run_at.map(|last| format!(" Last one: {}.", format_time(last)))}
+                {move || saved.get().last_run_at.map(|last| view! { " Last one: " <When at=last/> "." })}
             </p>
             {errors.rest(&["enabled", "frequency", "weekday", "time", "keep_last"])}
             <button type="submit" class="primary" aria-disabled=move || save.pending().get().to_string()>

@@ -1,10 +1,11 @@
 //! Moving data off and onto this server: an encrypted export downloaded by the browser, and an
 //! uploaded file checked first, then restored after the Owner's approval.
 use super::browser::upload_for_import;
-use super::{format_rows, format_time, ContentsTable, RestoreTarget};
+use super::{format_rows, ContentsTable, RestoreTarget};
 use crate::error::AppError;
 use crate::model::{BackupValidation, MIN_EXPORT_PASSWORD_LEN};
 use crate::ui::components::FieldErrors;
+use crate::ui::components::When;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -257,7 +258,7 @@ fn Validated(
         <div class="validated" role="status" aria-label="Checked backup">
             <p>
                 <strong>"The file is a sound backup: "</strong>
-                {format!("“{}”", valid.label)} ", taken " {format_time(valid.created_at)}
+                {format!("“{}”", valid.label)} ", taken " <When at=valid.created_at/>
                 " by " {valid.created_by.clone()} "; "
                 {format_rows(valid.total_rows, valid.tables.len())} ". "
                 {format!(

@@ -4,9 +4,8 @@ use crate::model::{
     attribute_label, AccountState, GrantState, HistoryKind, ListDiff, MailListState,
     MembershipState, Operator, Permission, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
 };
-use crate::ui::components::{
-    capitalised, format_optional_time, format_time, loaded, FormError, Modal,
-};
+use crate::ui::components::MaybeWhen;
+use crate::ui::components::{capitalised, format_time, loaded, FormError, Modal};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -146,7 +145,7 @@ pub fn UserBackupsTab() -> impl IntoView {
                                 view! {
                                     <tr data-snapshot=id>
                                         <td>{since.clone()}</td>
-                                        <td>{format_optional_time(s.valid_until)}</td>
+                                        <td><MaybeWhen at=s.valid_until/></td>
                                         <td>{format!("{} bytes", s.size)}</td>
                                         <td class="actions">
                                             <a href=format!("/files/snapshots/{id}.xml") download=format!("snapshot-{id}.xml")

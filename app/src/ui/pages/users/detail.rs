@@ -5,9 +5,10 @@ use crate::model::{
     Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, UserDetail, UserId, UserInput,
 };
 use crate::ui::components::{
-    format_optional_time, format_time, instant_param, loaded, may_write, parse_date, parse_instant,
-    ConfirmDialog, ConfirmedButton, FormError, GrantedRoles, GroupField, Modal,
+    instant_param, loaded, may_write, parse_date, parse_instant, ConfirmDialog, ConfirmedButton,
+    FormError, GrantedRoles, GroupField, Modal,
 };
+use crate::ui::components::{MaybeWhen, When};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -70,10 +71,11 @@ pub fn UserPage() -> impl IntoView {
                         <Title text=format!("User {name}")/>
                         <h1>{format!("User {name}")}</h1>
                         <p class="hint">
-                            {detail.full_name.clone()}
-                            {format!(" · created {} by {} · modified {} by {}",
-                                format_time(detail.created.at), detail.created.by,
-                                format_time(detail.modified.at), detail.modified.by)}
+                            <span>{detail.full_name.clone()}</span>
+                            " · created " <When at=detail.created.at/>
+                            {format!(" by {} · modified ", detail.created.by)}
+                            <When at=detail.modified.at/>
+                            {format!(" by {}", detail.modified.by)}
                         </p>
                     }
                 })
@@ -81,7 +83,7 @@ pub fn UserPage() -> impl IntoView {
         </Transition>
         {move || as_of.get().map(|at| view! {
             <p class="banner" role="status">
-                {format!("Viewing this user as of {}", format_time(at))} " "
+                "Viewing this user as of " <When at/> " "
                 <a href=move || format!("/users/{}", id.get())>"Switch to current view"</a>
             </p>
         })}
@@ -207,8 +209,8 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
             </details>
             <details class="block" prop:open=move || expand_all.get()>
                 <summary>"Audit information"</summary>
-                <p>{format!("Created {} by {}", format_time(detail.created.at), detail.created.by)}</p>
-                <p>{format!("Modified {} by {}", format_time(detail.modified.at), detail.modified.by)}</p>
+                <p>"Created " <When at=detail.created.at/> {format!(" by {}", detail.created.by)}</p>
+                <p>"Modified " <When at=detail.modified.at/> {format!(" by {}", detail.modified.by)}</p>
             </details>
             <FormError result=update.value().into()/>
             {editable.then(|| view! {
@@ -263,8 +265,8 @@ pub fn UserGroupsTab() -> impl IntoView {
                         <tr>
                             <td>{m.group_name.clone()}</td>
                             <td>"Secondary"</td>
-                            <td>{format_optional_time(m.start_date)}</td>
-                            <td>{format_optional_time(m.end_date)}</td>
+                            <td><MaybeWhen at=m.start_date/></td>
+                            <td><MaybeWhen at=m.end_date/></td>
                             <td>{m.comments.clone()}</td>
                             <td>
                                 {(may_write() && record.is_some()).then(|| view! {
@@ -498,8 +500,8 @@ pub(super) fn HistoryButton(kind: HistoryKind, label: &'static str) -> impl Into
                                             view! {
                                                 <tr>
                                                     <td>{e.description.clone()}</td>
-                                                    <td>{format_time(e.since)}</td>
-                                                    <td>{format_optional_time(e.until)}</td>
+                                                    <td><When at=e.since/></td>
+                                                    <td><MaybeWhen at=e.until/></td>
                                                     <td>{e.changed_by.clone()}{e.ended_by.map(|by| format!(" (ended by {by})"))}</td>
                                                     <td>
                                                         {(ended && may_write()).then(|| view! {

@@ -7,9 +7,10 @@ use crate::model::{
     parse_filter, GroupId, Operator, Permission, UserId, UserInput, UserListQuery, UserSort,
     UserSummary,
 };
+use crate::ui::components::When;
 use crate::ui::components::{
-    format_time, loaded, open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected,
-    ErrorNotice, GroupPicker, ListColumn, ListTable, NewPanel, Selection,
+    loaded, open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ErrorNotice,
+    GroupPicker, ListColumn, ListTable, NewPanel, Selection,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -104,7 +105,7 @@ impl ListColumn for Column {
             Self::PrimaryGroup => user.primary_group_name.clone().into_any(),
             Self::UserType => user.user_type.clone().into_any(),
             Self::Status => if user.enabled { "Enabled" } else { "Disabled" }.into_any(),
-            Self::Modified => format_time(user.modified.at).into_any(),
+            Self::Modified => view! { <When at=user.modified.at/> }.into_any(),
             Self::ModifiedBy => user.modified.by.clone().into_any(),
         }
     }
