@@ -272,9 +272,6 @@ fn leptos_options() -> Result<LeptosOptions, String> {
     let mut options = get_configuration(None)
         .map(|conf| conf.leptos_options)
         .unwrap_or_else(|_| LeptosOptions::builder().output_name("rewind").build());
-    if options.output_name.is_empty() {
-        options.output_name = "rewind".into();
-    }
     let beside = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))

@@ -53,10 +53,13 @@ impl Kind {
     }
 }
 
-/// Where things are: the workspace, cargo's target directory and this build's output.
+/// Where things are: the workspace, cargo's directories and this build's output.
 pub struct Paths {
     pub root: PathBuf,
-    pub target: PathBuf,
+    /// CARGO_TARGET_DIR, which may be shared by several checkouts: cargo's build directory.
+    pub build: PathBuf,
+    /// Where cargo puts this checkout's final binaries (its target directory for xtask).
+    pub artifacts: PathBuf,
     pub dist: PathBuf,
 }
 
@@ -66,7 +69,7 @@ impl Paths {
             .parent()
             .expect("xtask lives in the workspace")
             .to_path_buf();
-        let target = std::env::var_os("CARGO_TARGET_DIR")
+        let build = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .map(|dir| {
                 if dir.is_relative() {
@@ -76,10 +79,17 @@ impl Paths {
                 }
             })
             .unwrap_or_else(|| root.join("target"));
-        // In the checkout, not in a shared CARGO_TARGET_DIR: checkouts must not overwrite
-        // each other's sites.
+        // In the checkout, not in a shared CARGO_TARGET_DIR: there another checkout's build
+        // replaces `debug/server` (even `cargo test` links one), and checkouts must not
+        // overwrite each other's sites.
+        let artifacts = root.join("target").join("xtask");
         let dist = root.join("target").join("dist").join(kind.name());
-        Paths { root, target, dist }
+        Paths {
+            root,
+            build,
+            artifacts,
+            dist,
+        }
     }
 }
 
@@ -138,8 +148,21 @@ pub fn run(command: &mut Command) -> Result {
     }
 }
 
-pub fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+/// `cargo` compiling in the (shared) build directory and putting the finished binaries into
+/// this checkout's own directory (cargo's `build-dir`), so no other build can swap them.
+pub fn cargo(paths: &Paths) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .current_dir(&paths.root)
+        .env("CARGO_BUILD_BUILD_DIR", &paths.build)
+        .env("CARGO_TARGET_DIR", &paths.artifacts);
+    // Both halves need `--cfg erase_components` (.cargo/config.toml), which RUSTFLAGS replaces.
+    if let Ok(flags) = std::env::var("RUSTFLAGS") {
+        if !flags.contains("erase_components") {
+            command.env("RUSTFLAGS", format!("{flags} --cfg erase_components"));
+        }
+    }
+    command
 }
 
 fn build(kind: Kind, paths: &Paths) -> Result {
@@ -157,12 +180,11 @@ fn build(kind: Kind, paths: &Paths) -> Result {
     Ok(())
 }
 
-/// `cargo build -p server` and a hard link to the binary in the build directory. The link
-/// keeps this build's binary even when another checkout sharing CARGO_TARGET_DIR builds its
-/// own `server` at the same path later.
+/// `cargo build -p server`, and a hard link to the binary in the build's directory (so a
+/// later build does not change the binary of a build directory that was copied or is running).
 fn build_server(kind: Kind, paths: &Paths) -> Result {
     step("server");
-    let mut command = cargo();
+    let mut command = cargo(paths);
     command.args(["build", "-p", "server"]);
     let profile_dir = if kind == Kind::Release {
         command.arg("--release");
@@ -170,8 +192,8 @@ fn build_server(kind: Kind, paths: &Paths) -> Result {
     } else {
         "debug"
     };
-    run(command.current_dir(&paths.root))?;
-    let built = paths.target.join(profile_dir).join("server");
+    run(&mut command)?;
+    let built = paths.artifacts.join(profile_dir).join("server");
     let linked = paths.dist.join("server");
     let _ = std::fs::remove_file(&linked);
     std::fs::hard_link(&built, &linked)

@@ -29,7 +29,7 @@ pub struct Bundle {
 
 pub fn build(kind: Kind, paths: &Paths) -> Result<Bundle> {
     step("wasm (cargo build -p frontend --target wasm32-unknown-unknown)");
-    let mut command = cargo();
+    let mut command = cargo(paths);
     command
         .args(["build", "-p", "frontend", "--lib", "--target"])
         .arg("wasm32-unknown-unknown");
@@ -39,15 +39,9 @@ pub fn build(kind: Kind, paths: &Paths) -> Result<Bundle> {
     } else {
         "debug"
     };
-    // `--cfg erase_components` comes from .cargo/config.toml, which RUSTFLAGS would override.
-    if let Ok(flags) = std::env::var("RUSTFLAGS") {
-        if !flags.contains("erase_components") {
-            command.env("RUSTFLAGS", format!("{flags} --cfg erase_components"));
-        }
-    }
-    run(command.current_dir(&paths.root))?;
+    run(&mut command)?;
     let input = paths
-        .target
+        .artifacts
         .join("wasm32-unknown-unknown")
         .join(profile)
         .join("frontend.wasm");
