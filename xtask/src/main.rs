@@ -156,13 +156,30 @@ pub fn cargo(paths: &Paths) -> Command {
         .current_dir(&paths.root)
         .env("CARGO_BUILD_BUILD_DIR", &paths.build)
         .env("CARGO_TARGET_DIR", &paths.artifacts);
-    // Both halves need `--cfg erase_components` (.cargo/config.toml), which RUSTFLAGS replaces.
-    if let Ok(flags) = std::env::var("RUSTFLAGS") {
-        if !flags.contains("erase_components") {
-            command.env("RUSTFLAGS", format!("{flags} --cfg erase_components"));
-        }
-    }
+    add_rustflags(&mut command, &[]);
     command
+}
+
+/// Both halves need `--cfg erase_components`: .cargo/config.toml has it, but a RUSTFLAGS
+/// variable replaces that list, and so does a wasm32 target list, which `wasm_extra` (flags
+/// for the wasm32 target only) needs.
+pub fn add_rustflags(command: &mut Command, wasm_extra: &[&str]) {
+    let (var, mut flags) = match std::env::var("RUSTFLAGS") {
+        Ok(flags) => ("RUSTFLAGS", flags),
+        Err(_) if wasm_extra.is_empty() => return,
+        Err(_) => {
+            let var = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS";
+            (var, std::env::var(var).unwrap_or_default())
+        }
+    };
+    if !flags.contains("erase_components") {
+        flags.push_str(" --cfg erase_components");
+    }
+    for flag in wasm_extra {
+        flags.push(' ');
+        flags.push_str(flag);
+    }
+    command.env(var, flags.trim());
 }
 
 fn build(kind: Kind, paths: &Paths) -> Result {
