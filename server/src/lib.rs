@@ -41,7 +41,8 @@ pub fn router(state: AppState) -> Router {
     let options = &state.leptos_options;
     let site_root = std::path::Path::new(&*options.site_root);
     let pkg_dir = options.site_pkg_dir.trim_matches('/');
-    // Unknown paths outside /pkg: a public file if there is one, else the app's 404 page.
+    // Neither a route nor a public file: the app's "Page not found" (leptos_axum's handler,
+    // whose own look for a file finds nothing by then).
     let not_found = tower::util::BoxCloneSyncService::new(axum::handler::Handler::with_state(
         leptos_axum::file_and_error_handler::<AppState, _>(shell),
         state.clone(),
