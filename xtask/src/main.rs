@@ -156,6 +156,20 @@ pub fn cargo(paths: &Paths) -> Command {
         .current_dir(&paths.root)
         .env("CARGO_BUILD_BUILD_DIR", &paths.build)
         .env("CARGO_TARGET_DIR", &paths.artifacts);
+    // `cargo run` describes xtask's own package in these; build scripts that watch them
+    // (ring's watches CARGO_MANIFEST_DIR) would rebuild on every switch with plain cargo.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*key,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            command.env_remove(&*key);
+        }
+    }
     add_rustflags(&mut command, &[]);
     command
 }
