@@ -15,5 +15,6 @@ test:
 setup:
 	@scripts/setup.sh
 
+# target/dist/release/: the release server, hash.txt and site/ (copy the directory, run ./server).
 release:
-	@scripts/setup.sh && cargo leptos build --release
+	@scripts/setup.sh && cargo xtask build --release

@@ -37,14 +37,18 @@ export default defineConfig({
   },
   // The foundation spec creates the Owner on the fresh database; every other spec builds on it.
   // E2E_GREP narrows a local run to matching tests (the foundation still runs first).
-  projects: [
-    { name: "foundation", testMatch: /foundation\.spec\.ts/, use: chromium },
-    {
-      name: "console",
-      testIgnore: /foundation\.spec\.ts/,
-      dependencies: ["foundation"],
-      grep: process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : /.*/,
-      use: chromium,
-    },
-  ],
+  // E2E_SMOKE=1 (`cargo xtask e2e --smoke`) runs only the release smoke spec, which needs
+  // a fresh database of its own.
+  projects: process.env.E2E_SMOKE
+    ? [{ name: "smoke", testMatch: /smoke\.spec\.ts/, use: chromium }]
+    : [
+        { name: "foundation", testMatch: /foundation\.spec\.ts/, use: chromium },
+        {
+          name: "console",
+          testIgnore: [/foundation\.spec\.ts/, /smoke\.spec\.ts/],
+          dependencies: ["foundation"],
+          grep: process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : /.*/,
+          use: chromium,
+        },
+      ],
 });

@@ -1,4 +1,5 @@
-// cargo-leptos starts the server and the tests together: wait until the server answers.
+// `cargo xtask e2e` waits for /healthz before it starts the tests; this also covers a suite
+// started by hand (or by cargo-leptos) together with its server.
 export default async function globalSetup() {
   const url = process.env.BASE_URL ?? "http://127.0.0.1:3000";
   const deadline = Date.now() + 120_000;

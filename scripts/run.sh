@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds and serves the console on http://127.0.0.1:3000 (LEPTOS_SITE_ADDR overrides) with an
 # embedded SQLite database in data/ (DATABASE_URL overrides), seeded with demo data when new.
+# The browser gets the size-optimised wasm bundle; the server is the debug build the tests
+# share (`cargo xtask serve --release` builds a release server too, which takes longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,4 +12,4 @@ export DATABASE_URL=${DATABASE_URL:-sqlite://data/rewind.db}
 # REWIND_DEMO_DATA=0 starts empty instead.
 export REWIND_DEMO_DATA=${REWIND_DEMO_DATA:-1}
 echo "==> Starting Rewind (database: $DATABASE_URL). On first start the log prints the Owner setup link."
-exec cargo leptos serve
+exec cargo xtask serve --release-wasm

@@ -7,15 +7,16 @@
 #       - "debian" route: Debian's rustc-web/cargo-web (1.96) with the wasm32 std built once
 #         from rust-web-src into the compiler's sysroot (machines where rustup cannot download).
 #     The route is remembered in .toolchain (git-ignored); override with REWIND_TOOLCHAIN=debian|rustup.
-#   * cargo-leptos (no_downloads) and wasm-bindgen-cli pinned to Cargo.lock's wasm-bindgen
 #   * Debian chromium (Playwright drives it), postgresql (tests), age (backup checks), binaryen
+#     (wasm-opt for the size-optimised wasm)
 #   * end2end npm packages (browser download skipped)
+# The build itself is `cargo xtask` (xtask/): wasm-bindgen runs as a library inside it, so no
+# cargo-leptos or wasm-bindgen-cli install is needed.
 # Nothing is fetched from anywhere but Debian, crates.io and npm.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-CARGO_LEPTOS_VERSION=${CARGO_LEPTOS_VERSION:-0.3.11}
 WASM_TARGET=wasm32-unknown-unknown
 CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 export PATH="$CARGO_HOME/bin:$PATH"
@@ -101,44 +102,6 @@ else
   rustup component add clippy rustfmt >/dev/null 2>&1 || true
   CARGO_BIN=$(rustup which cargo); RUSTC_BIN=$(rustup which rustc)
 fi
-# cargo-leptos 0.3.11's locked dependencies need rustc >= 1.96. When the project's compiler
-# is older, build the tools with Debian's rustc-web (1.96) instead.
-TOOL_CARGO=$CARGO_BIN; TOOL_RUSTC=$RUSTC_BIN
-RUSTC_MINOR=$("$RUSTC_BIN" --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
-if [ "$RUSTC_MINOR" -lt 96 ]; then
-  if ! { [ "$(cargo-leptos --version 2>/dev/null || true)" = "cargo-leptos $CARGO_LEPTOS_VERSION" ]; }; then
-    apt_install rustc-web cargo-web
-  fi
-  [ -x /usr/bin/cargo ] && { TOOL_CARGO=/usr/bin/cargo; TOOL_RUSTC=/usr/bin/rustc; }
-fi
-cargo_install() {
-  # Release-profile overrides cut cargo-leptos' fat-LTO build time several-fold.
-  RUSTC="$TOOL_RUSTC" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    CARGO_TARGET_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/rewind/install-target" \
-    "$TOOL_CARGO" install --quiet "$@"
-}
-
-# ------------------------------------------------------------- cargo tools
-log "cargo-leptos $CARGO_LEPTOS_VERSION"
-if [ "$(cargo-leptos --version 2>/dev/null || true)" = "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-  info "present"
-else
-  info "installing (10-25 min on 2 cores)"
-  cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-  INSTALLED+=("cargo-leptos $CARGO_LEPTOS_VERSION")
-fi
-
-WB=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock 2>/dev/null || true)
-WB=${WB:-0.2.130}
-log "wasm-bindgen-cli $WB"
-if [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $WB" ]; then
-  info "present"
-else
-  # The published lockfile can pin a yanked crate; resolve afresh when --locked fails.
-  cargo_install wasm-bindgen-cli --version "$WB" --locked || cargo_install wasm-bindgen-cli --version "$WB"
-  INSTALLED+=("wasm-bindgen-cli $WB")
-fi
-
 # ------------------------------------------------------------ end2end deps
 log "end2end npm packages"
 if [ -f end2end/package-lock.json ]; then
@@ -153,8 +116,7 @@ fi
 log "Summary"
 if [ ${#INSTALLED[@]} -eq 0 ]; then info "nothing to install"; else for i in "${INSTALLED[@]}"; do info "installed $i"; done; fi
 info "rustc        $("$RUSTC_BIN" --version)"
-info "cargo-leptos $(cargo-leptos --version)"
-info "wasm-bindgen $(wasm-bindgen --version)"
+info "wasm-opt     $(wasm-opt --version 2>/dev/null || echo missing)"
 info "chromium     $(chromium --version 2>/dev/null)"
 info "postgres     $(ls /usr/lib/postgresql 2>/dev/null | tail -1)"
 info "node         $(node --version)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints (server and wasm halves), Rust tests on SQLite and on a
-# throw-away PostgreSQL server, and the Playwright suite in Debian Chromium against a fresh server.
+# throw-away PostgreSQL server, the Playwright suite in Debian Chromium against a fresh server,
+# and a smoke test of the size-optimised (release) wasm bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$SECONDS
@@ -29,6 +30,8 @@ step "Lints (server)"
 cargo clippy -p app -p server --features app/ssr --tests -- -D warnings
 step "Lints (browser)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+step "Lints (build tool)"
+cargo clippy -p xtask -- -D warnings
 
 step "Rust tests on SQLite"
 cargo test -p app -p server --features app/ssr
@@ -38,5 +41,8 @@ scripts/with-postgres.sh cargo test -p app -p server --features app/ssr
 
 step "End-to-end tests (Playwright, Debian Chromium)"
 scripts/e2e.sh
+
+step "Release smoke test (size-optimised wasm, Chromium)"
+scripts/e2e.sh --release-wasm --smoke
 
 step "All tests passed"

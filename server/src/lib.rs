@@ -2,6 +2,7 @@
 pub mod csv_files;
 pub mod files;
 pub mod load;
+pub mod static_files;
 
 use app::backup::{SystemBackupConfig, SystemBackups};
 use app::state::{AppState, AuthConfig};
@@ -37,6 +38,15 @@ pub fn app_state_with(
 /// The whole application router; tests drive it with `tower::ServiceExt::oneshot`.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    let options = &state.leptos_options;
+    let site_root = std::path::Path::new(&*options.site_root);
+    let pkg_dir = options.site_pkg_dir.trim_matches('/');
+    // Neither a route nor a public file: the app's "Page not found" (leptos_axum's handler,
+    // whose own look for a file finds nothing by then).
+    let not_found = tower::util::BoxCloneSyncService::new(axum::handler::Handler::with_state(
+        leptos_axum::file_and_error_handler::<AppState, _>(shell),
+        state.clone(),
+    ));
     Router::new()
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
@@ -49,7 +59,11 @@ pub fn router(state: AppState) -> Router {
         .merge(files::routes())
         .merge(csv_files::routes())
         .route("/healthz", axum::routing::get(healthz))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .nest_service(
+            &format!("/{pkg_dir}"),
+            static_files::pkg(&site_root.join(pkg_dir)),
+        )
+        .fallback_service(static_files::public(site_root, not_found))
         .layer(middleware::from_fn(reject_foreign_origin))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -89,12 +103,7 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
             )
         }
     };
-    let mut response = (status, axum::Json(body)).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    response
+    (status, axum::Json(body)).into_response()
 }
 
 /// The Content-Security-Policy: only this site's scripts, styles and connections. Hydration
@@ -128,6 +137,11 @@ async fn security_headers(mut request: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages, server functions and file routes show one operator's data: no cache keeps them.
+    // Static files set their own policy (static_files).
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 

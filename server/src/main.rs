@@ -186,9 +186,7 @@ async fn seed_demo(store: &Store, options: &SeedOptions) -> Result<(), String> {
 }
 
 async fn serve(store: Store) -> Result<(), String> {
-    let leptos_options = get_configuration(None)
-        .map(|conf| conf.leptos_options)
-        .unwrap_or_else(|_| LeptosOptions::builder().output_name("rewind").build());
+    let leptos_options = leptos_options()?;
     let addr = leptos_options.site_addr;
     // `make run` asks for demo data; only a new, empty identity store receives it.
     if std::env::var("REWIND_DEMO_DATA").is_ok_and(|v| v == "1")
@@ -264,6 +262,45 @@ async fn serve(store: Store) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+/// Leptos's settings from `LEPTOS_*` variables. A build from `cargo xtask build` is a
+/// directory holding this binary, `site/` and `hash.txt`: unless told otherwise, the server
+/// serves the `site/` beside it and uses the hashed file names `hash.txt` lists, so that
+/// directory runs anywhere as it is.
+fn leptos_options() -> Result<LeptosOptions, String> {
+    let mut options = get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("rewind").build());
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_default();
+    let unset = |name: &str| std::env::var_os(name).is_none();
+    let site = beside.join("site");
+    if unset("LEPTOS_SITE_ROOT") && site.is_dir() {
+        options.site_root = site.to_string_lossy().into();
+    }
+    // Leptos reads the file (relative to this binary) on every page.
+    let hash_file = beside.join(&*options.hash_file);
+    if unset("LEPTOS_HASH_FILES") {
+        options.hash_files = hash_file.is_file();
+    } else if options.hash_files && !hash_file.is_file() {
+        return Err(format!(
+            "LEPTOS_HASH_FILES is set but there is no hash file {}",
+            hash_file.display()
+        ));
+    }
+    tracing::info!(
+        "Serving the site in {} ({})",
+        options.site_root,
+        if options.hash_files {
+            "content-hashed names"
+        } else {
+            "plain names"
+        }
+    );
+    Ok(options)
 }
 
 /// Expired and idle sessions, forgotten sign-in counts and stale restore requests would
