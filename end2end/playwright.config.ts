@@ -38,9 +38,13 @@ export default defineConfig({
   // The foundation spec creates the Owner on the fresh database; every other spec builds on it.
   // E2E_GREP narrows a local run to matching tests (the foundation still runs first).
   // E2E_SMOKE=1 (`cargo xtask e2e --smoke`) runs only the release smoke spec, which needs
-  // a fresh database of its own.
+  // a fresh database of its own, and then the cold loads of every route.
   projects: process.env.E2E_SMOKE
-    ? [{ name: "smoke", testMatch: /smoke\.spec\.ts/, use: chromium }]
+    ? [
+        { name: "smoke", testMatch: /smoke\.spec\.ts/, use: chromium },
+        // Then every route opened cold, COLD_RUNS times, on the optimised bundle.
+        { name: "smoke-cold", testMatch: /cold-routes\.spec\.ts/, dependencies: ["smoke"], use: chromium },
+      ]
     : [
         { name: "foundation", testMatch: /foundation\.spec\.ts/, use: chromium },
         {

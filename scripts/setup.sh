@@ -51,8 +51,13 @@ apt_install() {
 
 # ------------------------------------------------------------ system packages
 log "System packages"
-PKGS=(chromium postgresql age binaryen gcc libc6-dev pkg-config make)
-command -v node >/dev/null 2>&1 || PKGS+=(nodejs npm)
+# REWIND_SETUP=build (the container build): only what building a release needs.
+if [ "${REWIND_SETUP:-}" = build ]; then
+  PKGS=(binaryen gcc libc6-dev pkg-config make)
+else
+  PKGS=(chromium postgresql age binaryen gcc libc6-dev pkg-config make)
+  command -v node >/dev/null 2>&1 || PKGS+=(nodejs npm)
+fi
 apt_install "${PKGS[@]}"
 
 # ------------------------------------------------------------------ compiler
@@ -104,7 +109,9 @@ else
 fi
 # ------------------------------------------------------------ end2end deps
 log "end2end npm packages"
-if [ -f end2end/package-lock.json ]; then
+if [ "${REWIND_SETUP:-}" = build ]; then
+  info "skipped (REWIND_SETUP=build)"
+elif [ -f end2end/package-lock.json ]; then
   if [ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ]; then
     info "present"
   else
@@ -119,5 +126,5 @@ info "rustc        $("$RUSTC_BIN" --version)"
 info "wasm-opt     $(wasm-opt --version 2>/dev/null || echo missing)"
 info "chromium     $(chromium --version 2>/dev/null)"
 info "postgres     $(ls /usr/lib/postgresql 2>/dev/null | tail -1)"
-info "node         $(node --version)"
+info "node         $(node --version 2>/dev/null)"
 info "setup took $(( SECONDS - START ))s"
