@@ -575,6 +575,25 @@ impl RestorePlan {
     }
 }
 
+impl RestoreOutcome {
+    /// What the restore did, for the operator: "2 changes restored", "1 change restored; 1
+    /// could not be (see the preview)", "Nothing needed restoring".
+    pub fn in_words(&self) -> String {
+        let mut text = match self.applied {
+            0 => "Nothing needed restoring".to_string(),
+            1 => "1 change restored".to_string(),
+            n => format!("{n} changes restored"),
+        };
+        if self.blocked > 0 {
+            text.push_str(&format!(
+                "; {} could not be (see the preview)",
+                self.blocked
+            ));
+        }
+        text
+    }
+}
+
 /// What `apply_restore` did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreOutcome {
@@ -585,4 +604,29 @@ pub struct RestoreOutcome {
     /// The snapshot of the user just before this restore: restoring it undoes the restore.
     #[serde(default)]
     pub undo_snapshot: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RestoreOutcome;
+
+    fn outcome(applied: i64, blocked: i64) -> RestoreOutcome {
+        RestoreOutcome {
+            applied,
+            blocked,
+            operation_id: 1,
+            summary: String::new(),
+            undo_snapshot: None,
+        }
+    }
+
+    #[test]
+    fn a_restore_outcome_is_said_in_words() {
+        assert_eq!(outcome(0, 0).in_words(), "Nothing needed restoring");
+        assert_eq!(outcome(1, 0).in_words(), "1 change restored");
+        assert_eq!(
+            outcome(3, 2).in_words(),
+            "3 changes restored; 2 could not be (see the preview)"
+        );
+    }
 }

@@ -346,7 +346,7 @@ fn MultiRestoreDialog(
                     <h3>"Result"</h3>
                     <ul class="restore-results" aria-label="Restore results">
                         {results.into_iter().map(|(user, outcome)| match outcome {
-                            Ok(outcome) => view! { <li class="ok">{format!("{user}: {}", outcome.summary)}</li> }.into_any(),
+                            Ok(outcome) => view! { <li class="ok">{format!("{user}: {}", outcome.in_words())}</li> }.into_any(),
                             Err(error) => view! { <li class="failed">{format!("{user}: not restored — {error}")}</li> }.into_any(),
                         }).collect_view()}
                     </ul>

@@ -122,9 +122,10 @@ pub fn UserBackupsTab() -> impl IntoView {
             <div class="toast" role="status">
                 {move || if apply.pending().get() {
                     "Applying…".to_string()
+                } else if undone.get() {
+                    "Restore undone: the user is as before it".to_string()
                 } else {
-                    let done = if undone.get() { "Restore undone" } else { "Restored" };
-                    format!("{done}: {}", outcome.summary)
+                    outcome.in_words()
                 }} " "
                 {move || undo_target.get().is_some().then(|| view! {
                     <button type="button" on:click=undo>"Undo restore"</button>
