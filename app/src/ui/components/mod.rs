@@ -31,8 +31,7 @@ pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
 /// Whether the signed-in operator may change identity data (hides edit controls; the server
 /// checks again).
 pub fn may_write() -> bool {
-    use_context::<crate::model::Operator>()
-        .is_some_and(|o| o.role.can(crate::model::Permission::IdentityWrite))
+    permitted(crate::model::Permission::IdentityWrite)
 }
 
 /// Whether the signed-in operator holds `permission` (the server checks again).

@@ -3,7 +3,7 @@ use crate::api::operators::{
 };
 use crate::model::{Operator, OperatorRole, Permission, MIN_PASSWORD_LEN};
 use crate::ui::components::{
-    needs_password, permitted, ConfirmPasswordPrompt, ErrorNotice, FormError, NotPermitted,
+    loaded, needs_password, permitted, ConfirmPasswordPrompt, FormError, NotPermitted,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -58,12 +58,8 @@ pub fn OperatorsPage() -> impl IntoView {
                 || needs_password(reset_password.value().get())
         })/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                // Shown here rather than by the page's ErrorBoundary: a refusal rendered on the
-                // server must hydrate to the same markup.
-                match operators.await {
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    Ok(list) => view! {
+            {move || loaded(async move {
+                operators.await.map(|list| view! {
                     <table class="data-table" aria-label="Operators">
                         <thead>
                             <tr>
@@ -81,8 +77,7 @@ pub fn OperatorsPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-                }
+                })
             })}
         </Transition>
 

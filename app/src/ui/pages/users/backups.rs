@@ -2,7 +2,7 @@ use crate::api::snapshots::{diff_snapshots, list_snapshots, plan_restore, ApplyR
 use crate::error::AppError;
 use crate::model::{
     attribute_label, AccountState, GrantState, HistoryKind, ListDiff, MailListState,
-    MembershipState, Operator, Permission, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
+    MembershipState, Permission, RestoreMode, RestorePlan, RestoreSelection, StateDiff,
 };
 use crate::ui::components::MaybeWhen;
 use crate::ui::components::{capitalised, format_time, loaded, FormError, Modal};
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 fn may_restore() -> bool {
-    use_context::<Operator>().is_some_and(|o| o.role.can(Permission::BackupRestore))
+    crate::ui::components::permitted(Permission::BackupRestore)
 }
 
 /// The user's snapshots: download, compare with now, restore (with preview) and undo.
