@@ -65,7 +65,12 @@ pub struct Paths {
 
 impl Paths {
     fn new(kind: Kind) -> Paths {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        // `cargo run` names the manifest directory at run time too. Prefer that: one binary in
+        // a target dir shared by two checkouts must build the checkout it was started from.
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let root = manifest
             .parent()
             .expect("xtask lives in the workspace")
             .to_path_buf();
