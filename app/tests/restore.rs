@@ -83,7 +83,7 @@ async fn apply_restore_refuses_a_tampered_plan_and_changes_nothing() {
     let plan = store
         .plan_restore(
             u,
-            first,
+            RestoreSource::Snapshot(first),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )
@@ -166,7 +166,7 @@ async fn apply_restore_leaves_unselected_and_omitted_items_untouched() {
     let mut plan = store
         .plan_restore(
             u,
-            first,
+            RestoreSource::Snapshot(first),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )
@@ -237,7 +237,7 @@ async fn undo_brings_back_the_exact_state_a_restore_replaced_even_within_the_del
     let plan = store
         .plan_restore(
             u,
-            first,
+            RestoreSource::Snapshot(first),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )
@@ -262,7 +262,7 @@ async fn undo_brings_back_the_exact_state_a_restore_replaced_even_within_the_del
     let undo = store
         .plan_restore(
             u,
-            outcome.undo_snapshot.unwrap(),
+            RestoreSource::Snapshot(outcome.undo_snapshot.unwrap()),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )

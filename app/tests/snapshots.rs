@@ -154,7 +154,7 @@ async fn entitlements_history_off_leaves_grants_out_of_snapshots() {
     let plan = store
         .plan_restore(
             u,
-            snaps[1].id,
+            RestoreSource::Snapshot(snaps[1].id),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )
@@ -460,7 +460,12 @@ async fn restore_plan_reports_a_grant_of_a_deleted_role_as_blocked_and_applies_t
         .is_empty());
 
     let plan = store
-        .plan_restore(u, snap, &RestoreSelection::everything(), RestoreMode::Exact)
+        .plan_restore(
+            u,
+            RestoreSource::Snapshot(snap),
+            &RestoreSelection::everything(),
+            RestoreMode::Exact,
+        )
         .await
         .unwrap();
     let grants: Vec<_> = plan
@@ -528,7 +533,7 @@ async fn a_restore_can_be_undone_by_restoring_the_pre_restore_snapshot() {
     let plan = store
         .plan_restore(
             u,
-            snap_a,
+            RestoreSource::Snapshot(snap_a),
             &RestoreSelection::everything(),
             RestoreMode::AddMissing,
         )
@@ -542,7 +547,7 @@ async fn a_restore_can_be_undone_by_restoring_the_pre_restore_snapshot() {
     let plan = store
         .plan_restore(
             u,
-            snap_a,
+            RestoreSource::Snapshot(snap_a),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )
@@ -559,7 +564,7 @@ async fn a_restore_can_be_undone_by_restoring_the_pre_restore_snapshot() {
     let undo = store
         .plan_restore(
             u,
-            snap_b,
+            RestoreSource::Snapshot(snap_b),
             &RestoreSelection::everything(),
             RestoreMode::Exact,
         )

@@ -50,7 +50,7 @@ test.describe.serial("user backups, history and restore", () => {
     await expect(diff).toContainText("+ Bk Viewer");
     const attributes = diff.getByRole("table", { name: "Changed attributes" });
     await expect(attributes).toContainText("bea.new@example.test");
-    await expect(attributes.locator("tbody tr", { hasText: "bea.new@example.test" }).locator("td").first()).toHaveText("Email");
+    await expect(attributes.locator("tbody tr", { hasText: "bea.new@example.test" }).getByRole("rowheader")).toHaveText("Email");
   });
 
   test("a selective restore changes only what was chosen, and Undo puts it back", async ({ page }) => {

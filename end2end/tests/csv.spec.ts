@@ -134,12 +134,12 @@ test.describe.serial("CSV download and import", () => {
     await gotoHydrated(page, "/groups");
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("link", { name: "Download groups as CSV" }).click(),
+      page.getByRole("link", { name: "Download CSV of groups" }).click(),
     ]);
     expect(download.suggestedFilename()).toBe("groups.csv");
     const text = readFileSync(await download.path(), "utf8");
     expect(text).toContain(`\r\n${GROUP},`);
-    await page.getByRole("link", { name: "Import groups from CSV" }).click();
+    await page.getByRole("link", { name: "Import CSV of groups" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Import groups" })).toBeVisible();
     expect(problems).toEqual([]);
   });

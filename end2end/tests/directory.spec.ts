@@ -274,7 +274,7 @@ test.describe.serial("directory screens", () => {
 
     await gotoHydrated(page, `/mail-lists?q=${encodeURIComponent(`news-${tag}`)}`);
     await expect(page.getByRole("table", { name: "Mail lists" }).getByRole("link", { name: `news-${tag}` })).toBeVisible();
-    const link = page.getByRole("link", { name: "Download mail lists as CSV" });
+    const link = page.getByRole("link", { name: "Download CSV of mail lists" });
     await expect(link).toHaveAttribute("href", new RegExp(`/files/mail-lists\\.csv\\?q=news-${tag}&`));
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
     expect(download.suggestedFilename()).toBe("mail-lists.csv");

@@ -70,7 +70,7 @@ test.describe.serial("first run, sign-in and operators", () => {
       await expect(page.locator("main input, main select, main button")).toHaveCount(0);
     }
     await gotoHydrated(page, "/users");
-    await expect(page.getByRole("link", { name: "Import users from CSV" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Import CSV of users" })).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 

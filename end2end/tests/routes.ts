@@ -28,7 +28,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
     `/users?filter=${encodeURIComponent("userName eq")}`,
     "/users/import",
     user,
-    ...["groups", "accounts", "roles", "mail-lists", "effective-roles", "backups"].map((t) => `${user}/${t}`),
+    ...["groups", "accounts", "roles", "mail-lists", "effective-roles", "history", "backups"].map((t) => `${user}/${t}`),
     `${user}?as_of=${past}`,
     "/groups",
     `/groups?group=${group}`,

@@ -112,7 +112,7 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
         "information_system": null, "domain_type": ""});
     let grant = json!({"role": 1, "grantee": {"User": 1}, "scope": "", "start_date": null,
         "end_date": null});
-    let plan = json!({"user": 1, "snapshot": 1, "mode": "Exact", "items": []});
+    let plan = json!({"user": 1, "source": {"Snapshot": 1}, "mode": "Exact", "items": []});
     let selection = json!({"attributes": true, "memberships": true, "accounts": true,
         "grants": true, "mail_lists": true});
     vec![
@@ -361,7 +361,20 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             "limit": 10}),
             false,
         ),
+        (
+            "user_timeline",
+            Json,
+            json!({"query": {"user": 1, "kinds": [], "offset": 0, "limit": 10}}),
+            false,
+        ),
+        (
+            "diff_user_states",
+            Json,
+            json!({"user": 1, "from": "2024-01-01T00:00:00Z", "to": null}),
+            false,
+        ),
         ("recycle_bin", Form, json!({}), false),
+        ("get_overview", Form, json!({}), false),
         (
             "restore_history_record",
             Json,
@@ -388,7 +401,7 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
         (
             "plan_restore",
             Json,
-            json!({"user": 1, "snapshot": 1, "selection": selection,
+            json!({"user": 1, "source": {"Snapshot": 1}, "selection": selection,
             "mode": "Exact"}),
             true,
         ),
@@ -541,7 +554,7 @@ async fn an_owner_creates_a_user_reads_it_back_and_restores_a_snapshot() {
         .call(
             "plan_restore",
             Enc::Json,
-            json!({"user": user, "snapshot": snapshot, "selection": selection, "mode": "Exact"}),
+            json!({"user": user, "source": {"Snapshot": snapshot}, "selection": selection, "mode": "Exact"}),
             Some(&owner),
         )
         .await;

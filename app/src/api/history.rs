@@ -51,3 +51,31 @@ pub async fn restore_history_record(kind: HistoryKind, version_id: i64) -> Resul
         .await,
     )
 }
+
+/// A page of the user's timeline: every recorded change with what it changed.
+#[server(endpoint = "user_timeline", input = Json)]
+pub async fn user_timeline(query: TimelineQuery) -> Result<Page<TimelineEvent>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.user_timeline(&query).await?)
+        }
+        .await,
+    )
+}
+
+/// What differs between the user at `from` and at `to` (now when None).
+#[server(endpoint = "diff_user_states", input = Json)]
+pub async fn diff_user_states(
+    user: i64,
+    from: chrono::DateTime<chrono::Utc>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<StateDiff, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.diff_user_states(UserId(user), from, to).await?)
+        }
+        .await,
+    )
+}

@@ -5,6 +5,7 @@ pub mod directory;
 pub mod groups;
 pub mod history;
 pub mod operators;
+pub mod overview;
 pub mod preferences;
 pub mod snapshots;
 pub mod system_backup;

@@ -93,7 +93,7 @@ pub async fn diff_snapshots(from: i64, to: Option<i64>) -> Result<StateDiff, App
 #[server(endpoint = "plan_restore", input = Json)]
 pub async fn plan_restore(
     user: i64,
-    snapshot: i64,
+    source: RestoreSource,
     selection: RestoreSelection,
     mode: RestoreMode,
 ) -> Result<RestorePlan, AppError> {
@@ -102,7 +102,7 @@ pub async fn plan_restore(
             let (state, _) = crate::auth::authorize(Permission::BackupRestore).await?;
             Ok(state
                 .store
-                .plan_restore(UserId(user), snapshot, &selection, mode)
+                .plan_restore(UserId(user), source, &selection, mode)
                 .await?)
         }
         .await,

@@ -523,10 +523,18 @@ pub struct RestoreItem {
     pub change: RestoreChange,
 }
 
+/// What a restore brings a user back to: a stored snapshot, or the state the history
+/// records at an instant ("Restore to here" on the timeline), which needs no snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RestoreSource {
+    Snapshot(i64),
+    Instant(DateTime<Utc>),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestorePlan {
     pub user: UserId,
-    pub snapshot: i64,
+    pub source: RestoreSource,
     pub mode: RestoreMode,
     pub items: Vec<RestoreItem>,
     /// What the plan was made for: applying plans again from (user, snapshot, selection,
@@ -557,10 +565,11 @@ impl RestorePlan {
             .iter()
             .filter(|i| !i.selected && i.blocked.is_none())
             .count();
-        let mut text = format!(
-            "snapshot #{} ({:?}): {applied} to apply",
-            self.snapshot, self.mode
-        );
+        let source = match self.source {
+            RestoreSource::Snapshot(id) => format!("snapshot #{id}"),
+            RestoreSource::Instant(at) => format!("state at {}", at.to_rfc3339()),
+        };
+        let mut text = format!("{source} ({:?}): {applied} to apply", self.mode);
         if skipped > 0 {
             text.push_str(&format!(", {skipped} left out by the operator"));
         }

@@ -50,10 +50,24 @@ impl Store {
     }
 
     pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query_as::<Any, AuditRow>(
-            "SELECT id, at, operator_name, action, target, outcome, details
-             FROM audit_log ORDER BY id DESC LIMIT $1",
+        self.audit_where("TRUE", limit).await
+    }
+
+    /// The newest restores of every kind: one user, one history record, the whole system.
+    pub async fn recent_restores(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.audit_where(
+            "action IN ('user.restore', 'history.restore', 'system-backup.restore')",
+            limit,
         )
+        .await
+    }
+
+    /// The newest audit lines matching `condition` (fixed SQL, never operator input).
+    async fn audit_where(&self, condition: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query_as::<Any, AuditRow>(&format!(
+            "SELECT id, at, operator_name, action, target, outcome, details
+             FROM audit_log WHERE {condition} ORDER BY id DESC LIMIT $1"
+        ))
         .bind(limit.clamp(1, 1000))
         .fetch_all(&self.pool)
         .await?;

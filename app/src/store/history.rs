@@ -43,7 +43,7 @@ const TEMPORAL: &str = "x.object_id AS record_id, x.version_id, x.valid_from, x.
 
 /// The SQL (from + where, `$1` = user) of one kind of history, its label expression, its
 /// dates and its subject columns (`subject, scope, account`).
-fn history_source(kind: HistoryKind) -> (String, String, &'static str, &'static str) {
+pub(super) fn history_source(kind: HistoryKind) -> (String, String, &'static str, &'static str) {
     match kind {
         HistoryKind::Attributes => (
             "users x WHERE x.object_id = $1".into(),

@@ -16,6 +16,7 @@ mod import;
 mod locks;
 mod login_throttle;
 mod operators;
+mod overview;
 mod passwords;
 mod preferences;
 mod restore;
@@ -29,6 +30,7 @@ mod spreadsheet;
 mod system_backup;
 mod temporal;
 mod text;
+mod timeline;
 
 pub use audit::AuditRecord;
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};

@@ -102,17 +102,18 @@ fn account_core(a: &AccountState) -> AccountState {
 }
 
 impl Store {
-    /// The exact list of changes that would bring `user` back to `snapshot` (a preview).
-    /// Items that cannot be applied are included with `blocked` set to the reason.
+    /// The exact list of changes that would bring `user` back to `source` (a snapshot or
+    /// an instant of the history), as a preview. Items that cannot be applied are included
+    /// with `blocked` set to the reason.
     pub async fn plan_restore(
         &self,
         user: UserId,
-        snapshot: i64,
+        source: RestoreSource,
         selection: &RestoreSelection,
         mode: RestoreMode,
     ) -> Result<RestorePlan> {
         let mut conn = self.pool.acquire().await?;
-        plan_in(&mut conn, user, snapshot, selection, mode).await
+        plan_in(&mut conn, user, source, selection, mode).await
     }
 
     /// Applies a plan as one recorded operation: new versions, a new snapshot and an audit
@@ -127,14 +128,7 @@ impl Store {
         sent: &RestorePlan,
     ) -> Result<RestoreOutcome> {
         let mut tx = self.begin_identity_write().await?;
-        let fresh = plan_in(
-            &mut tx,
-            sent.user,
-            sent.snapshot,
-            &sent.selection,
-            sent.mode,
-        )
-        .await?;
+        let fresh = plan_in(&mut tx, sent.user, sent.source, &sent.selection, sent.mode).await?;
         let plan = follow_choices(fresh, sent)?;
         let user = current_user(&mut tx, plan.user).await?;
         let summary = plan.summary();
@@ -211,27 +205,49 @@ fn follow_choices(mut fresh: RestorePlan, sent: &RestorePlan) -> Result<RestoreP
     Ok(fresh)
 }
 
-/// The restore plan for `user` from `snapshot` (see `Store::plan_restore`).
+/// The state a restore goes back to: the snapshot's, or the one recorded at the instant.
+async fn source_state(
+    conn: &mut AnyConnection,
+    user: UserId,
+    source: RestoreSource,
+) -> Result<UserState> {
+    match source {
+        RestoreSource::Snapshot(snapshot) => {
+            let snap = snapshot_row(&mut *conn, snapshot).await?.snapshot()?;
+            if snap.user != user {
+                return Err(Error::invalid(
+                    "snapshot",
+                    "This snapshot belongs to another user.",
+                ));
+            }
+            Ok(snap.state)
+        }
+        RestoreSource::Instant(at) => {
+            if at > chrono::Utc::now() {
+                return Err(Error::invalid("at", "The instant is in the future."));
+            }
+            load_state(&mut *conn, user.0, at.timestamp_micros(), true)
+                .await?
+                .ok_or_else(|| Error::invalid("at", "The user did not exist at that instant."))
+        }
+    }
+}
+
+/// The restore plan for `user` from `source` (see `Store::plan_restore`).
 async fn plan_in(
     conn: &mut AnyConnection,
     user: UserId,
-    snapshot: i64,
+    source: RestoreSource,
     selection: &RestoreSelection,
     mode: RestoreMode,
 ) -> Result<RestorePlan> {
-    let snap = snapshot_row(&mut *conn, snapshot).await?.snapshot()?;
-    if snap.user != user {
-        return Err(Error::invalid(
-            "snapshot",
-            "This snapshot belongs to another user.",
-        ));
-    }
+    let old = source_state(&mut *conn, user, source).await?;
     let Some(now) = load_state(&mut *conn, user.0, i64::MAX, true).await? else {
         return Err(Error::Conflict(
             "The user is deleted; recover the user first, then restore.".into(),
         ));
     };
-    let old = &snap.state;
+    let old = &old;
     let exact = mode == RestoreMode::Exact;
     let mut items = Vec::new();
 
@@ -527,7 +543,7 @@ async fn plan_in(
     }
     Ok(RestorePlan {
         user,
-        snapshot,
+        source,
         mode,
         items,
         selection: selection.clone(),

@@ -79,6 +79,8 @@ fn Frame(operator: Operator) -> impl IntoView {
     });
     view! {
         <div class="console">
+            // The first stop for the keyboard: past the navigation, straight to the page.
+            <a class="skip-link" href="#content" on:click=skip_to_content>"Skip to content"</a>
             <nav class="sidebar" class:menu-open=move || menu_open.get() aria-label="Main">
                 <div class="sidebar-head">
                     <A href="/" attr:class="brand">"Rewind"</A>
@@ -114,13 +116,29 @@ fn Frame(operator: Operator) -> impl IntoView {
                         <button type="submit" class="link-button">"Sign out"</button>
                     </ActionForm>
                 </header>
-                <main class="content">
+                <main class="content" id="content" tabindex="-1">
                     <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
                         <Outlet/>
                     </ErrorBoundary>
                 </main>
             </div>
         </div>
+    }
+}
+
+/// Moves focus to the page's content, so the next Tab starts there (the router would treat the
+/// fragment link as a navigation).
+fn skip_to_content(event: leptos::ev::MouseEvent) {
+    event.prevent_default();
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if let Some(main) = document()
+            .get_element_by_id("content")
+            .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        {
+            let _ = main.focus();
+        }
     }
 }
 

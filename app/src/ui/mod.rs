@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("roles") view=pages::UserRolesTab/>
                         <Route path=path!("mail-lists") view=pages::UserMailListsTab/>
                         <Route path=path!("effective-roles") view=pages::UserEffectiveRolesTab/>
+                        <Route path=path!("history") view=pages::UserHistoryTab/>
                         <Route path=path!("backups") view=pages::UserBackupsTab/>
                     </ParentRoute>
                     <Route path=path!("groups") view=pages::GroupsPage/>

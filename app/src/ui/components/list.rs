@@ -285,6 +285,9 @@ pub fn ListTable<C: ListColumn>(
     /// The link of a header that sorts by the given key.
     #[prop(into)]
     sort_href: Callback<String, String>,
+    /// The current order, as in the URL: `name`, `-name` or `+name` (for `aria-sort`).
+    #[prop(optional, into)]
+    sorted_by: String,
     /// Checkboxes per row (and select all) when given.
     #[prop(optional_no_strip)]
     selection: Option<Selection<C::Id>>,
@@ -292,10 +295,12 @@ pub fn ListTable<C: ListColumn>(
     let headers = columns
         .iter()
         .map(|column| match column.sort_key() {
-            Some(key) => {
-                view! { <th><a href=sort_href.run(key.to_string())>{column.label()}</a></th> }
-                    .into_any()
+            Some(key) => view! {
+                <th aria-sort=aria_sort(&sorted_by, key)>
+                    <a href=sort_href.run(key.to_string())>{column.label()}</a>
+                </th>
             }
+            .into_any(),
             None => view! { <th>{column.label()}</th> }.into_any(),
         })
         .collect_view();
@@ -403,4 +408,28 @@ pub fn DeleteOutcome(
         })}
     }
     .into_any()
+}
+
+/// `aria-sort` of a sortable column header, given the order in the URL (`key`, `+key` for
+/// ascending, `-key` for descending).
+pub fn aria_sort(sorted_by: &str, key: &str) -> &'static str {
+    match sorted_by.strip_prefix('-') {
+        Some(descending) if descending == key => "descending",
+        _ if sorted_by.trim_start_matches('+') == key => "ascending",
+        _ => "none",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aria_sort;
+
+    #[test]
+    fn aria_sort_names_the_direction_of_the_sorted_column_only() {
+        assert_eq!(aria_sort("name", "name"), "ascending");
+        assert_eq!(aria_sort("+name", "name"), "ascending");
+        assert_eq!(aria_sort("-name", "name"), "descending");
+        assert_eq!(aria_sort("-name", "email"), "none");
+        assert_eq!(aria_sort("", "name"), "none");
+    }
 }

@@ -1,12 +1,14 @@
 //! Widgets shared by several pages.
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 mod field;
 mod list;
 pub use field::FieldErrors;
 pub use list::{
-    ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ListColumn, ListTable, Selection,
+    aria_sort, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ListColumn, ListTable,
+    Selection,
 };
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
@@ -88,12 +90,27 @@ pub fn ConfirmedButton(
 /// A server refusal shown in place (e.g. a missing permission).
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    // A page whose object is missing (an old link, a deleted object) still has a title and a
+    // heading, and says where deleted objects went.
+    if let AppError::NotFound(what) = &error {
+        let what = capitalised(what);
+        return view! {
+            <Title text="Not found"/>
+            <h1>"Not found"</h1>
+            <div class="error-box" role="alert">
+                <p>{format!("{what} does not exist. Deleted objects are listed in the ")}
+                    <a href="/recycle-bin">"Recycle bin"</a>"."</p>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <div class="error-box" role="alert">
             <strong>"Something went wrong"</strong>
             <p>{error.to_string()}</p>
         </div>
     }
+    .into_any()
 }
 
 /// `Suspend::new` for loaded content: the view, or the server's refusal shown in its place.
@@ -395,6 +412,24 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
+    // The control that opened the dialog gets the focus back when it goes (WCAG 2.4.3).
+    #[cfg(feature = "hydrate")]
+    {
+        let opener = send_wrapper::SendWrapper::new(document().active_element());
+        on_cleanup(move || {
+            if let Some(opener) = opener.take() {
+                // After the dialog has left the page: while it is open, the rest is inert.
+                request_animation_frame(move || {
+                    use leptos::wasm_bindgen::JsCast;
+                    if opener.is_connected() {
+                        if let Ok(opener) = opener.dyn_into::<leptos::web_sys::HtmlElement>() {
+                            let _ = opener.focus();
+                        }
+                    }
+                });
+            }
+        });
+    }
     Effect::new(move |_| {
         if let Some(dialog) = dialog.get() {
             if !dialog.open() {
@@ -682,4 +717,74 @@ pub fn ConfirmPasswordPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoVie
 /// Whether a result is a refusal for want of a recently entered password.
 pub fn needs_password<T>(result: Option<Result<T, AppError>>) -> bool {
     matches!(result, Some(Err(AppError::PasswordConfirmationRequired)))
+}
+
+/// "3 days ago", "in 5 hours", "just now": how far `at` is from `now`, in the largest whole
+/// unit (minutes up to an hour, hours up to two days, then days, months and years).
+pub fn relative_time(
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let seconds = (now - at).num_seconds();
+    let (past, seconds) = (seconds >= 0, seconds.unsigned_abs());
+    if seconds < 60 {
+        return "just now".into();
+    }
+    let (count, unit) = match seconds {
+        s if s < 3_600 => (s / 60, "minute"),
+        s if s < 2 * 86_400 => (s / 3_600, "hour"),
+        s if s < 60 * 86_400 => (s / 86_400, "day"),
+        s if s < 730 * 86_400 => (s / (30 * 86_400), "month"),
+        s => (s / (365 * 86_400), "year"),
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    if past {
+        format!("{count} {unit}{plural} ago")
+    } else {
+        format!("in {count} {unit}{plural}")
+    }
+}
+
+/// How long ago (or how soon) `at` is, counted in the browser; the exact local time on
+/// hover. The server renders the UTC time, replaced once the page is live.
+#[component]
+pub fn Ago(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let utc = format_time(at);
+    let shown = RwSignal::new(utc.clone());
+    let title = RwSignal::new(utc);
+    Effect::new(move |_| {
+        shown.set(relative_time(at, chrono::Utc::now()));
+        title.set(local_time(at));
+    });
+    view! {
+        <time datetime=at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) title=move || title.get()>
+            {move || shown.get()}
+        </time>
+    }
+}
+
+#[cfg(test)]
+mod relative_time_tests {
+    use super::relative_time;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn relative_time_names_the_largest_whole_unit_both_ways() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+        let cases = [
+            (Duration::seconds(20), "just now"),
+            (Duration::minutes(1), "1 minute ago"),
+            (Duration::minutes(59), "59 minutes ago"),
+            (Duration::hours(5), "5 hours ago"),
+            (Duration::hours(47), "47 hours ago"),
+            (Duration::days(3), "3 days ago"),
+            (Duration::days(90), "3 months ago"),
+            (Duration::days(800), "2 years ago"),
+        ];
+        for (before, expected) in cases {
+            assert_eq!(relative_time(now - before, now), expected);
+        }
+        assert_eq!(relative_time(now + Duration::hours(5), now), "in 5 hours");
+        assert_eq!(relative_time(now + Duration::days(1), now), "in 24 hours");
+    }
 }

@@ -5,11 +5,11 @@ use crate::api::snapshots::{
 };
 use crate::error::AppError;
 use crate::model::*;
+use crate::ui::components::{aria_sort, MaybeWhen, When};
 use crate::ui::components::{
     capitalised, format_time, loaded, ColumnView, ColumnViewButton, ErrorNotice, FormError,
     ListColumn, Modal,
 };
-use crate::ui::components::{MaybeWhen, When};
 use crate::ui::pages::users::urlencode;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -223,7 +223,9 @@ pub fn BackupsPage() -> AnyView {
                     }
                 };
                 let headers = shown.iter().map(|column| match column.sort_key() {
-                    Some(key) => view! { <th><a href=sort_href(key)>{column.label()}</a></th> }.into_any(),
+                    Some(key) => view! {
+                        <th aria-sort=aria_sort(&l.sort, key)><a href=sort_href(key)>{column.label()}</a></th>
+                    }.into_any(),
                     None => view! { <th>{column.label()}</th> }.into_any(),
                 }).collect_view();
                 let rows = page.items.into_iter().map(|item| {
@@ -305,7 +307,7 @@ fn MultiRestoreDialog(
             for entry in chosen {
                 let plan = plan_restore(
                     entry.user.0,
-                    entry.snapshot,
+                    RestoreSource::Snapshot(entry.snapshot),
                     RestoreSelection::everything(),
                     RestoreMode::Exact,
                 )

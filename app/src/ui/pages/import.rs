@@ -32,10 +32,11 @@ pub fn CsvLinks(kind: ImportKind) -> impl IntoView {
     };
     let what = kind.title().to_lowercase();
     view! {
-        <a class="button" download="" href=href aria-label=format!("Download {what} as CSV")>"Download CSV"</a>
+        <a class="button" download="" href=href>"Download CSV"<span class="visually-hidden">{format!(" of {what}")}</span></a>
         {may_write.then(|| view! {
-            <a class="button" href=format!("{}/import", kind.list_path())
-                aria-label=format!("Import {what} from CSV")>"Import CSV"</a>
+            <a class="button" href=format!("{}/import", kind.list_path())>
+                "Import CSV"<span class="visually-hidden">{format!(" of {what}")}</span>
+            </a>
         })}
     }
 }

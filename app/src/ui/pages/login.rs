@@ -20,7 +20,7 @@ pub fn LoginPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="auth-card">
                 <h1>"Sign in to Rewind"</h1>
                 <ActionForm action=login>
@@ -38,6 +38,6 @@ pub fn LoginPage() -> impl IntoView {
                     </button>
                 </ActionForm>
             </section>
-        </div>
+        </main>
     }
 }

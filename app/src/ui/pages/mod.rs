@@ -29,5 +29,5 @@ pub use setup::SetupPage;
 pub use system_backup::SystemBackupPage;
 pub use users::{
     UserAccountsTab, UserBackupsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab,
-    UserMailListsTab, UserPage, UserRolesTab, UsersPage,
+    UserHistoryTab, UserMailListsTab, UserPage, UserRolesTab, UsersPage,
 };

@@ -9,12 +9,12 @@ pub fn NotFoundPage() -> impl IntoView {
     }
     view! {
         <Title text="Page not found"/>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="auth-card">
                 <h1>"Page not found"</h1>
                 <p>"There is nothing at this address."</p>
                 <a href="/">"Back to the console"</a>
             </section>
-        </div>
+        </main>
     }
 }

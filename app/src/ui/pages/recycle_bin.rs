@@ -54,7 +54,7 @@ pub fn RecycleBinPage() -> impl IntoView {
                                         <td><When at=object.deleted_at/></td>
                                         <td>{object.deleted_by.clone()}</td>
                                         <td class="actions">
-                                            <a href=href aria-label=format!("View the last state of {name}")>"View last state"</a>
+                                            <a href=href aria-label=format!("View last state of {name}")>"View last state"</a>
                                             " "
                                             {may_recover.then(|| view! {
                                                 <button type="button" aria-label=format!("Recover {name}")

@@ -24,7 +24,7 @@ pub fn SetupPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-        <div class="auth-page">
+        <main class="auth-page">
             <section class="auth-card">
                 <h1>"Create the Owner account"</h1>
                 <p class="hint">
@@ -59,6 +59,6 @@ pub fn SetupPage() -> impl IntoView {
                     </button>
                 </ActionForm>
             </section>
-        </div>
+        </main>
     }
 }

@@ -100,6 +100,16 @@ impl ListParams {
         )
     }
 
+    /// The current order as in the URL, the name ascending by default.
+    fn sorted_by(&self) -> String {
+        let current = self.sort.get_untracked();
+        if current.is_empty() {
+            "name".into()
+        } else {
+            current
+        }
+    }
+
     /// A column header's link: sorts by `key`, or reverses the order when already sorted by it.
     fn sort_link(&self, key: &str) -> String {
         let current = self.sort.get_untracked();
@@ -227,10 +237,11 @@ fn DirectoryList<C: ListColumn>(
         <SearchBar params label=search_label placeholder/>
         <div class="toolbar">
             <ColumnViewButton view=columns/>
-            <a class="button" download="" href=move || params.csv_link(csv)
-                aria-label=format!("Download {noun} as CSV")>"Download CSV"</a>
+            <a class="button" download="" href=move || params.csv_link(csv)>
+                "Download CSV"<span class="visually-hidden">{format!(" of {noun}")}</span>
+            </a>
             {import.filter(|_| writer).map(|href| view! {
-                <a class="button" href=href aria-label=format!("Import {noun} from CSV")>"Import CSV"</a>
+                <a class="button" href=href>"Import CSV"<span class="visually-hidden">{format!(" of {noun}")}</span></a>
             })}
             {writer.then(|| view! {
                 <DeleteSelected selection noun=noun.clone()
@@ -249,6 +260,7 @@ fn DirectoryList<C: ListColumn>(
                         Ok(page) => view! {
                             <ListTable label=title columns=shown items=page.items
                                 sort_href=move |key: String| params.sort_link(&key)
+                                sorted_by=params.sorted_by()
                                 selection=writer.then_some(selection)/>
                             <Pager params total=page.total noun/>
                         }

@@ -1,6 +1,7 @@
 //! The group tree, now or as it was at a chosen instant. The instant, the selected group and
 //! its tab live in the URL, so every view is bookmarkable.
 mod detail;
+mod tree_keys;
 
 use crate::api::groups::{group_tree, CreateGroup};
 use crate::model::{GroupInput, GroupNode, Operator, Permission};
@@ -168,7 +169,7 @@ pub fn GroupsPage() -> impl IntoView {
                         {shown.as_ref().is_some_and(|s| s.is_empty()).then(|| view! {
                             <p class="hint">"No group name contains that text."</p>
                         })}
-                        <ul class="tree" role="tree" aria-label="Group tree">
+                        <ul class="tree" role="tree" aria-label="Group tree" on:keydown=tree_keys::on_tree_key>
                             {roots.into_iter().map(|node| view! {
                                 <TreeNode node depth=0 shown=shown.clone() present=present.clone()/>
                             }).collect_view()}

@@ -18,7 +18,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 /// Shared by the user page and its tabs.
 #[derive(Clone, Copy)]
 pub(super) struct UserContext {
-    id: Memo<i64>,
+    pub(super) id: Memo<i64>,
     as_of: Memo<Option<DateTime<Utc>>>,
     user: Resource<Result<UserDetail, AppError>>,
     /// Bumped after every change so the page and its tabs reload.
@@ -94,6 +94,7 @@ pub fn UserPage() -> impl IntoView {
             {tab("/roles", "Roles")}
             {tab("/effective-roles", "Effective roles")}
             {tab("/mail-lists", "Mail lists")}
+            {tab("/history", "History")}
             {tab("/backups", "Backups")}
         </nav>
         <section class="tab-panel">

@@ -251,16 +251,20 @@ pub fn UsersPage() -> AnyView {
                 let l = location.get_untracked();
                 let total = page_of_users.total;
                 let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                // The list is sorted by name unless the URL says otherwise.
+                let sorted_by = if l.sort.is_empty() { "name".to_string() } else { l.sort.clone() };
                 let sort_href = {
                     let l = l.clone();
+                    let sorted_by = sorted_by.clone();
                     move |key: String| {
-                        let next = if l.sort == key { format!("-{key}") } else { key };
+                        let next = if sorted_by == key { format!("-{key}") } else { key };
                         ListLocation { sort: next, page: 1, ..l.clone() }.href()
                     }
                 };
                 view! {
                     <p class="hint">{format!("{total} users · page {} of {last}", l.page)}</p>
                     <ListTable label="Users" columns=shown items=page_of_users.items sort_href
+                        sorted_by
                         selection=may_write.then_some(selected)/>
                     <nav class="pager" aria-label="Pages">
                         {(l.page > 1).then(|| view! { <a href=ListLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a> })}

@@ -2,6 +2,8 @@
 mod backups;
 mod detail;
 mod list;
+mod restore;
+mod timeline;
 
 pub use backups::UserBackupsTab;
 pub use detail::{
@@ -10,3 +12,4 @@ pub use detail::{
 };
 pub(crate) use list::urlencode;
 pub use list::UsersPage;
+pub use timeline::UserHistoryTab;

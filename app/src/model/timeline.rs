@@ -1,0 +1,101 @@
+//! A user's history as one timeline: every recorded change, newest first, each with what
+//! it changed.
+use super::identity::{HistoryKind, UserId};
+use super::snapshot::StateDiff;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The most events one request returns.
+pub const TIMELINE_MAX_PAGE: i64 = 100;
+
+/// Which part of a user's timeline to read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineQuery {
+    pub user: UserId,
+    /// Only changes of these kinds; every kind when empty.
+    #[serde(default)]
+    pub kinds: Vec<HistoryKind>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimelineChange {
+    /// The user did not exist before this change.
+    Created,
+    Changed,
+    /// The user did not exist after it (moved to the recycle bin).
+    Deleted,
+}
+
+/// One recorded change of a user: when, by whom, and the difference it made (limited to
+/// the kinds asked for).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub operation_id: i64,
+    pub change: TimelineChange,
+    pub diff: StateDiff,
+}
+
+impl HistoryKind {
+    pub const ALL: [HistoryKind; 5] = [
+        HistoryKind::Attributes,
+        HistoryKind::Memberships,
+        HistoryKind::Accounts,
+        HistoryKind::Grants,
+        HistoryKind::MailLists,
+    ];
+
+    /// The filter's label and URL key.
+    pub fn label(self) -> &'static str {
+        match self {
+            HistoryKind::Attributes => "Attributes",
+            HistoryKind::Memberships => "Groups",
+            HistoryKind::Accounts => "Accounts",
+            HistoryKind::Grants => "Roles",
+            HistoryKind::MailLists => "Mail lists",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            HistoryKind::Attributes => "attributes",
+            HistoryKind::Memberships => "groups",
+            HistoryKind::Accounts => "accounts",
+            HistoryKind::Grants => "roles",
+            HistoryKind::MailLists => "mail-lists",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+}
+
+impl StateDiff {
+    /// The same diff with only the kinds in `kinds` (all when empty).
+    pub fn only(mut self, kinds: &[HistoryKind]) -> Self {
+        if kinds.is_empty() {
+            return self;
+        }
+        let keep = |kind| kinds.contains(&kind);
+        if !keep(HistoryKind::Attributes) {
+            self.attributes.clear();
+        }
+        if !keep(HistoryKind::Memberships) {
+            self.memberships = Default::default();
+        }
+        if !keep(HistoryKind::Accounts) {
+            self.accounts = Default::default();
+        }
+        if !keep(HistoryKind::Grants) {
+            self.grants = Default::default();
+        }
+        if !keep(HistoryKind::MailLists) {
+            self.mail_lists = Default::default();
+        }
+        self
+    }
+}

@@ -1,0 +1,84 @@
+//! The figures of the Overview page, each read in one query.
+use super::{Result, Store};
+use crate::model::*;
+
+/// The current objects of each kind, with the list that shows them.
+const COUNTED: [(&str, &str, &str); 7] = [
+    ("Users", "users", "/users"),
+    ("Groups", "groups", "/groups"),
+    ("Accounts", "accounts", "/accounts"),
+    ("Roles", "roles", "/roles"),
+    ("Systems", "systems", "/systems"),
+    ("Mail lists", "mail_lists", "/mail-lists"),
+    ("Mail domains", "mail_domains", "/mail-domains"),
+];
+
+impl Store {
+    /// How many current objects there are of each kind.
+    pub async fn object_counts(&self) -> Result<Vec<ObjectCount>> {
+        let columns: Vec<String> = COUNTED
+            .iter()
+            .map(|(_, table, _)| format!("(SELECT COUNT(*) FROM {table} WHERE valid_to IS NULL)"))
+            .collect();
+        let row = sqlx::query(&format!("SELECT {}", columns.join(", ")))
+            .fetch_one(&self.pool)
+            .await?;
+        use sqlx::Row;
+        COUNTED
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _, href))| {
+                Ok(ObjectCount {
+                    label: label.to_string(),
+                    count: row.try_get::<i64, _>(i)?,
+                    href: href.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// The newest finished system backup, how many failed after it, the next scheduled run
+    /// and the restores waiting for the Owner's code.
+    pub async fn backup_overview(&self) -> Result<BackupOverview> {
+        let backups = self.list_system_backups().await?;
+        let last = backups.iter().find(|b| b.status == BackupStatus::Ready);
+        let failed_since_last = backups
+            .iter()
+            .take_while(|b| b.status != BackupStatus::Ready)
+            .filter(|b| b.status == BackupStatus::Failed)
+            .count() as i64;
+        let now = chrono::Utc::now().timestamp_micros();
+        let (pending_approvals,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM system_restore_requests \
+             WHERE status = 'pending' AND expires_at > $1",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(BackupOverview {
+            last: last.map(|b| LastBackup {
+                label: b.label.clone(),
+                created_at: b.created_at,
+                created_by: b.created_by.clone(),
+            }),
+            next_run: self.schedule_settings().await?.next_run(),
+            pending_approvals,
+            failed_since_last,
+        })
+    }
+
+    /// Deleted users and groups waiting in the recycle bin.
+    pub async fn recycle_bin_count(&self) -> Result<i64> {
+        let mut total = 0;
+        for table in ["users", "groups"] {
+            let (count,): (i64,) = sqlx::query_as(&format!(
+                "SELECT COUNT(*) FROM {table} x WHERE x.valid_to IS NOT NULL AND x.version_id = \
+                 (SELECT MAX(y.version_id) FROM {table} y WHERE y.object_id = x.object_id)"
+            ))
+            .fetch_one(&self.pool)
+            .await?;
+            total += count;
+        }
+        Ok(total)
+    }
+}

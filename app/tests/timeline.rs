@@ -1,0 +1,221 @@
+//! The user's timeline (every change, newest first, with what it changed and who made it),
+//! comparing two instants, and restoring the user to any instant of the history.
+#![cfg(feature = "ssr")]
+mod common;
+
+use app::model::*;
+use app::store::{Author, Store};
+use common::*;
+
+fn by(name: &str, offset: i64) -> Author {
+    Author::named(name).at(T0 + offset)
+}
+
+/// Created by tester at 0; Sales membership by alice at 1 s; Reader granted by alice at
+/// 2 s; email changed by bob at 1 h; Sales membership ended by bob at 1 h + 1 s.
+async fn user_with_history(store: &Store, f: &Fixture) -> UserId {
+    let u = store
+        .create_user(&at(0), &user_input("nora", f.staff))
+        .await
+        .unwrap();
+    store
+        .add_membership(
+            &by("alice", SEC),
+            &MembershipInput {
+                user: u,
+                group: f.sales,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .grant_role(
+            &by("alice", 2 * SEC),
+            &GrantInput {
+                role: f.reader,
+                grantee: Grantee::User(u),
+                scope: String::new(),
+                start_date: None,
+                end_date: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut input = store.get_user(u, None).await.unwrap().state.attributes;
+    input.email = "nora@changed.example".into();
+    store
+        .update_user(&by("bob", HOUR), u, &input)
+        .await
+        .unwrap();
+    let m = store.find_membership(u, f.sales).await.unwrap().unwrap();
+    store
+        .remove_membership(&by("bob", HOUR + SEC), m)
+        .await
+        .unwrap();
+    u
+}
+
+fn query(user: UserId, kinds: Vec<HistoryKind>, offset: i64, limit: i64) -> TimelineQuery {
+    TimelineQuery {
+        user,
+        kinds,
+        offset,
+        limit,
+    }
+}
+
+#[tokio::test]
+async fn the_timeline_lists_every_change_newest_first_with_what_and_who() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = user_with_history(&store, &f).await;
+    let page = store.user_timeline(&query(u, vec![], 0, 50)).await.unwrap();
+    assert_eq!(page.total, 5);
+    let events = &page.items;
+    let times: Vec<_> = events.iter().map(|e| e.at).collect();
+    assert_eq!(
+        times,
+        vec![
+            time(HOUR + SEC),
+            time(HOUR),
+            time(2 * SEC),
+            time(SEC),
+            time(0)
+        ]
+    );
+    let authors: Vec<_> = events.iter().map(|e| e.by.as_str()).collect();
+    assert_eq!(authors, vec!["bob", "bob", "alice", "alice", "tester"]);
+
+    // Newest: the membership ended, and nothing else.
+    assert_eq!(events[0].change, TimelineChange::Changed);
+    let removed: Vec<_> = events[0]
+        .diff
+        .memberships
+        .removed
+        .iter()
+        .map(|m| m.group_name.as_str())
+        .collect();
+    assert_eq!(removed, vec!["Sales"]);
+    assert!(events[0].diff.attributes.is_empty() && events[0].diff.grants.is_empty());
+    // The email change, before and after.
+    let email = events[1]
+        .diff
+        .attributes
+        .iter()
+        .find(|c| c.name == "email")
+        .unwrap();
+    assert_eq!(email.before, "nora@example.test");
+    assert_eq!(email.after, "nora@changed.example");
+    // The grant, then the membership, then the creation.
+    assert_eq!(events[2].diff.grants.added.len(), 1);
+    assert_eq!(events[3].diff.memberships.added.len(), 1);
+    assert_eq!(events[4].change, TimelineChange::Created);
+}
+
+#[tokio::test]
+async fn the_timeline_filters_by_kind_and_pages() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = user_with_history(&store, &f).await;
+    let groups = store
+        .user_timeline(&query(u, vec![HistoryKind::Memberships], 0, 50))
+        .await
+        .unwrap();
+    assert_eq!(groups.total, 2, "the membership added and ended");
+    assert!(groups
+        .items
+        .iter()
+        .all(|e| e.diff.attributes.is_empty() && e.diff.grants.is_empty()));
+    assert!(groups.items.iter().all(|e| !e.diff.memberships.is_empty()));
+
+    let first = store.user_timeline(&query(u, vec![], 0, 2)).await.unwrap();
+    let second = store.user_timeline(&query(u, vec![], 2, 2)).await.unwrap();
+    assert_eq!(
+        (first.total, first.items.len(), second.items.len()),
+        (5, 2, 2)
+    );
+    assert_eq!(second.items[0].at, time(2 * SEC));
+    // An oversized page is cut to the bound.
+    let big = store
+        .user_timeline(&query(u, vec![], 0, 1_000_000))
+        .await
+        .unwrap();
+    assert_eq!(big.limit, TIMELINE_MAX_PAGE);
+}
+
+#[tokio::test]
+async fn two_instants_compare_as_the_changes_between_them() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = user_with_history(&store, &f).await;
+    let diff = store
+        .diff_user_states(u, time(2 * SEC), Some(time(HOUR + SEC)))
+        .await
+        .unwrap();
+    assert_eq!(diff.memberships.removed.len(), 1);
+    assert_eq!(diff.attributes.len(), 1);
+    assert!(diff.grants.is_empty(), "the grant is in both states");
+    let since_creation = store.diff_user_states(u, time(0), None).await.unwrap();
+    assert_eq!(since_creation.grants.added.len(), 1);
+    assert!(
+        since_creation.memberships.is_empty(),
+        "added and ended since"
+    );
+}
+
+#[tokio::test]
+async fn restoring_to_an_instant_brings_back_the_state_of_then() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = user_with_history(&store, &f).await;
+    let plan = store
+        .plan_restore(
+            u,
+            RestoreSource::Instant(time(2 * SEC)),
+            &RestoreSelection::everything(),
+            RestoreMode::Exact,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.items.len(),
+        2,
+        "the email and the membership: {:?}",
+        plan.items
+    );
+    let outcome = store.apply_restore(&at(2 * HOUR), &plan).await.unwrap();
+    assert_eq!(outcome.applied, 2);
+    let now = store.get_user(u, None).await.unwrap().state;
+    assert_eq!(now.attributes.email, "nora@example.test");
+    assert!(now.memberships.iter().any(|m| m.group == f.sales));
+    // The restore is itself a change on the timeline, and can be undone from its snapshot.
+    let newest = &store
+        .user_timeline(&query(u, vec![], 0, 1))
+        .await
+        .unwrap()
+        .items[0];
+    assert_eq!(newest.at, time(2 * HOUR));
+    assert!(outcome.undo_snapshot.is_some());
+}
+
+#[tokio::test]
+async fn restoring_to_an_instant_before_the_user_or_in_the_future_is_refused() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = user_with_history(&store, &f).await;
+    let before = store.get_user(u, None).await.unwrap().state;
+    for instant in [time(-SEC), chrono::Utc::now() + chrono::Duration::days(1)] {
+        let error = store
+            .plan_restore(
+                u,
+                RestoreSource::Instant(instant),
+                &RestoreSelection::everything(),
+                RestoreMode::Exact,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, app::store::Error::Invalid(_)), "{error:?}");
+    }
+    assert_eq!(store.get_user(u, None).await.unwrap().state, before);
+}
