@@ -219,3 +219,30 @@ async fn restoring_to_an_instant_before_the_user_or_in_the_future_is_refused() {
     }
     assert_eq!(store.get_user(u, None).await.unwrap().state, before);
 }
+
+#[tokio::test]
+async fn group_change_density_counts_changes_per_period_from_the_first_group() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let before = store.group_change_density(10).await.unwrap();
+    assert_eq!(before.counts.len(), 10);
+    let total = |d: &ChangeDensity| d.counts.iter().sum::<i64>();
+    // A rename is one change (one operation), though it ends a version and starts another.
+    let mut sales = store.get_group(f.sales, None).await.unwrap().input;
+    sales.name = "Sales & Marketing".into();
+    store
+        .update_group(&at(HOUR), f.sales, &sales)
+        .await
+        .unwrap();
+    let after = store.group_change_density(10).await.unwrap();
+    assert_eq!(total(&after), total(&before) + 1);
+    assert_eq!(after.from, time(0), "from the first recorded group");
+    // Bounded: an absurd request gets the maximum.
+    let many = store.group_change_density(1_000_000).await.unwrap();
+    assert_eq!(many.counts.len() as i64, DENSITY_MAX_BUCKETS);
+    assert_eq!(total(&many), total(&after));
+    // The slider maps both ways.
+    let middle = after.instant_at(500, 1000);
+    assert_eq!(after.position_of(middle, 1000), 500);
+    assert_eq!(after.position_of(time(-HOUR), 1000), 0);
+}

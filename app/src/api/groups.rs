@@ -93,3 +93,15 @@ pub async fn recover_group(id: i64) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// Changes to the group tree per period since the first group, for the time slider.
+#[server(endpoint = "group_change_density")]
+pub async fn group_change_density(buckets: i64) -> Result<ChangeDensity, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(state.store.group_change_density(buckets).await?)
+        }
+        .await,
+    )
+}

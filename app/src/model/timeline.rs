@@ -99,3 +99,38 @@ impl StateDiff {
         self
     }
 }
+
+/// The most buckets a change-density request may ask for.
+pub const DENSITY_MAX_BUCKETS: i64 = 400;
+
+/// How many changes were made to the group tree in each of `counts.len()` equal periods
+/// from `from` to `to` (the time slider's bars).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeDensity {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub counts: Vec<i64>,
+}
+
+impl ChangeDensity {
+    /// The instant at `position` (0..=`scale`) along the period.
+    pub fn instant_at(&self, position: i64, scale: i64) -> DateTime<Utc> {
+        let (span, scale) = (
+            (self.to - self.from).num_microseconds().unwrap_or(0) as i128,
+            scale.max(1) as i128,
+        );
+        let offset = span * (position as i128).clamp(0, scale) / scale;
+        self.from + chrono::Duration::microseconds(offset as i64)
+    }
+
+    /// Where `at` lies along the period, 0..=`scale`.
+    pub fn position_of(&self, at: DateTime<Utc>, scale: i64) -> i64 {
+        let span = (self.to - self.from).num_microseconds().unwrap_or(0).max(1);
+        let offset = (at - self.from)
+            .num_microseconds()
+            .unwrap_or(0)
+            .clamp(0, span);
+        // Rounded to the nearest step, so that `position_of(instant_at(p))` is `p`.
+        ((offset as i128 * scale as i128 + span as i128 / 2) / span as i128) as i64
+    }
+}

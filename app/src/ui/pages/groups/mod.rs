@@ -1,6 +1,7 @@
 //! The group tree, now or as it was at a chosen instant. The instant, the selected group and
 //! its tab live in the URL, so every view is bookmarkable.
 mod detail;
+mod time_slider;
 mod tree_keys;
 
 use crate::api::groups::{group_tree, CreateGroup};
@@ -156,6 +157,9 @@ pub fn GroupsPage() -> impl IntoView {
                 <button type="button" on:click=to_current.clone()>"Switch to current view"</button>
             </p>
         })}
+        <Show when=move || as_of.get().is_some() || picking.get()>
+            <time_slider::TimeSlider as_of/>
+        </Show>
         <div class="split">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || loaded(async move {
