@@ -119,7 +119,7 @@ test.describe.serial("system backup", () => {
     await schedule.getByLabel("Take automatic backups").check();
     await schedule.getByLabel("Frequency").selectOption("weekly");
     await schedule.getByLabel("Day of the week").selectOption("2");
-    await schedule.getByLabel("Time (UTC)").fill("02:30");
+    await schedule.getByLabel(/^Time \(/).fill("02:30");
     await schedule.getByLabel("Automatic backups to keep").fill("0");
     await schedule.getByRole("button", { name: "Save schedule" }).click();
     await expect(schedule.getByText("Keep between 1 and 1000 backups.")).toBeVisible();
@@ -157,7 +157,10 @@ test.describe.serial("system backup", () => {
     expect(await systemNames(page)).toContain("Added after export");
 
     // Import: a file that is no backup and a wrong password are named as such; the right
-    // password shows the contents.
+    // password shows the contents. Validating adds nothing to the catalogue; Import does.
+    const catalogue = async () =>
+      (await (await page.request.post("/api/list_system_backups", { headers: SAME_SITE })).json()).length;
+    const listedBefore = await catalogue();
     const importForm = page.getByRole("form", { name: "Import" });
     await importForm.getByLabel("Backup file").setInputFiles({
       name: "notes.txt",
@@ -174,13 +177,19 @@ test.describe.serial("system backup", () => {
     await importForm.getByRole("button", { name: "Validate" }).click();
     const checked = page.getByRole("status", { name: "Checked backup" });
     await expect(checked).toContainText("The file is a sound backup");
+    // What it holds in business terms; the raw tables (versions) only on request.
+    await expect(checked).toContainText(/It holds \d+ users, \d+ groups, \d+ accounts, \d+ roles, \d+ systems, \d+ mail lists, \d+ mail domains\./);
     const uploaded = page.getByRole("table", { name: "Contents of the uploaded backup" });
+    await expect(uploaded).toBeHidden();
+    await checked.getByText("Tables and versions").click();
     await expect(uploaded.getByRole("row").filter({ hasText: /^systems/ }).getByRole("cell").nth(1)).toHaveText(String(systemsInBackup));
 
+    expect(await catalogue()).toBe(listedBefore);
     // Import asks for the Owner's one-time code.
     await checked.getByRole("button", { name: "Import", exact: true }).click();
     const dialog = page.getByRole("dialog");
     await expect(dialog).toContainText("All current identity data will be overwritten");
+    expect(await catalogue()).toBe(listedBefore + 1);
     await dialog.getByRole("button", { name: "Request approval code" }).click();
     await expect(dialog.getByLabel("Approval code")).toBeVisible();
 

@@ -294,6 +294,22 @@ fn local_offset(_at: chrono::DateTime<chrono::Utc>) -> Option<(chrono::FixedOffs
     None
 }
 
+/// The browser's UTC offset now, in minutes east of UTC, and the zone's short name; None on
+/// the server.
+pub fn local_zone_now() -> Option<(i32, String)> {
+    local_offset(chrono::Utc::now()).map(|(offset, zone)| (offset.local_minus_utc() / 60, zone))
+}
+
+/// A weekly slot (`weekday` 0 = Monday, minutes after midnight) moved by `offset_minutes`:
+/// local to UTC with minus the zone's offset, UTC to local with plus it. The day follows
+/// when the time crosses midnight.
+pub fn shift_slot(weekday: i64, minute_of_day: i64, offset_minutes: i64) -> (i64, i64) {
+    let total = weekday * 1440 + minute_of_day + offset_minutes;
+    let week = 7 * 1440;
+    let total = total.rem_euclid(week);
+    (total / 1440, total % 1440)
+}
+
 /// A `datetime-local` input's text read in the operator's time zone (UTC on the server).
 pub fn parse_local_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
@@ -786,5 +802,21 @@ mod relative_time_tests {
         }
         assert_eq!(relative_time(now + Duration::hours(5), now), "in 5 hours");
         assert_eq!(relative_time(now + Duration::days(1), now), "in 24 hours");
+    }
+}
+
+#[cfg(test)]
+mod shift_slot_tests {
+    use super::shift_slot;
+
+    #[test]
+    fn shift_slot_moves_the_day_across_midnight_both_ways() {
+        // 21:30 on Monday in New York (UTC-5) is 02:30 on Tuesday UTC, and back.
+        assert_eq!(shift_slot(0, 21 * 60 + 30, 5 * 60), (1, 2 * 60 + 30));
+        assert_eq!(shift_slot(1, 2 * 60 + 30, -5 * 60), (0, 21 * 60 + 30));
+        // 00:30 on Monday in Paris (UTC+1) is 23:30 on Sunday UTC; the week wraps.
+        assert_eq!(shift_slot(0, 30, -60), (6, 23 * 60 + 30));
+        assert_eq!(shift_slot(6, 23 * 60 + 30, 60), (0, 30));
+        assert_eq!(shift_slot(3, 12 * 60, 0), (3, 12 * 60));
     }
 }

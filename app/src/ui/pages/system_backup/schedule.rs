@@ -3,7 +3,7 @@ use crate::api::system_backup::{get_backup_schedule, SetBackupSchedule};
 use crate::error::AppError;
 use crate::model::{BackupSchedule, ScheduleFrequency};
 use crate::ui::components::When;
-use crate::ui::components::{loaded, FieldErrors};
+use crate::ui::components::{loaded, local_zone_now, shift_slot, FieldErrors};
 use leptos::prelude::*;
 
 const WEEKDAYS: [&str; 7] = [
@@ -38,6 +38,20 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
     let weekly = RwSignal::new(current.frequency == ScheduleFrequency::Weekly);
     let weekday = RwSignal::new(current.weekday.to_string());
     let time = RwSignal::new(current.time.clone());
+    // The server keeps the slot in UTC; the form shows and reads it in the operator's zone
+    // (at today's offset) once the page runs in the browser, and names the zone.
+    let zone = RwSignal::new(None::<(i32, String)>);
+    Effect::new(move |_| {
+        let Some((offset, name)) = local_zone_now() else {
+            return;
+        };
+        if let Some((day, minute)) = slot_of(&weekday.get_untracked(), &time.get_untracked()) {
+            let (day, minute) = shift_slot(day, minute, i64::from(offset));
+            weekday.set(day.to_string());
+            time.set(clock(minute));
+        }
+        zone.set(Some((offset, name)));
+    });
     let keep_last = RwSignal::new(current.keep_last.to_string());
     // Errors found before asking the server.
     let local = RwSignal::new(None::<AppError>);
@@ -60,6 +74,15 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
             return;
         };
         local.set(None);
+        // Back to UTC; a time the browser could not read goes as typed for the server to name.
+        let (mut day, mut at) = (weekday.get_untracked(), time.get_untracked());
+        if let (Some((offset, _)), Some((local_day, minute))) =
+            (zone.get_untracked(), slot_of(&day, &at))
+        {
+            let (utc_day, utc_minute) = shift_slot(local_day, minute, -i64::from(offset));
+            day = utc_day.to_string();
+            at = clock(utc_minute);
+        }
         save.dispatch(SetBackupSchedule {
             enabled: enabled.get_untracked(),
             frequency: if weekly.get_untracked() {
@@ -68,8 +91,8 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                 "daily"
             }
             .to_string(),
-            weekday: weekday.get_untracked().parse().unwrap_or(0),
-            time: time.get_untracked(),
+            weekday: day.parse().unwrap_or(0),
+            time: at,
             keep_last: keep,
         });
     };
@@ -130,7 +153,10 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label>
-                        "Time (UTC)"
+                        {move || match zone.get() {
+                            Some((_, name)) => format!("Time ({name})"),
+                            None => "Time (UTC)".to_string(),
+                        }}
                         <input
                             type="time"
                             name="time"
@@ -180,4 +206,16 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
             })}
         </form>
     }
+}
+
+/// A weekday (0 = Monday) and an "HH:MM" time as minutes after midnight.
+fn slot_of(weekday: &str, time: &str) -> Option<(i64, i64)> {
+    let day: i64 = weekday.trim().parse().ok().filter(|d| (0..7).contains(d))?;
+    let (hours, minutes) = time.trim().split_once(':')?;
+    let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    ((0..24).contains(&hours) && (0..60).contains(&minutes)).then_some((day, hours * 60 + minutes))
+}
+
+fn clock(minute_of_day: i64) -> String {
+    format!("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60)
 }
