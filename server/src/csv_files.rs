@@ -14,6 +14,9 @@ use app::error::AppError;
 use app::model::*;
 use app::state::AppState;
 use app::store::{neutralise_cell, AuditRecord, UserRecord};
+// The Backups page's columns: its CSV follows what the table shows, labels included.
+use app::ui::components::ListColumn;
+use app::ui::pages::SnapshotColumn;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -652,18 +655,82 @@ struct SnapshotParams {
     #[serde(default)]
     sort: String,
     user: Option<i64>,
+    /// The Backups page's View (`userName,validSince,…`): those columns, in that order, with
+    /// the headers the table shows. Without it, the documented `SNAPSHOT_CSV_COLUMNS`.
+    #[serde(default)]
+    view: String,
 }
 
-fn encode_snapshots(page: &Page<SnapshotListItem>) -> std::io::Result<Vec<u8>> {
-    encode(page.items.iter().map(|item| {
-        [
-            item.snapshot.id.to_string(),
-            item.user_name.clone(),
-            time(item.snapshot.valid_since),
-            optional_time(item.snapshot.valid_until),
-            item.snapshot.size.to_string(),
-        ]
-    }))
+/// The columns of a snapshots download: the documented format, or the page's View.
+#[derive(Clone)]
+enum SnapshotCsv {
+    Documented,
+    View(Vec<SnapshotColumn>),
+}
+
+impl SnapshotCsv {
+    fn from_view(view: &str) -> Result<Self, AppError> {
+        let keys: Vec<&str> = view
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .collect();
+        if keys.is_empty() {
+            return Ok(Self::Documented);
+        }
+        let known = || {
+            SnapshotColumn::ALL
+                .iter()
+                .map(|c| c.key())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        keys.into_iter()
+            .map(|key| {
+                SnapshotColumn::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.key().eq_ignore_ascii_case(key))
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "view",
+                            format!("Unknown column {key:?}; use {}.", known()),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self::View)
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        match self {
+            Self::Documented => SNAPSHOT_CSV_COLUMNS.to_vec(),
+            Self::View(columns) => columns.iter().map(|c| c.label()).collect(),
+        }
+    }
+
+    fn row(&self, item: &SnapshotListItem) -> Vec<String> {
+        let snapshot = &item.snapshot;
+        match self {
+            Self::Documented => vec![
+                snapshot.id.to_string(),
+                item.user_name.clone(),
+                time(snapshot.valid_since),
+                optional_time(snapshot.valid_until),
+                snapshot.size.to_string(),
+            ],
+            Self::View(columns) => columns
+                .iter()
+                .map(|column| match column {
+                    SnapshotColumn::UserName => item.user_name.clone(),
+                    SnapshotColumn::ValidSince => time(snapshot.valid_since),
+                    SnapshotColumn::ValidUntil => optional_time(snapshot.valid_until),
+                    SnapshotColumn::Size => snapshot.size.to_string(),
+                    SnapshotColumn::Xml => format!("/files/snapshots/{}.xml", snapshot.id),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// GET /files/snapshots.csv?q=&filter=&sort=[&user=ID]: the snapshots the Backups page shows
@@ -674,6 +741,7 @@ async fn snapshots(
     Query(params): Query<SnapshotParams>,
 ) -> Result<Response, FileError> {
     let operator = authorize_headers(&state, &headers, Permission::BackupQuery).await?;
+    let shape = SnapshotCsv::from_view(&params.view)?;
     let (sort, descending) = SnapshotSort::from_param(&params.sort);
     let query = SnapshotListQuery {
         user: params.user.map(UserId),
@@ -693,14 +761,14 @@ async fn snapshots(
     audit_export(&state, &operator, &name, &details).await?;
     let store = state.store.clone();
     let body = paged_body(
-        header_chunk(SNAPSHOT_CSV_COLUMNS).map_err(internal)?,
+        header_chunk(&shape.header()).map_err(internal)?,
         first,
         move |offset| {
             let (store, mut query) = (store.clone(), query.clone());
             query.offset = offset;
             async move { store.list_all_snapshots(&query).await }
         },
-        encode_snapshots,
+        move |page| encode(page.items.iter().map(|item| shape.row(item))),
     );
     Ok(csv_response(&name, body))
 }

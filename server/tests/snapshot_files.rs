@@ -183,3 +183,41 @@ async fn snapshots_csv_lists_the_backups_page_query_or_one_users_with_a_header_r
         format!("attachment; filename=\"snapshots-user-{}.csv\"", bob.0)
     );
 }
+
+#[tokio::test]
+async fn snapshots_csv_follows_the_backups_page_view_with_its_headers_and_order() {
+    let app = TestApp::new().await;
+    let (ada, _) = two_users(&app.store).await;
+    let cookie = app.login().await;
+    let reply = app
+        .get(
+            "/files/snapshots.csv?sort=%2Bsince&view=validSince,userName,xml",
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut lines = reply.body.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next(), Some("Valid since,User name,XML"));
+    let ada_first = app.store.list_snapshots(ada).await.unwrap().pop().unwrap();
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "2023-11-14T22:13:20Z,ada,/files/snapshots/{}.xml",
+                ada_first.id
+            )
+            .as_str()
+        )
+    );
+    // A column the table does not have is refused by name; nothing is written.
+    let reply = app
+        .get("/files/snapshots.csv?view=userName,shoeSize", Some(&cookie))
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("shoeSize"), "{}", reply.body);
+}

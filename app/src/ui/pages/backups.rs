@@ -51,9 +51,9 @@ impl CatalogueLocation {
     }
 }
 
-/// The columns of the snapshots table.
+/// The columns of the snapshots table (and of its CSV download, which follows the View).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SnapshotColumn {
+pub enum SnapshotColumn {
     UserName,
     ValidSince,
     ValidUntil,
@@ -196,7 +196,11 @@ pub fn BackupsPage() -> AnyView {
             })}
             <a class="button" download="" href=move || {
                 let l = location.get();
-                format!("/files/snapshots.csv?q={}&filter={}&sort={}", urlencode(&l.search), urlencode(&l.filter), urlencode(&l.sort))
+                format!(
+                    "/files/snapshots.csv?q={}&filter={}&sort={}&view={}",
+                    urlencode(&l.search), urlencode(&l.filter), urlencode(&l.sort),
+                    ColumnView::text(&columns.tracked())
+                )
             }>"Download CSV"</a>
             <A href="/recycle-bin" attr:class="button">"Recycle bin"</A>
             {may_restore.then(|| view! {

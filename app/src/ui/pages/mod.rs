@@ -12,7 +12,7 @@ mod setup;
 mod system_backup;
 pub(crate) mod users;
 
-pub use backups::BackupsPage;
+pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{
     AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,
     RolePage, RolesPage, SystemPage, SystemsPage,

@@ -91,12 +91,14 @@ impl ListParams {
         )
     }
 
-    /// The list's CSV download at `path`, with the same search and order.
-    fn csv_link(&self, path: &str) -> String {
+    /// The list's CSV download at `path`, with the same search and order and the View's
+    /// columns (keys, in the order shown).
+    fn csv_link(&self, path: &str, columns: &str) -> String {
         format!(
-            "{path}?q={}&sort={}",
+            "{path}?q={}&sort={}&columns={}",
             urlencode(&self.search.get()),
-            urlencode(&self.sort.get())
+            urlencode(&self.sort.get()),
+            urlencode(columns)
         )
     }
 
@@ -237,7 +239,7 @@ fn DirectoryList<C: ListColumn>(
         <SearchBar params label=search_label placeholder/>
         <div class="toolbar">
             <ColumnViewButton view=columns/>
-            <a class="button" download="" href=move || params.csv_link(csv)>
+            <a class="button" download="" href=move || params.csv_link(csv, &ColumnView::text(&columns.tracked()))>
                 "Download CSV"<span class="visually-hidden">{format!(" of {noun}")}</span>
             </a>
             {import.filter(|_| writer).map(|href| view! {
