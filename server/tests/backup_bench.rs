@@ -369,11 +369,16 @@ async fn backup_export_and_import_throughput() {
         peak_rss_mib()
     );
 
+    let backup_id = state
+        .system_backup
+        .import_checked(&store, &actor, &validation.upload)
+        .await
+        .unwrap();
     reset_peak_rss();
     let started = Instant::now();
     let report = state
         .system_backup
-        .restore_backup(&store, &actor, validation.backup_id, &Progress::default())
+        .restore_backup(&store, &actor, backup_id, &Progress::default())
         .await
         .unwrap();
     let import_secs = started.elapsed().as_secs_f64();

@@ -26,6 +26,7 @@ async fn export_then_approved_import_restores_every_table_row_for_row() {
     let instant = Some(chrono::Utc::now());
     let tree = app.store.group_tree(instant).await.unwrap();
     assert!(!tree.is_empty());
+    let counts_then = app.store.object_counts().await.unwrap();
     let work = tempfile::tempdir().unwrap();
     let exported = export_file(&app, work.path()).await;
     scramble(&app.store).await;
@@ -39,6 +40,7 @@ async fn export_then_approved_import_restores_every_table_row_for_row() {
     app.store.create_user(&author, &late).await.unwrap();
     assert!(table_rows(&app.store).await != before);
     let operators = app.store.list_operators().await.unwrap();
+    let catalogue_before = app.store.list_system_backups().await.unwrap();
 
     let validation = app
         .state
@@ -58,13 +60,56 @@ async fn export_then_approved_import_restores_every_table_row_for_row() {
         .unwrap();
     assert_eq!(users.rows, 300);
     assert_eq!(validation.total_rows, total_rows(&before));
-    // Validation alone changes nothing.
+    // What it holds in business terms: the current objects when it was taken.
+    assert_eq!(validation.contents, counts_then);
+    assert!(validation
+        .contents
+        .iter()
+        .any(|c| c.label == "Users" && c.count > 0));
+    // Validation alone changes nothing, not even the catalogue.
     assert!(table_rows(&app.store).await != before);
+    assert_eq!(
+        app.store.list_system_backups().await.unwrap(),
+        catalogue_before
+    );
+    let backup_id = app
+        .state
+        .system_backup
+        .import_checked(&app.store, &actor(&app.admin), &validation.upload)
+        .await
+        .unwrap();
+    let catalogue = app.store.list_system_backups().await.unwrap();
+    assert_eq!(catalogue.len(), catalogue_before.len() + 1);
+    assert_eq!(catalogue[0].id, backup_id);
+    assert_eq!(catalogue[0].kind, app::model::BackupKind::Imported);
+    assert_eq!(catalogue[0].status, app::model::BackupStatus::Ready);
+    // The same upload cannot be imported twice, and a made-up token names no file.
+    for token in [
+        validation.upload.as_str(),
+        "../../etc/passwd",
+        "0123456789abcdef0123456789abcdeg",
+    ] {
+        let error = app
+            .state
+            .system_backup
+            .import_checked(&app.store, &actor(&app.admin), token)
+            .await
+            .unwrap_err();
+        let message = app::error::AppError::from(error).to_string();
+        assert!(
+            message.contains("validate the file again"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        app.store.list_system_backups().await.unwrap().len(),
+        catalogue_before.len() + 1
+    );
 
     let request = app
         .state
         .system_backup
-        .request_restore(&app.store, &app.admin, validation.backup_id)
+        .request_restore(&app.store, &app.admin, backup_id)
         .await
         .unwrap();
     assert_eq!(app.store.unread_inbox_count(app.owner.id).await.unwrap(), 1);
@@ -107,6 +152,7 @@ async fn export_then_approved_import_restores_every_table_row_for_row() {
     for action in [
         "system-backup.export",
         "system-backup.import-validate",
+        "system-backup.import",
         "system-backup.restore-request",
         "system-backup.restore-code",
         "system-backup.restore",
@@ -791,11 +837,20 @@ async fn backups_over_http_export_import_and_restore_with_the_owner_code() {
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
     let validation: BackupValidation = serde_json::from_slice(&imported.bytes).unwrap();
     assert_eq!(validation.total_rows, total_rows(&before));
+    let reply = app
+        .call(
+            "import_checked_backup",
+            &[("upload", &validation.upload)],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let backup_id: i64 = reply.body.trim().parse().unwrap();
 
     let reply = app
         .call(
             "request_restore",
-            &[("backup_id", &validation.backup_id.to_string())],
+            &[("backup_id", &backup_id.to_string())],
             Some(&admin),
         )
         .await;
@@ -923,6 +978,10 @@ async fn backup_routes_and_functions_refuse_a_missing_session_and_an_auditor() {
                 ],
             ),
             ("request_restore", vec![("backup_id", "1")]),
+            (
+                "import_checked_backup",
+                vec![("upload", "0123456789abcdef0123456789abcdef")],
+            ),
             (
                 "confirm_restore",
                 vec![("request_id", "1"), ("code", "12345678")],

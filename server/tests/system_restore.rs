@@ -111,14 +111,15 @@ impl Installation {
             .import(&self.store, &self.actor(), file, None)
             .await
             .unwrap();
+        let backup_id = self
+            .state
+            .system_backup
+            .import_checked(&self.store, &self.actor(), &validation.upload)
+            .await
+            .unwrap();
         self.state
             .system_backup
-            .restore_backup(
-                &self.store,
-                &self.actor(),
-                validation.backup_id,
-                &Progress::default(),
-            )
+            .restore_backup(&self.store, &self.actor(), backup_id, &Progress::default())
             .await
             .unwrap()
     }
@@ -260,11 +261,17 @@ async fn an_old_backup_carrying_operator_preferences_restores_and_reports_them_i
         .iter()
         .any(|t| t.table == "operator_preferences"));
     // The whole approval path, so the job reports what was ignored.
+    let backup_id = target
+        .state
+        .system_backup
+        .import_checked(&target.store, &target.actor(), &validation.upload)
+        .await
+        .unwrap();
     let admin = &target.others[0];
     let request = target
         .state
         .system_backup
-        .request_restore(&target.store, admin, validation.backup_id)
+        .request_restore(&target.store, admin, backup_id)
         .await
         .unwrap();
     let code = owner_code(&target).await;

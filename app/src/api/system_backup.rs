@@ -112,6 +112,22 @@ pub async fn set_backup_schedule(
     )
 }
 
+/// Adds a checked upload to the catalogue (kind `imported`); returns its backup id.
+#[server(endpoint = "import_checked_backup")]
+pub async fn import_checked_backup(upload: String) -> Result<i64, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, operator) =
+                crate::auth::authorize(crate::model::Permission::SystemBackupManage).await?;
+            Ok(state
+                .system_backup
+                .import_checked(&state.store, &(&operator).into(), &upload)
+                .await?)
+        }
+        .await,
+    )
+}
+
 /// Asks the Owner for a one-time code to restore `backup_id` (a listed or imported backup).
 #[server(endpoint = "request_restore")]
 pub async fn request_restore(backup_id: i64) -> Result<RestoreRequest, AppError> {

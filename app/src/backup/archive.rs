@@ -24,6 +24,8 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 /// The most tables and columns a manifest may list.
 const MAX_TABLES: usize = 1_000;
 const MAX_COLUMNS: usize = 1_000;
+/// Kinds of object a manifest's informative `contents` may count.
+const MAX_CONTENTS: usize = 100;
 /// The most data (the sum of the parts) a backup may declare: a gzip bomb declares less than
 /// it holds, and reading stops where the declared data ends (see `Inflated`).
 pub const MAX_TOTAL_BYTES: u64 = 64 << 30;
@@ -82,6 +84,10 @@ pub struct Manifest {
     pub source_backend: String,
     /// In restore order: referenced tables first.
     pub tables: Vec<TablePart>,
+    /// Current objects per kind when the backup was taken ("198 users, 40 groups"), shown
+    /// before a restore. Absent from backups made before it was recorded.
+    #[serde(default)]
+    pub contents: Vec<crate::model::ObjectCount>,
 }
 
 impl Manifest {
@@ -527,6 +533,16 @@ fn check_manifest(manifest: &Manifest) -> Result<()> {
     if manifest.tables.len() > MAX_TABLES {
         return Err(Error::Oversized(format!(
             "it lists more than {MAX_TABLES} tables"
+        )));
+    }
+    if manifest.contents.len() > MAX_CONTENTS
+        || manifest
+            .contents
+            .iter()
+            .any(|c| c.label.len() > 100 || c.href.len() > 100)
+    {
+        return Err(Error::Oversized(format!(
+            "its contents list more than {MAX_CONTENTS} kinds or overlong names"
         )));
     }
     let mut total = 0u64;

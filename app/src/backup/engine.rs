@@ -137,6 +137,9 @@ pub async fn export(
         }
         Ok(done)
     });
+    let contents =
+        crate::store::object_counts_in(&mut tx, |name| tables.iter().any(|t| t.name == name))
+            .await?;
     let read = read_tables(&mut tx, store.backend(), &tables, &sender, progress).await;
     drop(sender);
     let written = writer
@@ -174,6 +177,7 @@ pub async fn export(
                 sha256,
             })
             .collect(),
+        contents,
     };
     let dest = dest.to_path_buf();
     let passphrase = options.passphrase.map(str::to_owned);

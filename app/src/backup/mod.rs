@@ -6,6 +6,7 @@
 //! console's own tables (`tables::CONSOLE_TABLES`) never are. Columns, keys and the order of
 //! the tables are discovered at run time.
 pub mod archive;
+mod checked_upload;
 pub mod engine;
 pub mod restore;
 pub mod schema;

@@ -71,7 +71,7 @@ impl SystemBackupConfig {
 
 /// Prefixes of the temporary files and directories the service and the upload route make in
 /// the backup directory; a process that dies leaves them behind.
-pub const TEMP_PREFIXES: &[&str] = &[".upload-", ".import-", ".export-", ".parts-"];
+pub const TEMP_PREFIXES: &[&str] = &[".upload-", ".import-", ".export-", ".parts-", ".checked-"];
 
 struct Job {
     id: i64,
@@ -274,7 +274,7 @@ impl SystemBackups {
             .map_err(|_| Error::Internal("export queue closed".into()))
     }
 
-    fn new_file_name() -> String {
+    pub(super) fn new_file_name() -> String {
         format!(
             "rewind-{}-{:08x}.rewind.tar.gz",
             chrono::Utc::now().format("%Y%m%d-%H%M%S"),
@@ -507,8 +507,8 @@ impl SystemBackups {
     }
 
     /// Validates an uploaded file (decryption, hashes, format and schema version) and keeps
-    /// its decrypted copy as an `imported` backup, ready for an approved restore. Nothing in
-    /// the identity data changes here.
+    /// its decrypted copy aside until the operator chooses Import (`import_checked`, which
+    /// adds it to the catalogue). Nothing in the identity data or the catalogue changes here.
     pub async fn import(
         &self,
         store: &Store,
@@ -557,7 +557,6 @@ impl SystemBackups {
                 return Err(error);
             }
         };
-        let file_name = Self::new_file_name();
         let label = if manifest.label.is_empty() || manifest.label == "export" {
             format!(
                 "Imported backup of {}",
@@ -566,39 +565,25 @@ impl SystemBackups {
         } else {
             manifest.label.clone()
         };
-        let id = store
-            .insert_system_backup(actor, BackupKind::Imported, &label, &file_name)
-            .await?;
-        let path = self.config.dir.join(&file_name);
-        let persisted = staging
-            .persist(&path)
-            .map_err(|e| Error::Io(e.error))
-            .and_then(|_| Ok(std::fs::metadata(&path)?.len() as i64));
-        let summary = persisted.map(|size_bytes| BackupSummary {
-            size_bytes,
+        // Kept aside until the operator chooses Import (`import_checked`): validating adds
+        // nothing to the catalogue.
+        let token = super::checked_upload::new_token();
+        let (copy, summary_path) = self.checked_paths(&token)?;
+        staging.persist(&copy).map_err(|e| Error::Io(e.error))?;
+        let summary = super::checked_upload::CheckedSummary {
+            label: label.clone(),
+            size_bytes: std::fs::metadata(&copy)?.len() as i64,
             schema_version: manifest.schema_version,
             tables: manifest.table_counts(),
-        });
-        match &summary {
-            Ok(summary) => {
-                store
-                    .finish_system_backup(actor, id, "system-backup.import-validate", Ok(summary))
-                    .await?
-            }
-            Err(error) => {
-                store
-                    .finish_system_backup(
-                        actor,
-                        id,
-                        "system-backup.import-validate",
-                        Err(&message(error)),
-                    )
-                    .await?
-            }
-        }
-        summary?;
+        };
+        let json = serde_json::to_vec(&summary)
+            .map_err(|e| Error::Internal(format!("checked upload summary: {e}")))?;
+        std::fs::write(&summary_path, json)?;
+        store
+            .audit_system_backup(actor, "system-backup.import-validate", &label, "ok", "")
+            .await?;
         Ok(BackupValidation {
-            backup_id: id,
+            upload: token,
             label,
             created_at: manifest.created_at,
             created_by: manifest.created_by.clone(),
@@ -607,6 +592,7 @@ impl SystemBackups {
             server_schema_version: server_version,
             total_rows: manifest.total_rows(),
             tables: manifest.table_counts(),
+            contents: manifest.contents.clone(),
         })
     }
 

@@ -173,8 +173,9 @@ pub struct BackupSchedule {
 /// What an uploaded file contains, once it passed every check (shown before importing).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackupValidation {
-    /// The catalogue entry (kind `imported`) to pass to `request_restore`.
-    pub backup_id: i64,
+    /// The checked upload, waiting for Import (`import_checked_backup`), which adds it to
+    /// the catalogue and returns the backup id for `request_restore`.
+    pub upload: String,
     pub label: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -184,6 +185,10 @@ pub struct BackupValidation {
     pub server_schema_version: i64,
     pub total_rows: i64,
     pub tables: Vec<TableCount>,
+    /// What the backup holds in words: current objects per kind when it was taken (empty
+    /// for backups made before this was recorded).
+    #[serde(default)]
+    pub contents: Vec<super::ObjectCount>,
 }
 
 /// A restore waiting for the Owner's one-time code.

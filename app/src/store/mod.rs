@@ -9,6 +9,7 @@ mod directory;
 mod directory_views;
 mod export;
 mod filter;
+mod group_density;
 mod group_depth;
 mod history;
 mod identity;
@@ -40,6 +41,7 @@ pub use login_throttle::{
     PAIR_FREE_ATTEMPTS,
 };
 pub use operators::NewOperator;
+pub(crate) use overview::object_counts_in;
 pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
 pub use sessions::{

@@ -1,6 +1,7 @@
 //! The figures of the Overview page, each read in one query.
 use super::{Result, Store};
 use crate::model::*;
+use sqlx::{AnyConnection, Row};
 
 /// The current objects of each kind, with the list that shows them.
 const COUNTED: [(&str, &str, &str); 7] = [
@@ -13,28 +14,44 @@ const COUNTED: [(&str, &str, &str); 7] = [
     ("Mail domains", "mail_domains", "/mail-domains"),
 ];
 
+/// How many current objects there are of each kind whose table `included` accepts (a system
+/// backup counts only the tables it holds), in one query on `conn`.
+pub(crate) async fn object_counts_in(
+    conn: &mut AnyConnection,
+    included: impl Fn(&str) -> bool,
+) -> Result<Vec<ObjectCount>> {
+    let counted: Vec<_> = COUNTED
+        .iter()
+        .filter(|(_, table, _)| included(table))
+        .collect();
+    if counted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns: Vec<String> = counted
+        .iter()
+        .map(|(_, table, _)| format!("(SELECT COUNT(*) FROM {table} WHERE valid_to IS NULL)"))
+        .collect();
+    let row = sqlx::query(&format!("SELECT {}", columns.join(", ")))
+        .fetch_one(conn)
+        .await?;
+    counted
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _, href))| {
+            Ok(ObjectCount {
+                label: label.to_string(),
+                count: row.try_get::<i64, _>(i)?,
+                href: href.to_string(),
+            })
+        })
+        .collect()
+}
+
 impl Store {
     /// How many current objects there are of each kind.
     pub async fn object_counts(&self) -> Result<Vec<ObjectCount>> {
-        let columns: Vec<String> = COUNTED
-            .iter()
-            .map(|(_, table, _)| format!("(SELECT COUNT(*) FROM {table} WHERE valid_to IS NULL)"))
-            .collect();
-        let row = sqlx::query(&format!("SELECT {}", columns.join(", ")))
-            .fetch_one(&self.pool)
-            .await?;
-        use sqlx::Row;
-        COUNTED
-            .iter()
-            .enumerate()
-            .map(|(i, (label, _, href))| {
-                Ok(ObjectCount {
-                    label: label.to_string(),
-                    count: row.try_get::<i64, _>(i)?,
-                    href: href.to_string(),
-                })
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        object_counts_in(&mut conn, |_| true).await
     }
 
     /// The newest finished system backup, how many failed after it, the next scheduled run

@@ -4,8 +4,8 @@ use super::browser::upload_for_import;
 use super::{format_rows, ContentsTable, RestoreTarget};
 use crate::error::AppError;
 use crate::model::{BackupValidation, MIN_EXPORT_PASSWORD_LEN};
-use crate::ui::components::FieldErrors;
 use crate::ui::components::When;
+use crate::ui::components::{FieldErrors, FormError};
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -249,27 +249,61 @@ fn Validated(
     valid: BackupValidation,
     restore_target: RwSignal<Option<RestoreTarget>>,
 ) -> impl IntoView {
-    let target = RestoreTarget {
-        backup_id: valid.backup_id,
-        name: valid.label.clone(),
-        created_at: valid.created_at,
-    };
+    let (upload, name, created_at) = (valid.upload.clone(), valid.label.clone(), valid.created_at);
+    // Import adds the checked file to the catalogue (only now), then asks for the code.
+    let import = ServerAction::<crate::api::system_backup::ImportCheckedBackup>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(backup_id)) = import.value().get() {
+            restore_target.set(Some(RestoreTarget {
+                backup_id,
+                name: name.clone(),
+                created_at,
+            }));
+        }
+    });
     view! {
         <div class="validated" role="status" aria-label="Checked backup">
             <p>
                 <strong>"The file is a sound backup: "</strong>
                 {format!("“{}”", valid.label)} ", taken " <When at=valid.created_at/>
-                " by " {valid.created_by.clone()} "; "
-                {format_rows(valid.total_rows, valid.tables.len())} ". "
-                {format!(
-                    "Schema version {} (this server: {}).",
-                    valid.schema_version, valid.server_schema_version
-                )}
+                {format!(" by {}.", valid.created_by)}
             </p>
-            <ContentsTable caption="Contents of the uploaded backup".to_string() tables=valid.tables.clone()/>
-            <button type="button" class="primary" on:click=move |_| restore_target.set(Some(target.clone()))>
+            {match holds(&valid.contents) {
+                Some(text) => view! { <p class="backup-holds">{text}</p> }.into_any(),
+                None => view! {
+                    <p>"This backup was made before backups recorded what they hold; its tables are listed below."</p>
+                }.into_any(),
+            }}
+            <details class="block">
+                <summary>"Tables and versions"</summary>
+                <p class="hint">
+                    {format!(
+                        "{} (every version of every object). Schema version {} (this server: {}).",
+                        format_rows(valid.total_rows, valid.tables.len()),
+                        valid.schema_version, valid.server_schema_version
+                    )}
+                </p>
+                <ContentsTable caption="Contents of the uploaded backup".to_string() tables=valid.tables.clone()/>
+            </details>
+            <FormError result=import.value().into()/>
+            <button type="button" class="primary" disabled=move || import.pending().get()
+                on:click=move |_| {
+                    import.dispatch(crate::api::system_backup::ImportCheckedBackup { upload: upload.clone() });
+                }>
                 "Import"
             </button>
         </div>
     }
+}
+
+/// "It holds 198 users, 40 groups, 12 roles…": current objects when the backup was taken.
+fn holds(contents: &[crate::model::ObjectCount]) -> Option<String> {
+    if contents.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = contents
+        .iter()
+        .map(|c| format!("{} {}", c.count, c.label.to_lowercase()))
+        .collect();
+    Some(format!("It holds {}.", parts.join(", ")))
 }
