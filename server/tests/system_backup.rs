@@ -96,10 +96,7 @@ async fn export_then_approved_import_restores_every_table_row_for_row() {
             .await
             .unwrap_err();
         let message = app::error::AppError::from(error).to_string();
-        assert!(
-            message.contains("validate the file again"),
-            "{message}"
-        );
+        assert!(message.contains("validate the file again"), "{message}");
     }
     assert_eq!(
         app.store.list_system_backups().await.unwrap().len(),

@@ -104,7 +104,11 @@ pub(super) fn JobProgress(job: RwSignal<Option<BackupJob>>, label: &'static str)
                 <div class="job-progress">
                     <progress max="100" value=percent aria-label=label></progress>
                     <span role="status">
-                        {format!("{label}: {percent}% ({} of {} rows)", j.rows_done, j.rows_total)}
+                        {if j.rows_total <= 0 {
+                            format!("{label}: starting…")
+                        } else {
+                            format!("{label}: {percent}% ({} of {} rows)", j.rows_done, j.rows_total)
+                        }}
                     </span>
                 </div>
             }

@@ -259,12 +259,18 @@ pub fn UserGroupsTab() -> impl IntoView {
             {move || loaded(async move {
                 let detail = context.user.await?;
                 let records = if historical() { Vec::new() } else { records.await? };
+                // Group names link to the group, in the same moment as this view.
+                let at = context.as_of.get_untracked();
+                let group_href = move |group: i64| {
+                    let at = at.map(|t| format!("&as_of={}", instant_param(t))).unwrap_or_default();
+                    format!("/groups?group={group}{at}")
+                };
                 let rows = detail.state.memberships.into_iter().map(|m| {
                     let record = records.iter().find(|r| r.subject == m.group.0).map(|r| r.record_id);
                     let group_name = m.group_name.clone();
                     view! {
                         <tr>
-                            <td>{m.group_name.clone()}</td>
+                            <td><a href=group_href(m.group.0)>{m.group_name.clone()}</a></td>
                             <td>"Secondary"</td>
                             <td><MaybeWhen at=m.start_date/></td>
                             <td><MaybeWhen at=m.end_date/></td>
@@ -280,10 +286,13 @@ pub fn UserGroupsTab() -> impl IntoView {
                 }).collect_view();
                 Ok::<_, AppError>(view! {
                     <table class="data-table" aria-label="Group memberships">
-                        <thead><tr><th>"Group"</th><th>"Kind"</th><th>"Start"</th><th>"End"</th><th>"Comments"</th><th></th></tr></thead>
+                        <thead><tr><th>"Group"</th><th>"Kind"</th><th>"Start"</th><th>"End"</th><th>"Comments"</th>
+                            <th><span class="visually-hidden">"Actions"</span></th></tr></thead>
                         <tbody>
                             <tr>
-                                <td>{detail.state.primary_group_name.clone()}</td>
+                                <td><a href=group_href(detail.state.attributes.primary_group.0)>
+                                    {detail.state.primary_group_name.clone()}
+                                </a></td>
                                 <td>"Primary"</td>
                                 <td></td><td></td><td></td><td></td>
                             </tr>
