@@ -50,6 +50,8 @@ export async function everyRoute(page: Page): Promise<string[]> {
     "/mail-domains/import",
     "/backups",
     "/recycle-bin",
+    "/audit",
+    `/audit?target=a&action=user&from=${past}`,
     "/system-backup",
     "/inbox",
     "/operators",

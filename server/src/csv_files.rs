@@ -177,7 +177,7 @@ fn directory_query(params: &Params) -> DirectoryQuery {
 
 /// CSV records as bytes; a cell a spreadsheet would run as a formula is quoted
 /// (`app::store::neutralise_cell`), and the import reads it back unquoted.
-fn encode<I, R>(records: I) -> std::io::Result<Vec<u8>>
+pub(crate) fn encode<I, R>(records: I) -> std::io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = R>,
     R: IntoIterator<Item = String>,
@@ -193,13 +193,13 @@ where
 }
 
 /// The first bytes of every download: the byte-order mark and the header row.
-fn header_chunk(columns: &[&str]) -> std::io::Result<Vec<u8>> {
+pub(crate) fn header_chunk(columns: &[&str]) -> std::io::Result<Vec<u8>> {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend(encode([columns.iter().map(|c| c.to_string())])?);
     Ok(bytes)
 }
 
-fn csv_response(name: &str, body: Body) -> Response {
+pub(crate) fn csv_response(name: &str, body: Body) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -225,7 +225,7 @@ fn internal(error: std::io::Error) -> AppError {
 }
 
 /// Records who downloaded what (after the checks, before the first byte).
-async fn audit_export(
+pub(crate) async fn audit_export(
     state: &AppState,
     operator: &Operator,
     file: &str,
@@ -245,7 +245,7 @@ async fn audit_export(
     Ok(())
 }
 
-fn time(at: DateTime<Utc>) -> String {
+pub(crate) fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -327,7 +327,7 @@ async fn users(
 
 /// A download's body: `head`, the first page (read before answering, so that a bad query is
 /// an error status rather than a broken file), then each further page as it is read.
-fn paged_body<T, F, Fut>(
+pub(crate) fn paged_body<T, F, Fut>(
     head: Vec<u8>,
     first: Page<T>,
     fetch: F,

@@ -1,4 +1,5 @@
 //! The HTTP server: Leptos routes and server functions behind an Origin check and security\n//! headers.
+pub mod audit_csv;
 pub mod csv_files;
 pub mod files;
 pub mod load;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(files::routes())
         .merge(csv_files::routes())
+        .merge(audit_csv::routes())
         .route("/healthz", axum::routing::get(healthz))
         .nest_service(
             &format!("/{pkg_dir}"),

@@ -1,5 +1,5 @@
 use super::{now_micros, to_time, Result, Store};
-use crate::model::AuditEntry;
+use crate::model::{AuditEntry, AuditQuery, Page, AUDIT_MAX_PAGE};
 use sqlx::{Any, AnyConnection};
 
 /// One audit line: who did what to which object, and how it ended.
@@ -22,6 +22,20 @@ struct AuditRow {
     target: String,
     outcome: String,
     details: String,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> AuditEntry {
+        AuditEntry {
+            id: self.id,
+            at: to_time(self.at),
+            operator_name: self.operator_name,
+            action: self.action,
+            target: self.target,
+            outcome: self.outcome,
+            details: self.details,
+        }
+    }
 }
 
 /// Writes inside the caller's transaction, so the audit line commits or rolls back with the change.
@@ -71,17 +85,70 @@ impl Store {
         .bind(limit.clamp(1, 1000))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| AuditEntry {
-                id: row.id,
-                at: to_time(row.at),
-                operator_name: row.operator_name,
-                action: row.action,
-                target: row.target,
-                outcome: row.outcome,
-                details: row.details,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+    }
+}
+
+/// `%text%` for a case-insensitive LIKE with `ESCAPE '\'`.
+fn contains(text: &str) -> String {
+    let text = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{text}%")
+}
+
+impl Store {
+    /// A page of the audit log, newest first, filtered by who, what, which object and when.
+    pub async fn search_audit(&self, query: &AuditQuery) -> Result<Page<AuditEntry>> {
+        let limit = if query.limit <= 0 {
+            50
+        } else {
+            query.limit.min(AUDIT_MAX_PAGE)
+        };
+        let offset = query.offset.max(0);
+        // Every filter is always bound; an empty one matches everything.
+        let condition = "lower(operator_name) LIKE $1 ESCAPE '\\' \
+             AND lower(action) LIKE $2 ESCAPE '\\' \
+             AND lower(target) LIKE $3 ESCAPE '\\' \
+             AND at >= $4 AND at < $5";
+        let from = query.from.map(|t| t.timestamp_micros()).unwrap_or(i64::MIN);
+        let to = query.to.map(|t| t.timestamp_micros()).unwrap_or(i64::MAX);
+        let (who, action, target) = (
+            contains(&query.who),
+            contains(&query.action),
+            contains(&query.target),
+        );
+        let mut conn = self.pool.acquire().await?;
+        let (total,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM audit_log WHERE {condition}"))
+                .bind(&who)
+                .bind(&action)
+                .bind(&target)
+                .bind(from)
+                .bind(to)
+                .fetch_one(&mut *conn)
+                .await?;
+        let rows = sqlx::query_as::<Any, AuditRow>(&format!(
+            "SELECT id, at, operator_name, action, target, outcome, details
+             FROM audit_log WHERE {condition} ORDER BY id DESC LIMIT $6 OFFSET $7"
+        ))
+        .bind(&who)
+        .bind(&action)
+        .bind(&target)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Page {
+            items: rows.into_iter().map(AuditRow::into_entry).collect(),
+            total,
+            offset,
+            limit,
+        })
     }
 }

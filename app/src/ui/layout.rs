@@ -68,6 +68,7 @@ fn Frame(operator: Operator) -> impl IntoView {
     let role = operator.role;
     let may_manage_operators = role.can(Permission::OperatorsManage);
     let may_system_backup = role.can(Permission::SystemBackupManage);
+    let may_read_audit = role.can(Permission::AuditRead);
     let inbox_refresh = RwSignal::new(0_u64);
     provide_context(InboxRefresh(inbox_refresh));
     // On narrow screens the navigation folds into a menu, closed again on every page change.
@@ -100,6 +101,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/mail-domains">"Mail domains"</A></li>
                     <li><A href="/backups">"Backups"</A></li>
                     <li><A href="/recycle-bin">"Recycle bin"</A></li>
+                    {may_read_audit.then(|| view! { <li><A href="/audit">"Audit log"</A></li> })}
                     {may_system_backup.then(|| view! { <li><A href="/system-backup">"System backup"</A></li> })}
                     {may_manage_operators.then(|| view! { <li><A href="/operators">"Operators"</A></li> })}
                 </ul>

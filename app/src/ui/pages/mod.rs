@@ -1,3 +1,4 @@
+mod audit;
 mod backups;
 mod directory;
 mod groups;
@@ -12,6 +13,7 @@ mod setup;
 mod system_backup;
 pub(crate) mod users;
 
+pub use audit::{audit_href, AuditPage};
 pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{
     AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,

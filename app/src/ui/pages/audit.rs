@@ -1,0 +1,208 @@
+//! The audit log: who did what to which object, and when; filters, paging and CSV, all in
+//! the URL so a filtered view can be bookmarked or sent.
+use crate::api::audit::search_audit;
+use crate::model::{AuditQuery, Permission};
+use crate::ui::components::{
+    instant_param, loaded, local_input_value, parse_instant, parse_local_instant, permitted,
+    NotPermitted, When,
+};
+use crate::ui::pages::users::urlencode;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
+
+/// The page's URL state. Instants are UTC in the URL; the form shows them in local time.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct AuditLocation {
+    who: String,
+    action: String,
+    target: String,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    page: i64,
+    size: i64,
+}
+
+impl AuditLocation {
+    fn href(&self) -> String {
+        let instant = |t: Option<DateTime<Utc>>| t.map(instant_param).unwrap_or_default();
+        format!(
+            "/audit?who={}&action={}&target={}&from={}&to={}&page={}&size={}",
+            urlencode(&self.who),
+            urlencode(&self.action),
+            urlencode(&self.target),
+            instant(self.from),
+            instant(self.to),
+            self.page.max(1),
+            self.size
+        )
+    }
+
+    fn csv(&self) -> String {
+        let instant =
+            |t: Option<DateTime<Utc>>| t.map(|t| urlencode(&t.to_rfc3339())).unwrap_or_default();
+        format!(
+            "/files/audit.csv?who={}&action={}&target={}&from={}&to={}",
+            urlencode(&self.who),
+            urlencode(&self.action),
+            urlencode(&self.target),
+            instant(self.from),
+            instant(self.to)
+        )
+    }
+
+    fn query(&self) -> AuditQuery {
+        AuditQuery {
+            who: self.who.clone(),
+            action: self.action.clone(),
+            target: self.target.clone(),
+            from: self.from,
+            to: self.to,
+            offset: (self.page.max(1) - 1) * self.size,
+            limit: self.size,
+        }
+    }
+}
+
+/// The link to an object's audit lines (the "Audit" action on detail pages).
+pub fn audit_href(target: &str) -> String {
+    format!("/audit?target={}", urlencode(target))
+}
+
+#[component]
+pub fn AuditPage() -> AnyView {
+    if !permitted(Permission::AuditRead) {
+        return view! {
+            <Title text="Audit log"/>
+            <h1>"Audit log"</h1>
+            <NotPermitted what="read the audit log"/>
+        }
+        .into_any();
+    }
+    let query = use_query_map();
+    let location = Memo::new(move |_| {
+        let q = query.read();
+        let size = q
+            .get("size")
+            .and_then(|s| s.parse().ok())
+            .filter(|s| PAGE_SIZES.contains(s))
+            .unwrap_or(50);
+        AuditLocation {
+            who: q.get("who").unwrap_or_default(),
+            action: q.get("action").unwrap_or_default(),
+            target: q.get("target").unwrap_or_default(),
+            from: q.get("from").and_then(|t| parse_instant(&t)),
+            to: q.get("to").and_then(|t| parse_instant(&t)),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            size,
+        }
+    });
+    let entries = Resource::new(move || location.get(), |l| search_audit(l.query()));
+    view! {
+        <Title text="Audit log"/>
+        <h1>"Audit log"</h1>
+        <AuditFilters location/>
+        <div class="toolbar">
+            <a class="button" download="" href=move || location.get().csv()>"Download CSV"</a>
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || loaded(async move {
+                let l = location.get_untracked();
+                entries.await.map(|page| {
+                    let last = ((page.total + l.size - 1) / l.size).max(1);
+                    let empty = page.items.is_empty();
+                    view! {
+                        <p class="hint">{format!("{} entries · page {} of {last}", page.total, l.page.max(1))}</p>
+                        {empty.then(|| view! {
+                            <p class="empty">"Nothing recorded matches these filters. Clear a filter to see more."</p>
+                        })}
+                        <div class="table-scroll">
+                            <table class="data-table" aria-label="Audit log">
+                                <thead><tr>
+                                    <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
+                                    <th scope="col">"Object"</th><th scope="col">"Outcome"</th><th scope="col">"Details"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td><When at=e.at/></td>
+                                            <td>{e.operator_name}</td>
+                                            <td>{e.action}</td>
+                                            <td>{e.target}</td>
+                                            <td>{e.outcome}</td>
+                                            <td>{e.details}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <nav class="pager" aria-label="Pages">
+                            {(l.page > 1).then(|| view! {
+                                <a href=AuditLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a>
+                            })}
+                            {(l.page < last).then(|| view! {
+                                <a href=AuditLocation { page: l.page + 1, ..l.clone() }.href()>"Next page"</a>
+                            })}
+                        </nav>
+                    }
+                })
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// Who, what, which object, from and to (in local time), entries per page.
+#[component]
+fn AuditFilters(location: Memo<AuditLocation>) -> impl IntoView {
+    let current = location.get_untracked();
+    let who = RwSignal::new(current.who.clone());
+    let action = RwSignal::new(current.action.clone());
+    let target = RwSignal::new(current.target.clone());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let size = RwSignal::new(current.size.to_string());
+    // Follows the URL (Back, a bookmark); the instants in the browser's zone.
+    Effect::new(move |_| {
+        let l = location.get();
+        who.set(l.who);
+        action.set(l.action);
+        target.set(l.target);
+        from.set(l.from.map(local_input_value).unwrap_or_default());
+        to.set(l.to.map(local_input_value).unwrap_or_default());
+        size.set(l.size.to_string());
+    });
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let next = AuditLocation {
+            who: who.get_untracked(),
+            action: action.get_untracked(),
+            target: target.get_untracked(),
+            from: parse_local_instant(&from.get_untracked()),
+            to: parse_local_instant(&to.get_untracked()),
+            page: 1,
+            size: size.get_untracked().parse().unwrap_or(50),
+        };
+        navigate(&next.href(), Default::default());
+    };
+    view! {
+        <form class="filters" on:submit=submit aria-label="Filter the audit log">
+            <label class="inline">"Who" <input type="search" bind:value=who placeholder="operator"/></label>
+            <label class="inline">"Action" <input type="search" bind:value=action placeholder="e.g. restore"/></label>
+            <label class="inline">"Object" <input type="search" bind:value=target placeholder="part of a name"/></label>
+            <label class="inline">"From (local time)" <input type="datetime-local" bind:value=from/></label>
+            <label class="inline">"To (local time)" <input type="datetime-local" bind:value=to/></label>
+            <label class="inline">
+                "Per page"
+                <select prop:value=move || size.get() on:change=move |ev| size.set(event_target_value(&ev))>
+                    {PAGE_SIZES.iter().map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="primary">"Apply filters"</button>
+        </form>
+    }
+}
