@@ -246,3 +246,86 @@ async fn group_change_density_counts_changes_per_period_from_the_first_group() {
     assert_eq!(after.position_of(middle, 1000), 500);
     assert_eq!(after.position_of(time(-HOUR), 1000), 0);
 }
+
+#[tokio::test]
+async fn group_changes_name_what_happened_to_each_group_in_the_period() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let new_group = |name: &str, parent: Option<GroupId>| GroupInput {
+        name: name.into(),
+        parent,
+        ..Default::default()
+    };
+    let ops = store
+        .create_group(&by("alice", HOUR), &new_group("Ops", Some(f.staff)))
+        .await
+        .unwrap();
+    let mut input = store.get_group(ops, None).await.unwrap().input;
+    input.name = "Operations".into();
+    store
+        .update_group(&by("bob", 2 * HOUR), ops, &input)
+        .await
+        .unwrap();
+    input.parent = Some(f.sales);
+    store
+        .update_group(&by("bob", 3 * HOUR), ops, &input)
+        .await
+        .unwrap();
+    input.description = "Runs things".into();
+    store
+        .update_group(&by("bob", 4 * HOUR), ops, &input)
+        .await
+        .unwrap();
+    store
+        .delete_group(&by("carol", 5 * HOUR), ops)
+        .await
+        .unwrap();
+
+    let found = store
+        .group_changes(time(HOUR - SEC), time(6 * HOUR))
+        .await
+        .unwrap();
+    assert!(!found.truncated);
+    let kinds: Vec<_> = found
+        .changes
+        .iter()
+        .map(|c| (c.by.as_str(), c.kind.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("carol", GroupChangeKind::Deleted),
+            ("bob", GroupChangeKind::Edited),
+            (
+                "bob",
+                GroupChangeKind::Moved {
+                    from: Some("Staff".into()),
+                    to: Some("Sales".into())
+                }
+            ),
+            ("bob", GroupChangeKind::Renamed { from: "Ops".into() }),
+            (
+                "alice",
+                GroupChangeKind::Created {
+                    parent: Some("Staff".into())
+                }
+            ),
+        ]
+    );
+    assert_eq!(found.changes[0].name, "Operations");
+    // Only what happened inside the period.
+    let middle = store
+        .group_changes(time(2 * HOUR), time(3 * HOUR))
+        .await
+        .unwrap();
+    assert_eq!(middle.changes.len(), 1);
+    assert!(matches!(
+        middle.changes[0].kind,
+        GroupChangeKind::Moved { .. }
+    ));
+    // A period that ends before it starts is refused.
+    assert!(store
+        .group_changes(time(3 * HOUR), time(HOUR))
+        .await
+        .is_err());
+}

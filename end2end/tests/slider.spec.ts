@@ -21,3 +21,23 @@ test("the time slider shows where the tree changed and moves the historical view
   await expect(page.getByRole("tree", { name: "Group tree" })).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test("changes between two dates list what happened to the tree, each linking to the group then", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, OWNER.username, OWNER.password);
+  const past = new Date(Date.now() - 250 * 86_400_000).toISOString().slice(0, 16);
+  await gotoHydrated(page, `/groups?as_of=${past}`);
+  const form = page.getByRole("form", { name: "Changes between two dates" });
+  // The period starts at the instant being viewed.
+  await expect(form.getByLabel("Changes from (local time)")).not.toHaveValue("");
+  await form.getByRole("button", { name: "Show changes" }).click();
+  const changes = page.getByRole("region", { name: "Changes to the group tree" });
+  // The seeded organisation renamed "Marketing" six months ago.
+  const renamed = changes.getByRole("listitem").filter({ hasText: "renamed from “Marketing”" });
+  await expect(renamed).toHaveCount(1);
+  await expect(changes).toContainText(/\d+ changes?\./);
+  await renamed.getByRole("link").click();
+  await expect(page).toHaveURL(/group=\d+/);
+  await expect(page).toHaveURL(/as_of=/);
+  expect(problems).toEqual([]);
+});

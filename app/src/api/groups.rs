@@ -105,3 +105,19 @@ pub async fn group_change_density(buckets: i64) -> Result<ChangeDensity, AppErro
         .await,
     )
 }
+
+/// The changes to the group tree after `from` up to `to` (now when None), newest first.
+#[server(endpoint = "list_group_changes", input = Json)]
+pub async fn list_group_changes(
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+) -> Result<GroupChanges, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            let to = to.unwrap_or_else(Utc::now);
+            Ok(state.store.group_changes(from, to).await?)
+        }
+        .await,
+    )
+}

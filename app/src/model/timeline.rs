@@ -134,3 +134,43 @@ impl ChangeDensity {
         ((offset as i128 * scale as i128 + span as i128 / 2) / span as i128) as i64
     }
 }
+
+/// The most changes one "changes between" request returns.
+pub const GROUP_CHANGES_MAX: i64 = 500;
+
+/// What happened to a group in a period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupChangeKind {
+    Created {
+        parent: Option<String>,
+    },
+    Renamed {
+        from: String,
+    },
+    Moved {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// Other attributes (description, type, drives, disabled, active dates).
+    Edited,
+    Deleted,
+}
+
+/// One change to the group tree: when, by whom, which group (its name after the change, or
+/// its last name when deleted) and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupChange {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub group: super::identity::GroupId,
+    pub name: String,
+    pub kind: GroupChangeKind,
+}
+
+/// The changes to the group tree after `from` up to `to`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupChanges {
+    pub changes: Vec<GroupChange>,
+    /// More changes happened than were returned (`GROUP_CHANGES_MAX`).
+    pub truncated: bool,
+}

@@ -9,6 +9,7 @@ mod directory;
 mod directory_views;
 mod export;
 mod filter;
+mod group_changes;
 mod group_density;
 mod group_depth;
 mod history;

@@ -1,5 +1,6 @@
 //! The group tree, now or as it was at a chosen instant. The instant, the selected group and
 //! its tab live in the URL, so every view is bookmarkable.
+mod changes;
 mod detail;
 mod time_slider;
 mod tree_keys;
@@ -159,6 +160,7 @@ pub fn GroupsPage() -> impl IntoView {
         })}
         <Show when=move || as_of.get().is_some() || picking.get()>
             <time_slider::TimeSlider as_of/>
+            <changes::ChangesBetween as_of/>
         </Show>
         <div class="split">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
