@@ -41,3 +41,14 @@ test("the audit log filters by object, keeps the filters in the URL and download
   expect(lines[1]).toContain("aud.itee");
   expect(problems).toEqual([]);
 });
+
+test("every directory object's page has an Audit action filtered on it", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, OWNER.username, OWNER.password);
+  const role = await api.createRole(page.request, "Au System", "Au Reviewer");
+  await gotoHydrated(page, `/roles/${role}`);
+  await page.getByRole("link", { name: "Audit", exact: true }).click();
+  await expect(page).toHaveURL(/\/audit\?target=Au%20Reviewer/);
+  await expect(rows(page).first()).toContainText("Au Reviewer");
+  expect(problems).toEqual([]);
+});

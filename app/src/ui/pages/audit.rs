@@ -72,6 +72,13 @@ pub fn audit_href(target: &str) -> String {
     format!("/audit?target={}", urlencode(target))
 }
 
+/// "Audit" on a detail page: the audit lines naming `target`, for roles that read the audit.
+#[component]
+pub fn AuditLink(#[prop(into)] target: String) -> impl IntoView {
+    permitted(Permission::AuditRead)
+        .then(|| view! { <a class="button audit-link" href=audit_href(&target)>"Audit"</a> })
+}
+
 #[component]
 pub fn AuditPage() -> AnyView {
     if !permitted(Permission::AuditRead) {

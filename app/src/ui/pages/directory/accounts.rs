@@ -213,6 +213,7 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     view! {
         <Title text=format!("Account {name}")/>
         <h1>{format!("Account {name}")}</h1>
+        <crate::ui::pages::AuditLink target=name.clone()/>
         <p class="hint">
             "System " <A href=format!("/systems/{}", account.input.system.0)>{account.system_name.clone()}</A>
             " · modified " <When at=detail.modified.at/> {format!(" by {}", detail.modified.by)}

@@ -158,6 +158,7 @@ fn MailDomainView(detail: MailDomainDetail, update: ServerAction<UpdateMailDomai
     view! {
         <Title text=format!("Mail domain {code}")/>
         <h1>{format!("Mail domain {code}")}</h1>
+        <crate::ui::pages::AuditLink target=code.clone()/>
         <p class="hint">
             "Modified " <When at=detail.modified.at/> {format!(" by {}", detail.modified.by)}
             " · " <A href="/mail-domains">"All mail domains"</A>

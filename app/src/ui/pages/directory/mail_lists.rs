@@ -247,6 +247,7 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
     view! {
         <Title text=format!("Mail list {name}")/>
         <h1>{format!("Mail list {name}")}</h1>
+        <crate::ui::pages::AuditLink target=name.clone()/>
         <p class="hint">
             // One text node: adjacent dynamic texts merge in the served HTML and break hydration.
             <span>{address}</span> " · modified " <When at=detail.modified.at/>

@@ -260,6 +260,7 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     view! {
         <Title text=format!("Role {name}")/>
         <h1>{format!("Role {name}")}</h1>
+        <crate::ui::pages::AuditLink target=name.clone()/>
         <p class="hint">
             "System " <A href=format!("/systems/{}", role.input.system.0)>{role.system_name.clone()}</A>
             // One text node: adjacent dynamic texts merge in the served HTML and break hydration.

@@ -124,6 +124,7 @@ fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> AnyV
     view! {
         <Title text=format!("System {name}")/>
         <h1>{format!("System {name}")}</h1>
+        <crate::ui::pages::AuditLink target=name.clone()/>
         <p class="hint"><A href="/systems">"All systems"</A></p>
         <section class="panel" aria-label="Attributes">
             <h2>"Attributes"</h2>

@@ -70,9 +70,7 @@ pub fn UserPage() -> impl IntoView {
                     view! {
                         <Title text=format!("User {name}")/>
                         <h1>{format!("User {name}")}</h1>
-                        {crate::ui::components::permitted(crate::model::Permission::AuditRead).then(|| view! {
-                            <a class="button" href=crate::ui::pages::audit_href(&name)>"Audit"</a>
-                        })}
+                        <crate::ui::pages::AuditLink target=name.clone()/>
                         <p class="hint">
                             <span>{detail.full_name.clone()}</span>
                             " · created " <When at=detail.created.at/>
