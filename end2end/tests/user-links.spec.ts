@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import * as api from "./api";
+import { SAME_SITE } from "./api";
 import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
 
 test("a user's groups, primary and secondary, link to the group's page", async ({ page }) => {
@@ -15,5 +16,28 @@ test("a user's groups, primary and secondary, link to the group's page", async (
   await memberships.getByRole("link", { name: "Ul Sales" }).click();
   await expect(page).toHaveURL(new RegExp(`/groups\\?group=${sales}$`));
   await expect(page.getByRole("heading", { name: /Ul Sales/ }).first()).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test("the primary group is changed on the user's page", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, OWNER.username, OWNER.password);
+  const staff = await api.createGroup(page.request, "Pg Staff");
+  const sales = await api.createGroup(page.request, "Pg Sales");
+  const user = await api.createUser(page.request, "pia.primary", staff);
+  await gotoHydrated(page, `/users/${user}`);
+  const picker = page.getByLabel("Primary group");
+  await expect(picker).toHaveValue(String(staff));
+  await picker.selectOption({ label: "Pg Sales" });
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect
+    .poll(async () => {
+      const reply = await page.request.post("/api/get_user", { headers: SAME_SITE, data: { id: user, as_of: null } });
+      return (await reply.json()).state.attributes.primary_group;
+    })
+    .toBe(sales);
+  await page.getByRole("navigation", { name: "User sections" }).getByRole("link", { name: "Groups" }).click();
+  const memberships = page.getByRole("table", { name: "Group memberships" });
+  await expect(memberships.getByRole("row", { name: /Primary/ })).toContainText("Pg Sales");
   expect(problems).toEqual([]);
 });

@@ -5,8 +5,8 @@ use crate::model::{
     Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, UserDetail, UserId, UserInput,
 };
 use crate::ui::components::{
-    instant_param, loaded, may_write, parse_date, parse_instant, ConfirmDialog, ConfirmedButton,
-    FormError, GrantedRoles, GroupField, Modal,
+    browser_choices, instant_param, loaded, may_write, parse_date, parse_instant, ConfirmDialog,
+    ConfirmedButton, FormError, GrantedRoles, GroupField, GroupPicker, Modal,
 };
 use crate::ui::components::{MaybeWhen, When};
 use chrono::{DateTime, Utc};
@@ -150,9 +150,19 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
             input: draft.get_untracked(),
         });
     };
+    // The primary group as the picker's text value, kept in step with the draft.
+    let primary = RwSignal::new(original.primary_group.0.to_string());
+    Effect::new(move |_| {
+        if let Ok(id) = primary.get().parse::<i64>() {
+            draft.update(|d| d.primary_group = GroupId(id));
+        }
+    });
     let undo = {
         let original = original.clone();
-        move |_| draft.set(original.clone())
+        move |_| {
+            primary.set(original.primary_group.0.to_string());
+            draft.set(original.clone());
+        }
     };
     let expand_all = RwSignal::new(true);
     view! {
@@ -173,7 +183,25 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
             </details>
             <details class="block" prop:open=move || expand_all.get()>
                 <summary>"Organization"</summary>
-                <p>"Primary group: " <strong>{detail.state.primary_group_name.clone()}</strong></p>
+                {if editable {
+                    // The groups load in the browser; until then the name is shown.
+                    let groups = LocalResource::new(|| crate::api::groups::group_tree(None));
+                    let name = detail.state.primary_group_name.clone();
+                    view! {
+                        <div class="form-grid">
+                            // Not read on the server (see `browser_choices`).
+                            {move || (cfg!(feature = "ssr") || groups.get().is_none()).then(|| view! {
+                                <p>"Primary group: " <strong>{name.clone()}</strong></p>
+                            })}
+                            {browser_choices(groups, move |roots| view! {
+                                <GroupPicker roots label="Primary group" none="Choose a group" value=primary required=true/>
+                            })}
+                        </div>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p>"Primary group: " <strong>{detail.state.primary_group_name.clone()}</strong></p> }.into_any()
+                }}
                 <div class="form-grid">
                     {field("Home server", |d| d.home_server.clone(), |d, v| d.home_server = v)}
                     {field("Profile server", |d| d.profile_server.clone(), |d, v| d.profile_server = v)}
