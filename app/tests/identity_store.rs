@@ -119,16 +119,7 @@ async fn deleting_a_user_keeps_history_and_recovery_restores_the_last_state() {
         .await
         .unwrap();
     store
-        .grant_role(
-            &at(3 * SEC),
-            &GrantInput {
-                role: f.reader,
-                grantee: Grantee::User(u),
-                scope: String::new(),
-                start_date: None,
-                end_date: None,
-            },
-        )
+        .grant_role(&at(3 * SEC), &user_grant(f.reader, u))
         .await
         .unwrap();
     store

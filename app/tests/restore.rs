@@ -7,16 +7,6 @@ use app::model::*;
 use app::store::Store;
 use common::*;
 
-fn grant(role: RoleId, user: UserId) -> GrantInput {
-    GrantInput {
-        role,
-        grantee: Grantee::User(user),
-        scope: String::new(),
-        start_date: None,
-        end_date: None,
-    }
-}
-
 /// A user whose first snapshot (returned) has a membership of Sales and the Reader role,
 /// then, two hours later, a new email, no membership and the Writer role instead.
 async fn changed_user(store: &Store, f: &Fixture) -> (UserId, i64) {
@@ -37,7 +27,7 @@ async fn changed_user(store: &Store, f: &Fixture) -> (UserId, i64) {
         .await
         .unwrap();
     store
-        .grant_role(&at(2 * SEC), &grant(f.reader, u))
+        .grant_role(&at(2 * SEC), &user_grant(f.reader, u))
         .await
         .unwrap();
     let first = store.list_snapshots(u).await.unwrap()[0].id;
@@ -59,7 +49,7 @@ async fn changed_user(store: &Store, f: &Fixture) -> (UserId, i64) {
         .await
         .unwrap();
     store
-        .grant_role(&at(2 * HOUR + 3 * SEC), &grant(f.writer, u))
+        .grant_role(&at(2 * HOUR + 3 * SEC), &user_grant(f.writer, u))
         .await
         .unwrap();
     (u, first)

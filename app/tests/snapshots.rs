@@ -6,16 +6,6 @@ use app::model::*;
 use app::store::{snapshot_from_xml, snapshot_to_xml};
 use common::*;
 
-fn grant(role: RoleId, user: UserId) -> GrantInput {
-    GrantInput {
-        role,
-        grantee: Grantee::User(user),
-        scope: String::new(),
-        start_date: None,
-        end_date: None,
-    }
-}
-
 #[tokio::test]
 async fn snapshots_coalesce_within_the_delay_dedupe_identical_states_and_keep_n() {
     let store = store().await;
@@ -119,7 +109,7 @@ async fn entitlements_history_off_leaves_grants_out_of_snapshots() {
         .await
         .unwrap();
     store
-        .grant_role(&at(HOUR), &grant(f.reader, u))
+        .grant_role(&at(HOUR), &user_grant(f.reader, u))
         .await
         .unwrap();
     let snaps = store.list_snapshots(u).await.unwrap();
@@ -136,7 +126,7 @@ async fn entitlements_history_off_leaves_grants_out_of_snapshots() {
 
     snapshot_settings(&store, 0, 10, true).await;
     store
-        .grant_role(&at(2 * HOUR), &grant(f.writer, u))
+        .grant_role(&at(2 * HOUR), &user_grant(f.writer, u))
         .await
         .unwrap();
     let snaps = store.list_snapshots(u).await.unwrap();
@@ -189,7 +179,7 @@ async fn an_attribute_change_captures_the_whole_current_state() {
     let u = store.create_user(&at(0), &input).await.unwrap();
     join_group(&store, &at(HOUR), u, f.sales).await;
     store
-        .grant_role(&at(2 * HOUR), &grant(f.reader, u))
+        .grant_role(&at(2 * HOUR), &user_grant(f.reader, u))
         .await
         .unwrap();
     assert!(open_state(&store, u).await.grants.is_empty());
@@ -289,7 +279,7 @@ async fn rich_user(store: &app::store::Store, f: &Fixture) -> UserId {
         .await
         .unwrap();
     store
-        .grant_role(&at(5 * SEC), &grant(f.reader, u))
+        .grant_role(&at(5 * SEC), &user_grant(f.reader, u))
         .await
         .unwrap();
     store
@@ -366,7 +356,7 @@ async fn diff_reports_attribute_changes_and_added_or_removed_items() {
         .unwrap();
     store.revoke_grant(&at(HOUR + 2 * SEC), g).await.unwrap();
     store
-        .grant_role(&at(HOUR + 3 * SEC), &grant(f.writer, u))
+        .grant_role(&at(HOUR + 3 * SEC), &user_grant(f.writer, u))
         .await
         .unwrap();
     let kept = store.get_user(u, None).await.unwrap().state.memberships[0].clone();
@@ -435,11 +425,11 @@ async fn restore_plan_reports_a_grant_of_a_deleted_role_as_blocked_and_applies_t
         .await
         .unwrap();
     store
-        .grant_role(&at(SEC), &grant(f.reader, u))
+        .grant_role(&at(SEC), &user_grant(f.reader, u))
         .await
         .unwrap();
     store
-        .grant_role(&at(2 * SEC), &grant(f.writer, u))
+        .grant_role(&at(2 * SEC), &user_grant(f.writer, u))
         .await
         .unwrap();
     let snap = store.list_snapshots(u).await.unwrap()[0].id;

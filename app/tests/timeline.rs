@@ -30,16 +30,7 @@ async fn user_with_history(store: &Store, f: &Fixture) -> UserId {
         .await
         .unwrap();
     store
-        .grant_role(
-            &by("alice", 2 * SEC),
-            &GrantInput {
-                role: f.reader,
-                grantee: Grantee::User(u),
-                scope: String::new(),
-                start_date: None,
-                end_date: None,
-            },
-        )
+        .grant_role(&by("alice", 2 * SEC), &user_grant(f.reader, u))
         .await
         .unwrap();
     let mut input = store.get_user(u, None).await.unwrap().state.attributes;

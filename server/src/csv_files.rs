@@ -125,6 +125,15 @@ struct Params {
 
 /// The requested columns (all when none are named), refusing unknown keys.
 fn pick_columns(text: &str, known: &[&'static str]) -> Result<Vec<&'static str>, AppError> {
+    pick_named_columns("columns", text, known)
+}
+
+/// `pick_columns` for the query parameter `field`.
+fn pick_named_columns(
+    field: &str,
+    text: &str,
+    known: &[&'static str],
+) -> Result<Vec<&'static str>, AppError> {
     let asked: Vec<&str> = text
         .split(',')
         .map(str::trim)
@@ -142,7 +151,7 @@ fn pick_columns(text: &str, known: &[&'static str]) -> Result<Vec<&'static str>,
                 .copied()
                 .ok_or_else(|| {
                     AppError::invalid(
-                        "columns",
+                        field,
                         format!("Unknown column {column:?}; use {}.", known.join(", ")),
                     )
                 })
@@ -670,36 +679,17 @@ enum SnapshotCsv {
 
 impl SnapshotCsv {
     fn from_view(view: &str) -> Result<Self, AppError> {
-        let keys: Vec<&str> = view
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .collect();
-        if keys.is_empty() {
+        if view.split(',').all(|key| key.trim().is_empty()) {
             return Ok(Self::Documented);
         }
-        let known = || {
-            SnapshotColumn::ALL
-                .iter()
-                .map(|c| c.key())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        keys.into_iter()
-            .map(|key| {
-                SnapshotColumn::ALL
-                    .iter()
-                    .copied()
-                    .find(|c| c.key().eq_ignore_ascii_case(key))
-                    .ok_or_else(|| {
-                        AppError::invalid(
-                            "view",
-                            format!("Unknown column {key:?}; use {}.", known()),
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()
-            .map(Self::View)
+        let keys: Vec<&'static str> = SnapshotColumn::ALL.iter().map(|c| c.key()).collect();
+        let picked = pick_named_columns("view", view, &keys)?;
+        Ok(Self::View(
+            picked
+                .into_iter()
+                .filter_map(|key| SnapshotColumn::ALL.iter().copied().find(|c| c.key() == key))
+                .collect(),
+        ))
     }
 
     fn header(&self) -> Vec<&'static str> {

@@ -155,6 +155,18 @@ impl ScheduleFrequency {
     }
 }
 
+/// "HH:MM" as minutes after midnight; None unless hours are 0..24 and minutes 0..60.
+pub fn minutes_of_clock(text: &str) -> Option<i64> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    ((0..24).contains(&hours) && (0..60).contains(&minutes)).then_some(hours * 60 + minutes)
+}
+
+/// Minutes after midnight as "HH:MM".
+pub fn clock_of_minutes(minute_of_day: i64) -> String {
+    format!("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60)
+}
+
 /// Automatic backups. Times are UTC.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackupSchedule {

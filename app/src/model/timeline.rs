@@ -48,7 +48,7 @@ impl HistoryKind {
         HistoryKind::MailLists,
     ];
 
-    /// The filter's label and URL key.
+    /// The filter's label.
     pub fn label(self) -> &'static str {
         match self {
             HistoryKind::Attributes => "Attributes",
@@ -57,20 +57,6 @@ impl HistoryKind {
             HistoryKind::Grants => "Roles",
             HistoryKind::MailLists => "Mail lists",
         }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            HistoryKind::Attributes => "attributes",
-            HistoryKind::Memberships => "groups",
-            HistoryKind::Accounts => "accounts",
-            HistoryKind::Grants => "roles",
-            HistoryKind::MailLists => "mail-lists",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.key() == key)
     }
 }
 

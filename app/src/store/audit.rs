@@ -91,13 +91,10 @@ impl Store {
 
 /// `%text%` for a case-insensitive LIKE with `ESCAPE '\'`.
 fn contains(text: &str) -> String {
-    let text = text
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{text}%")
+    format!(
+        "%{}%",
+        super::filter::escape_like(&text.trim().to_lowercase())
+    )
 }
 
 impl Store {

@@ -238,7 +238,7 @@ pub(crate) fn bind_all<'q, O>(
     query
 }
 
-fn escape_like(text: &str) -> String {
+pub(super) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -93,6 +93,15 @@ pub(super) fn history_source(kind: HistoryKind) -> (String, String, &'static str
     }
 }
 
+/// `FROM … WHERE …` of the objects of `table` whose newest version has ended (deleted, so
+/// in the recycle bin), as `x`.
+pub(super) fn deleted_objects(table: &str) -> String {
+    format!(
+        "FROM {table} x WHERE x.valid_to IS NOT NULL AND x.version_id = \
+         (SELECT MAX(y.version_id) FROM {table} y WHERE y.object_id = x.object_id)"
+    )
+}
+
 fn table_of(kind: HistoryKind) -> Table {
     match kind {
         HistoryKind::Attributes => Table::Users,
@@ -173,9 +182,8 @@ impl Store {
         let mut out = Vec::new();
         for (kind, table) in [(DeletedKind::User, "users"), (DeletedKind::Group, "groups")] {
             let rows: Vec<(i64, String, i64, Option<String>)> = sqlx::query_as(&format!(
-                "SELECT x.object_id, x.name, x.valid_to, x.ended_by FROM {table} x \
-                 WHERE x.valid_to IS NOT NULL AND x.version_id = \
-                   (SELECT MAX(y.version_id) FROM {table} y WHERE y.object_id = x.object_id)"
+                "SELECT x.object_id, x.name, x.valid_to, x.ended_by {}",
+                deleted_objects(table)
             ))
             .fetch_all(&self.pool)
             .await?;

@@ -89,8 +89,8 @@ impl Store {
         let mut total = 0;
         for table in ["users", "groups"] {
             let (count,): (i64,) = sqlx::query_as(&format!(
-                "SELECT COUNT(*) FROM {table} x WHERE x.valid_to IS NOT NULL AND x.version_id = \
-                 (SELECT MAX(y.version_id) FROM {table} y WHERE y.object_id = x.object_id)"
+                "SELECT COUNT(*) {}",
+                super::history::deleted_objects(table)
             ))
             .fetch_one(&self.pool)
             .await?;

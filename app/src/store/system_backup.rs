@@ -3,7 +3,8 @@
 use super::audit::{record_in, AuditRecord};
 use super::{now_micros, to_time, Error, Result, Store};
 use crate::model::{
-    BackupKind, BackupSchedule, BackupStatus, Operator, ScheduleFrequency, SystemBackup, TableCount,
+    clock_of_minutes, minutes_of_clock, BackupKind, BackupSchedule, BackupStatus, Operator,
+    ScheduleFrequency, SystemBackup, TableCount,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use sqlx::{Any, AnyConnection};
@@ -176,11 +177,7 @@ impl ScheduleSettings {
             enabled: self.enabled,
             frequency: self.frequency,
             weekday: self.weekday,
-            time: format!(
-                "{:02}:{:02}",
-                self.minute_of_day / 60,
-                self.minute_of_day % 60
-            ),
+            time: clock_of_minutes(self.minute_of_day),
             keep_last: self.keep_last,
             next_run_at: self.next_run(),
             last_run_at: self.last_run_at.map(to_time),
@@ -190,16 +187,8 @@ impl ScheduleSettings {
 
 /// Parses "HH:MM" into minutes after midnight.
 pub fn parse_time_of_day(text: &str) -> Result<i64> {
-    let invalid = || Error::invalid("time", "Use a time of day such as 02:30 (UTC).");
-    let (h, m) = text.trim().split_once(':').ok_or_else(invalid)?;
-    let (h, m): (i64, i64) = (
-        h.parse().map_err(|_| invalid())?,
-        m.parse().map_err(|_| invalid())?,
-    );
-    if !(0..24).contains(&h) || !(0..60).contains(&m) {
-        return Err(invalid());
-    }
-    Ok(h * 60 + m)
+    minutes_of_clock(text)
+        .ok_or_else(|| Error::invalid("time", "Use a time of day such as 02:30 (UTC)."))
 }
 
 impl Store {
@@ -438,11 +427,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let details = format!(
-            "{} {} at {:02}:{:02} UTC, keep {keep_last}",
+            "{} {} at {} UTC, keep {keep_last}",
             if enabled { "enabled" } else { "disabled" },
             frequency.as_str(),
-            minute_of_day / 60,
-            minute_of_day % 60
+            clock_of_minutes(minute_of_day)
         );
         audit_in(
             &mut tx,

@@ -45,6 +45,17 @@ pub fn user_input(name: &str, group: GroupId) -> UserInput {
     }
 }
 
+/// `role` granted to `user` directly: no scope, no dates.
+pub fn user_grant(role: RoleId, user: UserId) -> GrantInput {
+    GrantInput {
+        role,
+        grantee: Grantee::User(user),
+        scope: String::new(),
+        start_date: None,
+        end_date: None,
+    }
+}
+
 /// Makes `user` a member of `group` (no dates, no comments).
 pub async fn join_group(
     store: &Store,

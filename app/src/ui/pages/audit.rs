@@ -1,7 +1,7 @@
 //! The audit log: who did what to which object, and when; filters, paging and CSV, all in
 //! the URL so a filtered view can be bookmarked or sent.
 use crate::api::audit::search_audit;
-use crate::model::{AuditQuery, Permission};
+use crate::model::{AuditEntry, AuditQuery, Permission};
 use crate::ui::components::{
     instant_param, loaded, local_input_value, parse_instant, parse_local_instant, permitted,
     NotPermitted, When,
@@ -67,6 +67,37 @@ impl AuditLocation {
     }
 }
 
+/// Audit lines as a table: when, who, action, object, outcome, and the details when asked
+/// (the Overview leaves them out).
+#[component]
+pub fn AuditTable(
+    entries: Vec<AuditEntry>,
+    label: &'static str,
+    #[prop(optional)] details: bool,
+) -> impl IntoView {
+    view! {
+        <table class="data-table" aria-label=label>
+            <thead><tr>
+                <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
+                <th scope="col">"Object"</th><th scope="col">"Outcome"</th>
+                {details.then(|| view! { <th scope="col">"Details"</th> })}
+            </tr></thead>
+            <tbody>
+                {entries.into_iter().map(|e| view! {
+                    <tr>
+                        <td><When at=e.at/></td>
+                        <td>{e.operator_name}</td>
+                        <td>{e.action}</td>
+                        <td>{e.target}</td>
+                        <td>{e.outcome}</td>
+                        {details.then(|| view! { <td>{e.details}</td> })}
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
 /// The link to an object's audit lines (the "Audit" action on detail pages).
 pub fn audit_href(target: &str) -> String {
     format!("/audit?target={}", urlencode(target))
@@ -127,24 +158,7 @@ pub fn AuditPage() -> AnyView {
                             <p class="empty">"Nothing recorded matches these filters. Clear a filter to see more."</p>
                         })}
                         <div class="table-scroll">
-                            <table class="data-table" aria-label="Audit log">
-                                <thead><tr>
-                                    <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
-                                    <th scope="col">"Object"</th><th scope="col">"Outcome"</th><th scope="col">"Details"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {page.items.into_iter().map(|e| view! {
-                                        <tr>
-                                            <td><When at=e.at/></td>
-                                            <td>{e.operator_name}</td>
-                                            <td>{e.action}</td>
-                                            <td>{e.target}</td>
-                                            <td>{e.outcome}</td>
-                                            <td>{e.details}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <AuditTable entries=page.items label="Audit log" details=true/>
                         </div>
                         <nav class="pager" aria-label="Pages">
                             {(l.page > 1).then(|| view! {

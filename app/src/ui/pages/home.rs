@@ -1,5 +1,6 @@
 //! The Overview: how much there is, how safe it is (system backups), what needs attention
 //! (approvals, failures, the recycle bin) and the latest restores and activity.
+use super::AuditTable;
 use crate::api::audit::list_audit;
 use crate::api::overview::get_overview;
 use crate::model::{AuditEntry, BackupOverview, Operator, Permission};
@@ -42,7 +43,7 @@ pub fn HomePage() -> impl IntoView {
                     {overview.recent_restores.map(|restores| view! {
                         <section class="panel" aria-labelledby="restores-heading">
                             <h2 id="restores-heading">"Recent restores"</h2>
-                            <AuditTable entries=restores label="Recent restores"
+                            <RecentAudit entries=restores label="Recent restores"
                                 empty="No restore yet. Restores of users, records and the whole system appear here."/>
                         </section>
                     })}
@@ -55,7 +56,7 @@ pub fn HomePage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || loaded(async move {
                         audit.await.map(|entries| view! {
-                            <AuditTable entries label="Recent activity" empty="Nothing recorded yet."/>
+                            <RecentAudit entries label="Recent activity" empty="Nothing recorded yet."/>
                         })
                     })}
                 </Transition>
@@ -111,26 +112,15 @@ fn BackupsPanel(backups: BackupOverview) -> impl IntoView {
     }
 }
 
+/// The audit lines, or `empty` when there are none.
 #[component]
-fn AuditTable(entries: Vec<AuditEntry>, label: &'static str, empty: &'static str) -> impl IntoView {
+fn RecentAudit(
+    entries: Vec<AuditEntry>,
+    label: &'static str,
+    empty: &'static str,
+) -> impl IntoView {
     if entries.is_empty() {
         return view! { <p class="empty">{empty}</p> }.into_any();
     }
-    view! {
-        <table class="data-table" aria-label=label>
-            <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th></tr></thead>
-            <tbody>
-                {entries.into_iter().map(|e| view! {
-                    <tr>
-                        <td><When at=e.at/></td>
-                        <td>{e.operator_name}</td>
-                        <td>{e.action}</td>
-                        <td>{e.target}</td>
-                        <td>{e.outcome}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
+    view! { <AuditTable entries label/> }.into_any()
 }

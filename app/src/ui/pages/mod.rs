@@ -13,7 +13,7 @@ mod setup;
 mod system_backup;
 pub(crate) mod users;
 
-pub use audit::{AuditLink, AuditPage};
+pub use audit::{AuditLink, AuditPage, AuditTable};
 pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{
     AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,

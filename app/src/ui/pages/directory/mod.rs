@@ -114,9 +114,7 @@ impl ListParams {
 
     /// A column header's link: sorts by `key`, or reverses the order when already sorted by it.
     fn sort_link(&self, key: &str) -> String {
-        let current = self.sort.get_untracked();
-        let current = if current.is_empty() { "name" } else { &current };
-        if current == key {
+        if self.sorted_by() == key {
             self.link(1, &format!("-{key}"))
         } else {
             self.link(1, key)

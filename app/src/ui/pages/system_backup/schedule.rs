@@ -1,7 +1,7 @@
 //! Automatic backups: when they run and how many are kept.
 use crate::api::system_backup::{get_backup_schedule, SetBackupSchedule};
 use crate::error::AppError;
-use crate::model::{BackupSchedule, ScheduleFrequency};
+use crate::model::{clock_of_minutes, minutes_of_clock, BackupSchedule, ScheduleFrequency};
 use crate::ui::components::When;
 use crate::ui::components::{loaded, local_zone_now, shift_slot, FieldErrors};
 use leptos::prelude::*;
@@ -48,7 +48,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
         if let Some((day, minute)) = slot_of(&weekday.get_untracked(), &time.get_untracked()) {
             let (day, minute) = shift_slot(day, minute, i64::from(offset));
             weekday.set(day.to_string());
-            time.set(clock(minute));
+            time.set(clock_of_minutes(minute));
         }
         zone.set(Some((offset, name)));
     });
@@ -81,7 +81,7 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
         {
             let (utc_day, utc_minute) = shift_slot(local_day, minute, -i64::from(offset));
             day = utc_day.to_string();
-            at = clock(utc_minute);
+            at = clock_of_minutes(utc_minute);
         }
         save.dispatch(SetBackupSchedule {
             enabled: enabled.get_untracked(),
@@ -211,11 +211,5 @@ fn ScheduleEditor(current: BackupSchedule) -> impl IntoView {
 /// A weekday (0 = Monday) and an "HH:MM" time as minutes after midnight.
 fn slot_of(weekday: &str, time: &str) -> Option<(i64, i64)> {
     let day: i64 = weekday.trim().parse().ok().filter(|d| (0..7).contains(d))?;
-    let (hours, minutes) = time.trim().split_once(':')?;
-    let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
-    ((0..24).contains(&hours) && (0..60).contains(&minutes)).then_some((day, hours * 60 + minutes))
-}
-
-fn clock(minute_of_day: i64) -> String {
-    format!("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60)
+    Some((day, minutes_of_clock(time)?))
 }

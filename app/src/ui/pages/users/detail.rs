@@ -289,10 +289,14 @@ pub fn UserGroupsTab() -> impl IntoView {
                 let detail = context.user.await?;
                 let records = if historical() { Vec::new() } else { records.await? };
                 // Group names link to the group, in the same moment as this view.
-                let at = context.as_of.get_untracked();
+                let as_of = context.as_of.get_untracked();
                 let group_href = move |group: i64| {
-                    let at = at.map(|t| format!("&as_of={}", instant_param(t))).unwrap_or_default();
-                    format!("/groups?group={group}{at}")
+                    crate::ui::pages::groups::GroupsLocation {
+                        as_of,
+                        group: Some(group),
+                        tab: String::new(),
+                    }
+                    .href()
                 };
                 let rows = detail.state.memberships.into_iter().map(|m| {
                     let record = records.iter().find(|r| r.subject == m.group.0).map(|r| r.record_id);
