@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Locator, Page } from "@playwright/test";
 
 export const OWNER = { username: "olivia", displayName: "Olivia Owner", password: "owner password 1" };
 
@@ -31,4 +31,13 @@ export async function signIn(page: Page, username: string, password: string) {
 export async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login$/);
+}
+
+/// Chooses a group in a type-ahead group picker: types the group's own name, then picks the
+/// option showing its whole `path` ("Staff › Sales").
+export async function chooseGroup(scope: Page | Locator, label: string, path: string) {
+  const box = scope.getByRole("combobox", { name: label, exact: true });
+  await box.fill(path.split(" › ").pop()!);
+  await scope.getByRole("option", { name: path, exact: true }).click();
+  await expect(box).toHaveValue(path);
 }

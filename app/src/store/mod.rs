@@ -23,6 +23,7 @@ mod passwords;
 mod preferences;
 mod restore;
 mod restore_requests;
+mod search;
 mod seed;
 mod sessions;
 mod snapshot_list;

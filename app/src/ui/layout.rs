@@ -1,7 +1,7 @@
 use crate::api::auth::{get_session, Logout};
 use crate::api::system_backup::count_unread_inbox;
 use crate::model::{Operator, OperatorRole, Permission, SessionState};
-use crate::ui::components::ErrorList;
+use crate::ui::components::{ErrorList, Flash, FlashArea};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
@@ -71,6 +71,9 @@ fn Frame(operator: Operator) -> impl IntoView {
     let may_read_audit = role.can(Permission::AuditRead);
     let inbox_refresh = RwSignal::new(0_u64);
     provide_context(InboxRefresh(inbox_refresh));
+    // What the last action did, said outside the page so a re-rendered page keeps it.
+    let flash = Flash::new();
+    provide_context(flash);
     // On narrow screens the navigation folds into a menu, closed again on every page change.
     let menu_open = RwSignal::new(false);
     let location = use_location();
@@ -108,6 +111,7 @@ fn Frame(operator: Operator) -> impl IntoView {
             </nav>
             <div class="workspace">
                 <header class="topbar">
+                    <crate::ui::pages::SearchBox/>
                     {(role == OperatorRole::Owner).then(|| view! { <InboxBadge refresh=inbox_refresh/> })}
                     <span class="signed-in" data-testid="signed-in">
                         {operator.display_name.clone()}
@@ -123,6 +127,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                         <Outlet/>
                     </ErrorBoundary>
                 </main>
+                <FlashArea flash/>
             </div>
         </div>
     }

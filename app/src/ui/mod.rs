@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("backups") view=pages::BackupsPage/>
                     <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
                     <Route path=path!("audit") view=pages::AuditPage/>
+                    <Route path=path!("search") view=pages::SearchPage/>
                     <Route path=path!("system-backup") view=pages::SystemBackupPage/>
                     <Route path=path!("inbox") view=pages::InboxPage/>
                     <Route path=path!("operators") view=pages::OperatorsPage/>

@@ -291,7 +291,11 @@ pub fn ListTable<C: ListColumn>(
     /// Checkboxes per row (and select all) when given.
     #[prop(optional_no_strip)]
     selection: Option<Selection<C::Id>>,
+    /// Said under the headers when there is no row: why, and what to do next.
+    #[prop(optional, into)]
+    empty: String,
 ) -> AnyView {
+    let nothing = items.is_empty().then_some(empty).filter(|e| !e.is_empty());
     let headers = columns
         .iter()
         .map(|column| match column.sort_key() {
@@ -347,6 +351,7 @@ pub fn ListTable<C: ListColumn>(
             <thead><tr>{select_all}{headers}</tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        {nothing.map(|text| view! { <p class="empty">{text}</p> })}
     }
     .into_any()
 }

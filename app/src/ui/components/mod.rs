@@ -4,12 +4,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 mod field;
+mod flash;
+mod group_picker;
 mod list;
+mod paging;
 pub use field::FieldErrors;
+pub use flash::{announce, Announce, Flash, FlashArea};
+pub use group_picker::GroupPicker;
 pub use list::{
     aria_sort, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ListColumn, ListTable,
     Selection,
 };
+pub use paging::{page_param, page_size_param, urlencode, Pages};
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
 #[component]
@@ -70,6 +76,8 @@ pub fn ConfirmedButton(
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let question = title.clone();
+    let said = Announce::here();
+    let done = StoredValue::new(flash::done_text(label, &title));
     view! {
         <button type="button" aria-label=title on:click=move |_| open.set(true)>{label}</button>
         <Show when=move || open.get()>
@@ -79,6 +87,7 @@ pub fn ConfirmedButton(
                 confirm_label=format!("Yes, {}", label.to_lowercase())
                 on_confirm=move || {
                     open.set(false);
+                    said.expect(done.get_value());
                     on_confirm.run(());
                 }
                 on_close=move || open.set(false)
@@ -370,53 +379,6 @@ pub fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|naive| naive.and_utc())
 }
 
-/// Groups of a tree, depth-first, labelled with their path ("Staff › Sales") so that pickers
-/// tell apart groups of the same name and read well to screen readers.
-pub fn group_choices(nodes: &[crate::model::GroupNode]) -> Vec<(crate::model::GroupId, String)> {
-    fn visit(
-        nodes: &[crate::model::GroupNode],
-        prefix: &str,
-        out: &mut Vec<(crate::model::GroupId, String)>,
-    ) {
-        for node in nodes {
-            let label = if prefix.is_empty() {
-                node.name.clone()
-            } else {
-                format!("{prefix} › {}", node.name)
-            };
-            out.push((node.id, label.clone()));
-            visit(&node.children, &label, out);
-        }
-    }
-    let mut out = Vec::new();
-    visit(nodes, "", &mut out);
-    out
-}
-
-/// A select of all groups by path; the value is the group id ("" = `none`).
-#[component]
-pub fn GroupPicker(
-    roots: Vec<crate::model::GroupNode>,
-    label: &'static str,
-    none: &'static str,
-    value: RwSignal<String>,
-    #[prop(optional)] required: bool,
-) -> impl IntoView {
-    view! {
-        <label>
-            {label}
-            <select bind:value=value required=required>
-                <option value="">{none}</option>
-                {group_choices(&roots).into_iter().map(|(id, path)| {
-                    let key = id.0.to_string();
-                    let chosen = key.clone();
-                    view! { <option value=key selected=move || value.get() == chosen>{path}</option> }
-                }).collect_view()}
-            </select>
-        </label>
-    }
-}
-
 /// A modal dialog on the native `<dialog>` element: `showModal()` makes the rest of the page inert,
 /// so focus moves inside and stays there. Escape or the close button call `on_close` (unless
 /// `locked`: work is under way). Render it only while it is open.
@@ -486,6 +448,25 @@ pub fn Modal(
     }
 }
 
+/// Where a detail page sits: a link back to its list, then the object's name.
+#[component]
+pub fn Breadcrumbs(
+    /// The list, e.g. "/users".
+    list: &'static str,
+    /// The list's name, e.g. "Users".
+    list_label: &'static str,
+    #[prop(into)] name: String,
+) -> impl IntoView {
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <ol>
+                <li><a href=list>{list_label}</a></li>
+                <li aria-current="page">{name}</li>
+            </ol>
+        </nav>
+    }
+}
+
 /// "Are you sure?" for destructive actions: names what will happen, Confirm runs it.
 #[component]
 pub fn ConfirmDialog(
@@ -506,14 +487,11 @@ pub fn ConfirmDialog(
     }
 }
 
-/// A required "Group" choice among the current groups (the id as text), loading the tree.
+/// A required "Group" choice among the current groups (the id as text).
 #[component]
 pub fn GroupField(value: RwSignal<String>) -> AnyView {
-    let groups = LocalResource::new(|| crate::api::groups::group_tree(None));
-    browser_choices(groups, move |roots| {
-        view! { <GroupPicker roots label="Group" none="Choose a group" value required=true/> }
-    })
-    .into_any()
+    view! { <GroupPicker id="group-field" label="Group" none="Choose a group" value required=true/> }
+        .into_any()
 }
 
 /// A required drop-down bound to `value` (an id as text): `placeholder` for "nothing chosen",
@@ -575,7 +553,9 @@ pub fn GrantedRoles(
 ) -> impl IntoView {
     use crate::api::directory::{list_grants, GrantRole, RevokeGrant};
     let grant = ServerAction::<GrantRole>::new();
+    announce(grant);
     let revoke = ServerAction::<RevokeGrant>::new();
+    announce(revoke);
     Effect::new(move |_| {
         if matches!(revoke.value().get(), Some(Ok(())))
             || matches!(grant.value().get(), Some(Ok(_)))
@@ -592,6 +572,7 @@ pub fn GrantedRoles(
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 grants.await.map(|grants| view! {
+                    {grants.is_empty().then(|| view! { <p class="empty">"No role is granted here."</p> })}
                     <table class="data-table" aria-label="Granted roles">
                         <thead><tr>
                             <th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th>
@@ -637,8 +618,10 @@ pub fn GrantRoleForm(
     let scope = RwSignal::new(String::new());
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
+    let grant_said = Announce::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        grant_said.expect("Role granted.");
         grant.dispatch(crate::api::directory::GrantRole {
             input: crate::model::GrantInput {
                 role: crate::model::RoleId(role.get_untracked().parse().unwrap_or(0)),

@@ -6,13 +6,11 @@ use crate::ui::components::{
     instant_param, loaded, local_input_value, parse_instant, parse_local_instant, permitted,
     NotPermitted, When,
 };
-use crate::ui::pages::users::urlencode;
+use crate::ui::components::{page_param, page_size_param, urlencode, Pages};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
-
-const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
 
 /// The page's URL state. Instants are UTC in the URL; the form shows them in local time.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -123,19 +121,14 @@ pub fn AuditPage() -> AnyView {
     let query = use_query_map();
     let location = Memo::new(move |_| {
         let q = query.read();
-        let size = q
-            .get("size")
-            .and_then(|s| s.parse().ok())
-            .filter(|s| PAGE_SIZES.contains(s))
-            .unwrap_or(50);
         AuditLocation {
             who: q.get("who").unwrap_or_default(),
             action: q.get("action").unwrap_or_default(),
             target: q.get("target").unwrap_or_default(),
             from: q.get("from").and_then(|t| parse_instant(&t)),
             to: q.get("to").and_then(|t| parse_instant(&t)),
-            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
-            size,
+            page: page_param(q.get("page")),
+            size: page_size_param(q.get("size")),
         }
     });
     let entries = Resource::new(move || location.get(), |l| search_audit(l.query()));
@@ -150,24 +143,16 @@ pub fn AuditPage() -> AnyView {
             {move || loaded(async move {
                 let l = location.get_untracked();
                 entries.await.map(|page| {
-                    let last = ((page.total + l.size - 1) / l.size).max(1);
                     let empty = page.items.is_empty();
                     view! {
-                        <p class="hint">{format!("{} entries · page {} of {last}", page.total, l.page.max(1))}</p>
                         {empty.then(|| view! {
                             <p class="empty">"Nothing recorded matches these filters. Clear a filter to see more."</p>
                         })}
                         <div class="table-scroll">
                             <AuditTable entries=page.items label="Audit log" details=true/>
                         </div>
-                        <nav class="pager" aria-label="Pages">
-                            {(l.page > 1).then(|| view! {
-                                <a href=AuditLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a>
-                            })}
-                            {(l.page < last).then(|| view! {
-                                <a href=AuditLocation { page: l.page + 1, ..l.clone() }.href()>"Next page"</a>
-                            })}
-                        </nav>
+                        <Pages total=page.total page=l.page size=l.size noun="entries"
+                            href=move |(page, size)| AuditLocation { page, size, ..l.clone() }.href()/>
                     }
                 })
             })}
@@ -185,7 +170,6 @@ fn AuditFilters(location: Memo<AuditLocation>) -> impl IntoView {
     let target = RwSignal::new(current.target.clone());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let size = RwSignal::new(current.size.to_string());
     // Follows the URL (Back, a bookmark); the instants in the browser's zone.
     Effect::new(move |_| {
         let l = location.get();
@@ -194,7 +178,6 @@ fn AuditFilters(location: Memo<AuditLocation>) -> impl IntoView {
         target.set(l.target);
         from.set(l.from.map(local_input_value).unwrap_or_default());
         to.set(l.to.map(local_input_value).unwrap_or_default());
-        size.set(l.size.to_string());
     });
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -206,7 +189,7 @@ fn AuditFilters(location: Memo<AuditLocation>) -> impl IntoView {
             from: parse_local_instant(&from.get_untracked()),
             to: parse_local_instant(&to.get_untracked()),
             page: 1,
-            size: size.get_untracked().parse().unwrap_or(50),
+            size: location.get_untracked().size,
         };
         navigate(&next.href(), Default::default());
     };
@@ -217,12 +200,6 @@ fn AuditFilters(location: Memo<AuditLocation>) -> impl IntoView {
             <label class="inline">"Object" <input type="search" bind:value=target placeholder="part of a name"/></label>
             <label class="inline">"From (local time)" <input type="datetime-local" bind:value=from/></label>
             <label class="inline">"To (local time)" <input type="datetime-local" bind:value=to/></label>
-            <label class="inline">
-                "Per page"
-                <select prop:value=move || size.get() on:change=move |ev| size.set(event_target_value(&ev))>
-                    {PAGE_SIZES.iter().map(|n| view! { <option value=n.to_string()>{n.to_string()}</option> }).collect_view()}
-                </select>
-            </label>
             <button type="submit" class="primary">"Apply filters"</button>
         </form>
     }

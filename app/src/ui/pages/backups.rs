@@ -5,18 +5,17 @@ use crate::api::snapshots::{
 };
 use crate::error::AppError;
 use crate::model::*;
+use crate::ui::components::{announce, Announce};
 use crate::ui::components::{aria_sort, MaybeWhen, When};
 use crate::ui::components::{
     capitalised, format_time, loaded, ColumnView, ColumnViewButton, ErrorNotice, FormError,
     ListColumn, Modal,
 };
-use crate::ui::pages::users::urlencode;
+use crate::ui::components::{page_param, page_size_param, urlencode, Pages};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-
-const PAGE_SIZE: i64 = 50;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct CatalogueLocation {
@@ -24,16 +23,18 @@ struct CatalogueLocation {
     filter: String,
     sort: String,
     page: i64,
+    size: i64,
 }
 
 impl CatalogueLocation {
     fn href(&self) -> String {
         format!(
-            "/backups?q={}&filter={}&sort={}&page={}",
+            "/backups?q={}&filter={}&sort={}&page={}&size={}",
             urlencode(&self.search),
             urlencode(&self.filter),
             urlencode(&self.sort),
-            self.page.max(1)
+            self.page.max(1),
+            self.size
         )
     }
 
@@ -45,8 +46,8 @@ impl CatalogueLocation {
             filter: self.filter.clone(),
             sort,
             descending,
-            offset: (self.page.max(1) - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
+            offset: (self.page.max(1) - 1) * self.size,
+            limit: self.size,
         }
     }
 }
@@ -152,7 +153,8 @@ pub fn BackupsPage() -> AnyView {
             search: q.get("q").unwrap_or_default(),
             filter: q.get("filter").unwrap_or_default(),
             sort: q.get("sort").unwrap_or_default(),
-            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            page: page_param(q.get("page")),
+            size: page_size_param(q.get("size")),
         }
     });
     let changes = RwSignal::new(0u32);
@@ -218,7 +220,6 @@ pub fn BackupsPage() -> AnyView {
                     Err(error) => return view! { <ErrorNotice error/> }.into_any(),
                 };
                 let l = location.get_untracked();
-                let last = ((page.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
                 let sort_href = {
                     let l = l.clone();
                     move |key: &str| {
@@ -232,6 +233,8 @@ pub fn BackupsPage() -> AnyView {
                     }.into_any(),
                     None => view! { <th>{column.label()}</th> }.into_any(),
                 }).collect_view();
+                let empty = page.items.is_empty();
+                let total = page.total;
                 let rows = page.items.into_iter().map(|item| {
                     let id = item.snapshot.id;
                     let since = format_time(item.snapshot.valid_since);
@@ -262,7 +265,14 @@ pub fn BackupsPage() -> AnyView {
                     }
                 }).collect_view();
                 view! {
-                    <p class="hint">{format!("{} snapshots · page {} of {last}", page.total, l.page.max(1))}</p>
+                    {empty.then(|| view! {
+                        <p class="empty">{if l.search.is_empty() && l.filter.is_empty() {
+                            "No snapshots yet. A user's snapshot is taken when the user changes; \
+                             \"Configure backup\" sets how long they are kept."
+                        } else {
+                            "No snapshot matches this search. Clear the search or the query to see them all."
+                        }}</p>
+                    })}
                     <table class="data-table" aria-label="Snapshots of all users">
                         <thead><tr>
                             {may_restore.then(|| view! { <th><span class="visually-hidden">"Select"</span></th> })}
@@ -270,10 +280,8 @@ pub fn BackupsPage() -> AnyView {
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
-                    <nav class="pager" aria-label="Pages">
-                        {(l.page > 1).then(|| view! { <a href=CatalogueLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a> })}
-                        {(l.page.max(1) < last).then(|| view! { <a href=CatalogueLocation { page: l.page.max(1) + 1, ..l.clone() }.href()>"Next page"</a> })}
-                    </nav>
+                    <Pages total page=l.page size=l.size noun="snapshots"
+                        href=move |(page, size)| CatalogueLocation { page, size, ..l.clone() }.href()/>
                 }.into_any()
             })}
         </Transition>
@@ -407,6 +415,7 @@ fn MultiRestoreDialog(
 fn ConfigureDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let current = Resource::new(|| (), |_| get_snapshot_config());
     let save = ServerAction::<SetSnapshotConfig>::new();
+    announce(save);
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(_))) {
             on_close.run(());
@@ -431,6 +440,7 @@ fn ConfigureForm(config: SnapshotConfig, save: ServerAction<SetSnapshotConfig>) 
     let entitlements = RwSignal::new(config.entitlements_history);
     let amount_error = RwSignal::new(None::<&'static str>);
     let keep_error = RwSignal::new(None::<&'static str>);
+    let save_said = Announce::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed_amount = amount
@@ -459,6 +469,7 @@ fn ConfigureForm(config: SnapshotConfig, save: ServerAction<SetSnapshotConfig>) 
             return;
         };
         let unit = DelayUnit::parse(&unit.get_untracked()).unwrap_or(DelayUnit::Minutes);
+        save_said.expect("Snapshot settings saved.");
         save.dispatch(SetSnapshotConfig {
             config: SnapshotConfig {
                 min_delay_secs: amount * unit.seconds(),

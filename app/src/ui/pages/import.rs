@@ -21,7 +21,10 @@ pub fn CsvLinks(kind: ImportKind) -> impl IntoView {
             .into_iter()
             .filter_map(|key| {
                 let value = query.get(key).filter(|v| !v.is_empty())?;
-                Some(format!("{key}={}", super::users::urlencode(&value)))
+                Some(format!(
+                    "{key}={}",
+                    crate::ui::components::urlencode(&value)
+                ))
             })
             .collect();
         if params.is_empty() {

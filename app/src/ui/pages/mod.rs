@@ -9,6 +9,7 @@ mod login;
 mod not_found;
 mod operators;
 mod recycle_bin;
+mod search;
 mod setup;
 mod system_backup;
 pub(crate) mod users;
@@ -27,6 +28,7 @@ pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use operators::OperatorsPage;
 pub use recycle_bin::RecycleBinPage;
+pub use search::{SearchBox, SearchPage};
 pub use setup::SetupPage;
 pub use system_backup::SystemBackupPage;
 pub use users::{

@@ -4,9 +4,9 @@ use crate::api::history::recycle_bin;
 use crate::api::users::{get_user, RecoverUser};
 use crate::error::AppError;
 use crate::model::{DeletedKind, DeletedObject, Operator, Permission};
+use crate::ui::components::urlencode;
 use crate::ui::components::When;
 use crate::ui::components::{loaded, FormError, Modal};
-use crate::ui::pages::users::urlencode;
 use chrono::{DateTime, Duration, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,7 +38,7 @@ pub fn RecycleBinPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 deleted.await.map(|objects| view! {
-                    {objects.is_empty().then(|| view! { <p>"The recycle bin is empty."</p> })}
+                    {objects.is_empty().then(|| view! { <p class="empty">"The recycle bin is empty: nothing has been deleted, or everything deleted was recovered."</p> })}
                     <table class="data-table" aria-label="Deleted objects">
                         <thead><tr><th>"Kind"</th><th>"Name"</th><th>"Deleted"</th><th>"By"</th><th></th></tr></thead>
                         <tbody>

@@ -9,6 +9,7 @@ use crate::model::{
     Account, AccountDetail, AccountId, AccountInput, CustomAttribute, Grantee, SystemId,
     ACCOUNT_STATUSES, ACCOUNT_TYPES, OWNER_LEVELS,
 };
+use crate::ui::components::announce;
 use crate::ui::components::When;
 use crate::ui::components::{
     browser_choices, loaded, open_created, Choice, ColumnView, ConfirmedButton, FormError,
@@ -211,6 +212,7 @@ fn AccountView(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     let id = account.id.0;
     let name = account.input.name.clone();
     view! {
+        <crate::ui::components::Breadcrumbs list="/accounts" list_label="Accounts" name=name.clone()/>
         <Title text=format!("Account {name}")/>
         <h1>{format!("Account {name}")}</h1>
         <crate::ui::pages::AuditLink target=name.clone()/>
@@ -252,6 +254,7 @@ fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> AnyVie
     let editable = may_write();
     let draft = RwSignal::new(input.clone());
     let update = ServerAction::<UpdateAccount>::new();
+    let update_said = announce(update);
     Effect::new(move |_| {
         if let Some(Ok(())) = update.value().get() {
             changes.update(|n| *n += 1);
@@ -288,6 +291,10 @@ fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> AnyVie
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        update_said.expect(format!(
+            "Saved account {}.",
+            draft.with_untracked(|d| d.name.clone())
+        ));
         update.dispatch(UpdateAccount {
             id,
             input: draft.get_untracked(),
@@ -345,7 +352,9 @@ fn AccountEditor(id: i64, input: AccountInput, changes: RwSignal<u64>) -> AnyVie
 fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     let account = detail.account.id.0;
     let set = ServerAction::<SetAccountOwner>::new();
+    let set_said = announce(set);
     let remove = ServerAction::<RemoveAccountOwner>::new();
+    announce(remove);
     Effect::new(move |_| {
         if matches!(set.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(())))
         {
@@ -356,6 +365,7 @@ fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     let level = RwSignal::new("owner".to_string());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        set_said.expect("Owner saved.");
         set.dispatch(SetAccountOwner {
             account,
             user: user.get_untracked().parse().unwrap_or(0),
@@ -365,6 +375,7 @@ fn AccountOwners(detail: AccountDetail, changes: RwSignal<u64>) -> AnyView {
     view! {
         <section class="panel" aria-label="Owners">
             <h2>"Owners"</h2>
+            {detail.owners.is_empty().then(|| view! { <p class="empty">"This account has no owner."</p> })}
             <table class="data-table" aria-label="Owners">
                 <thead><tr><th>"User"</th><th>"Full name"</th><th>"Level"</th><th></th></tr></thead>
                 <tbody>

@@ -4,6 +4,7 @@ use crate::api::directory::{
 };
 use crate::model::{MailDomain, MailDomainDetail, MailDomainId, MailDomainInput};
 use crate::ui::components::When;
+use crate::ui::components::{announce, Announce};
 use crate::ui::components::{loaded, open_created, ColumnView, FormError, ListColumn, NewPanel};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -128,6 +129,7 @@ fn NewMailDomainPanel() -> AnyView {
 pub fn MailDomainPage() -> AnyView {
     let id = route_id();
     let update = ServerAction::<UpdateMailDomain>::new();
+    announce(update);
     let domain = Resource::new(
         move || (id.get(), update.version().get()),
         |(id, _)| get_mail_domain(id, None),
@@ -148,14 +150,20 @@ fn MailDomainView(detail: MailDomainDetail, update: ServerAction<UpdateMailDomai
     let code = detail.domain.input.code.clone();
     let editable = may_write();
     let draft = RwSignal::new(detail.domain.input.clone());
+    let update_said = Announce::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        update_said.expect(format!(
+            "Saved mail domain {}.",
+            draft.with_untracked(|d| d.code.clone())
+        ));
         update.dispatch(UpdateMailDomain {
             id,
             input: draft.get_untracked(),
         });
     };
     view! {
+        <crate::ui::components::Breadcrumbs list="/mail-domains" list_label="Mail domains" name=code.clone()/>
         <Title text=format!("Mail domain {code}")/>
         <h1>{format!("Mail domain {code}")}</h1>
         <crate::ui::pages::AuditLink target=code.clone()/>
@@ -172,6 +180,7 @@ fn MailDomainView(detail: MailDomainDetail, update: ServerAction<UpdateMailDomai
             {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
         </form>
         <h2>"Mail lists in this domain"</h2>
+        {detail.lists.is_empty().then(|| view! { <p class="empty">"No mail list is in this domain."</p> })}
         <table class="data-table" aria-label="Mail lists in this domain">
             <thead><tr><th>"List"</th><th>"Address"</th><th>"Description"</th></tr></thead>
             <tbody>

@@ -9,6 +9,7 @@ use crate::model::{
     DirectoryQuery, GroupId, MailDomainId, MailListDetail, MailListId, MailListInput,
     MailListMemberView, MailListSummary, MailMember, RoleId, UserId,
 };
+use crate::ui::components::announce;
 use crate::ui::components::When;
 use crate::ui::components::{
     browser_choices, loaded, open_created, Choice, ColumnView, ConfirmedButton, FormError,
@@ -185,8 +186,10 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
     let editable = may_write();
     let draft = RwSignal::new(detail.list.input.clone());
     let update = ServerAction::<UpdateMailList>::new();
+    let update_said = announce(update);
     let delete = ServerAction::<DeleteMailList>::new();
     let remove = ServerAction::<RemoveMailListMember>::new();
+    announce(remove);
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
@@ -202,6 +205,10 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        update_said.expect(format!(
+            "Saved mail list {}.",
+            draft.with_untracked(|d| d.name.clone())
+        ));
         update.dispatch(UpdateMailList {
             id,
             input: draft.get_untracked(),
@@ -217,6 +224,7 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
             .collect();
         view! {
             <h3>{title}</h3>
+            {rows.is_empty().then(|| view! { <p class="empty">{format!("No {}.", title.to_lowercase())}</p> })}
             <table class="data-table" aria-label=title>
                 <thead><tr><th>"Member"</th><th></th></tr></thead>
                 <tbody>
@@ -245,6 +253,7 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
         }
     };
     view! {
+        <crate::ui::components::Breadcrumbs list="/mail-lists" list_label="Mail lists" name=name.clone()/>
         <Title text=format!("Mail list {name}")/>
         <h1>{format!("Mail list {name}")}</h1>
         <crate::ui::pages::AuditLink target=name.clone()/>
@@ -275,6 +284,7 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
         <section class="panel" aria-label="Recipients">
             <h2>"Recipients"</h2>
             <p class="hint">"The users this list reaches: directly, through groups, roles and nested lists."</p>
+            {detail.targets.is_empty().then(|| view! { <p class="empty">"This list reaches nobody yet."</p> })}
             <table class="data-table" aria-label="Recipients">
                 <thead><tr><th>"User"</th><th>"Full name"</th></tr></thead>
                 <tbody>
@@ -300,6 +310,7 @@ fn MailListView(detail: MailListDetail, changes: RwSignal<u64>) -> AnyView {
 #[component]
 fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
     let add = ServerAction::<AddMailListMember>::new();
+    let add_said = announce(add);
     Effect::new(move |_| {
         if matches!(add.value().get(), Some(Ok(_))) {
             changes.update(|n| *n += 1);
@@ -318,6 +329,7 @@ fn AddMemberForm(list: i64, changes: RwSignal<u64>) -> AnyView {
             "role" => MailMember::Role(RoleId(id)),
             _ => MailMember::External(address.get_untracked()),
         };
+        add_said.expect("Member added.");
         add.dispatch(AddMailListMember { list, member });
     };
     view! {

@@ -19,12 +19,11 @@ use crate::ui::components::{
     browser_choices, Choice, ColumnView, ColumnViewButton, ConfirmDialog, DeleteOutcome,
     DeleteSelected, ErrorNotice, ListColumn, ListTable, Selection,
 };
+use crate::ui::components::{page_param, page_size_param, urlencode, Pages};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-pub(super) const PAGE_SIZE: i64 = 50;
 
 /// The `:id` of a detail page's URL (0 when it is not a number: the server says not found).
 fn route_id() -> Memo<i64> {
@@ -38,12 +37,14 @@ fn route_id() -> Memo<i64> {
     })
 }
 
-/// Search text, page and sort order of a list, all kept in the URL (`?q=&page=&sort=`).
+/// Search text, page, page size and sort order of a list, all kept in the URL
+/// (`?q=&page=&size=&sort=`).
 #[derive(Clone, Copy)]
 struct ListParams {
     base: &'static str,
     search: Memo<String>,
     page: Memo<i64>,
+    size: Memo<i64>,
     sort: Memo<String>,
 }
 
@@ -53,14 +54,8 @@ impl ListParams {
         Self {
             base,
             search: Memo::new(move |_| query.read().get("q").unwrap_or_default()),
-            page: Memo::new(move |_| {
-                query
-                    .read()
-                    .get("page")
-                    .and_then(|p| p.parse::<i64>().ok())
-                    .unwrap_or(1)
-                    .max(1)
-            }),
+            page: Memo::new(move |_| page_param(query.read().get("page"))),
+            size: Memo::new(move |_| page_size_param(query.read().get("size"))),
             sort: Memo::new(move |_| query.read().get("sort").unwrap_or_default()),
         }
     }
@@ -77,14 +72,18 @@ impl ListParams {
                 _ => DirectorySort::Name,
             },
             descending: sort.starts_with('-'),
-            offset: (self.page.get() - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
+            offset: (self.page.get() - 1) * self.size.get(),
+            limit: self.size.get(),
         }
     }
 
     fn link(&self, page: i64, sort: &str) -> String {
+        self.link_sized(page, self.size.get_untracked(), sort)
+    }
+
+    fn link_sized(&self, page: i64, size: i64, sort: &str) -> String {
         format!(
-            "{}?q={}&sort={}&page={page}",
+            "{}?q={}&sort={}&page={page}&size={size}",
             self.base,
             urlencode(&self.search.get_untracked()),
             urlencode(sort)
@@ -122,17 +121,6 @@ impl ListParams {
     }
 }
 
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The quick search of a list: a GET form, so the search text lands in the URL.
 #[component]
 fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str) -> AnyView {
@@ -144,6 +132,7 @@ fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str)
                     <input type="search" name="q" prop:value=move || params.search.get() placeholder=placeholder/>
                 </label>
                 <input type="hidden" name="sort" prop:value=move || params.sort.get()/>
+                <input type="hidden" name="size" prop:value=move || params.size.get().to_string()/>
                 <button type="submit">"Search"</button>
             </Form>
         </div>
@@ -151,18 +140,13 @@ fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str)
     .into_any()
 }
 
-/// "N things · page x of y" and the previous/next links.
+/// The list's pages, keeping its search and order.
 #[component]
 fn Pager(params: ListParams, total: i64, #[prop(into)] noun: String) -> AnyView {
-    let current = params.page.get_untracked();
-    let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let sort = params.sort.get_untracked();
     view! {
-        <p class="hint">{format!("{total} {noun} · page {current} of {last}")}</p>
-        <nav class="pager" aria-label="Pages">
-            {(current > 1).then(|| view! { <a href=params.link(current - 1, &sort)>"Previous page"</a> })}
-            {(current < last).then(|| view! { <a href=params.link(current + 1, &sort)>"Next page"</a> })}
-        </nav>
+        <Pages total page=params.page.get_untracked() size=params.size.get_untracked() noun
+            href=move |(page, size)| params.link_sized(page, size, &sort)/>
     }
     .into_any()
 }
@@ -259,6 +243,7 @@ fn DirectoryList<C: ListColumn>(
                     match items.await {
                         Ok(page) => view! {
                             <ListTable label=title columns=shown items=page.items
+                                empty=empty_list(&noun, &params.search.get_untracked(), writer, import.is_some())
                                 sort_href=move |key: String| params.sort_link(&key)
                                 sorted_by=params.sorted_by()
                                 selection=writer.then_some(selection)/>
@@ -272,6 +257,21 @@ fn DirectoryList<C: ListColumn>(
         </Transition>
     }
     .into_any()
+}
+
+/// What an empty list says: nothing matches the search, or nothing exists yet.
+fn empty_list(noun: &str, search: &str, writer: bool, importable: bool) -> String {
+    match (search.trim().is_empty(), writer, importable) {
+        (false, _, _) => format!(
+            "No {noun} match “{}”. Clear the search to see them all.",
+            search.trim()
+        ),
+        (true, true, true) => {
+            format!("No {noun} yet. Create the first with “New” above, or import a CSV file.")
+        }
+        (true, true, false) => format!("No {noun} yet. Create the first with “New” above."),
+        (true, false, _) => format!("No {noun} yet."),
+    }
 }
 
 /// A "Delete" button that asks first, in a dialog naming the object.

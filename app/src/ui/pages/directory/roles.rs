@@ -11,6 +11,7 @@ use crate::model::{
     RoleInput, SystemId,
 };
 use crate::ui::components::When;
+use crate::ui::components::{announce, Announce};
 use crate::ui::components::{
     browser_choices, loaded, open_created, parse_date, role_options, Choice, ColumnView,
     ConfirmedButton, FormError, GroupField, ListColumn, NewPanel,
@@ -230,6 +231,7 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     let editable = may_write();
     let draft = RwSignal::new(role.input.clone());
     let update = ServerAction::<UpdateRole>::new();
+    let update_said = announce(update);
     let delete = ServerAction::<DeleteRole>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -244,6 +246,10 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        update_said.expect(format!(
+            "Saved role {}.",
+            draft.with_untracked(|d| d.name.clone())
+        ));
         update.dispatch(UpdateRole {
             id,
             input: draft.get_untracked(),
@@ -258,6 +264,7 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
             .collect()
     };
     view! {
+        <crate::ui::components::Breadcrumbs list="/roles" list_label="Roles" name=name.clone()/>
         <Title text=format!("Role {name}")/>
         <h1>{format!("Role {name}")}</h1>
         <crate::ui::pages::AuditLink target=name.clone()/>
@@ -296,7 +303,9 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
 fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     let role = detail.role.id.0;
     let add = ServerAction::<AddRoleInheritance>::new();
+    let add_said = announce(add);
     let remove = ServerAction::<RemoveRoleInheritance>::new();
+    announce(remove);
     Effect::new(move |_| {
         if matches!(add.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(())))
         {
@@ -307,6 +316,7 @@ fn InheritedRoles(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
     let chosen = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        add_said.expect("Inherited role added.");
         add.dispatch(AddRoleInheritance {
             role,
             inherited: chosen.get_untracked().parse().unwrap_or(0),
@@ -374,7 +384,9 @@ fn Grantees(
     changes: RwSignal<u64>,
 ) -> AnyView {
     let revoke = ServerAction::<RevokeGrant>::new();
+    announce(revoke);
     let grant = ServerAction::<GrantRole>::new();
+    announce(grant);
     Effect::new(move |_| {
         if matches!(revoke.value().get(), Some(Ok(())))
             || matches!(grant.value().get(), Some(Ok(_)))
@@ -385,6 +397,7 @@ fn Grantees(
     let table = move |title: &'static str, path: &'static str, grants: Vec<GrantRecord>| {
         view! {
             <h3>{title}</h3>
+            {grants.is_empty().then(|| view! { <p class="empty">{format!("Granted to no {}.", title.to_lowercase())}</p> })}
             <table class="data-table" aria-label=title>
                 <thead><tr><th>"Grantee"</th><th>"Scope"</th><th>"Start"</th><th>"End"</th><th></th></tr></thead>
                 <tbody>
@@ -435,8 +448,10 @@ fn GrantToGroupForm(role: i64, grant: ServerAction<GrantRole>) -> AnyView {
     let scope = RwSignal::new(String::new());
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
+    let grant_said = Announce::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        grant_said.expect("Role granted to the group.");
         grant.dispatch(GrantRole {
             input: GrantInput {
                 role: RoleId(role),

@@ -4,6 +4,7 @@ use crate::api::directory::{
     UpdateSystem,
 };
 use crate::model::{NamedObject, SystemId};
+use crate::ui::components::{announce, Announce};
 use crate::ui::components::{loaded, ColumnView, FormError, ListColumn};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -103,6 +104,7 @@ fn NewSystemPanel() -> AnyView {
 pub fn SystemPage() -> AnyView {
     let id = route_id();
     let update = ServerAction::<UpdateSystem>::new();
+    announce(update);
     let system = Resource::new(
         move || (id.get(), update.version().get()),
         |(id, _)| get_system(id, None),
@@ -121,7 +123,9 @@ pub fn SystemPage() -> AnyView {
 #[component]
 fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> AnyView {
     let name = system.name.clone();
+    let said = Announce::here();
     view! {
+        <crate::ui::components::Breadcrumbs list="/systems" list_label="Systems" name=name.clone()/>
         <Title text=format!("System {name}")/>
         <h1>{format!("System {name}")}</h1>
         <crate::ui::pages::AuditLink target=name.clone()/>
@@ -135,7 +139,13 @@ fn SystemEditor(system: NamedObject, update: ServerAction<UpdateSystem>) -> AnyV
                     <label>"Description" <input type="text" name="description" value=system.description.clone() readonly=!may_write()/></label>
                 </div>
                 <FormError result=update.value().into()/>
-                {may_write().then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
+                {may_write().then(|| {
+                    let saved = format!("Saved system {name}.");
+                    view! {
+                        <button type="submit" class="primary"
+                            on:click=move |_| said.expect(saved.clone())>"Apply"</button>
+                    }
+                })}
             </ActionForm>
         </section>
     }
@@ -157,6 +167,7 @@ fn SystemContents(id: Memo<i64>) -> AnyView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 roles.await.map(|page| view! {
+                    {page.items.is_empty().then(|| view! { <p class="empty">"No role belongs to this system."</p> })}
                     <table class="data-table" aria-label="Roles of this system">
                         <thead><tr><th>"Role"</th><th>"Category"</th><th>"Description"</th></tr></thead>
                         <tbody>
@@ -176,6 +187,7 @@ fn SystemContents(id: Memo<i64>) -> AnyView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 accounts.await.map(|page| view! {
+                    {page.items.is_empty().then(|| view! { <p class="empty">"No account is on this system."</p> })}
                     <table class="data-table" aria-label="Accounts of this system">
                         <thead><tr><th>"Account"</th><th>"Login name"</th><th>"Type"</th><th>"Status"</th></tr></thead>
                         <tbody>

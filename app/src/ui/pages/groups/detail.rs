@@ -1,10 +1,11 @@
 //! One group, now or as of an instant: Basic (edit, move, delete), Users, Granted roles.
 use super::{GroupsLocation, GroupsPageContext};
-use crate::api::groups::{get_group, group_members, group_tree, DeleteGroup, UpdateGroup};
+use crate::api::groups::{get_group, group_members, DeleteGroup, UpdateGroup};
 use crate::api::users::{list_users, AddMembership, RemoveMembership};
 use crate::error::AppError;
 use crate::model::*;
 use crate::ui::components::may_write;
+use crate::ui::components::{announce, Announce};
 use crate::ui::components::{
     loaded, parse_date, ConfirmDialog, ConfirmedButton, FormError, GrantedRoles, GroupPicker,
 };
@@ -44,7 +45,10 @@ pub(super) fn GroupDetail(id: i64, as_of: Option<DateTime<Utc>>, tab: String) ->
         <section class="panel group-detail">
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || loaded(async move {
-                    group.await.map(|g| view! { <h2>{format!("Group {}", g.input.name)}</h2> })
+                    group.await.map(|g| view! {
+                        <h2>{format!("Group {}", g.input.name)}</h2>
+                        <crate::ui::pages::AuditLink target=g.input.name.clone()/>
+                    })
                 })}
             </Transition>
             <nav class="tabs" aria-label="Group sections">
@@ -64,25 +68,12 @@ fn BasicTab(
     group: Resource<Result<Group, AppError>>,
 ) -> impl IntoView {
     let editable = as_of.is_none() && may_write();
-    // Created here, not inside the Suspend below: resources made after an await during
-    // server rendering do not line up with the browser's on hydration.
-    let tree = Resource::new(
-        move || editable,
-        |editable| async move {
-            if editable {
-                group_tree(None).await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 let group = group.await?;
                 Ok::<_, AppError>(if editable {
-                    let roots = tree.await?;
-                    view! { <GroupForm id group roots/> }.into_any()
+                    view! { <GroupForm id group/> }.into_any()
                 } else {
                     view! { <GroupFacts group/> }.into_any()
                 })
@@ -108,7 +99,7 @@ fn GroupFacts(group: Group) -> impl IntoView {
 }
 
 #[component]
-fn GroupForm(id: i64, group: Group, roots: Vec<GroupNode>) -> impl IntoView {
+fn GroupForm(id: i64, group: Group) -> impl IntoView {
     let page = expect_context::<GroupsPageContext>();
     let original = group.input.clone();
     let name = RwSignal::new(original.name.clone());
@@ -119,6 +110,7 @@ fn GroupForm(id: i64, group: Group, roots: Vec<GroupNode>) -> impl IntoView {
     let drive_server = RwSignal::new(original.drive_server.clone());
     let disabled = RwSignal::new(original.disabled);
     let update = ServerAction::<UpdateGroup>::new();
+    let update_said = announce(update);
     let delete = ServerAction::<DeleteGroup>::new();
     let confirming = RwSignal::new(false);
     Effect::new(move |_| {
@@ -149,6 +141,7 @@ fn GroupForm(id: i64, group: Group, roots: Vec<GroupNode>) -> impl IntoView {
         let original = original.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            update_said.expect(format!("Saved group {}.", name.get_untracked()));
             update.dispatch(UpdateGroup {
                 id,
                 input: GroupInput {
@@ -170,7 +163,7 @@ fn GroupForm(id: i64, group: Group, roots: Vec<GroupNode>) -> impl IntoView {
             <div class="form-grid">
                 <label>"Group name" <input type="text" required bind:value=name/></label>
                 <label>"Description" <input type="text" bind:value=description/></label>
-                <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
+                <GroupPicker id="group-parent" label="Parent group" none="None (a root group)" value=parent/>
                 <label>"Group type" <input type="text" bind:value=group_type/></label>
                 <label>"Drive letter" <input type="text" maxlength="2" bind:value=drive_letter/></label>
                 <label>"Drive server" <input type="text" bind:value=drive_server/></label>
@@ -202,7 +195,9 @@ fn GroupForm(id: i64, group: Group, roots: Vec<GroupNode>) -> impl IntoView {
 fn MembersTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
     let page = expect_context::<GroupsPageContext>();
     let remove = ServerAction::<RemoveMembership>::new();
+    announce(remove);
     let add = ServerAction::<AddMembership>::new();
+    announce(add);
     Effect::new(move |_| {
         if matches!(remove.value().get(), Some(Ok(()))) || matches!(add.value().get(), Some(Ok(_)))
         {
@@ -223,6 +218,7 @@ fn MembersTab(id: i64, as_of: Option<DateTime<Utc>>) -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 members.await.map(|members| view! {
+                    {members.is_empty().then(|| view! { <p class="empty">"Nobody is in this group."</p> })}
                     <table class="data-table" aria-label="Members">
                         <thead><tr>
                             <th>"User"</th><th>"Full name"</th><th>"Membership"</th>
@@ -264,11 +260,13 @@ fn AddMemberForm(id: i64, add: ServerAction<AddMembership>) -> impl IntoView {
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
     let not_found = RwSignal::new(None::<String>);
+    let add_said = Announce::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let wanted = user_name.get_untracked().trim().to_string();
         let start = parse_date(&start.get_untracked());
         let end = parse_date(&end.get_untracked());
+        add_said.expect(format!("Added {wanted} to the group."));
         leptos::task::spawn_local(async move {
             match find_user(&wanted).await {
                 Ok(Some(user)) => {

@@ -288,7 +288,6 @@ fn TreeNode(
 
 #[component]
 fn NewGroupPanel(create: ServerAction<CreateGroup>) -> impl IntoView {
-    let tree = Resource::new(move || create.version().get(), |_| group_tree(None));
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let parent = RwSignal::new(String::new());
@@ -308,13 +307,7 @@ fn NewGroupPanel(create: ServerAction<CreateGroup>) -> impl IntoView {
         <NewPanel title="New group" button="Create group" create input>
             <label>"Group name" <input type="text" required bind:value=name/></label>
             <label>"Description" <input type="text" bind:value=description/></label>
-            <Suspense fallback=|| ()>
-                {move || loaded(async move {
-                    tree.await.map(|roots| view! {
-                        <GroupPicker roots label="Parent group" none="None (a root group)" value=parent/>
-                    })
-                })}
-            </Suspense>
+            <GroupPicker id="new-group-parent" label="Parent group" none="None (a root group)" value=parent/>
         </NewPanel>
     }
 }

@@ -57,6 +57,7 @@ pub fn UserBackupsTab() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 snapshots.await.map(|list| view! {
+                    {list.is_empty().then(|| view! { <p class="empty">"No snapshot of this user yet: one is taken at the user's next change."</p> })}
                     <table class="data-table" aria-label="Snapshots">
                         <thead><tr><th>"Valid since"</th><th>"Valid until"</th><th>"Size"</th><th>"Actions"</th></tr></thead>
                         <tbody>

@@ -4,9 +4,10 @@ use crate::error::AppError;
 use crate::model::{
     Grantee, GroupId, HistoryEntry, HistoryKind, MembershipInput, UserDetail, UserId, UserInput,
 };
+use crate::ui::components::{announce, Announce};
 use crate::ui::components::{
-    browser_choices, instant_param, loaded, may_write, parse_date, parse_instant, ConfirmDialog,
-    ConfirmedButton, FormError, GrantedRoles, GroupField, GroupPicker, Modal,
+    instant_param, loaded, may_write, parse_date, parse_instant, ConfirmDialog, ConfirmedButton,
+    FormError, GrantedRoles, GroupField, GroupPicker, Modal,
 };
 use crate::ui::components::{MaybeWhen, When};
 use chrono::{DateTime, Utc};
@@ -68,6 +69,7 @@ pub fn UserPage() -> impl IntoView {
                 user.await.map(|detail| {
                     let name = detail.state.attributes.name.clone();
                     view! {
+                        <crate::ui::components::Breadcrumbs list="/users" list_label="Users" name=name.clone()/>
                         <Title text=format!("User {name}")/>
                         <h1>{format!("User {name}")}</h1>
                         <crate::ui::pages::AuditLink target=name.clone()/>
@@ -123,6 +125,7 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
     let original = detail.state.attributes.clone();
     let draft = RwSignal::new(original.clone());
     let update = ServerAction::<UpdateUser>::new();
+    let update_said = announce(update);
     Effect::new(move |_| {
         if let Some(Ok(())) = update.value().get() {
             context.changes.update(|n| *n += 1);
@@ -145,6 +148,10 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
     };
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        update_said.expect(format!(
+            "Saved user {}.",
+            draft.with_untracked(|d| d.name.clone())
+        ));
         update.dispatch(UpdateUser {
             id: context.id.get_untracked(),
             input: draft.get_untracked(),
@@ -184,18 +191,11 @@ fn UserEditor(detail: UserDetail) -> impl IntoView {
             <details class="block" prop:open=move || expand_all.get()>
                 <summary>"Organization"</summary>
                 {if editable {
-                    // The groups load in the browser; until then the name is shown.
-                    let groups = LocalResource::new(|| crate::api::groups::group_tree(None));
                     let name = detail.state.primary_group_name.clone();
                     view! {
                         <div class="form-grid">
-                            // Not read on the server (see `browser_choices`).
-                            {move || (cfg!(feature = "ssr") || groups.get().is_none()).then(|| view! {
-                                <p>"Primary group: " <strong>{name.clone()}</strong></p>
-                            })}
-                            {browser_choices(groups, move |roots| view! {
-                                <GroupPicker roots label="Primary group" none="Choose a group" value=primary required=true/>
-                            })}
+                            <GroupPicker id="primary-group" label="Primary group" none="Choose a group"
+                                value=primary required=true initial=name/>
                         </div>
                     }
                     .into_any()
@@ -274,7 +274,9 @@ pub fn UserGroupsTab() -> impl IntoView {
     let context = expect_context::<UserContext>();
     let historical = move || context.as_of.get().is_some();
     let remove = ServerAction::<RemoveMembership>::new();
+    announce(remove);
     let add = ServerAction::<AddMembership>::new();
+    announce(add);
     Effect::new(move |_| {
         if matches!(remove.value().get(), Some(Ok(()))) || matches!(add.value().get(), Some(Ok(_)))
         {
@@ -348,8 +350,10 @@ fn AddMembershipForm(add: ServerAction<AddMembership>) -> impl IntoView {
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
     let comments = RwSignal::new(String::new());
+    let add_said = Announce::here();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        add_said.expect("Membership added.");
         add.dispatch(AddMembership {
             input: MembershipInput {
                 user: UserId(context.id.get_untracked()),
@@ -398,6 +402,7 @@ pub fn UserEffectiveRolesTab() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 roles.await.map(|roles| view! {
+                    {roles.is_empty().then(|| view! { <p class="empty">"This user receives no role, directly or through groups and other roles."</p> })}
                     <table class="data-table" aria-label="Effective roles">
                         <thead><tr><th>"Role"</th><th>"System"</th><th>"Scope"</th><th>"How"</th><th>"Path"</th></tr></thead>
                         <tbody>
@@ -436,6 +441,7 @@ pub fn UserAccountsTab() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 context.user.await.map(|detail| view! {
+                    {detail.state.accounts.is_empty().then(|| view! { <p class="empty">"This user owns, manages or uses no account."</p> })}
                     <table class="data-table" aria-label="Accounts">
                         <thead><tr>
                             <th>"Account"</th><th>"System"</th><th>"Level"</th><th>"Type"</th>
@@ -471,6 +477,7 @@ pub fn UserMailListsTab() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 context.user.await.map(|detail| view! {
+                    {detail.state.mail_lists.is_empty().then(|| view! { <p class="empty">"This user is not a direct member of any mail list."</p> })}
                     <table class="data-table" aria-label="Mail lists">
                         <thead><tr><th>"List"</th><th>"Domain"</th></tr></thead>
                         <tbody>

@@ -1,6 +1,5 @@
 //! The users list: quick search, advanced query, sorting and paging on the server, a column
 //! view kept per operator, and multi-select delete. Query, sort and page live in the URL.
-use crate::api::groups::group_tree;
 use crate::api::users::{list_users, CreateUser, DeleteUsers};
 use crate::error::AppError;
 use crate::model::{
@@ -9,15 +8,15 @@ use crate::model::{
 };
 use crate::ui::components::When;
 use crate::ui::components::{
-    loaded, open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ErrorNotice,
+    open_created, ColumnView, ColumnViewButton, DeleteOutcome, DeleteSelected, ErrorNotice,
     GroupPicker, ListColumn, ListTable, NewPanel, Selection,
 };
+use crate::ui::components::{page_param, page_size_param, urlencode, Pages};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-const PAGE_SIZE: i64 = 50;
 const COLUMNS_PREFERENCE: &str = "users.columns";
 
 /// The columns an operator can show, in their default order.
@@ -125,17 +124,6 @@ fn parse_sort(text: &str) -> (UserSort, bool) {
     (sort, descending)
 }
 
-pub(crate) fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The list's URL state.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct ListLocation {
@@ -143,16 +131,18 @@ struct ListLocation {
     filter: String,
     sort: String,
     page: i64,
+    size: i64,
 }
 
 impl ListLocation {
     fn href(&self) -> String {
         format!(
-            "/users?q={}&filter={}&sort={}&page={}",
+            "/users?q={}&filter={}&sort={}&page={}&size={}",
             urlencode(&self.search),
             urlencode(&self.filter),
             urlencode(&self.sort),
-            self.page.max(1)
+            self.page.max(1),
+            self.size
         )
     }
 }
@@ -168,11 +158,8 @@ pub fn UsersPage() -> AnyView {
             search: q.get("q").unwrap_or_default(),
             filter: q.get("filter").unwrap_or_default(),
             sort: q.get("sort").unwrap_or_default(),
-            page: q
-                .get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(1)
-                .max(1),
+            page: page_param(q.get("page")),
+            size: page_size_param(q.get("size")),
         }
     });
     let changes = RwSignal::new(0u32);
@@ -186,8 +173,8 @@ pub fn UsersPage() -> AnyView {
                 filter: location.filter,
                 sort,
                 descending,
-                offset: (location.page - 1) * PAGE_SIZE,
-                limit: PAGE_SIZE,
+                offset: (location.page - 1) * location.size,
+                limit: location.size,
             })
             .await
         },
@@ -250,7 +237,6 @@ pub fn UsersPage() -> AnyView {
                 };
                 let l = location.get_untracked();
                 let total = page_of_users.total;
-                let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
                 // The list is sorted by name unless the URL says otherwise.
                 let sorted_by = if l.sort.is_empty() { "name".to_string() } else { l.sort.clone() };
                 let sort_href = {
@@ -261,15 +247,19 @@ pub fn UsersPage() -> AnyView {
                         ListLocation { sort: next, page: 1, ..l.clone() }.href()
                     }
                 };
+                let empty = if l.search.is_empty() && l.filter.is_empty() {
+                    "No users yet. Create one with “New user” above, or import a CSV file."
+                } else {
+                    "No user matches this search. Clear the search or the query to see everyone."
+                };
+                let page_href = move |(page, size)| ListLocation { page, size, ..l.clone() }.href();
                 view! {
-                    <p class="hint">{format!("{total} users · page {} of {last}", l.page)}</p>
                     <ListTable label="Users" columns=shown items=page_of_users.items sort_href
+                        empty
                         sorted_by
                         selection=may_write.then_some(selected)/>
-                    <nav class="pager" aria-label="Pages">
-                        {(l.page > 1).then(|| view! { <a href=ListLocation { page: l.page - 1, ..l.clone() }.href()>"Previous page"</a> })}
-                        {(l.page < last).then(|| view! { <a href=ListLocation { page: l.page + 1, ..l.clone() }.href()>"Next page"</a> })}
-                    </nav>
+                    <Pages total page=location.get_untracked().page size=location.get_untracked().size
+                        noun="users" href=page_href/>
                 }.into_any()
             })}
         </Transition>
@@ -336,7 +326,6 @@ fn QueryBar(location: Memo<ListLocation>, server_error: Signal<Option<String>>) 
 
 #[component]
 fn NewUserPanel() -> impl IntoView {
-    let groups = Resource::new(|| (), |_| group_tree(None));
     let create = ServerAction::<CreateUser>::new();
     let name = RwSignal::new(String::new());
     let first_name = RwSignal::new(String::new());
@@ -361,13 +350,7 @@ fn NewUserPanel() -> impl IntoView {
             <label>"First name" <input type="text" bind:value=first_name/></label>
             <label>"Last name" <input type="text" bind:value=last_name/></label>
             <label>"Email" <input type="email" bind:value=email/></label>
-            <Suspense fallback=|| view! { <p class="loading">"Loading groups…"</p> }>
-                {move || loaded(async move {
-                    groups.await.map(|roots| view! {
-                        <GroupPicker roots label="Primary group" none="Choose a group" value=primary_group required=true/>
-                    })
-                })}
-            </Suspense>
+            <GroupPicker id="new-user-group" label="Primary group" none="Choose a group" value=primary_group required=true/>
         </NewPanel>
     }
 }

@@ -10,6 +10,5 @@ pub use detail::{
     UserAccountsTab, UserBasicsTab, UserEffectiveRolesTab, UserGroupsTab, UserMailListsTab,
     UserPage, UserRolesTab,
 };
-pub(crate) use list::urlencode;
 pub use list::UsersPage;
 pub use timeline::UserHistoryTab;
