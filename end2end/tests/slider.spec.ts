@@ -19,6 +19,11 @@ test("the time slider shows where the tree changed and moves the historical view
   const after = new URL(page.url()).searchParams.get("as_of")!;
   expect(Date.parse(after + "Z")).toBeLessThan(Date.parse(before + "Z"));
   await expect(page.getByRole("tree", { name: "Group tree" })).toBeVisible();
+  // A bar is a shortcut to the end of its period: the last bar is the latest period.
+  await page.locator(".time-slider svg rect.bar").last().click();
+  await expect(page).not.toHaveURL(new RegExp(`as_of=${after}`));
+  const clicked = new URL(page.url()).searchParams.get("as_of")!;
+  expect(Date.parse(clicked + "Z")).toBeGreaterThan(Date.parse(after + "Z"));
   expect(problems).toEqual([]);
 });
 

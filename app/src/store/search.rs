@@ -108,7 +108,7 @@ async fn paths_of(conn: &mut sqlx::AnyConnection, ids: &[GroupId]) -> Result<Vec
         .filter_map(|id| {
             let mut chain = chains.remove(&id.0)?;
             // Level 1 is the group itself: the root comes first in the path.
-            chain.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+            chain.sort_unstable_by_key(|link| std::cmp::Reverse(link.0));
             let path = chain
                 .into_iter()
                 .map(|(_, name)| name)

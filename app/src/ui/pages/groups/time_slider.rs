@@ -25,13 +25,13 @@ fn Slider(density: ChangeDensity, as_of: Memo<Option<DateTime<Utc>>>) -> impl In
     let page = expect_context::<GroupsPageContext>();
     let navigate = use_navigate();
     // The same group and tab, at the chosen instant.
-    let go = move |at: DateTime<Utc>| {
+    let go = Callback::new(move |at: DateTime<Utc>| {
         let location = GroupsLocation {
             as_of: Some(at),
             ..page.location.get_untracked()
         };
         navigate(&location.href(), Default::default());
-    };
+    });
     let density = StoredValue::new(density);
     let position = RwSignal::new(SCALE);
     // Follows the URL (a bookmark, the date input, Back).
@@ -50,8 +50,16 @@ fn Slider(density: ChangeDensity, as_of: Memo<Option<DateTime<Utc>>>) -> impl In
             .filter(|(_, n)| **n > 0)
             .map(|(i, n)| {
                 let height = 4.0 + 96.0 * *n as f64 / peak as f64;
+                // A click shows the tree as it was at the end of the bar's period (the
+                // slider is the keyboard's way there).
+                let end = d.instant_at((i as i64 + 1) * SCALE / d.counts.len() as i64, SCALE);
+                let tip = format!("{n} changes up to {}", local_time(end));
                 view! {
-                    <rect x=format!("{:.3}", i as f64 * width) y=format!("{:.3}", 100.0 - height)
+                    <rect class="bar" x=format!("{:.3}", i as f64 * width) y="0"
+                        width=format!("{:.3}", width) height="100" on:click=move |_| go.run(end)>
+                        <title>{tip}</title>
+                    </rect>
+                    <rect class="bar-fill" x=format!("{:.3}", i as f64 * width) y=format!("{:.3}", 100.0 - height)
                         width=format!("{:.3}", width * 0.8) height=format!("{height:.3}")/>
                 }
             })
@@ -72,7 +80,7 @@ fn Slider(density: ChangeDensity, as_of: Memo<Option<DateTime<Utc>>>) -> impl In
                     on:input=move |ev| position.set(event_target_value(&ev).parse().unwrap_or(SCALE))
                     on:change=move |ev| {
                         let at = event_target_value(&ev).parse().unwrap_or(SCALE);
-                        go(density.with_value(|d| d.instant_at(at, SCALE)));
+                        go.run(density.with_value(|d| d.instant_at(at, SCALE)));
                     }/>
             </label>
             <p class="hint">
