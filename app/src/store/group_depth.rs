@@ -8,7 +8,7 @@ use crate::model::MAX_GROUP_DEPTH;
 use sqlx::AnyConnection;
 
 /// Walks never go further than this, even through damaged data (a cycle loaded from a backup).
-const WALK_LIMIT: i64 = MAX_GROUP_DEPTH + 2;
+pub(super) const WALK_LIMIT: i64 = MAX_GROUP_DEPTH + 2;
 
 /// The level of `group` in the current tree: a root is level 1.
 async fn level_of(conn: &mut AnyConnection, group: i64) -> Result<i64> {

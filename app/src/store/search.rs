@@ -1,12 +1,10 @@
 //! Finding objects by name: current groups with their paths (the pickers' type-ahead) and the
 //! console's search over users, groups, roles and accounts.
 use super::filter::escape_like;
+use super::group_depth::WALK_LIMIT;
 use super::{Result, Store};
 use crate::model::*;
 use std::collections::HashMap;
-
-/// Path walks stop here even on damaged data (a parent cycle loaded from elsewhere).
-const PATH_WALK_LIMIT: i64 = MAX_GROUP_DEPTH + 2;
 
 impl Store {
     /// Current groups whose name contains `text` (any case), by name, at most `limit` of
@@ -96,7 +94,8 @@ async fn paths_of(conn: &mut sqlx::AnyConnection, ids: &[GroupId]) -> Result<Vec
            WHERE g.valid_to IS NULL AND up.lvl < $1) \
          SELECT start, lvl, name FROM up"
     ))
-    .bind(PATH_WALK_LIMIT)
+    // Stops even on damaged data (a parent cycle loaded from elsewhere).
+    .bind(WALK_LIMIT)
     .fetch_all(conn)
     .await?;
     let mut chains: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
