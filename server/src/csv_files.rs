@@ -11,6 +11,7 @@
 use crate::files::FileError;
 use app::auth::authorize_headers;
 use app::error::AppError;
+use app::model::kinds;
 use app::model::*;
 use app::state::AppState;
 use app::store::{neutralise_cell, AuditRecord, UserRecord};
@@ -28,13 +29,25 @@ use futures_util::stream::{self, StreamExt};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    for kind in kinds::ALL {
+        let kind: &'static ResourceKind = kind;
+        router = router.route(
+            &kind.csv_path(),
+            get(
+                move |State(state): State<AppState>,
+                      headers: HeaderMap,
+                      Query(params): Query<Params>| async move {
+                    resources(kind, state, headers, params).await
+                },
+            ),
+        );
+    }
+    router
         .route("/files/users.csv", get(users))
         .route("/files/groups.csv", get(groups))
         .route("/files/groups/{id}/members.csv", get(group_members))
-        .route("/files/mail-domains.csv", get(mail_domains))
         .route("/files/mail-lists.csv", get(mail_lists))
-        .route("/files/systems.csv", get(systems))
         .route("/files/accounts.csv", get(accounts))
         .route("/files/roles.csv", get(roles))
         .route("/files/snapshots.csv", get(snapshots))
@@ -86,9 +99,6 @@ const MEMBER_CSV_COLUMNS: &[&str] = &[
     "comments",
 ];
 
-const MAIL_DOMAIN_CSV_COLUMNS: &[&str] =
-    &["code", "description", "obsolete", "modified", "modifiedBy"];
-
 const MAIL_LIST_CSV_COLUMNS: &[&str] = &[
     "name",
     "domain",
@@ -97,8 +107,6 @@ const MAIL_LIST_CSV_COLUMNS: &[&str] = &[
     "modified",
     "modifiedBy",
 ];
-
-const SYSTEM_CSV_COLUMNS: &[&str] = &["name", "description"];
 
 const ACCOUNT_CSV_COLUMNS: &[&str] = &[
     "name",
@@ -501,7 +509,7 @@ async fn directory_csv<T, F, Fut>(
     file: &str,
     known: &[&'static str],
     read: F,
-    cell: fn(&T, &str) -> String,
+    cell: impl Fn(&T, &str) -> String,
 ) -> Result<Response, FileError>
 where
     F: FnOnce(DirectoryQuery) -> Fut,
@@ -519,31 +527,49 @@ where
     csv_file(file, &columns, rows)
 }
 
-/// GET /files/mail-domains.csv?q=&sort=&columns=: the domains the mail domains list shows.
-async fn mail_domains(
-    State(state): State<AppState>,
+/// GET /files/<kind>.csv?q=&sort=&columns=: what the list of a declared kind shows.
+async fn resources(
+    kind: &'static ResourceKind,
+    state: AppState,
     headers: HeaderMap,
-    Query(params): Query<Params>,
+    mut params: Params,
 ) -> Result<Response, FileError> {
+    if params.columns.trim().is_empty() {
+        // The list's default view; `modified` and `modifiedBy` when asked for.
+        params.columns = kind.list_keys().join(",");
+    }
     let store = state.store.clone();
-    let read = |query: DirectoryQuery| async move { store.export_mail_domains(&query).await };
+    let read = |query: DirectoryQuery| async move { store.export_resources(kind, &query).await };
+    let file = format!("{}.csv", kind.slug);
+    let known = kind.csv_columns();
     directory_csv(
         &state,
         &headers,
         &params,
-        "mail-domains.csv",
-        MAIL_DOMAIN_CSV_COLUMNS,
+        &file,
+        &known,
         read,
-        |domain, column| match column {
-            "code" => domain.input.code.clone(),
-            "description" => domain.input.description.clone(),
-            "obsolete" => flag(domain.input.obsolete),
-            "modified" => time(domain.modified.at),
-            "modifiedBy" => domain.modified.by.clone(),
-            _ => String::new(),
-        },
+        move |record, column| resource_cell(kind, record, column),
     )
     .await
+}
+
+/// One cell of a declared kind's CSV file.
+fn resource_cell(kind: &ResourceKind, record: &ResourceRecord, column: &str) -> String {
+    match column {
+        "modified" => time(record.modified.at),
+        "modifiedBy" => record.modified.by.clone(),
+        _ => {
+            if let Some((index, _)) = kind.attribute(column) {
+                return record.values.get(index).cloned().unwrap_or_default();
+            }
+            kind.counted()
+                .position(|d| d.count.is_some_and(|(key, _)| key == column))
+                .and_then(|i| record.counts.get(i))
+                .map(i64::to_string)
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// GET /files/mail-lists.csv?q=&sort=&columns=: the lists the mail lists list shows.
@@ -568,30 +594,6 @@ async fn mail_lists(
             "description" => list.input.description.clone(),
             "modified" => time(list.modified.at),
             "modifiedBy" => list.modified.by.clone(),
-            _ => String::new(),
-        },
-    )
-    .await
-}
-
-/// GET /files/systems.csv?q=&sort=&columns=: the systems the systems list shows.
-async fn systems(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<Params>,
-) -> Result<Response, FileError> {
-    let store = state.store.clone();
-    let read = |query: DirectoryQuery| async move { store.export_systems(&query).await };
-    directory_csv(
-        &state,
-        &headers,
-        &params,
-        "systems.csv",
-        SYSTEM_CSV_COLUMNS,
-        read,
-        |system, column| match column {
-            "name" => system.name.clone(),
-            "description" => system.description.clone(),
             _ => String::new(),
         },
     )

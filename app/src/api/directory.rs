@@ -31,21 +31,6 @@ pub async fn create_system(name: String, description: String) -> Result<SystemId
     )
 }
 
-#[server(endpoint = "update_system")]
-pub async fn update_system(id: i64, name: String, description: String) -> Result<(), AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
-            let author = crate::store::Author::operator(&actor);
-            Ok(state
-                .store
-                .update_system(&author, SystemId(id), &name, &description)
-                .await?)
-        }
-        .await,
-    )
-}
-
 #[server(endpoint = "list_information_systems", input = Json)]
 pub async fn list_information_systems(
     as_of: Option<DateTime<Utc>>,
@@ -295,21 +280,6 @@ pub async fn create_mail_domain(input: MailDomainInput) -> Result<MailDomainId, 
     )
 }
 
-#[server(endpoint = "update_mail_domain", input = Json)]
-pub async fn update_mail_domain(id: i64, input: MailDomainInput) -> Result<(), AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
-            let author = crate::store::Author::operator(&actor);
-            Ok(state
-                .store
-                .update_mail_domain(&author, MailDomainId(id), &input)
-                .await?)
-        }
-        .await,
-    )
-}
-
 /// Mail lists as (id, name, domain code).
 #[server(endpoint = "list_mail_lists", input = Json)]
 pub async fn list_mail_lists(
@@ -414,29 +384,6 @@ pub async fn mail_list_targets(
     )
 }
 
-/// Systems, one page at a time (search, sort, paging in `query`).
-#[server(endpoint = "search_systems", input = Json)]
-pub async fn search_systems(query: DirectoryQuery) -> Result<Page<NamedObject>, AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
-            Ok(state.store.search_systems(&query).await?)
-        }
-        .await,
-    )
-}
-
-#[server(endpoint = "get_system", input = Json)]
-pub async fn get_system(id: i64, as_of: Option<DateTime<Utc>>) -> Result<NamedObject, AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
-            Ok(state.store.get_system(SystemId(id), as_of).await?)
-        }
-        .await,
-    )
-}
-
 /// Accounts, one page at a time; `query.parent` is a system id.
 #[server(endpoint = "search_accounts", input = Json)]
 pub async fn search_accounts(query: DirectoryQuery) -> Result<Page<Account>, AppError> {
@@ -494,20 +441,6 @@ pub async fn search_mail_domains(query: DirectoryQuery) -> Result<Page<MailDomai
     )
 }
 
-#[server(endpoint = "get_mail_domain", input = Json)]
-pub async fn get_mail_domain(
-    id: i64,
-    as_of: Option<DateTime<Utc>>,
-) -> Result<MailDomainDetail, AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
-            Ok(state.store.get_mail_domain(MailDomainId(id), as_of).await?)
-        }
-        .await,
-    )
-}
-
 /// Mail lists, one page at a time; `query.parent` is a mail domain id.
 #[server(endpoint = "search_mail_lists", input = Json)]
 pub async fn search_mail_lists(query: DirectoryQuery) -> Result<Page<MailListSummary>, AppError> {
@@ -537,18 +470,6 @@ pub async fn get_mail_list(
 // Multi-select deletes from the lists: one operation each, all or none; they answer with the
 // names of what was deleted.
 
-#[server(endpoint = "delete_systems", input = Json)]
-pub async fn delete_systems(ids: Vec<SystemId>) -> Result<Vec<String>, AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
-            let author = crate::store::Author::operator(&actor);
-            Ok(state.store.delete_systems(&author, &ids).await?)
-        }
-        .await,
-    )
-}
-
 #[server(endpoint = "delete_accounts", input = Json)]
 pub async fn delete_accounts(ids: Vec<AccountId>) -> Result<Vec<String>, AppError> {
     crate::auth::reply(
@@ -568,18 +489,6 @@ pub async fn delete_roles(ids: Vec<RoleId>) -> Result<Vec<String>, AppError> {
             let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
             let author = crate::store::Author::operator(&actor);
             Ok(state.store.delete_roles(&author, &ids).await?)
-        }
-        .await,
-    )
-}
-
-#[server(endpoint = "delete_mail_domains", input = Json)]
-pub async fn delete_mail_domains(ids: Vec<MailDomainId>) -> Result<Vec<String>, AppError> {
-    crate::auth::reply(
-        async move {
-            let (state, actor) = crate::auth::authorize(Permission::IdentityWrite).await?;
-            let author = crate::store::Author::operator(&actor);
-            Ok(state.store.delete_mail_domains(&author, &ids).await?)
         }
         .await,
     )

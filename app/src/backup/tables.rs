@@ -6,21 +6,20 @@
 //! classified, so a new migration has to decide.
 use std::collections::BTreeSet;
 
-/// The identity data: what a backup carries and a restore replaces.
+/// The identity data: what a backup carries and a restore replaces. The tables of the
+/// declared resource kinds (`model::kinds::ALL`) are identity data too (`is_identity`).
 pub const IDENTITY_TABLES: &[&str] = &[
     "operations",
     "objects",
     "users",
     "groups",
     "memberships",
-    "systems",
     "information_systems",
     "accounts",
     "account_owners",
     "roles",
     "role_inheritance",
     "grants",
-    "mail_domains",
     "mail_lists",
     "mail_list_members",
     "snapshot_config",
@@ -61,8 +60,13 @@ pub enum TableClass {
     Unclassified,
 }
 
+/// An identity table: listed above, or the table of a declared resource kind.
+pub fn is_identity(name: &str) -> bool {
+    IDENTITY_TABLES.contains(&name) || crate::model::kinds::ALL.iter().any(|k| k.table == name)
+}
+
 pub fn classify(name: &str) -> TableClass {
-    if IDENTITY_TABLES.contains(&name) {
+    if is_identity(name) {
         TableClass::Identity
     } else if CONSOLE_TABLES.contains(&name) {
         TableClass::Console
@@ -97,6 +101,7 @@ impl BackupTables {
         Self {
             carried: IDENTITY_TABLES
                 .iter()
+                .chain(crate::model::kinds::ALL.iter().map(|k| &k.table))
                 .chain(extra)
                 .map(|t| t.to_string())
                 .collect(),
@@ -120,6 +125,14 @@ mod tests {
         }
         for table in CONSOLE_TABLES {
             assert_eq!(classify(table), TableClass::Console);
+        }
+    }
+
+    #[test]
+    fn the_tables_of_declared_kinds_are_identity_data() {
+        for kind in crate::model::kinds::ALL {
+            assert_eq!(classify(kind.table), TableClass::Identity, "{}", kind.table);
+            assert!(BackupTables::default().carries(kind.table));
         }
     }
 

@@ -2,6 +2,7 @@
 //!
 //! Every object has a stable id (its `object_id` in the store) that survives renames, moves,
 //! deletion and recovery. Reads take an optional `as_of` instant: `None` means "now".
+use super::KindRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -376,6 +377,8 @@ pub struct HistoryEntry {
 pub enum DeletedKind {
     User,
     Group,
+    /// An object of a declared kind (`model::kinds`).
+    Resource(KindRef),
 }
 
 /// An entry of the recycle bin.

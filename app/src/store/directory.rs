@@ -1,8 +1,6 @@
 //! Systems, information systems, accounts, roles, grants and mail: versioned like users.
 use super::identity::{audit, close_where, current_group, current_user, unique_to};
-use super::snapshots::{
-    capture, users_of_account, users_of_domain, users_of_list, users_of_role, users_of_system,
-};
+use super::snapshots::{capture, users_of_account, users_of_list, users_of_role};
 use super::temporal::{
     attributes_json, begin_op, check_attributes, check_name, close_current, insert_version,
     instant, is_current, live, micros, name_key, new_object, parse_attributes, replace_version,
@@ -140,28 +138,6 @@ pub(crate) fn mail_member_fields(list: i64, member: &MailMember) -> Vec<(&'stati
     ]
 }
 
-async fn named_row(
-    conn: &mut AnyConnection,
-    table: Table,
-    id: i64,
-    t: i64,
-) -> Result<Option<NamedObject>> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
-        "SELECT x.object_id, x.name, x.description FROM {} x WHERE x.object_id = $1 AND {}",
-        table.name(),
-        live("x", 2)
-    ))
-    .bind(id)
-    .bind(t)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(id, name, description)| NamedObject {
-        id,
-        name,
-        description,
-    }))
-}
-
 async fn require(conn: &mut AnyConnection, table: Table, id: i64, what: &str) -> Result<()> {
     if is_current(conn, table, id).await? {
         Ok(())
@@ -202,27 +178,6 @@ fn distinct(mut users: Vec<i64>) -> Vec<i64> {
     users.sort_unstable();
     users.dedup();
     users
-}
-
-/// The names of the current rows of `table` whose `column` is `id` (the first few, to name
-/// them in a refusal).
-async fn current_names(
-    conn: &mut AnyConnection,
-    table: Table,
-    column: &str,
-    id: i64,
-) -> Result<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(&format!(
-        "SELECT name FROM {} WHERE {column} = $1 AND valid_to IS NULL ORDER BY name_key LIMIT 5",
-        table.name()
-    ))
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(name,)| format!("{name:?}"))
-        .collect())
 }
 
 async fn role_name(conn: &mut AnyConnection, role: i64) -> Result<String> {
@@ -274,15 +229,6 @@ pub(crate) async fn users_of_grantee(
     })
 }
 
-fn mail_domain_fields(code: &str, input: &MailDomainInput) -> Vec<(&'static str, Val)> {
-    vec![
-        ("code", code.into()),
-        ("code_key", name_key(code).into()),
-        ("description", (&input.description).into()),
-        ("obsolete", input.obsolete.into()),
-    ]
-}
-
 fn mail_list_fields(name: &str, input: &MailListInput) -> Vec<(&'static str, Val)> {
     vec![
         ("domain_id", input.domain.0.into()),
@@ -290,56 +236,6 @@ fn mail_list_fields(name: &str, input: &MailListInput) -> Vec<(&'static str, Val
         ("name_key", name_key(name).into()),
         ("description", (&input.description).into()),
     ]
-}
-
-/// Creates a mail domain inside the caller's transaction and operation.
-pub(crate) async fn create_mail_domain_in(
-    conn: &mut AnyConnection,
-    op: &Op,
-    input: &MailDomainInput,
-) -> Result<MailDomainId> {
-    let code = check_name("code", "The domain", &input.code)?;
-    check_description(&input.description)?;
-    let id = new_object(conn, Table::MailDomains).await?;
-    insert_version(
-        conn,
-        op,
-        Table::MailDomains,
-        id,
-        &mail_domain_fields(&code, input),
-    )
-    .await
-    .map_err(unique_to(format!(
-        "The mail domain {code:?} already exists."
-    )))?;
-    audit(conn, op, "mail-domain.create", &code, "").await?;
-    Ok(MailDomainId(id))
-}
-
-/// Writes a new version of a mail domain inside the caller's transaction and operation.
-pub(crate) async fn update_mail_domain_in(
-    conn: &mut AnyConnection,
-    op: &Op,
-    id: MailDomainId,
-    input: &MailDomainInput,
-) -> Result<()> {
-    let code = check_name("code", "The domain", &input.code)?;
-    check_description(&input.description)?;
-    require(conn, Table::MailDomains, id.0, "mail domain").await?;
-    replace_version(
-        conn,
-        op,
-        Table::MailDomains,
-        id.0,
-        &mail_domain_fields(&code, input),
-    )
-    .await
-    .map_err(unique_to(format!(
-        "The mail domain {code:?} already exists."
-    )))?;
-    audit(conn, op, "mail-domain.update", &code, "").await?;
-    let users = users_of_domain(conn, id.0).await?;
-    capture(conn, op, &users).await
 }
 
 /// Creates a mail list inside the caller's transaction and operation.
@@ -446,91 +342,8 @@ impl Store {
             .collect())
     }
 
-    pub async fn create_system(
-        &self,
-        actor: &Author,
-        name: &str,
-        description: &str,
-    ) -> Result<SystemId> {
-        self.create_named(actor, Table::Systems, "The system", name, description)
-            .await
-            .map(SystemId)
-    }
-
-    /// Renames a system; users owning its accounts or holding its roles get new snapshots.
-    pub async fn update_system(
-        &self,
-        actor: &Author,
-        id: SystemId,
-        name: &str,
-        description: &str,
-    ) -> Result<()> {
-        let name = check_name("name", "The system", name)?;
-        check_description(description)?;
-        let mut tx = self.begin_identity_write().await?;
-        named_row(&mut tx, Table::Systems, id.0, i64::MAX)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
-        let op = begin_op(&mut tx, actor, "systems.update", &name).await?;
-        replace_version(
-            &mut tx,
-            &op,
-            Table::Systems,
-            id.0,
-            &[
-                ("name", name.as_str().into()),
-                ("name_key", name_key(&name).into()),
-                ("description", description.into()),
-            ],
-        )
-        .await
-        .map_err(unique_to(format!("The system {name:?} already exists.")))?;
-        audit(&mut tx, &op, "systems.update", &name, "").await?;
-        let users = users_of_system(&mut tx, id.0).await?;
-        capture(&mut tx, &op, &users).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     pub async fn list_systems(&self, as_of: Option<DateTime<Utc>>) -> Result<Vec<NamedObject>> {
         self.list_named(Table::Systems, as_of).await
-    }
-
-    /// Deletes systems in one operation, all or none. A system that still has accounts or
-    /// roles is refused (they would be left without a system); delete or move them first.
-    pub async fn delete_systems(&self, actor: &Author, ids: &[SystemId]) -> Result<Vec<String>> {
-        let ids = chosen(ids, "systems", "Choose at least one system to delete.")?;
-        let mut tx = self.begin_identity_write().await?;
-        let mut names = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let system = named_row(&mut tx, Table::Systems, id.0, i64::MAX)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
-            let accounts = current_names(&mut tx, Table::Accounts, "system_id", id.0).await?;
-            let roles = current_names(&mut tx, Table::Roles, "system_id", id.0).await?;
-            if !accounts.is_empty() || !roles.is_empty() {
-                let mut uses = Vec::new();
-                if !accounts.is_empty() {
-                    uses.push(format!("accounts {}", accounts.join(", ")));
-                }
-                if !roles.is_empty() {
-                    uses.push(format!("roles {}", roles.join(", ")));
-                }
-                return Err(Error::Conflict(format!(
-                    "The system {:?} still has {}; delete or move them first. Nothing was deleted.",
-                    system.name,
-                    uses.join(" and ")
-                )));
-            }
-            names.push(system.name);
-        }
-        let op = begin_op(&mut tx, actor, "systems.delete", &names.join(", ")).await?;
-        for (id, name) in ids.iter().zip(&names) {
-            close_current(&mut tx, &op, Table::Systems, id.0).await?;
-            audit(&mut tx, &op, "systems.delete", name, "").await?;
-        }
-        tx.commit().await?;
-        Ok(names)
     }
 
     pub async fn create_information_system(
@@ -1264,76 +1077,6 @@ impl Store {
         }
         out.sort_by(|a, b| (&a.role_name, &a.scope).cmp(&(&b.role_name, &b.scope)));
         Ok(out)
-    }
-
-    pub async fn create_mail_domain(
-        &self,
-        actor: &Author,
-        input: &MailDomainInput,
-    ) -> Result<MailDomainId> {
-        let code = check_name("code", "The domain", &input.code)?;
-        check_description(&input.description)?;
-        let mut tx = self.begin_identity_write().await?;
-        let op = begin_op(&mut tx, actor, "mail-domain.create", &code).await?;
-        let id = create_mail_domain_in(&mut tx, &op, input).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub async fn update_mail_domain(
-        &self,
-        actor: &Author,
-        id: MailDomainId,
-        input: &MailDomainInput,
-    ) -> Result<()> {
-        let code = check_name("code", "The domain", &input.code)?;
-        check_description(&input.description)?;
-        let mut tx = self.begin_identity_write().await?;
-        let op = begin_op(&mut tx, actor, "mail-domain.update", &code).await?;
-        update_mail_domain_in(&mut tx, &op, id, input).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Deletes mail domains in one operation, all or none. A domain that still has mail lists
-    /// is refused (their addresses would lose their domain); delete or move the lists first.
-    pub async fn delete_mail_domains(
-        &self,
-        actor: &Author,
-        ids: &[MailDomainId],
-    ) -> Result<Vec<String>> {
-        let ids = chosen(
-            ids,
-            "mail_domains",
-            "Choose at least one mail domain to delete.",
-        )?;
-        let mut tx = self.begin_identity_write().await?;
-        let mut codes = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let row: Option<(String,)> = sqlx::query_as(
-                "SELECT code FROM mail_domains WHERE object_id = $1 AND valid_to IS NULL",
-            )
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (code,) = row.ok_or_else(|| Error::NotFound(format!("mail domain {}", id.0)))?;
-            let lists = current_names(&mut tx, Table::MailLists, "domain_id", id.0).await?;
-            if !lists.is_empty() {
-                return Err(Error::Conflict(format!(
-                    "The mail domain {code:?} still has the mail lists {}; delete or move them \
-                     first. Nothing was deleted.",
-                    lists.join(", ")
-                )));
-            }
-            codes.push(code);
-        }
-        let op = begin_op(&mut tx, actor, "mail-domain.delete", &codes.join(", ")).await?;
-        for (id, code) in ids.iter().zip(&codes) {
-            close_current(&mut tx, &op, Table::MailDomains, id.0).await?;
-            audit(&mut tx, &op, "mail-domain.delete", code, "").await?;
-        }
-        tx.commit().await?;
-        Ok(codes)
     }
 
     pub async fn create_mail_list(

@@ -58,8 +58,8 @@ impl Paging {
 pub(super) struct ListShape {
     pub(super) from: String,
     pub(super) alias: &'static str,
-    pub(super) key: &'static str,
-    pub(super) search: &'static [&'static str],
+    pub(super) key: String,
+    pub(super) search: Vec<String>,
     pub(super) parent: Option<&'static str>,
 }
 
@@ -78,16 +78,6 @@ impl ListShape {
         filter
     }
 
-    pub(super) fn systems() -> Self {
-        Self {
-            from: "systems s".into(),
-            alias: "s",
-            key: "name_key",
-            search: &["s.name", "s.description"],
-            parent: None,
-        }
-    }
-
     pub(super) fn accounts() -> Self {
         Self {
             from: format!(
@@ -95,8 +85,10 @@ impl ListShape {
                 live("s", 1)
             ),
             alias: "a",
-            key: "name_key",
-            search: &["a.name", "a.login_name", "a.description"],
+            key: "name_key".into(),
+            search: ["a.name", "a.login_name", "a.description"]
+                .map(String::from)
+                .to_vec(),
             parent: Some("system_id"),
         }
     }
@@ -108,19 +100,11 @@ impl ListShape {
                 live("s", 1)
             ),
             alias: "r",
-            key: "name_key",
-            search: &["r.name", "r.description", "r.category"],
+            key: "name_key".into(),
+            search: ["r.name", "r.description", "r.category"]
+                .map(String::from)
+                .to_vec(),
             parent: Some("system_id"),
-        }
-    }
-
-    pub(super) fn mail_domains() -> Self {
-        Self {
-            from: "mail_domains d".into(),
-            alias: "d",
-            key: "code_key",
-            search: &["d.code", "d.description"],
-            parent: None,
         }
     }
 
@@ -131,8 +115,10 @@ impl ListShape {
                 live("d", 1)
             ),
             alias: "l",
-            key: "name_key",
-            search: &["l.name", "l.description", "COALESCE(d.code, '')"],
+            key: "name_key".into(),
+            search: ["l.name", "l.description", "COALESCE(d.code, '')"]
+                .map(String::from)
+                .to_vec(),
             parent: Some("domain_id"),
         }
     }
@@ -163,7 +149,7 @@ pub(super) async fn search_page(
     let sql = format!(
         "SELECT {columns} FROM {} WHERE {filter} ORDER BY {} LIMIT ${next} OFFSET ${}",
         shape.from,
-        p.order(query, shape.alias, shape.key),
+        p.order(query, shape.alias, &shape.key),
         next + 1
     );
     let mut rows = sqlx::query::<Any>(&sql).bind(t).bind(&p.pattern);
@@ -288,49 +274,6 @@ const MAIL_LIST_COLUMNS: &str =
     "l.object_id, l.domain_id, l.name, l.description, COALESCE(d.code, '') AS domain_code";
 
 impl Store {
-    /// Systems whose name or description contains the search text.
-    pub async fn search_systems(&self, query: &DirectoryQuery) -> Result<Page<NamedObject>> {
-        let mut conn = self.pool.acquire().await?;
-        search_page(
-            &mut conn,
-            &ListShape::systems(),
-            "s.object_id, s.name, s.description",
-            query,
-        )
-        .await?
-        .try_map(|row| {
-            let (id, name, description) = <(i64, String, String)>::from_row(row)?;
-            Ok(NamedObject {
-                id,
-                name,
-                description,
-            })
-        })
-    }
-
-    pub async fn get_system(
-        &self,
-        id: SystemId,
-        as_of: Option<DateTime<Utc>>,
-    ) -> Result<NamedObject> {
-        let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
-            "SELECT s.object_id, s.name, s.description FROM systems s WHERE s.object_id = $1 \
-             AND {}",
-            live("s", 2)
-        ))
-        .bind(id.0)
-        .bind(instant(as_of))
-        .fetch_optional(&self.pool)
-        .await?;
-        let (id, name, description) =
-            row.ok_or_else(|| Error::NotFound(format!("system {}", id.0)))?;
-        Ok(NamedObject {
-            id,
-            name,
-            description,
-        })
-    }
-
     /// Accounts whose name, login name or description contains the search text; `parent`
     /// restricts them to one system.
     pub async fn search_accounts(&self, query: &DirectoryQuery) -> Result<Page<Account>> {
@@ -480,35 +423,6 @@ impl Store {
             inherited_by,
             grants,
             modified: stamp(&mut conn, "roles", id.0, t).await?,
-        })
-    }
-
-    /// Mail domains whose code or description contains the search text, with their list counts.
-    pub async fn search_mail_domains(&self, query: &DirectoryQuery) -> Result<Page<MailDomain>> {
-        let mut conn = self.pool.acquire().await?;
-        search_page(
-            &mut conn,
-            &ListShape::mail_domains(),
-            &format!(
-                "d.object_id, d.code, d.description, d.obsolete, \
-                 (SELECT COUNT(*) FROM mail_lists l WHERE l.domain_id = d.object_id AND {})",
-                live("l", 1)
-            ),
-            query,
-        )
-        .await?
-        .try_map(|row| {
-            let (id, code, description, obsolete, list_count) =
-                <(i64, String, String, i64, i64)>::from_row(row)?;
-            Ok(MailDomain {
-                id: MailDomainId(id),
-                input: MailDomainInput {
-                    code,
-                    description,
-                    obsolete: obsolete != 0,
-                },
-                list_count,
-            })
         })
     }
 

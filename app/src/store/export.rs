@@ -77,34 +77,20 @@ impl Store {
         &self,
         query: &DirectoryQuery,
     ) -> Result<Vec<MailDomainRecord>> {
-        let rows = all_pages(query, |q| async move {
-            search_page(
-                &mut *self.pool.acquire().await?,
-                &ListShape::mail_domains(),
-                "d.object_id, d.code, d.description, d.obsolete, d.valid_from, d.changed_by",
-                &q,
-            )
-            .await
-        })
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let (id, code, description, obsolete, at, by) =
-                    <(i64, String, String, i64, i64, String)>::from_row(row)?;
-                Ok(MailDomainRecord {
-                    id: MailDomainId(id),
-                    input: MailDomainInput {
-                        code,
-                        description,
-                        obsolete: obsolete != 0,
-                    },
-                    modified: Stamp {
-                        at: to_time(at),
-                        by,
-                    },
-                })
+        let kind = &crate::model::kinds::MAIL_DOMAINS;
+        let records = self.export_resources(kind, query).await?;
+        Ok(records
+            .into_iter()
+            .map(|record| MailDomainRecord {
+                id: MailDomainId(record.id),
+                input: MailDomainInput {
+                    code: record.value(kind, "code").to_string(),
+                    description: record.value(kind, "description").to_string(),
+                    obsolete: record.flag(kind, "obsolete"),
+                },
+                modified: record.modified,
             })
-            .collect()
+            .collect())
     }
 
     /// Every mail list the mail lists list shows for `query` (its search and order, all
@@ -142,12 +128,7 @@ impl Store {
             .collect()
     }
 
-    /// Every system, account or role its list shows for `query`: all pages, as of one
-    /// instant.
-    pub async fn export_systems(&self, query: &DirectoryQuery) -> Result<Vec<NamedObject>> {
-        all_pages(query, |q| async move { self.search_systems(&q).await }).await
-    }
-
+    /// Every account or role its list shows for `query`: all pages, as of one instant.
     pub async fn export_accounts(&self, query: &DirectoryQuery) -> Result<Vec<Account>> {
         all_pages(query, |q| async move { self.search_accounts(&q).await }).await
     }

@@ -177,7 +177,7 @@ impl Store {
         })
     }
 
-    /// Deleted users and groups, most recently deleted first.
+    /// Deleted users, groups and objects of the declared kinds, most recently deleted first.
     pub async fn recycle_bin(&self) -> Result<Vec<DeletedObject>> {
         let mut out = Vec::new();
         for (kind, table) in [(DeletedKind::User, "users"), (DeletedKind::Group, "groups")] {
@@ -194,6 +194,9 @@ impl Store {
                 deleted_at: to_time(at),
                 deleted_by: by.unwrap_or_default(),
             }));
+        }
+        for kind in crate::model::kinds::ALL {
+            out.extend(self.deleted_resources(KindRef(kind)).await?);
         }
         out.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at).then(b.id.cmp(&a.id)));
         Ok(out)

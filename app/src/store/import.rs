@@ -5,9 +5,7 @@
 //! uses. A row that fails rolls back to its savepoint, so every later row is checked against
 //! exactly what an import would leave, and the error is the store's own. A preview runs the
 //! same way and rolls everything back; an import commits only when no row failed.
-use super::directory::{
-    create_mail_domain_in, create_mail_list_in, update_mail_domain_in, update_mail_list_in,
-};
+use super::directory::{create_mail_list_in, update_mail_list_in};
 use super::identity::{
     audit, create_group_in, create_user_in, current_group, current_user, normalise_user,
     update_group_in, update_user_in,
@@ -177,14 +175,6 @@ impl<'a> Row<'a> {
                 ),
             },
         }
-    }
-}
-
-fn parse_flag(text: &str) -> Option<bool> {
-    match text.to_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "on" | "enabled" => Some(true),
-        "false" | "no" | "n" | "0" | "off" | "disabled" => Some(false),
-        _ => None,
     }
 }
 
@@ -376,46 +366,60 @@ async fn import_group(
     Ok(())
 }
 
-async fn import_mail_domain(
+/// A row of a declared kind: matched by its name (ignoring case), mapped cells replace the
+/// current values (an empty flag cell keeps it), unmapped attributes keep theirs.
+async fn import_resource(
     conn: &mut AnyConnection,
     op: &Op,
+    kind: &'static ResourceKind,
     row: &Row<'_>,
     line: i64,
     seen: &mut Seen,
     report: &mut RowReport,
 ) -> Result<()> {
-    let Some(code) = identity(row, ("code", "The domain"), "", line, seen, report) else {
+    let naming = kind.name_attribute();
+    let Some(name) = identity(row, (naming.key, naming.label), "", line, seen, report) else {
         return Ok(());
     };
-    let existing: Option<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT object_id, code, description, obsolete FROM mail_domains \
-         WHERE code_key = $1 AND valid_to IS NULL",
-    )
-    .bind(name_key(code))
-    .fetch_optional(&mut *conn)
-    .await?;
-    let before = existing
-        .as_ref()
-        .map(|(_, code, description, obsolete)| MailDomainInput {
-            code: code.clone(),
-            description: description.clone(),
-            obsolete: *obsolete != 0,
-        });
+    let existing = find_id(conn, kind.table, &format!("{}_key", naming.column), name).await?;
+    let before = match existing {
+        Some(id) => super::resources::record_at(conn, kind, id, i64::MAX)
+            .await?
+            .map(|r| r.values),
+        None => None,
+    };
     report.plan(existing.is_some());
-    let mut input = before.clone().unwrap_or_default();
-    input.code = code.to_string();
-    row.text("description", &mut input.description);
-    row.flag("obsolete", &mut input.obsolete, report);
+    let mut values = before.clone().unwrap_or_else(|| {
+        kind.attributes
+            .iter()
+            .map(|a| match a.value {
+                ValueType::Flag { .. } => flag_text(false),
+                _ => String::new(),
+            })
+            .collect()
+    });
+    values[0] = name.to_string();
+    for (value, attribute) in values.iter_mut().zip(kind.attributes).skip(1) {
+        match attribute.value {
+            ValueType::Flag { .. } => {
+                let mut flag = parse_flag(value).unwrap_or(false);
+                row.flag(attribute.key, &mut flag, report);
+                *value = flag_text(flag);
+            }
+            _ => row.text(attribute.key, value),
+        }
+    }
     if !report.errors.is_empty() {
         return Ok(());
     }
+    let input = ResourceInput { values };
     match existing {
-        Some(_) if before.as_ref() == Some(&input) => {
+        Some(_) if before.as_ref() == Some(&input.values) => {
             report.action = Some(ImportAction::Unchanged);
         }
-        Some((id, ..)) => update_mail_domain_in(conn, op, MailDomainId(id), &input).await?,
+        Some(id) => super::resources::update_in(conn, op, kind, id, &input).await?,
         None => {
-            create_mail_domain_in(conn, op, &input).await?;
+            super::resources::create_in(conn, op, kind, &input).await?;
         }
     }
     Ok(())
@@ -647,8 +651,17 @@ impl Store {
                     import_group(&mut savepoint, &op, &row, *line, &mut seen, &mut report).await
                 }
                 ImportKind::MailDomains => {
-                    import_mail_domain(&mut savepoint, &op, &row, *line, &mut seen, &mut report)
-                        .await
+                    let kind = &crate::model::kinds::MAIL_DOMAINS;
+                    import_resource(
+                        &mut savepoint,
+                        &op,
+                        kind,
+                        &row,
+                        *line,
+                        &mut seen,
+                        &mut report,
+                    )
+                    .await
                 }
                 ImportKind::MailLists => {
                     import_mail_list(&mut savepoint, &op, &row, *line, &mut seen, &mut report).await

@@ -21,6 +21,7 @@ mod operators;
 mod overview;
 mod passwords;
 mod preferences;
+mod resources;
 mod restore;
 mod restore_requests;
 mod search;

@@ -429,39 +429,6 @@ pub(crate) async fn users_of_list(conn: &mut AnyConnection, list: i64) -> Result
     .await
 }
 
-/// Users whose state names this system (owners of its accounts, holders of its roles).
-pub(crate) async fn users_of_system(conn: &mut AnyConnection, system: i64) -> Result<Vec<i64>> {
-    let mut users = ids(
-        conn,
-        "SELECT o.user_id FROM account_owners o JOIN accounts a ON a.object_id = o.account_id \
-           AND a.valid_to IS NULL WHERE a.system_id = $1 AND o.valid_to IS NULL",
-        system,
-    )
-    .await?;
-    let roles = ids(
-        conn,
-        "SELECT object_id FROM roles WHERE system_id = $1 AND valid_to IS NULL",
-        system,
-    )
-    .await?;
-    for role in roles {
-        users.extend(users_of_role(conn, role).await?);
-    }
-    Ok(users)
-}
-
-/// Users who are direct members of a list in this mail domain.
-pub(crate) async fn users_of_domain(conn: &mut AnyConnection, domain: i64) -> Result<Vec<i64>> {
-    ids(
-        conn,
-        "SELECT m.member_id FROM mail_list_members m JOIN mail_lists l ON l.object_id = m.list_id \
-           AND l.valid_to IS NULL \
-         WHERE l.domain_id = $1 AND m.member_kind = 'user' AND m.valid_to IS NULL",
-        domain,
-    )
-    .await
-}
-
 impl Store {
     pub async fn snapshot_config(&self) -> Result<SnapshotConfig> {
         let mut conn = self.pool.acquire().await?;

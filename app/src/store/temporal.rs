@@ -122,6 +122,8 @@ pub(crate) enum Table {
     MailDomains,
     MailLists,
     MailListMembers,
+    /// The table of a declared resource kind (`model::kinds`).
+    Resource(&'static str),
 }
 
 impl Table {
@@ -140,6 +142,7 @@ impl Table {
             Self::MailDomains => "mail_domains",
             Self::MailLists => "mail_lists",
             Self::MailListMembers => "mail_list_members",
+            Self::Resource(table) => table,
         }
     }
 }
@@ -198,7 +201,7 @@ pub(crate) async fn insert_version(
     op: &Op,
     table: Table,
     object_id: i64,
-    fields: &[(&'static str, Val)],
+    fields: &[(&str, Val)],
 ) -> Result<i64> {
     let columns: Vec<&str> = fields.iter().map(|(c, _)| *c).collect();
     let params: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 5)).collect();
@@ -254,7 +257,7 @@ pub(crate) async fn write_version(
     op: &Op,
     table: Table,
     object_id: i64,
-    fields: &[(&'static str, Val)],
+    fields: &[(&str, Val)],
 ) -> Result<i64> {
     close_current(conn, op, table, object_id).await?;
     insert_version(conn, op, table, object_id, fields).await
@@ -268,7 +271,7 @@ pub(crate) async fn replace_version(
     op: &Op,
     table: Table,
     object_id: i64,
-    fields: &[(&'static str, Val)],
+    fields: &[(&str, Val)],
 ) -> Result<i64> {
     if !close_current(conn, op, table, object_id).await? {
         return Err(Error::Conflict(

@@ -3,7 +3,7 @@ pub mod components;
 mod layout;
 pub mod pages;
 
-use crate::model::ImportKind;
+use crate::model::{kinds, ImportKind};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -70,12 +70,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("accounts/:id") view=pages::AccountPage/>
                     <Route path=path!("roles") view=pages::RolesPage/>
                     <Route path=path!("roles/:id") view=pages::RolePage/>
-                    <Route path=path!("systems") view=pages::SystemsPage/>
-                    <Route path=path!("systems/:id") view=pages::SystemPage/>
+                    <Route path=path!("systems") view=|| view! { <pages::ResourceListPage kind=&kinds::SYSTEMS/> }/>
+                    <Route path=path!("systems/:id") view=|| view! { <pages::ResourcePage kind=&kinds::SYSTEMS/> }/>
                     <Route path=path!("mail-lists") view=pages::MailListsPage/>
                     <Route path=path!("mail-lists/:id") view=pages::MailListPage/>
-                    <Route path=path!("mail-domains") view=pages::MailDomainsPage/>
-                    <Route path=path!("mail-domains/:id") view=pages::MailDomainPage/>
+                    <Route path=path!("mail-domains") view=|| view! { <pages::ResourceListPage kind=&kinds::MAIL_DOMAINS/> }/>
+                    <Route path=path!("mail-domains/:id") view=|| view! { <pages::ResourcePage kind=&kinds::MAIL_DOMAINS/> }/>
                     <Route path=path!("backups") view=pages::BackupsPage/>
                     <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
                     <Route path=path!("audit") view=pages::AuditPage/>

@@ -11,8 +11,6 @@ pub trait ListColumn: Copy + PartialEq + Send + Sync + 'static {
     type Item: Clone + Send + Sync + 'static;
     /// What a row is selected by for a delete.
     type Id: Copy + PartialEq + Send + Sync + 'static;
-    /// Every column, in the picker's default order.
-    const ALL: &'static [Self];
     /// The key kept in the operator's saved view.
     fn key(self) -> &'static str;
     fn label(self) -> &'static str;
@@ -29,8 +27,10 @@ pub trait ListColumn: Copy + PartialEq + Send + Sync + 'static {
 /// defaults. Create it at the top of the page component; await `shown()` inside the list's
 /// `Suspend`, so the server and the browser render the same columns.
 pub struct ColumnView<C: ListColumn> {
-    preference: &'static str,
-    defaults: &'static [C],
+    preference: StoredValue<String>,
+    /// Every column, in the picker's order.
+    all: StoredValue<Vec<C>>,
+    defaults: StoredValue<Vec<C>>,
     saved: Resource<Result<Option<String>, AppError>>,
     /// The saved view once the browser has it (for links outside the list's `Suspend`).
     loaded: RwSignal<Option<String>>,
@@ -47,8 +47,9 @@ impl<C: ListColumn> Clone for ColumnView<C> {
 impl<C: ListColumn> Copy for ColumnView<C> {}
 
 impl<C: ListColumn> ColumnView<C> {
-    pub fn new(preference: &'static str, defaults: &'static [C]) -> Self {
-        let saved = Resource::new(|| (), move |_| get_preference(preference.to_string()));
+    pub fn new(preference: impl Into<String>, all: &[C], defaults: &[C]) -> Self {
+        let preference = StoredValue::new(preference.into());
+        let saved = Resource::new(|| (), move |_| get_preference(preference.get_value()));
         let loaded = RwSignal::new(None);
         // Effects run after hydration: reading the resource here does not change what the
         // server rendered.
@@ -59,7 +60,8 @@ impl<C: ListColumn> ColumnView<C> {
         });
         Self {
             preference,
-            defaults,
+            all: StoredValue::new(all.to_vec()),
+            defaults: StoredValue::new(defaults.to_vec()),
             saved,
             loaded,
             chosen: RwSignal::new(None),
@@ -70,10 +72,13 @@ impl<C: ListColumn> ColumnView<C> {
     pub fn parse(&self, text: &str) -> Vec<C> {
         let columns: Vec<C> = text
             .split(',')
-            .filter_map(|key| C::ALL.iter().copied().find(|c| c.key() == key))
+            .filter_map(|key| {
+                self.all
+                    .with_value(|all| all.iter().copied().find(|c| c.key() == key))
+            })
             .collect();
         if columns.is_empty() {
-            self.defaults.to_vec()
+            self.defaults.get_value()
         } else {
             columns
         }
@@ -90,7 +95,7 @@ impl<C: ListColumn> ColumnView<C> {
     fn saved_or_defaults(&self, saved: Option<String>) -> Vec<C> {
         match saved {
             Some(text) => self.parse(&text),
-            None => self.defaults.to_vec(),
+            None => self.defaults.get_value(),
         }
     }
 
@@ -141,17 +146,18 @@ fn ColumnsDialog<C: ListColumn>(view: ColumnView<C>, open: RwSignal<bool>) -> An
             .iter()
             .map(|c| (*c, true))
             .chain(
-                C::ALL
-                    .iter()
+                view.all
+                    .get_value()
+                    .into_iter()
                     .filter(|c| !shown.contains(c))
-                    .map(|c| (*c, false)),
+                    .map(|c| (c, false)),
             )
             .collect::<Vec<_>>(),
     );
     let preference = view.preference;
     let save = Action::new(move |text: &String| {
         let text = text.clone();
-        async move { set_preference(preference.to_string(), text).await }
+        async move { set_preference(preference.get_value(), text).await }
     });
     Effect::new(move |_| {
         if matches!(save.value().get(), Some(Ok(()))) {

@@ -186,8 +186,8 @@ where
 /// Create dispatches `create` with `input()`, and a refusal shows in place.
 #[component]
 pub fn NewPanel<S, I>(
-    title: &'static str,
-    button: &'static str,
+    #[prop(into)] title: String,
+    #[prop(into)] button: String,
     create: ServerAction<S>,
     input: I,
     children: Children,
@@ -452,7 +452,8 @@ pub fn Modal(
 #[component]
 pub fn Breadcrumbs(
     /// The list, e.g. "/users".
-    list: &'static str,
+    #[prop(into)]
+    list: String,
     /// The list's name, e.g. "Users".
     list_label: &'static str,
     #[prop(into)] name: String,

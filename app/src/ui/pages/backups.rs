@@ -62,16 +62,20 @@ pub enum SnapshotColumn {
     Xml,
 }
 
-impl ListColumn for SnapshotColumn {
-    type Item = SnapshotListItem;
-    type Id = i64;
-    const ALL: &'static [Self] = &[
+impl SnapshotColumn {
+    /// Every column, in the View dialog's order.
+    pub const ALL: &'static [Self] = &[
         Self::UserName,
         Self::ValidSince,
         Self::ValidUntil,
         Self::Size,
         Self::Xml,
     ];
+}
+
+impl ListColumn for SnapshotColumn {
+    type Item = SnapshotListItem;
+    type Id = i64;
 
     fn key(self) -> &'static str {
         match self {
@@ -162,7 +166,7 @@ pub fn BackupsPage() -> AnyView {
         move || (location.get(), changes.get()),
         |(location, _)| list_all_snapshots(location.query()),
     );
-    let columns = ColumnView::new("backups.columns", SnapshotColumn::ALL);
+    let columns = ColumnView::new("backups.columns", SnapshotColumn::ALL, SnapshotColumn::ALL);
     let chosen = RwSignal::new(Vec::<Chosen>::new());
     let restoring = RwSignal::new(false);
     let configuring = RwSignal::new(false);

@@ -17,8 +17,8 @@ pub(crate) mod users;
 pub use audit::{AuditLink, AuditPage, AuditTable};
 pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{
-    AccountPage, AccountsPage, MailDomainPage, MailDomainsPage, MailListPage, MailListsPage,
-    RolePage, RolesPage, SystemPage, SystemsPage,
+    AccountPage, AccountsPage, MailListPage, MailListsPage, ResourceListPage, ResourcePage,
+    RolePage, RolesPage,
 };
 pub use groups::GroupsPage;
 pub use home::HomePage;

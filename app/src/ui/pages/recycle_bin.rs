@@ -1,6 +1,8 @@
-//! Deleted users and groups: who deleted them and when, their last state, and Recover.
+//! Deleted users, groups and objects of the declared kinds: who deleted them and when, their
+//! last state, and Recover.
 use crate::api::groups::{get_group, RecoverGroup};
 use crate::api::history::recycle_bin;
+use crate::api::resources::{get_resource, RecoverResource};
 use crate::api::users::{get_user, RecoverUser};
 use crate::error::AppError;
 use crate::model::{DeletedKind, DeletedObject, Operator, Permission};
@@ -21,6 +23,7 @@ fn last_state_href(object: &DeletedObject) -> String {
     match object.kind {
         DeletedKind::User => format!("/users/{}?as_of={at}", object.id),
         DeletedKind::Group => format!("/groups?as_of={at}&group={}", object.id),
+        DeletedKind::Resource(kind) => format!("{}?as_of={at}", kind.detail_path(object.id)),
     }
 }
 
@@ -34,7 +37,7 @@ pub fn RecycleBinPage() -> impl IntoView {
     view! {
         <Title text="Recycle bin"/>
         <h1>"Recycle bin"</h1>
-        <p class="hint">"Deleted users and groups keep their whole history. Recover brings back their last state."</p>
+        <p class="hint">"Deleted objects keep their whole history. Recover brings back their last state."</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 deleted.await.map(|objects| view! {
@@ -43,7 +46,11 @@ pub fn RecycleBinPage() -> impl IntoView {
                         <thead><tr><th>"Kind"</th><th>"Name"</th><th>"Deleted"</th><th>"By"</th><th></th></tr></thead>
                         <tbody>
                             {objects.into_iter().map(|object| {
-                                let kind = match object.kind { DeletedKind::User => "User", DeletedKind::Group => "Group" };
+                                let kind = match object.kind {
+                                    DeletedKind::User => "User".to_string(),
+                                    DeletedKind::Group => "Group".to_string(),
+                                    DeletedKind::Resource(kind) => kind.title(),
+                                };
                                 let href = last_state_href(&object);
                                 let name = object.name.clone();
                                 let chosen = object.clone();
@@ -128,14 +135,28 @@ fn RecoverDialog(object: DeletedObject, #[prop(into)] on_close: Callback<bool>) 
                         format!("Description: {}", group.input.description),
                     ]
                 }
+                DeletedKind::Resource(kind) => {
+                    let record = get_resource(kind, id, at).await?.record;
+                    let mut lines = vec![format!("{} {}", kind.title(), record.name())];
+                    lines.extend(
+                        kind.attributes
+                            .iter()
+                            .zip(&record.values)
+                            .skip(1)
+                            .map(|(a, v)| format!("{}: {v}", a.label)),
+                    );
+                    lines
+                }
             })
         },
     );
     let recover_user = ServerAction::<RecoverUser>::new();
     let recover_group = ServerAction::<RecoverGroup>::new();
+    let recover_resource = ServerAction::<RecoverResource>::new();
     Effect::new(move |_| {
         if matches!(recover_user.value().get(), Some(Ok(())))
             || matches!(recover_group.value().get(), Some(Ok(())))
+            || matches!(recover_resource.value().get(), Some(Ok(_)))
         {
             on_close.run(true);
         }
@@ -146,6 +167,9 @@ fn RecoverDialog(object: DeletedObject, #[prop(into)] on_close: Callback<bool>) 
         }
         DeletedKind::Group => {
             recover_group.dispatch(RecoverGroup { id });
+        }
+        DeletedKind::Resource(kind) => {
+            recover_resource.dispatch(RecoverResource { kind, id });
         }
     };
     view! {
@@ -160,6 +184,7 @@ fn RecoverDialog(object: DeletedObject, #[prop(into)] on_close: Callback<bool>) 
             </Suspense>
             <FormError result=recover_user.value().into()/>
             <FormError result=recover_group.value().into()/>
+            <FormError result=recover_resource.value().into()/>
             <div class="actions">
                 <button type="button" class="primary" on:click=confirm>"Confirm recovery"</button>
                 <button type="button" on:click=move |_| on_close.run(false)>"Cancel"</button>

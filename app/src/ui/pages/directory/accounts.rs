@@ -40,10 +40,9 @@ enum AccountColumn {
     Status,
 }
 
-impl ListColumn for AccountColumn {
-    type Item = Account;
-    type Id = AccountId;
-    const ALL: &'static [Self] = &[
+impl AccountColumn {
+    /// Every column, in the View dialog's order.
+    pub const ALL: &'static [Self] = &[
         Self::Name,
         Self::System,
         Self::LoginName,
@@ -51,6 +50,11 @@ impl ListColumn for AccountColumn {
         Self::Type,
         Self::Status,
     ];
+}
+
+impl ListColumn for AccountColumn {
+    type Item = Account;
+    type Id = AccountId;
 
     fn key(self) -> &'static str {
         match self {
@@ -113,7 +117,11 @@ pub fn AccountsPage() -> AnyView {
         move || (params.query(None), delete.version().get()),
         |(query, _)| search_accounts(query),
     );
-    let columns = ColumnView::new("accounts.columns", DEFAULT_ACCOUNT_COLUMNS);
+    let columns = ColumnView::new(
+        "accounts.columns",
+        AccountColumn::ALL,
+        DEFAULT_ACCOUNT_COLUMNS,
+    );
     view! {
         <DirectoryList params title="Accounts" search_label="Search accounts"
             placeholder="name, login name or description" csv="/files/accounts.csv"

@@ -36,10 +36,14 @@ enum ListColumnKind {
     Description,
 }
 
+impl ListColumnKind {
+    /// Every column, in the View dialog's order.
+    pub const ALL: &'static [Self] = &[Self::Name, Self::Domain, Self::Address, Self::Description];
+}
+
 impl ListColumn for ListColumnKind {
     type Item = MailListSummary;
     type Id = MailListId;
-    const ALL: &'static [Self] = &[Self::Name, Self::Domain, Self::Address, Self::Description];
 
     fn key(self) -> &'static str {
         match self {
@@ -98,11 +102,15 @@ pub fn MailListsPage() -> AnyView {
         move || (params.query(None), delete.version().get()),
         |(query, _)| search_mail_lists(query),
     );
-    let columns = ColumnView::new("mail-lists.columns", DEFAULT_LIST_COLUMNS);
+    let columns = ColumnView::new(
+        "mail-lists.columns",
+        ListColumnKind::ALL,
+        DEFAULT_LIST_COLUMNS,
+    );
     view! {
         <DirectoryList params title="Mail lists" search_label="Search mail lists"
             placeholder="name, description or domain" csv="/files/mail-lists.csv"
-            import="/mail-lists/import" columns items=lists
+            import=Some("/mail-lists/import".to_string()) columns items=lists
             delete=ListDelete::of(delete, |ids| DeleteMailLists { ids })>
             {may_write().then(|| view! { <NewMailListPanel/> })}
         </DirectoryList>

@@ -1,16 +1,16 @@
 //! Systems, accounts, roles, mail domains and mail lists: searchable lists and detail pages.
 use crate::ui::components::may_write;
 mod accounts;
-mod mail_domains;
 mod mail_lists;
+mod resource_page;
+mod resources;
 mod roles;
-mod systems;
 
 pub use accounts::{AccountPage, AccountsPage};
-pub use mail_domains::{MailDomainPage, MailDomainsPage};
 pub use mail_lists::{MailListPage, MailListsPage};
+pub use resource_page::ResourcePage;
+pub use resources::ResourceListPage;
 pub use roles::{RolePage, RolesPage};
-pub use systems::{SystemPage, SystemsPage};
 
 use crate::api::users::list_users;
 use crate::error::AppError;
@@ -83,8 +83,8 @@ impl ListParams {
 
     fn link_sized(&self, page: i64, size: i64, sort: &str) -> String {
         format!(
-            "{}?q={}&sort={}&page={page}&size={size}",
-            self.base,
+            "/{}?q={}&sort={}&page={page}&size={size}",
+            self.base.trim_start_matches('/'),
             urlencode(&self.search.get_untracked()),
             urlencode(sort)
         )
@@ -123,7 +123,7 @@ impl ListParams {
 
 /// The quick search of a list: a GET form, so the search text lands in the URL.
 #[component]
-fn SearchBar(params: ListParams, label: &'static str, placeholder: &'static str) -> AnyView {
+fn SearchBar(params: ListParams, label: String, placeholder: &'static str) -> AnyView {
     view! {
         <div class="toolbar">
             <Form method="GET" action="">
@@ -167,7 +167,7 @@ impl<Id: 'static> Copy for ListDelete<Id> {}
 
 impl<Id: 'static> ListDelete<Id> {
     /// The delete of `action`, whose input is built from the chosen ids by `input`.
-    fn of<A>(action: ServerAction<A>, input: fn(Vec<Id>) -> A) -> Self
+    fn of<A>(action: ServerAction<A>, input: impl Fn(Vec<Id>) -> A + Send + Sync + 'static) -> Self
     where
         A: leptos::server_fn::ServerFn<Output = Vec<String>, Error = AppError>
             + Clone
@@ -193,13 +193,14 @@ fn DirectoryList<C: ListColumn>(
     params: ListParams,
     /// The heading and the table's name, e.g. "Mail domains".
     title: &'static str,
-    search_label: &'static str,
+    #[prop(into)] search_label: String,
     placeholder: &'static str,
     /// The CSV download, e.g. `/files/mail-domains.csv`.
-    csv: &'static str,
+    #[prop(into)]
+    csv: String,
     /// The CSV import page, where there is one.
-    #[prop(optional)]
-    import: Option<&'static str>,
+    #[prop(optional_no_strip)]
+    import: Option<String>,
     columns: ColumnView<C>,
     items: Resource<Result<Page<C::Item>, AppError>>,
     delete: ListDelete<C::Id>,
@@ -215,13 +216,14 @@ fn DirectoryList<C: ListColumn>(
         }
     });
     let noun_for_table = noun.clone();
+    let importable = import.is_some();
     view! {
         <Title text=title/>
         <h1>{title}</h1>
         <SearchBar params label=search_label placeholder/>
         <div class="toolbar">
             <ColumnViewButton view=columns/>
-            <a class="button" download="" href=move || params.csv_link(csv, &ColumnView::text(&columns.tracked()))>
+            <a class="button" download="" href=move || params.csv_link(&csv, &ColumnView::text(&columns.tracked()))>
                 "Download CSV"<span class="visually-hidden">{format!(" of {noun}")}</span>
             </a>
             {import.filter(|_| writer).map(|href| view! {
@@ -243,7 +245,7 @@ fn DirectoryList<C: ListColumn>(
                     match items.await {
                         Ok(page) => view! {
                             <ListTable label=title columns=shown items=page.items
-                                empty=empty_list(&noun, &params.search.get_untracked(), writer, import.is_some())
+                                empty=empty_list(&noun, &params.search.get_untracked(), writer, importable)
                                 sort_href=move |key: String| params.sort_link(&key)
                                 sorted_by=params.sorted_by()
                                 selection=writer.then_some(selection)/>

@@ -37,16 +37,20 @@ enum RoleColumn {
     DomainType,
 }
 
-impl ListColumn for RoleColumn {
-    type Item = Role;
-    type Id = RoleId;
-    const ALL: &'static [Self] = &[
+impl RoleColumn {
+    /// Every column, in the View dialog's order.
+    pub const ALL: &'static [Self] = &[
         Self::Name,
         Self::System,
         Self::Category,
         Self::Description,
         Self::DomainType,
     ];
+}
+
+impl ListColumn for RoleColumn {
+    type Item = Role;
+    type Id = RoleId;
 
     fn key(self) -> &'static str {
         match self {
@@ -110,7 +114,7 @@ pub fn RolesPage() -> AnyView {
         move || (params.query(None), delete.version().get()),
         |(query, _)| search_roles(query),
     );
-    let columns = ColumnView::new("roles.columns", DEFAULT_ROLE_COLUMNS);
+    let columns = ColumnView::new("roles.columns", RoleColumn::ALL, DEFAULT_ROLE_COLUMNS);
     view! {
         <DirectoryList params title="Roles" search_label="Search roles"
             placeholder="name, description or category" csv="/files/roles.csv"

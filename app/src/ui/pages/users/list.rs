@@ -41,10 +41,9 @@ const DEFAULT_COLUMNS: &[Column] = &[
     Column::Modified,
 ];
 
-impl ListColumn for Column {
-    type Item = UserSummary;
-    type Id = UserId;
-    const ALL: &'static [Self] = &[
+impl Column {
+    /// Every column, in the View dialog's order.
+    pub const ALL: &'static [Self] = &[
         Self::UserName,
         Self::FullName,
         Self::Email,
@@ -54,6 +53,11 @@ impl ListColumn for Column {
         Self::Modified,
         Self::ModifiedBy,
     ];
+}
+
+impl ListColumn for Column {
+    type Item = UserSummary;
+    type Id = UserId;
 
     /// The key used in the preference, the CSV download and the query language.
     fn key(self) -> &'static str {
@@ -191,7 +195,7 @@ pub fn UsersPage() -> AnyView {
             _ => None,
         });
     });
-    let columns = ColumnView::new(COLUMNS_PREFERENCE, DEFAULT_COLUMNS);
+    let columns = ColumnView::new(COLUMNS_PREFERENCE, Column::ALL, DEFAULT_COLUMNS);
     let selected = Selection::<UserId>::new();
     let delete = ServerAction::<DeleteUsers>::new();
     Effect::new(move |_| {

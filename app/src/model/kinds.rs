@@ -1,0 +1,136 @@
+//! The declared resource kinds (see `resource.rs`). Adding a simple kind is one declaration
+//! here, its entry in `ALL`, and the migration that creates its table.
+use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
+use super::Permission;
+
+/// Every declared kind: the registry the routes, the recycle bin and backups read.
+pub static ALL: &[&ResourceKind] = &[&SYSTEMS, &MAIL_DOMAINS];
+
+const fn name(key: &'static str, label: &'static str, heading: &'static str) -> Attribute {
+    Attribute {
+        key,
+        column: key,
+        label,
+        heading,
+        value: ValueType::Line,
+        required: true,
+        unique: true,
+    }
+}
+
+const DESCRIPTION: Attribute = Attribute {
+    key: "description",
+    column: "description",
+    label: "Description",
+    heading: "Description",
+    value: ValueType::Text,
+    required: false,
+    unique: false,
+};
+
+/// Target systems: where accounts live and roles are defined.
+pub static SYSTEMS: ResourceKind = ResourceKind {
+    slug: "systems",
+    table: "systems",
+    singular: "system",
+    plural: "Systems",
+    action: "systems",
+    attributes: &[name("name", "System name", "Name"), DESCRIPTION],
+    search_hint: "name or description",
+    dependents: &[
+        Dependent {
+            table: "roles",
+            column: "system_id",
+            title: "Roles of this system",
+            noun: "roles",
+            empty: "No role belongs to this system.",
+            href: "/roles/",
+            columns: &[
+                ("x.name", "Role"),
+                ("x.category", "Category"),
+                ("x.description", "Description"),
+            ],
+            count: None,
+            blocks_delete: true,
+        },
+        Dependent {
+            table: "accounts",
+            column: "system_id",
+            title: "Accounts of this system",
+            noun: "accounts",
+            empty: "No account is on this system.",
+            href: "/accounts/",
+            columns: &[
+                ("x.name", "Account"),
+                ("x.login_name", "Login name"),
+                ("x.account_type", "Type"),
+                ("x.status", "Status"),
+            ],
+            count: None,
+            blocks_delete: true,
+        },
+    ],
+    // Owners of its accounts, and holders of its roles (directly or through an account).
+    affects: Some(
+        "SELECT o.user_id FROM account_owners o JOIN accounts a ON a.object_id = o.account_id \
+           AND a.valid_to IS NULL WHERE a.system_id = $1 AND o.valid_to IS NULL \
+         UNION SELECT g.grantee_id FROM grants g JOIN roles r ON r.object_id = g.role_id \
+           AND r.valid_to IS NULL WHERE r.system_id = $1 AND g.grantee_kind = 'user' \
+           AND g.valid_to IS NULL \
+         UNION SELECT o.user_id FROM grants g JOIN roles r ON r.object_id = g.role_id \
+           AND r.valid_to IS NULL JOIN account_owners o ON o.account_id = g.grantee_id \
+           AND o.valid_to IS NULL WHERE r.system_id = $1 AND g.grantee_kind = 'account' \
+           AND g.valid_to IS NULL",
+    ),
+    read: Permission::IdentityRead,
+    write: Permission::IdentityWrite,
+};
+
+/// Mail domains: the part after the @ of mail lists.
+pub static MAIL_DOMAINS: ResourceKind = ResourceKind {
+    slug: "mail-domains",
+    table: "mail_domains",
+    singular: "mail domain",
+    plural: "Mail domains",
+    action: "mail-domain",
+    attributes: &[
+        name("code", "Domain code", "Code"),
+        DESCRIPTION,
+        Attribute {
+            key: "obsolete",
+            column: "obsolete",
+            label: "Obsolete",
+            heading: "Status",
+            value: ValueType::Flag {
+                on: "Obsolete",
+                off: "In use",
+            },
+            required: false,
+            unique: false,
+        },
+    ],
+    search_hint: "code or description",
+    dependents: &[Dependent {
+        table: "mail_lists",
+        column: "domain_id",
+        title: "Mail lists in this domain",
+        noun: "mail lists",
+        empty: "No mail list is in this domain.",
+        href: "/mail-lists/",
+        columns: &[
+            ("x.name", "List"),
+            ("x.name || '@' || p.code", "Address"),
+            ("x.description", "Description"),
+        ],
+        count: Some(("lists", "Lists")),
+        blocks_delete: true,
+    }],
+    // Direct members of its lists (their addresses name the domain).
+    affects: Some(
+        "SELECT m.member_id FROM mail_list_members m JOIN mail_lists l \
+           ON l.object_id = m.list_id AND l.valid_to IS NULL \
+         WHERE l.domain_id = $1 AND m.member_kind = 'user' AND m.valid_to IS NULL",
+    ),
+    read: Permission::IdentityRead,
+    write: Permission::IdentityWrite,
+};

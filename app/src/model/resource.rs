@@ -1,0 +1,259 @@
+//! Resource kinds declared as data. A `ResourceKind` says what a kind of object is made of
+//! (its attributes, what refers to it, who a change concerns); the store, the server
+//! functions, the list and detail pages, the CSV download and import, the history, the
+//! recycle bin and system backups all read the declaration instead of code per kind. The
+//! declarations themselves are in `kinds.rs`; docs/architecture.md walks through one.
+use super::{Permission, Stamp};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One kind of resource: a system-versioned table and how people see it.
+#[derive(Debug)]
+pub struct ResourceKind {
+    /// The registry key and URL segment: `/systems`, `/systems/7`, `/files/systems.csv`.
+    pub slug: &'static str,
+    /// The versioned table (one column per attribute, plus `{column}_key` per unique one).
+    pub table: &'static str,
+    /// "system": headings say "System AD"; buttons "New system", "Create system".
+    pub singular: &'static str,
+    /// "Systems": the list's heading and the table's name.
+    pub plural: &'static str,
+    /// The prefix of operation kinds and audit actions: `systems` gives `systems.create`.
+    pub action: &'static str,
+    /// The first attribute names the object: required, unique, the link in lists.
+    pub attributes: &'static [Attribute],
+    /// Said in the quick search box, e.g. "name or description".
+    pub search_hint: &'static str,
+    /// What refers to an object of this kind: listed on its page, counted in its list, and
+    /// (when `blocks_delete`) a reason to refuse its deletion.
+    pub dependents: &'static [Dependent],
+    /// The users whose snapshots a change of the object concerns: SQL returning user ids,
+    /// `$1` being the object's id. None: no user's state names this kind.
+    pub affects: Option<&'static str>,
+    pub read: Permission,
+    pub write: Permission,
+}
+
+/// One attribute: a column of the table, a field of the form, a column of the list and of
+/// the CSV file.
+#[derive(Debug)]
+pub struct Attribute {
+    /// The CSV header and form field name, e.g. `description`.
+    pub key: &'static str,
+    /// The table column.
+    pub column: &'static str,
+    /// The form's label, e.g. "System name".
+    pub label: &'static str,
+    /// The list's column heading, e.g. "Name".
+    pub heading: &'static str,
+    pub value: ValueType,
+    pub required: bool,
+    /// Unique ignoring case among current objects (kept in `{column}_key`).
+    pub unique: bool,
+}
+
+/// How an attribute's value is kept, checked and shown.
+#[derive(Debug)]
+pub enum ValueType {
+    /// One line of text (names, codes).
+    Line,
+    /// A longer free text (descriptions).
+    Text,
+    /// Yes or no; the list shows `on` or `off`.
+    Flag { on: &'static str, off: &'static str },
+}
+
+/// Objects of another table that refer to this kind through `column`.
+#[derive(Debug)]
+pub struct Dependent {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The section's heading and its table's name, e.g. "Roles of this system".
+    pub title: &'static str,
+    /// The plural in messages: "roles".
+    pub noun: &'static str,
+    /// Said when there is none: "No role belongs to this system."
+    pub empty: &'static str,
+    /// Detail pages of the dependents: `/roles/` + id.
+    pub href: &'static str,
+    /// Shown columns: SQL over `x` (the dependent) and `p` (this object), and a heading. The
+    /// first is the link.
+    pub columns: &'static [(&'static str, &'static str)],
+    /// The key (View, CSV) and heading of the list's count column, if the list shows how
+    /// many there are.
+    pub count: Option<(&'static str, &'static str)>,
+    /// An object that still has current dependents is not deleted.
+    pub blocks_delete: bool,
+}
+
+impl ResourceKind {
+    /// The naming attribute.
+    pub fn name_attribute(&self) -> &'static Attribute {
+        &self.attributes[0]
+    }
+
+    pub fn attribute(&self, key: &str) -> Option<(usize, &'static Attribute)> {
+        self.attributes
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.key == key)
+    }
+
+    /// "System": the singular with a capital, for headings.
+    pub fn title(&self) -> String {
+        let mut chars = self.singular.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn list_path(&self) -> String {
+        format!("/{}", self.slug)
+    }
+
+    pub fn detail_path(&self, id: i64) -> String {
+        format!("/{}/{id}", self.slug)
+    }
+
+    pub fn csv_path(&self) -> String {
+        format!("/files/{}.csv", self.slug)
+    }
+
+    /// The dependents the list counts, in order.
+    pub fn counted(&self) -> impl Iterator<Item = &'static Dependent> {
+        self.dependents.iter().filter(|d| d.count.is_some())
+    }
+
+    /// The keys of the list's columns (View, CSV): every attribute, then the counts.
+    pub fn list_keys(&self) -> Vec<&'static str> {
+        self.attributes
+            .iter()
+            .map(|a| a.key)
+            .chain(self.counted().filter_map(|d| d.count.map(|(key, _)| key)))
+            .collect()
+    }
+
+    /// The CSV columns: the list's, then when and by whom the object was changed last.
+    pub fn csv_columns(&self) -> Vec<&'static str> {
+        let mut columns = self.list_keys();
+        columns.extend(["modified", "modifiedBy"]);
+        columns
+    }
+}
+
+/// A declared kind, on the wire by its slug.
+#[derive(Clone, Copy, Debug)]
+pub struct KindRef(pub &'static ResourceKind);
+
+impl KindRef {
+    pub fn parse(slug: &str) -> Option<Self> {
+        super::kinds::ALL
+            .iter()
+            .find(|k| k.slug == slug)
+            .map(|k| Self(k))
+    }
+}
+
+impl std::ops::Deref for KindRef {
+    type Target = ResourceKind;
+    fn deref(&self) -> &ResourceKind {
+        self.0
+    }
+}
+
+impl PartialEq for KindRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.slug == other.0.slug
+    }
+}
+
+impl Eq for KindRef {}
+
+impl Serialize for KindRef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.slug)
+    }
+}
+
+impl<'de> Deserialize<'de> for KindRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let slug = String::deserialize(deserializer)?;
+        Self::parse(&slug)
+            .ok_or_else(|| serde::de::Error::custom(format!("no resource kind {slug:?}")))
+    }
+}
+
+/// An object of a declared kind as read: its attributes as text, in declaration order
+/// (flags as `true`/`false`), and who wrote the version read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    pub id: i64,
+    pub values: Vec<String>,
+    /// One per counted dependent (`ResourceKind::counted`).
+    pub counts: Vec<i64>,
+    pub modified: Stamp,
+}
+
+impl ResourceRecord {
+    pub fn name(&self) -> &str {
+        self.values.first().map(String::as_str).unwrap_or_default()
+    }
+
+    pub fn value(&self, kind: &ResourceKind, key: &str) -> &str {
+        kind.attribute(key)
+            .and_then(|(i, _)| self.values.get(i))
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn flag(&self, kind: &ResourceKind, key: &str) -> bool {
+        self.value(kind, key) == "true"
+    }
+}
+
+/// The attributes of a new object or a new version, as text in declaration order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceInput {
+    pub values: Vec<String>,
+}
+
+/// One dependent shown on an object's page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependentRow {
+    pub id: i64,
+    pub cells: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceDetail {
+    pub record: ResourceRecord,
+    /// Per declared dependent, its current rows (as of the read).
+    pub dependents: Vec<Vec<DependentRow>>,
+}
+
+/// One version of an object, newest first in its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceVersion {
+    pub version_id: i64,
+    pub values: Vec<String>,
+    pub since: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+    pub changed_by: String,
+    pub ended_by: Option<String>,
+}
+
+/// Text of a flag value as kept in records and CSV files.
+pub fn flag_text(value: bool) -> String {
+    value.to_string()
+}
+
+/// A yes/no cell: `true`/`false`, `yes`/`no`, `y`/`n`, `1`/`0`, `on`/`off`,
+/// `enabled`/`disabled` (any case); None for anything else.
+pub fn parse_flag(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "on" | "enabled" => Some(true),
+        "false" | "no" | "n" | "0" | "off" | "disabled" => Some(false),
+        _ => None,
+    }
+}
