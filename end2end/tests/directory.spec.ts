@@ -2,7 +2,7 @@ import { test, expect, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import * as api from "./api";
 import { createMailDomain, createMailList, createRole, createSystem } from "./api";
-import { OWNER, gotoHydrated, signIn, watchConsole } from "./helpers";
+import { OWNER, ensureOwner, gotoHydrated, signIn, watchConsole } from "./helpers";
 
 // Unique names, so the spec also passes against a database that earlier runs have used.
 const tag = Date.now().toString(36);
@@ -12,20 +12,6 @@ const OTHER_ROLE = `Viewer ${tag}`;
 const ACCOUNT = `svc-${tag}`;
 const DOMAIN = `d${tag}.example`;
 const LIST = `staff-${tag}`;
-
-/// Creates the Owner when the database is new (this spec may run on its own).
-async function ensureOwner(page: Page) {
-  await page.goto("/");
-  if (!/\/setup$/.test(page.url())) return;
-  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
-  await page.getByLabel("Setup token").fill(process.env.REWIND_SETUP_TOKEN ?? "");
-  await page.getByLabel("User name").fill(OWNER.username);
-  await page.getByLabel("Display name").fill(OWNER.displayName);
-  await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
-  await page.getByLabel("Repeat password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Create Owner and sign in" }).click();
-  await expect(page.getByTestId("signed-in")).toContainText(OWNER.displayName);
-}
 
 /// Opens an account's page from the accounts list (navigation inside the running app).
 async function openAccount(page: Page, name: string) {

@@ -190,6 +190,16 @@ where
 
 impl<T> Page<T> {
     /// The same page with its items converted.
+    pub(super) fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            offset: self.offset,
+            limit: self.limit,
+        }
+    }
+
+    /// The same page with its items converted.
     pub(super) fn try_map<U>(self, f: impl FnMut(&T) -> Result<U>) -> Result<Page<U>> {
         Ok(Page {
             items: self.items.iter().map(f).collect::<Result<Vec<_>>>()?,

@@ -121,8 +121,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Page<HistoryEntry>> {
-        let limit = if limit <= 0 { 50 } else { limit.min(500) };
-        let offset = offset.max(0);
+        let (offset, limit) = super::page_window(offset, limit);
         let (source, label, dates, subject) = history_source(kind);
         let dates = if dates == "NULL" {
             "CAST(NULL AS BIGINT) AS start_date, CAST(NULL AS BIGINT) AS end_date".to_string()

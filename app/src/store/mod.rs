@@ -302,3 +302,10 @@ pub fn token_hash(token: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(token.as_bytes()))
 }
+
+/// The offset and limit of a page as asked, kept in bounds: at most 500 rows, 50 when none
+/// (or a negative number) is asked, never before the first row.
+pub(crate) fn page_window(offset: i64, limit: i64) -> (i64, i64) {
+    let limit = if limit <= 0 { 50 } else { limit.min(500) };
+    (offset.max(0), limit)
+}

@@ -124,6 +124,26 @@ async fn affected(conn: &mut AnyConnection, kind: &ResourceKind, id: i64) -> Res
     Ok(users)
 }
 
+/// A version just written (`written`): a unique-index refusal becomes "already exists", and
+/// success gets its audit line (`{action}.{verb}`).
+async fn audited<T>(
+    conn: &mut AnyConnection,
+    op: &Op,
+    kind: &ResourceKind,
+    verb: &str,
+    checked: &Checked,
+    details: &str,
+    written: Result<T>,
+) -> Result<T> {
+    let value = written.map_err(super::identity::unique_to(already_exists(
+        kind,
+        &checked.name,
+    )))?;
+    let action = format!("{}.{verb}", kind.action);
+    audit(conn, op, &action, &checked.name, details).await?;
+    Ok(value)
+}
+
 /// Creates an object inside the caller's transaction and operation.
 pub(crate) async fn create_in(
     conn: &mut AnyConnection,
@@ -133,20 +153,8 @@ pub(crate) async fn create_in(
 ) -> Result<i64> {
     let checked = check(kind, input)?;
     let id = new_object(conn, table(kind)).await?;
-    insert_version(conn, op, table(kind), id, &checked.fields())
-        .await
-        .map_err(super::identity::unique_to(already_exists(
-            kind,
-            &checked.name,
-        )))?;
-    audit(
-        conn,
-        op,
-        &format!("{}.create", kind.action),
-        &checked.name,
-        "",
-    )
-    .await?;
+    let written = insert_version(conn, op, table(kind), id, &checked.fields()).await;
+    audited(conn, op, kind, "create", &checked, "", written).await?;
     Ok(id)
 }
 
@@ -175,20 +183,8 @@ pub(crate) async fn update_in(
     {
         return Ok(());
     }
-    replace_version(conn, op, table(kind), id, &checked.fields())
-        .await
-        .map_err(super::identity::unique_to(already_exists(
-            kind,
-            &checked.name,
-        )))?;
-    audit(
-        conn,
-        op,
-        &format!("{}.update", kind.action),
-        &checked.name,
-        "",
-    )
-    .await?;
+    let written = replace_version(conn, op, table(kind), id, &checked.fields()).await;
+    audited(conn, op, kind, "update", &checked, "", written).await?;
     let users = affected(conn, kind, id).await?;
     capture(conn, op, &users).await
 }
@@ -333,18 +329,8 @@ impl Store {
         } else {
             write_version(&mut tx, &op, table(kind), id, &fields).await
         };
-        written.map_err(super::identity::unique_to(already_exists(
-            kind,
-            &checked.name,
-        )))?;
-        audit(
-            &mut tx,
-            &op,
-            &action,
-            &checked.name,
-            &format!("from version {version_id}"),
-        )
-        .await?;
+        let details = format!("from version {version_id}");
+        audited(&mut tx, &op, kind, "restore", &checked, &details, written).await?;
         // A new snapshot even within the delay: the one before stays restorable.
         let users = affected(&mut tx, kind, id).await?;
         capture_new(&mut tx, &op, &users).await?;

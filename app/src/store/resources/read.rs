@@ -217,8 +217,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Page<ResourceVersion>> {
-        let limit = if limit <= 0 { 50 } else { limit.min(500) };
-        let offset = offset.max(0);
+        let (offset, limit) = super::super::page_window(offset, limit);
         let mut conn = self.pool.acquire().await?;
         let (total,): (i64,) = sqlx::query_as(&format!(
             "SELECT COUNT(*) FROM {} WHERE object_id = $1",

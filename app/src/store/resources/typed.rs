@@ -76,13 +76,7 @@ impl Store {
 
     /// Systems whose name or description contains the search text.
     pub async fn search_systems(&self, query: &DirectoryQuery) -> Result<Page<NamedObject>> {
-        let page = self.search_resources(&SYSTEMS, query).await?;
-        Ok(Page {
-            items: page.items.into_iter().map(named).collect(),
-            total: page.total,
-            offset: page.offset,
-            limit: page.limit,
-        })
+        Ok(self.search_resources(&SYSTEMS, query).await?.map(named))
     }
 
     pub async fn get_system(
@@ -133,12 +127,9 @@ impl Store {
 
     /// Mail domains whose code or description contains the search text, with their list counts.
     pub async fn search_mail_domains(&self, query: &DirectoryQuery) -> Result<Page<MailDomain>> {
-        let page = self.search_resources(&MAIL_DOMAINS, query).await?;
-        Ok(Page {
-            items: page.items.into_iter().map(domain).collect(),
-            total: page.total,
-            offset: page.offset,
-            limit: page.limit,
-        })
+        Ok(self
+            .search_resources(&MAIL_DOMAINS, query)
+            .await?
+            .map(domain))
     }
 }

@@ -9,8 +9,8 @@ use crate::model::{
     KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
 };
 use crate::ui::components::{
-    instant_param, loaded, local_input_value, parse_instant, parse_local_instant, urlencode,
-    Announce, Breadcrumbs, FormError, Modal, When,
+    announce, instant_param, loaded, local_input_value, parse_instant, parse_local_instant,
+    urlencode, Announce, Breadcrumbs, FormError, Modal, When,
 };
 use crate::ui::pages::AuditLink;
 use chrono::{DateTime, Utc};
@@ -28,6 +28,9 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
     let as_of = Memo::new(move |_| query.read().get("as_of").and_then(|s| parse_instant(&s)));
     let update = ServerAction::<UpdateResource>::new();
     let restore = ServerAction::<RestoreResourceVersion>::new();
+    // Saves and restores say what they did in the frame's live region.
+    announce(update);
+    announce(restore);
     let detail = Resource::new(
         move || {
             (
@@ -44,13 +47,18 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
         as_of,
         update,
         restore,
+        history: RwSignal::new(None),
     };
+    // Outside the page's Transition: a restore reloads the page, not the open history.
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || loaded(async move {
                 detail.await.map(|detail| view! { <ResourceView context detail/> })
             })}
         </Transition>
+        {move || context.history.get().map(|name| view! {
+            <HistoryDialog context id=id.get_untracked() name on_close=move || context.history.set(None)/>
+        })}
     }
     .into_any()
 }
@@ -61,6 +69,8 @@ struct PageContext {
     as_of: Memo<Option<DateTime<Utc>>>,
     update: ServerAction<UpdateResource>,
     restore: ServerAction<RestoreResourceVersion>,
+    /// The open history dialog, with the name it was opened on.
+    history: RwSignal<Option<String>>,
 }
 
 #[component]
@@ -69,6 +79,7 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
         kind,
         as_of,
         update,
+        history,
         ..
     } = context;
     let record = detail.record;
@@ -91,14 +102,16 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
             input: draft.get_untracked(),
         });
     };
-    let history_open = RwSignal::new(false);
     view! {
         <Breadcrumbs list=kind.list_path() list_label=kind.plural name=name.clone()/>
         <Title text=heading.clone()/>
         <h1>{heading.clone()}</h1>
         <div class="toolbar">
             <AuditLink target=name.clone()/>
-            <button type="button" on:click=move |_| history_open.set(true)>"History"</button>
+            <button type="button" on:click={
+                let name = name.clone();
+                move |_| history.set(Some(name.clone()))
+            }>"History"</button>
             <AsOfForm kind id/>
         </div>
         <p class="hint">
@@ -137,9 +150,6 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
                 </tbody>
             </table>
         }).collect_view()}
-        <Show when=move || history_open.get()>
-            <HistoryDialog context id name=name.clone() on_close=move || history_open.set(false)/>
-        </Show>
     }
     .into_any()
 }
@@ -232,9 +242,6 @@ fn HistoryDialog(
                     })
                 })}
             </Transition>
-            <div class="actions">
-                <button type="button" on:click=move |_| on_close.run(())>"Close"</button>
-            </div>
         </Modal>
     }
     .into_any()
