@@ -7,19 +7,22 @@
 use std::collections::BTreeSet;
 
 /// The identity data: what a backup carries and a restore replaces. The tables of the
-/// declared resource kinds (`model::kinds::ALL`) are identity data too (`is_identity`).
+/// declared resource kinds (`model::kinds::ALL`) are identity data whether listed here or not
+/// (`is_identity`).
 pub const IDENTITY_TABLES: &[&str] = &[
     "operations",
     "objects",
     "users",
     "groups",
     "memberships",
+    "systems",
     "information_systems",
     "accounts",
     "account_owners",
     "roles",
     "role_inheritance",
     "grants",
+    "mail_domains",
     "mail_lists",
     "mail_list_members",
     "snapshot_config",
