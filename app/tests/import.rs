@@ -236,7 +236,14 @@ async fn mail_domains_and_lists_import_and_lists_need_a_known_domain() {
     fixture(&store).await;
     let domains = "code,description,obsolete\nexample.test,Main,false\nexample.org,Other,true\n";
     let done = store
-        .import_csv(&at(HOUR), &request(ImportKind::MailDomains, domains, true))
+        .import_csv(
+            &at(HOUR),
+            &request(
+                ImportKind::Resource(KindRef(&kinds::MAIL_DOMAINS)),
+                domains,
+                true,
+            ),
+        )
         .await
         .unwrap();
     assert_eq!((done.created, done.updated), (1, 1));

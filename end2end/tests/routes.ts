@@ -21,6 +21,11 @@ export async function everyRoute(page: Page): Promise<string[]> {
   const user = await firstDetail(page, "/users", "/users/");
   const group = (await firstDetail(page, "/groups", "/groups?group=")).split("=")[1];
   const past = new Date(Date.now() - 200 * DAY).toISOString().slice(0, 16);
+  // The declared resource kinds without a route of their own above: list, an object, import.
+  const kinds: string[] = [];
+  for (const kind of ["networks", "hosts", "printers", "detected-browsers"]) {
+    kinds.push(`/${kind}`, await firstDetail(page, `/${kind}`, `/${kind}/`), `/${kind}/import`);
+  }
   return [
     "/",
     "/users",
@@ -49,6 +54,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
     "/mail-domains",
     await firstDetail(page, "/mail-domains", "/mail-domains/"),
     "/mail-domains/import",
+    ...kinds,
     "/backups",
     "/recycle-bin",
     "/audit",

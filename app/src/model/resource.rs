@@ -30,6 +30,11 @@ pub struct ResourceKind {
     /// The users whose snapshots a change of the object concerns: SQL returning user ids,
     /// `$1` being the object's id. None: no user's state names this kind.
     pub affects: Option<&'static str>,
+    /// Checks that involve more than one attribute or another object.
+    pub rules: &'static [Rule],
+    /// False for kinds that other systems report (detected browsers): no "New" form and no
+    /// editing in the console, though they can be imported, deleted and restored.
+    pub manual_entry: bool,
     pub read: Permission,
     pub write: Permission,
 }
@@ -48,7 +53,8 @@ pub struct Attribute {
     pub heading: &'static str,
     pub value: ValueType,
     pub required: bool,
-    /// Unique ignoring case among current objects (kept in `{column}_key`).
+    /// Unique ignoring case among current objects (kept in `{column}_key`; the naming
+    /// attribute always has that column, as the list's order).
     pub unique: bool,
 }
 
@@ -61,6 +67,41 @@ pub enum ValueType {
     Text,
     /// Yes or no; the list shows `on` or `off`.
     Flag { on: &'static str, off: &'static str },
+    /// An IPv4 or IPv6 address, kept in its canonical form.
+    Address,
+    /// A network mask: dotted (`255.255.255.0`) or a prefix length (`24`, `/64`). A kind
+    /// with one has a `Rule::Network` naming it.
+    Mask,
+    /// A hardware (MAC) address: six bytes, kept as lower-case pairs joined by colons.
+    Mac,
+    /// Host names (aliases), kept lower-case and separated by single spaces.
+    HostNames,
+    /// An object of another declared kind, given and shown by its name and kept as its id
+    /// in `column`.
+    Reference(&'static ResourceKind),
+}
+
+/// A check across attributes or objects, run by the store on every write and restore.
+#[derive(Debug)]
+pub enum Rule {
+    /// `address` with `mask` is a network: both of one family and no host bits set. Objects
+    /// placed in the network by an `InNetwork` rule must stay inside a changed range.
+    Network {
+        address: &'static str,
+        mask: &'static str,
+    },
+    /// `address` (when given) lies in the range of the network the reference attribute
+    /// `network` names.
+    InNetwork {
+        address: &'static str,
+        network: &'static str,
+    },
+    /// The object the reference attribute `reference` names has its flag `flag` on, and that
+    /// flag is not turned off while objects refer to it (printers need a printer server).
+    ReferenceHas {
+        reference: &'static str,
+        flag: &'static str,
+    },
 }
 
 /// Objects of another table that refer to this kind through `column`.
@@ -169,6 +210,12 @@ impl PartialEq for KindRef {
 }
 
 impl Eq for KindRef {}
+
+impl std::hash::Hash for KindRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.slug.hash(state);
+    }
+}
 
 impl Serialize for KindRef {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -1,5 +1,6 @@
 //! CSV import: what can be imported, how CSV columns map to attributes, and what an import
 //! did or would do (wire DTOs shared by the import page and the server).
+use super::resource::{KindRef, ValueType};
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -8,8 +9,9 @@ use serde::{Deserialize, Serialize};
 pub enum ImportKind {
     Users,
     Groups,
-    MailDomains,
     MailLists,
+    /// A declared resource kind (`model::kinds`): its attributes are the columns.
+    Resource(KindRef),
 }
 
 /// How a cell is read.
@@ -96,12 +98,6 @@ const GROUP_ATTRIBUTES: &[ImportAttribute] = &[
     attribute("activeUntil", "Active until", ValueKind::Date),
 ];
 
-const MAIL_DOMAIN_ATTRIBUTES: &[ImportAttribute] = &[
-    identifying("code", "Domain"),
-    attribute("description", "Description", ValueKind::Text),
-    attribute("obsolete", "Obsolete", ValueKind::Flag),
-];
-
 const MAIL_LIST_ATTRIBUTES: &[ImportAttribute] = &[
     identifying("name", "List name"),
     // A list is known by its name within its domain.
@@ -116,25 +112,28 @@ const MAIL_LIST_ATTRIBUTES: &[ImportAttribute] = &[
 ];
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 4] = [
-        Self::Users,
-        Self::Groups,
-        Self::MailDomains,
-        Self::MailLists,
-    ];
+    /// Every importable list: the hand-written ones, then every declared kind.
+    pub fn all() -> Vec<ImportKind> {
+        [Self::Users, Self::Groups, Self::MailLists]
+            .into_iter()
+            .chain(super::kinds::ALL.iter().map(|k| Self::Resource(KindRef(k))))
+            .collect()
+    }
 
-    /// The form value and URL segment: `users`, `groups`, `mail-domains`, `mail-lists`.
+    /// The form value and URL segment: `users`, `groups`, `mail-lists`, a kind's slug.
     pub fn key(self) -> &'static str {
         match self {
             Self::Users => "users",
             Self::Groups => "groups",
-            Self::MailDomains => "mail-domains",
             Self::MailLists => "mail-lists",
+            Self::Resource(kind) => kind.0.slug,
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.key() == text.trim())
+        Self::all()
+            .into_iter()
+            .find(|kind| kind.key() == text.trim())
     }
 
     /// "Users", "Mail domains"...
@@ -142,42 +141,49 @@ impl ImportKind {
         match self {
             Self::Users => "Users",
             Self::Groups => "Groups",
-            Self::MailDomains => "Mail domains",
             Self::MailLists => "Mail lists",
+            Self::Resource(kind) => kind.0.plural,
         }
     }
 
     /// The list screen the import belongs to.
-    pub fn list_path(self) -> &'static str {
-        match self {
-            Self::Users => "/users",
-            Self::Groups => "/groups",
-            Self::MailDomains => "/mail-domains",
-            Self::MailLists => "/mail-lists",
-        }
+    pub fn list_path(self) -> String {
+        format!("/{}", self.key())
     }
 
     /// The CSV download of the whole list.
-    pub fn csv_path(self) -> &'static str {
+    pub fn csv_path(self) -> String {
+        format!("/files/{}.csv", self.key())
+    }
+
+    pub fn attributes(self) -> Vec<ImportAttribute> {
         match self {
-            Self::Users => "/files/users.csv",
-            Self::Groups => "/files/groups.csv",
-            Self::MailDomains => "/files/mail-domains.csv",
-            Self::MailLists => "/files/mail-lists.csv",
+            Self::Users => USER_ATTRIBUTES.to_vec(),
+            Self::Groups => GROUP_ATTRIBUTES.to_vec(),
+            Self::MailLists => MAIL_LIST_ATTRIBUTES.to_vec(),
+            Self::Resource(kind) => kind
+                .0
+                .attributes
+                .iter()
+                .enumerate()
+                .map(|(index, a)| ImportAttribute {
+                    key: a.key,
+                    label: a.label,
+                    kind: match a.value {
+                        ValueType::Flag { .. } => ValueKind::Flag,
+                        ValueType::Reference(_) => ValueKind::Reference,
+                        _ => ValueKind::Text,
+                    },
+                    // Rows update the object of the same name, when names are unique.
+                    identifies: index == 0 && a.unique,
+                    required_for_new: a.required,
+                })
+                .collect(),
         }
     }
 
-    pub fn attributes(self) -> &'static [ImportAttribute] {
-        match self {
-            Self::Users => USER_ATTRIBUTES,
-            Self::Groups => GROUP_ATTRIBUTES,
-            Self::MailDomains => MAIL_DOMAIN_ATTRIBUTES,
-            Self::MailLists => MAIL_LIST_ATTRIBUTES,
-        }
-    }
-
-    pub fn attribute(self, key: &str) -> Option<&'static ImportAttribute> {
-        self.attributes().iter().find(|a| a.key == key)
+    pub fn attribute(self, key: &str) -> Option<ImportAttribute> {
+        self.attributes().into_iter().find(|a| a.key == key)
     }
 
     /// A mapping guessed from the header: a column whose name matches an attribute's key or
@@ -195,7 +201,7 @@ impl ImportKind {
             .iter()
             .map(|header| {
                 let header = fold(header);
-                let found = self.attributes().iter().find(|a| {
+                let found = self.attributes().into_iter().find(|a| {
                     !taken.contains(&a.key) && (fold(a.key) == header || fold(a.label) == header)
                 })?;
                 taken.push(found.key);
@@ -222,7 +228,7 @@ impl ImportKind {
                 ));
             }
         }
-        for a in self.attributes().iter().filter(|a| a.identifies) {
+        for a in self.attributes().into_iter().filter(|a| a.identifies) {
             if !mapping.iter().flatten().any(|k| k == a.key) {
                 problems.push(format!(
                     "Choose the column that holds the {}: rows are matched by it.",

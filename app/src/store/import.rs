@@ -378,10 +378,22 @@ async fn import_resource(
     report: &mut RowReport,
 ) -> Result<()> {
     let naming = kind.name_attribute();
-    let Some(name) = identity(row, (naming.key, naming.label), "", line, seen, report) else {
+    // Rows are matched to objects by a unique name; without one, every row is new.
+    let name = if naming.unique {
+        identity(row, (naming.key, naming.label), "", line, seen, report)
+    } else {
+        row.get(naming.key).filter(|v| !v.is_empty()).or_else(|| {
+            report.error(naming.key, format!("{} is required.", naming.label));
+            None
+        })
+    };
+    let Some(name) = name else {
         return Ok(());
     };
-    let existing = find_id(conn, kind.table, &format!("{}_key", naming.column), name).await?;
+    let existing = match naming.unique {
+        true => find_id(conn, kind.table, &format!("{}_key", naming.column), name).await?,
+        false => None,
+    };
     let before = match existing {
         Some(id) => super::resources::record_at(conn, kind, id, i64::MAX)
             .await?
@@ -554,13 +566,14 @@ fn refusal(outcome: &ImportOutcome) -> Vec<FieldError> {
     errors
 }
 
-fn operation_kind(kind: ImportKind) -> &'static str {
-    match kind {
-        ImportKind::Users => "user.import",
-        ImportKind::Groups => "group.import",
-        ImportKind::MailDomains => "mail-domain.import",
-        ImportKind::MailLists => "mail-list.import",
-    }
+fn operation_kind(kind: ImportKind) -> String {
+    let prefix = match kind {
+        ImportKind::Users => "user",
+        ImportKind::Groups => "group",
+        ImportKind::MailLists => "mail-list",
+        ImportKind::Resource(kind) => kind.0.action,
+    };
+    format!("{prefix}.import")
 }
 
 impl Store {
@@ -632,7 +645,7 @@ impl Store {
 
         let mut tx = self.begin_identity_write().await?;
         let summary = format!("CSV import of {} rows", table.rows.len());
-        let op = begin_op(&mut tx, actor, operation_kind(kind), &summary).await?;
+        let op = begin_op(&mut tx, actor, &operation_kind(kind), &summary).await?;
         let mut seen = Seen::new();
         let mut later_errors = 0;
         for (index, (line, values)) in table.rows.iter().enumerate() {
@@ -650,12 +663,11 @@ impl Store {
                 ImportKind::Groups => {
                     import_group(&mut savepoint, &op, &row, *line, &mut seen, &mut report).await
                 }
-                ImportKind::MailDomains => {
-                    let kind = &crate::model::kinds::MAIL_DOMAINS;
+                ImportKind::Resource(kind) => {
                     import_resource(
                         &mut savepoint,
                         &op,
-                        kind,
+                        kind.0,
                         &row,
                         *line,
                         &mut seen,
@@ -728,7 +740,7 @@ impl Store {
         audit(
             &mut tx,
             &op,
-            operation_kind(kind),
+            &operation_kind(kind),
             kind.key(),
             &format!(
                 "{} rows: {} created, {} updated, {} unchanged",

@@ -26,6 +26,7 @@ mod restore;
 mod restore_requests;
 mod search;
 mod seed;
+mod seed_resources;
 mod sessions;
 mod snapshot_list;
 mod snapshot_xml;

@@ -683,6 +683,7 @@ impl Store {
                 .await?,
             );
         }
+        self.seed_resources(&mut tick).await?;
         Ok(Directory {
             roles,
             ad: system_ids[0],

@@ -64,7 +64,6 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("groups") view=pages::GroupsPage/>
                     <Route path=path!("groups/import") view=|| view! { <pages::ImportPage kind=ImportKind::Groups/> }/>
-                    <Route path=path!("mail-domains/import") view=|| view! { <pages::ImportPage kind=ImportKind::MailDomains/> }/>
                     <Route path=path!("mail-lists/import") view=|| view! { <pages::ImportPage kind=ImportKind::MailLists/> }/>
                     <Route path=path!("accounts") view=pages::AccountsPage/>
                     <Route path=path!("accounts/:id") view=pages::AccountPage/>
@@ -75,7 +74,20 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mail-lists") view=pages::MailListsPage/>
                     <Route path=path!("mail-lists/:id") view=pages::MailListPage/>
                     <Route path=path!("mail-domains") view=|| view! { <pages::ResourceListPage kind=&kinds::MAIL_DOMAINS/> }/>
+                    <Route path=path!("mail-domains/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::MAIL_DOMAINS/> }/>
                     <Route path=path!("mail-domains/:id") view=|| view! { <pages::ResourcePage kind=&kinds::MAIL_DOMAINS/> }/>
+                    <Route path=path!("networks") view=|| view! { <pages::ResourceListPage kind=&kinds::NETWORKS/> }/>
+                    <Route path=path!("networks/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::NETWORKS/> }/>
+                    <Route path=path!("networks/:id") view=|| view! { <pages::ResourcePage kind=&kinds::NETWORKS/> }/>
+                    <Route path=path!("hosts") view=|| view! { <pages::ResourceListPage kind=&kinds::HOSTS/> }/>
+                    <Route path=path!("hosts/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::HOSTS/> }/>
+                    <Route path=path!("hosts/:id") view=|| view! { <pages::ResourcePage kind=&kinds::HOSTS/> }/>
+                    <Route path=path!("printers") view=|| view! { <pages::ResourceListPage kind=&kinds::PRINTERS/> }/>
+                    <Route path=path!("printers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::PRINTERS/> }/>
+                    <Route path=path!("printers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::PRINTERS/> }/>
+                    <Route path=path!("detected-browsers") view=|| view! { <pages::ResourceListPage kind=&kinds::DETECTED_BROWSERS/> }/>
+                    <Route path=path!("detected-browsers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::DETECTED_BROWSERS/> }/>
+                    <Route path=path!("detected-browsers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("backups") view=pages::BackupsPage/>
                     <Route path=path!("recycle-bin") view=pages::RecycleBinPage/>
                     <Route path=path!("audit") view=pages::AuditPage/>

@@ -1,102 +1,67 @@
 //! The resource engine: the temporal store functions of every declared kind
 //! (`model::kinds`), driven by its `ResourceKind`. Writes here; reads in `read.rs`; the
 //! typed functions of systems and mail domains in `typed.rs`.
+mod check;
 mod read;
 mod typed;
 
 use super::identity::audit;
 use super::snapshots::{capture, capture_new};
 use super::temporal::{
-    begin_op, close_current, insert_version, is_current, name_key, new_object, replace_version,
+    begin_op, close_current, insert_version, is_current, new_object, replace_version,
     write_version, Author, Op, Table, Val,
 };
-use super::text::{text_problem, MAX_LINE_CHARS, MAX_TEXT_CHARS};
 use super::{Error, Result, Store};
-use crate::error::FieldError;
 use crate::model::*;
 use sqlx::AnyConnection;
 
+use check::{check, Checked};
 pub(crate) use read::record_at;
+
+/// The columns of a checked version as the temporal functions take them.
+fn columns(fields: &[(String, Val)]) -> Vec<(&str, Val)> {
+    fields
+        .iter()
+        .map(|(c, v)| (c.as_str(), v.clone()))
+        .collect()
+}
 
 /// The versioned table of a kind.
 fn table(kind: &ResourceKind) -> Table {
     Table::Resource(kind.table)
 }
 
-/// The column values of a checked input: one per attribute, plus a `{column}_key` per unique
-/// attribute.
-struct Checked {
-    name: String,
-    columns: Vec<(String, Val)>,
-}
-
-impl Checked {
-    fn fields(&self) -> Vec<(&str, Val)> {
-        self.columns
-            .iter()
-            .map(|(c, v)| (c.as_str(), v.clone()))
-            .collect()
+/// A restored version must refer to the very objects it referred to: references are read
+/// by name, and a name can have passed to another object since.
+async fn same_references(
+    conn: &mut AnyConnection,
+    kind: &ResourceKind,
+    checked: &Checked,
+    version_id: i64,
+) -> Result<()> {
+    for (column, id) in checked.reference_ids() {
+        let (stored,): (Option<i64>,) = sqlx::query_as(&format!(
+            "SELECT {column} FROM {} WHERE version_id = $1",
+            kind.table
+        ))
+        .bind(version_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if stored != id {
+            let label = kind
+                .attributes
+                .iter()
+                .find(|a| a.column == column)
+                .map(|a| a.label)
+                .unwrap_or(column);
+            return Err(Error::Conflict(format!(
+                "The {} this version names under \"{label}\" was deleted; recover it from the \
+                 recycle bin first.",
+                label.to_lowercase()
+            )));
+        }
     }
-}
-
-/// Checks an input against the declaration: one value per attribute, required ones given,
-/// texts within their bounds and free of characters no text may hold, flags readable.
-fn check(kind: &ResourceKind, input: &ResourceInput) -> Result<Checked> {
-    if input.values.len() != kind.attributes.len() {
-        return Err(Error::invalid(
-            "values",
-            format!(
-                "A {} has {} attributes; {} values were given.",
-                kind.singular,
-                kind.attributes.len(),
-                input.values.len()
-            ),
-        ));
-    }
-    let mut problems = Vec::new();
-    let mut columns = Vec::new();
-    for (attribute, text) in kind.attributes.iter().zip(&input.values) {
-        let value = match attribute.value {
-            ValueType::Line | ValueType::Text => {
-                let text = text.trim();
-                let max = match attribute.value {
-                    ValueType::Line => MAX_LINE_CHARS,
-                    _ => MAX_TEXT_CHARS,
-                };
-                if attribute.required && text.is_empty() {
-                    problems.push(FieldError::new(
-                        attribute.key,
-                        format!("{} is required.", attribute.label),
-                    ));
-                } else if let Some(problem) = text_problem(text, max) {
-                    problems.push(FieldError::new(attribute.key, problem));
-                }
-                if attribute.unique {
-                    columns.push((format!("{}_key", attribute.column), name_key(text).into()));
-                }
-                Val::from(text)
-            }
-            ValueType::Flag { .. } => match parse_flag(text) {
-                Some(flag) => flag.into(),
-                None if text.trim().is_empty() => false.into(),
-                None => {
-                    problems.push(FieldError::new(
-                        attribute.key,
-                        format!("{text:?} is not a yes/no value; use true or false."),
-                    ));
-                    false.into()
-                }
-            },
-        };
-        columns.push((attribute.column.to_string(), value));
-    }
-    if !problems.is_empty() {
-        return Err(Error::Invalid(problems));
-    }
-    Ok(Checked {
-        name: input.values[0].trim().to_string(),
-        columns,
-    })
+    Ok(())
 }
 
 fn already_exists(kind: &ResourceKind, name: &str) -> String {
@@ -137,10 +102,10 @@ async fn audited<T>(
 ) -> Result<T> {
     let value = written.map_err(super::identity::unique_to(already_exists(
         kind,
-        &checked.name,
+        checked.name(),
     )))?;
     let action = format!("{}.{verb}", kind.action);
-    audit(conn, op, &action, &checked.name, details).await?;
+    audit(conn, op, &action, checked.name(), details).await?;
     Ok(value)
 }
 
@@ -151,10 +116,16 @@ pub(crate) async fn create_in(
     kind: &'static ResourceKind,
     input: &ResourceInput,
 ) -> Result<i64> {
-    let checked = check(kind, input)?;
+    let checked = check(conn, kind, input, None).await?;
+    create_checked(conn, op, &checked).await
+}
+
+async fn create_checked(conn: &mut AnyConnection, op: &Op, checked: &Checked) -> Result<i64> {
+    let kind = checked.kind;
     let id = new_object(conn, table(kind)).await?;
-    let written = insert_version(conn, op, table(kind), id, &checked.fields()).await;
-    audited(conn, op, kind, "create", &checked, "", written).await?;
+    let fields = checked.fields();
+    let written = insert_version(conn, op, table(kind), id, &columns(&fields)).await;
+    audited(conn, op, kind, "create", checked, "", written).await?;
     Ok(id)
 }
 
@@ -168,23 +139,26 @@ pub(crate) async fn update_in(
     id: i64,
     input: &ResourceInput,
 ) -> Result<()> {
-    let checked = check(kind, input)?;
+    let checked = check(conn, kind, input, Some(id)).await?;
+    update_checked(conn, op, id, &checked).await
+}
+
+async fn update_checked(
+    conn: &mut AnyConnection,
+    op: &Op,
+    id: i64,
+    checked: &Checked,
+) -> Result<()> {
+    let kind = checked.kind;
     let current = record_at(conn, kind, id, i64::MAX)
         .await?
         .ok_or_else(|| not_found(kind, id))?;
-    if check(
-        kind,
-        &ResourceInput {
-            values: current.values,
-        },
-    )?
-    .columns
-        == checked.columns
-    {
+    if checked.texts() == current.values {
         return Ok(());
     }
-    let written = replace_version(conn, op, table(kind), id, &checked.fields()).await;
-    audited(conn, op, kind, "update", &checked, "", written).await?;
+    let fields = checked.fields();
+    let written = replace_version(conn, op, table(kind), id, &columns(&fields)).await;
+    audited(conn, op, kind, "update", checked, "", written).await?;
     let users = affected(conn, kind, id).await?;
     capture(conn, op, &users).await
 }
@@ -220,11 +194,12 @@ impl Store {
         kind: &'static ResourceKind,
         input: &ResourceInput,
     ) -> Result<i64> {
-        let checked = check(kind, input)?;
         let mut tx = self.begin_identity_write().await?;
+        // Checked first: the operation's summary is the checked name.
+        let checked = check(&mut tx, kind, input, None).await?;
         let action = format!("{}.create", kind.action);
-        let op = begin_op(&mut tx, actor, &action, &checked.name).await?;
-        let id = create_in(&mut tx, &op, kind, input).await?;
+        let op = begin_op(&mut tx, actor, &action, checked.name()).await?;
+        let id = create_checked(&mut tx, &op, &checked).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -236,11 +211,11 @@ impl Store {
         id: i64,
         input: &ResourceInput,
     ) -> Result<()> {
-        let checked = check(kind, input)?;
         let mut tx = self.begin_identity_write().await?;
+        let checked = check(&mut tx, kind, input, Some(id)).await?;
         let action = format!("{}.update", kind.action);
-        let op = begin_op(&mut tx, actor, &action, &checked.name).await?;
-        update_in(&mut tx, &op, kind, id, input).await?;
+        let op = begin_op(&mut tx, actor, &action, checked.name()).await?;
+        update_checked(&mut tx, &op, id, &checked).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -320,10 +295,12 @@ impl Store {
                 Error::NotFound(format!("version {version_id} of {} {id}", kind.singular))
             })?;
         let input = ResourceInput { values: old.values };
-        let checked = check(kind, &input)?;
+        let checked = check(&mut tx, kind, &input, Some(id)).await?;
+        same_references(&mut tx, kind, &checked, version_id).await?;
         let action = format!("{}.restore", kind.action);
-        let op = begin_op(&mut tx, actor, &action, &checked.name).await?;
+        let op = begin_op(&mut tx, actor, &action, checked.name()).await?;
         let fields = checked.fields();
+        let fields = columns(&fields);
         let written = if is_current(&mut tx, table(kind), id).await? {
             replace_version(&mut tx, &op, table(kind), id, &fields).await
         } else {
@@ -334,8 +311,9 @@ impl Store {
         // A new snapshot even within the delay: the one before stays restorable.
         let users = affected(&mut tx, kind, id).await?;
         capture_new(&mut tx, &op, &users).await?;
+        let name = checked.name().to_string();
         tx.commit().await?;
-        Ok(checked.name)
+        Ok(name)
     }
 
     /// Brings a deleted object back from the recycle bin with its last values.

@@ -11,15 +11,26 @@ use sqlx::{AnyConnection, Row};
 
 /// The attribute columns of `x`, then when and by whom its version was written.
 fn columns(kind: &ResourceKind) -> String {
-    let mut out: Vec<String> = kind
-        .attributes
-        .iter()
-        .map(|a| format!("x.{}", a.column))
-        .collect();
+    let mut out: Vec<String> = kind.attributes.iter().map(attribute_sql).collect();
     out.push("x.object_id".into());
     out.push("x.valid_from".into());
     out.push("x.changed_by".into());
     out.join(", ")
+}
+
+/// An attribute's value in SQL over `x`: references as the name the object has now (or had
+/// last, if deleted), so a version reads the same whenever it is shown.
+fn attribute_sql(attribute: &Attribute) -> String {
+    match attribute.value {
+        ValueType::Reference(target) => format!(
+            "COALESCE((SELECT r.{} FROM {} r WHERE r.object_id = x.{} \
+             ORDER BY r.version_id DESC LIMIT 1), '')",
+            target.name_attribute().column,
+            target.table,
+            attribute.column
+        ),
+        _ => format!("x.{}", attribute.column),
+    }
 }
 
 /// `columns`, then one count per counted dependent (`$1` is the instant).
@@ -43,8 +54,8 @@ fn values(kind: &ResourceKind, row: &AnyRow) -> Result<Vec<String>> {
         .enumerate()
         .map(|(i, a)| {
             Ok(match a.value {
-                ValueType::Line | ValueType::Text => row.try_get::<String, _>(i)?,
                 ValueType::Flag { .. } => flag_text(row.try_get::<i64, _>(i)? != 0),
+                _ => row.try_get::<String, _>(i)?,
             })
         })
         .collect()
@@ -126,8 +137,8 @@ fn shape(kind: &ResourceKind) -> ListShape {
         search: kind
             .attributes
             .iter()
-            .filter(|a| matches!(a.value, ValueType::Line | ValueType::Text))
-            .map(|a| format!("x.{}", a.column))
+            .filter(|a| !matches!(a.value, ValueType::Flag { .. }))
+            .map(attribute_sql)
             .collect(),
         parent: None,
     }

@@ -2,7 +2,7 @@
 //! of the list screens. Upload and preview writes nothing; the mapping row re-previews on
 //! every change; Import writes all rows or, if any row fails, none.
 use crate::error::AppError;
-use crate::model::{ImportKind, ImportOutcome, Operator, Permission};
+use crate::model::{ImportKind, ImportOutcome, KindRef, Operator, Permission, ResourceKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -317,4 +317,10 @@ where
             </table>
         </div>
     }
+}
+
+/// The import page of a declared kind, e.g. `/hosts/import`.
+#[component]
+pub fn ResourceImportPage(kind: &'static ResourceKind) -> impl IntoView {
+    view! { <ImportPage kind=ImportKind::Resource(KindRef(kind))/> }
 }

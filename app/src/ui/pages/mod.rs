@@ -22,7 +22,7 @@ pub use directory::{
 };
 pub use groups::GroupsPage;
 pub use home::HomePage;
-pub use import::ImportPage;
+pub use import::{ImportPage, ResourceImportPage};
 pub use inbox::InboxPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;

@@ -87,7 +87,7 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
     let name = record.name().to_string();
     let heading = format!("{} {name}", kind.title());
     let historical = as_of.get_untracked().is_some();
-    let editable = may_write() && !historical;
+    let editable = may_write() && !historical && kind.manual_entry;
     let draft = RwSignal::new(ResourceInput {
         values: record.values.clone(),
     });

@@ -2,8 +2,10 @@
 //! download and import, multi-select delete, and the "New …" form, all from the declaration.
 use super::{may_write, DirectoryList, ListDelete, ListParams};
 use crate::api::resources::{search_resources, CreateResource, DeleteResources};
-use crate::model::{ImportKind, KindRef, ResourceInput, ResourceKind, ResourceRecord, ValueType};
-use crate::ui::components::{open_created, ColumnView, ListColumn, NewPanel};
+use crate::model::{
+    DirectoryQuery, ImportKind, KindRef, ResourceInput, ResourceKind, ResourceRecord, ValueType,
+};
+use crate::ui::components::{browser_choices, open_created, ColumnView, ListColumn, NewPanel};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -97,12 +99,12 @@ pub fn ResourceListPage(kind: &'static ResourceKind) -> AnyView {
     );
     let all = ResourceColumn::all(kind);
     let columns = ColumnView::new(format!("{}.columns", kind.slug), &all, &all);
-    let import = ImportKind::parse(kind.slug).map(|_| format!("/{}/import", kind.slug));
+    let import = Some(ImportKind::Resource(kind).list_path() + "/import");
     view! {
         <DirectoryList params title=kind.plural search_label=format!("Search {}", kind.plural.to_lowercase())
             placeholder=kind.search_hint csv=kind.csv_path() import columns items
             delete=ListDelete::of(delete, move |ids| DeleteResources { kind, ids })>
-            {may_write().then(|| view! { <NewResourcePanel kind/> })}
+            {(may_write() && kind.manual_entry).then(|| view! { <NewResourcePanel kind/> })}
         </DirectoryList>
     }
     .into_any()
@@ -165,6 +167,33 @@ pub(super) fn ResourceFields(
                     </label>
                 }
                 .into_any(),
+                ValueType::Reference(target) if editable => {
+                    // The current names of the target kind, offered as the field is typed in.
+                    let choices_id = format!("{}-{}-choices", kind.slug, attribute.key);
+                    let choices = LocalResource::new(move || {
+                        search_resources(
+                            KindRef(target),
+                            DirectoryQuery {
+                                limit: 500,
+                                ..Default::default()
+                            },
+                        )
+                    });
+                    view! {
+                        <label>
+                            {attribute.label}
+                            <input type="text" name=attribute.key required=attribute.required
+                                list=choices_id.clone() autocomplete="off"
+                                prop:value=value on:input=move |ev| set(event_target_value(&ev))/>
+                        </label>
+                        <datalist id=choices_id>
+                            {browser_choices(choices, |page| page.items.iter().map(|r| {
+                                view! { <option value=r.name().to_string()></option> }
+                            }).collect_view())}
+                        </datalist>
+                    }
+                    .into_any()
+                }
                 _ => view! {
                     <label>
                         {attribute.label}

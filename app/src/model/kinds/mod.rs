@@ -1,21 +1,57 @@
 //! The declared resource kinds (see `resource.rs`). Adding a simple kind is one declaration
-//! here, its entry in `ALL`, and the migration that creates its table.
+//! here (or in a module beside), its entry in `ALL`, and the migration that creates its table.
+mod network;
+
 use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
 use super::Permission;
+pub use network::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
 
 /// Every declared kind: the registry the routes, the recycle bin and backups read.
-pub static ALL: &[&ResourceKind] = &[&SYSTEMS, &MAIL_DOMAINS];
+pub static ALL: &[&ResourceKind] = &[
+    &SYSTEMS,
+    &MAIL_DOMAINS,
+    &NETWORKS,
+    &HOSTS,
+    &PRINTERS,
+    &DETECTED_BROWSERS,
+];
 
-const fn name(key: &'static str, label: &'static str, heading: &'static str) -> Attribute {
+/// An optional attribute kept in `column`.
+const fn attribute(
+    key: &'static str,
+    column: &'static str,
+    label: &'static str,
+    heading: &'static str,
+    value: ValueType,
+) -> Attribute {
     Attribute {
         key,
-        column: key,
+        column,
         label,
         heading,
-        value: ValueType::Line,
-        required: true,
-        unique: true,
+        value,
+        required: false,
+        unique: false,
     }
+}
+
+impl Attribute {
+    const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    const fn unique(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+}
+
+/// The naming attribute of most kinds: a required line, unique ignoring case.
+const fn name(key: &'static str, label: &'static str, heading: &'static str) -> Attribute {
+    attribute(key, key, label, heading, ValueType::Line)
+        .required()
+        .unique()
 }
 
 const DESCRIPTION: Attribute = Attribute {
@@ -82,6 +118,8 @@ pub static SYSTEMS: ResourceKind = ResourceKind {
            AND o.valid_to IS NULL WHERE r.system_id = $1 AND g.grantee_kind = 'account' \
            AND g.valid_to IS NULL",
     ),
+    rules: &[],
+    manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
 };
@@ -131,6 +169,8 @@ pub static MAIL_DOMAINS: ResourceKind = ResourceKind {
            ON l.object_id = m.list_id AND l.valid_to IS NULL \
          WHERE l.domain_id = $1 AND m.member_kind = 'user' AND m.valid_to IS NULL",
     ),
+    rules: &[],
+    manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
 };

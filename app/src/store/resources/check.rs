@@ -1,0 +1,637 @@
+//! Checking a new version of an object against its kind's declaration: each value by its
+//! type, references resolved to the objects they name, unique values, then the kind's rules
+//! (`model::resource::Rule`) and the rules of kinds that depend on it.
+use super::super::temporal::{name_key, Val};
+use super::super::text::{text_problem, MAX_LINE_CHARS, MAX_TEXT_CHARS};
+use super::super::{Error, Result};
+use super::read::record_at;
+use crate::error::FieldError;
+use crate::model::*;
+use ipnet::IpNet;
+use sqlx::AnyConnection;
+use std::net::IpAddr;
+
+/// Most aliases one host may have.
+pub const MAX_HOST_NAMES: usize = 50;
+
+/// One checked value.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Text(String),
+    Flag(bool),
+    /// Another object by its name; `id` once resolved (None: none given).
+    Reference {
+        name: String,
+        id: Option<i64>,
+    },
+}
+
+/// The values of a checked input, in declaration order and canonical form.
+pub(super) struct Checked {
+    pub(super) kind: &'static ResourceKind,
+    values: Vec<Value>,
+}
+
+impl Checked {
+    pub(super) fn name(&self) -> &str {
+        match &self.values[0] {
+            Value::Text(text) => text,
+            _ => "",
+        }
+    }
+
+    /// The values as a record shows them (flags `true`/`false`, references by name).
+    pub(super) fn texts(&self) -> Vec<String> {
+        self.values
+            .iter()
+            .map(|v| match v {
+                Value::Text(text) | Value::Reference { name: text, .. } => text.clone(),
+                Value::Flag(flag) => flag_text(*flag),
+            })
+            .collect()
+    }
+
+    /// The referenced ids, per reference attribute (in declaration order).
+    pub(super) fn reference_ids(&self) -> Vec<(&'static str, Option<i64>)> {
+        self.kind
+            .attributes
+            .iter()
+            .zip(&self.values)
+            .filter_map(|(a, v)| match v {
+                Value::Reference { id, .. } => Some((a.column, *id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The table's columns: one per attribute, plus `{column}_key` for unique ones and the
+    /// naming one.
+    pub(super) fn fields(&self) -> Vec<(String, Val)> {
+        let mut out = Vec::new();
+        for (index, (attribute, value)) in self.kind.attributes.iter().zip(&self.values).enumerate()
+        {
+            let val = match value {
+                Value::Text(text) => {
+                    if attribute.unique || index == 0 {
+                        out.push((format!("{}_key", attribute.column), name_key(text).into()));
+                    }
+                    Val::from(text)
+                }
+                Value::Flag(flag) => (*flag).into(),
+                Value::Reference { id, .. } => (*id).into(),
+            };
+            out.push((attribute.column.to_string(), val));
+        }
+        out
+    }
+
+    fn text(&self, key: &str) -> &str {
+        match self.kind.attribute(key).map(|(i, _)| &self.values[i]) {
+            Some(Value::Text(text)) => text,
+            _ => "",
+        }
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        matches!(
+            self.kind.attribute(key).map(|(i, _)| &self.values[i]),
+            Some(Value::Flag(true))
+        )
+    }
+
+    fn reference(&self, key: &str) -> Option<(i64, &str)> {
+        match self.kind.attribute(key).map(|(i, _)| &self.values[i]) {
+            Some(Value::Reference { name, id: Some(id) }) => Some((*id, name)),
+            _ => None,
+        }
+    }
+}
+
+/// Checks an input completely: values, references, unique values and rules. `id` is the
+/// object written (None for a new one).
+pub(super) async fn check(
+    conn: &mut AnyConnection,
+    kind: &'static ResourceKind,
+    input: &ResourceInput,
+    id: Option<i64>,
+) -> Result<Checked> {
+    let mut checked = parse(kind, input)?;
+    resolve(conn, &mut checked).await?;
+    unique(conn, &checked, id).await?;
+    rules(conn, &mut checked, id).await?;
+    Ok(checked)
+}
+
+/// Each value by its type: one per attribute, required ones given, texts within bounds and
+/// free of characters no text may hold, flags, addresses and names readable.
+fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> {
+    if input.values.len() != kind.attributes.len() {
+        return Err(Error::invalid(
+            "values",
+            format!(
+                "A {} has {} attributes; {} values were given.",
+                kind.singular,
+                kind.attributes.len(),
+                input.values.len()
+            ),
+        ));
+    }
+    let mut problems = Vec::new();
+    let mut values = Vec::with_capacity(kind.attributes.len());
+    for (attribute, text) in kind.attributes.iter().zip(&input.values) {
+        let text = text.trim();
+        let max = match attribute.value {
+            ValueType::Text | ValueType::HostNames => MAX_TEXT_CHARS,
+            _ => MAX_LINE_CHARS,
+        };
+        let problem = if attribute.required && text.is_empty() {
+            Some(format!("{} is required.", attribute.label))
+        } else {
+            text_problem(text, max)
+        };
+        if let Some(problem) = problem {
+            problems.push(FieldError::new(attribute.key, problem));
+            values.push(Value::Text(String::new()));
+            continue;
+        }
+        let value = match attribute.value {
+            ValueType::Flag { .. } => match parse_flag(text) {
+                Some(flag) => Ok(Value::Flag(flag)),
+                None if text.is_empty() => Ok(Value::Flag(false)),
+                None => Err(format!(
+                    "{text:?} is not a yes/no value; use true or false."
+                )),
+            },
+            ValueType::Reference(_) => Ok(Value::Reference {
+                name: text.to_string(),
+                id: None,
+            }),
+            _ if text.is_empty() => Ok(Value::Text(String::new())),
+            ValueType::Address => parse_address(text).map(|a| Value::Text(a.to_string())),
+            ValueType::Mac => parse_mac(text).map(Value::Text),
+            ValueType::HostNames => parse_host_names(text).map(Value::Text),
+            ValueType::Line | ValueType::Text | ValueType::Mask => {
+                Ok(Value::Text(text.to_string()))
+            }
+        };
+        match value {
+            Ok(value) => values.push(value),
+            Err(problem) => {
+                problems.push(FieldError::new(attribute.key, problem));
+                values.push(Value::Text(String::new()));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Checked { kind, values })
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+pub fn parse_address(text: &str) -> std::result::Result<IpAddr, String> {
+    text.parse::<IpAddr>()
+        .map_err(|_| format!("{text:?} is not an IPv4 or IPv6 address."))
+}
+
+/// `aa:bb:cc:dd:ee:ff`, `AA-BB-CC-DD-EE-FF`, `aabb.ccdd.eeff` or twelve hex digits.
+pub fn parse_mac(text: &str) -> std::result::Result<String, String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.'))
+        .collect();
+    if digits.len() != 12 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{text:?} is not a MAC address; write six hex pairs, e.g. 00:1a:2b:3c:4d:5e."
+        ));
+    }
+    let lower = digits.to_ascii_lowercase();
+    Ok(lower
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| String::from_utf8_lossy(pair).into_owned())
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
+/// Host names separated by spaces, commas or lines: each made of dot-separated labels of
+/// letters, digits and inner hyphens (RFC 1123), kept lower-case, each once.
+pub fn parse_host_names(text: &str) -> std::result::Result<String, String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text.split(|c: char| c.is_whitespace() || c == ',') {
+        if name.is_empty() {
+            continue;
+        }
+        let name = name.to_ascii_lowercase();
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        };
+        if name.len() > 253 || !name.trim_end_matches('.').split('.').all(label_ok) {
+            return Err(format!(
+                "{name:?} is not a host name: use letters, digits, hyphens and dots."
+            ));
+        }
+        if !names.contains(&name) {
+            names.push(name);
+        }
+        if names.len() > MAX_HOST_NAMES {
+            return Err(format!("Give at most {MAX_HOST_NAMES} names."));
+        }
+    }
+    Ok(names.join(" "))
+}
+
+/// The network an address and a mask give: the mask dotted (`255.255.255.0`, IPv4 only) or
+/// a prefix length (`24`, `/24`). Host bits set is an error that names the network address.
+pub fn network(address: &str, mask: &str) -> std::result::Result<IpNet, String> {
+    let address = parse_address(address)?;
+    let mask = mask.trim();
+    let prefix = if mask.contains('.') {
+        let dotted: std::net::Ipv4Addr = mask
+            .parse()
+            .map_err(|_| format!("{mask:?} is not a network mask."))?;
+        if address.is_ipv6() {
+            return Err(format!(
+                "{mask:?} is an IPv4 mask; give an IPv6 network a prefix length such as 64."
+            ));
+        }
+        ipnet::ipv4_mask_to_prefix(dotted)
+            .map_err(|_| format!("{mask:?} is not a network mask: its ones are not contiguous."))?
+    } else {
+        mask.trim_start_matches('/')
+            .parse::<u8>()
+            .map_err(|_| format!("{mask:?} is not a network mask or a prefix length."))?
+    };
+    let net = IpNet::new(address, prefix).map_err(|_| {
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        format!("A prefix length of {prefix} is too long for {address}; use at most {max}.")
+    })?;
+    if net.trunc().addr() != address {
+        return Err(format!(
+            "{address} has host bits set under this mask; the network address is {}.",
+            net.trunc().addr()
+        ));
+    }
+    Ok(net)
+}
+
+/// How a network's mask is kept: dotted for IPv4, a prefix length for IPv6.
+fn mask_text(net: &IpNet) -> String {
+    match net {
+        IpNet::V4(v4) => v4.netmask().to_string(),
+        IpNet::V6(v6) => v6.prefix_len().to_string(),
+    }
+}
+
+/// The current object of `kind` named `name` (ignoring case).
+async fn find(conn: &mut AnyConnection, kind: &ResourceKind, name: &str) -> Result<Option<i64>> {
+    let column = kind.name_attribute().column;
+    let row: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT object_id FROM {} WHERE {column}_key = $1 AND valid_to IS NULL",
+        kind.table
+    ))
+    .bind(name_key(name))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Resolves every reference to the current object it names.
+async fn resolve(conn: &mut AnyConnection, checked: &mut Checked) -> Result<()> {
+    let mut problems = Vec::new();
+    for (attribute, value) in checked.kind.attributes.iter().zip(&mut checked.values) {
+        let (ValueType::Reference(target), Value::Reference { name, id }) =
+            (&attribute.value, value)
+        else {
+            continue;
+        };
+        if name.is_empty() {
+            continue;
+        }
+        match find(conn, target, name).await? {
+            Some(found) => {
+                *id = Some(found);
+                // Shown as the object calls itself.
+                if let Some(record) = record_at(conn, target, found, i64::MAX).await? {
+                    *name = record.name().to_string();
+                }
+            }
+            None => problems.push(FieldError::new(
+                attribute.key,
+                format!("No {} is named {name:?}.", target.singular),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// Unique values other than the name (whose refusal is "already exists"): named with the
+/// object that holds them.
+async fn unique(conn: &mut AnyConnection, checked: &Checked, id: Option<i64>) -> Result<()> {
+    let kind = checked.kind;
+    let mut problems = Vec::new();
+    for (attribute, value) in kind.attributes.iter().zip(&checked.values).skip(1) {
+        let Value::Text(text) = value else { continue };
+        if !attribute.unique || text.is_empty() {
+            continue;
+        }
+        let holder: Option<(String,)> = sqlx::query_as(&format!(
+            "SELECT {} FROM {} WHERE {}_key = $1 AND valid_to IS NULL AND object_id <> $2",
+            kind.name_attribute().column,
+            kind.table,
+            attribute.column
+        ))
+        .bind(name_key(text))
+        .bind(id.unwrap_or(0))
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((holder,)) = holder {
+            problems.push(FieldError::new(
+                attribute.key,
+                format!(
+                    "{text} is already the {} of the {} {holder:?}.",
+                    attribute.label.to_lowercase(),
+                    kind.singular
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// The network of a record of a kind with a `Rule::Network`.
+fn network_of(kind: &ResourceKind, values: &[String]) -> Option<IpNet> {
+    kind.rules.iter().find_map(|rule| match rule {
+        Rule::Network { address, mask } => {
+            let value = |key| {
+                kind.attribute(key)
+                    .and_then(|(i, _)| values.get(i))
+                    .map(String::as_str)
+                    .unwrap_or_default()
+            };
+            network(value(address), value(mask)).ok()
+        }
+        _ => None,
+    })
+}
+
+/// The declared rules of every kind whose reference attribute points at `kind`: (the
+/// referring kind, its reference attribute, the rule).
+fn rules_pointing_at(
+    kind: &ResourceKind,
+) -> impl Iterator<Item = (&'static ResourceKind, &'static Attribute, &'static Rule)> + '_ {
+    kinds::ALL.iter().flat_map(move |referrer| {
+        referrer.rules.iter().filter_map(move |rule| {
+            let key = match rule {
+                Rule::InNetwork { network, .. } => network,
+                Rule::ReferenceHas { reference, .. } => reference,
+                Rule::Network { .. } => return None,
+            };
+            let (_, attribute) = referrer.attribute(key)?;
+            match attribute.value {
+                ValueType::Reference(target) if target.table == kind.table => {
+                    Some((*referrer, attribute, rule))
+                }
+                _ => None,
+            }
+        })
+    })
+}
+
+/// The current objects of `referrer` whose `attribute` refers to `id`: (name, values).
+async fn referring(
+    conn: &mut AnyConnection,
+    referrer: &'static ResourceKind,
+    attribute: &Attribute,
+    id: i64,
+) -> Result<Vec<ResourceRecord>> {
+    let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT object_id FROM {} WHERE {} = $1 AND valid_to IS NULL ORDER BY {}_key LIMIT 1000",
+        referrer.table,
+        attribute.column,
+        referrer.name_attribute().column
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (object,) in ids {
+        if let Some(record) = record_at(conn, referrer, object, i64::MAX).await? {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+fn named_few(names: &[String]) -> String {
+    let mut shown: Vec<String> = names.iter().take(5).map(|n| format!("{n:?}")).collect();
+    if names.len() > 5 {
+        shown.push(format!("{} more", names.len() - 5));
+    }
+    shown.join(", ")
+}
+
+/// The kind's own rules, then the rules of kinds that refer to it (for an existing object).
+async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>) -> Result<()> {
+    let kind = checked.kind;
+    for rule in kind.rules {
+        match rule {
+            Rule::Network { address, mask } => {
+                let net = network(checked.text(address), checked.text(mask))
+                    .map_err(|problem| Error::invalid(mask, problem))?;
+                let (index, _) = kind.attribute(mask).expect("a declared mask");
+                checked.values[index] = Value::Text(mask_text(&net));
+                overlapping(conn, kind, &net, id).await?;
+            }
+            Rule::InNetwork { address, network } => {
+                let text = checked.text(address);
+                let Some((network_id, network_name)) = checked.reference(network) else {
+                    continue;
+                };
+                if text.is_empty() {
+                    continue;
+                }
+                let (_, attribute) = kind.attribute(network).expect("a declared reference");
+                let ValueType::Reference(target) = attribute.value else {
+                    continue;
+                };
+                let record = record_at(conn, target, network_id, i64::MAX).await?;
+                let range = record.and_then(|r| network_of(target, &r.values));
+                let address_ip = parse_address(text).map_err(|p| Error::invalid(address, p))?;
+                if let Some(range) = range.filter(|range| !range.contains(&address_ip)) {
+                    return Err(Error::invalid(
+                        address,
+                        format!(
+                            "{address_ip} is not in the {} {network_name:?} ({range}); choose an \
+                             address in its range or another {}.",
+                            target.singular, target.singular
+                        ),
+                    ));
+                }
+            }
+            Rule::ReferenceHas { reference, flag } => {
+                let Some((target_id, target_name)) = checked.reference(reference) else {
+                    continue;
+                };
+                let (_, attribute) = kind.attribute(reference).expect("a declared reference");
+                let ValueType::Reference(target) = attribute.value else {
+                    continue;
+                };
+                let record = record_at(conn, target, target_id, i64::MAX).await?;
+                if !record.is_some_and(|r| r.flag(target, flag)) {
+                    let label = target.attribute(flag).map(|(_, a)| a.label).unwrap_or(flag);
+                    return Err(Error::invalid(
+                        reference,
+                        format!(
+                            "The {} {target_name:?} does not have \"{label}\" on; turn it on \
+                             there first.",
+                            target.singular
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let Some(id) = id else { return Ok(()) };
+    for (referrer, attribute, rule) in rules_pointing_at(kind) {
+        match rule {
+            Rule::InNetwork { address, .. } => {
+                let Some(range) = network_of(kind, &checked.texts()) else {
+                    continue;
+                };
+                let outside: Vec<String> = referring(conn, referrer, attribute, id)
+                    .await?
+                    .iter()
+                    .filter(|r| {
+                        parse_address(r.value(referrer, address))
+                            .is_ok_and(|ip| !range.contains(&ip))
+                    })
+                    .map(|r| format!("{} {}", r.name(), r.value(referrer, address)))
+                    .collect();
+                if !outside.is_empty() {
+                    return Err(Error::Conflict(format!(
+                        "{} of this {} would lie outside {range}: {}. Move them first.",
+                        referrer.plural,
+                        kind.singular,
+                        named_few(&outside)
+                    )));
+                }
+            }
+            Rule::ReferenceHas { flag, .. } => {
+                if checked.flag(flag) {
+                    continue;
+                }
+                let users: Vec<String> = referring(conn, referrer, attribute, id)
+                    .await?
+                    .iter()
+                    .map(|r| r.name().to_string())
+                    .collect();
+                if !users.is_empty() {
+                    let label = kind.attribute(flag).map(|(_, a)| a.label).unwrap_or(flag);
+                    return Err(Error::Conflict(format!(
+                        "\"{label}\" stays on while {} use this {}: {}.",
+                        referrer.plural.to_lowercase(),
+                        kind.singular,
+                        named_few(&users)
+                    )));
+                }
+            }
+            Rule::Network { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// A network range may not overlap another current network's.
+async fn overlapping(
+    conn: &mut AnyConnection,
+    kind: &'static ResourceKind,
+    net: &IpNet,
+    id: Option<i64>,
+) -> Result<()> {
+    let others: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT object_id FROM {} WHERE valid_to IS NULL AND object_id <> $1",
+        kind.table
+    ))
+    .bind(id.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    for (other,) in others {
+        let Some(record) = record_at(conn, kind, other, i64::MAX).await? else {
+            continue;
+        };
+        let Some(range) = network_of(kind, &record.values) else {
+            continue;
+        };
+        if range.contains(&net.network()) || net.contains(&range.network()) {
+            return Err(Error::Conflict(format!(
+                "The range {net} overlaps the {} {:?} ({range}).",
+                kind.singular,
+                record.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_are_read_in_both_families_and_refuse_host_bits() {
+        assert_eq!(
+            network("10.1.0.0", "255.255.0.0").unwrap().to_string(),
+            "10.1.0.0/16"
+        );
+        assert_eq!(
+            network("10.1.0.0", "/16").unwrap().to_string(),
+            "10.1.0.0/16"
+        );
+        assert_eq!(
+            network("2001:db8::", "32").unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert!(network("10.1.0.5", "24").unwrap_err().contains("10.1.0.0"));
+        assert!(network("10.1.0.0", "255.0.255.0")
+            .unwrap_err()
+            .contains("contiguous"));
+        assert!(network("2001:db8::", "255.255.0.0")
+            .unwrap_err()
+            .contains("IPv6"));
+        assert!(network("10.0.0.0", "33")
+            .unwrap_err()
+            .contains("at most 32"));
+        assert!(network("10.0.0.300", "8").is_err());
+    }
+
+    #[test]
+    fn macs_and_host_names_are_kept_in_one_form() {
+        assert_eq!(parse_mac("00-1A-2B-3C-4D-5E").unwrap(), "00:1a:2b:3c:4d:5e");
+        assert_eq!(parse_mac("001a.2b3c.4d5e").unwrap(), "00:1a:2b:3c:4d:5e");
+        assert!(parse_mac("00:1a:2b:3c:4d").is_err());
+        assert!(parse_mac("00:1a:2b:3c:4d:zz").is_err());
+        assert_eq!(
+            parse_host_names("WWW, intranet.example.com\nwww").unwrap(),
+            "www intranet.example.com"
+        );
+        assert!(parse_host_names("bad_name").is_err());
+        assert!(parse_host_names("-lead").is_err());
+        let many = (0..=MAX_HOST_NAMES)
+            .map(|i| format!("h{i}"))
+            .collect::<Vec<_>>();
+        assert!(parse_host_names(&many.join(" ")).is_err());
+    }
+}

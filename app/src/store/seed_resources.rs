@@ -1,0 +1,105 @@
+//! Demo rows of the declared resource kinds (`model::kinds`), each given as its values in
+//! declaration order, and a few later changes so their histories have more than one version.
+use super::temporal::Author;
+use super::{Result, Store};
+use crate::model::kinds::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
+use crate::model::{ResourceInput, ResourceKind};
+
+type Rows = &'static [&'static [&'static str]];
+
+/// Kinds in an order where every reference names an object created before.
+#[rustfmt::skip]
+static ROWS: &[(&ResourceKind, Rows)] = &[
+    (
+        &NETWORKS,
+        &[
+            &["office-lan", "Head office LAN", "10.10.0.0", "255.255.0.0", "true", "true",
+              "gw=10.10.0.1 dns=10.10.0.53", "false"],
+            &["datacenter", "Server racks", "10.20.0.0", "255.255.255.0", "true", "false", "",
+              "true"],
+            &["guest-wifi", "Visitors' wireless", "192.168.50.0", "255.255.255.0", "false",
+              "true", "gw=192.168.50.1", "false"],
+            &["lab-v6", "IPv6 test lab", "2001:db8:42::", "64", "true", "false", "", "false"],
+        ],
+    ),
+    (
+        &HOSTS,
+        &[
+            &["fs01", "File server", "10.20.0.10", "datacenter", "00:1a:2b:3c:4d:01",
+              "files share", "Windows Server 2022", "", "false", "false", "true", "false",
+              "SRV-0001", "server", "x86_64", "false"],
+            &["mail01", "Mail server", "10.20.0.20", "datacenter", "00:1a:2b:3c:4d:02", "mail smtp",
+              "Debian 12", "", "false", "true", "false", "false", "SRV-0002", "server",
+              "x86_64", "false"],
+            &["print01", "Print server", "10.20.0.30", "datacenter", "00:1a:2b:3c:4d:03",
+              "printers", "Windows Server 2022", "", "false", "false", "false", "true",
+              "SRV-0003", "server", "x86_64", "false"],
+            &["pc-0042", "Reception desk", "10.10.3.42", "office-lan", "3c:52:82:10:00:42", "",
+              "Windows 11", "filename=pxelinux.0", "false", "false", "false", "false",
+              "WS-0042", "workstation", "x86_64", "false"],
+            &["laptop-017", "Sales laptop", "", "office-lan", "3c:52:82:10:01:17", "",
+              "macOS 15", "", "true", "false", "false", "false", "NB-0017", "laptop",
+              "arm64", "false"],
+            &["lab-node1", "IPv6 lab node", "2001:db8:42::10", "lab-v6", "", "", "Debian 12", "",
+              "false", "false", "false", "false", "LAB-0001", "server", "x86_64", "false"],
+        ],
+    ),
+    (
+        &PRINTERS,
+        &[
+            &["hq-floor1", "First floor, colour", "print01", "HP Color LaserJet M554", "false"],
+            &["hq-finance", "Finance office", "print01", "Brother HL-L6400", "true"],
+            &["hq-plotter", "Engineering plotter", "print01", "HP DesignJet T650", "true"],
+        ],
+    ),
+    (
+        &DETECTED_BROWSERS,
+        &[
+            &["pc-0042", "Firefox 133", "10.10.3.42", "Windows 11", "reception",
+              "2026-11-30 08:12", "WS-0042", "workstation", "x86_64", "false"],
+            &["pc-0042", "Edge 131", "10.10.3.42", "Windows 11", "reception",
+              "2026-11-28 16:40", "WS-0042", "workstation", "x86_64", "false"],
+            &["laptop-017", "Safari 18", "10.10.7.9", "macOS 15", "sales.rep",
+              "2026-12-01 09:03", "NB-0017", "laptop", "arm64", "false"],
+        ],
+    ),
+];
+
+/// Later edits: (kind, object name, attribute key, new value).
+static CHANGES: &[(&ResourceKind, &str, &str, &str)] = &[
+    (
+        &HOSTS,
+        "pc-0042",
+        "description",
+        "Reception desk (ground floor)",
+    ),
+    (&HOSTS, "pc-0042", "address", "10.10.3.43"),
+    (&NETWORKS, "guest-wifi", "restrictLogin", "true"),
+    (&PRINTERS, "hq-floor1", "model", "HP Color LaserJet M555"),
+];
+
+impl Store {
+    /// Creates the demo rows, then applies the later changes, one operation each.
+    pub(super) async fn seed_resources(&self, mut tick: impl FnMut() -> Author) -> Result<()> {
+        let mut created = Vec::new();
+        for (kind, rows) in ROWS {
+            for row in rows.iter() {
+                let input = ResourceInput {
+                    values: row.iter().map(|v| v.to_string()).collect(),
+                };
+                let id = self.create_resource(&tick(), kind, &input).await?;
+                created.push((kind.slug, row[0], id, input));
+            }
+        }
+        for (kind, name, key, value) in CHANGES {
+            let (index, _) = kind.attribute(key).expect("a declared attribute");
+            let (_, _, id, input) = created
+                .iter_mut()
+                .find(|(slug, n, ..)| *slug == kind.slug && n == name)
+                .expect("a seeded object");
+            input.values[index] = value.to_string();
+            self.update_resource(&tick(), kind, *id, input).await?;
+        }
+        Ok(())
+    }
+}
