@@ -396,7 +396,7 @@ async fn macs_and_aliases_are_kept_in_one_form_and_bad_ones_refused() {
 }
 
 #[tokio::test]
-async fn detected_browsers_are_imported_one_per_row_and_a_host_can_report_several() {
+async fn detected_browsers_are_matched_by_host_and_browser_on_import_and_a_host_reports_several() {
     let store = store().await;
     let request = |csv: &str, apply| ImportRequest {
         kind: ImportKind::Resource(KindRef(&DETECTED_BROWSERS)),
@@ -430,12 +430,25 @@ async fn detected_browsers_are_imported_one_per_row_and_a_host_can_report_severa
         .await
         .unwrap();
     assert_eq!(outcome.created, 2, "{outcome:?}");
-    // The same file again adds the rows again: detections are not matched by host.
+    // A later report of the same host and browser updates it; a new browser is added.
+    let later = "host,browser,address,lastUser\n\
+                 PC-1,firefox 133,10.0.0.5,carla\n\
+                 pc-1,Chrome 131,10.0.0.5,carla\n";
     let again = store
-        .import_csv(&at(3 * SEC), &request(rows, true))
+        .import_csv(&at(3 * SEC), &request(later, true))
         .await
         .unwrap();
-    assert_eq!(again.created, 2);
+    assert_eq!((again.created, again.updated), (1, 1), "{again:?}");
+    // The same host and browser twice in one file is refused.
+    let twice = format!("{later}pc-1,Firefox 133,10.0.0.5,dan\n");
+    let preview = store
+        .import_csv(&at(4 * SEC), &request(&twice, false))
+        .await
+        .unwrap();
+    assert!(
+        preview.rows[2].errors[0].message.contains("also on line 2"),
+        "{preview:?}"
+    );
     let page = store
         .search_resources(
             &DETECTED_BROWSERS,
@@ -446,7 +459,12 @@ async fn detected_browsers_are_imported_one_per_row_and_a_host_can_report_severa
         )
         .await
         .unwrap();
-    let browsers: Vec<&str> = page.items.iter().map(|r| r.values[1].as_str()).collect();
-    assert_eq!(page.total, 4);
-    assert!(browsers.contains(&"Firefox 133") && browsers.contains(&"Edge 131"));
+    let browsers: Vec<(&str, &str)> = page
+        .items
+        .iter()
+        .map(|r| (r.values[1].as_str(), r.values[4].as_str()))
+        .collect();
+    assert_eq!(page.total, 3);
+    assert!(browsers.contains(&("firefox 133", "carla")), "{browsers:?}");
+    assert!(browsers.contains(&("Edge 131", "ana")) && browsers.contains(&("Chrome 131", "carla")));
 }

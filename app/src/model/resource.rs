@@ -32,6 +32,9 @@ pub struct ResourceKind {
     pub affects: Option<&'static str>,
     /// Checks that involve more than one attribute or another object.
     pub rules: &'static [Rule],
+    /// The attributes whose values (ignoring case) identify an object when a CSV row is
+    /// imported. Empty: the naming attribute when it is unique; otherwise every row is new.
+    pub matched_by: &'static [&'static str],
     /// False for kinds that other systems report (detected browsers): no "New" form and no
     /// editing in the console, though they can be imported, deleted and restored.
     pub manual_entry: bool,
@@ -159,6 +162,22 @@ impl ResourceKind {
 
     pub fn csv_path(&self) -> String {
         format!("/files/{}.csv", self.slug)
+    }
+
+    /// The attributes a CSV row is matched to an existing object by (`matched_by`).
+    pub fn match_attributes(&self) -> Vec<&'static Attribute> {
+        if self.matched_by.is_empty() {
+            let naming = self.name_attribute();
+            return if naming.unique {
+                vec![naming]
+            } else {
+                Vec::new()
+            };
+        }
+        self.matched_by
+            .iter()
+            .filter_map(|key| self.attribute(key).map(|(_, a)| a))
+            .collect()
     }
 
     /// The dependents the list counts, in order.

@@ -165,8 +165,7 @@ impl ImportKind {
                 .0
                 .attributes
                 .iter()
-                .enumerate()
-                .map(|(index, a)| ImportAttribute {
+                .map(|a| ImportAttribute {
                     key: a.key,
                     label: a.label,
                     kind: match a.value {
@@ -174,8 +173,8 @@ impl ImportKind {
                         ValueType::Reference(_) => ValueKind::Reference,
                         _ => ValueKind::Text,
                     },
-                    // Rows update the object of the same name, when names are unique.
-                    identifies: index == 0 && a.unique,
+                    // Rows update the object these values identify.
+                    identifies: kind.0.match_attributes().iter().any(|m| m.key == a.key),
                     required_for_new: a.required,
                 })
                 .collect(),

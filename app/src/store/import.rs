@@ -368,6 +368,36 @@ async fn import_group(
 
 /// A row of a declared kind: matched by its name (ignoring case), mapped cells replace the
 /// current values (an empty flag cell keeps it), unmapped attributes keep theirs.
+/// The current object of `kind` whose `keys` hold `values` (lower-cased): unique attributes
+/// through their `{column}_key`, others by their lower-cased text.
+async fn find_matching(
+    conn: &mut AnyConnection,
+    kind: &ResourceKind,
+    keys: &[&Attribute],
+    values: &[String],
+) -> Result<Option<i64>> {
+    let conditions: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(
+            |(i, a)| match a.unique || std::ptr::eq(*a, kind.name_attribute()) {
+                true => format!("{}_key = ${}", a.column, i + 1),
+                false => format!("lower({}) = ${}", a.column, i + 1),
+            },
+        )
+        .collect();
+    let sql = format!(
+        "SELECT object_id FROM {} WHERE valid_to IS NULL AND {} ORDER BY object_id LIMIT 1",
+        kind.table,
+        conditions.join(" AND ")
+    );
+    let mut query = sqlx::query_as::<_, (i64,)>(&sql);
+    for value in values {
+        query = query.bind(value);
+    }
+    Ok(query.fetch_optional(conn).await?.map(|(id,)| id))
+}
+
 async fn import_resource(
     conn: &mut AnyConnection,
     op: &Op,
@@ -378,21 +408,37 @@ async fn import_resource(
     report: &mut RowReport,
 ) -> Result<()> {
     let naming = kind.name_attribute();
-    // Rows are matched to objects by a unique name; without one, every row is new.
-    let name = if naming.unique {
-        identity(row, (naming.key, naming.label), "", line, seen, report)
-    } else {
-        row.get(naming.key).filter(|v| !v.is_empty()).or_else(|| {
-            report.error(naming.key, format!("{} is required.", naming.label));
-            None
-        })
-    };
-    let Some(name) = name else {
+    let Some(name) = row.get(naming.key).filter(|v| !v.is_empty()) else {
+        report.error(naming.key, format!("{} is required.", naming.label));
         return Ok(());
     };
-    let existing = match naming.unique {
-        true => find_id(conn, kind.table, &format!("{}_key", naming.column), name).await?,
-        false => None,
+    // The row updates the object its identifying values name (each once in the file).
+    let keys = kind.match_attributes();
+    let mut key_values = Vec::with_capacity(keys.len());
+    for attribute in &keys {
+        match row.get(attribute.key).filter(|v| !v.is_empty()) {
+            Some(value) => key_values.push(name_key(value)),
+            None => {
+                report.error(attribute.key, format!("{} is required.", attribute.label));
+                return Ok(());
+            }
+        }
+    }
+    if let Some(first) = keys.first() {
+        let seen_key = key_values.join("\u{1f}");
+        if let Some(earlier) = seen.get(&seen_key) {
+            let given: Vec<&str> = keys.iter().filter_map(|a| row.get(a.key)).collect();
+            report.error(
+                first.key,
+                format!("{:?} is also on line {earlier}.", given.join(" / ")),
+            );
+            return Ok(());
+        }
+        seen.insert(seen_key, line);
+    }
+    let existing = match keys.is_empty() {
+        true => None,
+        false => find_matching(conn, kind, &keys, &key_values).await?,
     };
     let before = match existing {
         Some(id) => super::resources::record_at(conn, kind, id, i64::MAX)
