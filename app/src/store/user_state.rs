@@ -1,0 +1,219 @@
+//! A user's complete state at an instant: loading it in two queries and assembling it.
+use super::identity::{UserRow, USER_COLUMNS};
+use super::temporal::{live_at, parse_attributes, time};
+use super::Result;
+use crate::model::*;
+use sqlx::{Any, AnyConnection};
+
+#[derive(sqlx::FromRow, Clone)]
+pub(crate) struct StateUserRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    primary_group_name: String,
+}
+
+/// One row of a user's related state, read in one round trip (the snapshot capture runs
+/// inside every change to a user): `part` says which list it belongs to and how the generic
+/// columns read (see `load_state`).
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct StatePartRow {
+    part: String,
+    a: i64,
+    b: Option<i64>,
+    c: Option<i64>,
+    d: Option<i64>,
+    t1: String,
+    t2: Option<String>,
+    t3: Option<String>,
+    t4: Option<String>,
+    t5: Option<String>,
+    t6: Option<String>,
+    t7: Option<String>,
+    t8: Option<String>,
+}
+
+/// The complete state of a user at instant `t` (`i64::MAX` = now); None if it did not exist.
+/// Grants are left out when `include_grants` is false (entitlements history off).
+pub(crate) async fn load_state(
+    conn: &mut AnyConnection,
+    user: i64,
+    t: i64,
+    include_grants: bool,
+) -> Result<Option<UserState>> {
+    let Some(row) = sqlx::query_as::<Any, StateUserRow>(&state_user_sql(t, "", ""))
+        .bind(user)
+        .bind(t)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let parts =
+        sqlx::query_as::<Any, StatePartRow>(&state_parts_sql(t, include_grants.then_some("")))
+            .bind(user)
+            .bind(t)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Some(assemble_state(row, parts, include_grants)))
+}
+
+/// The user row of a state (`$1` = user, `$2` = instant `t`, unused for now): the user's
+/// columns and its primary group's name, plus `extra_columns` from `extra_joins` (the
+/// snapshot capture reads its bookkeeping in the same round trip).
+pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> String {
+    let live = |alias| live_at(alias, 2, t);
+    format!(
+        "SELECT {USER_COLUMNS}, COALESCE(g.name, '') AS primary_group_name{extra_columns} \
+         FROM users u LEFT JOIN groups g ON g.object_id = u.primary_group_id AND {}{extra_joins} \
+         WHERE u.object_id = $1 AND {}",
+        live("g"),
+        live("u")
+    )
+}
+
+/// The SQL of a user's related state (`$1` = user, `$2` = instant `t`, unused for now):
+/// memberships (m), owned accounts (a), grants (g: direct, and those of the owned accounts)
+/// and mail lists (l) in one UNION ALL, in the generic columns of StatePartRow. Grants are
+/// left out with `grants` None; otherwise `grants` is an extra condition on them (e.g. a
+/// configuration column of an enclosing query, as " AND c.entitlements_history <> 0").
+/// Every branch starts from an index on the user, so the cost follows the user's own rows.
+pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
+    let live = |alias| live_at(alias, 2, t);
+    let grant_columns = "'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, \
+         gr.grantee_kind, COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, \
+         NULL, NULL, NULL, NULL";
+    let grant_names = format!(
+        "LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
+         LEFT JOIN systems s ON s.object_id = r.system_id AND {}",
+        live("r"),
+        live("s")
+    );
+    let grants_part = match grants {
+        Some(condition) => format!(
+            " UNION ALL \
+             SELECT {grant_columns} FROM grants gr {grant_names} \
+             WHERE gr.grantee_kind = 'user' AND gr.grantee_id = $1 AND {}{condition} \
+             UNION ALL \
+             SELECT {grant_columns} FROM account_owners o \
+             JOIN grants gr ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
+                  AND {} {grant_names} \
+             WHERE o.user_id = $1 AND {}{condition}",
+            live("gr"),
+            live("gr"),
+            live("o")
+        ),
+        None => String::new(),
+    };
+    format!(
+        "SELECT 'm' AS part, m.group_id AS a, NULL AS b, m.start_date AS c, m.end_date AS d, \
+                COALESCE(g.name, '') AS t1, m.comments AS t2, NULL AS t3, NULL AS t4, \
+                NULL AS t5, NULL AS t6, NULL AS t7, NULL AS t8 \
+         FROM memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
+         WHERE m.user_id = $1 AND {} \
+         UNION ALL \
+         SELECT 'a', a.object_id, a.system_id, NULL, NULL, COALESCE(s.name, ''), a.name, \
+                a.login_name, a.description, a.account_type, a.status, o.level, a.attributes \
+         FROM account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
+         LEFT JOIN systems s ON s.object_id = a.system_id AND {} \
+         WHERE o.user_id = $1 AND {} \
+         UNION ALL \
+         SELECT 'l', l.object_id, NULL, NULL, NULL, l.name, COALESCE(d.code, ''), \
+                NULL, NULL, NULL, NULL, NULL, NULL \
+         FROM mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
+         LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
+         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {}{grants_part}",
+        live("g"),
+        live("m"),
+        live("a"),
+        live("s"),
+        live("o"),
+        live("l"),
+        live("d"),
+        live("mm"),
+    )
+}
+
+/// A user's state from its user row and the rows of `state_parts_sql`.
+pub(crate) fn assemble_state(
+    StateUserRow {
+        user: row,
+        primary_group_name,
+    }: StateUserRow,
+    parts: Vec<StatePartRow>,
+    include_grants: bool,
+) -> UserState {
+    let user = row.object_id;
+    let text = |t: Option<String>| t.unwrap_or_default();
+    let mut memberships = Vec::new();
+    let mut accounts = Vec::new();
+    let mut grant_rows = Vec::new();
+    let mut mail_lists = Vec::new();
+    for p in parts {
+        match p.part.as_str() {
+            "m" => memberships.push(MembershipState {
+                group: GroupId(p.a),
+                group_name: p.t1,
+                start_date: time(p.c),
+                end_date: time(p.d),
+                comments: text(p.t2),
+            }),
+            "a" => accounts.push(AccountState {
+                account: AccountId(p.a),
+                system: SystemId(p.b.unwrap_or_default()),
+                system_name: p.t1,
+                name: text(p.t2),
+                login_name: text(p.t3),
+                description: text(p.t4),
+                account_type: text(p.t5),
+                status: text(p.t6),
+                level: text(p.t7),
+                attributes: parse_attributes(p.t8.as_deref().unwrap_or_default()),
+                grants: Vec::new(),
+            }),
+            "g" => grant_rows.push(p),
+            _ => mail_lists.push(MailListState {
+                list: MailListId(p.a),
+                name: p.t1,
+                domain: text(p.t2),
+            }),
+        }
+    }
+    memberships.sort_by(|a, b| (&a.group_name, a.group).cmp(&(&b.group_name, b.group)));
+    accounts.sort_by(|a, b| {
+        (&a.system_name, &a.name, a.account).cmp(&(&b.system_name, &b.name, b.account))
+    });
+    let mut grants = Vec::new();
+    for g in grant_rows {
+        let state = GrantState {
+            role: RoleId(g.b.unwrap_or_default()),
+            role_name: text(g.t2),
+            system_name: text(g.t3),
+            scope: text(g.t4),
+            start_date: time(g.c),
+            end_date: time(g.d),
+        };
+        if g.t1 == "user" {
+            grants.push(state);
+        } else if let Some(account) = accounts.iter_mut().find(|acc| acc.account.0 == g.a) {
+            account.grants.push(state);
+        }
+    }
+    let order = |a: &GrantState, b: &GrantState| {
+        (&a.role_name, &a.scope, a.role).cmp(&(&b.role_name, &b.scope, b.role))
+    };
+    grants.sort_by(order);
+    for account in &mut accounts {
+        account.grants.sort_by(order);
+    }
+    mail_lists.sort_by(|a, b| (&a.name, &a.domain, a.list).cmp(&(&b.name, &b.domain, b.list)));
+    UserState {
+        id: UserId(user),
+        attributes: row.input(),
+        primary_group_name,
+        memberships,
+        accounts,
+        grants,
+        mail_lists,
+        grants_captured: include_grants,
+    }
+}
