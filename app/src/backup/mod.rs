@@ -7,6 +7,7 @@
 //! the tables are discovered at run time.
 pub mod archive;
 mod checked_upload;
+mod config;
 pub mod engine;
 pub mod restore;
 pub mod schema;

@@ -1,7 +1,6 @@
 //! The system-backup service: server-side backups in a directory, background jobs with
 //! progress, the schedule, exports/imports and Owner-approved restores.
 use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreOptions, RestoreReport};
-use super::tables::BackupTables;
 use super::{Error, Result};
 use crate::model::{
     BackupJob, BackupKind, BackupStatus, BackupValidation, JobKind, JobState, Operator,
@@ -14,60 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// SMTP delivery of restore codes (optional): `smtp_url` as lettre reads it, e.g.
-/// `smtps://user:password@mail.example.com` or `smtp://localhost:25`.
-#[derive(Clone, Debug)]
-pub struct MailConfig {
-    pub smtp_url: String,
-    pub from: String,
-    /// Where the Owner's codes go (operators have no email address of their own).
-    pub owner_email: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct SystemBackupConfig {
-    /// Where server-side backups live.
-    pub dir: PathBuf,
-    pub mail: Option<MailConfig>,
-    /// What a backup carries: the identity tables.
-    pub tables: BackupTables,
-}
-
-impl Default for SystemBackupConfig {
-    fn default() -> Self {
-        Self {
-            dir: PathBuf::from("data/backups"),
-            mail: None,
-            tables: BackupTables::default(),
-        }
-    }
-}
-
-impl SystemBackupConfig {
-    /// `REWIND_BACKUP_DIR` (default `data/backups`); mail when `REWIND_SMTP_URL`,
-    /// `REWIND_SMTP_FROM` and `REWIND_OWNER_EMAIL` are all set.
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        Self {
-            dir: var("REWIND_BACKUP_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| Self::default().dir),
-            mail: match (
-                var("REWIND_SMTP_URL"),
-                var("REWIND_SMTP_FROM"),
-                var("REWIND_OWNER_EMAIL"),
-            ) {
-                (Some(smtp_url), Some(from), Some(owner_email)) => Some(MailConfig {
-                    smtp_url,
-                    from,
-                    owner_email,
-                }),
-                _ => None,
-            },
-            tables: BackupTables::default(),
-        }
-    }
-}
+pub use super::config::{MailConfig, SystemBackupConfig};
 
 /// Prefixes of the temporary files and directories the service and the upload route make in
 /// the backup directory; a process that dies leaves them behind.
