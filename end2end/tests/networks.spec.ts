@@ -1,4 +1,5 @@
 import { test, expect } from "@playwright/test";
+import * as api from "./api";
 import { OWNER, ensureOwner, gotoHydrated, signIn, watchConsole } from "./helpers";
 
 // The network kinds: a network, a host refused outside its range and created inside it, the
@@ -73,6 +74,43 @@ test.describe.serial("network resources", () => {
     await expect(page.getByRole("heading", { level: 1, name: "Detected browser pc-0042" })).toBeVisible();
     await expect(page.getByLabel("Browser name")).toHaveAttribute("readonly", "");
     await expect(page.getByRole("button", { name: "Apply" })).toHaveCount(0);
+    expect(problems).toEqual([]);
+  });
+
+  test("a printer assigned to a user is in their Printers history and comes back from it", async ({ page }) => {
+    const problems = watchConsole(page);
+    const person = `pr.${tag}`;
+    const user = await api.createUser(page.request, person, await api.createGroup(page.request, `Pr ${tag}`));
+
+    await gotoHydrated(page, "/printers?q=hq-floor1");
+    await page.getByRole("table", { name: "Printers" }).getByRole("link", { name: "hq-floor1" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Printer hq-floor1" })).toBeVisible();
+    const panel = page.getByRole("region", { name: "Assign this printer" });
+    await panel.getByLabel("To").selectOption("user");
+    await panel.getByLabel("User or group name").fill(person);
+    await panel.getByRole("button", { name: "Assign", exact: true }).click();
+    await expect(page.getByTestId("flash")).toContainText(`Assigned printer hq-floor1 to user ${person}.`);
+    const users = page.getByRole("table", { name: "Users assigned this printer" });
+    await expect(users.getByRole("link", { name: person })).toBeVisible();
+
+    await panel.getByLabel("Current assignment").selectOption({ label: `User ${person}` });
+    await panel.getByRole("button", { name: "Unassign" }).click();
+    await expect(page.getByTestId("flash")).toContainText("Unassigned printer hq-floor1.");
+    await expect(users.getByRole("link", { name: person })).toHaveCount(0);
+
+    // The user's Backups tab: the Printers history re-creates the ended assignment.
+    await gotoHydrated(page, `/users/${user}/backups`);
+    await page.locator("summary", { hasText: "History" }).click();
+    await page.getByRole("button", { name: "Printers history" }).click();
+    const modal = page.getByRole("dialog", { name: "Printers history" });
+    await modal.getByLabel("Show").selectOption("ended");
+    await modal.getByRole("button", { name: "Restore printer hq-floor1" }).first().click();
+    const confirmation = page.getByRole("dialog", { name: "Restore record" });
+    await expect(confirmation).toContainText("Re-create printer hq-floor1");
+    await confirmation.getByRole("button", { name: "Re-create" }).click();
+    await expect(confirmation).toBeHidden();
+    await modal.getByLabel("Show").selectOption("current");
+    await expect(modal.getByRole("table")).toContainText("printer hq-floor1");
     expect(problems).toEqual([]);
   });
 });

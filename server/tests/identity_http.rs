@@ -444,6 +444,14 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             true,
         ),
         ("apply_restore", Json, json!({"plan": plan}), true),
+        ("printer_assignments", Json, json!({"printer": 1}), false),
+        (
+            "assign_printer",
+            Json,
+            json!({"printer": 1, "kind": "User", "name": "ana"}),
+            true,
+        ),
+        ("unassign_printer", Json, json!({"assignment": 1}), true),
     ]
 }
 

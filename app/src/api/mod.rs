@@ -7,6 +7,7 @@ pub mod history;
 pub mod operators;
 pub mod overview;
 pub mod preferences;
+pub mod printers;
 pub mod resources;
 pub mod search;
 pub mod snapshots;

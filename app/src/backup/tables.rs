@@ -25,6 +25,7 @@ pub const IDENTITY_TABLES: &[&str] = &[
     "mail_domains",
     "mail_lists",
     "mail_list_members",
+    "printer_assignments",
     "snapshot_config",
     "user_snapshots",
 ];

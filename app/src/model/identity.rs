@@ -349,6 +349,7 @@ pub enum HistoryKind {
     Accounts,
     Grants,
     MailLists,
+    Printers,
 }
 
 /// One version of one record in a user's history. `until` None = still current.

@@ -128,6 +128,10 @@ pub struct Dependent {
     pub count: Option<(&'static str, &'static str)>,
     /// An object that still has current dependents is not deleted.
     pub blocks_delete: bool,
+    /// Which rows of `table` count: an extra SQL condition over `x` ("" for all of them).
+    pub filter: &'static str,
+    /// The id `href` links to, in SQL over `x` (usually `x.object_id`).
+    pub link: &'static str,
 }
 
 impl ResourceKind {

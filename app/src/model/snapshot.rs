@@ -16,6 +16,10 @@ pub struct UserState {
     /// Roles granted to the user directly (left empty when entitlements history is off).
     pub grants: Vec<GrantState>,
     pub mail_lists: Vec<MailListState>,
+    /// Printer queues assigned to the user directly. Left out of the stored form while empty,
+    /// so states from before printers serialise (and hash) as they did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub printers: Vec<PrinterState>,
     /// False when entitlements history was off: `grants` (and account grants) are then
     /// unknown, not empty, and restore leaves grants alone.
     pub grants_captured: bool,
@@ -62,6 +66,14 @@ pub struct MailListState {
     pub list: MailListId,
     pub name: String,
     pub domain: String,
+}
+
+/// A printer queue assigned to the user: the printer and the host that serves it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrinterState {
+    pub printer: i64,
+    pub name: String,
+    pub server: String,
 }
 
 /// One stored snapshot. `valid_until` None = the newest one of a live user.
@@ -214,6 +226,8 @@ pub struct StateDiff {
     pub accounts: ListDiff<AccountState>,
     pub grants: ListDiff<GrantState>,
     pub mail_lists: ListDiff<MailListState>,
+    #[serde(default)]
+    pub printers: ListDiff<PrinterState>,
 }
 
 impl StateDiff {
@@ -223,6 +237,7 @@ impl StateDiff {
             && self.accounts.is_empty()
             && self.grants.is_empty()
             && self.mail_lists.is_empty()
+            && self.printers.is_empty()
     }
 }
 
@@ -415,6 +430,19 @@ impl MailListState {
     }
 }
 
+impl PrinterState {
+    pub fn title(&self) -> String {
+        format!("{} on {}", self.name, self.server)
+    }
+
+    pub fn changes_from(&self, old: &Self) -> Vec<String> {
+        field_changes(&[
+            ("printer name", old.name.clone(), self.name.clone()),
+            ("server", old.server.clone(), self.server.clone()),
+        ])
+    }
+}
+
 /// Differences between two states of a user (snapshot vs snapshot, or snapshot vs now).
 pub fn diff_states(a: &UserState, b: &UserState) -> StateDiff {
     let before = attribute_pairs(a);
@@ -449,6 +477,7 @@ pub fn diff_states(a: &UserState, b: &UserState) -> StateDiff {
         accounts: list_diff(&a.accounts, &b.accounts, |x| x.account),
         grants: list_diff(&a.grants, &b.grants, |g| (g.role, g.scope.clone())),
         mail_lists: list_diff(&a.mail_lists, &b.mail_lists, |l| l.list),
+        printers: list_diff(&a.printers, &b.printers, |p| p.printer),
     }
 }
 
@@ -460,6 +489,9 @@ pub struct RestoreSelection {
     pub accounts: bool,
     pub grants: bool,
     pub mail_lists: bool,
+    /// Absent from selections stored before printers: those leave printers alone.
+    #[serde(default)]
+    pub printers: bool,
 }
 
 impl RestoreSelection {
@@ -470,6 +502,7 @@ impl RestoreSelection {
             accounts: true,
             grants: true,
             mail_lists: true,
+            printers: true,
         }
     }
 }
@@ -490,6 +523,7 @@ pub enum RestoreItemKind {
     Grant,
     AccountGrant,
     MailList,
+    Printer,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -509,6 +543,7 @@ pub enum RestoreChange {
     Grant(GrantState),
     AccountGrant(AccountId, GrantState),
     MailList(MailListState),
+    Printer(PrinterState),
 }
 
 /// One line of a restore preview. A `blocked` item cannot be applied (the reason says why);

@@ -40,12 +40,13 @@ pub struct TimelineEvent {
 }
 
 impl HistoryKind {
-    pub const ALL: [HistoryKind; 5] = [
+    pub const ALL: [HistoryKind; 6] = [
         HistoryKind::Attributes,
         HistoryKind::Memberships,
         HistoryKind::Accounts,
         HistoryKind::Grants,
         HistoryKind::MailLists,
+        HistoryKind::Printers,
     ];
 
     /// The filter's label.
@@ -56,6 +57,7 @@ impl HistoryKind {
             HistoryKind::Accounts => "Accounts",
             HistoryKind::Grants => "Roles",
             HistoryKind::MailLists => "Mail lists",
+            HistoryKind::Printers => "Printers",
         }
     }
 }
@@ -81,6 +83,9 @@ impl StateDiff {
         }
         if !keep(HistoryKind::MailLists) {
             self.mail_lists = Default::default();
+        }
+        if !keep(HistoryKind::Printers) {
+            self.printers = Default::default();
         }
         self
     }

@@ -4,6 +4,7 @@ use super::identity::{
     audit, copy_version, current_user, GRANT_COLUMNS, MAIL_MEMBER_COLUMNS, MEMBERSHIP_COLUMNS,
     OWNER_COLUMNS,
 };
+use super::printers::ASSIGNMENT_COLUMNS;
 use super::snapshots::capture_new;
 use super::temporal::{begin_op, is_current, Author, Table};
 use super::{to_time, Error, Result, Store};
@@ -90,6 +91,15 @@ pub(super) fn history_source(kind: HistoryKind) -> (String, String, &'static str
             "NULL",
             "x.list_id AS subject, '' AS scope, CAST(NULL AS BIGINT) AS account",
         ),
+        HistoryKind::Printers => (
+            "printer_assignments x WHERE x.grantee_kind = 'user' AND x.grantee_id = $1".into(),
+            format!(
+                "'printer ' || {}",
+                last_name("printers", "name", "x.printer_id")
+            ),
+            "NULL",
+            "x.printer_id AS subject, '' AS scope, CAST(NULL AS BIGINT) AS account",
+        ),
     }
 }
 
@@ -109,6 +119,7 @@ fn table_of(kind: HistoryKind) -> Table {
         HistoryKind::Accounts => Table::AccountOwners,
         HistoryKind::Grants => Table::Grants,
         HistoryKind::MailLists => Table::MailListMembers,
+        HistoryKind::Printers => Table::PrinterAssignments,
     }
 }
 
@@ -238,6 +249,13 @@ impl Store {
                 &MAIL_MEMBER_COLUMNS,
                 vec![("list_id", Table::MailLists, "mail list")],
             ),
+            HistoryKind::Printers => (
+                &ASSIGNMENT_COLUMNS,
+                vec![
+                    ("printer_id", Table::Resource("printers"), "printer"),
+                    ("grantee_id", Table::Users, "user"),
+                ],
+            ),
         };
         let mut tx = self.begin_identity_write().await?;
         let row: Option<(i64,)> = sqlx::query_as(&format!(
@@ -320,6 +338,14 @@ impl Store {
             if member_kind == "user" {
                 users.push(member);
             }
+        } else if kind == HistoryKind::Printers {
+            // The history lists the user's own assignments; checked current above.
+            let (user,): (i64,) =
+                sqlx::query_as("SELECT grantee_id FROM printer_assignments WHERE version_id = $1")
+                    .bind(version_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            users.push(user);
         } else {
             let (user,): (i64,) = sqlx::query_as(&format!(
                 "SELECT user_id FROM {} WHERE version_id = $1",

@@ -25,6 +25,7 @@ mod operators;
 mod overview;
 mod passwords;
 mod preferences;
+mod printers;
 mod resources;
 mod restore;
 mod restore_requests;

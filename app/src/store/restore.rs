@@ -541,6 +541,35 @@ async fn plan_in(
             }
         }
     }
+    if selection.printers {
+        for p in &old.printers {
+            if !now.printers.iter().any(|c| c.printer == p.printer) {
+                let blocked = (!is_current(&mut *conn, Table::Resource("printers"), p.printer)
+                    .await?)
+                    .then(|| format!("the printer {:?} was deleted", p.name));
+                items.push(item(
+                    RestoreItemKind::Printer,
+                    RestoreAction::Add,
+                    format!("assign printer {}", p.title()),
+                    blocked,
+                    RestoreChange::Printer(p.clone()),
+                ));
+            }
+        }
+        if exact {
+            for c in &now.printers {
+                if !old.printers.iter().any(|p| p.printer == c.printer) {
+                    items.push(item(
+                        RestoreItemKind::Printer,
+                        RestoreAction::Remove,
+                        format!("unassign printer {}", c.title()),
+                        None,
+                        RestoreChange::Printer(c.clone()),
+                    ));
+                }
+            }
+        }
+    }
     Ok(RestorePlan {
         user,
         source,
@@ -558,6 +587,8 @@ async fn find(conn: &mut AnyConnection, sql: &str, a: i64, b: i64) -> Result<Opt
         .await?;
     Ok(row.map(|(id,)| id))
 }
+
+use super::printers::{assignment_fields, FIND_USER_PRINTER};
 
 const FIND_MEMBERSHIP: &str = "SELECT object_id FROM memberships WHERE user_id = $1 \
     AND group_id = $2 AND valid_to IS NULL";
@@ -746,6 +777,32 @@ async fn apply_item(
                         Table::MailListMembers,
                         id,
                         &super::directory::mail_member_fields(l.list.0, &MailMember::User(user)),
+                    )
+                    .await?;
+                }
+            }
+        }
+        RestoreChange::Printer(p) => {
+            let existing = find(conn, FIND_USER_PRINTER, user.0, p.printer).await?;
+            match (it.action, existing) {
+                (RestoreAction::Remove, Some(id)) => {
+                    close_current(conn, op, Table::PrinterAssignments, id).await?;
+                }
+                (RestoreAction::Remove, None) | (_, Some(_)) => {}
+                (_, None) => {
+                    if !is_current(conn, Table::Resource("printers"), p.printer).await? {
+                        return Err(Error::Conflict(format!(
+                            "the printer {:?} was deleted",
+                            p.name
+                        )));
+                    }
+                    let id = new_object(conn, Table::PrinterAssignments).await?;
+                    insert_version(
+                        conn,
+                        op,
+                        Table::PrinterAssignments,
+                        id,
+                        &assignment_fields(p.printer, AssigneeKind::User, user.0),
                     )
                     .await?;
                 }

@@ -3,7 +3,7 @@
 use super::temporal::Author;
 use super::{Result, Store};
 use crate::model::kinds::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
-use crate::model::{ResourceInput, ResourceKind};
+use crate::model::{AssigneeKind, ResourceInput, ResourceKind};
 
 type Rows = &'static [&'static [&'static str]];
 
@@ -99,6 +99,42 @@ impl Store {
                 .expect("a seeded object");
             input.values[index] = value.to_string();
             self.update_resource(&tick(), kind, *id, input).await?;
+        }
+        Ok(())
+    }
+
+    /// Printer queues for the first top-level groups and the first few users (by name), as
+    /// an administrator would set them up once people exist.
+    pub(super) async fn seed_printer_assignments(&self, author: &Author) -> Result<()> {
+        let groups: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM groups WHERE valid_to IS NULL AND parent_id IS NULL \
+             ORDER BY name_key LIMIT 2",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let users: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM users WHERE valid_to IS NULL ORDER BY name_key LIMIT 3",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let printer = |name: &'static str| async move {
+            let (id,): (i64,) = sqlx::query_as(
+                "SELECT object_id FROM printers WHERE name_key = $1 AND valid_to IS NULL",
+            )
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+            Ok::<i64, super::Error>(id)
+        };
+        let floor1 = printer("hq-floor1").await?;
+        let finance = printer("hq-finance").await?;
+        for (name,) in &groups {
+            self.assign_printer(author, floor1, AssigneeKind::Group, name)
+                .await?;
+        }
+        for (name,) in &users {
+            self.assign_printer(author, finance, AssigneeKind::User, name)
+                .await?;
         }
         Ok(())
     }

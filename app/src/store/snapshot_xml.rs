@@ -45,6 +45,8 @@ struct XmlSnapshot {
     grants: Vec<XmlGrant>,
     #[serde(rename = "mail-list", default)]
     mail_lists: Vec<XmlMailList>,
+    #[serde(rename = "printer", default)]
+    printers: Vec<XmlPrinter>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -165,6 +167,16 @@ struct XmlMailList {
     domain: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct XmlPrinter {
+    #[serde(rename = "@id")]
+    printer: i64,
+    #[serde(rename = "@name")]
+    name: String,
+    #[serde(rename = "@server")]
+    server: String,
+}
+
 fn pairs(list: &[CustomAttribute]) -> Vec<XmlPair> {
     list.iter()
         .map(|a| XmlPair {
@@ -274,6 +286,15 @@ pub fn to_xml(snapshot: &Snapshot) -> Result<String> {
                 domain: l.domain.clone(),
             })
             .collect(),
+        printers: s
+            .printers
+            .iter()
+            .map(|p| XmlPrinter {
+                printer: p.printer,
+                name: p.name.clone(),
+                server: p.server.clone(),
+            })
+            .collect(),
     };
     let mut body = String::new();
     let mut serializer = quick_xml::se::Serializer::with_root(&mut body, Some(ROOT))
@@ -367,6 +388,15 @@ pub fn from_xml(xml: &str) -> Result<Snapshot> {
                     list: MailListId(l.list),
                     name: l.name,
                     domain: l.domain,
+                })
+                .collect(),
+            printers: doc
+                .printers
+                .into_iter()
+                .map(|p| PrinterState {
+                    printer: p.printer,
+                    name: p.name,
+                    server: p.server,
                 })
                 .collect(),
             grants_captured: doc.grants_captured,

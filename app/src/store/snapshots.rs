@@ -239,6 +239,7 @@ fn captured_state(user: i64, row: &CaptureRow) -> Result<Option<UserState>> {
         accounts: open.accounts,
         grants: open.grants,
         mail_lists: open.mail_lists,
+        printers: open.printers,
         ..assemble_state(row.user.clone(), Vec::new(), include_grants)
     }))
 }

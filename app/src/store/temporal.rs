@@ -122,6 +122,7 @@ pub(crate) enum Table {
     MailDomains,
     MailLists,
     MailListMembers,
+    PrinterAssignments,
     /// The table of a declared resource kind (`model::kinds`).
     Resource(&'static str),
 }
@@ -142,6 +143,7 @@ impl Table {
             Self::MailDomains => "mail_domains",
             Self::MailLists => "mail_lists",
             Self::MailListMembers => "mail_list_members",
+            Self::PrinterAssignments => "printer_assignments",
             Self::Resource(table) => table,
         }
     }

@@ -73,7 +73,7 @@ pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> 
 
 /// The SQL of a user's related state (`$1` = user, `$2` = instant `t`, unused for now):
 /// memberships (m), owned accounts (a), grants (g: direct, and those of the owned accounts)
-/// and mail lists (l) in one UNION ALL, in the generic columns of StatePartRow. Grants are
+/// mail lists (l) and printers (p) in one UNION ALL, in the generic columns of StatePartRow. Grants are
 /// left out with `grants` None; otherwise `grants` is an extra condition on them (e.g. a
 /// configuration column of an enclosing query, as " AND c.entitlements_history <> 0").
 /// Every branch starts from an index on the user, so the cost follows the user's own rows.
@@ -121,7 +121,13 @@ pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
                 NULL, NULL, NULL, NULL, NULL, NULL \
          FROM mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
          LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
-         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {}{grants_part}",
+         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {} \
+         UNION ALL \
+         SELECT 'p', pa.printer_id, NULL, NULL, NULL, p.name, COALESCE(h.name, ''), \
+                NULL, NULL, NULL, NULL, NULL, NULL \
+         FROM printer_assignments pa JOIN printers p ON p.object_id = pa.printer_id AND {} \
+         LEFT JOIN hosts h ON h.object_id = p.server_id AND {} \
+         WHERE pa.grantee_kind = 'user' AND pa.grantee_id = $1 AND {}{grants_part}",
         live("g"),
         live("m"),
         live("a"),
@@ -130,6 +136,9 @@ pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
         live("l"),
         live("d"),
         live("mm"),
+        live("p"),
+        live("h"),
+        live("pa"),
     )
 }
 
@@ -148,6 +157,7 @@ pub(crate) fn assemble_state(
     let mut accounts = Vec::new();
     let mut grant_rows = Vec::new();
     let mut mail_lists = Vec::new();
+    let mut printers = Vec::new();
     for p in parts {
         match p.part.as_str() {
             "m" => memberships.push(MembershipState {
@@ -171,6 +181,11 @@ pub(crate) fn assemble_state(
                 grants: Vec::new(),
             }),
             "g" => grant_rows.push(p),
+            "p" => printers.push(PrinterState {
+                printer: p.a,
+                name: p.t1,
+                server: text(p.t2),
+            }),
             _ => mail_lists.push(MailListState {
                 list: MailListId(p.a),
                 name: p.t1,
@@ -206,6 +221,7 @@ pub(crate) fn assemble_state(
         account.grants.sort_by(order);
     }
     mail_lists.sort_by(|a, b| (&a.name, &a.domain, a.list).cmp(&(&b.name, &b.domain, b.list)));
+    printers.sort_by(|a, b| (&a.name, a.printer).cmp(&(&b.name, b.printer)));
     UserState {
         id: UserId(user),
         attributes: row.input(),
@@ -214,6 +230,7 @@ pub(crate) fn assemble_state(
         accounts,
         grants,
         mail_lists,
+        printers,
         grants_captured: include_grants,
     }
 }

@@ -88,6 +88,8 @@ pub static SYSTEMS: ResourceKind = ResourceKind {
             ],
             count: None,
             blocks_delete: true,
+            filter: "",
+            link: "x.object_id",
         },
         Dependent {
             table: "accounts",
@@ -104,6 +106,8 @@ pub static SYSTEMS: ResourceKind = ResourceKind {
             ],
             count: None,
             blocks_delete: true,
+            filter: "",
+            link: "x.object_id",
         },
     ],
     // Owners of its accounts, and holders of its roles (directly or through an account).
@@ -163,6 +167,8 @@ pub static MAIL_DOMAINS: ResourceKind = ResourceKind {
         ],
         count: Some(("lists", "Lists")),
         blocks_delete: true,
+        filter: "",
+        link: "x.object_id",
     }],
     // Direct members of its lists (their addresses name the domain).
     affects: Some(

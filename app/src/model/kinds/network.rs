@@ -98,6 +98,8 @@ pub static NETWORKS: ResourceKind = ResourceKind {
         ],
         count: Some(("hosts", "Hosts")),
         blocks_delete: true,
+        filter: "",
+        link: "x.object_id",
     }],
     affects: None,
     rules: &[Rule::Network {
@@ -186,8 +188,15 @@ pub static HOSTS: ResourceKind = ResourceKind {
         ],
         count: None,
         blocks_delete: true,
+        filter: "",
+        link: "x.object_id",
     }],
-    affects: None,
+    // Users assigned a printer this host serves: their snapshots name the server.
+    affects: Some(
+        "SELECT pa.grantee_id FROM printer_assignments pa JOIN printers p \
+           ON p.object_id = pa.printer_id AND p.valid_to IS NULL \
+         WHERE p.server_id = $1 AND pa.grantee_kind = 'user' AND pa.valid_to IS NULL",
+    ),
     rules: &[Rule::InNetwork {
         address: "address",
         network: "network",
@@ -229,8 +238,54 @@ pub static PRINTERS: ResourceKind = ResourceKind {
         ),
     ],
     search_hint: "name, description, server or model",
-    dependents: &[],
-    affects: None,
+    dependents: &[
+        Dependent {
+            table: "printer_assignments",
+            column: "printer_id",
+            title: "Users assigned this printer",
+            noun: "users assigned",
+            empty: "No user is assigned this printer directly.",
+            href: "/users/",
+            columns: &[
+                (
+                    "(SELECT u.name FROM users u WHERE u.object_id = x.grantee_id \
+                      ORDER BY u.version_id DESC LIMIT 1)",
+                    "User",
+                ),
+                (
+                    "(SELECT u.first_name || ' ' || u.last_name FROM users u \
+                      WHERE u.object_id = x.grantee_id ORDER BY u.version_id DESC LIMIT 1)",
+                    "Full name",
+                ),
+            ],
+            count: Some(("users", "Users")),
+            blocks_delete: true,
+            filter: "x.grantee_kind = 'user'",
+            link: "x.grantee_id",
+        },
+        Dependent {
+            table: "printer_assignments",
+            column: "printer_id",
+            title: "Groups assigned this printer",
+            noun: "groups assigned",
+            empty: "No group is assigned this printer.",
+            href: "/groups?group=",
+            columns: &[(
+                "(SELECT g.name FROM groups g WHERE g.object_id = x.grantee_id \
+                  ORDER BY g.version_id DESC LIMIT 1)",
+                "Group",
+            )],
+            count: Some(("groups", "Groups")),
+            blocks_delete: true,
+            filter: "x.grantee_kind = 'group'",
+            link: "x.grantee_id",
+        },
+    ],
+    // Users assigned the printer directly: their snapshots name it.
+    affects: Some(
+        "SELECT grantee_id FROM printer_assignments WHERE printer_id = $1 \
+           AND grantee_kind = 'user' AND valid_to IS NULL",
+    ),
     rules: &[Rule::ReferenceHas {
         reference: "server",
         flag: "printerServer",

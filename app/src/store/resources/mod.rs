@@ -172,9 +172,12 @@ async fn blocking(
     let mut out = Vec::new();
     for dependent in kind.dependents.iter().filter(|d| d.blocks_delete) {
         let names: Vec<(String,)> = sqlx::query_as(&format!(
-            "SELECT CAST({} AS TEXT) FROM {} x WHERE x.{} = $1 AND x.valid_to IS NULL \
+            "SELECT CAST({} AS TEXT) FROM {} x WHERE x.{} = $1 AND x.valid_to IS NULL{} \
              ORDER BY 1 LIMIT 5",
-            dependent.columns[0].0, dependent.table, dependent.column
+            dependent.columns[0].0,
+            dependent.table,
+            dependent.column,
+            read::filter_of(dependent, "x")
         ))
         .bind(id)
         .fetch_all(&mut *conn)

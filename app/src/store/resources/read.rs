@@ -33,15 +33,24 @@ fn attribute_sql(attribute: &Attribute) -> String {
     }
 }
 
+/// A dependent's `filter` as " AND …" over `alias` (it is written over `x`).
+pub(super) fn filter_of(dependent: &Dependent, alias: &str) -> String {
+    match dependent.filter {
+        "" => String::new(),
+        filter => format!(" AND {}", filter.replace("x.", &format!("{alias}."))),
+    }
+}
+
 /// `columns`, then one count per counted dependent (`$1` is the instant).
 fn list_columns(kind: &ResourceKind) -> String {
     let mut out = columns(kind);
     for dependent in kind.counted() {
         out.push_str(&format!(
-            ", (SELECT COUNT(*) FROM {} d WHERE d.{} = x.object_id AND {})",
+            ", (SELECT COUNT(*) FROM {} d WHERE d.{} = x.object_id AND {}{})",
             dependent.table,
             dependent.column,
-            live("d", 1)
+            live("d", 1),
+            filter_of(dependent, "d")
         ));
     }
     out
@@ -190,15 +199,17 @@ impl Store {
                 .map(|(sql, _)| format!("COALESCE(CAST({sql} AS TEXT), '')"))
                 .collect();
             let rows = sqlx::query(&format!(
-                "SELECT x.object_id, {} FROM {} x JOIN {} p ON p.object_id = x.{} AND {} \
-                 WHERE x.{} = $2 AND {} ORDER BY 2, 1 LIMIT 500",
+                "SELECT {}, {} FROM {} x JOIN {} p ON p.object_id = x.{} AND {} \
+                 WHERE x.{} = $2 AND {}{} ORDER BY 2, 1 LIMIT 500",
+                dependent.link,
                 cells.join(", "),
                 dependent.table,
                 kind.table,
                 dependent.column,
                 live_at("p", 1, t),
                 dependent.column,
-                live_at("x", 1, t)
+                live_at("x", 1, t),
+                filter_of(dependent, "x")
             ))
             .bind(t)
             .bind(id)

@@ -126,6 +126,12 @@ fn RecoverDialog(object: DeletedObject, #[prop(into)] on_close: Callback<bool>) 
                             .iter()
                             .map(|l| format!("Mail list {}@{}", l.name, l.domain)),
                     );
+                    lines.extend(
+                        state
+                            .printers
+                            .iter()
+                            .map(|p| format!("Printer {}", p.title())),
+                    );
                     lines
                 }
                 DeletedKind::Group => {

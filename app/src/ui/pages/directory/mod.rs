@@ -2,6 +2,7 @@
 use crate::ui::components::may_write;
 mod accounts;
 mod mail_lists;
+mod printer_assignments;
 mod resource_page;
 mod resources;
 mod roles;

@@ -1,12 +1,13 @@
 //! The page of one object of any declared kind: its attributes (editable now, read-only as
 //! of a past instant), what refers to it, and its history with restore of an old version.
+use super::printer_assignments::{AssignmentActions, PrinterAssignPanel};
 use super::resources::ResourceFields;
 use super::{may_write, route_id};
 use crate::api::resources::{
     get_resource, resource_history, RestoreResourceVersion, UpdateResource,
 };
 use crate::model::{
-    KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
+    kinds, KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
 };
 use crate::ui::components::{
     announce, instant_param, loaded, local_input_value, parse_instant, parse_local_instant,
@@ -31,22 +32,23 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
     // Saves and restores say what they did in the frame's live region.
     announce(update);
     announce(restore);
+    let assignments = AssignmentActions::new();
     let detail = Resource::new(
         move || {
             (
                 id.get(),
                 as_of.get(),
-                update.version().get(),
-                restore.version().get(),
+                update.version().get() + restore.version().get() + assignments.version(),
             )
         },
-        move |(id, as_of, _, _)| get_resource(kind, id, as_of),
+        move |(id, as_of, _)| get_resource(kind, id, as_of),
     );
     let context = PageContext {
         kind,
         as_of,
         update,
         restore,
+        assignments,
         history: RwSignal::new(None),
     };
     // Outside the page's Transition: a restore reloads the page, not the open history.
@@ -69,6 +71,8 @@ struct PageContext {
     as_of: Memo<Option<DateTime<Utc>>>,
     update: ServerAction<UpdateResource>,
     restore: ServerAction<RestoreResourceVersion>,
+    /// Printers only: assigning their queues.
+    assignments: AssignmentActions,
     /// The open history dialog, with the name it was opened on.
     history: RwSignal<Option<String>>,
 }
@@ -80,6 +84,7 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
         as_of,
         update,
         history,
+        assignments,
         ..
     } = context;
     let record = detail.record;
@@ -132,6 +137,9 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
             <FormError result=update.value().into()/>
             {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
         </form>
+        {(editable && std::ptr::eq(kind.0, &kinds::PRINTERS)).then(|| view! {
+            <PrinterAssignPanel actions=assignments printer=id name=name.clone()/>
+        })}
         {kind.0.dependents.iter().zip(detail.dependents).map(|(dependent, rows)| view! {
             <h2>{dependent.title}</h2>
             {rows.is_empty().then(|| view! { <p class="empty">{dependent.empty}</p> })}

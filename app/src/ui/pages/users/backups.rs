@@ -50,6 +50,7 @@ pub fn UserBackupsTab() -> impl IntoView {
                     <super::detail::HistoryButton kind=HistoryKind::Accounts label="Accounts history"/>
                     <super::detail::HistoryButton kind=HistoryKind::Grants label="Roles history"/>
                     <super::detail::HistoryButton kind=HistoryKind::MailLists label="Mail lists history"/>
+                    <super::detail::HistoryButton kind=HistoryKind::Printers label="Printers history"/>
                 </div>
             </details>
         </div>

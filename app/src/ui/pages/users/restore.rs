@@ -5,7 +5,7 @@ use crate::api::snapshots::{plan_restore, ApplyRestore};
 use crate::error::AppError;
 use crate::model::{
     attribute_label, AccountState, GrantState, ListDiff, MailListState, MembershipState,
-    Permission, RestoreMode, RestorePlan, RestoreSelection, RestoreSource, StateDiff,
+    Permission, PrinterState, RestoreMode, RestorePlan, RestoreSelection, RestoreSource, StateDiff,
 };
 use crate::ui::components::{capitalised, format_time, FormError, Modal};
 use leptos::prelude::*;
@@ -254,6 +254,7 @@ pub fn diff_lists(diff: &StateDiff) -> impl IntoView {
         {diff_section("Accounts", &diff.accounts, AccountState::title, AccountState::changes_from)}
         {diff_section("Roles", &diff.grants, GrantState::title, GrantState::changes_from)}
         {diff_section("Mail lists", &diff.mail_lists, MailListState::title, MailListState::changes_from)}
+        {diff_section("Printers", &diff.printers, PrinterState::title, PrinterState::changes_from)}
     }
 }
 
