@@ -127,3 +127,8 @@ export async function addUserToMailList(request: APIRequestContext, list: number
 export async function removeUserFromMailList(request: APIRequestContext, list: number, user: number) {
   await call(request, "remove_mail_list_member", { list, member: { User: user } });
 }
+
+/// An object of a declared kind (`model::kinds`), its values in declaration order.
+export async function createResource(request: APIRequestContext, kind: string, values: string[]): Promise<number> {
+  return Number(await call(request, "create_resource", { kind, input: { values } }));
+}

@@ -23,7 +23,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
   const past = new Date(Date.now() - 200 * DAY).toISOString().slice(0, 16);
   // The declared resource kinds without a route of their own above: list, an object, import.
   const kinds: string[] = [];
-  for (const kind of ["networks", "hosts", "printers", "detected-browsers"]) {
+  for (const kind of ["networks", "hosts", "printers", "detected-browsers", "applications"]) {
     kinds.push(`/${kind}`, await firstDetail(page, `/${kind}`, `/${kind}/`), `/${kind}/import`);
   }
   return [
@@ -55,6 +55,8 @@ export async function everyRoute(page: Page): Promise<string[]> {
     await firstDetail(page, "/mail-domains", "/mail-domains/"),
     "/mail-domains/import",
     ...kinds,
+    "/applications/tree",
+    `/applications/tree?as_of=${past}`,
     "/backups",
     "/recycle-bin",
     "/audit",

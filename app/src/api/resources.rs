@@ -127,3 +127,17 @@ pub async fn recover_resource(kind: KindRef, id: i64) -> Result<String, AppError
         .await,
     )
 }
+
+#[server(endpoint = "resource_tree", input = Json)]
+pub async fn resource_tree(
+    kind: KindRef,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Vec<TreeItem>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(kind.read).await?;
+            Ok(state.store.resource_tree(kind.0, as_of).await?)
+        }
+        .await,
+    )
+}

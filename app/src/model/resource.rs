@@ -82,6 +82,8 @@ pub enum ValueType {
     /// An object of another declared kind, given and shown by its name and kept as its id
     /// in `column`.
     Reference(&'static ResourceKind),
+    /// One of a few words, kept as written here whatever the case it was given in.
+    Choice(&'static [&'static str]),
 }
 
 /// A check across attributes or objects, run by the store on every write and restore.
@@ -104,6 +106,13 @@ pub enum Rule {
     ReferenceHas {
         reference: &'static str,
         flag: &'static str,
+    },
+    /// The kind is a tree: `parent` refers to the same kind, and a move that would put an
+    /// object under itself is refused, naming the loop. Its objects get a tree view, headed
+    /// `title`.
+    NoCycle {
+        parent: &'static str,
+        title: &'static str,
     },
 }
 
@@ -166,6 +175,27 @@ impl ResourceKind {
 
     pub fn csv_path(&self) -> String {
         format!("/files/{}.csv", self.slug)
+    }
+
+    /// The parent attribute of a tree kind (`Rule::NoCycle`).
+    pub fn tree_parent(&self) -> Option<(usize, &'static Attribute)> {
+        self.rules.iter().find_map(|rule| match rule {
+            Rule::NoCycle { parent, .. } => self.attribute(parent),
+            _ => None,
+        })
+    }
+
+    /// The heading of a tree kind's tree view.
+    pub fn tree_title(&self) -> Option<&'static str> {
+        self.rules.iter().find_map(|rule| match rule {
+            Rule::NoCycle { title, .. } => Some(*title),
+            _ => None,
+        })
+    }
+
+    /// The tree view of a tree kind, e.g. `/applications/tree`.
+    pub fn tree_path(&self) -> String {
+        format!("/{}/tree", self.slug)
     }
 
     /// The attributes a CSV row is matched to an existing object by (`matched_by`).
@@ -311,6 +341,16 @@ pub struct ResourceVersion {
     pub until: Option<DateTime<Utc>>,
     pub changed_by: String,
     pub ended_by: Option<String>,
+}
+
+/// One object of a tree kind in its tree, as of an instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeItem {
+    pub id: i64,
+    pub name: String,
+    /// The values of the kind's flags, in declaration order (a folder's `menu`).
+    pub flags: Vec<bool>,
+    pub children: Vec<TreeItem>,
 }
 
 /// Text of a flag value as kept in records and CSV files.

@@ -2,7 +2,7 @@
 //! declaration order, and a few later changes so their histories have more than one version.
 use super::temporal::Author;
 use super::{Result, Store};
-use crate::model::kinds::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
+use crate::model::kinds::{APPLICATIONS, DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
 use crate::model::{AssigneeKind, ResourceInput, ResourceKind};
 
 type Rows = &'static [&'static [&'static str]];
@@ -53,6 +53,23 @@ static ROWS: &[(&ResourceKind, Rows)] = &[
         ],
     ),
     (
+        // Folders before what they hold.
+        &APPLICATIONS,
+        &[
+            &["Office", "Everyday tools", "true", "", "", "", "", "Icons", "true", "true"],
+            &["Finance", "Finance applications", "true", "", "", "", "", "List", "false", "true"],
+            &["Reports", "Finance reporting", "true", "Finance", "", "", "", "Tree", "false", "false"],
+            &["Webmail", "Mail in the browser", "false", "Office", "WEBMAIL", "Mail",
+              "Google Workspace", "", "true", "true"],
+            &["SAP GUI", "Purchasing and finance", "false", "Finance", "SAPGUI", "ERP", "SAP", "",
+              "false", "true"],
+            &["Ledger report", "Monthly ledger", "false", "Reports", "LEDGER", "ERP", "SAP", "",
+              "false", "false"],
+            &["CRM", "Customers and pipeline", "false", "", "CRM", "Sales", "Salesforce", "",
+              "false", "true"],
+        ],
+    ),
+    (
         &DETECTED_BROWSERS,
         &[
             &["pc-0042", "Firefox 133", "10.10.3.42", "Windows 11", "reception",
@@ -76,6 +93,8 @@ static CHANGES: &[(&ResourceKind, &str, &str, &str)] = &[
     (&HOSTS, "pc-0042", "address", "10.10.3.43"),
     (&NETWORKS, "guest-wifi", "restrictLogin", "true"),
     (&PRINTERS, "hq-floor1", "model", "HP Color LaserJet M555"),
+    // The CRM moved into the Office folder.
+    (&APPLICATIONS, "CRM", "parent", "Office"),
 ];
 
 impl Store {

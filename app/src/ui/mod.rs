@@ -85,6 +85,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("printers") view=|| view! { <pages::ResourceListPage kind=&kinds::PRINTERS/> }/>
                     <Route path=path!("printers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::PRINTERS/> }/>
                     <Route path=path!("printers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::PRINTERS/> }/>
+                    <Route path=path!("applications") view=|| view! { <pages::ResourceListPage kind=&kinds::APPLICATIONS/> }/>
+                    <Route path=path!("applications/tree") view=|| view! { <pages::ResourceTreePage kind=&kinds::APPLICATIONS/> }/>
+                    <Route path=path!("applications/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::APPLICATIONS/> }/>
+                    <Route path=path!("applications/:id") view=|| view! { <pages::ResourcePage kind=&kinds::APPLICATIONS/> }/>
                     <Route path=path!("detected-browsers") view=|| view! { <pages::ResourceListPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::DETECTED_BROWSERS/> }/>

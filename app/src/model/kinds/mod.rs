@@ -1,9 +1,11 @@
 //! The declared resource kinds (see `resource.rs`). Adding a simple kind is one declaration
 //! here (or in a module beside), its entry in `ALL`, and the migration that creates its table.
+mod applications;
 mod network;
 
 use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
 use super::Permission;
+pub use applications::APPLICATIONS;
 pub use network::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
 
 /// Every declared kind: the registry the routes, the recycle bin and backups read.
@@ -14,6 +16,7 @@ pub static ALL: &[&ResourceKind] = &[
     &HOSTS,
     &PRINTERS,
     &DETECTED_BROWSERS,
+    &APPLICATIONS,
 ];
 
 /// An optional attribute kept in `column`.

@@ -13,6 +13,8 @@ use std::net::IpAddr;
 
 /// Most aliases one host may have.
 pub const MAX_HOST_NAMES: usize = 50;
+/// Deepest a tree kind (`Rule::NoCycle`) may be: also the bound of every walk up it.
+pub const MAX_TREE_DEPTH: usize = 50;
 
 /// One checked value.
 #[derive(Clone, Debug, PartialEq)]
@@ -170,6 +172,11 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
             ValueType::Address => parse_address(text).map(|a| Value::Text(a.to_string())),
             ValueType::Mac => parse_mac(text).map(Value::Text),
             ValueType::HostNames => parse_host_names(text).map(Value::Text),
+            ValueType::Choice(options) => options
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(text))
+                .map(|o| Value::Text(o.to_string()))
+                .ok_or_else(|| format!("{text:?} is not one of {}.", options.join(", "))),
             ValueType::Line | ValueType::Text | ValueType::Mask => {
                 Ok(Value::Text(text.to_string()))
             }
@@ -397,7 +404,7 @@ fn rules_pointing_at(
             let key = match rule {
                 Rule::InNetwork { network, .. } => network,
                 Rule::ReferenceHas { reference, .. } => reference,
-                Rule::Network { .. } => return None,
+                Rule::Network { .. } | Rule::NoCycle { .. } => return None,
             };
             let (_, attribute) = referrer.attribute(key)?;
             match attribute.value {
@@ -481,6 +488,7 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                     ));
                 }
             }
+            Rule::NoCycle { parent, .. } => no_cycle(conn, checked, parent, id).await?,
             Rule::ReferenceHas { reference, flag } => {
                 let Some((target_id, target_name)) = checked.reference(reference) else {
                     continue;
@@ -548,10 +556,69 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                     )));
                 }
             }
-            Rule::Network { .. } => {}
+            Rule::Network { .. } | Rule::NoCycle { .. } => {}
         }
     }
     Ok(())
+}
+
+/// A move of `id` under `parent` must not put it inside itself (nor make the tree deeper
+/// than `MAX_TREE_DEPTH`): walks up from the new parent through current parents.
+async fn no_cycle(
+    conn: &mut AnyConnection,
+    checked: &Checked,
+    parent_key: &str,
+    id: Option<i64>,
+) -> Result<()> {
+    let kind = checked.kind;
+    let Some((parent, parent_name)) = checked.reference(parent_key) else {
+        return Ok(());
+    };
+    let (_, attribute) = kind.attribute(parent_key).expect("a declared parent");
+    if id == Some(parent) {
+        return Err(Error::invalid(
+            parent_key,
+            format!(
+                "A {} cannot be its own {}.",
+                kind.singular,
+                attribute.label.to_lowercase()
+            ),
+        ));
+    }
+    let mut path = vec![parent_name.to_string()];
+    let mut at = parent;
+    for _ in 0..MAX_TREE_DEPTH {
+        let up: Option<(Option<i64>,)> = sqlx::query_as(&format!(
+            "SELECT {} FROM {} WHERE object_id = $1 AND valid_to IS NULL",
+            attribute.column, kind.table
+        ))
+        .bind(at)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((Some(up),)) = up else {
+            return Ok(());
+        };
+        if Some(up) == id {
+            path.reverse();
+            return Err(Error::Conflict(format!(
+                "{:?} cannot go under {parent_name:?}: {parent_name:?} is inside it ({} › {}). \
+                 Nothing was changed.",
+                checked.name(),
+                checked.name(),
+                path.join(" › ")
+            )));
+        }
+        let name = record_at(conn, kind, up, i64::MAX)
+            .await?
+            .map(|r| r.name().to_string())
+            .unwrap_or_default();
+        path.push(name);
+        at = up;
+    }
+    Err(Error::invalid(
+        parent_key,
+        format!("The tree would be more than {MAX_TREE_DEPTH} levels deep."),
+    ))
 }
 
 /// A network range may not overlap another current network's.

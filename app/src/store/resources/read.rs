@@ -153,6 +153,39 @@ fn shape(kind: &ResourceKind) -> ListShape {
     }
 }
 
+/// Most objects a tree view shows.
+const TREE_LIMIT: usize = 10_000;
+
+/// Nests `(item, parent)` pairs (sorted by name) under their parents. The store keeps trees
+/// free of loops; a loop in damaged data would leave its members out rather than recurse.
+fn assemble_tree(nodes: Vec<(TreeItem, Option<i64>)>) -> Vec<TreeItem> {
+    use std::collections::HashMap;
+    let present: std::collections::HashSet<i64> = nodes.iter().map(|(n, _)| n.id).collect();
+    let mut children: HashMap<Option<i64>, Vec<TreeItem>> = HashMap::new();
+    for (item, parent) in nodes {
+        let parent = parent.filter(|p| present.contains(p));
+        children.entry(parent).or_default().push(item);
+    }
+    fn attach(
+        items: Vec<TreeItem>,
+        children: &mut HashMap<Option<i64>, Vec<TreeItem>>,
+        depth: usize,
+    ) -> Vec<TreeItem> {
+        items
+            .into_iter()
+            .map(|mut item| {
+                if depth < super::check::MAX_TREE_DEPTH {
+                    let below = children.remove(&Some(item.id)).unwrap_or_default();
+                    item.children = attach(below, children, depth + 1);
+                }
+                item
+            })
+            .collect()
+    }
+    let roots = children.remove(&None).unwrap_or_default();
+    attach(roots, &mut children, 0)
+}
+
 impl Store {
     /// One page of a kind's list: objects whose text attributes contain the search text.
     pub async fn search_resources(
@@ -271,6 +304,56 @@ impl Store {
             offset,
             limit,
         })
+    }
+
+    /// The whole tree of a tree kind (`Rule::NoCycle`) as of `as_of`, each level by name.
+    /// Objects whose parent is not in force then stand at the top.
+    pub async fn resource_tree(
+        &self,
+        kind: &ResourceKind,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Vec<TreeItem>> {
+        let Some((_, parent)) = kind.tree_parent() else {
+            return Err(Error::invalid(
+                "kind",
+                format!("{} are not a tree.", kind.plural),
+            ));
+        };
+        let flags: Vec<&Attribute> = kind
+            .attributes
+            .iter()
+            .filter(|a| matches!(a.value, ValueType::Flag { .. }))
+            .collect();
+        let mut columns = vec![
+            "x.object_id".to_string(),
+            format!("x.{}", kind.name_attribute().column),
+            format!("x.{}", parent.column),
+        ];
+        columns.extend(flags.iter().map(|a| format!("x.{}", a.column)));
+        let t = instant(as_of);
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM {} x WHERE {} ORDER BY x.{}_key LIMIT {TREE_LIMIT}",
+            columns.join(", "),
+            kind.table,
+            live_at("x", 1, t),
+            kind.name_attribute().column
+        ))
+        .bind(t)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut nodes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let item = TreeItem {
+                id: row.try_get(0)?,
+                name: row.try_get(1)?,
+                flags: (0..flags.len())
+                    .map(|i| row.try_get::<i64, _>(3 + i).map(|v| v != 0))
+                    .collect::<std::result::Result<_, _>>()?,
+                children: Vec::new(),
+            };
+            nodes.push((item, row.try_get::<Option<i64>, _>(2)?));
+        }
+        Ok(assemble_tree(nodes))
     }
 
     /// The deleted objects of a kind (newest version ended): the recycle bin's entries.

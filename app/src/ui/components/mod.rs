@@ -521,6 +521,8 @@ mod tests {
         let at = parse_instant("2026-03-01T09:30").unwrap();
         assert_eq!(at.to_rfc3339(), "2026-03-01T09:30:00+00:00");
         assert_eq!(instant_param(at), "2026-03-01T09:30");
+        let with_seconds = parse_instant("2026-03-01T09:30:15").unwrap();
+        assert_eq!(instant_param(with_seconds), "2026-03-01T09:30:15");
         assert_eq!(
             parse_instant("2026-03-01").unwrap().to_rfc3339(),
             "2026-03-01T00:00:00+00:00"

@@ -108,7 +108,7 @@ pub fn local_input_value(at: chrono::DateTime<chrono::Utc>) -> String {
             .with_timezone(&offset)
             .format("%Y-%m-%dT%H:%M")
             .to_string(),
-        None => instant_param(at),
+        None => at.format("%Y-%m-%dT%H:%M").to_string(),
     }
 }
 
@@ -130,9 +130,14 @@ pub fn parse_instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|naive| naive.and_utc())
 }
 
-/// The value a `datetime-local` input and the URL carry for an instant.
+/// The value a `datetime-local` input and the URL carry for an instant: to the minute, or
+/// to the second when it has seconds (a view "right after" a change must not fall before it).
 pub fn instant_param(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M").to_string()
+    use chrono::Timelike;
+    match at.second() {
+        0 => at.format("%Y-%m-%dT%H:%M").to_string(),
+        _ => at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+    }
 }
 
 /// A date for a `date` input: `2026-03-01` -> midnight UTC.

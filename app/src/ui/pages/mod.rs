@@ -18,7 +18,7 @@ pub use audit::{AuditLink, AuditPage, AuditTable};
 pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{
     AccountPage, AccountsPage, MailListPage, MailListsPage, ResourceListPage, ResourcePage,
-    RolePage, RolesPage,
+    ResourceTreePage, RolePage, RolesPage,
 };
 pub use groups::GroupsPage;
 pub use home::HomePage;

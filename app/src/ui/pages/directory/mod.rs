@@ -4,12 +4,14 @@ mod accounts;
 mod mail_lists;
 mod printer_assignments;
 mod resource_page;
+mod resource_tree;
 mod resources;
 mod roles;
 
 pub use accounts::{AccountPage, AccountsPage};
 pub use mail_lists::{MailListPage, MailListsPage};
 pub use resource_page::ResourcePage;
+pub use resource_tree::ResourceTreePage;
 pub use resources::ResourceListPage;
 pub use roles::{RolePage, RolesPage};
 

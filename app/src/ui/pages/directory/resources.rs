@@ -104,6 +104,7 @@ pub fn ResourceListPage(kind: &'static ResourceKind) -> AnyView {
         <DirectoryList params title=kind.plural search_label=format!("Search {}", kind.plural.to_lowercase())
             placeholder=kind.search_hint csv=kind.csv_path() import columns items
             delete=ListDelete::of(delete, move |ids| DeleteResources { kind, ids })>
+            {kind.tree_title().map(|title| view! { <p><A href=kind.tree_path()>{title}</A></p> })}
             {(may_write() && kind.manual_entry).then(|| view! { <NewResourcePanel kind/> })}
         </DirectoryList>
     }
@@ -164,6 +165,17 @@ pub(super) fn ResourceFields(
                         <input type="checkbox" disabled=!editable prop:checked=move || value() == "true"
                             on:change=move |ev| set(event_target_checked(&ev).to_string())/>
                         {attribute.label}
+                    </label>
+                }
+                .into_any(),
+                ValueType::Choice(options) => view! {
+                    <label>
+                        {attribute.label}
+                        <select name=attribute.key disabled=!editable required=attribute.required
+                            prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                            {(!attribute.required).then(|| view! { <option value="">"(none)"</option> })}
+                            {options.iter().map(|o| view! { <option value=*o>{*o}</option> }).collect_view()}
+                        </select>
                     </label>
                 }
                 .into_any(),
