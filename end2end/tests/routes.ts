@@ -23,7 +23,8 @@ export async function everyRoute(page: Page): Promise<string[]> {
   const past = new Date(Date.now() - 200 * DAY).toISOString().slice(0, 16);
   // The declared resource kinds without a route of their own above: list, an object, import.
   const kinds: string[] = [];
-  for (const kind of ["networks", "hosts", "printers", "detected-browsers", "applications"]) {
+  for (const kind of ["networks", "hosts", "printers", "detected-browsers", "applications",
+    "custom-object-types", "custom-objects"]) {
     kinds.push(`/${kind}`, await firstDetail(page, `/${kind}`, `/${kind}/`), `/${kind}/import`);
   }
   return [

@@ -84,6 +84,11 @@ pub enum ValueType {
     Reference(&'static ResourceKind),
     /// One of a few words, kept as written here whatever the case it was given in.
     Choice(&'static [&'static str]),
+    /// Attribute declarations of a custom type: `key: type` lines (text, number, flag,
+    /// date), `required` after the type when a value must be given.
+    AttributeSpec,
+    /// Attribute values: `key=value` lines, checked by a `Rule::Typed`.
+    AttributeValues,
 }
 
 /// A check across attributes or objects, run by the store on every write and restore.
@@ -106,6 +111,14 @@ pub enum Rule {
     ReferenceHas {
         reference: &'static str,
         flag: &'static str,
+    },
+    /// `values` fit the attributes (`spec`) of the type the reference `type_ref` names:
+    /// declared keys, values of their types, required ones given. A type's attributes are
+    /// not changed so that its objects stop fitting them.
+    Typed {
+        type_ref: &'static str,
+        spec: &'static str,
+        values: &'static str,
     },
     /// The kind is a tree: `parent` refers to the same kind, and a move that would put an
     /// object under itself is refused, naming the loop. Its objects get a tree view, headed

@@ -2,7 +2,9 @@
 //! declaration order, and a few later changes so their histories have more than one version.
 use super::temporal::Author;
 use super::{Result, Store};
-use crate::model::kinds::{APPLICATIONS, DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
+use crate::model::kinds::{
+    APPLICATIONS, CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES, DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS,
+};
 use crate::model::{AssigneeKind, ResourceInput, ResourceKind};
 
 type Rows = &'static [&'static [&'static str]];
@@ -70,6 +72,24 @@ static ROWS: &[(&ResourceKind, Rows)] = &[
         ],
     ),
     (
+        &CUSTOM_OBJECT_TYPES,
+        &[
+            &["Software licence", "Licences the organisation holds",
+              "vendor: text required\nseats: number required\nexpires: date"],
+            &["Badge", "Building access badges", "badgeNumber: text required\nactive: flag"],
+        ],
+    ),
+    (
+        &CUSTOM_OBJECTS,
+        &[
+            &["Office suite", "Software licence", "Company-wide office licence",
+              "vendor=Contoso\nseats=250\nexpires=2027-06-30"],
+            &["CAD seats", "Software licence", "Engineering drawing tools",
+              "vendor=Fabrikam\nseats=12"],
+            &["Badge 0042", "Badge", "Reception desk", "badgeNumber=0042\nactive=true"],
+        ],
+    ),
+    (
         &DETECTED_BROWSERS,
         &[
             &["pc-0042", "Firefox 133", "10.10.3.42", "Windows 11", "reception",
@@ -93,6 +113,12 @@ static CHANGES: &[(&ResourceKind, &str, &str, &str)] = &[
     (&HOSTS, "pc-0042", "address", "10.10.3.43"),
     (&NETWORKS, "guest-wifi", "restrictLogin", "true"),
     (&PRINTERS, "hq-floor1", "model", "HP Color LaserJet M555"),
+    (
+        &CUSTOM_OBJECTS,
+        "CAD seats",
+        "values",
+        "vendor=Fabrikam\nseats=20",
+    ),
     // The CRM moved into the Office folder.
     (&APPLICATIONS, "CRM", "parent", "Office"),
 ];

@@ -107,6 +107,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/printers">"Printers"</A></li>
                     <li><A href="/detected-browsers">"Detected browsers"</A></li>
                     <li><A href="/applications/tree">"Application access tree"</A></li>
+                    <li><A href="/custom-objects">"Custom objects"</A></li>
                     <li><A href="/backups">"Backups"</A></li>
                     <li><A href="/recycle-bin">"Recycle bin"</A></li>
                     {may_read_audit.then(|| view! { <li><A href="/audit">"Audit log"</A></li> })}

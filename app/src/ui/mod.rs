@@ -89,6 +89,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications/tree") view=|| view! { <pages::ResourceTreePage kind=&kinds::APPLICATIONS/> }/>
                     <Route path=path!("applications/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::APPLICATIONS/> }/>
                     <Route path=path!("applications/:id") view=|| view! { <pages::ResourcePage kind=&kinds::APPLICATIONS/> }/>
+                    <Route path=path!("custom-object-types") view=|| view! { <pages::ResourceListPage kind=&kinds::CUSTOM_OBJECT_TYPES/> }/>
+                    <Route path=path!("custom-object-types/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::CUSTOM_OBJECT_TYPES/> }/>
+                    <Route path=path!("custom-object-types/:id") view=|| view! { <pages::ResourcePage kind=&kinds::CUSTOM_OBJECT_TYPES/> }/>
+                    <Route path=path!("custom-objects") view=|| view! { <pages::ResourceListPage kind=&kinds::CUSTOM_OBJECTS/> }/>
+                    <Route path=path!("custom-objects/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::CUSTOM_OBJECTS/> }/>
+                    <Route path=path!("custom-objects/:id") view=|| view! { <pages::ResourcePage kind=&kinds::CUSTOM_OBJECTS/> }/>
                     <Route path=path!("detected-browsers") view=|| view! { <pages::ResourceListPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::DETECTED_BROWSERS/> }/>

@@ -1,11 +1,13 @@
 //! The declared resource kinds (see `resource.rs`). Adding a simple kind is one declaration
 //! here (or in a module beside), its entry in `ALL`, and the migration that creates its table.
 mod applications;
+mod custom;
 mod network;
 
 use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
 use super::Permission;
 pub use applications::APPLICATIONS;
+pub use custom::{CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES};
 pub use network::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
 
 /// Every declared kind: the registry the routes, the recycle bin and backups read.
@@ -17,6 +19,8 @@ pub static ALL: &[&ResourceKind] = &[
     &PRINTERS,
     &DETECTED_BROWSERS,
     &APPLICATIONS,
+    &CUSTOM_OBJECT_TYPES,
+    &CUSTOM_OBJECTS,
 ];
 
 /// An optional attribute kept in `column`.

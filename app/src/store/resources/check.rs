@@ -4,6 +4,7 @@
 use super::super::temporal::{name_key, Val};
 use super::super::text::{text_problem, MAX_LINE_CHARS, MAX_TEXT_CHARS};
 use super::super::{Error, Result};
+use super::custom_values::{self, fit, parse_spec, parse_values};
 use super::read::record_at;
 use crate::error::FieldError;
 use crate::model::*;
@@ -143,7 +144,10 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
     for (attribute, text) in kind.attributes.iter().zip(&input.values) {
         let text = text.trim();
         let max = match attribute.value {
-            ValueType::Text | ValueType::HostNames => MAX_TEXT_CHARS,
+            ValueType::Text
+            | ValueType::HostNames
+            | ValueType::AttributeSpec
+            | ValueType::AttributeValues => MAX_TEXT_CHARS,
             _ => MAX_LINE_CHARS,
         };
         let problem = if attribute.required && text.is_empty() {
@@ -172,6 +176,13 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
             ValueType::Address => parse_address(text).map(|a| Value::Text(a.to_string())),
             ValueType::Mac => parse_mac(text).map(Value::Text),
             ValueType::HostNames => parse_host_names(text).map(Value::Text),
+            ValueType::AttributeSpec => {
+                parse_spec(text).map(|spec| Value::Text(custom_values::spec_text(&spec)))
+            }
+            ValueType::AttributeValues => parse_values(text).map(|values| {
+                let lines: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                Value::Text(lines.join("\n"))
+            }),
             ValueType::Choice(options) => options
                 .iter()
                 .find(|o| o.eq_ignore_ascii_case(text))
@@ -404,6 +415,7 @@ fn rules_pointing_at(
             let key = match rule {
                 Rule::InNetwork { network, .. } => network,
                 Rule::ReferenceHas { reference, .. } => reference,
+                Rule::Typed { type_ref, .. } => type_ref,
                 Rule::Network { .. } | Rule::NoCycle { .. } => return None,
             };
             let (_, attribute) = referrer.attribute(key)?;
@@ -489,6 +501,41 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 }
             }
             Rule::NoCycle { parent, .. } => no_cycle(conn, checked, parent, id).await?,
+            Rule::Typed {
+                type_ref,
+                spec,
+                values,
+            } => {
+                let Some((type_id, type_name)) = checked.reference(type_ref) else {
+                    continue;
+                };
+                let (_, attribute) = kind.attribute(type_ref).expect("a declared reference");
+                let ValueType::Reference(target) = attribute.value else {
+                    continue;
+                };
+                let record = record_at(conn, target, type_id, i64::MAX).await?;
+                let declared = record
+                    .map(|r| parse_spec(r.value(target, spec)).unwrap_or_default())
+                    .unwrap_or_default();
+                let given = parse_values(checked.text(values))
+                    .map_err(|problem| Error::invalid(values, problem))?;
+                match fit(&declared, &given) {
+                    Ok(kept) => {
+                        let (index, _) = kind.attribute(values).expect("declared values");
+                        checked.values[index] = Value::Text(kept);
+                    }
+                    Err(problems) => {
+                        return Err(Error::invalid(
+                            values,
+                            format!(
+                                "For the {} {type_name:?}: {}.",
+                                target.singular,
+                                problems.join("; ")
+                            ),
+                        ))
+                    }
+                }
+            }
             Rule::ReferenceHas { reference, flag } => {
                 let Some((target_id, target_name)) = checked.reference(reference) else {
                     continue;
@@ -553,6 +600,27 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                         referrer.plural.to_lowercase(),
                         kind.singular,
                         named_few(&users)
+                    )));
+                }
+            }
+            Rule::Typed { spec, values, .. } => {
+                let declared = parse_spec(checked.text(spec)).unwrap_or_default();
+                let misfits: Vec<String> = referring(conn, referrer, attribute, id)
+                    .await?
+                    .iter()
+                    .filter_map(|r| {
+                        let given = parse_values(r.value(referrer, values)).unwrap_or_default();
+                        fit(&declared, &given)
+                            .err()
+                            .map(|problems| format!("{} ({})", r.name(), problems.join("; ")))
+                    })
+                    .collect();
+                if !misfits.is_empty() {
+                    return Err(Error::Conflict(format!(
+                        "{} of this {} would not fit these attributes: {}. Change them first.",
+                        referrer.plural,
+                        kind.singular,
+                        named_few(&misfits)
                     )));
                 }
             }

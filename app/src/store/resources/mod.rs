@@ -2,6 +2,7 @@
 //! (`model::kinds`), driven by its `ResourceKind`. Writes here; reads in `read.rs`; the
 //! typed functions of systems and mail domains in `typed.rs`.
 mod check;
+mod custom_values;
 mod read;
 mod typed;
 

@@ -168,6 +168,14 @@ pub(super) fn ResourceFields(
                     </label>
                 }
                 .into_any(),
+                ValueType::AttributeSpec | ValueType::AttributeValues => view! {
+                    <label class="wide">
+                        {attribute.label}
+                        <textarea name=attribute.key rows="5" readonly=!editable
+                            prop:value=value on:input=move |ev| set(event_target_value(&ev))></textarea>
+                    </label>
+                }
+                .into_any(),
                 ValueType::Choice(options) => view! {
                     <label>
                         {attribute.label}
