@@ -30,6 +30,17 @@ test.describe.serial("application access tree", () => {
     await page.getByRole("button", { name: "Apply" }).click();
     await expect(page.getByTestId("flash")).toContainText(`Saved application entry ${app}.`);
 
+    // Authorize a group to execute it.
+    const group = `Apps ${tag}`;
+    await api.createGroup(page.request, group);
+    const panel = page.getByRole("region", { name: "Authorizations" });
+    await panel.getByLabel("To").selectOption("group");
+    await panel.getByLabel("User, group or role name").fill(group);
+    await panel.getByLabel("Level").selectOption("Execute");
+    await panel.getByRole("button", { name: "Authorize" }).click();
+    await expect(page.getByTestId("flash")).toContainText(`Authorized application entry ${app} to group ${group}.`);
+    await expect(page.getByRole("table", { name: "Authorized users, groups and roles" })).toContainText(`Group ${group}`);
+
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Application access tree" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Application access tree" })).toBeVisible();
     const tree = page.getByRole("navigation", { name: "Application access tree" });

@@ -444,14 +444,25 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             true,
         ),
         ("apply_restore", Json, json!({"plan": plan}), true),
-        ("printer_assignments", Json, json!({"printer": 1}), false),
         (
-            "assign_printer",
+            "access_entries",
             Json,
-            json!({"printer": 1, "kind": "User", "name": "ana"}),
+            json!({"kind": "printers", "object": 1}),
+            false,
+        ),
+        (
+            "grant_access",
+            Json,
+            json!({"kind": "applications", "object": 1, "input": {"assignee": "User",
+            "name": "ana", "level": "Execute", "mask": ""}}),
             true,
         ),
-        ("unassign_printer", Json, json!({"assignment": 1}), true),
+        (
+            "revoke_access",
+            Json,
+            json!({"kind": "networks", "entry": 1}),
+            true,
+        ),
     ]
 }
 

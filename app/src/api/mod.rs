@@ -1,4 +1,5 @@
 //! Server functions: thin wrappers that authorise, call the store and map errors.
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod directory;
@@ -7,7 +8,6 @@ pub mod history;
 pub mod operators;
 pub mod overview;
 pub mod preferences;
-pub mod printers;
 pub mod resources;
 pub mod search;
 pub mod snapshots;

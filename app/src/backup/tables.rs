@@ -26,6 +26,8 @@ pub const IDENTITY_TABLES: &[&str] = &[
     "mail_lists",
     "mail_list_members",
     "printer_assignments",
+    "application_authorizations",
+    "network_access",
     "snapshot_config",
     "user_snapshots",
 ];

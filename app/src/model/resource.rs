@@ -35,6 +35,8 @@ pub struct ResourceKind {
     /// The attributes whose values (ignoring case) identify an object when a CSV row is
     /// imported. Empty: the naming attribute when it is unique; otherwise every row is new.
     pub matched_by: &'static [&'static str],
+    /// Who objects of the kind are given to (assignments, authorizations, access control).
+    pub access: Option<&'static super::access::AccessList>,
     /// False for kinds that other systems report (detected browsers): no "New" form and no
     /// editing in the console, though they can be imported, deleted and restored.
     pub manual_entry: bool,

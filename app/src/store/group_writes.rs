@@ -6,7 +6,6 @@ use super::identity::{
     GROUP_COLUMNS, MAIL_MEMBER_COLUMNS, MEMBERSHIP_COLUMNS,
 };
 use super::identity_reads::current_membership;
-use super::printers::ASSIGNMENT_COLUMNS;
 use super::temporal::{
     check_name, close_current, insert_version, is_current, new_object, replace_version, time,
     Author, Op, Table,
@@ -188,14 +187,7 @@ impl Store {
             id.0,
         )
         .await?;
-        close_where(
-            &mut tx,
-            &op,
-            Table::PrinterAssignments,
-            "grantee_kind = 'group' AND grantee_id = $1",
-            id.0,
-        )
-        .await?;
+        super::access::close_entries_of(&mut tx, &op, AssigneeKind::Group, id.0).await?;
         audit(&mut tx, &op, "group.delete", &row.name, "").await?;
         super::snapshots::capture(&mut tx, &op, &users).await?;
         tx.commit().await?;
@@ -241,8 +233,8 @@ impl Store {
             "grantee_kind = 'group' AND grantee_id = $id AND role_id IN (SELECT object_id FROM roles WHERE valid_to IS NULL)", id.0, deleted_by).await?;
         revive_ended_by(&mut tx, &op, Table::MailListMembers, &MAIL_MEMBER_COLUMNS,
             "member_kind = 'group' AND member_id = $id AND list_id IN (SELECT object_id FROM mail_lists WHERE valid_to IS NULL)", id.0, deleted_by).await?;
-        revive_ended_by(&mut tx, &op, Table::PrinterAssignments, &ASSIGNMENT_COLUMNS,
-            "grantee_kind = 'group' AND grantee_id = $id AND printer_id IN (SELECT object_id FROM printers WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        super::access::revive_entries_of(&mut tx, &op, AssigneeKind::Group, id.0, deleted_by)
+            .await?;
         audit(&mut tx, &op, "group.recover", &row.name, "").await?;
         let users = super::snapshots::users_of_group(&mut tx, id.0).await?;
         super::snapshots::capture(&mut tx, &op, &users).await?;

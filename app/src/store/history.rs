@@ -1,10 +1,10 @@
 //! Per-user history (every version, newest first), the recycle bin, and bringing one ended
 //! history record back.
+use super::access::ASSIGNMENT_COLUMNS;
 use super::identity::{
     audit, copy_version, current_user, GRANT_COLUMNS, MAIL_MEMBER_COLUMNS, MEMBERSHIP_COLUMNS,
     OWNER_COLUMNS,
 };
-use super::printers::ASSIGNMENT_COLUMNS;
 use super::snapshots::capture_new;
 use super::temporal::{begin_op, is_current, Author, Table};
 use super::{to_time, Error, Result, Store};

@@ -3,7 +3,6 @@
 //! complete state in `user_state`.
 use super::audit::{record_in, AuditRecord};
 pub(crate) use super::group_writes::{create_group_in, update_group_in};
-use super::printers::ASSIGNMENT_COLUMNS;
 use super::temporal::{
     attributes_json, check_attributes, check_name, close_current, conflict_on_unique,
     insert_version, is_current, live, micros, name_key, new_object, parse_attributes,
@@ -494,14 +493,7 @@ async fn close_user(conn: &mut AnyConnection, op: &Op, id: UserId) -> Result<()>
         id.0,
     )
     .await?;
-    close_where(
-        conn,
-        op,
-        Table::PrinterAssignments,
-        "grantee_kind = 'user' AND grantee_id = $1",
-        id.0,
-    )
-    .await?;
+    super::access::close_entries_of(conn, op, AssigneeKind::User, id.0).await?;
     super::snapshots::close_newest(conn, op, id.0).await
 }
 
@@ -654,8 +646,8 @@ impl Store {
             "user_id = $id AND account_id IN (SELECT object_id FROM accounts WHERE valid_to IS NULL)", id.0, deleted_by).await?;
         revive_ended_by(&mut tx, &op, Table::MailListMembers, &MAIL_MEMBER_COLUMNS,
             "member_kind = 'user' AND member_id = $id AND list_id IN (SELECT object_id FROM mail_lists WHERE valid_to IS NULL)", id.0, deleted_by).await?;
-        revive_ended_by(&mut tx, &op, Table::PrinterAssignments, &ASSIGNMENT_COLUMNS,
-            "grantee_kind = 'user' AND grantee_id = $id AND printer_id IN (SELECT object_id FROM printers WHERE valid_to IS NULL)", id.0, deleted_by).await?;
+        super::access::revive_entries_of(&mut tx, &op, AssigneeKind::User, id.0, deleted_by)
+            .await?;
         audit(&mut tx, &op, "user.recover", &row.name, "").await?;
         super::snapshots::capture(&mut tx, &op, &[id.0]).await?;
         tx.commit().await?;

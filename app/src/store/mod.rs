@@ -3,6 +3,7 @@
 //! One SQL dialect subset runs on both backends through sqlx's `Any` driver. The encoding is
 //! the same on SQLite and PostgreSQL: times are BIGINT microseconds since the Unix epoch (UTC),
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
+mod access;
 mod audit;
 mod bench;
 mod directory;
@@ -25,7 +26,6 @@ mod operators;
 mod overview;
 mod passwords;
 mod preferences;
-mod printers;
 mod resources;
 mod restore;
 mod restore_requests;

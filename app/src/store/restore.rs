@@ -588,7 +588,7 @@ async fn find(conn: &mut AnyConnection, sql: &str, a: i64, b: i64) -> Result<Opt
     Ok(row.map(|(id,)| id))
 }
 
-use super::printers::{assignment_fields, FIND_USER_PRINTER};
+use super::access::{assignment_fields, FIND_USER_PRINTER};
 
 const FIND_MEMBERSHIP: &str = "SELECT object_id FROM memberships WHERE user_id = $1 \
     AND group_id = $2 AND valid_to IS NULL";

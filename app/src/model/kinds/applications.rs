@@ -1,7 +1,23 @@
 //! The application access tree: folders (menus) and application entry points.
 use super::{attribute, name, Dependent, ResourceKind, ValueType, DESCRIPTION, SYSTEMS};
 use crate::model::resource::Rule;
-use crate::model::Permission;
+use crate::model::{AccessList, AssigneeKind, Permission};
+
+/// Who may execute an entry, or manage it.
+static AUTHORIZATIONS: AccessList = AccessList {
+    table: "application_authorizations",
+    column: "entry_id",
+    title: "Authorizations",
+    current: "Current authorization",
+    grant: "Authorize",
+    granted: "Authorized",
+    revoke: "Remove authorization",
+    revoked: "Removed an authorization from",
+    assignees: &[AssigneeKind::User, AssigneeKind::Group, AssigneeKind::Role],
+    levels: &["Execute", "Manage"],
+    mask: false,
+    in_snapshots: false,
+};
 
 const YES_NO: ValueType = ValueType::Flag {
     on: "Yes",
@@ -73,26 +89,41 @@ pub static APPLICATIONS: ResourceKind = ResourceKind {
         ),
     ],
     search_hint: "name, code or description",
-    dependents: &[Dependent {
-        table: "application_entries",
-        column: "parent_id",
-        title: "Entries in this folder",
-        noun: "entries",
-        empty: "Nothing is in this folder.",
-        href: "/applications/",
-        columns: &[
-            ("x.name", "Entry"),
-            (
-                "CASE WHEN x.menu <> 0 THEN 'Folder' ELSE 'Application' END",
-                "Kind",
-            ),
-            ("x.description", "Description"),
-        ],
-        count: Some(("entries", "Entries")),
-        blocks_delete: true,
-        filter: "",
-        link: "x.object_id",
-    }],
+    dependents: &[
+        Dependent {
+            table: "application_entries",
+            column: "parent_id",
+            title: "Entries in this folder",
+            noun: "entries",
+            empty: "Nothing is in this folder.",
+            href: "/applications/",
+            columns: &[
+                ("x.name", "Entry"),
+                (
+                    "CASE WHEN x.menu <> 0 THEN 'Folder' ELSE 'Application' END",
+                    "Kind",
+                ),
+                ("x.description", "Description"),
+            ],
+            count: Some(("entries", "Entries")),
+            blocks_delete: true,
+            filter: "",
+            link: "x.object_id",
+        },
+        Dependent {
+            table: "application_authorizations",
+            column: "entry_id",
+            title: "Authorized users, groups and roles",
+            noun: "authorizations",
+            empty: "Nobody is authorized on this entry.",
+            href: "",
+            columns: &[(super::GRANTEE_SQL, "Who"), ("x.level", "Level")],
+            count: None,
+            blocks_delete: false,
+            filter: "",
+            link: "x.object_id",
+        },
+    ],
     affects: None,
     rules: &[
         Rule::NoCycle {
@@ -105,6 +136,7 @@ pub static APPLICATIONS: ResourceKind = ResourceKind {
         },
     ],
     matched_by: &[],
+    access: Some(&AUTHORIZATIONS),
     manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,

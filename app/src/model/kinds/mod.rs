@@ -23,6 +23,15 @@ pub static ALL: &[&ResourceKind] = &[
     &CUSTOM_OBJECTS,
 ];
 
+/// The name of an access entry's grantee (`x.grantee_kind`, `x.grantee_id`), with its kind.
+const GRANTEE_SQL: &str = "CASE x.grantee_kind \
+    WHEN 'user' THEN 'User ' || (SELECT u.name FROM users u WHERE u.object_id = x.grantee_id \
+        ORDER BY u.version_id DESC LIMIT 1) \
+    WHEN 'group' THEN 'Group ' || (SELECT g.name FROM groups g WHERE g.object_id = x.grantee_id \
+        ORDER BY g.version_id DESC LIMIT 1) \
+    ELSE 'Role ' || (SELECT r.name FROM roles r WHERE r.object_id = x.grantee_id \
+        ORDER BY r.version_id DESC LIMIT 1) END";
+
 /// An optional attribute kept in `column`.
 const fn attribute(
     key: &'static str,
@@ -131,6 +140,7 @@ pub static SYSTEMS: ResourceKind = ResourceKind {
     ),
     rules: &[],
     matched_by: &[],
+    access: None,
     manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
@@ -185,6 +195,7 @@ pub static MAIL_DOMAINS: ResourceKind = ResourceKind {
     ),
     rules: &[],
     matched_by: &[],
+    access: None,
     manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,

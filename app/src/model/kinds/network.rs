@@ -2,7 +2,45 @@
 //! browsers single sign-on clients report.
 use super::{attribute, name, Attribute, Dependent, ResourceKind, ValueType};
 use crate::model::resource::Rule;
-use crate::model::Permission;
+use crate::model::{AccessList, AssigneeKind, Permission};
+
+/// A printer's queue, assigned to users (in their snapshots) and groups.
+static PRINTER_QUEUES: AccessList = AccessList {
+    table: "printer_assignments",
+    column: "printer_id",
+    title: "Assign this printer",
+    current: "Current assignment",
+    grant: "Assign",
+    granted: "Assigned",
+    revoke: "Unassign",
+    revoked: "Unassigned",
+    assignees: &[AssigneeKind::User, AssigneeKind::Group],
+    levels: &[],
+    mask: false,
+    in_snapshots: true,
+};
+
+/// Who may manage the addresses of a network's hosts, and how far, per host-name mask.
+static NETWORK_ACCESS: AccessList = AccessList {
+    table: "network_access",
+    column: "network_id",
+    title: "Access control",
+    current: "Current entry",
+    grant: "Add entry",
+    granted: "Added an access-control entry to",
+    revoke: "Remove entry",
+    revoked: "Removed an access-control entry from",
+    assignees: &[AssigneeKind::User, AssigneeKind::Group, AssigneeKind::Role],
+    levels: &[
+        "Without access",
+        "Query",
+        "Support",
+        "Administration",
+        "Login",
+    ],
+    mask: true,
+    in_snapshots: false,
+};
 
 const DESCRIPTION: Attribute = super::DESCRIPTION;
 
@@ -83,30 +121,50 @@ pub static NETWORKS: ResourceKind = ResourceKind {
         ),
     ],
     search_hint: "name, description or address",
-    dependents: &[Dependent {
-        table: "hosts",
-        column: "network_id",
-        title: "Hosts in this network",
-        noun: "hosts",
-        empty: "No host is in this network.",
-        href: "/hosts/",
-        columns: &[
-            ("x.name", "Host"),
-            ("x.address", "Address"),
-            ("x.operating_system", "Operating system"),
-            ("x.description", "Description"),
-        ],
-        count: Some(("hosts", "Hosts")),
-        blocks_delete: true,
-        filter: "",
-        link: "x.object_id",
-    }],
+    dependents: &[
+        Dependent {
+            table: "hosts",
+            column: "network_id",
+            title: "Hosts in this network",
+            noun: "hosts",
+            empty: "No host is in this network.",
+            href: "/hosts/",
+            columns: &[
+                ("x.name", "Host"),
+                ("x.address", "Address"),
+                ("x.operating_system", "Operating system"),
+                ("x.description", "Description"),
+            ],
+            count: Some(("hosts", "Hosts")),
+            blocks_delete: true,
+            filter: "",
+            link: "x.object_id",
+        },
+        Dependent {
+            table: "network_access",
+            column: "network_id",
+            title: "Access-control entries",
+            noun: "access-control entries",
+            empty: "Nobody is given access to this network's hosts.",
+            href: "",
+            columns: &[
+                (super::GRANTEE_SQL, "Who"),
+                ("x.level", "Level"),
+                ("x.mask", "Host-name mask"),
+            ],
+            count: None,
+            blocks_delete: false,
+            filter: "",
+            link: "x.object_id",
+        },
+    ],
     affects: None,
     rules: &[Rule::Network {
         address: "address",
         mask: "mask",
     }],
     matched_by: &[],
+    access: Some(&NETWORK_ACCESS),
     manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
@@ -202,6 +260,7 @@ pub static HOSTS: ResourceKind = ResourceKind {
         network: "network",
     }],
     matched_by: &[],
+    access: None,
     manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
@@ -291,6 +350,7 @@ pub static PRINTERS: ResourceKind = ResourceKind {
         flag: "printerServer",
     }],
     matched_by: &[],
+    access: Some(&PRINTER_QUEUES),
     manual_entry: true,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
@@ -332,6 +392,7 @@ pub static DETECTED_BROWSERS: ResourceKind = ResourceKind {
     rules: &[],
     // A host reports each of its browsers; a new report of one updates it.
     matched_by: &["host", "browser"],
+    access: None,
     manual_entry: false,
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,

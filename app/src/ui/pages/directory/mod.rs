@@ -1,8 +1,8 @@
 //! Systems, accounts, roles, mail domains and mail lists: searchable lists and detail pages.
 use crate::ui::components::may_write;
+mod access_panel;
 mod accounts;
 mod mail_lists;
-mod printer_assignments;
 mod resource_page;
 mod resource_tree;
 mod resources;

@@ -1,13 +1,13 @@
 //! The page of one object of any declared kind: its attributes (editable now, read-only as
 //! of a past instant), what refers to it, and its history with restore of an old version.
-use super::printer_assignments::{AssignmentActions, PrinterAssignPanel};
+use super::access_panel::{AccessActions, AccessPanel};
 use super::resources::ResourceFields;
 use super::{may_write, route_id};
 use crate::api::resources::{
     get_resource, resource_history, RestoreResourceVersion, UpdateResource,
 };
 use crate::model::{
-    kinds, KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
+    KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
 };
 use crate::ui::components::{
     announce, instant_param, loaded, local_input_value, parse_instant, parse_local_instant,
@@ -32,13 +32,13 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
     // Saves and restores say what they did in the frame's live region.
     announce(update);
     announce(restore);
-    let assignments = AssignmentActions::new();
+    let access = AccessActions::new();
     let detail = Resource::new(
         move || {
             (
                 id.get(),
                 as_of.get(),
-                update.version().get() + restore.version().get() + assignments.version(),
+                update.version().get() + restore.version().get() + access.version(),
             )
         },
         move |(id, as_of, _)| get_resource(kind, id, as_of),
@@ -48,7 +48,7 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
         as_of,
         update,
         restore,
-        assignments,
+        access,
         history: RwSignal::new(None),
     };
     // Outside the page's Transition: a restore reloads the page, not the open history.
@@ -71,8 +71,8 @@ struct PageContext {
     as_of: Memo<Option<DateTime<Utc>>>,
     update: ServerAction<UpdateResource>,
     restore: ServerAction<RestoreResourceVersion>,
-    /// Printers only: assigning their queues.
-    assignments: AssignmentActions,
+    /// Adding to and removing from the kind's access list, if it has one.
+    access: AccessActions,
     /// The open history dialog, with the name it was opened on.
     history: RwSignal<Option<String>>,
 }
@@ -84,7 +84,7 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
         as_of,
         update,
         history,
-        assignments,
+        access,
         ..
     } = context;
     let record = detail.record;
@@ -137,8 +137,8 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
             <FormError result=update.value().into()/>
             {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
         </form>
-        {(editable && std::ptr::eq(kind.0, &kinds::PRINTERS)).then(|| view! {
-            <PrinterAssignPanel actions=assignments printer=id name=name.clone()/>
+        {kind.0.access.filter(|_| editable).map(|list| view! {
+            <AccessPanel kind list actions=access object=id name=name.clone()/>
         })}
         {kind.0.dependents.iter().zip(detail.dependents).map(|(dependent, rows)| view! {
             <h2>{dependent.title}</h2>
@@ -148,7 +148,7 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
                 <tbody>
                     {rows.into_iter().map(|row| view! {
                         <tr>
-                            {row.cells.into_iter().enumerate().map(|(i, cell)| if i == 0 {
+                            {row.cells.into_iter().enumerate().map(|(i, cell)| if i == 0 && !dependent.href.is_empty() {
                                 view! { <td><A href=format!("{}{}", dependent.href, row.id)>{cell}</A></td> }.into_any()
                             } else {
                                 view! { <td>{cell}</td> }.into_any()
