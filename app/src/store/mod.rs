@@ -28,6 +28,7 @@ mod passwords;
 mod preferences;
 mod resources;
 mod restore;
+mod restore_apply;
 mod restore_requests;
 mod search;
 mod seed;
