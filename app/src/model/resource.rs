@@ -229,6 +229,17 @@ impl ResourceKind {
             .collect()
     }
 
+    /// A new object's values before anything is typed: flags off, everything else empty.
+    pub fn blank_values(&self) -> Vec<String> {
+        self.attributes
+            .iter()
+            .map(|a| match a.value {
+                ValueType::Flag { .. } => flag_text(false),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
     /// The dependents the list counts, in order.
     pub fn counted(&self) -> impl Iterator<Item = &'static Dependent> {
         self.dependents.iter().filter(|d| d.count.is_some())

@@ -447,15 +447,7 @@ async fn import_resource(
         None => None,
     };
     report.plan(existing.is_some());
-    let mut values = before.clone().unwrap_or_else(|| {
-        kind.attributes
-            .iter()
-            .map(|a| match a.value {
-                ValueType::Flag { .. } => flag_text(false),
-                _ => String::new(),
-            })
-            .collect()
-    });
+    let mut values = before.clone().unwrap_or_else(|| kind.blank_values());
     values[0] = name.to_string();
     for (value, attribute) in values.iter_mut().zip(kind.attributes).skip(1) {
         match attribute.value {

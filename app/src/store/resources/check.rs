@@ -462,6 +462,40 @@ fn named_few(names: &[String]) -> String {
     shown.join(", ")
 }
 
+/// The object a resolved reference attribute names, for a rule about it.
+struct Referenced {
+    target: &'static ResourceKind,
+    name: String,
+    /// Its current version (None if it ended meanwhile).
+    record: Option<ResourceRecord>,
+}
+
+/// What the reference attribute `key` of `checked` names; None when it names nothing.
+async fn referenced(
+    conn: &mut AnyConnection,
+    checked: &Checked,
+    key: &str,
+) -> Result<Option<Referenced>> {
+    let Some((id, name)) = checked.reference(key) else {
+        return Ok(None);
+    };
+    let Some((
+        _,
+        Attribute {
+            value: ValueType::Reference(target),
+            ..
+        },
+    )) = checked.kind.attribute(key)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Referenced {
+        target,
+        name: name.to_string(),
+        record: record_at(conn, target, id, i64::MAX).await?,
+    }))
+}
+
 /// The kind's own rules, then the rules of kinds that refer to it (for an existing object).
 async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>) -> Result<()> {
     let kind = checked.kind;
@@ -475,20 +509,20 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 overlapping(conn, kind, &net, id).await?;
             }
             Rule::InNetwork { address, network } => {
-                let text = checked.text(address);
-                let Some((network_id, network_name)) = checked.reference(network) else {
-                    continue;
-                };
+                let text = checked.text(address).to_string();
                 if text.is_empty() {
                     continue;
                 }
-                let (_, attribute) = kind.attribute(network).expect("a declared reference");
-                let ValueType::Reference(target) = attribute.value else {
+                let Some(Referenced {
+                    target,
+                    name: network_name,
+                    record,
+                }) = referenced(conn, checked, network).await?
+                else {
                     continue;
                 };
-                let record = record_at(conn, target, network_id, i64::MAX).await?;
                 let range = record.and_then(|r| network_of(target, &r.values));
-                let address_ip = parse_address(text).map_err(|p| Error::invalid(address, p))?;
+                let address_ip = parse_address(&text).map_err(|p| Error::invalid(address, p))?;
                 if let Some(range) = range.filter(|range| !range.contains(&address_ip)) {
                     return Err(Error::invalid(
                         address,
@@ -506,14 +540,14 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 spec,
                 values,
             } => {
-                let Some((type_id, type_name)) = checked.reference(type_ref) else {
+                let Some(Referenced {
+                    target,
+                    name: type_name,
+                    record,
+                }) = referenced(conn, checked, type_ref).await?
+                else {
                     continue;
                 };
-                let (_, attribute) = kind.attribute(type_ref).expect("a declared reference");
-                let ValueType::Reference(target) = attribute.value else {
-                    continue;
-                };
-                let record = record_at(conn, target, type_id, i64::MAX).await?;
                 let declared = record
                     .map(|r| parse_spec(r.value(target, spec)).unwrap_or_default())
                     .unwrap_or_default();
@@ -537,14 +571,14 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 }
             }
             Rule::ReferenceHas { reference, flag } => {
-                let Some((target_id, target_name)) = checked.reference(reference) else {
+                let Some(Referenced {
+                    target,
+                    name: target_name,
+                    record,
+                }) = referenced(conn, checked, reference).await?
+                else {
                     continue;
                 };
-                let (_, attribute) = kind.attribute(reference).expect("a declared reference");
-                let ValueType::Reference(target) = attribute.value else {
-                    continue;
-                };
-                let record = record_at(conn, target, target_id, i64::MAX).await?;
                 if !record.is_some_and(|r| r.flag(target, flag)) {
                     let label = target.attribute(flag).map(|(_, a)| a.label).unwrap_or(flag);
                     return Err(Error::invalid(

@@ -114,7 +114,9 @@ pub fn ResourceListPage(kind: &'static ResourceKind) -> AnyView {
 #[component]
 fn NewResourcePanel(kind: KindRef) -> AnyView {
     let create = ServerAction::<CreateResource>::new();
-    let draft = RwSignal::new(blank(&kind));
+    let draft = RwSignal::new(ResourceInput {
+        values: kind.blank_values(),
+    });
     open_created(create, move |id| kind.detail_path(*id));
     view! {
         <NewPanel title=format!("New {}", kind.singular) button=format!("Create {}", kind.singular) create
@@ -123,20 +125,6 @@ fn NewResourcePanel(kind: KindRef) -> AnyView {
         </NewPanel>
     }
     .into_any()
-}
-
-/// An input with every attribute empty (flags off).
-pub(super) fn blank(kind: &ResourceKind) -> ResourceInput {
-    ResourceInput {
-        values: kind
-            .attributes
-            .iter()
-            .map(|a| match a.value {
-                ValueType::Flag { .. } => "false".to_string(),
-                _ => String::new(),
-            })
-            .collect(),
-    }
 }
 
 /// The form fields of every attribute of `kind`, bound to `draft`.
