@@ -146,6 +146,17 @@ async fn an_application_entry_authorizes_users_groups_and_roles_at_a_level() {
             .len(),
         3
     );
+
+    // Deleting the role ends its authorization too; the others stay.
+    store.delete_role(&at(8 * SEC), f.reader).await.unwrap();
+    let titles: Vec<String> = store
+        .access_entries(&APPLICATIONS, entry)
+        .await
+        .unwrap()
+        .iter()
+        .map(AccessEntry::title)
+        .collect();
+    assert_eq!(titles, ["User ana (Execute)", "Group Sales (Manage)"]);
 }
 
 #[tokio::test]

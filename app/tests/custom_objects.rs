@@ -3,7 +3,7 @@
 #![cfg(feature = "ssr")]
 mod common;
 
-use app::model::kinds::{CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES};
+use app::model::kinds::{self, CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES};
 use app::model::*;
 use app::store::{Error, Store};
 use common::*;
@@ -186,4 +186,64 @@ async fn a_type_keeps_attributes_its_objects_use_and_is_not_deleted_under_them()
         .unwrap()
         .record;
     assert_eq!(now.values[3], "vendor=Contoso\nseats=250");
+}
+
+#[tokio::test]
+async fn the_objects_list_narrows_to_one_type() {
+    let store = store().await;
+    let licence = licence_type(&store).await;
+    let badge = store
+        .create_resource(
+            &at(2 * SEC),
+            &CUSTOM_OBJECT_TYPES,
+            &values(&["Badge", "", "number: text"]),
+        )
+        .await
+        .unwrap();
+    for (i, (name, kind, vals)) in [
+        ("Office", "Licence", "vendor=Contoso\nseats=10"),
+        ("Front door", "Badge", "number=17"),
+        ("Back door", "Badge", "number=18"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        store
+            .create_resource(
+                &at((3 + i as i64) * SEC),
+                &CUSTOM_OBJECTS,
+                &values(&[name, kind, "", vals]),
+            )
+            .await
+            .unwrap();
+    }
+    let names = |parent: Option<i64>| {
+        let store = &store;
+        async move {
+            store
+                .search_resources(
+                    &CUSTOM_OBJECTS,
+                    &DirectoryQuery {
+                        parent,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|r| r.name().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(Some(badge)).await, ["Back door", "Front door"]);
+    assert_eq!(names(Some(licence)).await, ["Office"]);
+    assert_eq!(names(None).await.len(), 3);
+    // The type's page offers its objects as a narrowed list.
+    let objects = &CUSTOM_OBJECT_TYPES.dependents[0];
+    let listed = kinds::narrowed_list_of(objects).expect("the objects list narrows by type");
+    assert_eq!(
+        listed.list_path_within(badge),
+        format!("/custom-objects?in={badge}")
+    );
 }

@@ -42,6 +42,21 @@ test.describe.serial("custom objects", () => {
     await gotoHydrated(page, `/custom-object-types?q=${encodeURIComponent(type)}`);
     await page.getByRole("table", { name: "Custom object types" }).getByRole("link", { name: type }).click();
     await expect(page.getByRole("table", { name: "Objects of this type" }).getByRole("link", { name: object })).toBeVisible();
+
+    // The type's objects open as the objects list narrowed to it, which a bookmark keeps.
+    await page.getByRole("link", { name: "Open them in the custom objects list" }).click();
+    await expect(page).toHaveURL(/\/custom-objects\?in=\d+/);
+    const list = page.getByRole("table", { name: "Custom objects" });
+    await expect(list.getByRole("link", { name: object })).toBeVisible();
+    await expect(list.locator("tbody tr")).toHaveCount(1);
+    await gotoHydrated(page, page.url());
+    await expect(page.getByLabel("Only of type")).toHaveValue(/\d+/);
+    await expect(page.getByLabel("Only of type").locator("option:checked")).toHaveText(type);
+    await expect(list.locator("tbody tr")).toHaveCount(1);
+    await page.getByLabel("Only of type").selectOption({ label: "All custom object types" });
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect(page).not.toHaveURL(/in=\d/);
+    await expect.poll(async () => list.locator("tbody tr").count()).toBeGreaterThan(1);
     expect(problems).toEqual([]);
   });
 });

@@ -129,6 +129,9 @@ struct Params {
     sort: String,
     #[serde(default)]
     columns: String,
+    /// Only objects within this one (`?in=`), as the narrowed list shows them.
+    #[serde(default, rename = "in")]
+    within: String,
 }
 
 /// The requested columns (all when none are named), refusing unknown keys.
@@ -177,19 +180,29 @@ fn parse_sort(text: &str) -> (UserSort, bool) {
     (sort, text.starts_with('-'))
 }
 
-/// The directory list query of `?q=&sort=` (`name` or `modified`, `-` for descending), as the
-/// list screens send it.
-fn directory_query(params: &Params) -> DirectoryQuery {
-    DirectoryQuery {
+/// The directory list query of `?q=&sort=&in=` (`name` or `modified`, `-` for descending),
+/// as the list screens send it.
+fn directory_query(params: &Params) -> Result<DirectoryQuery, AppError> {
+    let within = match params.within.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| AppError::invalid("in", format!("{text:?} is not an object id.")))?,
+        ),
+    };
+    Ok(DirectoryQuery {
         as_of: Some(Utc::now()),
         search: params.q.clone(),
+        parent: within,
         sort: match params.sort.trim_start_matches('-') {
             "modified" => DirectorySort::Modified,
             _ => DirectorySort::Name,
         },
         descending: params.sort.starts_with('-'),
         ..DirectoryQuery::default()
-    }
+    })
 }
 
 /// CSV records as bytes; a cell a spreadsheet would run as a formula is quoted
@@ -517,9 +530,12 @@ where
 {
     let operator = authorize_headers(state, headers, Permission::IdentityRead).await?;
     let columns = pick_columns(&params.columns, known)?;
-    let details = format!("q={:?} sort={:?}", params.q, params.sort);
+    let details = format!(
+        "q={:?} sort={:?} in={:?}",
+        params.q, params.sort, params.within
+    );
     audit_export(state, &operator, file, &details).await?;
-    let rows = read(directory_query(params))
+    let rows = read(directory_query(params)?)
         .await?
         .iter()
         .map(|item| columns.iter().map(|column| cell(item, column)).collect())

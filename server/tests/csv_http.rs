@@ -303,8 +303,10 @@ async fn groups_members_mail_domains_and_mail_lists_download() {
     assert_eq!(records, [["code"]]);
 
     // Systems, accounts and roles download with their list's search and order.
+    let mut crm = None;
     for name in ["CRM", "AD"] {
         let system = f.store.create_system(&author, name, "").await.unwrap();
+        crm = crm.or(Some(system));
         f.store
             .create_role(
                 &author,
@@ -349,6 +351,19 @@ async fn groups_members_mail_domains_and_mail_lists_download() {
         records,
         [["name", "system"], ["ad-svc", "AD"], ["crm-svc", "CRM"]]
     );
+    // A list narrowed to one system (`?in=`) downloads as it shows.
+    let crm = crm.expect("CRM was created").0;
+    let records = csv_records(
+        &f.get(
+            &format!("/files/accounts.csv?columns=name,system&in={crm}"),
+            Some(&f.auditor),
+        )
+        .await,
+    );
+    assert_eq!(records, [["name", "system"], ["crm-svc", "CRM"]]);
+    let reply = f.get("/files/accounts.csv?in=crm", Some(&f.auditor)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("is not an object id"), "{}", reply.body);
     assert_eq!(
         f.get("/files/systems.csv", None).await.status,
         StatusCode::UNAUTHORIZED

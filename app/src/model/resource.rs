@@ -200,6 +200,21 @@ impl ResourceKind {
         })
     }
 
+    /// The attribute the list can be narrowed by (`?in=<id>`): the first reference that is
+    /// not a tree's parent, e.g. a host's network or a custom object's type.
+    pub fn list_filter(&self) -> Option<(usize, &'static Attribute)> {
+        let parent = self.tree_parent().map(|(index, _)| index);
+        self.attributes
+            .iter()
+            .enumerate()
+            .find(|(index, a)| matches!(a.value, ValueType::Reference(_)) && Some(*index) != parent)
+    }
+
+    /// The list of the objects whose `list_filter` attribute names object `id`.
+    pub fn list_path_within(&self, id: i64) -> String {
+        format!("/{}?in={id}", self.slug)
+    }
+
     /// The heading of a tree kind's tree view.
     pub fn tree_title(&self) -> Option<&'static str> {
         self.rules.iter().find_map(|rule| match rule {

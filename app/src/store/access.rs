@@ -343,7 +343,7 @@ fn list_columns(list: &AccessList) -> Vec<&'static str> {
     columns
 }
 
-/// Ends every current entry, in every access list, of a user or group being deleted.
+/// Ends every current entry, in every access list, of a user, group or role being deleted.
 pub(crate) async fn close_entries_of(
     conn: &mut AnyConnection,
     op: &super::temporal::Op,

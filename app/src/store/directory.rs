@@ -591,6 +591,7 @@ impl Store {
                 id.0,
             )
             .await?;
+            super::access::close_entries_of(&mut tx, &op, AssigneeKind::Role, id.0).await?;
             audit(&mut tx, &op, "role.delete", name, "").await?;
         }
         capture(&mut tx, &op, &distinct(users)).await?;

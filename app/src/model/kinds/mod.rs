@@ -23,6 +23,17 @@ pub static ALL: &[&ResourceKind] = &[
     &CUSTOM_OBJECTS,
 ];
 
+/// The declared kind whose list can be narrowed to what `dependent` lists (its `list_filter`
+/// is the dependent's column): a type's objects, a network's hosts.
+pub fn narrowed_list_of(dependent: &Dependent) -> Option<&'static ResourceKind> {
+    ALL.iter().copied().find(|kind| {
+        kind.table == dependent.table
+            && kind
+                .list_filter()
+                .is_some_and(|(_, attribute)| attribute.column == dependent.column)
+    })
+}
+
 /// The name of an access entry's grantee (`x.grantee_kind`, `x.grantee_id`), with its kind.
 const GRANTEE_SQL: &str = "CASE x.grantee_kind \
     WHEN 'user' THEN 'User ' || (SELECT u.name FROM users u WHERE u.object_id = x.grantee_id \

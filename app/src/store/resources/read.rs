@@ -149,7 +149,7 @@ fn shape(kind: &ResourceKind) -> ListShape {
             .filter(|a| !matches!(a.value, ValueType::Flag { .. }))
             .map(attribute_sql)
             .collect(),
-        parent: None,
+        parent: kind.list_filter().map(|(_, attribute)| attribute.column),
     }
 }
 

@@ -40,8 +40,8 @@ fn route_id() -> Memo<i64> {
     })
 }
 
-/// Search text, page, page size and sort order of a list, all kept in the URL
-/// (`?q=&page=&size=&sort=`).
+/// Search text, page, page size, sort order and narrowing of a list, all kept in the URL
+/// (`?q=&page=&size=&sort=&in=`).
 #[derive(Clone, Copy)]
 struct ListParams {
     base: &'static str,
@@ -49,6 +49,8 @@ struct ListParams {
     page: Memo<i64>,
     size: Memo<i64>,
     sort: Memo<String>,
+    /// Only objects within this one (a host's network, an object's type); 0 = all.
+    within: Memo<i64>,
 }
 
 impl ListParams {
@@ -60,16 +62,30 @@ impl ListParams {
             page: Memo::new(move |_| page_param(query.read().get("page"))),
             size: Memo::new(move |_| page_size_param(query.read().get("size"))),
             sort: Memo::new(move |_| query.read().get("sort").unwrap_or_default()),
+            within: Memo::new(move |_| {
+                let within = query.read().get("in").and_then(|v| v.parse::<i64>().ok());
+                within.filter(|id| *id > 0).unwrap_or(0)
+            }),
+        }
+    }
+
+    /// `&in=<id>` when the list is narrowed, for links that keep it.
+    fn within_param(within: i64) -> String {
+        if within > 0 {
+            format!("&in={within}")
+        } else {
+            String::new()
         }
     }
 
     /// The store query for the current URL (tracks the URL when called in a reactive source).
     fn query(&self, parent: Option<i64>) -> DirectoryQuery {
         let sort = self.sort.get();
+        let within = self.within.get();
         DirectoryQuery {
             as_of: None,
             search: self.search.get(),
-            parent,
+            parent: parent.or((within > 0).then_some(within)),
             sort: match sort.trim_start_matches('-') {
                 "modified" => DirectorySort::Modified,
                 _ => DirectorySort::Name,
@@ -86,10 +102,11 @@ impl ListParams {
 
     fn link_sized(&self, page: i64, size: i64, sort: &str) -> String {
         format!(
-            "/{}?q={}&sort={}&page={page}&size={size}",
+            "/{}?q={}&sort={}&page={page}&size={size}{}",
             self.base.trim_start_matches('/'),
             urlencode(&self.search.get_untracked()),
-            urlencode(sort)
+            urlencode(sort),
+            Self::within_param(self.within.get_untracked())
         )
     }
 
@@ -97,10 +114,11 @@ impl ListParams {
     /// columns (keys, in the order shown).
     fn csv_link(&self, path: &str, columns: &str) -> String {
         format!(
-            "{path}?q={}&sort={}&columns={}",
+            "{path}?q={}&sort={}&columns={}{}",
             urlencode(&self.search.get()),
             urlencode(&self.sort.get()),
-            urlencode(columns)
+            urlencode(columns),
+            Self::within_param(self.within.get())
         )
     }
 
@@ -136,6 +154,9 @@ fn SearchBar(params: ListParams, label: String, placeholder: &'static str) -> An
                 </label>
                 <input type="hidden" name="sort" prop:value=move || params.sort.get()/>
                 <input type="hidden" name="size" prop:value=move || params.size.get().to_string()/>
+                {move || (params.within.get() > 0).then(|| view! {
+                    <input type="hidden" name="in" prop:value=params.within.get().to_string()/>
+                })}
                 <button type="submit">"Search"</button>
             </Form>
         </div>

@@ -7,7 +7,7 @@ use crate::api::resources::{
     get_resource, resource_history, RestoreResourceVersion, UpdateResource,
 };
 use crate::model::{
-    KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
+    kinds, KindRef, ResourceDetail, ResourceInput, ResourceKind, ResourceVersion, ValueType,
 };
 use crate::ui::components::{
     announce, instant_param, loaded, local_input_value, parse_instant, parse_local_instant,
@@ -142,6 +142,9 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
         })}
         {kind.0.dependents.iter().zip(detail.dependents).map(|(dependent, rows)| view! {
             <h2>{dependent.title}</h2>
+            {kinds::narrowed_list_of(dependent).filter(|_| !rows.is_empty()).map(|listed| view! {
+                <p><A href=listed.list_path_within(id)>{format!("Open them in the {} list", listed.plural.to_lowercase())}</A></p>
+            })}
             {rows.is_empty().then(|| view! { <p class="empty">{dependent.empty}</p> })}
             <table class="data-table" aria-label=dependent.title>
                 <thead><tr>{dependent.columns.iter().map(|(_, h)| view! { <th>{*h}</th> }).collect_view()}</tr></thead>

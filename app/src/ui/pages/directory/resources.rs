@@ -3,10 +3,12 @@
 use super::{may_write, DirectoryList, ListDelete, ListParams};
 use crate::api::resources::{search_resources, CreateResource, DeleteResources};
 use crate::model::{
-    DirectoryQuery, ImportKind, KindRef, ResourceInput, ResourceKind, ResourceRecord, ValueType,
+    Attribute, DirectoryQuery, ImportKind, KindRef, ResourceInput, ResourceKind, ResourceRecord,
+    ValueType,
 };
 use crate::ui::components::{browser_choices, open_created, ColumnView, ListColumn, NewPanel};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::components::A;
 
 /// A column of a kind's list: an attribute, or (past the attributes) a counted dependent.
@@ -105,8 +107,64 @@ pub fn ResourceListPage(kind: &'static ResourceKind) -> AnyView {
             placeholder=kind.search_hint csv=kind.csv_path() import columns items
             delete=ListDelete::of(delete, move |ids| DeleteResources { kind, ids })>
             {kind.tree_title().map(|title| view! { <p><A href=kind.tree_path()>{title}</A></p> })}
+            {kind.list_filter().map(|(_, attribute)| view! { <ListFilter params attribute/> })}
             {(may_write() && kind.manual_entry).then(|| view! { <NewResourcePanel kind/> })}
         </DirectoryList>
+    }
+    .into_any()
+}
+
+/// Narrows a list to the objects within one other (`?in=`): a host's network, a custom
+/// object's type. A GET form, so the choice lands in the URL and survives a bookmark.
+#[component]
+fn ListFilter(params: ListParams, attribute: &'static Attribute) -> AnyView {
+    let ValueType::Reference(target) = attribute.value else {
+        return ().into_any();
+    };
+    let target = KindRef(target);
+    let choices = Resource::new(
+        || (),
+        move |_| {
+            search_resources(
+                target,
+                DirectoryQuery {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+        },
+    );
+    let label = format!("Only of {}", attribute.heading.to_lowercase());
+    view! {
+        <div class="toolbar">
+            <Form method="GET" action="">
+                <input type="hidden" name="q" prop:value=move || params.search.get()/>
+                <input type="hidden" name="sort" prop:value=move || params.sort.get()/>
+                <input type="hidden" name="size" prop:value=move || params.size.get().to_string()/>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        let label = label.clone();
+                        Suspend::new(async move {
+                            let within = params.within.get_untracked();
+                            let options = choices.await.map(|page| page.items).unwrap_or_default();
+                            view! {
+                                <label class="inline">
+                                    {label}
+                                    <select name="in">
+                                        <option value="">{format!("All {}", target.plural.to_lowercase())}</option>
+                                        {options.into_iter().map(|r| {
+                                            let chosen = r.id == within;
+                                            view! { <option value=r.id.to_string() selected=chosen>{r.name().to_string()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            }
+                        })
+                    }}
+                </Suspense>
+                <button type="submit">"Show"</button>
+            </Form>
+        </div>
     }
     .into_any()
 }
