@@ -2,6 +2,7 @@
 #![cfg(feature = "ssr")]
 mod common;
 
+use app::model::kinds;
 use app::model::*;
 use common::*;
 
@@ -29,6 +30,29 @@ async fn object_counts_follow_creations_and_deletions() {
     assert_eq!(count(&after, "Roles"), 2, "the fixture's Reader and Writer");
     assert_eq!(store.recycle_bin_count().await.unwrap(), 1);
     assert!(after.iter().all(|c| c.href.starts_with('/')));
+
+    // A deleted object of a declared kind waits in the bin too, and is counted.
+    let lan = store
+        .create_resource(
+            &at(3 * HOUR),
+            &kinds::NETWORKS,
+            &ResourceInput {
+                values: ["lan", "", "10.9.0.0", "/16", "true", "false", "", "false"]
+                    .map(String::from)
+                    .to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .delete_resources(&at(4 * HOUR), &kinds::NETWORKS, &[lan])
+        .await
+        .unwrap();
+    assert_eq!(store.recycle_bin_count().await.unwrap(), 2);
+    assert_eq!(
+        store.recycle_bin().await.unwrap().len() as i64,
+        store.recycle_bin_count().await.unwrap()
+    );
 }
 
 #[tokio::test]

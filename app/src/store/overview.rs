@@ -84,10 +84,12 @@ impl Store {
         })
     }
 
-    /// Deleted users and groups waiting in the recycle bin.
+    /// Deleted users, groups and objects of the declared kinds waiting in the recycle bin
+    /// (what `recycle_bin` lists).
     pub async fn recycle_bin_count(&self) -> Result<i64> {
         let mut total = 0;
-        for table in ["users", "groups"] {
+        let declared = crate::model::kinds::ALL.iter().map(|kind| kind.table);
+        for table in ["users", "groups"].into_iter().chain(declared) {
             let (count,): (i64,) = sqlx::query_as(&format!(
                 "SELECT COUNT(*) {}",
                 super::history::deleted_objects(table)
