@@ -463,6 +463,10 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             json!({"kind": "networks", "entry": 1}),
             true,
         ),
+        ("preview_role_rule", Json, json!({"rule": 1}), false),
+        ("apply_role_rule", Json, json!({"rule": 1}), true),
+        ("role_rule_run", Json, json!({"rule": 1}), false),
+        ("cancel_role_rule_run", Json, json!({"rule": 1}), true),
     ]
 }
 

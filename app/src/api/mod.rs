@@ -3,6 +3,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod directory;
+pub mod governance;
 pub mod groups;
 pub mod history;
 pub mod operators;

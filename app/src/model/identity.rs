@@ -304,6 +304,9 @@ pub struct GrantRecord {
     pub scope: String,
     pub start_date: Option<DateTime<Utc>>,
     pub end_date: Option<DateTime<Utc>>,
+    /// The role assignment rule that made the grant and manages it (None: made by hand).
+    #[serde(default)]
+    pub rule: Option<String>,
 }
 
 /// A role a user holds, and how: `path` reads from the user to the role, e.g.

@@ -2,6 +2,7 @@
 mod access;
 mod audit;
 mod directory;
+mod governance;
 mod identity;
 pub mod kinds;
 mod operator;
@@ -17,6 +18,7 @@ mod transfer;
 pub use access::*;
 pub use audit::*;
 pub use directory::*;
+pub use governance::*;
 pub use identity::*;
 pub use operator::*;
 pub use overview::*;

@@ -91,6 +91,12 @@ pub enum ValueType {
     AttributeSpec,
     /// Attribute values: `key=value` lines, checked by a `Rule::Typed`.
     AttributeValues,
+    /// A condition over users in the users list's advanced query language
+    /// (`userType eq "E" and enabled eq true`), checked by the same parser.
+    UserQuery,
+    /// Roles, one `Role@System` per line with an optional `; scope`: each a current role,
+    /// kept as the role and its system call themselves.
+    RoleList,
 }
 
 /// A check across attributes or objects, run by the store on every write and restore.
@@ -121,6 +127,13 @@ pub enum Rule {
         type_ref: &'static str,
         spec: &'static str,
         values: &'static str,
+    },
+    /// Each object grants the roles of `roles` to every user `condition` selects, and
+    /// revokes them from users it no longer selects (role assignment rules). Its page offers
+    /// "Preview changes" and "Apply now"; grants it made are marked with it.
+    AssignsRoles {
+        condition: &'static str,
+        roles: &'static str,
     },
     /// The kind is a tree: `parent` refers to the same kind, and a move that would put an
     /// object under itself is refused, naming the loop. Its objects get a tree view, headed
@@ -213,6 +226,15 @@ impl ResourceKind {
     /// The list of the objects whose `list_filter` attribute names object `id`.
     pub fn list_path_within(&self, id: i64) -> String {
         format!("/{}?in={id}", self.slug)
+    }
+
+    /// The condition and roles attributes of a kind whose objects grant roles
+    /// (`Rule::AssignsRoles`).
+    pub fn assigns_roles(&self) -> Option<(&'static str, &'static str)> {
+        self.rules.iter().find_map(|rule| match rule {
+            Rule::AssignsRoles { condition, roles } => Some((*condition, *roles)),
+            _ => None,
+        })
     }
 
     /// The heading of a tree kind's tree view.

@@ -59,6 +59,10 @@ pub struct GrantState {
     pub scope: String,
     pub start_date: Option<DateTime<Utc>>,
     pub end_date: Option<DateTime<Utc>>,
+    /// The role assignment rule that made the grant (None: granted by hand). A restore
+    /// never re-adds nor removes a rule's grant: the rule decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,6 +24,7 @@ struct GrantListRow {
     scope: String,
     start_date: Option<i64>,
     end_date: Option<i64>,
+    rule_name: Option<String>,
 }
 
 /// Grants a role inside an open transaction (used by `grant_role` and restore).
@@ -96,6 +97,11 @@ impl Store {
         .await?;
         let (kind, grantee, role) =
             row.ok_or_else(|| Error::NotFound(format!("grant {}", id.0)))?;
+        if let Some(rule) = super::role_rules::owner_of_grant(&mut tx, id.0).await? {
+            return Err(Error::Conflict(format!(
+                "This grant is managed by the role assignment rule {rule:?}: change the rule                  or the user's attributes instead."
+            )));
+        }
         let grantee = match kind.as_str() {
             "user" => Grantee::User(UserId(grantee)),
             "account" => Grantee::Account(AccountId(grantee)),
@@ -140,8 +146,9 @@ impl Store {
             "SELECT gr.object_id, gr.role_id, COALESCE(r.name, '') AS role_name, \
                     COALESCE(s.name, '') AS system_name, gr.grantee_kind, gr.grantee_id, \
                     COALESCE(u.name, a.name, g.name, '') AS grantee_name, gr.scope, \
-                    gr.start_date, gr.end_date \
+                    gr.start_date, gr.end_date, rr.name AS rule_name \
              FROM grants gr \
+             LEFT JOIN role_rules rr ON rr.object_id = gr.rule_id AND {} \
              LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
              LEFT JOIN systems s ON s.object_id = r.system_id AND {} \
              LEFT JOIN users u ON gr.grantee_kind = 'user' AND u.object_id = gr.grantee_id AND {} \
@@ -151,6 +158,7 @@ impl Store {
                   AND {} \
              WHERE {filter} \
              ORDER BY role_name, gr.grantee_kind, grantee_name, gr.scope, gr.object_id",
+            live("rr", 1),
             live("r", 1),
             live("s", 1),
             live("u", 1),
@@ -181,6 +189,7 @@ impl Store {
                 scope: row.scope,
                 start_date: time(row.start_date),
                 end_date: time(row.end_date),
+                rule: row.rule_name,
             })
             .collect())
     }

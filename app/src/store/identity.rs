@@ -460,13 +460,14 @@ pub(crate) async fn copy_version(
 
 pub(crate) const MEMBERSHIP_COLUMNS: [&str; 5] =
     ["user_id", "group_id", "start_date", "end_date", "comments"];
-pub(crate) const GRANT_COLUMNS: [&str; 6] = [
+pub(crate) const GRANT_COLUMNS: [&str; 7] = [
     "role_id",
     "grantee_kind",
     "grantee_id",
     "scope",
     "start_date",
     "end_date",
+    "rule_id",
 ];
 pub(crate) const OWNER_COLUMNS: [&str; 3] = ["account_id", "user_id", "level"];
 pub(crate) const MAIL_MEMBER_COLUMNS: [&str; 4] =

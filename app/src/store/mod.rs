@@ -28,6 +28,8 @@ mod passwords;
 mod preferences;
 mod resources;
 mod restore;
+mod role_rule_runs;
+mod role_rules;
 mod restore_apply;
 mod restore_requests;
 mod search;
@@ -144,6 +146,8 @@ pub struct Store {
     backend: Backend,
     /// Caps concurrent password hashes (see `passwords`).
     hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The latest "Apply now" of each role assignment rule (`role_rule_runs`).
+    rule_runs: role_rule_runs::RuleRuns,
 }
 
 impl Store {
@@ -205,6 +209,7 @@ impl Store {
             pool,
             backend,
             hashing: passwords::hashing_permits(),
+            rule_runs: Default::default(),
         };
         store.migrate().await?;
         Ok(store)

@@ -54,6 +54,23 @@ async fn role_gone(conn: &mut AnyConnection, g: &GrantState) -> Result<Option<St
         .then(|| format!("the role {:?} was deleted", g.role_name)))
 }
 
+/// A grant a role assignment rule made: a restore neither re-adds nor removes it (the rule
+/// decides, in the restore's own transaction, from the restored attributes).
+fn rule_managed(g: &GrantState) -> Option<String> {
+    g.rule
+        .as_ref()
+        .map(|rule| format!("managed by rule {rule:?}"))
+}
+
+/// The same grant apart from who made it (a rule or a hand).
+fn same_grant(a: &GrantState, b: &GrantState) -> bool {
+    let unmarked = |g: &GrantState| GrantState {
+        rule: None,
+        ..g.clone()
+    };
+    unmarked(a) == unmarked(b)
+}
+
 fn grant_text(g: &GrantState) -> String {
     if g.scope.is_empty() {
         format!("role {} ({})", g.role_name, g.system_name)
@@ -425,7 +442,10 @@ async fn plan_in(
         for g in &old.grants {
             match now.grants.iter().find(|c| key(c) == key(g)) {
                 None => {
-                    let blocked = role_gone(&mut *conn, g).await?;
+                    let mut blocked = role_gone(&mut *conn, g).await?;
+                    if blocked.is_none() {
+                        blocked = rule_managed(g);
+                    }
                     items.push(item(
                         RestoreItemKind::Grant,
                         RestoreAction::Add,
@@ -434,11 +454,11 @@ async fn plan_in(
                         RestoreChange::Grant(g.clone()),
                     ));
                 }
-                Some(c) if exact && c != g => items.push(item(
+                Some(c) if exact && !same_grant(c, g) => items.push(item(
                     RestoreItemKind::Grant,
                     RestoreAction::Update,
                     format!("reset dates of {}", grant_text(g)),
-                    None,
+                    rule_managed(c),
                     RestoreChange::Grant(g.clone()),
                 )),
                 Some(_) => {}
@@ -451,7 +471,7 @@ async fn plan_in(
                         RestoreItemKind::Grant,
                         RestoreAction::Remove,
                         format!("revoke {}", grant_text(c)),
-                        None,
+                        rule_managed(c),
                         RestoreChange::Grant(c.clone()),
                     ));
                 }

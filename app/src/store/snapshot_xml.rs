@@ -155,6 +155,9 @@ struct XmlGrant {
     start_date: Option<DateTime<Utc>>,
     #[serde(rename = "@end-date", default, skip_serializing_if = "Option::is_none")]
     end_date: Option<DateTime<Utc>>,
+    /// The role assignment rule that made the grant.
+    #[serde(rename = "@rule", default, skip_serializing_if = "Option::is_none")]
+    rule: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -203,6 +206,7 @@ fn grant_out(g: &GrantState) -> XmlGrant {
         scope: g.scope.clone(),
         start_date: g.start_date,
         end_date: g.end_date,
+        rule: g.rule.clone(),
     }
 }
 
@@ -214,6 +218,7 @@ fn grant_in(g: XmlGrant) -> GrantState {
         scope: g.scope,
         start_date: g.start_date,
         end_date: g.end_date,
+        rule: g.rule,
     }
 }
 

@@ -265,19 +265,27 @@ async fn capture_with(
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
+    // Role assignment rules follow every change to users, in the same transaction; a user
+    // whose grants they changed has more than their row to capture.
+    let regranted = super::role_rules::settle(conn, op, &users).await?;
     let backend = conn.backend_name().to_string();
     let read_sql = capture_sql(&backend, touched);
+    let full_sql = capture_sql(&backend, Touched::Everything);
     for user in users {
+        let read_sql = if regranted.contains(&user) {
+            &full_sql
+        } else {
+            &read_sql
+        };
         // Users in ascending order, so two captures never wait on each other in a circle.
         super::locks::take(conn, super::locks::Lock::User(user)).await?;
         // A user that no longer exists has nothing to capture.
-        let Some(mut row) = read_capture(conn, &read_sql, user).await? else {
+        let Some(mut row) = read_capture(conn, read_sql, user).await? else {
             continue;
         };
         let state = match captured_state(user, &row)? {
             Some(state) => state,
             None => {
-                let full_sql = capture_sql(&backend, Touched::Everything);
                 let Some(full) = read_capture(conn, &full_sql, user).await? else {
                     continue;
                 };

@@ -81,7 +81,8 @@ pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
     let live = |alias| live_at(alias, 2, t);
     let grant_columns = "'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, \
          gr.grantee_kind, COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, \
-         NULL, NULL, NULL, NULL";
+         (SELECT rr.name FROM role_rules rr WHERE rr.object_id = gr.rule_id \
+          ORDER BY rr.version_id DESC LIMIT 1), NULL, NULL, NULL";
     let grant_names = format!(
         "LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
          LEFT JOIN systems s ON s.object_id = r.system_id AND {}",
@@ -206,6 +207,7 @@ pub(crate) fn assemble_state(
             scope: text(g.t4),
             start_date: time(g.c),
             end_date: time(g.d),
+            rule: g.t5.filter(|name| !name.is_empty()),
         };
         if g.t1 == "user" {
             grants.push(state);

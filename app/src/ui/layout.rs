@@ -99,6 +99,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/groups">"Groups"</A></li>
                     <li><A href="/accounts">"Accounts"</A></li>
                     <li><A href="/roles">"Roles"</A></li>
+                    <li><A href="/role-rules">"Role assignment rules"</A></li>
                     <li><A href="/systems">"Systems"</A></li>
                     <li><A href="/mail-lists">"Mail lists"</A></li>
                     <li><A href="/mail-domains">"Mail domains"</A></li>

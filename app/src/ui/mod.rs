@@ -95,6 +95,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("custom-objects") view=|| view! { <pages::ResourceListPage kind=&kinds::CUSTOM_OBJECTS/> }/>
                     <Route path=path!("custom-objects/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::CUSTOM_OBJECTS/> }/>
                     <Route path=path!("custom-objects/:id") view=|| view! { <pages::ResourcePage kind=&kinds::CUSTOM_OBJECTS/> }/>
+                    <Route path=path!("role-rules") view=|| view! { <pages::ResourceListPage kind=&kinds::ROLE_RULES/> }/>
+                    <Route path=path!("role-rules/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::ROLE_RULES/> }/>
+                    <Route path=path!("role-rules/:id") view=|| view! { <pages::ResourcePage kind=&kinds::ROLE_RULES/> }/>
                     <Route path=path!("detected-browsers") view=|| view! { <pages::ResourceListPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::DETECTED_BROWSERS/> }/>

@@ -2,12 +2,14 @@
 //! here (or in a module beside), its entry in `ALL`, and the migration that creates its table.
 mod applications;
 mod custom;
+mod governance;
 mod network;
 
 use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
 use super::Permission;
 pub use applications::APPLICATIONS;
 pub use custom::{CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES};
+pub use governance::ROLE_RULES;
 pub use network::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
 
 /// Every declared kind: the registry the routes, the recycle bin and backups read.
@@ -21,6 +23,7 @@ pub static ALL: &[&ResourceKind] = &[
     &APPLICATIONS,
     &CUSTOM_OBJECT_TYPES,
     &CUSTOM_OBJECTS,
+    &ROLE_RULES,
 ];
 
 /// The declared kind whose list can be narrowed to what `dependent` lists (its `list_filter`

@@ -3,6 +3,7 @@
 //! (`model::resource::Rule`) and the rules of kinds that depend on it.
 use super::super::temporal::{name_key, Val};
 use super::super::text::{text_problem, MAX_LINE_CHARS, MAX_TEXT_CHARS};
+use super::super::role_rules;
 use super::super::{Error, Result};
 use super::custom_values::{self, fit, parse_spec, parse_values};
 use super::read::record_at;
@@ -147,7 +148,9 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
             ValueType::Text
             | ValueType::HostNames
             | ValueType::AttributeSpec
-            | ValueType::AttributeValues => MAX_TEXT_CHARS,
+            | ValueType::AttributeValues
+            | ValueType::UserQuery
+            | ValueType::RoleList => MAX_TEXT_CHARS,
             _ => MAX_LINE_CHARS,
         };
         let problem = if attribute.required && text.is_empty() {
@@ -183,6 +186,12 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
                 let lines: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 Value::Text(lines.join("\n"))
             }),
+            ValueType::UserQuery => {
+                role_rules::check_condition(text).map(|_| Value::Text(text.to_string()))
+            }
+            ValueType::RoleList => {
+                role_rules::role_lines(text).map(|_| Value::Text(text.to_string()))
+            }
             ValueType::Choice(options) => options
                 .iter()
                 .find(|o| o.eq_ignore_ascii_case(text))
@@ -416,7 +425,9 @@ fn rules_pointing_at(
                 Rule::InNetwork { network, .. } => network,
                 Rule::ReferenceHas { reference, .. } => reference,
                 Rule::Typed { type_ref, .. } => type_ref,
-                Rule::Network { .. } | Rule::NoCycle { .. } => return None,
+                Rule::Network { .. } | Rule::NoCycle { .. } | Rule::AssignsRoles { .. } => {
+                    return None
+                }
             };
             let (_, attribute) = referrer.attribute(key)?;
             match attribute.value {
@@ -535,6 +546,13 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 }
             }
             Rule::NoCycle { parent, .. } => no_cycle(conn, checked, parent, id).await?,
+            Rule::AssignsRoles { roles, .. } => {
+                let (index, _) = kind.attribute(roles).expect("a declared roles attribute");
+                let text = checked.text(roles).to_string();
+                let canonical = role_rules::canonical_roles(conn, &text).await?;
+                checked.values[index] =
+                    Value::Text(canonical.map_err(|problem| Error::invalid(roles, problem))?);
+            }
             Rule::Typed {
                 type_ref,
                 spec,
@@ -658,7 +676,7 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                     )));
                 }
             }
-            Rule::Network { .. } | Rule::NoCycle { .. } => {}
+            Rule::Network { .. } | Rule::NoCycle { .. } | Rule::AssignsRoles { .. } => {}
         }
     }
     Ok(())

@@ -273,6 +273,10 @@ impl Store {
         }
         for (id, name) in chosen.iter().zip(&names) {
             close_current(&mut tx, &op, table(kind), *id).await?;
+            if kind.assigns_roles().is_some() {
+                // The grants a rule made follow it.
+                users.extend(super::role_rules::end_grants_of(&mut tx, &op, *id).await?);
+            }
             audit(&mut tx, &op, &action, name, "").await?;
         }
         users.sort_unstable();

@@ -1,0 +1,70 @@
+//! What the role assignment rules' pages show: a preview of what a rule would change, and
+//! the progress of "Apply now".
+use super::UserId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One grant a rule would make or revoke.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleChangeLine {
+    pub user: UserId,
+    pub user_name: String,
+    /// `Role@System`.
+    pub role: String,
+    pub scope: String,
+    /// True: granted; false: revoked.
+    pub grant: bool,
+}
+
+/// "Preview changes": how many users the condition selects now, how many grants applying
+/// the rule would make and revoke, and the first of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RulePreview {
+    pub selected_users: i64,
+    pub grants: i64,
+    pub revokes: i64,
+    /// At most `RULE_PREVIEW_LINES`, by user name.
+    pub lines: Vec<RuleChangeLine>,
+}
+
+/// Most changes a preview lists (the counts cover all of them).
+pub const RULE_PREVIEW_LINES: usize = 200;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuleRunState {
+    Running,
+    /// Asked to stop: stops after the batch in progress (each batch is its own transaction).
+    Cancelling,
+    Finished,
+    Cancelled,
+    Failed(String),
+}
+
+/// The latest "Apply now" of one rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRun {
+    pub rule: i64,
+    pub started_at: DateTime<Utc>,
+    pub started_by: String,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Users to evaluate, and how many have been.
+    pub total: i64,
+    pub done: i64,
+    pub granted: i64,
+    pub revoked: i64,
+    pub state: RuleRunState,
+}
+
+impl RuleRun {
+    pub fn running(&self) -> bool {
+        matches!(self.state, RuleRunState::Running | RuleRunState::Cancelling)
+    }
+
+    /// "1,200 of 5,000 users, 31 granted, 2 revoked".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} of {} users evaluated, {} granted, {} revoked",
+            self.done, self.total, self.granted, self.revoked
+        )
+    }
+}

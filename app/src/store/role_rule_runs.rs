@@ -1,0 +1,295 @@
+//! "Preview changes" and "Apply now" of one role assignment rule. Applying runs over every
+//! current user in batches, each batch its own transaction, so a cancelled or failed run
+//! leaves every user either settled or untouched, never half-changed.
+use super::filter::{bind_all, condition};
+use super::identity::{audit, USER_ATTRIBUTES};
+use super::role_rules::{apply, current_rules, plan, CompiledRule, RuleChange};
+use super::snapshots::capture;
+use super::temporal::{begin_op, Author};
+use super::{Error, Result, Store};
+use crate::model::*;
+use chrono::Utc;
+use sqlx::{Any, AnyConnection};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Users settled by one transaction of "Apply now".
+const APPLY_BATCH: usize = 500;
+
+/// The latest run of each rule, shared by the requests that start, follow and cancel it.
+pub(crate) type RuleRuns = Arc<Mutex<HashMap<i64, RuleRun>>>;
+
+async fn current_user_ids(conn: &mut AnyConnection) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT object_id FROM users WHERE valid_to IS NULL ORDER BY object_id")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The rule `id` as it is now, or not found.
+async fn the_rule(conn: &mut AnyConnection, id: i64) -> Result<Vec<CompiledRule>> {
+    let rules = current_rules(conn, Some(id)).await?;
+    if rules.is_empty() {
+        return Err(Error::NotFound(format!("role assignment rule {id}")));
+    }
+    Ok(rules)
+}
+
+/// How many current users the rule's condition selects.
+async fn count_selected(conn: &mut AnyConnection, rule: i64) -> Result<i64> {
+    let (text,): (String,) =
+        sqlx::query_as("SELECT condition FROM role_rules WHERE object_id = $1 AND valid_to IS NULL")
+            .bind(rule)
+            .fetch_one(&mut *conn)
+            .await?;
+    let Some(c) = condition(&text, USER_ATTRIBUTES, 1)? else {
+        return Ok(0);
+    };
+    let sql = format!(
+        "SELECT COUNT(*) FROM users u WHERE u.valid_to IS NULL AND {}",
+        c.sql
+    );
+    let (count,): (i64,) = bind_all(sqlx::query_as::<Any, (i64,)>(&sql), &c.binds)
+        .fetch_one(conn)
+        .await?;
+    Ok(count)
+}
+
+/// The names of `ids` in `table` (current or last known), by id.
+async fn names(conn: &mut AnyConnection, sql: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = sql.replace("{ids}", &placeholders.join(", "));
+        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Preview lines for `changes`, with user and role names, ordered by user name.
+async fn preview_lines(
+    conn: &mut AnyConnection,
+    changes: &[RuleChange],
+) -> Result<Vec<RuleChangeLine>> {
+    let user_ids: Vec<i64> = changes.iter().map(RuleChange::user).collect();
+    let users = names(
+        conn,
+        "SELECT object_id, name FROM users WHERE valid_to IS NULL AND object_id IN ({ids})",
+        &user_ids,
+    )
+    .await?;
+    let role_ids: Vec<i64> = changes
+        .iter()
+        .map(|c| match c {
+            RuleChange::Grant { role, .. } | RuleChange::Revoke { role, .. } => *role,
+        })
+        .collect();
+    let roles = names(
+        conn,
+        "SELECT r.object_id, r.name || '@' || s.name FROM roles r JOIN systems s \
+         ON s.object_id = r.system_id AND s.valid_to IS NULL \
+         WHERE r.valid_to IS NULL AND r.object_id IN ({ids})",
+        &role_ids,
+    )
+    .await?;
+    let mut lines: Vec<RuleChangeLine> = changes
+        .iter()
+        .map(|c| {
+            let (user, role, scope, grant) = match c {
+                RuleChange::Grant {
+                    user, role, scope, ..
+                } => (*user, *role, scope, true),
+                RuleChange::Revoke {
+                    user, role, scope, ..
+                } => (*user, *role, scope, false),
+            };
+            RuleChangeLine {
+                user: UserId(user),
+                user_name: users.get(&user).cloned().unwrap_or_default(),
+                role: roles.get(&role).cloned().unwrap_or_default(),
+                scope: scope.clone(),
+                grant,
+            }
+        })
+        .collect();
+    lines.sort_by(|a, b| (&a.user_name, &a.role).cmp(&(&b.user_name, &b.role)));
+    Ok(lines)
+}
+
+impl Store {
+    /// What applying rule `id` now would grant and revoke, without changing anything.
+    pub async fn preview_role_rule(&self, id: i64) -> Result<RulePreview> {
+        let mut conn = self.pool.acquire().await?;
+        let rules = the_rule(&mut conn, id).await?;
+        let users = current_user_ids(&mut conn).await?;
+        let changes = plan(&mut conn, &rules, &users, false).await?;
+        let grants = changes
+            .iter()
+            .filter(|c| matches!(c, RuleChange::Grant { .. }))
+            .count() as i64;
+        Ok(RulePreview {
+            selected_users: count_selected(&mut conn, id).await?,
+            grants,
+            revokes: changes.len() as i64 - grants,
+            // Named and listed: the changes of the first users (by id), by user name.
+            lines: preview_lines(&mut conn, &changes[..changes.len().min(RULE_PREVIEW_LINES)])
+                .await?,
+        })
+    }
+
+    /// The latest "Apply now" of rule `id`, if one ran since the server started.
+    pub fn rule_run(&self, id: i64) -> Option<RuleRun> {
+        self.rule_runs.lock().ok()?.get(&id).cloned()
+    }
+
+    fn update_run(&self, id: i64, change: impl FnOnce(&mut RuleRun)) {
+        if let Ok(mut runs) = self.rule_runs.lock() {
+            if let Some(run) = runs.get_mut(&id) {
+                change(run);
+            }
+        }
+    }
+
+    /// Asks the running "Apply now" of rule `id` to stop after its current batch.
+    pub fn cancel_rule_run(&self, id: i64) -> Result<RuleRun> {
+        let mut runs = self
+            .rule_runs
+            .lock()
+            .map_err(|_| Error::Internal("rule runs unavailable".into()))?;
+        match runs.get_mut(&id) {
+            Some(run) if run.running() => {
+                run.state = RuleRunState::Cancelling;
+                Ok(run.clone())
+            }
+            _ => Err(Error::Conflict(
+                "This rule is not being applied; nothing to cancel.".into(),
+            )),
+        }
+    }
+
+    /// Starts "Apply now" of rule `id` in the background and answers at once; follow it
+    /// with `rule_run`. Refused while the rule is already being applied.
+    pub async fn start_rule_run(&self, actor: &Author, id: i64) -> Result<RuleRun> {
+        // Claimed before anything is awaited, so two starts never both run.
+        let run = self.begin_run(actor, id)?;
+        let known = match self.pool.acquire().await {
+            Ok(mut conn) => the_rule(&mut conn, id).await.map(|_| ()),
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = known {
+            if let Ok(mut runs) = self.rule_runs.lock() {
+                runs.remove(&id);
+            }
+            return Err(error);
+        }
+        let store = self.clone();
+        let actor = actor.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.run_rule(&actor, id).await {
+                tracing::warn!("applying role assignment rule {id} failed: {error}");
+                store.update_run(id, |run| {
+                    run.state = RuleRunState::Failed(error.to_string());
+                    run.finished_at = Some(Utc::now());
+                });
+            }
+        });
+        Ok(run)
+    }
+
+    fn begin_run(&self, actor: &Author, id: i64) -> Result<RuleRun> {
+        let mut runs = self
+            .rule_runs
+            .lock()
+            .map_err(|_| Error::Internal("rule runs unavailable".into()))?;
+        if runs.get(&id).is_some_and(RuleRun::running) {
+            return Err(Error::Conflict(
+                "This rule is already being applied; wait for it or cancel it.".into(),
+            ));
+        }
+        let run = RuleRun {
+            rule: id,
+            started_at: Utc::now(),
+            started_by: actor.name.clone(),
+            finished_at: None,
+            total: 0,
+            done: 0,
+            granted: 0,
+            revoked: 0,
+            state: RuleRunState::Running,
+        };
+        runs.insert(id, run.clone());
+        Ok(run)
+    }
+
+    /// "Apply now" of rule `id`, waiting for the end (demo data, benchmarks, tests).
+    pub async fn apply_role_rule(&self, actor: &Author, id: i64) -> Result<RuleRun> {
+        self.begin_run(actor, id)?;
+        if let Err(error) = self.run_rule(actor, id).await {
+            self.update_run(id, |run| {
+                run.state = RuleRunState::Failed(error.to_string());
+                run.finished_at = Some(Utc::now());
+            });
+            return Err(error);
+        }
+        self.rule_run(id)
+            .ok_or_else(|| Error::Internal("the run vanished".into()))
+    }
+
+    async fn run_rule(&self, actor: &Author, id: i64) -> Result<()> {
+        let users = {
+            let mut conn = self.pool.acquire().await?;
+            current_user_ids(&mut conn).await?
+        };
+        self.update_run(id, |run| run.total = users.len() as i64);
+        for batch in users.chunks(APPLY_BATCH) {
+            if self
+                .rule_run(id)
+                .is_some_and(|run| run.state == RuleRunState::Cancelling)
+            {
+                self.update_run(id, |run| {
+                    run.state = RuleRunState::Cancelled;
+                    run.finished_at = Some(Utc::now());
+                });
+                return Ok(());
+            }
+            let mut tx = self.begin_identity_write().await?;
+            // The rule as it is now: an edit during the run applies from the next batch.
+            let rules = the_rule(&mut tx, id).await?;
+            let changes = plan(&mut tx, &rules, batch, false).await?;
+            let granted = changes
+                .iter()
+                .filter(|c| matches!(c, RuleChange::Grant { .. }))
+                .count() as i64;
+            if !changes.is_empty() {
+                let name = rules[0].name.clone();
+                let op = begin_op(&mut tx, actor, "role-rule.apply", &name).await?;
+                let changed: Vec<i64> = apply(&mut tx, &op, &rules, &changes)
+                    .await?
+                    .into_iter()
+                    .collect();
+                capture(&mut tx, &op, &changed).await?;
+                let details = format!(
+                    "{granted} granted, {} revoked",
+                    changes.len() as i64 - granted
+                );
+                audit(&mut tx, &op, "role-rule.apply", &name, &details).await?;
+                tx.commit().await?;
+            }
+            self.update_run(id, |run| {
+                run.done += batch.len() as i64;
+                run.granted += granted;
+                run.revoked += changes.len() as i64 - granted;
+            });
+        }
+        self.update_run(id, |run| {
+            run.state = RuleRunState::Finished;
+            run.finished_at = Some(Utc::now());
+        });
+        Ok(())
+    }
+}

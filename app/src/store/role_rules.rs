@@ -1,0 +1,446 @@
+//! Role assignment rules (`model::kinds::ROLE_RULES`): which users a rule's condition
+//! selects, the grants that follow, and keeping the grants rules made (`grants.rule_id`) in
+//! step. Every change to users settles them (`settle`, called by snapshot capture in the
+//! change's own transaction); "Apply now" settles one rule over every user in batches.
+use super::filter::{condition, Bind};
+use super::identity::{audit, USER_ATTRIBUTES};
+use super::temporal::{close_current, insert_version, name_key, new_object, Op, Table, Val};
+use super::{Error, Result};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Most roles one rule grants.
+pub const MAX_RULE_ROLES: usize = 100;
+/// Users evaluated by one query.
+const USER_BATCH: usize = 400;
+
+/// One line of a rule's roles: the role by name on its system, and the grant's scope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RoleLine {
+    pub role: String,
+    pub system: String,
+    pub scope: String,
+}
+
+impl RoleLine {
+    fn text(&self) -> String {
+        if self.scope.is_empty() {
+            format!("{}@{}", self.role, self.system)
+        } else {
+            format!("{}@{}; {}", self.role, self.system, self.scope)
+        }
+    }
+}
+
+/// Reads `Role@System` lines, each with an optional `; scope`; blank lines are skipped.
+pub(crate) fn role_lines(text: &str) -> std::result::Result<Vec<RoleLine>, String> {
+    let mut out: Vec<RoleLine> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (role_part, scope) = match line.split_once(';') {
+            Some((role, scope)) => (role.trim(), scope.trim()),
+            None => (line, ""),
+        };
+        let Some((role, system)) = role_part.rsplit_once('@') else {
+            return Err(format!(
+                "{line:?} does not name a role as “Role@System”."
+            ));
+        };
+        let (role, system) = (role.trim(), system.trim());
+        if role.is_empty() || system.is_empty() {
+            return Err(format!(
+                "{line:?} does not name a role as “Role@System”."
+            ));
+        }
+        let parsed = RoleLine {
+            role: role.into(),
+            system: system.into(),
+            scope: scope.into(),
+        };
+        if out.iter().any(|l| {
+            name_key(&l.role) == name_key(role)
+                && name_key(&l.system) == name_key(system)
+                && l.scope == parsed.scope
+        }) {
+            return Err(format!("{line:?} is listed twice."));
+        }
+        out.push(parsed);
+        if out.len() > MAX_RULE_ROLES {
+            return Err(format!("A rule grants at most {MAX_RULE_ROLES} roles."));
+        }
+    }
+    Ok(out)
+}
+
+/// The current roles named by `lines`: (role id, role name, system name) by the lines'
+/// lower-cased `role@system`, in one query.
+async fn find_roles(
+    conn: &mut AnyConnection,
+    lines: &[&RoleLine],
+) -> Result<HashMap<String, (i64, String, String)>> {
+    if lines.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let placeholders: Vec<String> = (1..=lines.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT r.object_id, r.name, s.name FROM roles r JOIN systems s \
+         ON s.object_id = r.system_id AND s.valid_to IS NULL \
+         WHERE r.valid_to IS NULL AND r.name_key IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<Any, (i64, String, String)>(&sql);
+    for line in lines {
+        query = query.bind(name_key(&line.role));
+    }
+    Ok(query
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, role, system)| (line_key(&role, &system), (id, role, system)))
+        .collect())
+}
+
+fn line_key(role: &str, system: &str) -> String {
+    format!("{}@{}", name_key(role), name_key(system))
+}
+
+/// A roles attribute as kept: every line a current role, written as the role and its
+/// system call themselves. The error names the first line that is not.
+pub(crate) async fn canonical_roles(
+    conn: &mut AnyConnection,
+    text: &str,
+) -> Result<std::result::Result<String, String>> {
+    let lines = match role_lines(text) {
+        Ok(lines) => lines,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let found = find_roles(conn, &lines.iter().collect::<Vec<_>>()).await?;
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        match found.get(&line_key(&line.role, &line.system)) {
+            Some((_, role, system)) => out.push(
+                RoleLine {
+                    role: role.clone(),
+                    system: system.clone(),
+                    scope: line.scope,
+                }
+                .text(),
+            ),
+            None => {
+                return Ok(Err(format!(
+                    "No role {:?} exists on the system {:?}.",
+                    line.role, line.system
+                )))
+            }
+        }
+    }
+    Ok(Ok(out.join("\n")))
+}
+
+/// A condition as the users list's advanced query reads it; the error names the token.
+pub(crate) fn check_condition(text: &str) -> std::result::Result<(), String> {
+    match condition(text, USER_ATTRIBUTES, 1) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err("Write a condition, e.g. enabled eq true.".into()),
+        Err(Error::Invalid(problems)) => Err(problems
+            .into_iter()
+            .map(|p| p.message)
+            .collect::<Vec<_>>()
+            .join(" ")),
+        Err(other) => Err(other.to_string()),
+    }
+}
+
+/// A current rule, ready to evaluate: its roles resolved to ids (lines naming a role that
+/// no longer exists are left out).
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledRule {
+    pub id: i64,
+    pub name: String,
+    condition: String,
+    /// (role id, scope).
+    roles: Vec<(i64, String)>,
+}
+
+/// The current rules, by name; `only` restricts them to one.
+pub(crate) async fn current_rules(
+    conn: &mut AnyConnection,
+    only: Option<i64>,
+) -> Result<Vec<CompiledRule>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT object_id, name, condition, roles FROM role_rules \
+         WHERE valid_to IS NULL AND ($1 = 0 OR object_id = $1) ORDER BY name_key, object_id",
+    )
+    .bind(only.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parsed: Vec<Vec<RoleLine>> = rows
+        .iter()
+        .map(|(_, _, _, roles)| role_lines(roles).unwrap_or_default())
+        .collect();
+    let all: Vec<&RoleLine> = parsed.iter().flatten().collect();
+    let found = find_roles(conn, &all).await?;
+    Ok(rows
+        .into_iter()
+        .zip(parsed)
+        .map(|((id, name, condition, _), lines)| CompiledRule {
+            id,
+            name,
+            condition,
+            roles: lines
+                .into_iter()
+                .filter_map(|l| {
+                    let (role, ..) = found.get(&line_key(&l.role, &l.system))?;
+                    Some((*role, l.scope))
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// For each current user of `users`, which of `rules` select them (indexes into `rules`).
+async fn selected(
+    conn: &mut AnyConnection,
+    rules: &[CompiledRule],
+    users: &[i64],
+) -> Result<HashMap<i64, Vec<usize>>> {
+    let mut out = HashMap::new();
+    let mut cases = Vec::with_capacity(rules.len());
+    let mut binds: Vec<Bind> = Vec::new();
+    for rule in rules {
+        // A condition the store once accepted always parses; one that does not selects no one.
+        match condition(&rule.condition, USER_ATTRIBUTES, binds.len() + 1) {
+            Ok(Some(c)) => {
+                cases.push(format!("CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)", c.sql));
+                binds.extend(c.binds);
+            }
+            _ => cases.push("CAST(0 AS BIGINT)".into()),
+        }
+    }
+    for chunk in users.chunks(USER_BATCH) {
+        let first = binds.len() + 1;
+        let ids: Vec<String> = (first..first + chunk.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        let sql = format!(
+            "SELECT u.object_id, {} FROM users u WHERE u.valid_to IS NULL \
+             AND u.object_id IN ({})",
+            cases.join(", "),
+            ids.join(", ")
+        );
+        let mut query = sqlx::query::<Any>(&sql);
+        for bind in &binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.as_str()),
+                Bind::Int(n) => query.bind(*n),
+            };
+        }
+        for user in chunk {
+            query = query.bind(*user);
+        }
+        let rows: Vec<AnyRow> = query.fetch_all(&mut *conn).await?;
+        for row in rows {
+            let user: i64 = row.try_get(0)?;
+            let mut chosen = Vec::new();
+            for index in 0..rules.len() {
+                let hit: i64 = row.try_get(index + 1)?;
+                if hit != 0 {
+                    chosen.push(index);
+                }
+            }
+            out.insert(user, chosen);
+        }
+    }
+    Ok(out)
+}
+
+/// A grant a rule makes or withdraws.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RuleChange {
+    Grant {
+        user: i64,
+        role: i64,
+        scope: String,
+        rule: i64,
+    },
+    Revoke {
+        user: i64,
+        grant: i64,
+        role: i64,
+        scope: String,
+        rule: i64,
+    },
+}
+
+impl RuleChange {
+    pub fn user(&self) -> i64 {
+        match self {
+            Self::Grant { user, .. } | Self::Revoke { user, .. } => *user,
+        }
+    }
+}
+
+/// What `rules` change for `users`. With every rule (`all_rules`), a rule-made grant no
+/// rule gives any more is revoked; with one, only that rule's own grants are. A role the
+/// user already holds with that scope (by hand or by another rule) is left as it is.
+pub(crate) async fn plan(
+    conn: &mut AnyConnection,
+    rules: &[CompiledRule],
+    users: &[i64],
+    all_rules: bool,
+) -> Result<Vec<RuleChange>> {
+    if rules.is_empty() && !all_rules {
+        return Ok(Vec::new());
+    }
+    let chosen = selected(conn, rules, users).await?;
+    let considered: HashSet<i64> = rules.iter().map(|r| r.id).collect();
+    let mut changes = Vec::new();
+    for chunk in users.chunks(USER_BATCH) {
+        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT grantee_id, object_id, role_id, scope, rule_id FROM grants \
+             WHERE grantee_kind = 'user' AND valid_to IS NULL AND grantee_id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query_as::<Any, (i64, i64, i64, String, Option<i64>)>(&sql);
+        for user in chunk {
+            query = query.bind(*user);
+        }
+        let mut held: HashMap<i64, Vec<(i64, i64, String, Option<i64>)>> = HashMap::new();
+        for (user, grant, role, scope, rule) in query.fetch_all(&mut *conn).await? {
+            held.entry(user).or_default().push((grant, role, scope, rule));
+        }
+        for user in chunk {
+            let Some(rule_indexes) = chosen.get(user) else {
+                continue; // deleted: its grants ended with it
+            };
+            // What the rules give, the first rule by name owning each (role, scope).
+            let mut wanted: BTreeMap<(i64, String), i64> = BTreeMap::new();
+            for index in rule_indexes {
+                let rule = &rules[*index];
+                for (role, scope) in &rule.roles {
+                    wanted.entry((*role, scope.clone())).or_insert(rule.id);
+                }
+            }
+            let grants = held.remove(user).unwrap_or_default();
+            for (grant, role, scope, rule) in &grants {
+                let Some(rule) = rule else { continue };
+                let ours = all_rules || considered.contains(rule);
+                if ours && !wanted.contains_key(&(*role, scope.clone())) {
+                    changes.push(RuleChange::Revoke {
+                        user: *user,
+                        grant: *grant,
+                        role: *role,
+                        scope: scope.clone(),
+                        rule: *rule,
+                    });
+                }
+            }
+            for ((role, scope), rule) in wanted {
+                if !grants.iter().any(|(_, r, s, _)| *r == role && *s == scope) {
+                    changes.push(RuleChange::Grant {
+                        user: *user,
+                        role,
+                        scope,
+                        rule,
+                    });
+                }
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// Writes `changes` in the caller's operation; answers the users whose grants changed.
+pub(crate) async fn apply(
+    conn: &mut AnyConnection,
+    op: &Op,
+    rules: &[CompiledRule],
+    changes: &[RuleChange],
+) -> Result<HashSet<i64>> {
+    let names: HashMap<i64, &str> = rules.iter().map(|r| (r.id, r.name.as_str())).collect();
+    let mut users = HashSet::new();
+    for change in changes {
+        match change {
+            RuleChange::Grant {
+                user,
+                role,
+                scope,
+                rule,
+            } => {
+                let id = new_object(conn, Table::Grants).await?;
+                let fields: Vec<(&str, Val)> = vec![
+                    ("role_id", (*role).into()),
+                    ("grantee_kind", "user".into()),
+                    ("grantee_id", (*user).into()),
+                    ("scope", scope.into()),
+                    ("start_date", None.into()),
+                    ("end_date", None.into()),
+                    ("rule_id", Some(*rule).into()),
+                ];
+                insert_version(conn, op, Table::Grants, id, &fields).await?;
+                let by = names.get(rule).copied().unwrap_or_default();
+                let details = format!("role {role} scope {scope:?} by rule {by:?}");
+                audit(conn, op, "grant.add", &format!("user {user}"), &details).await?;
+            }
+            RuleChange::Revoke {
+                user,
+                grant,
+                role,
+                rule,
+                ..
+            } => {
+                close_current(conn, op, Table::Grants, *grant).await?;
+                let by = names.get(rule).copied().unwrap_or("a deleted rule");
+                let details = format!("role {role} by rule {by:?}");
+                audit(conn, op, "grant.revoke", &format!("user {user}"), &details).await?;
+            }
+        }
+        users.insert(change.user());
+    }
+    Ok(users)
+}
+
+/// Brings the rule-made grants of `users` in step with every current rule, in the caller's
+/// transaction. Answers the users whose grants changed.
+pub(crate) async fn settle(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<HashSet<i64>> {
+    if users.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rules = current_rules(conn, None).await?;
+    if rules.is_empty() {
+        // Without rules there is nothing to give; grants of a deleted rule ended with it.
+        return Ok(HashSet::new());
+    }
+    let changes = plan(conn, &rules, users, true).await?;
+    apply(conn, op, &rules, &changes).await
+}
+
+/// Ends the grants rule `rule` made (the rule is being deleted); answers the users who held
+/// them, whose snapshots change.
+pub(crate) async fn end_grants_of(conn: &mut AnyConnection, op: &Op, rule: i64) -> Result<Vec<i64>> {
+    let users: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT grantee_id FROM grants WHERE rule_id = $1 AND grantee_kind = 'user' \
+         AND valid_to IS NULL",
+    )
+    .bind(rule)
+    .fetch_all(&mut *conn)
+    .await?;
+    super::identity::close_where(conn, op, Table::Grants, "rule_id = $1", rule).await?;
+    Ok(users.into_iter().map(|(u,)| u).collect())
+}
+
+/// The rule that owns the current grant `grant`, if a rule made it.
+pub(crate) async fn owner_of_grant(conn: &mut AnyConnection, grant: i64) -> Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT r.name FROM grants g JOIN role_rules r ON r.object_id = g.rule_id \
+         AND r.valid_to IS NULL WHERE g.object_id = $1 AND g.valid_to IS NULL",
+    )
+    .bind(grant)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(name,)| name))
+}
