@@ -10,7 +10,6 @@ use app::model::*;
 use app::store::{Author, Error, Store};
 use common::*;
 
-
 fn rule(name: &str, condition: &str, roles: &str) -> ResourceInput {
     ResourceInput {
         values: vec![name.into(), String::new(), condition.into(), roles.into()],
@@ -48,7 +47,11 @@ async fn a_rule_is_checked_and_keeps_its_roles_as_they_are_named() {
     fixture(&store).await;
     let (field, message) = field_problem(
         store
-            .create_resource(&at(SEC), &ROLE_RULES, &rule("r", "shoeSize eq 4", "Reader@AD"))
+            .create_resource(
+                &at(SEC),
+                &ROLE_RULES,
+                &rule("r", "shoeSize eq 4", "Reader@AD"),
+            )
             .await
             .unwrap_err(),
     );
@@ -56,7 +59,11 @@ async fn a_rule_is_checked_and_keeps_its_roles_as_they_are_named() {
     assert!(message.contains("shoeSize"), "{message}");
     let (field, message) = field_problem(
         store
-            .create_resource(&at(SEC), &ROLE_RULES, &rule("r", "enabled eq true", "Nobody@AD"))
+            .create_resource(
+                &at(SEC),
+                &ROLE_RULES,
+                &rule("r", "enabled eq true", "Nobody@AD"),
+            )
             .await
             .unwrap_err(),
     );
@@ -64,7 +71,11 @@ async fn a_rule_is_checked_and_keeps_its_roles_as_they_are_named() {
     assert!(message.contains("No role \"Nobody\""), "{message}");
     let (field, _) = field_problem(
         store
-            .create_resource(&at(SEC), &ROLE_RULES, &rule("r", "enabled eq true", "Reader"))
+            .create_resource(
+                &at(SEC),
+                &ROLE_RULES,
+                &rule("r", "enabled eq true", "Reader"),
+            )
             .await
             .unwrap_err(),
     );
@@ -74,11 +85,19 @@ async fn a_rule_is_checked_and_keeps_its_roles_as_they_are_named() {
         .create_resource(
             &at(SEC),
             &ROLE_RULES,
-            &rule("Staff", "enabled eq true", "reader@ad\n  WRITER@ad ; Madrid "),
+            &rule(
+                "Staff",
+                "enabled eq true",
+                "reader@ad\n  WRITER@ad ; Madrid ",
+            ),
         )
         .await
         .unwrap();
-    let record = store.get_resource(&ROLE_RULES, id, None).await.unwrap().record;
+    let record = store
+        .get_resource(&ROLE_RULES, id, None)
+        .await
+        .unwrap()
+        .record;
     assert_eq!(record.values[3], "Reader@AD\nWriter@AD; Madrid");
 }
 
@@ -90,7 +109,11 @@ async fn every_user_change_grants_and_revokes_what_the_rules_say_in_its_own_tran
         .create_resource(
             &at(SEC),
             &ROLE_RULES,
-            &rule("Internal staff", "userType eq \"internal\" and enabled eq true", "Reader@AD"),
+            &rule(
+                "Internal staff",
+                "userType eq \"internal\" and enabled eq true",
+                "Reader@AD",
+            ),
         )
         .await
         .unwrap();
@@ -111,7 +134,10 @@ async fn every_user_change_grants_and_revokes_what_the_rules_say_in_its_own_tran
         .await
         .unwrap()[0]
         .id;
-    let refused = store.revoke_grant(&at(4 * SEC), rule_grant).await.unwrap_err();
+    let refused = store
+        .revoke_grant(&at(4 * SEC), rule_grant)
+        .await
+        .unwrap_err();
     assert!(
         matches!(&refused, Error::Conflict(m) if m.contains("\"Internal staff\"")),
         "{refused:?}"
@@ -212,7 +238,10 @@ async fn a_restore_neither_removes_nor_re_adds_a_rule_made_grant() {
         .find(|i| i.kind == RestoreItemKind::Grant)
         .expect("a grant item");
     assert_eq!(grant.action, RestoreAction::Remove);
-    assert_eq!(grant.blocked.as_deref(), Some("managed by rule \"Everyone\""));
+    assert_eq!(
+        grant.blocked.as_deref(),
+        Some("managed by rule \"Everyone\"")
+    );
     store.apply_restore(&at(4 * HOUR), &plan).await.unwrap();
     assert_eq!(grants_of(&store, ana).await, ["Reader by Everyone"]);
 
@@ -238,7 +267,10 @@ async fn a_restore_neither_removes_nor_re_adds_a_rule_made_grant() {
         .find(|i| i.kind == RestoreItemKind::Grant)
         .expect("a grant item");
     assert_eq!(grant.action, RestoreAction::Add);
-    assert_eq!(grant.blocked.as_deref(), Some("managed by rule \"Everyone\""));
+    assert_eq!(
+        grant.blocked.as_deref(),
+        Some("managed by rule \"Everyone\"")
+    );
 }
 
 #[tokio::test]
@@ -257,7 +289,11 @@ async fn preview_lists_what_apply_now_then_does_and_an_edit_previews_its_revokes
         .create_resource(
             &at(2 * SEC),
             &ROLE_RULES,
-            &rule("Internal", "userType eq \"internal\"", "Reader@AD\nWriter@AD; Madrid"),
+            &rule(
+                "Internal",
+                "userType eq \"internal\"",
+                "Reader@AD\nWriter@AD; Madrid",
+            ),
         )
         .await
         .unwrap();
@@ -271,7 +307,15 @@ async fn preview_lists_what_apply_now_then_does_and_an_edit_previews_its_revokes
     let lines: Vec<String> = preview
         .lines
         .iter()
-        .map(|l| format!("{} {} {} {}", if l.grant { "+" } else { "-" }, l.user_name, l.role, l.scope))
+        .map(|l| {
+            format!(
+                "{} {} {} {}",
+                if l.grant { "+" } else { "-" },
+                l.user_name,
+                l.role,
+                l.scope
+            )
+        })
         .collect();
     assert_eq!(
         lines,
@@ -288,7 +332,10 @@ async fn preview_lists_what_apply_now_then_does_and_an_edit_previews_its_revokes
         .await
         .unwrap();
     assert_eq!(run.state, RuleRunState::Finished);
-    assert_eq!((run.total, run.done, run.granted, run.revoked), (4, 4, 4, 0));
+    assert_eq!(
+        (run.total, run.done, run.granted, run.revoked),
+        (4, 4, 4, 0)
+    );
     assert_eq!(
         grants_of(&store, users[2]).await,
         ["Reader by Internal", "Writer [Madrid] by Internal"]
@@ -311,7 +358,10 @@ async fn preview_lists_what_apply_now_then_does_and_an_edit_previews_its_revokes
         .unwrap();
     let preview = store.preview_role_rule(rule_id).await.unwrap();
     assert_eq!((preview.grants, preview.revokes), (0, 2));
-    assert!(preview.lines.iter().all(|l| !l.grant && l.role == "Writer@AD"));
+    assert!(preview
+        .lines
+        .iter()
+        .all(|l| !l.grant && l.role == "Writer@AD"));
     let run = store
         .apply_role_rule(&Author::named("tester"), rule_id)
         .await
@@ -329,12 +379,18 @@ async fn apply_now_runs_in_the_background_and_a_cancel_stops_it_between_batches(
         .await
         .unwrap();
     let rule_id = store
-        .create_resource(&at(2 * SEC), &ROLE_RULES, &rule("All", "enabled eq true", "Reader@AD"))
+        .create_resource(
+            &at(2 * SEC),
+            &ROLE_RULES,
+            &rule("All", "enabled eq true", "Reader@AD"),
+        )
         .await
         .unwrap();
     assert!(store.cancel_rule_run(rule_id).is_err(), "nothing runs yet");
     assert!(matches!(
-        store.start_rule_run(&Author::named("tester"), 999_999).await,
+        store
+            .start_rule_run(&Author::named("tester"), 999_999)
+            .await,
         Err(Error::NotFound(_))
     ));
     let author = Author::named("tester");

@@ -93,6 +93,23 @@ async fn seeding_writes_a_year_of_history_with_renames_ended_records_and_a_recyc
             > 0
     );
     assert!(count(&store, "SELECT COUNT(*) FROM role_inheritance").await > 0);
+    // The demo rule gave its role to external staff, and only to them.
+    let ruled = count(
+        &store,
+        "SELECT COUNT(*) FROM grants WHERE rule_id IS NOT NULL AND valid_to IS NULL",
+    )
+    .await;
+    let outside = count(
+        &store,
+        "SELECT COUNT(*) FROM grants g JOIN users u ON u.object_id = g.grantee_id \
+         AND u.valid_to IS NULL WHERE g.rule_id IS NOT NULL AND g.valid_to IS NULL \
+         AND u.user_type <> 'external'",
+    )
+    .await;
+    assert!(
+        ruled > 0 && outside == 0,
+        "{ruled} rule grants, {outside} outside"
+    );
     assert!(count(&store, "SELECT COUNT(*) FROM mail_list_members").await > 0);
 
     // Every live user has a snapshot of their current state.

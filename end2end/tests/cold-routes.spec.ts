@@ -35,7 +35,8 @@ async function openCold(context: BrowserContext, route: string) {
 }
 
 test("every route opened cold by URL hydrates and responds", async ({ page, context }) => {
-  test.setTimeout(RUNS * 60_000);
+  // About a second a load in a debug build, plus the time to collect the routes.
+  test.setTimeout(RUNS * 60_000 + 120_000);
   await signIn(page, OWNER.username, OWNER.password);
   const all = await everyRoute(page);
   for (const route of all) {

@@ -24,7 +24,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
   // The declared resource kinds without a route of their own above: list, an object, import.
   const kinds: string[] = [];
   for (const kind of ["networks", "hosts", "printers", "detected-browsers", "applications",
-    "custom-object-types", "custom-objects"]) {
+    "custom-object-types", "custom-objects", "role-rules"]) {
     kinds.push(`/${kind}`, await firstDetail(page, `/${kind}`, `/${kind}/`), `/${kind}/import`);
   }
   return [

@@ -2,7 +2,6 @@
 //! applying it to every user in the background. Previewing needs the rules' read
 //! permission; applying and cancelling their write one.
 use crate::error::AppError;
-use crate::model::kinds::ROLE_RULES;
 use crate::model::*;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -11,7 +10,7 @@ use leptos::server_fn::codec::Json;
 pub async fn preview_role_rule(rule: i64) -> Result<RulePreview, AppError> {
     crate::auth::reply(
         async move {
-            let (state, _) = crate::auth::authorize(ROLE_RULES.read).await?;
+            let (state, _) = crate::auth::authorize(crate::model::kinds::ROLE_RULES.read).await?;
             Ok(state.store.preview_role_rule(rule).await?)
         }
         .await,
@@ -22,7 +21,8 @@ pub async fn preview_role_rule(rule: i64) -> Result<RulePreview, AppError> {
 pub async fn apply_role_rule(rule: i64) -> Result<RuleRun, AppError> {
     crate::auth::reply(
         async move {
-            let (state, actor) = crate::auth::authorize(ROLE_RULES.write).await?;
+            let (state, actor) =
+                crate::auth::authorize(crate::model::kinds::ROLE_RULES.write).await?;
             let author = crate::store::Author::operator(&actor);
             Ok(state.store.start_rule_run(&author, rule).await?)
         }
@@ -34,7 +34,7 @@ pub async fn apply_role_rule(rule: i64) -> Result<RuleRun, AppError> {
 pub async fn role_rule_run(rule: i64) -> Result<Option<RuleRun>, AppError> {
     crate::auth::reply(
         async move {
-            let (state, _) = crate::auth::authorize(ROLE_RULES.read).await?;
+            let (state, _) = crate::auth::authorize(crate::model::kinds::ROLE_RULES.read).await?;
             Ok(state.store.rule_run(rule))
         }
         .await,
@@ -45,7 +45,7 @@ pub async fn role_rule_run(rule: i64) -> Result<Option<RuleRun>, AppError> {
 pub async fn cancel_role_rule_run(rule: i64) -> Result<RuleRun, AppError> {
     crate::auth::reply(
         async move {
-            let (state, _) = crate::auth::authorize(ROLE_RULES.write).await?;
+            let (state, _) = crate::auth::authorize(crate::model::kinds::ROLE_RULES.write).await?;
             Ok(state.store.cancel_rule_run(rule)?)
         }
         .await,

@@ -38,11 +38,12 @@ async fn the_rule(conn: &mut AnyConnection, id: i64) -> Result<Vec<CompiledRule>
 
 /// How many current users the rule's condition selects.
 async fn count_selected(conn: &mut AnyConnection, rule: i64) -> Result<i64> {
-    let (text,): (String,) =
-        sqlx::query_as("SELECT condition FROM role_rules WHERE object_id = $1 AND valid_to IS NULL")
-            .bind(rule)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (text,): (String,) = sqlx::query_as(
+        "SELECT condition FROM role_rules WHERE object_id = $1 AND valid_to IS NULL",
+    )
+    .bind(rule)
+    .fetch_one(&mut *conn)
+    .await?;
     let Some(c) = condition(&text, USER_ATTRIBUTES, 1)? else {
         return Ok(0);
     };

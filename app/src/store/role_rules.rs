@@ -42,15 +42,11 @@ pub(crate) fn role_lines(text: &str) -> std::result::Result<Vec<RoleLine>, Strin
             None => (line, ""),
         };
         let Some((role, system)) = role_part.rsplit_once('@') else {
-            return Err(format!(
-                "{line:?} does not name a role as “Role@System”."
-            ));
+            return Err(format!("{line:?} does not name a role as “Role@System”."));
         };
         let (role, system) = (role.trim(), system.trim());
         if role.is_empty() || system.is_empty() {
-            return Err(format!(
-                "{line:?} does not name a role as “Role@System”."
-            ));
+            return Err(format!("{line:?} does not name a role as “Role@System”."));
         }
         let parsed = RoleLine {
             role: role.into(),
@@ -214,7 +210,10 @@ async fn selected(
         // A condition the store once accepted always parses; one that does not selects no one.
         match condition(&rule.condition, USER_ATTRIBUTES, binds.len() + 1) {
             Ok(Some(c)) => {
-                cases.push(format!("CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)", c.sql));
+                cases.push(format!(
+                    "CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
+                    c.sql
+                ));
                 binds.extend(c.binds);
             }
             _ => cases.push("CAST(0 AS BIGINT)".into()),
@@ -255,6 +254,15 @@ async fn selected(
         }
     }
     Ok(out)
+}
+
+/// A current grant of a user, as `plan` weighs it.
+struct HeldGrant {
+    grant: i64,
+    role: i64,
+    scope: String,
+    /// The rule that made it (None: made by hand).
+    rule: Option<i64>,
 }
 
 /// A grant a rule makes or withdraws.
@@ -309,9 +317,14 @@ pub(crate) async fn plan(
         for user in chunk {
             query = query.bind(*user);
         }
-        let mut held: HashMap<i64, Vec<(i64, i64, String, Option<i64>)>> = HashMap::new();
+        let mut held: HashMap<i64, Vec<HeldGrant>> = HashMap::new();
         for (user, grant, role, scope, rule) in query.fetch_all(&mut *conn).await? {
-            held.entry(user).or_default().push((grant, role, scope, rule));
+            held.entry(user).or_default().push(HeldGrant {
+                grant,
+                role,
+                scope,
+                rule,
+            });
         }
         for user in chunk {
             let Some(rule_indexes) = chosen.get(user) else {
@@ -326,21 +339,21 @@ pub(crate) async fn plan(
                 }
             }
             let grants = held.remove(user).unwrap_or_default();
-            for (grant, role, scope, rule) in &grants {
-                let Some(rule) = rule else { continue };
-                let ours = all_rules || considered.contains(rule);
-                if ours && !wanted.contains_key(&(*role, scope.clone())) {
+            for held in &grants {
+                let Some(rule) = held.rule else { continue };
+                let ours = all_rules || considered.contains(&rule);
+                if ours && !wanted.contains_key(&(held.role, held.scope.clone())) {
                     changes.push(RuleChange::Revoke {
                         user: *user,
-                        grant: *grant,
-                        role: *role,
-                        scope: scope.clone(),
-                        rule: *rule,
+                        grant: held.grant,
+                        role: held.role,
+                        scope: held.scope.clone(),
+                        rule,
                     });
                 }
             }
             for ((role, scope), rule) in wanted {
-                if !grants.iter().any(|(_, r, s, _)| *r == role && *s == scope) {
+                if !grants.iter().any(|h| h.role == role && h.scope == scope) {
                     changes.push(RuleChange::Grant {
                         user: *user,
                         role,
@@ -406,7 +419,11 @@ pub(crate) async fn apply(
 
 /// Brings the rule-made grants of `users` in step with every current rule, in the caller's
 /// transaction. Answers the users whose grants changed.
-pub(crate) async fn settle(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> Result<HashSet<i64>> {
+pub(crate) async fn settle(
+    conn: &mut AnyConnection,
+    op: &Op,
+    users: &[i64],
+) -> Result<HashSet<i64>> {
     if users.is_empty() {
         return Ok(HashSet::new());
     }
@@ -421,7 +438,11 @@ pub(crate) async fn settle(conn: &mut AnyConnection, op: &Op, users: &[i64]) -> 
 
 /// Ends the grants rule `rule` made (the rule is being deleted); answers the users who held
 /// them, whose snapshots change.
-pub(crate) async fn end_grants_of(conn: &mut AnyConnection, op: &Op, rule: i64) -> Result<Vec<i64>> {
+pub(crate) async fn end_grants_of(
+    conn: &mut AnyConnection,
+    op: &Op,
+    rule: i64,
+) -> Result<Vec<i64>> {
     let users: Vec<(i64,)> = sqlx::query_as(
         "SELECT DISTINCT grantee_id FROM grants WHERE rule_id = $1 AND grantee_kind = 'user' \
          AND valid_to IS NULL",

@@ -596,6 +596,8 @@ impl Store {
         tx.commit().await?;
         self.seed_printer_assignments(&Author::named("anna.admin").at(options.now - HOUR))
             .await?;
+        self.seed_role_rules(&Author::named("anna.admin").at(options.now - HOUR / 2))
+            .await?;
         let (operations,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operations")
             .fetch_one(&self.pool)
             .await?;

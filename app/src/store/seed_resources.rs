@@ -3,7 +3,8 @@
 use super::temporal::Author;
 use super::{Result, Store};
 use crate::model::kinds::{
-    APPLICATIONS, CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES, DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS,
+    APPLICATIONS, CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES, DETECTED_BROWSERS, HOSTS, NETWORKS,
+    PRINTERS, ROLE_RULES,
 };
 use crate::model::{AssigneeKind, ResourceInput, ResourceKind};
 
@@ -181,6 +182,24 @@ impl Store {
             self.assign_printer(author, finance, AssigneeKind::User, name)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// A role assignment rule that gives external staff VPN access, applied once: its
+    /// grants show "Managed by rule" on those users.
+    pub(super) async fn seed_role_rules(&self, author: &Author) -> Result<()> {
+        let input = ResourceInput {
+            values: [
+                "External staff VPN",
+                "Contractors reach the office network through the VPN.",
+                "userType eq \"external\" and enabled eq true",
+                "VPN Access@Active Directory",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        let rule = self.create_resource(author, &ROLE_RULES, &input).await?;
+        self.apply_role_rule(author, rule).await?;
         Ok(())
     }
 }

@@ -1,9 +1,9 @@
 //! Checking a new version of an object against its kind's declaration: each value by its
 //! type, references resolved to the objects they name, unique values, then the kind's rules
 //! (`model::resource::Rule`) and the rules of kinds that depend on it.
+use super::super::role_rules;
 use super::super::temporal::{name_key, Val};
 use super::super::text::{text_problem, MAX_LINE_CHARS, MAX_TEXT_CHARS};
-use super::super::role_rules;
 use super::super::{Error, Result};
 use super::custom_values::{self, fit, parse_spec, parse_values};
 use super::read::record_at;

@@ -453,10 +453,14 @@ pub fn GrantedRoles(
                                         <td><MaybeWhen at=g.start_date/></td>
                                         <td><MaybeWhen at=g.end_date/></td>
                                         <td>
-                                            {editable().then(|| view! {
-                                                <ConfirmedButton label="Revoke" title=format!("Revoke {role_name}")
-                                                    on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); })/>
-                                            })}
+                                            {match g.rule {
+                                                // A rule's grant follows the rule: it names the rule instead.
+                                                Some(rule) => view! { <span class="hint">{format!("Managed by rule {rule}")}</span> }.into_any(),
+                                                None => editable().then(|| view! {
+                                                    <ConfirmedButton label="Revoke" title=format!("Revoke {role_name}")
+                                                        on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeGrant { id: g.id.0 }); })/>
+                                                }).into_any(),
+                                            }}
                                         </td>
                                     </tr>
                                 }

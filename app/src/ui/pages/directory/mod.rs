@@ -7,6 +7,7 @@ mod resource_page;
 mod resource_tree;
 mod resources;
 mod roles;
+mod rule_panel;
 
 pub use accounts::{AccountPage, AccountsPage};
 pub use mail_lists::{MailListPage, MailListsPage};

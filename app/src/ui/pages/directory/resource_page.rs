@@ -2,6 +2,7 @@
 //! of a past instant), what refers to it, and its history with restore of an old version.
 use super::access_panel::{AccessActions, AccessPanel};
 use super::resources::ResourceFields;
+use super::rule_panel::RuleApplyPanel;
 use super::{may_write, route_id};
 use crate::api::resources::{
     get_resource, resource_history, RestoreResourceVersion, UpdateResource,
@@ -137,6 +138,9 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
             <FormError result=update.value().into()/>
             {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
         </form>
+        {kind.0.assigns_roles().filter(|_| !historical).map(|_| view! {
+            <RuleApplyPanel rule=id name=name.clone() editable/>
+        })}
         {kind.0.access.filter(|_| editable).map(|list| view! {
             <AccessPanel kind list actions=access object=id name=name.clone()/>
         })}

@@ -214,7 +214,10 @@ pub(super) fn ResourceFields(
                     </label>
                 }
                 .into_any(),
-                ValueType::AttributeSpec | ValueType::AttributeValues => view! {
+                ValueType::AttributeSpec
+                | ValueType::AttributeValues
+                | ValueType::UserQuery
+                | ValueType::RoleList => view! {
                     <label class="wide">
                         {attribute.label}
                         <textarea name=attribute.key rows="5" readonly=!editable

@@ -421,10 +421,14 @@ fn Grantees(
                                 <td>{format_day(g.start_date)}</td>
                                 <td>{format_day(g.end_date)}</td>
                                 <td>
-                                    {may_write().then(|| view! {
-                                        <ConfirmedButton label="Revoke" title=format!("Revoke from {name}")
-                                            on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeGrant { id: grant_id }); })/>
-                                    })}
+                                    {match g.rule.clone() {
+                                        // A rule's grant follows the rule: it names the rule instead.
+                                        Some(rule) => view! { <span class="hint">{format!("Managed by rule {rule}")}</span> }.into_any(),
+                                        None => may_write().then(|| view! {
+                                            <ConfirmedButton label="Revoke" title=format!("Revoke from {name}")
+                                                on_confirm=Callback::new(move |_| { revoke.dispatch(RevokeGrant { id: grant_id }); })/>
+                                        }).into_any(),
+                                    }}
                                 </td>
                             </tr>
                         }

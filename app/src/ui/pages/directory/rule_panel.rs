@@ -1,0 +1,133 @@
+//! A role assignment rule's page (`Rule::AssignsRoles`): "Preview changes" lists the grants
+//! applying it would make and revoke; "Apply now" runs it over every user in the background,
+//! with a progress bar and Cancel.
+use crate::api::governance::{role_rule_run, ApplyRoleRule, CancelRoleRuleRun, PreviewRoleRule};
+use crate::model::{RulePreview, RuleRun, RuleRunState};
+use crate::ui::components::{announce, Announce, FormError};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// How often a running "Apply now" is asked how far it got.
+const POLL: std::time::Duration = std::time::Duration::from_millis(700);
+
+#[component]
+pub(super) fn RuleApplyPanel(rule: i64, name: String, editable: bool) -> AnyView {
+    let preview = ServerAction::<PreviewRoleRule>::new();
+    let apply = ServerAction::<ApplyRoleRule>::new();
+    let cancel = ServerAction::<CancelRoleRuleRun>::new();
+    announce(apply);
+    announce(cancel);
+    let said = Announce::here();
+    // The latest run, read in the browser and again while it runs.
+    let run = RwSignal::new(None::<RuleRun>);
+    let tick = RwSignal::new(0_u32);
+    Effect::new(move |_| {
+        tick.track();
+        leptos::task::spawn_local(async move {
+            if let Ok(latest) = role_rule_run(rule).await {
+                let running = latest.as_ref().is_some_and(RuleRun::running);
+                run.set(latest);
+                if running {
+                    set_timeout(move || tick.update(|n| *n += 1), POLL);
+                }
+            }
+        });
+    });
+    Effect::new(move |_| {
+        if matches!(apply.value().get(), Some(Ok(_))) || matches!(cancel.value().get(), Some(Ok(_)))
+        {
+            tick.update(|n| *n += 1);
+        }
+    });
+    let running = move || run.with(|r| r.as_ref().is_some_and(RuleRun::running));
+    let name = StoredValue::new(name);
+    let start = move |_| {
+        said.expect(format!(
+            "Applying the rule {} to every user.",
+            name.get_value()
+        ));
+        apply.dispatch(ApplyRoleRule { rule });
+    };
+    let stop = move |_| {
+        said.expect(format!(
+            "Asked the rule {} to stop after the users in progress.",
+            name.get_value()
+        ));
+        cancel.dispatch(CancelRoleRuleRun { rule });
+    };
+    view! {
+        <section class="panel" aria-label="Apply the rule">
+            <h2>"Apply the rule"</h2>
+            <p class="hint">
+                "Saving a rule changes no one: it applies when a user changes, or to everyone with “Apply now”."
+            </p>
+            <div class="toolbar">
+                <button type="button" on:click=move |_| { preview.dispatch(PreviewRoleRule { rule }); }>
+                    "Preview changes"
+                </button>
+                {editable.then(|| view! {
+                    <button type="button" class="primary" disabled=running on:click=start>"Apply now"</button>
+                    <Show when=running>
+                        <button type="button" class="danger" on:click=stop>"Cancel"</button>
+                    </Show>
+                })}
+            </div>
+            <FormError result=apply.value().into()/>
+            <FormError result=cancel.value().into()/>
+            <FormError result=preview.value().into()/>
+            {move || run.get().map(|r| view! { <RunProgress run=r/> })}
+            {move || preview.value().get().and_then(Result::ok).map(|p| view! { <PreviewTable preview=p/> })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn RunProgress(run: RuleRun) -> AnyView {
+    let state = match &run.state {
+        RuleRunState::Running => "Applying…".to_string(),
+        RuleRunState::Cancelling => "Stopping after the users in progress…".to_string(),
+        RuleRunState::Finished => "Applied.".to_string(),
+        RuleRunState::Cancelled => {
+            "Cancelled; the users evaluated so far keep their changes.".into()
+        }
+        RuleRunState::Failed(why) => format!("Failed: {why}"),
+    };
+    view! {
+        <div role="status" aria-label="Apply now progress">
+            <progress max=run.total.max(1) value=run.done aria-label="Users evaluated"></progress>
+            <p>{state} " " {run.summary()} {format!(" (started by {})", run.started_by)}</p>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn PreviewTable(preview: RulePreview) -> AnyView {
+    let more = preview.grants + preview.revokes - preview.lines.len() as i64;
+    view! {
+        <p role="status">
+            {format!(
+                "The condition selects {} users now. Applying the rule would make {} grants and revoke {}.",
+                preview.selected_users, preview.grants, preview.revokes
+            )}
+        </p>
+        {(!preview.lines.is_empty()).then(|| view! {
+            <table class="data-table" aria-label="Changes">
+                <thead><tr><th>"User"</th><th>"Change"</th><th>"Role"</th><th>"Scope"</th></tr></thead>
+                <tbody>
+                    {preview.lines.into_iter().map(|line| view! {
+                        <tr>
+                            <td><A href=format!("/users/{}", line.user.0)>{line.user_name}</A></td>
+                            <td>{if line.grant { "grant" } else { "revoke" }}</td>
+                            <td>{line.role}</td>
+                            <td>{line.scope}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+        {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more.")}</p> })}
+    }
+    .into_any()
+}
