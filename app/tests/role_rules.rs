@@ -425,3 +425,66 @@ async fn apply_now_runs_in_the_background_and_a_cancel_stops_it_between_batches(
     assert_eq!(finished.state, RuleRunState::Finished);
     assert_eq!(grants_of(&store, ana).await, ["Reader by All"]);
 }
+
+#[tokio::test]
+async fn renaming_a_role_or_its_system_keeps_the_rule_granting_it() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let rule_id = store
+        .create_resource(
+            &at(SEC),
+            &ROLE_RULES,
+            &rule("All", "enabled eq true", "Reader@AD; Madrid\nWriter@AD"),
+        )
+        .await
+        .unwrap();
+    let ana = store
+        .create_user(&at(2 * SEC), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    assert_eq!(grants_of(&store, ana).await.len(), 2);
+    let roles_text = |store: Store| async move {
+        store
+            .get_resource(&ROLE_RULES, rule_id, None)
+            .await
+            .unwrap()
+            .record
+            .values[3]
+            .clone()
+    };
+
+    let mut reader = store.get_role(f.reader, None).await.unwrap().role.input;
+    reader.name = "Readers".into();
+    store
+        .update_role(&at(3 * SEC), f.reader, &reader)
+        .await
+        .unwrap();
+    assert_eq!(
+        roles_text(store.clone()).await,
+        "Readers@AD; Madrid\nWriter@AD"
+    );
+    let systems = &app::model::kinds::SYSTEMS;
+    let mut ad = store
+        .get_resource(systems, f.ad.0, None)
+        .await
+        .unwrap()
+        .record
+        .values;
+    ad[0] = "Directory".into();
+    store
+        .update_resource(&at(4 * SEC), systems, f.ad.0, &ResourceInput { values: ad })
+        .await
+        .unwrap();
+    assert_eq!(
+        roles_text(store.clone()).await,
+        "Readers@Directory; Madrid\nWriter@Directory"
+    );
+    // A later change to the user keeps both grants: the rule still names both roles.
+    let mut input = store.get_user(ana, None).await.unwrap().state.attributes;
+    input.comments = "changed".into();
+    store.update_user(&at(5 * SEC), ana, &input).await.unwrap();
+    assert_eq!(
+        grants_of(&store, ana).await,
+        ["Readers [Madrid] by All", "Writer by All"]
+    );
+}

@@ -465,3 +465,107 @@ pub(crate) async fn owner_of_grant(conn: &mut AnyConnection, grant: i64) -> Resu
     .await?;
     Ok(row.map(|(name,)| name))
 }
+
+/// `Role@System` of the current role `role`, if any.
+pub(crate) async fn role_line(
+    conn: &mut AnyConnection,
+    role: i64,
+) -> Result<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT r.name, s.name FROM roles r JOIN systems s ON s.object_id = r.system_id \
+         AND s.valid_to IS NULL WHERE r.object_id = $1 AND r.valid_to IS NULL",
+    )
+    .bind(role)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Rules name roles as `Role@System`: when a role or a system is renamed (or a role moves),
+/// every current rule naming it gets a new version naming it as it is called now, in the
+/// same operation, so the rule keeps granting the same role. `rename` gives the new line
+/// for a line it concerns.
+pub(crate) async fn rename_in_rules(
+    conn: &mut AnyConnection,
+    op: &Op,
+    rename: impl Fn(&RoleLine) -> Option<RoleLine>,
+) -> Result<()> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT object_id, name, description, condition, roles FROM role_rules \
+         WHERE valid_to IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, name, description, condition, roles) in rows {
+        let Ok(lines) = role_lines(&roles) else {
+            continue;
+        };
+        let renamed: Vec<Option<RoleLine>> = lines.iter().map(&rename).collect();
+        if renamed.iter().all(Option::is_none) {
+            continue;
+        }
+        let text: Vec<String> = lines
+            .into_iter()
+            .zip(renamed)
+            .map(|(line, new)| new.unwrap_or(line).text())
+            .collect();
+        let fields: Vec<(&str, Val)> = vec![
+            ("name", (&name).into()),
+            ("name_key", name_key(&name).into()),
+            ("description", description.into()),
+            ("condition", condition.into()),
+            ("roles", text.join("\n").into()),
+        ];
+        super::temporal::replace_version(conn, op, Table::Resource("role_rules"), id, &fields)
+            .await?;
+        audit(
+            conn,
+            op,
+            "role-rule.update",
+            &name,
+            "a role it grants was renamed",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// `rename_in_rules` for one role whose `Role@System` changed from `old` to `new`.
+pub(crate) async fn follow_role(
+    conn: &mut AnyConnection,
+    op: &Op,
+    old: &(String, String),
+    new: &(String, String),
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let old_key = line_key(&old.0, &old.1);
+    rename_in_rules(conn, op, |line| {
+        (line_key(&line.role, &line.system) == old_key).then(|| RoleLine {
+            role: new.0.clone(),
+            system: new.1.clone(),
+            scope: line.scope.clone(),
+        })
+    })
+    .await
+}
+
+/// `rename_in_rules` for a system renamed from `old` to `new`.
+pub(crate) async fn follow_system(
+    conn: &mut AnyConnection,
+    op: &Op,
+    old: &str,
+    new: &str,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let old_key = name_key(old);
+    rename_in_rules(conn, op, |line| {
+        (name_key(&line.system) == old_key).then(|| RoleLine {
+            system: new.to_string(),
+            ..line.clone()
+        })
+    })
+    .await
+}

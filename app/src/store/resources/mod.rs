@@ -13,6 +13,7 @@ use super::temporal::{
     write_version, Author, Op, Table, Val,
 };
 use super::{Error, Result, Store};
+use crate::model::kinds;
 use crate::model::*;
 use sqlx::AnyConnection;
 
@@ -160,6 +161,10 @@ async fn update_checked(
     let fields = checked.fields();
     let written = replace_version(conn, op, table(kind), id, &columns(&fields)).await;
     audited(conn, op, kind, "update", checked, "", written).await?;
+    if kind.table == kinds::SYSTEMS.table {
+        // Role assignment rules name roles as `Role@System`.
+        super::role_rules::follow_system(conn, op, current.name(), checked.name()).await?;
+    }
     let users = affected(conn, kind, id).await?;
     capture(conn, op, &users).await
 }
@@ -309,13 +314,17 @@ impl Store {
         let op = begin_op(&mut tx, actor, &action, checked.name()).await?;
         let fields = checked.fields();
         let fields = columns(&fields);
-        let written = if is_current(&mut tx, table(kind), id).await? {
+        let before = record_at(&mut tx, kind, id, i64::MAX).await?;
+        let written = if before.is_some() {
             replace_version(&mut tx, &op, table(kind), id, &fields).await
         } else {
             write_version(&mut tx, &op, table(kind), id, &fields).await
         };
         let details = format!("from version {version_id}");
         audited(&mut tx, &op, kind, "restore", &checked, &details, written).await?;
+        if let (true, Some(before)) = (kind.table == kinds::SYSTEMS.table, &before) {
+            super::role_rules::follow_system(&mut tx, &op, before.name(), checked.name()).await?;
+        }
         // A new snapshot even within the delay: the one before stays restorable.
         let users = affected(&mut tx, kind, id).await?;
         capture_new(&mut tx, &op, &users).await?;
