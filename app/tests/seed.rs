@@ -110,6 +110,24 @@ async fn seeding_writes_a_year_of_history_with_renames_ended_records_and_a_recyc
         ruled > 0 && outside == 0,
         "{ruled} rule grants, {outside} outside"
     );
+    // The first user carries the demo's low segregation of duties risk.
+    let first = store
+        .list_users(&UserListQuery::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let risks: Vec<String> = store
+        .sod_violations(Some(first))
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {}", v.rule_name, v.risk.as_str()))
+        .collect();
+    assert!(
+        risks.contains(&"Helpdesk and file editing low".to_string()),
+        "{risks:?}"
+    );
     assert!(count(&store, "SELECT COUNT(*) FROM mail_list_members").await > 0);
 
     // Every live user has a snapshot of their current state.

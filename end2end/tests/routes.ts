@@ -24,7 +24,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
   // The declared resource kinds without a route of their own above: list, an object, import.
   const kinds: string[] = [];
   for (const kind of ["networks", "hosts", "printers", "detected-browsers", "applications",
-    "custom-object-types", "custom-objects", "role-rules"]) {
+    "custom-object-types", "custom-objects", "role-rules", "sod-rules"]) {
     kinds.push(`/${kind}`, await firstDetail(page, `/${kind}`, `/${kind}/`), `/${kind}/import`);
   }
   return [
@@ -58,6 +58,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
     ...kinds,
     "/applications/tree",
     `/applications/tree?as_of=${past}`,
+    "/sod-rules/report",
     "/backups",
     "/recycle-bin",
     "/audit",

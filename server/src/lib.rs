@@ -3,6 +3,7 @@ pub mod audit_csv;
 pub mod csv_files;
 pub mod files;
 pub mod load;
+pub mod sod_csv;
 pub mod static_files;
 
 use app::backup::{SystemBackupConfig, SystemBackups};
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .merge(files::routes())
         .merge(csv_files::routes())
+        .merge(sod_csv::routes())
         .merge(audit_csv::routes())
         .route("/healthz", axum::routing::get(healthz))
         .nest_service(

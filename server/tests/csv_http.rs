@@ -457,3 +457,65 @@ async fn the_import_server_function_takes_a_multipart_upload_and_needs_write_per
         reply.body
     );
 }
+
+#[tokio::test]
+async fn the_segregation_of_duties_report_downloads_every_violation() {
+    let f = fixture().await;
+    let author = Author::named("tester");
+    let system = f.store.create_system(&author, "ERP", "").await.unwrap();
+    let mut roles = Vec::new();
+    for name in ["Buy", "Pay"] {
+        let role = RoleInput {
+            system,
+            name: name.into(),
+            ..Default::default()
+        };
+        roles.push(f.store.create_role(&author, &role).await.unwrap());
+    }
+    let values = ["Buy or pay", "", "all", "", "high", "Buy@ERP\nPay@ERP", ""];
+    f.store
+        .create_resource(
+            &author,
+            &kinds::SOD_RULES,
+            &ResourceInput {
+                values: values.map(String::from).to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    let ana = f
+        .store
+        .create_user(
+            &author,
+            &UserInput {
+                name: "ana".into(),
+                first_name: "Ana".into(),
+                primary_group: f.staff,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for role in roles {
+        let grant = GrantInput {
+            role,
+            grantee: Grantee::User(ana),
+            scope: String::new(),
+            start_date: None,
+            end_date: None,
+        };
+        f.store.grant_role(&author, &grant).await.unwrap();
+    }
+    let records = csv_records(&f.get("/files/sod-violations.csv", Some(&f.auditor)).await);
+    assert_eq!(
+        records,
+        [
+            ["userName", "rule", "risk", "roles"],
+            ["ana", "Buy or pay", "high", "Buy@ERP; Pay@ERP"]
+        ]
+    );
+    assert_eq!(
+        f.get("/files/sod-violations.csv", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

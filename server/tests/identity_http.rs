@@ -467,6 +467,13 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
         ("apply_role_rule", Json, json!({"rule": 1}), true),
         ("role_rule_run", Json, json!({"rule": 1}), false),
         ("cancel_role_rule_run", Json, json!({"rule": 1}), true),
+        ("sod_violations", Json, json!({"user": null}), false),
+        (
+            "sod_check_grant",
+            Json,
+            json!({"grantee": {"User": 1}, "role": 1}),
+            false,
+        ),
     ]
 }
 

@@ -1,6 +1,7 @@
-//! Role assignment rules beyond their declared pages: what a rule would change, and
-//! applying it to every user in the background. Previewing needs the rules' read
-//! permission; applying and cancelling their write one.
+//! Governance beyond the rules' declared pages: what a role assignment rule would change
+//! and applying it to every user in the background (reading needs the rules' read
+//! permission, applying and cancelling their write one); segregation of duties violations
+//! and the risks of a grant about to be made.
 use crate::error::AppError;
 use crate::model::*;
 use leptos::prelude::*;
@@ -47,6 +48,33 @@ pub async fn cancel_role_rule_run(rule: i64) -> Result<RuleRun, AppError> {
         async move {
             let (state, _) = crate::auth::authorize(crate::model::kinds::ROLE_RULES.write).await?;
             Ok(state.store.cancel_rule_run(rule)?)
+        }
+        .await,
+    )
+}
+
+/// Current segregation of duties violations of one user, or of everyone (the report).
+#[server(endpoint = "sod_violations", input = Json)]
+pub async fn sod_violations(user: Option<UserId>) -> Result<Vec<SodViolation>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(crate::model::kinds::SOD_RULES.read).await?;
+            Ok(state.store.sod_violations(user).await?)
+        }
+        .await,
+    )
+}
+
+/// The risks granting `role` to `grantee` would bring (the grant form's warning).
+#[server(endpoint = "sod_check_grant", input = Json)]
+pub async fn sod_check_grant(
+    grantee: Grantee,
+    role: RoleId,
+) -> Result<Vec<SodViolation>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(crate::model::kinds::SOD_RULES.read).await?;
+            Ok(state.store.sod_check_grant(grantee, role).await?)
         }
         .await,
     )

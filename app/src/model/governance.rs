@@ -68,3 +68,58 @@ impl RuleRun {
         )
     }
 }
+
+/// How bad holding a segregation of duties rule's roles together is. Ordered: a pair of
+/// risks compares by severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SodRisk {
+    None,
+    Low,
+    High,
+    Forbidden,
+}
+
+impl SodRisk {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "none" => Self::None,
+            "low" => Self::Low,
+            "high" => Self::High,
+            "forbidden" => Self::Forbidden,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Low => "low",
+            Self::High => "high",
+            Self::Forbidden => "forbidden",
+        }
+    }
+}
+
+/// A user holding roles a segregation of duties rule names together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SodViolation {
+    pub user: UserId,
+    pub user_name: String,
+    pub rule: i64,
+    pub rule_name: String,
+    pub risk: SodRisk,
+    /// The roles held that the rule names, as `Role@System`.
+    pub roles: Vec<String>,
+}
+
+impl SodViolation {
+    /// "high risk (rule “Purchase and approve”): SAP Purchaser@SAP, SAP Approver@SAP".
+    pub fn text(&self) -> String {
+        format!(
+            "{} risk (rule “{}”): {}",
+            self.risk.as_str(),
+            self.rule_name,
+            self.roles.join(", ")
+        )
+    }
+}

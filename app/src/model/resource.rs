@@ -97,6 +97,8 @@ pub enum ValueType {
     /// Roles, one `Role@System` per line with an optional `; scope`: each a current role,
     /// kept as the role and its system call themselves.
     RoleList,
+    /// Pairs of roles with a risk, one `Role@System + Role@System: risk` per line.
+    RolePairs,
 }
 
 /// A check across attributes or objects, run by the store on every write and restore.
@@ -134,6 +136,16 @@ pub enum Rule {
     AssignsRoles {
         condition: &'static str,
         roles: &'static str,
+    },
+    /// Segregation of duties: `sod_type` (all, more than, pairs) decides whether `roles`
+    /// held together (all of them, or more than `threshold`) carry `risk`, or each line of
+    /// `pairs` carries its own.
+    Segregates {
+        sod_type: &'static str,
+        threshold: &'static str,
+        risk: &'static str,
+        roles: &'static str,
+        pairs: &'static str,
     },
     /// The kind is a tree: `parent` refers to the same kind, and a move that would put an
     /// object under itself is refused, naming the loop. Its objects get a tree view, headed
@@ -235,6 +247,15 @@ impl ResourceKind {
             Rule::AssignsRoles { condition, roles } => Some((*condition, *roles)),
             _ => None,
         })
+    }
+
+    /// The report of a segregation of duties kind (`Rule::Segregates`): every user holding
+    /// roles one of its rules names together.
+    pub fn report_path(&self) -> Option<String> {
+        self.rules
+            .iter()
+            .any(|rule| matches!(rule, Rule::Segregates { .. }))
+            .then(|| format!("/{}/report", self.slug))
     }
 
     /// The heading of a tree kind's tree view.

@@ -81,6 +81,7 @@ impl Store {
         )
         .await?;
         let users = users_of_grantee(&mut tx, input.grantee).await?;
+        super::sod::refuse_forbidden(&mut tx, &users, input.role.0).await?;
         capture(&mut tx, &op, &users).await?;
         tx.commit().await?;
         Ok(GrantId(id))

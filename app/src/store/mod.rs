@@ -39,6 +39,7 @@ mod sessions;
 mod snapshot_list;
 mod snapshot_xml;
 mod snapshots;
+mod sod;
 mod spreadsheet;
 mod system_backup;
 mod temporal;

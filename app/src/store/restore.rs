@@ -439,12 +439,39 @@ async fn plan_in(
         ));
     } else if selection.grants {
         let key = |g: &GrantState| (g.role, g.scope.clone());
+        // What the user holds as the grants are put back, for segregation of duties.
+        let sod_rules = super::sod::current_sod_rules(&mut *conn).await?;
+        let mut held = super::sod::held_roles(&mut *conn, &[user.0])
+            .await?
+            .remove(&user.0)
+            .unwrap_or_default();
+        if exact {
+            // What an exact restore revokes is not held after it.
+            for c in now
+                .grants
+                .iter()
+                .filter(|c| !old.grants.iter().any(|g| key(g) == key(c)))
+            {
+                if c.rule.is_none() {
+                    held.remove(&c.role.0);
+                }
+            }
+        }
         for g in &old.grants {
             match now.grants.iter().find(|c| key(c) == key(g)) {
                 None => {
                     let mut blocked = role_gone(&mut *conn, g).await?;
                     if blocked.is_none() {
                         blocked = rule_managed(g);
+                    }
+                    if blocked.is_none() {
+                        blocked =
+                            super::sod::forbidden_with(&sod_rules, &held, g.role.0).map(|rule| {
+                                format!("forbidden by the segregation of duties rule {rule:?}")
+                            });
+                    }
+                    if blocked.is_none() {
+                        held.insert(g.role.0);
                     }
                     items.push(item(
                         RestoreItemKind::Grant,

@@ -24,7 +24,7 @@ pub(crate) struct RoleLine {
 }
 
 impl RoleLine {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         if self.scope.is_empty() {
             format!("{}@{}", self.role, self.system)
         } else {
@@ -70,7 +70,7 @@ pub(crate) fn role_lines(text: &str) -> std::result::Result<Vec<RoleLine>, Strin
 
 /// The current roles named by `lines`: (role id, role name, system name) by the lines'
 /// lower-cased `role@system`, in one query.
-async fn find_roles(
+pub(crate) async fn find_roles(
     conn: &mut AnyConnection,
     lines: &[&RoleLine],
 ) -> Result<HashMap<String, (i64, String, String)>> {
@@ -96,7 +96,7 @@ async fn find_roles(
         .collect())
 }
 
-fn line_key(role: &str, system: &str) -> String {
+pub(crate) fn line_key(role: &str, system: &str) -> String {
     format!("{}@{}", name_key(role), name_key(system))
 }
 
@@ -481,8 +481,8 @@ pub(crate) async fn role_line(
 }
 
 /// Rules name roles as `Role@System`: when a role or a system is renamed (or a role moves),
-/// every current rule naming it gets a new version naming it as it is called now, in the
-/// same operation, so the rule keeps granting the same role. `rename` gives the new line
+/// every current role assignment or segregation of duties rule naming it gets a new version
+/// naming it as it is called now, in the same operation, so it keeps meaning the same role. `rename` gives the new line
 /// for a line it concerns.
 pub(crate) async fn rename_in_rules(
     conn: &mut AnyConnection,
@@ -523,6 +523,72 @@ pub(crate) async fn rename_in_rules(
             "role-rule.update",
             &name,
             "a role it grants was renamed",
+        )
+        .await?;
+    }
+    rename_in_sod_rules(conn, op, &rename).await
+}
+
+/// `rename_in_rules` for segregation of duties rules: their roles and their risk matrix.
+async fn rename_in_sod_rules(
+    conn: &mut AnyConnection,
+    op: &Op,
+    rename: &impl Fn(&RoleLine) -> Option<RoleLine>,
+) -> Result<()> {
+    type SodRow = (i64, String, String, String, String, String, String, String);
+    let rows: Vec<SodRow> = sqlx::query_as(
+        "SELECT object_id, name, description, sod_type, threshold, risk, roles, pairs \
+         FROM sod_rules WHERE valid_to IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (id, name, description, sod_type, threshold, risk, roles, pairs) in rows {
+        let mut changed = false;
+        let mut renamed = |line: RoleLine| match rename(&line) {
+            Some(new) => {
+                changed = true;
+                new
+            }
+            None => line,
+        };
+        let roles: Vec<String> = role_lines(&roles)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| renamed(l).text())
+            .collect();
+        let pairs: Vec<String> = super::sod::pair_lines(&pairs)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                super::sod::PairLine {
+                    a: renamed(p.a),
+                    b: renamed(p.b),
+                    risk: p.risk,
+                }
+                .text()
+            })
+            .collect();
+        if !changed {
+            continue;
+        }
+        let fields: Vec<(&str, Val)> = vec![
+            ("name", (&name).into()),
+            ("name_key", name_key(&name).into()),
+            ("description", description.into()),
+            ("sod_type", sod_type.into()),
+            ("threshold", threshold.into()),
+            ("risk", risk.into()),
+            ("roles", roles.join("\n").into()),
+            ("pairs", pairs.join("\n").into()),
+        ];
+        super::temporal::replace_version(conn, op, Table::Resource("sod_rules"), id, &fields)
+            .await?;
+        audit(
+            conn,
+            op,
+            "sod-rule.update",
+            &name,
+            "a role it names was renamed",
         )
         .await?;
     }

@@ -4,9 +4,11 @@ use super::temporal::Author;
 use super::{Result, Store};
 use crate::model::kinds::{
     APPLICATIONS, CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES, DETECTED_BROWSERS, HOSTS, NETWORKS,
-    PRINTERS, ROLE_RULES,
+    PRINTERS, ROLE_RULES, SOD_RULES,
 };
-use crate::model::{AssigneeKind, ResourceInput, ResourceKind};
+use crate::model::{
+    AssigneeKind, GrantInput, Grantee, ResourceInput, ResourceKind, RoleId, UserId,
+};
 
 type Rows = &'static [&'static [&'static str]];
 
@@ -200,6 +202,65 @@ impl Store {
         };
         let rule = self.create_resource(author, &ROLE_RULES, &input).await?;
         self.apply_role_rule(author, rule).await?;
+        self.seed_sod_rules(author).await
+    }
+
+    /// Two segregation of duties rules: purchasing and approving is forbidden; helpdesk
+    /// work and file editing together is a low risk, which the first user (by name) carries.
+    async fn seed_sod_rules(&self, author: &Author) -> Result<()> {
+        for values in [
+            [
+                "Purchase and approve",
+                "Who buys does not approve the purchase.",
+                "all",
+                "",
+                "forbidden",
+                "SAP Purchaser@SAP\nSAP Approver@SAP",
+                "",
+            ],
+            [
+                "Helpdesk and file editing",
+                "Helpdesk operators reset passwords; editing shares as well widens what one person can do.",
+                "pairs",
+                "",
+                "",
+                "",
+                "Helpdesk Operator@Active Directory + File Share Editor@Active Directory: low",
+            ],
+        ] {
+            let input = ResourceInput {
+                values: values.map(String::from).to_vec(),
+            };
+            self.create_resource(author, &SOD_RULES, &input).await?;
+        }
+        let roles: Vec<(i64,)> = sqlx::query_as(
+            "SELECT object_id FROM roles WHERE valid_to IS NULL \
+             AND name IN ('Helpdesk Operator', 'File Share Editor')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let first: Option<(i64,)> = sqlx::query_as(
+            "SELECT object_id FROM users WHERE valid_to IS NULL ORDER BY name_key LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((user,)) = first else { return Ok(()) };
+        for (role,) in roles {
+            let input = GrantInput {
+                role: RoleId(role),
+                grantee: Grantee::User(UserId(user)),
+                scope: String::new(),
+                start_date: None,
+                end_date: None,
+            };
+            if self
+                .find_grant(input.role, input.grantee, "")
+                .await?
+                .is_none()
+            {
+                self.grant_role(author, &input).await?;
+            }
+        }
         Ok(())
     }
 }

@@ -100,6 +100,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/accounts">"Accounts"</A></li>
                     <li><A href="/roles">"Roles"</A></li>
                     <li><A href="/role-rules">"Role assignment rules"</A></li>
+                    <li><A href="/sod-rules">"Segregation of duties"</A></li>
                     <li><A href="/systems">"Systems"</A></li>
                     <li><A href="/mail-lists">"Mail lists"</A></li>
                     <li><A href="/mail-domains">"Mail domains"</A></li>

@@ -98,6 +98,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("role-rules") view=|| view! { <pages::ResourceListPage kind=&kinds::ROLE_RULES/> }/>
                     <Route path=path!("role-rules/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::ROLE_RULES/> }/>
                     <Route path=path!("role-rules/:id") view=|| view! { <pages::ResourcePage kind=&kinds::ROLE_RULES/> }/>
+                    <Route path=path!("sod-rules") view=|| view! { <pages::ResourceListPage kind=&kinds::SOD_RULES/> }/>
+                    <Route path=path!("sod-rules/report") view=pages::SodReportPage/>
+                    <Route path=path!("sod-rules/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::SOD_RULES/> }/>
+                    <Route path=path!("sod-rules/:id") view=|| view! { <pages::ResourcePage kind=&kinds::SOD_RULES/> }/>
                     <Route path=path!("detected-browsers") view=|| view! { <pages::ResourceListPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::DETECTED_BROWSERS/> }/>

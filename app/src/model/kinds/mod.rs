@@ -9,7 +9,7 @@ use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
 use super::Permission;
 pub use applications::APPLICATIONS;
 pub use custom::{CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES};
-pub use governance::ROLE_RULES;
+pub use governance::{ROLE_RULES, SOD_RISKS, SOD_RULES, SOD_TYPES};
 pub use network::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
 
 /// Every declared kind: the registry the routes, the recycle bin and backups read.
@@ -24,6 +24,7 @@ pub static ALL: &[&ResourceKind] = &[
     &CUSTOM_OBJECT_TYPES,
     &CUSTOM_OBJECTS,
     &ROLE_RULES,
+    &SOD_RULES,
 ];
 
 /// The declared kind whose list can be narrowed to what `dependent` lists (its `list_filter`

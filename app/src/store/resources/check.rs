@@ -1,9 +1,9 @@
 //! Checking a new version of an object against its kind's declaration: each value by its
 //! type, references resolved to the objects they name, unique values, then the kind's rules
 //! (`model::resource::Rule`) and the rules of kinds that depend on it.
-use super::super::role_rules;
 use super::super::temporal::{name_key, Val};
 use super::super::text::{text_problem, MAX_LINE_CHARS, MAX_TEXT_CHARS};
+use super::super::{role_rules, sod};
 use super::super::{Error, Result};
 use super::custom_values::{self, fit, parse_spec, parse_values};
 use super::read::record_at;
@@ -150,7 +150,8 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
             | ValueType::AttributeSpec
             | ValueType::AttributeValues
             | ValueType::UserQuery
-            | ValueType::RoleList => MAX_TEXT_CHARS,
+            | ValueType::RoleList
+            | ValueType::RolePairs => MAX_TEXT_CHARS,
             _ => MAX_LINE_CHARS,
         };
         let problem = if attribute.required && text.is_empty() {
@@ -192,6 +193,7 @@ fn parse(kind: &'static ResourceKind, input: &ResourceInput) -> Result<Checked> 
             ValueType::RoleList => {
                 role_rules::role_lines(text).map(|_| Value::Text(text.to_string()))
             }
+            ValueType::RolePairs => sod::pair_lines(text).map(|_| Value::Text(text.to_string())),
             ValueType::Choice(options) => options
                 .iter()
                 .find(|o| o.eq_ignore_ascii_case(text))
@@ -425,9 +427,10 @@ fn rules_pointing_at(
                 Rule::InNetwork { network, .. } => network,
                 Rule::ReferenceHas { reference, .. } => reference,
                 Rule::Typed { type_ref, .. } => type_ref,
-                Rule::Network { .. } | Rule::NoCycle { .. } | Rule::AssignsRoles { .. } => {
-                    return None
-                }
+                Rule::Network { .. }
+                | Rule::NoCycle { .. }
+                | Rule::AssignsRoles { .. }
+                | Rule::Segregates { .. } => return None,
             };
             let (_, attribute) = referrer.attribute(key)?;
             match attribute.value {
@@ -546,6 +549,27 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 }
             }
             Rule::NoCycle { parent, .. } => no_cycle(conn, checked, parent, id).await?,
+            Rule::Segregates {
+                sod_type,
+                threshold,
+                risk,
+                roles,
+                pairs,
+            } => {
+                let (n, listed, matrix) = sod::check_rule(
+                    conn,
+                    checked.text(sod_type),
+                    checked.text(threshold),
+                    checked.text(risk),
+                    checked.text(roles),
+                    checked.text(pairs),
+                )
+                .await?;
+                for (key, value) in [(threshold, n), (roles, listed), (pairs, matrix)] {
+                    let (index, _) = kind.attribute(key).expect("a declared attribute");
+                    checked.values[index] = Value::Text(value);
+                }
+            }
             Rule::AssignsRoles { roles, .. } => {
                 let (index, _) = kind.attribute(roles).expect("a declared roles attribute");
                 let text = checked.text(roles).to_string();
@@ -676,7 +700,10 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                     )));
                 }
             }
-            Rule::Network { .. } | Rule::NoCycle { .. } | Rule::AssignsRoles { .. } => {}
+            Rule::Network { .. }
+            | Rule::NoCycle { .. }
+            | Rule::AssignsRoles { .. }
+            | Rule::Segregates { .. } => {}
         }
     }
     Ok(())

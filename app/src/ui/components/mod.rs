@@ -8,6 +8,7 @@ mod flash;
 mod group_picker;
 mod list;
 mod paging;
+mod sod;
 mod time;
 pub use field::FieldErrors;
 pub use flash::{announce, Announce, Flash, FlashArea};
@@ -17,6 +18,7 @@ pub use list::{
     Selection,
 };
 pub use paging::{page_param, page_size_param, urlencode, Pages};
+pub use sod::{SodGrantWarning, UserSodWarnings};
 pub use time::{
     format_optional_time, format_time, instant_param, local_input_value, local_time,
     local_zone_now, parse_date, parse_instant, parse_local_instant, shift_slot, MaybeWhen, When,
@@ -471,6 +473,10 @@ pub fn GrantedRoles(
             })}
         </Transition>
         <FormError result=revoke.value().into()/>
+        {move || match (grantee.get(), as_of.get()) {
+            (crate::model::Grantee::User(user), None) => Some(view! { <UserSodWarnings user changes/> }),
+            _ => None,
+        }}
         {move || editable().then(|| view! { <GrantRoleForm grantee heading grant/> })}
     }
 }
@@ -510,6 +516,7 @@ pub fn GrantRoleForm(
                 <label>"Start date" <input type="date" bind:value=start/></label>
                 <label>"End date" <input type="date" bind:value=end/></label>
             </div>
+            <SodGrantWarning grantee role/>
             <FormError result=grant.value().into()/>
             <button type="submit" class="primary">"Grant role"</button>
         </form>

@@ -18,7 +18,7 @@ pub use audit::{AuditLink, AuditPage, AuditTable};
 pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{
     AccountPage, AccountsPage, MailListPage, MailListsPage, ResourceListPage, ResourcePage,
-    ResourceTreePage, RolePage, RolesPage,
+    ResourceTreePage, RolePage, RolesPage, SodReportPage,
 };
 pub use groups::GroupsPage;
 pub use home::HomePage;

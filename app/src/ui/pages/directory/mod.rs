@@ -8,6 +8,7 @@ mod resource_tree;
 mod resources;
 mod roles;
 mod rule_panel;
+mod sod_report;
 
 pub use accounts::{AccountPage, AccountsPage};
 pub use mail_lists::{MailListPage, MailListsPage};
@@ -15,6 +16,7 @@ pub use resource_page::ResourcePage;
 pub use resource_tree::ResourceTreePage;
 pub use resources::ResourceListPage;
 pub use roles::{RolePage, RolesPage};
+pub use sod_report::SodReportPage;
 
 use crate::api::users::list_users;
 use crate::error::AppError;

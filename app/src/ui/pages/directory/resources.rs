@@ -107,6 +107,7 @@ pub fn ResourceListPage(kind: &'static ResourceKind) -> AnyView {
             placeholder=kind.search_hint csv=kind.csv_path() import columns items
             delete=ListDelete::of(delete, move |ids| DeleteResources { kind, ids })>
             {kind.tree_title().map(|title| view! { <p><A href=kind.tree_path()>{title}</A></p> })}
+            {kind.report_path().map(|href| view! { <p><A href=href>"Current violations (report)"</A></p> })}
             {kind.list_filter().map(|(_, attribute)| view! { <ListFilter params attribute/> })}
             {(may_write() && kind.manual_entry).then(|| view! { <NewResourcePanel kind/> })}
         </DirectoryList>
@@ -217,7 +218,8 @@ pub(super) fn ResourceFields(
                 ValueType::AttributeSpec
                 | ValueType::AttributeValues
                 | ValueType::UserQuery
-                | ValueType::RoleList => view! {
+                | ValueType::RoleList
+                | ValueType::RolePairs => view! {
                     <label class="wide">
                         {attribute.label}
                         <textarea name=attribute.key rows="5" readonly=!editable

@@ -1,0 +1,503 @@
+//! Segregation of duties (`model::kinds::SOD_RULES`): which roles no one should hold
+//! together, and with what risk. A grant that would give someone a forbidden combination is
+//! refused; a restore does not put one back; lower risks are warnings and a report.
+//!
+//! The roles a user holds, for these rules, are those granted to the user and to the
+//! accounts the user owns.
+use super::role_rules::{canonical_roles, find_roles, line_key, role_lines, RoleLine};
+use super::{Error, Result, Store};
+use crate::model::*;
+use sqlx::{Any, AnyConnection};
+use std::collections::{HashMap, HashSet};
+
+/// Most pairs one rule's risk matrix holds.
+pub const MAX_SOD_PAIRS: usize = 200;
+/// Users whose roles one query reads.
+const USER_BATCH: usize = 400;
+
+/// One line of a risk matrix: two roles and the risk of holding both.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PairLine {
+    pub a: RoleLine,
+    pub b: RoleLine,
+    pub risk: SodRisk,
+}
+
+impl PairLine {
+    pub(crate) fn text(&self) -> String {
+        format!(
+            "{} + {}: {}",
+            self.a.text(),
+            self.b.text(),
+            self.risk.as_str()
+        )
+    }
+}
+
+/// A `Role@System` without a scope.
+fn role_ref(text: &str, line: &str) -> std::result::Result<RoleLine, String> {
+    match role_lines(text) {
+        Ok(mut roles) if roles.len() == 1 && roles[0].scope.is_empty() => Ok(roles.remove(0)),
+        _ => Err(format!(
+            "{line:?} does not read “Role@System + Role@System: risk”."
+        )),
+    }
+}
+
+/// Reads `Role@System + Role@System: risk` lines; blank lines are skipped.
+pub(crate) fn pair_lines(text: &str) -> std::result::Result<Vec<PairLine>, String> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let shape = || format!("{line:?} does not read “Role@System + Role@System: risk”.");
+        let (roles, risk) = line.rsplit_once(':').ok_or_else(shape)?;
+        let (a, b) = roles.split_once(" + ").ok_or_else(shape)?;
+        let risk = SodRisk::parse(risk).ok_or_else(|| {
+            format!(
+                "{:?} is not a risk; use none, low, high or forbidden.",
+                risk.trim()
+            )
+        })?;
+        out.push(PairLine {
+            a: role_ref(a, line)?,
+            b: role_ref(b, line)?,
+            risk,
+        });
+        if out.len() > MAX_SOD_PAIRS {
+            return Err(format!(
+                "A risk matrix holds at most {MAX_SOD_PAIRS} pairs."
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A risk matrix as kept: each role a current one, named as it calls itself.
+async fn canonical_pairs(
+    conn: &mut AnyConnection,
+    text: &str,
+) -> Result<std::result::Result<String, String>> {
+    let pairs = match pair_lines(text) {
+        Ok(pairs) => pairs,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let roles: Vec<&RoleLine> = pairs.iter().flat_map(|p| [&p.a, &p.b]).collect();
+    let found = find_roles(conn, &roles).await?;
+    let named = |line: &RoleLine| {
+        found
+            .get(&line_key(&line.role, &line.system))
+            .map(|(_, role, system)| RoleLine {
+                role: role.clone(),
+                system: system.clone(),
+                scope: String::new(),
+            })
+            .ok_or_else(|| {
+                format!(
+                    "No role {:?} exists on the system {:?}.",
+                    line.role, line.system
+                )
+            })
+    };
+    let mut out = Vec::with_capacity(pairs.len());
+    for pair in &pairs {
+        let (a, b) = match (named(&pair.a), named(&pair.b)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(problem), _) | (_, Err(problem)) => return Ok(Err(problem)),
+        };
+        if a == b {
+            return Ok(Err(format!("{:?} pairs a role with itself.", pair.text())));
+        }
+        out.push(
+            PairLine {
+                a,
+                b,
+                risk: pair.risk,
+            }
+            .text(),
+        );
+    }
+    Ok(Ok(out.join("\n")))
+}
+
+/// The values of a segregation of duties rule, checked and kept in their canonical form:
+/// (threshold, roles, pairs). Errors name the field.
+pub(crate) async fn check_rule(
+    conn: &mut AnyConnection,
+    sod_type: &str,
+    threshold: &str,
+    risk: &str,
+    roles: &str,
+    pairs: &str,
+) -> Result<(String, String, String)> {
+    let roles = canonical_roles(conn, roles)
+        .await?
+        .map_err(|problem| Error::invalid("roles", problem))?;
+    let pairs = canonical_pairs(conn, pairs)
+        .await?
+        .map_err(|problem| Error::invalid("pairs", problem))?;
+    let listed = role_lines(&roles).unwrap_or_default().len();
+    let needs_risk = || {
+        if risk.trim().is_empty() {
+            Err(Error::invalid(
+                "risk",
+                "Choose the risk of holding these roles together.",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let threshold = match sod_type {
+        "all" => {
+            needs_risk()?;
+            if listed < 2 {
+                return Err(Error::invalid("roles", "List at least two roles."));
+            }
+            String::new()
+        }
+        "more than" => {
+            needs_risk()?;
+            let n = threshold
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1 && *n < listed);
+            let Some(n) = n else {
+                return Err(Error::invalid(
+                    "threshold",
+                    format!(
+                        "Give N, a whole number from 1 to {} (one less than the roles listed).",
+                        listed.saturating_sub(1).max(1)
+                    ),
+                ));
+            };
+            n.to_string()
+        }
+        _ => {
+            if pairs.is_empty() {
+                return Err(Error::invalid(
+                    "pairs",
+                    "List at least one pair of roles with its risk.",
+                ));
+            }
+            String::new()
+        }
+    };
+    Ok((threshold, roles, pairs))
+}
+
+#[derive(Clone, Debug)]
+enum Shape {
+    All(Vec<i64>),
+    MoreThan(usize, Vec<i64>),
+    Pairs(Vec<(i64, i64, SodRisk)>),
+}
+
+/// A current rule with its roles resolved to ids (lines naming a deleted role drop out).
+#[derive(Clone, Debug)]
+pub(crate) struct SodRule {
+    pub id: i64,
+    pub name: String,
+    risk: SodRisk,
+    shape: Shape,
+}
+
+impl SodRule {
+    /// The risk holding `held` carries under this rule, and the roles that make it.
+    fn judge(&self, held: &HashSet<i64>) -> Option<(SodRisk, Vec<i64>)> {
+        let (risk, roles) = match &self.shape {
+            Shape::All(roles) => (roles.iter().all(|r| held.contains(r)) && roles.len() >= 2)
+                .then(|| (self.risk, roles.clone()))?,
+            Shape::MoreThan(n, roles) => {
+                let have: Vec<i64> = roles.iter().copied().filter(|r| held.contains(r)).collect();
+                (have.len() > *n).then_some((self.risk, have))?
+            }
+            Shape::Pairs(pairs) => {
+                let mut worst = None;
+                let mut roles = Vec::new();
+                for (a, b, risk) in pairs {
+                    if held.contains(a) && held.contains(b) && *risk > SodRisk::None {
+                        worst = worst.max(Some(*risk));
+                        for r in [a, b] {
+                            if !roles.contains(r) {
+                                roles.push(*r);
+                            }
+                        }
+                    }
+                }
+                (worst?, roles)
+            }
+        };
+        (risk > SodRisk::None).then_some((risk, roles))
+    }
+}
+
+/// Every current segregation of duties rule, by name.
+pub(crate) async fn current_sod_rules(conn: &mut AnyConnection) -> Result<Vec<SodRule>> {
+    let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT object_id, name, sod_type, threshold, risk, roles, pairs FROM sod_rules \
+         WHERE valid_to IS NULL ORDER BY name_key, object_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parsed: Vec<(Vec<RoleLine>, Vec<PairLine>)> = rows
+        .iter()
+        .map(|row| {
+            (
+                role_lines(&row.5).unwrap_or_default(),
+                pair_lines(&row.6).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let all: Vec<&RoleLine> = parsed
+        .iter()
+        .flat_map(|(roles, pairs)| roles.iter().chain(pairs.iter().flat_map(|p| [&p.a, &p.b])))
+        .collect();
+    let found = find_roles(conn, &all).await?;
+    let id = |line: &RoleLine| {
+        found
+            .get(&line_key(&line.role, &line.system))
+            .map(|(id, ..)| *id)
+    };
+    Ok(rows
+        .into_iter()
+        .zip(parsed)
+        .map(
+            |((rule, name, sod_type, threshold, risk, _, _), (roles, pairs))| {
+                let ids: Vec<i64> = roles.iter().filter_map(id).collect();
+                let shape = match sod_type.as_str() {
+                    "all" => Shape::All(ids),
+                    "more than" => Shape::MoreThan(threshold.parse().unwrap_or(usize::MAX), ids),
+                    _ => Shape::Pairs(
+                        pairs
+                            .iter()
+                            .filter_map(|p| Some((id(&p.a)?, id(&p.b)?, p.risk)))
+                            .collect(),
+                    ),
+                };
+                SodRule {
+                    id: rule,
+                    name,
+                    risk: SodRisk::parse(&risk).unwrap_or(SodRisk::None),
+                    shape,
+                }
+            },
+        )
+        .collect())
+}
+
+/// The roles each of `users` holds: granted to them or to the accounts they own.
+pub(crate) async fn held_roles(
+    conn: &mut AnyConnection,
+    users: &[i64],
+) -> Result<HashMap<i64, HashSet<i64>>> {
+    let mut out: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for chunk in users.chunks(USER_BATCH) {
+        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let ids = ids.join(", ");
+        let sql = format!(
+            "SELECT gr.grantee_id, gr.role_id FROM grants gr WHERE gr.grantee_kind = 'user' \
+             AND gr.valid_to IS NULL AND gr.grantee_id IN ({ids}) \
+             UNION ALL \
+             SELECT o.user_id, gr.role_id FROM account_owners o JOIN grants gr \
+             ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
+             AND gr.valid_to IS NULL WHERE o.valid_to IS NULL AND o.user_id IN ({ids})"
+        );
+        let mut query = sqlx::query_as::<Any, (i64, i64)>(&sql);
+        for user in chunk {
+            query = query.bind(*user);
+        }
+        for (user, role) in query.fetch_all(&mut *conn).await? {
+            out.entry(user).or_default().insert(role);
+        }
+    }
+    Ok(out)
+}
+
+/// `Role@System` of `roles`, by id.
+async fn role_names(conn: &mut AnyConnection, roles: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for chunk in roles.chunks(USER_BATCH) {
+        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT r.object_id, r.name || '@' || s.name FROM roles r JOIN systems s \
+             ON s.object_id = r.system_id AND s.valid_to IS NULL \
+             WHERE r.valid_to IS NULL AND r.object_id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
+        for role in chunk {
+            query = query.bind(*role);
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// The violations of `rules` by the users of `held`, named, by user then rule.
+async fn named_violations(
+    conn: &mut AnyConnection,
+    rules: &[SodRule],
+    held: &HashMap<i64, HashSet<i64>>,
+) -> Result<Vec<SodViolation>> {
+    let mut found = Vec::new();
+    for (user, roles) in held {
+        for rule in rules {
+            if let Some((risk, involved)) = rule.judge(roles) {
+                found.push((*user, rule, risk, involved));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut role_ids: Vec<i64> = found.iter().flat_map(|f| f.3.iter().copied()).collect();
+    role_ids.sort_unstable();
+    role_ids.dedup();
+    let roles = role_names(conn, &role_ids).await?;
+    let mut user_ids: Vec<i64> = found.iter().map(|f| f.0).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let mut users = HashMap::new();
+    for chunk in user_ids.chunks(USER_BATCH) {
+        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT object_id, name FROM users WHERE valid_to IS NULL AND object_id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
+        for user in chunk {
+            query = query.bind(*user);
+        }
+        users.extend(query.fetch_all(&mut *conn).await?);
+    }
+    let mut out: Vec<SodViolation> = found
+        .into_iter()
+        .map(|(user, rule, risk, involved)| SodViolation {
+            user: UserId(user),
+            user_name: users.get(&user).cloned().unwrap_or_default(),
+            rule: rule.id,
+            rule_name: rule.name.clone(),
+            risk,
+            roles: involved
+                .iter()
+                .filter_map(|r| roles.get(r).cloned())
+                .collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.user_name, &a.rule_name).cmp(&(&b.user_name, &b.rule_name)));
+    Ok(out)
+}
+
+/// The current violations of `users` (every user with roles when None).
+pub(crate) async fn violations(
+    conn: &mut AnyConnection,
+    users: Option<&[i64]>,
+) -> Result<Vec<SodViolation>> {
+    let rules = current_sod_rules(conn).await?;
+    if rules.is_empty() {
+        return Ok(Vec::new());
+    }
+    let users: Vec<i64> = match users {
+        Some(users) => users.to_vec(),
+        None => sqlx::query_as::<Any, (i64,)>(
+            "SELECT object_id FROM users WHERE valid_to IS NULL ORDER BY object_id",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(u,)| u)
+        .collect(),
+    };
+    let held = held_roles(conn, &users).await?;
+    named_violations(conn, &rules, &held).await
+}
+
+/// Refuses the grant of `role` in progress when it leaves one of `users` holding a forbidden
+/// combination that includes it: the error names the rule, the user and the roles. A
+/// combination held before (from before the rule) does not block unrelated grants.
+pub(crate) async fn refuse_forbidden(
+    conn: &mut AnyConnection,
+    users: &[i64],
+    role: i64,
+) -> Result<()> {
+    let rules = current_sod_rules(conn).await?;
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let held = held_roles(conn, users).await?;
+    let breaking: HashMap<i64, HashSet<i64>> = held
+        .into_iter()
+        .filter(|(_, roles)| {
+            rules.iter().any(|rule| {
+                matches!(rule.judge(roles), Some((SodRisk::Forbidden, involved)) if involved.contains(&role))
+            })
+        })
+        .collect();
+    if breaking.is_empty() {
+        return Ok(());
+    }
+    let found = named_violations(conn, &rules, &breaking).await?;
+    match found.iter().find(|v| v.risk == SodRisk::Forbidden) {
+        Some(v) => Err(Error::Conflict(format!(
+            "Refused by the segregation of duties rule “{}”: {} may not hold {} together.",
+            v.rule_name,
+            v.user_name,
+            v.roles.join(" and ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The forbidden rule that holding `role` on top of `held` would break, by name.
+pub(crate) fn forbidden_with(rules: &[SodRule], held: &HashSet<i64>, role: i64) -> Option<String> {
+    if held.contains(&role) {
+        return None;
+    }
+    let mut more = held.clone();
+    more.insert(role);
+    rules.iter().find_map(|rule| match rule.judge(&more) {
+        Some((SodRisk::Forbidden, roles)) if roles.contains(&role) => Some(rule.name.clone()),
+        _ => None,
+    })
+}
+
+impl Store {
+    /// Current segregation of duties violations: of one user, or of everyone (the report),
+    /// by user name then rule.
+    pub async fn sod_violations(&self, user: Option<UserId>) -> Result<Vec<SodViolation>> {
+        let mut conn = self.pool.acquire().await?;
+        let users = user.map(|u| vec![u.0]);
+        violations(&mut conn, users.as_deref()).await
+    }
+
+    /// What granting `role` to `grantee` would make its users hold against the rules (the
+    /// grant dialog's warning): the violations that involve the role.
+    pub async fn sod_check_grant(
+        &self,
+        grantee: Grantee,
+        role: RoleId,
+    ) -> Result<Vec<SodViolation>> {
+        let mut conn = self.pool.acquire().await?;
+        let rules = current_sod_rules(&mut conn).await?;
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users = super::grants::users_of_grantee(&mut conn, grantee).await?;
+        let mut held = held_roles(&mut conn, &users).await?;
+        for user in &users {
+            held.entry(*user).or_default().insert(role.0);
+        }
+        let found = named_violations(&mut conn, &rules, &held).await?;
+        let role_name = role_names(&mut conn, &[role.0]).await?.remove(&role.0);
+        Ok(found
+            .into_iter()
+            .filter(|v| {
+                role_name
+                    .as_ref()
+                    .is_some_and(|name| v.roles.contains(name))
+            })
+            .collect())
+    }
+}
