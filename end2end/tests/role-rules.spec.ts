@@ -49,6 +49,21 @@ test.describe.serial("role assignment rules", () => {
     await expect(progress).toContainText("Applied.");
     await expect(progress).toContainText("1 granted, 0 revoked");
 
+    // An edited rule restored to its first version is not applied by the restore: the page
+    // previews what applying it would change.
+    const rulePage = page.url();
+    await page.getByLabel(/^Condition over users/).fill(`userName eq "rr1-${tag}" or userName eq "rr2-${tag}"`);
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    await expect(page.getByTestId("flash")).toContainText(`Saved role assignment rule ${RULE}.`);
+    await page.getByRole("button", { name: "History" }).click();
+    const dialog = page.getByRole("dialog", { name: `History of role assignment rule ${RULE}` });
+    await dialog.getByRole("button", { name: /^Restore the version of/ }).last().click();
+    await page.keyboard.press("Escape");
+    await expect(page.getByLabel(/^Condition over users/)).toHaveValue(`userName eq "rr1-${tag}"`);
+    await expect(page.getByRole("region", { name: "Apply the rule" }).getByText(
+      "The condition selects 1 users now. Applying the rule would make 0 grants and revoke 0.")).toBeVisible();
+    expect(page.url()).toBe(rulePage);
+
     await gotoHydrated(page, `/users/${chosen}/roles`);
     const granted = page.getByRole("table", { name: "Granted roles" });
     const row = granted.locator("tbody tr", { hasText: ROLE });

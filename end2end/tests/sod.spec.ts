@@ -20,7 +20,7 @@ test.describe.serial("segregation of duties", () => {
     const problems = watchConsole(page);
     const system = await api.createSystem(page.request, SYSTEM);
     const buy = await api.createRoleOn(page.request, system, BUY);
-    await api.createRoleOn(page.request, system, PAY);
+    const pay = await api.createRoleOn(page.request, system, PAY);
     const group = await api.createGroup(page.request, `sod-${tag}`);
     const user = await api.createUser(page.request, `sod.${tag}`, group);
     await api.grantToUser(page.request, buy, user);
@@ -62,6 +62,10 @@ test.describe.serial("segregation of duties", () => {
     const row = page.getByRole("table", { name: "Current violations" }).locator("tbody tr", { hasText: `sod.${tag}` });
     await expect(row).toContainText(RULE);
     await expect(row).toContainText("low");
+
+    // The role's page names who holds it with the other.
+    await gotoHydrated(page, `/roles/${pay}`);
+    await expect(page.getByRole("status", { name: "Segregation of duties" })).toContainText(`sod.${tag}: ${BUY}@${SYSTEM}, ${PAY}@${SYSTEM}`);
     expect(problems).toEqual([]);
   });
 });

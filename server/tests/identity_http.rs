@@ -468,6 +468,7 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
         ("role_rule_run", Json, json!({"rule": 1}), false),
         ("cancel_role_rule_run", Json, json!({"rule": 1}), true),
         ("sod_violations", Json, json!({"user": null}), false),
+        ("role_sod_violations", Json, json!({"role": 1}), false),
         (
             "sod_check_grant",
             Json,

@@ -79,3 +79,15 @@ pub async fn sod_check_grant(
         .await,
     )
 }
+
+/// Current segregation of duties violations that involve one role (its page's warning).
+#[server(endpoint = "role_sod_violations", input = Json)]
+pub async fn role_sod_violations(role: RoleId) -> Result<Vec<SodViolation>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(crate::model::kinds::SOD_RULES.read).await?;
+            Ok(state.store.sod_violations_with_role(role).await?)
+        }
+        .await,
+    )
+}

@@ -472,6 +472,30 @@ impl Store {
         violations(&mut conn, users.as_deref()).await
     }
 
+    /// Current violations that involve `role` (the role page's warning).
+    pub async fn sod_violations_with_role(&self, role: RoleId) -> Result<Vec<SodViolation>> {
+        let mut conn = self.pool.acquire().await?;
+        let holders: Vec<(i64,)> = sqlx::query_as(
+            "SELECT grantee_id FROM grants WHERE role_id = $1 AND grantee_kind = 'user' \
+             AND valid_to IS NULL \
+             UNION SELECT o.user_id FROM account_owners o JOIN grants gr \
+             ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
+             AND gr.valid_to IS NULL WHERE gr.role_id = $1 AND o.valid_to IS NULL",
+        )
+        .bind(role.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let holders: Vec<i64> = holders.into_iter().map(|(u,)| u).collect();
+        let Some(name) = role_names(&mut conn, &[role.0]).await?.remove(&role.0) else {
+            return Ok(Vec::new());
+        };
+        Ok(violations(&mut conn, Some(&holders))
+            .await?
+            .into_iter()
+            .filter(|v| v.roles.contains(&name))
+            .collect())
+    }
+
     /// What granting `role` to `grantee` would make its users hold against the rules (the
     /// grant dialog's warning): the violations that involve the role.
     pub async fn sod_check_grant(

@@ -18,7 +18,7 @@ pub use list::{
     Selection,
 };
 pub use paging::{page_param, page_size_param, urlencode, Pages};
-pub use sod::{SodGrantWarning, UserSodWarnings};
+pub use sod::{RoleSodWarnings, SodGrantWarning, UserSodWarnings};
 pub use time::{
     format_optional_time, format_time, instant_param, local_input_value, local_time,
     local_zone_now, parse_date, parse_instant, parse_local_instant, shift_slot, MaybeWhen, When,

@@ -2,7 +2,7 @@
 //! those a grant about to be made would bring (in the grant form). Read in the browser: the
 //! forms they sit in are themselves loaded content.
 use super::browser_choices;
-use crate::api::governance::{sod_check_grant, sod_violations};
+use crate::api::governance::{role_sod_violations, sod_check_grant, sod_violations};
 use crate::model::{Grantee, RoleId, SodRisk, SodViolation, UserId};
 use leptos::prelude::*;
 
@@ -55,6 +55,25 @@ pub fn SodGrantWarning(
         warning_list(
             found,
             "Segregation of duties: granting this role would mean",
+        )
+    })
+}
+
+/// The users whose roles, this one among them, carry a segregation of duties risk.
+#[component]
+pub fn RoleSodWarnings(role: RoleId) -> impl IntoView {
+    let found = LocalResource::new(move || role_sod_violations(role));
+    browser_choices(found, |found| {
+        let found: Vec<SodViolation> = found
+            .into_iter()
+            .map(|v| SodViolation {
+                roles: vec![format!("{}: {}", v.user_name, v.roles.join(", "))],
+                ..v
+            })
+            .collect();
+        warning_list(
+            found,
+            "Segregation of duties: users holding this role with others a rule names.",
         )
     })
 }

@@ -2,7 +2,7 @@
 //! of a past instant), what refers to it, and its history with restore of an old version.
 use super::access_panel::{AccessActions, AccessPanel};
 use super::resources::ResourceFields;
-use super::rule_panel::RuleApplyPanel;
+use super::rule_panel::{RuleApplyPanel, RulePreviewRequest};
 use super::{may_write, route_id};
 use crate::api::resources::{
     get_resource, resource_history, RestoreResourceVersion, UpdateResource,
@@ -44,6 +44,15 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
         },
         move |(id, as_of, _)| get_resource(kind, id, as_of),
     );
+    let rule_preview = kind.assigns_roles().map(|_| RulePreviewRequest::new(id));
+    if let Some(preview) = rule_preview {
+        // A restored rule is not applied by the restore: its preview says what applying would do.
+        Effect::new(move |_| {
+            if matches!(restore.value().get(), Some(Ok(_))) {
+                preview.ask();
+            }
+        });
+    }
     let context = PageContext {
         kind,
         as_of,
@@ -51,6 +60,7 @@ pub fn ResourcePage(kind: &'static ResourceKind) -> AnyView {
         restore,
         access,
         history: RwSignal::new(None),
+        rule_preview,
     };
     // Outside the page's Transition: a restore reloads the page, not the open history.
     view! {
@@ -76,6 +86,8 @@ struct PageContext {
     access: AccessActions,
     /// The open history dialog, with the name it was opened on.
     history: RwSignal<Option<String>>,
+    /// A role assignment rule's "Preview changes", kept across the page's reloads.
+    rule_preview: Option<RulePreviewRequest>,
 }
 
 #[component]
@@ -138,8 +150,8 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
             <FormError result=update.value().into()/>
             {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
         </form>
-        {kind.0.assigns_roles().filter(|_| !historical).map(|_| view! {
-            <RuleApplyPanel rule=id name=name.clone() editable/>
+        {context.rule_preview.filter(|_| !historical).map(|preview| view! {
+            <RuleApplyPanel rule=id name=name.clone() editable preview/>
         })}
         {kind.0.access.filter(|_| editable).map(|list| view! {
             <AccessPanel kind list actions=access object=id name=name.clone()/>

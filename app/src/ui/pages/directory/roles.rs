@@ -292,6 +292,7 @@ fn RoleView(detail: RoleDetail, changes: RwSignal<u64>) -> AnyView {
             {editable.then(|| view! { <button type="submit" class="primary">"Apply"</button> })}
         </form>
         <InheritedRoles detail=detail.clone() changes/>
+        <crate::ui::components::RoleSodWarnings role=RoleId(id)/>
         <Grantees role=id user_grants=by_kind("user") account_grants=by_kind("account") group_grants=by_kind("group") changes/>
         {editable.then(|| view! {
             <section class="panel danger-zone" aria-label="Delete">

@@ -1,18 +1,52 @@
 //! A role assignment rule's page (`Rule::AssignsRoles`): "Preview changes" lists the grants
 //! applying it would make and revoke; "Apply now" runs it over every user in the background,
 //! with a progress bar and Cancel.
-use crate::api::governance::{role_rule_run, ApplyRoleRule, CancelRoleRuleRun, PreviewRoleRule};
+use crate::api::governance::{preview_role_rule, role_rule_run, ApplyRoleRule, CancelRoleRuleRun};
+use crate::error::AppError;
 use crate::model::{RulePreview, RuleRun, RuleRunState};
-use crate::ui::components::{announce, Announce, FormError};
+use crate::ui::components::{announce, Announce, ErrorNotice, FormError};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// How often a running "Apply now" is asked how far it got.
 const POLL: std::time::Duration = std::time::Duration::from_millis(700);
 
+/// "Preview changes" of the page's rule: asked by the button or by a restore, and kept by
+/// the page so it survives the page's reload after a restore.
+#[derive(Clone, Copy)]
+pub(super) struct RulePreviewRequest {
+    asked: RwSignal<u32>,
+    result: LocalResource<Option<Result<RulePreview, AppError>>>,
+}
+
+impl RulePreviewRequest {
+    pub(super) fn new(rule: Memo<i64>) -> Self {
+        let asked = RwSignal::new(0_u32);
+        let result = LocalResource::new(move || {
+            let asked = asked.get();
+            let rule = rule.get();
+            async move {
+                match asked {
+                    0 => None,
+                    _ => Some(preview_role_rule(rule).await),
+                }
+            }
+        });
+        Self { asked, result }
+    }
+
+    pub(super) fn ask(self) {
+        self.asked.update(|n| *n += 1);
+    }
+}
+
 #[component]
-pub(super) fn RuleApplyPanel(rule: i64, name: String, editable: bool) -> AnyView {
-    let preview = ServerAction::<PreviewRoleRule>::new();
+pub(super) fn RuleApplyPanel(
+    rule: i64,
+    name: String,
+    editable: bool,
+    preview: RulePreviewRequest,
+) -> AnyView {
     let apply = ServerAction::<ApplyRoleRule>::new();
     let cancel = ServerAction::<CancelRoleRuleRun>::new();
     announce(apply);
@@ -62,7 +96,7 @@ pub(super) fn RuleApplyPanel(rule: i64, name: String, editable: bool) -> AnyView
                 "Saving a rule changes no one: it applies when a user changes, or to everyone with “Apply now”."
             </p>
             <div class="toolbar">
-                <button type="button" on:click=move |_| { preview.dispatch(PreviewRoleRule { rule }); }>
+                <button type="button" on:click=move |_| preview.ask()>
                     "Preview changes"
                 </button>
                 {editable.then(|| view! {
@@ -74,9 +108,11 @@ pub(super) fn RuleApplyPanel(rule: i64, name: String, editable: bool) -> AnyView
             </div>
             <FormError result=apply.value().into()/>
             <FormError result=cancel.value().into()/>
-            <FormError result=preview.value().into()/>
             {move || run.get().map(|r| view! { <RunProgress run=r/> })}
-            {move || preview.value().get().and_then(Result::ok).map(|p| view! { <PreviewTable preview=p/> })}
+            {move || preview.result.get().flatten().map(|found| match found {
+                Ok(p) => view! { <PreviewTable preview=p/> }.into_any(),
+                Err(error) => view! { <ErrorNotice error/> }.into_any(),
+            })}
         </section>
     }
     .into_any()
