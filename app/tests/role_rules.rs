@@ -488,3 +488,67 @@ async fn renaming_a_role_or_its_system_keeps_the_rule_granting_it() {
         ["Readers [Madrid] by All", "Writer by All"]
     );
 }
+
+#[tokio::test]
+async fn a_rule_grants_nothing_segregation_of_duties_forbids() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ana = store
+        .create_user(&at(SEC), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    let bo = store
+        .create_user(&at(SEC), &user_input("bo", f.staff))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(2 * SEC), &user_grant(f.reader, ana))
+        .await
+        .unwrap();
+    store
+        .create_resource(
+            &at(3 * SEC),
+            &app::model::kinds::SOD_RULES,
+            &ResourceInput {
+                values: [
+                    "Read or write",
+                    "",
+                    "all",
+                    "",
+                    "forbidden",
+                    "Reader@AD\nWriter@AD",
+                    "",
+                ]
+                .map(String::from)
+                .to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+    let rule_id = store
+        .create_resource(
+            &at(4 * SEC),
+            &ROLE_RULES,
+            &rule("Writers", "enabled eq true", "Writer@AD"),
+        )
+        .await
+        .unwrap();
+    let preview = store.preview_role_rule(rule_id).await.unwrap();
+    assert_eq!(
+        (preview.grants, preview.revokes, preview.withheld),
+        (1, 0, 1)
+    );
+    let ana_line = preview.lines.iter().find(|l| l.user_name == "ana").unwrap();
+    assert_eq!(ana_line.withheld_by.as_deref(), Some("Read or write"));
+    let run = store
+        .apply_role_rule(&Author::named("tester"), rule_id)
+        .await
+        .unwrap();
+    assert_eq!((run.granted, run.withheld), (1, 1));
+    assert_eq!(grants_of(&store, bo).await, ["Writer by Writers"]);
+    // A later change to ana leaves her without Writer too.
+    let mut input = store.get_user(ana, None).await.unwrap().state.attributes;
+    input.comments = "changed".into();
+    store.update_user(&at(5 * SEC), ana, &input).await.unwrap();
+    assert_eq!(grants_of(&store, ana).await, ["Reader by hand"]);
+}

@@ -14,6 +14,9 @@ pub struct RuleChangeLine {
     pub scope: String,
     /// True: granted; false: revoked.
     pub grant: bool,
+    /// A grant not made: the forbidden segregation of duties rule that refuses it.
+    #[serde(default)]
+    pub withheld_by: Option<String>,
 }
 
 /// "Preview changes": how many users the condition selects now, how many grants applying
@@ -23,6 +26,8 @@ pub struct RulePreview {
     pub selected_users: i64,
     pub grants: i64,
     pub revokes: i64,
+    /// Grants the rule would make that segregation of duties forbids: not made.
+    pub withheld: i64,
     /// At most `RULE_PREVIEW_LINES`, by user name.
     pub lines: Vec<RuleChangeLine>,
 }
@@ -52,6 +57,8 @@ pub struct RuleRun {
     pub done: i64,
     pub granted: i64,
     pub revoked: i64,
+    /// Grants not made because segregation of duties forbids them.
+    pub withheld: i64,
     pub state: RuleRunState,
 }
 
@@ -62,10 +69,17 @@ impl RuleRun {
 
     /// "1,200 of 5,000 users, 31 granted, 2 revoked".
     pub fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} of {} users evaluated, {} granted, {} revoked",
             self.done, self.total, self.granted, self.revoked
-        )
+        );
+        if self.withheld > 0 {
+            text.push_str(&format!(
+                ", {} withheld by segregation of duties",
+                self.withheld
+            ));
+        }
+        text
     }
 }
 

@@ -84,12 +84,7 @@ async fn preview_lines(
         &user_ids,
     )
     .await?;
-    let role_ids: Vec<i64> = changes
-        .iter()
-        .map(|c| match c {
-            RuleChange::Grant { role, .. } | RuleChange::Revoke { role, .. } => *role,
-        })
-        .collect();
+    let role_ids: Vec<i64> = changes.iter().map(RuleChange::role).collect();
     let roles = names(
         conn,
         "SELECT r.object_id, r.name || '@' || s.name FROM roles r JOIN systems s \
@@ -101,13 +96,19 @@ async fn preview_lines(
     let mut lines: Vec<RuleChangeLine> = changes
         .iter()
         .map(|c| {
-            let (user, role, scope, grant) = match c {
+            let (user, role, scope, grant, withheld) = match c {
                 RuleChange::Grant {
                     user, role, scope, ..
-                } => (*user, *role, scope, true),
+                } => (*user, *role, scope, true, None),
                 RuleChange::Revoke {
                     user, role, scope, ..
-                } => (*user, *role, scope, false),
+                } => (*user, *role, scope, false, None),
+                RuleChange::Withheld {
+                    user,
+                    role,
+                    scope,
+                    sod,
+                } => (*user, *role, scope, true, Some(sod.clone())),
             };
             RuleChangeLine {
                 user: UserId(user),
@@ -115,6 +116,7 @@ async fn preview_lines(
                 role: roles.get(&role).cloned().unwrap_or_default(),
                 scope: scope.clone(),
                 grant,
+                withheld_by: withheld,
             }
         })
         .collect();
@@ -129,14 +131,12 @@ impl Store {
         let rules = the_rule(&mut conn, id).await?;
         let users = current_user_ids(&mut conn).await?;
         let changes = plan(&mut conn, &rules, &users, false).await?;
-        let grants = changes
-            .iter()
-            .filter(|c| matches!(c, RuleChange::Grant { .. }))
-            .count() as i64;
+        let (grants, revokes, withheld) = RuleChange::counts(&changes);
         Ok(RulePreview {
             selected_users: count_selected(&mut conn, id).await?,
             grants,
-            revokes: changes.len() as i64 - grants,
+            revokes,
+            withheld,
             // Named and listed: the changes of the first users (by id), by user name.
             lines: preview_lines(&mut conn, &changes[..changes.len().min(RULE_PREVIEW_LINES)])
                 .await?,
@@ -221,6 +221,7 @@ impl Store {
             done: 0,
             granted: 0,
             revoked: 0,
+            withheld: 0,
             state: RuleRunState::Running,
         };
         runs.insert(id, run.clone());
@@ -262,11 +263,8 @@ impl Store {
             // The rule as it is now: an edit during the run applies from the next batch.
             let rules = the_rule(&mut tx, id).await?;
             let changes = plan(&mut tx, &rules, batch, false).await?;
-            let granted = changes
-                .iter()
-                .filter(|c| matches!(c, RuleChange::Grant { .. }))
-                .count() as i64;
-            if !changes.is_empty() {
+            let (granted, revoked, withheld) = RuleChange::counts(&changes);
+            if granted + revoked > 0 {
                 let name = rules[0].name.clone();
                 let op = begin_op(&mut tx, actor, "role-rule.apply", &name).await?;
                 let changed: Vec<i64> = apply(&mut tx, &op, &rules, &changes)
@@ -275,8 +273,8 @@ impl Store {
                     .collect();
                 capture(&mut tx, &op, &changed).await?;
                 let details = format!(
-                    "{granted} granted, {} revoked",
-                    changes.len() as i64 - granted
+                    "{granted} granted, {revoked} revoked, {withheld} withheld by segregation \
+                     of duties"
                 );
                 audit(&mut tx, &op, "role-rule.apply", &name, &details).await?;
                 tx.commit().await?;
@@ -284,7 +282,8 @@ impl Store {
             self.update_run(id, |run| {
                 run.done += batch.len() as i64;
                 run.granted += granted;
-                run.revoked += changes.len() as i64 - granted;
+                run.revoked += revoked;
+                run.withheld += withheld;
             });
         }
         self.update_run(id, |run| {

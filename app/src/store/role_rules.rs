@@ -281,13 +281,40 @@ pub(crate) enum RuleChange {
         scope: String,
         rule: i64,
     },
+    /// A grant the rule would make that a forbidden segregation of duties rule (`sod`, by
+    /// name) refuses: not made, and reported.
+    Withheld {
+        user: i64,
+        role: i64,
+        scope: String,
+        sod: String,
+    },
 }
 
 impl RuleChange {
     pub fn user(&self) -> i64 {
         match self {
-            Self::Grant { user, .. } | Self::Revoke { user, .. } => *user,
+            Self::Grant { user, .. } | Self::Revoke { user, .. } | Self::Withheld { user, .. } => {
+                *user
+            }
         }
+    }
+
+    pub fn role(&self) -> i64 {
+        match self {
+            Self::Grant { role, .. } | Self::Revoke { role, .. } | Self::Withheld { role, .. } => {
+                *role
+            }
+        }
+    }
+
+    /// How many of `changes` are grants, revokes and withheld grants.
+    pub fn counts(changes: &[RuleChange]) -> (i64, i64, i64) {
+        changes.iter().fold((0, 0, 0), |(g, r, w), c| match c {
+            Self::Grant { .. } => (g + 1, r, w),
+            Self::Revoke { .. } => (g, r + 1, w),
+            Self::Withheld { .. } => (g, r, w + 1),
+        })
     }
 }
 
@@ -305,6 +332,7 @@ pub(crate) async fn plan(
     }
     let chosen = selected(conn, rules, users).await?;
     let considered: HashSet<i64> = rules.iter().map(|r| r.id).collect();
+    let sod_rules = super::sod::current_sod_rules(conn).await?;
     let mut changes = Vec::new();
     for chunk in users.chunks(USER_BATCH) {
         let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -364,7 +392,62 @@ pub(crate) async fn plan(
             }
         }
     }
-    Ok(changes)
+    if sod_rules.is_empty() {
+        return Ok(changes);
+    }
+    withhold_forbidden(conn, &sod_rules, changes).await
+}
+
+/// Turns the grants of `changes` that would give a user a forbidden combination into
+/// `Withheld`: rules grant nothing segregation of duties forbids.
+async fn withhold_forbidden(
+    conn: &mut AnyConnection,
+    sod_rules: &[super::sod::SodRule],
+    changes: Vec<RuleChange>,
+) -> Result<Vec<RuleChange>> {
+    let mut users: Vec<i64> = changes.iter().map(RuleChange::user).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut held = super::sod::held_roles(conn, &users).await?;
+    // Revokes first: what they take away is not held any more.
+    for change in &changes {
+        if let RuleChange::Revoke { user, role, .. } = change {
+            if let Some(roles) = held.get_mut(user) {
+                roles.remove(role);
+            }
+        }
+    }
+    Ok(changes
+        .into_iter()
+        .map(|change| match change {
+            RuleChange::Grant {
+                user,
+                role,
+                scope,
+                rule,
+            } => {
+                let roles = held.entry(user).or_default();
+                match super::sod::forbidden_with(sod_rules, roles, role) {
+                    Some(sod) => RuleChange::Withheld {
+                        user,
+                        role,
+                        scope,
+                        sod,
+                    },
+                    None => {
+                        roles.insert(role);
+                        RuleChange::Grant {
+                            user,
+                            role,
+                            scope,
+                            rule,
+                        }
+                    }
+                }
+            }
+            other => other,
+        })
+        .collect())
 }
 
 /// Writes `changes` in the caller's operation; answers the users whose grants changed.
@@ -399,6 +482,7 @@ pub(crate) async fn apply(
                 let details = format!("role {role} scope {scope:?} by rule {by:?}");
                 audit(conn, op, "grant.add", &format!("user {user}"), &details).await?;
             }
+            RuleChange::Withheld { .. } => continue,
             RuleChange::Revoke {
                 user,
                 grant,

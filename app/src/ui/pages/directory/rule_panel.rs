@@ -140,7 +140,7 @@ fn RunProgress(run: RuleRun) -> AnyView {
 
 #[component]
 fn PreviewTable(preview: RulePreview) -> AnyView {
-    let more = preview.grants + preview.revokes - preview.lines.len() as i64;
+    let more = preview.grants + preview.revokes + preview.withheld - preview.lines.len() as i64;
     view! {
         <p role="status">
             {format!(
@@ -148,6 +148,12 @@ fn PreviewTable(preview: RulePreview) -> AnyView {
                 preview.selected_users, preview.grants, preview.revokes
             )}
         </p>
+        {(preview.withheld > 0).then(|| view! {
+            <p class="warning">{format!(
+                "{} grants are withheld: segregation of duties forbids them.",
+                preview.withheld
+            )}</p>
+        })}
         {(!preview.lines.is_empty()).then(|| view! {
             <table class="data-table" aria-label="Changes">
                 <thead><tr><th>"User"</th><th>"Change"</th><th>"Role"</th><th>"Scope"</th></tr></thead>
@@ -155,7 +161,11 @@ fn PreviewTable(preview: RulePreview) -> AnyView {
                     {preview.lines.into_iter().map(|line| view! {
                         <tr>
                             <td><A href=format!("/users/{}", line.user.0)>{line.user_name}</A></td>
-                            <td>{if line.grant { "grant" } else { "revoke" }}</td>
+                            <td>{match (&line.withheld_by, line.grant) {
+                                (Some(sod), _) => format!("withheld: forbidden by {sod}"),
+                                (None, true) => "grant".to_string(),
+                                (None, false) => "revoke".to_string(),
+                            }}</td>
                             <td>{line.role}</td>
                             <td>{line.scope}</td>
                         </tr>
