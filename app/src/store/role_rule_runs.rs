@@ -3,7 +3,9 @@
 //! leaves every user either settled or untouched, never half-changed.
 use super::filter::{bind_all, condition};
 use super::identity::{audit, USER_ATTRIBUTES};
-use super::role_rules::{apply, current_rules, plan, CompiledRule, RuleChange};
+use super::role_rules::{
+    apply, current_rules, names_by_id, plan, CompiledRule, RuleChange, ROLE_NAMES, USER_NAMES,
+};
 use super::snapshots::capture;
 use super::temporal::{begin_op, Author};
 use super::{Error, Result, Store};
@@ -57,42 +59,15 @@ async fn count_selected(conn: &mut AnyConnection, rule: i64) -> Result<i64> {
     Ok(count)
 }
 
-/// The names of `ids` in `table` (current or last known), by id.
-async fn names(conn: &mut AnyConnection, sql: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(400) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = sql.replace("{ids}", &placeholders.join(", "));
-        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        out.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
-}
-
 /// Preview lines for `changes`, with user and role names, ordered by user name.
 async fn preview_lines(
     conn: &mut AnyConnection,
     changes: &[RuleChange],
 ) -> Result<Vec<RuleChangeLine>> {
     let user_ids: Vec<i64> = changes.iter().map(RuleChange::user).collect();
-    let users = names(
-        conn,
-        "SELECT object_id, name FROM users WHERE valid_to IS NULL AND object_id IN ({ids})",
-        &user_ids,
-    )
-    .await?;
+    let users = names_by_id(conn, USER_NAMES, &user_ids).await?;
     let role_ids: Vec<i64> = changes.iter().map(RuleChange::role).collect();
-    let roles = names(
-        conn,
-        "SELECT r.object_id, r.name || '@' || s.name FROM roles r JOIN systems s \
-         ON s.object_id = r.system_id AND s.valid_to IS NULL \
-         WHERE r.valid_to IS NULL AND r.object_id IN ({ids})",
-        &role_ids,
-    )
-    .await?;
+    let roles = names_by_id(conn, ROLE_NAMES, &role_ids).await?;
     let mut lines: Vec<RuleChangeLine> = changes
         .iter()
         .map(|c| {

@@ -100,6 +100,34 @@ pub(crate) fn line_key(role: &str, system: &str) -> String {
     format!("{}@{}", name_key(role), name_key(system))
 }
 
+/// `(id, name)` rows of `sql` for `ids`, `{ids}` standing for their placeholders, read a few
+/// hundred at a time.
+pub(crate) async fn names_by_id(
+    conn: &mut AnyConnection,
+    sql: &str,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(USER_BATCH) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = sql.replace("{ids}", &placeholders.join(", "));
+        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// For `names_by_id`: current users by name.
+pub(crate) const USER_NAMES: &str =
+    "SELECT object_id, name FROM users WHERE valid_to IS NULL AND object_id IN ({ids})";
+/// For `names_by_id`: current roles as `Role@System`.
+pub(crate) const ROLE_NAMES: &str = "SELECT r.object_id, r.name || '@' || s.name FROM roles r \
+     JOIN systems s ON s.object_id = r.system_id AND s.valid_to IS NULL \
+     WHERE r.valid_to IS NULL AND r.object_id IN ({ids})";
+
 /// A roles attribute as kept: every line a current role, written as the role and its
 /// system call themselves. The error names the first line that is not.
 pub(crate) async fn canonical_roles(

@@ -4,7 +4,10 @@
 //!
 //! The roles a user holds, for these rules, are those granted to the user and to the
 //! accounts the user owns.
-use super::role_rules::{canonical_roles, find_roles, line_key, role_lines, RoleLine};
+use super::role_rules::{
+    canonical_roles, find_roles, line_key, names_by_id, role_lines, RoleLine, ROLE_NAMES,
+    USER_NAMES,
+};
 use super::{Error, Result, Store};
 use crate::model::*;
 use sqlx::{Any, AnyConnection};
@@ -315,26 +318,6 @@ pub(crate) async fn held_roles(
     Ok(out)
 }
 
-/// `Role@System` of `roles`, by id.
-async fn role_names(conn: &mut AnyConnection, roles: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut out = HashMap::new();
-    for chunk in roles.chunks(USER_BATCH) {
-        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT r.object_id, r.name || '@' || s.name FROM roles r JOIN systems s \
-             ON s.object_id = r.system_id AND s.valid_to IS NULL \
-             WHERE r.valid_to IS NULL AND r.object_id IN ({})",
-            ids.join(", ")
-        );
-        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
-        for role in chunk {
-            query = query.bind(*role);
-        }
-        out.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
-}
-
 /// The violations of `rules` by the users of `held`, named, by user then rule.
 async fn named_violations(
     conn: &mut AnyConnection,
@@ -355,23 +338,11 @@ async fn named_violations(
     let mut role_ids: Vec<i64> = found.iter().flat_map(|f| f.3.iter().copied()).collect();
     role_ids.sort_unstable();
     role_ids.dedup();
-    let roles = role_names(conn, &role_ids).await?;
+    let roles = names_by_id(conn, ROLE_NAMES, &role_ids).await?;
     let mut user_ids: Vec<i64> = found.iter().map(|f| f.0).collect();
     user_ids.sort_unstable();
     user_ids.dedup();
-    let mut users = HashMap::new();
-    for chunk in user_ids.chunks(USER_BATCH) {
-        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT object_id, name FROM users WHERE valid_to IS NULL AND object_id IN ({})",
-            ids.join(", ")
-        );
-        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
-        for user in chunk {
-            query = query.bind(*user);
-        }
-        users.extend(query.fetch_all(&mut *conn).await?);
-    }
+    let users = names_by_id(conn, USER_NAMES, &user_ids).await?;
     let mut out: Vec<SodViolation> = found
         .into_iter()
         .map(|(user, rule, risk, involved)| SodViolation {
@@ -486,7 +457,10 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let holders: Vec<i64> = holders.into_iter().map(|(u,)| u).collect();
-        let Some(name) = role_names(&mut conn, &[role.0]).await?.remove(&role.0) else {
+        let Some(name) = names_by_id(&mut conn, ROLE_NAMES, &[role.0])
+            .await?
+            .remove(&role.0)
+        else {
             return Ok(Vec::new());
         };
         Ok(violations(&mut conn, Some(&holders))
@@ -514,7 +488,9 @@ impl Store {
             held.entry(*user).or_default().insert(role.0);
         }
         let found = named_violations(&mut conn, &rules, &held).await?;
-        let role_name = role_names(&mut conn, &[role.0]).await?.remove(&role.0);
+        let role_name = names_by_id(&mut conn, ROLE_NAMES, &[role.0])
+            .await?
+            .remove(&role.0);
         Ok(found
             .into_iter()
             .filter(|v| {
