@@ -386,3 +386,209 @@ async fn a_combination_held_from_before_the_rule_does_not_block_other_grants() {
         .await
         .unwrap();
 }
+
+/// A role `name` on the fixture's system AD.
+async fn role(store: &Store, system: SystemId, name: &str) -> RoleId {
+    store
+        .create_role(
+            &at(SEC),
+            &RoleInput {
+                system,
+                name: name.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn forbid_reader_with_writer(store: &Store) {
+    store
+        .create_resource(
+            &at(2 * SEC),
+            &SOD_RULES,
+            &sod(
+                "Read or write",
+                "all",
+                "",
+                "forbidden",
+                "Reader@AD\nWriter@AD",
+                "",
+            ),
+        )
+        .await
+        .unwrap();
+}
+
+fn refused_by_rule(result: app::store::Result<impl std::fmt::Debug>) {
+    match result {
+        Err(Error::Conflict(m)) => assert!(m.contains("“Read or write”"), "{m}"),
+        other => panic!("expected a refusal by the rule, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn roles_held_through_a_group_an_included_role_or_an_owned_account_count() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ana = store
+        .create_user(&at(SEC), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(SEC), &user_grant(f.reader, ana))
+        .await
+        .unwrap();
+    forbid_reader_with_writer(&store).await;
+
+    // Writer granted to ana's group reaches her.
+    let to_group = GrantInput {
+        grantee: Grantee::Group(f.staff),
+        ..user_grant(f.writer, ana)
+    };
+    refused_by_rule(store.grant_role(&at(3 * SEC), &to_group).await);
+    // A role that includes Writer.
+    let bundle = role(&store, f.ad, "Bundle").await;
+    store
+        .add_role_inheritance(&at(3 * SEC), bundle, f.writer)
+        .await
+        .unwrap();
+    refused_by_rule(
+        store
+            .grant_role(&at(4 * SEC), &user_grant(bundle, ana))
+            .await,
+    );
+    assert!(
+        store
+            .sod_check_grant(Grantee::User(ana), bundle)
+            .await
+            .unwrap()[0]
+            .risk
+            == SodRisk::Forbidden
+    );
+    // An account holding Writer cannot be given to her.
+    let account = store
+        .create_account(
+            &at(4 * SEC),
+            &AccountInput {
+                system: f.ad,
+                name: "ana-admin".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let to_account = GrantInput {
+        grantee: Grantee::Account(account),
+        ..user_grant(f.writer, ana)
+    };
+    store.grant_role(&at(5 * SEC), &to_account).await.unwrap();
+    refused_by_rule(
+        store
+            .set_account_owner(&at(6 * SEC), account, ana, "owner")
+            .await,
+    );
+    assert!(store.sod_violations(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_restore_that_leaves_a_forbidden_pair_once_its_revoke_is_left_out_is_refused() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ana = store
+        .create_user(&at(HOUR), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    let writer = store
+        .grant_role(&at(2 * HOUR), &user_grant(f.writer, ana))
+        .await
+        .unwrap();
+    let with_writer = store.list_snapshots(ana).await.unwrap()[0].id;
+    store.revoke_grant(&at(3 * HOUR), writer).await.unwrap();
+    store
+        .grant_role(&at(4 * HOUR), &user_grant(f.reader, ana))
+        .await
+        .unwrap();
+    forbid_reader_with_writer(&store).await;
+    let mut plan = store
+        .plan_restore(
+            ana,
+            RestoreSource::Snapshot(with_writer),
+            &RestoreSelection::everything(),
+            RestoreMode::Exact,
+        )
+        .await
+        .unwrap();
+    // The operator keeps "grant Writer" and leaves out "revoke Reader".
+    for item in &mut plan.items {
+        if item.kind == RestoreItemKind::Grant && item.action == RestoreAction::Remove {
+            item.selected = false;
+        }
+    }
+    refused_by_rule(store.apply_restore(&at(6 * HOUR), &plan).await);
+    let held: Vec<String> = store
+        .list_grants(None, Some(Grantee::User(ana)), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.role_name)
+        .collect();
+    assert_eq!(held, ["Reader"], "nothing of the refused restore stays");
+}
+
+#[tokio::test]
+async fn a_rename_a_rule_could_not_read_back_is_refused_and_a_deleted_role_loosens_all() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let viewer = role(&store, f.ad, "Viewer").await;
+    store
+        .create_resource(
+            &at(2 * SEC),
+            &SOD_RULES,
+            &sod(
+                "Three",
+                "all",
+                "",
+                "forbidden",
+                "Reader@AD\nWriter@AD\nViewer@AD",
+                "",
+            ),
+        )
+        .await
+        .unwrap();
+    let mut reader = store.get_role(f.reader, None).await.unwrap().role.input;
+    reader.name = "Read; only".into();
+    let error = store
+        .update_role(&at(3 * SEC), f.reader, &reader)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Conflict(m) if m.contains("would not read back")),
+        "{error:?}"
+    );
+    assert_eq!(
+        store
+            .get_role(f.reader, None)
+            .await
+            .unwrap()
+            .role
+            .input
+            .name,
+        "Reader"
+    );
+
+    // With Viewer gone, "all three" can no longer be held: Reader and Writer together pass.
+    store.delete_role(&at(4 * SEC), viewer).await.unwrap();
+    let ana = store
+        .create_user(&at(5 * SEC), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(6 * SEC), &user_grant(f.reader, ana))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(7 * SEC), &user_grant(f.writer, ana))
+        .await
+        .unwrap();
+}

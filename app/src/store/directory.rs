@@ -460,6 +460,8 @@ impl Store {
             &format!("{} as {level}", owner.name),
         )
         .await?;
+        // The account's roles become the owner's: segregation of duties weighs them.
+        super::sod::refuse_account_roles(&mut tx, user.0, account.0).await?;
         capture(&mut tx, &op, &[user.0]).await?;
         tx.commit().await?;
         Ok(())

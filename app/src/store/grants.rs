@@ -81,7 +81,18 @@ impl Store {
         )
         .await?;
         let users = users_of_grantee(&mut tx, input.grantee).await?;
-        super::sod::refuse_forbidden(&mut tx, &users, input.role.0).await?;
+        // Segregation of duties weighs everyone the grant reaches (a group's members too),
+        // with the roles the granted one includes; two grants to one user check one after
+        // the other, each seeing the other's role.
+        let reached = match input.grantee {
+            Grantee::Group(group) => super::held_roles::users_under_group(&mut tx, group.0).await?,
+            _ => users.clone(),
+        };
+        super::role_rules::lock_users(&mut tx, &reached).await?;
+        let added = super::held_roles::Inclusions::load(&mut tx)
+            .await?
+            .closure(input.role.0);
+        super::sod::refuse_forbidden(&mut tx, &reached, &added).await?;
         capture(&mut tx, &op, &users).await?;
         tx.commit().await?;
         Ok(GrantId(id))
@@ -100,7 +111,8 @@ impl Store {
             row.ok_or_else(|| Error::NotFound(format!("grant {}", id.0)))?;
         if let Some(rule) = super::role_rules::owner_of_grant(&mut tx, id.0).await? {
             return Err(Error::Conflict(format!(
-                "This grant is managed by the role assignment rule {rule:?}: change the rule                  or the user's attributes instead."
+                "This grant is managed by the role assignment rule {rule:?}: change the rule \
+                 or the user's attributes instead."
             )));
         }
         let grantee = match kind.as_str() {

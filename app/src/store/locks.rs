@@ -19,6 +19,9 @@ pub(crate) enum Lock {
     GroupTree,
     /// The role inheritance graph (its cycle check).
     RoleInheritance,
+    /// One role assignment rule: an "Apply now" batch and the rule's deletion run one after
+    /// the other, so no batch writes grants for a rule deleted meanwhile.
+    RoleRule(i64),
 }
 
 impl Lock {
@@ -28,6 +31,7 @@ impl Lock {
             Self::User(user) => (1, user),
             Self::GroupTree => (2, 0),
             Self::RoleInheritance => (3, 0),
+            Self::RoleRule(rule) => (4, rule),
         };
         (kind << 56) | (id & 0x00FF_FFFF_FFFF_FFFF)
     }

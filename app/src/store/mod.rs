@@ -15,6 +15,7 @@ mod group_changes;
 mod group_density;
 mod group_depth;
 mod group_writes;
+mod held_roles;
 mod history;
 mod identity;
 mod identity_reads;

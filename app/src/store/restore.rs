@@ -166,6 +166,23 @@ impl Store {
                 })?;
             applied += 1;
         }
+        // What the restore gave back must not add up to a forbidden combination, whichever
+        // items the operator left out (each was weighed alone in the preview).
+        let inclusions = super::held_roles::Inclusions::load(&mut tx).await?;
+        let added: Vec<i64> = plan
+            .items
+            .iter()
+            .filter(|i| i.selected && i.blocked.is_none() && i.action != RestoreAction::Remove)
+            .flat_map(|i| match &i.change {
+                RestoreChange::Grant(g) | RestoreChange::AccountGrant(_, g) => vec![g.role.0],
+                RestoreChange::Account(a) => a.grants.iter().map(|g| g.role.0).collect(),
+                _ => Vec::new(),
+            })
+            .flat_map(|role| inclusions.closure(role))
+            .collect();
+        if !added.is_empty() {
+            super::sod::refuse_forbidden(&mut tx, &[plan.user.0], &added).await?;
+        }
         audit(&mut tx, &op, "user.restore", &user.name, &summary).await?;
         capture_new(&mut tx, &op, &[plan.user.0]).await?;
         tx.commit().await?;
@@ -441,6 +458,7 @@ async fn plan_in(
         let key = |g: &GrantState| (g.role, g.scope.clone());
         // What the user holds as the grants are put back, for segregation of duties.
         let sod_rules = super::sod::current_sod_rules(&mut *conn).await?;
+        let inclusions = super::held_roles::Inclusions::load(&mut *conn).await?;
         let mut held = super::sod::held_roles(&mut *conn, &[user.0])
             .await?
             .remove(&user.0)
@@ -464,14 +482,15 @@ async fn plan_in(
                     if blocked.is_none() {
                         blocked = rule_managed(g);
                     }
+                    let added = inclusions.closure(g.role.0);
                     if blocked.is_none() {
                         blocked =
-                            super::sod::forbidden_with(&sod_rules, &held, g.role.0).map(|rule| {
+                            super::sod::forbidden_with(&sod_rules, &held, &added).map(|rule| {
                                 format!("forbidden by the segregation of duties rule {rule:?}")
                             });
                     }
                     if blocked.is_none() {
-                        held.insert(g.role.0);
+                        held.extend(added);
                     }
                     items.push(item(
                         RestoreItemKind::Grant,

@@ -18,6 +18,16 @@ use std::sync::{Arc, Mutex};
 /// Users settled by one transaction of "Apply now".
 const APPLY_BATCH: usize = 500;
 
+/// What an operator reads when a run stops on an error: the store's own words for a refusal,
+/// otherwise a pointer to the server log (database errors are not for the console).
+fn failure_text(error: &Error) -> String {
+    let kept = "The users evaluated before it keep their changes.";
+    match error {
+        Error::Conflict(why) | Error::NotFound(why) => format!("{why} {kept}"),
+        _ => format!("A batch could not be written; the server log has the details. {kept}"),
+    }
+}
+
 /// The latest run of each rule, shared by the requests that start, follow and cancel it.
 pub(crate) type RuleRuns = Arc<Mutex<HashMap<i64, RuleRun>>>;
 
@@ -169,7 +179,7 @@ impl Store {
             if let Err(error) = store.run_rule(&actor, id).await {
                 tracing::warn!("applying role assignment rule {id} failed: {error}");
                 store.update_run(id, |run| {
-                    run.state = RuleRunState::Failed(error.to_string());
+                    run.state = RuleRunState::Failed(failure_text(&error));
                     run.finished_at = Some(Utc::now());
                 });
             }
@@ -208,7 +218,7 @@ impl Store {
         self.begin_run(actor, id)?;
         if let Err(error) = self.run_rule(actor, id).await {
             self.update_run(id, |run| {
-                run.state = RuleRunState::Failed(error.to_string());
+                run.state = RuleRunState::Failed(failure_text(&error));
                 run.finished_at = Some(Utc::now());
             });
             return Err(error);
@@ -235,8 +245,11 @@ impl Store {
                 return Ok(());
             }
             let mut tx = self.begin_identity_write().await?;
-            // The rule as it is now: an edit during the run applies from the next batch.
+            // The rule as it is now (an edit during the run applies from the next batch), and
+            // its users, held until this batch commits.
+            super::locks::take(&mut tx, super::locks::Lock::RoleRule(id)).await?;
             let rules = the_rule(&mut tx, id).await?;
+            super::role_rules::lock_users(&mut tx, batch).await?;
             let changes = plan(&mut tx, &rules, batch, false).await?;
             let (granted, revoked, withheld) = RuleChange::counts(&changes);
             if granted + revoked > 0 {

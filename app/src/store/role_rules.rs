@@ -74,26 +74,27 @@ pub(crate) async fn find_roles(
     conn: &mut AnyConnection,
     lines: &[&RoleLine],
 ) -> Result<HashMap<String, (i64, String, String)>> {
-    if lines.is_empty() {
-        return Ok(HashMap::new());
+    let mut keys: Vec<String> = lines.iter().map(|l| name_key(&l.role)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(USER_BATCH) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT r.object_id, r.name, s.name FROM roles r JOIN systems s \
+             ON s.object_id = r.system_id AND s.valid_to IS NULL \
+             WHERE r.valid_to IS NULL AND r.name_key IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<Any, (i64, String, String)>(&sql);
+        for key in chunk {
+            query = query.bind(key.as_str());
+        }
+        for (id, role, system) in query.fetch_all(&mut *conn).await? {
+            out.insert(line_key(&role, &system), (id, role, system));
+        }
     }
-    let placeholders: Vec<String> = (1..=lines.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT r.object_id, r.name, s.name FROM roles r JOIN systems s \
-         ON s.object_id = r.system_id AND s.valid_to IS NULL \
-         WHERE r.valid_to IS NULL AND r.name_key IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query_as::<Any, (i64, String, String)>(&sql);
-    for line in lines {
-        query = query.bind(name_key(&line.role));
-    }
-    Ok(query
-        .fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(|(id, role, system)| (line_key(&role, &system), (id, role, system)))
-        .collect())
+    Ok(out)
 }
 
 pub(crate) fn line_key(role: &str, system: &str) -> String {
@@ -184,6 +185,9 @@ pub(crate) struct CompiledRule {
     condition: String,
     /// (role id, scope).
     roles: Vec<(i64, String)>,
+    /// Its stored roles no longer read (damaged data): it selects no one, and the grants it
+    /// made are left as they are rather than revoked.
+    broken: bool,
 }
 
 /// The current rules, by name; `only` restricts them to one.
@@ -201,11 +205,11 @@ pub(crate) async fn current_rules(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let parsed: Vec<Vec<RoleLine>> = rows
+    let parsed: Vec<Option<Vec<RoleLine>>> = rows
         .iter()
-        .map(|(_, _, _, roles)| role_lines(roles).unwrap_or_default())
+        .map(|(_, _, _, roles)| role_lines(roles).ok())
         .collect();
-    let all: Vec<&RoleLine> = parsed.iter().flatten().collect();
+    let all: Vec<&RoleLine> = parsed.iter().flatten().flatten().collect();
     let found = find_roles(conn, &all).await?;
     Ok(rows
         .into_iter()
@@ -214,7 +218,9 @@ pub(crate) async fn current_rules(
             id,
             name,
             condition,
+            broken: lines.is_none(),
             roles: lines
+                .unwrap_or_default()
                 .into_iter()
                 .filter_map(|l| {
                     let (role, ..) = found.get(&line_key(&l.role, &l.system))?;
@@ -225,60 +231,98 @@ pub(crate) async fn current_rules(
         .collect())
 }
 
+/// Most values one query binds (SQLite allows 32,766, PostgreSQL 65,535) and most columns
+/// it returns (SQLite allows 2,000): `selected` splits the rules to stay under both.
+const MAX_BINDS: usize = 30_000;
+const MAX_CASES: usize = 1_000;
+
+/// One rule's condition as a column of `selected`'s query, with the values it binds.
+fn case_of(rule: &CompiledRule, first: usize) -> (String, Vec<Bind>) {
+    if rule.broken {
+        return ("CAST(0 AS BIGINT)".into(), Vec::new());
+    }
+    // A condition the store once accepted always parses; one that does not selects no one.
+    match condition(&rule.condition, USER_ATTRIBUTES, first) {
+        Ok(Some(c)) => (
+            format!("CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)", c.sql),
+            c.binds,
+        ),
+        _ => ("CAST(0 AS BIGINT)".into(), Vec::new()),
+    }
+}
+
 /// For each current user of `users`, which of `rules` select them (indexes into `rules`).
 async fn selected(
     conn: &mut AnyConnection,
     rules: &[CompiledRule],
     users: &[i64],
 ) -> Result<HashMap<i64, Vec<usize>>> {
-    let mut out = HashMap::new();
-    let mut cases = Vec::with_capacity(rules.len());
-    let mut binds: Vec<Bind> = Vec::new();
-    for rule in rules {
-        // A condition the store once accepted always parses; one that does not selects no one.
-        match condition(&rule.condition, USER_ATTRIBUTES, binds.len() + 1) {
-            Ok(Some(c)) => {
-                cases.push(format!(
-                    "CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
-                    c.sql
-                ));
-                binds.extend(c.binds);
+    let mut out: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut start = 0;
+    while start < rules.len() {
+        // As many rules as fit one query beside a batch of user ids.
+        let mut cases = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut end = start;
+        while end < rules.len() && cases.len() < MAX_CASES {
+            let (case, more) = case_of(&rules[end], binds.len() + 1);
+            if !cases.is_empty() && binds.len() + more.len() + USER_BATCH > MAX_BINDS {
+                break;
             }
-            _ => cases.push("CAST(0 AS BIGINT)".into()),
+            cases.push(case);
+            binds.extend(more);
+            end += 1;
         }
-    }
-    for chunk in users.chunks(USER_BATCH) {
-        let first = binds.len() + 1;
-        let ids: Vec<String> = (first..first + chunk.len())
-            .map(|i| format!("${i}"))
-            .collect();
-        let sql = format!(
-            "SELECT u.object_id, {} FROM users u WHERE u.valid_to IS NULL \
-             AND u.object_id IN ({})",
-            cases.join(", "),
-            ids.join(", ")
-        );
-        let mut query = sqlx::query::<Any>(&sql);
-        for bind in &binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.as_str()),
-                Bind::Int(n) => query.bind(*n),
-            };
-        }
-        for user in chunk {
-            query = query.bind(*user);
-        }
-        let rows: Vec<AnyRow> = query.fetch_all(&mut *conn).await?;
-        for row in rows {
-            let user: i64 = row.try_get(0)?;
-            let mut chosen = Vec::new();
-            for index in 0..rules.len() {
-                let hit: i64 = row.try_get(index + 1)?;
-                if hit != 0 {
-                    chosen.push(index);
+        for chunk in users.chunks(USER_BATCH) {
+            let first = binds.len() + 1;
+            let ids: Vec<String> = (first..first + chunk.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            let sql = format!(
+                "SELECT u.object_id, {} FROM users u WHERE u.valid_to IS NULL \
+                 AND u.object_id IN ({})",
+                cases.join(", "),
+                ids.join(", ")
+            );
+            let mut query = sqlx::query::<Any>(&sql);
+            for bind in &binds {
+                query = match bind {
+                    Bind::Text(text) => query.bind(text.as_str()),
+                    Bind::Int(n) => query.bind(*n),
+                };
+            }
+            for user in chunk {
+                query = query.bind(*user);
+            }
+            let rows: Vec<AnyRow> = query.fetch_all(&mut *conn).await?;
+            for row in rows {
+                let user: i64 = row.try_get(0)?;
+                let chosen = out.entry(user).or_default();
+                for index in start..end {
+                    let hit: i64 = row.try_get(index - start + 1)?;
+                    if hit != 0 {
+                        chosen.push(index);
+                    }
                 }
             }
-            out.insert(user, chosen);
+        }
+        start = end;
+    }
+    if rules.is_empty() {
+        // No rule to evaluate: which users are current still matters (deleted ones are skipped).
+        for chunk in users.chunks(USER_BATCH) {
+            let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT object_id FROM users WHERE valid_to IS NULL AND object_id IN ({})",
+                ids.join(", ")
+            );
+            let mut query = sqlx::query_as::<Any, (i64,)>(&sql);
+            for user in chunk {
+                query = query.bind(*user);
+            }
+            for (user,) in query.fetch_all(&mut *conn).await? {
+                out.entry(user).or_default();
+            }
         }
     }
     Ok(out)
@@ -359,7 +403,8 @@ pub(crate) async fn plan(
         return Ok(Vec::new());
     }
     let chosen = selected(conn, rules, users).await?;
-    let considered: HashSet<i64> = rules.iter().map(|r| r.id).collect();
+    let considered: HashSet<i64> = rules.iter().filter(|r| !r.broken).map(|r| r.id).collect();
+    let known: HashSet<i64> = rules.iter().map(|r| r.id).collect();
     let sod_rules = super::sod::current_sod_rules(conn).await?;
     let mut changes = Vec::new();
     for chunk in users.chunks(USER_BATCH) {
@@ -397,7 +442,9 @@ pub(crate) async fn plan(
             let grants = held.remove(user).unwrap_or_default();
             for held in &grants {
                 let Some(rule) = held.rule else { continue };
-                let ours = all_rules || considered.contains(&rule);
+                // The evaluated rules' own grants, and (over every rule) grants of a rule
+                // that is no longer current; never those of a rule that cannot be read.
+                let ours = considered.contains(&rule) || (all_rules && !known.contains(&rule));
                 if ours && !wanted.contains_key(&(held.role, held.scope.clone())) {
                     changes.push(RuleChange::Revoke {
                         user: *user,
@@ -436,15 +483,10 @@ async fn withhold_forbidden(
     let mut users: Vec<i64> = changes.iter().map(RuleChange::user).collect();
     users.sort_unstable();
     users.dedup();
+    // What each user holds before the change: a role a revoke takes away may still be held
+    // another way, so it still counts.
     let mut held = super::sod::held_roles(conn, &users).await?;
-    // Revokes first: what they take away is not held any more.
-    for change in &changes {
-        if let RuleChange::Revoke { user, role, .. } = change {
-            if let Some(roles) = held.get_mut(user) {
-                roles.remove(role);
-            }
-        }
-    }
+    let inclusions = super::held_roles::Inclusions::load(conn).await?;
     Ok(changes
         .into_iter()
         .map(|change| match change {
@@ -455,7 +497,8 @@ async fn withhold_forbidden(
                 rule,
             } => {
                 let roles = held.entry(user).or_default();
-                match super::sod::forbidden_with(sod_rules, roles, role) {
+                let added = inclusions.closure(role);
+                match super::sod::forbidden_with(sod_rules, roles, &added) {
                     Some(sod) => RuleChange::Withheld {
                         user,
                         role,
@@ -463,7 +506,7 @@ async fn withhold_forbidden(
                         sod,
                     },
                     None => {
-                        roles.insert(role);
+                        roles.extend(added);
                         RuleChange::Grant {
                             user,
                             role,
@@ -544,8 +587,21 @@ pub(crate) async fn settle(
         // Without rules there is nothing to give; grants of a deleted rule ended with it.
         return Ok(HashSet::new());
     }
+    lock_users(conn, users).await?;
     let changes = plan(conn, &rules, users, true).await?;
     apply(conn, op, &rules, &changes).await
+}
+
+/// Takes the locks of `users` in ascending order (as snapshot capture does), so what is read
+/// about them next is not changing under this transaction (PostgreSQL).
+pub(crate) async fn lock_users(conn: &mut AnyConnection, users: &[i64]) -> Result<()> {
+    let mut sorted = users.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for user in sorted {
+        super::locks::take(conn, super::locks::Lock::User(user)).await?;
+    }
+    Ok(())
 }
 
 /// Ends the grants rule `rule` made (the rule is being deleted); answers the users who held
@@ -620,6 +676,7 @@ pub(crate) async fn rename_in_rules(
             .zip(renamed)
             .map(|(line, new)| new.unwrap_or(line).text())
             .collect();
+        readable_after_rename(&name, &text.join("\n"), |t| role_lines(t).map(|l| l.len()))?;
         let fields: Vec<(&str, Val)> = vec![
             ("name", (&name).into()),
             ("name_key", name_key(&name).into()),
@@ -639,6 +696,23 @@ pub(crate) async fn rename_in_rules(
         .await?;
     }
     rename_in_sod_rules(conn, op, &rename).await
+}
+
+/// Refuses a rename whose new name the rule `rule` could not write back readably (a name
+/// holding `@`, `;`, ` + ` or `:` where the rule's lines use them): nothing is changed.
+fn readable_after_rename(
+    rule: &str,
+    text: &str,
+    read: impl Fn(&str) -> std::result::Result<usize, String>,
+) -> Result<()> {
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    match read(text) {
+        Ok(read) if read == lines => Ok(()),
+        _ => Err(Error::Conflict(format!(
+            "The rule {rule:?} names this role as “Role@System”, and the new name would not \
+             read back there (it holds @, ;, + or :). Choose another name; nothing was changed."
+        ))),
+    }
 }
 
 /// `rename_in_rules` for segregation of duties rules: their roles and their risk matrix.
@@ -683,6 +757,10 @@ async fn rename_in_sod_rules(
         if !changed {
             continue;
         }
+        readable_after_rename(&name, &roles.join("\n"), |t| role_lines(t).map(|l| l.len()))?;
+        readable_after_rename(&name, &pairs.join("\n"), |t| {
+            super::sod::pair_lines(t).map(|l| l.len())
+        })?;
         let fields: Vec<(&str, Val)> = vec![
             ("name", (&name).into()),
             ("name_key", name_key(&name).into()),

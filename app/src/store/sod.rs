@@ -2,8 +2,8 @@
 //! together, and with what risk. A grant that would give someone a forbidden combination is
 //! refused; a restore does not put one back; lower risks are warnings and a report.
 //!
-//! The roles a user holds, for these rules, are those granted to the user and to the
-//! accounts the user owns.
+//! The roles a user holds, for these rules, are their effective roles
+//! (`store::held_roles`).
 use super::role_rules::{
     canonical_roles, find_roles, line_key, names_by_id, role_lines, RoleLine, ROLE_NAMES,
     USER_NAMES,
@@ -15,8 +15,6 @@ use std::collections::{HashMap, HashSet};
 
 /// Most pairs one rule's risk matrix holds.
 pub const MAX_SOD_PAIRS: usize = 200;
-/// Users whose roles one query reads.
-const USER_BATCH: usize = 400;
 
 /// One line of a risk matrix: two roles and the risk of holding both.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -270,7 +268,9 @@ pub(crate) async fn current_sod_rules(conn: &mut AnyConnection) -> Result<Vec<So
             |((rule, name, sod_type, threshold, risk, _, _), (roles, pairs))| {
                 let ids: Vec<i64> = roles.iter().filter_map(id).collect();
                 let shape = match sod_type.as_str() {
-                    "all" => Shape::All(ids),
+                    // A rule naming a role that is gone can no longer be broken by "all".
+                    "all" if ids.len() == roles.len() => Shape::All(ids),
+                    "all" => Shape::Pairs(Vec::new()),
                     "more than" => Shape::MoreThan(threshold.parse().unwrap_or(usize::MAX), ids),
                     _ => Shape::Pairs(
                         pairs
@@ -290,33 +290,7 @@ pub(crate) async fn current_sod_rules(conn: &mut AnyConnection) -> Result<Vec<So
         .collect())
 }
 
-/// The roles each of `users` holds: granted to them or to the accounts they own.
-pub(crate) async fn held_roles(
-    conn: &mut AnyConnection,
-    users: &[i64],
-) -> Result<HashMap<i64, HashSet<i64>>> {
-    let mut out: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for chunk in users.chunks(USER_BATCH) {
-        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let ids = ids.join(", ");
-        let sql = format!(
-            "SELECT gr.grantee_id, gr.role_id FROM grants gr WHERE gr.grantee_kind = 'user' \
-             AND gr.valid_to IS NULL AND gr.grantee_id IN ({ids}) \
-             UNION ALL \
-             SELECT o.user_id, gr.role_id FROM account_owners o JOIN grants gr \
-             ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
-             AND gr.valid_to IS NULL WHERE o.valid_to IS NULL AND o.user_id IN ({ids})"
-        );
-        let mut query = sqlx::query_as::<Any, (i64, i64)>(&sql);
-        for user in chunk {
-            query = query.bind(*user);
-        }
-        for (user, role) in query.fetch_all(&mut *conn).await? {
-            out.entry(user).or_default().insert(role);
-        }
-    }
-    Ok(out)
-}
+pub(crate) use super::held_roles::held_roles;
 
 /// The violations of `rules` by the users of `held`, named, by user then rule.
 async fn named_violations(
@@ -385,13 +359,13 @@ pub(crate) async fn violations(
     named_violations(conn, &rules, &held).await
 }
 
-/// Refuses the grant of `role` in progress when it leaves one of `users` holding a forbidden
-/// combination that includes it: the error names the rule, the user and the roles. A
+/// Refuses the change in progress when it leaves one of `users` holding a forbidden
+/// combination that includes one of the roles it `added`: the error names the rule, the user and the roles. A
 /// combination held before (from before the rule) does not block unrelated grants.
 pub(crate) async fn refuse_forbidden(
     conn: &mut AnyConnection,
     users: &[i64],
-    role: i64,
+    added: &[i64],
 ) -> Result<()> {
     let rules = current_sod_rules(conn).await?;
     if rules.is_empty() {
@@ -402,7 +376,8 @@ pub(crate) async fn refuse_forbidden(
         .into_iter()
         .filter(|(_, roles)| {
             rules.iter().any(|rule| {
-                matches!(rule.judge(roles), Some((SodRisk::Forbidden, involved)) if involved.contains(&role))
+                matches!(rule.judge(roles),
+                    Some((SodRisk::Forbidden, involved)) if involved.iter().any(|r| added.contains(r)))
             })
         })
         .collect();
@@ -421,15 +396,47 @@ pub(crate) async fn refuse_forbidden(
     }
 }
 
-/// The forbidden rule that holding `role` on top of `held` would break, by name.
-pub(crate) fn forbidden_with(rules: &[SodRule], held: &HashSet<i64>, role: i64) -> Option<String> {
-    if held.contains(&role) {
+/// `refuse_forbidden` for `user` taking on the roles granted to `account`.
+pub(crate) async fn refuse_account_roles(
+    conn: &mut AnyConnection,
+    user: i64,
+    account: i64,
+) -> Result<()> {
+    let roles: Vec<(i64,)> = sqlx::query_as(
+        "SELECT role_id FROM grants WHERE grantee_kind = 'account' AND grantee_id = $1 \
+         AND valid_to IS NULL",
+    )
+    .bind(account)
+    .fetch_all(&mut *conn)
+    .await?;
+    if roles.is_empty() {
+        return Ok(());
+    }
+    super::role_rules::lock_users(conn, &[user]).await?;
+    let inclusions = super::held_roles::Inclusions::load(conn).await?;
+    let added: Vec<i64> = roles
+        .into_iter()
+        .flat_map(|(role,)| inclusions.closure(role))
+        .collect();
+    refuse_forbidden(conn, &[user], &added).await
+}
+
+/// The forbidden rule that holding `added` (a role and those it includes) on top of `held`
+/// would break, by name.
+pub(crate) fn forbidden_with(
+    rules: &[SodRule],
+    held: &HashSet<i64>,
+    added: &[i64],
+) -> Option<String> {
+    if added.iter().all(|r| held.contains(r)) {
         return None;
     }
     let mut more = held.clone();
-    more.insert(role);
+    more.extend(added.iter().copied());
     rules.iter().find_map(|rule| match rule.judge(&more) {
-        Some((SodRisk::Forbidden, roles)) if roles.contains(&role) => Some(rule.name.clone()),
+        Some((SodRisk::Forbidden, roles)) if roles.iter().any(|r| added.contains(r)) => {
+            Some(rule.name.clone())
+        }
         _ => None,
     })
 }
@@ -482,22 +489,27 @@ impl Store {
         if rules.is_empty() {
             return Ok(Vec::new());
         }
-        let users = super::grants::users_of_grantee(&mut conn, grantee).await?;
+        let users = match grantee {
+            Grantee::Group(group) => {
+                super::held_roles::users_under_group(&mut conn, group.0).await?
+            }
+            _ => super::grants::users_of_grantee(&mut conn, grantee).await?,
+        };
+        let added = super::held_roles::Inclusions::load(&mut conn)
+            .await?
+            .closure(role.0);
         let mut held = held_roles(&mut conn, &users).await?;
         for user in &users {
-            held.entry(*user).or_default().insert(role.0);
+            held.entry(*user).or_default().extend(added.iter().copied());
         }
         let found = named_violations(&mut conn, &rules, &held).await?;
-        let role_name = names_by_id(&mut conn, ROLE_NAMES, &[role.0])
+        let names: Vec<String> = names_by_id(&mut conn, ROLE_NAMES, &added)
             .await?
-            .remove(&role.0);
+            .into_values()
+            .collect();
         Ok(found
             .into_iter()
-            .filter(|v| {
-                role_name
-                    .as_ref()
-                    .is_some_and(|name| v.roles.contains(name))
-            })
+            .filter(|v| v.roles.iter().any(|r| names.contains(r)))
             .collect())
     }
 }

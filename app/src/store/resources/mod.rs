@@ -277,6 +277,10 @@ impl Store {
             users.extend(affected(&mut tx, kind, *id).await?);
         }
         for (id, name) in chosen.iter().zip(&names) {
+            if kind.assigns_roles().is_some() {
+                // Not while an "Apply now" batch of the rule is writing.
+                super::locks::take(&mut tx, super::locks::Lock::RoleRule(*id)).await?;
+            }
             close_current(&mut tx, &op, table(kind), *id).await?;
             if kind.assigns_roles().is_some() {
                 // The grants a rule made follow it.

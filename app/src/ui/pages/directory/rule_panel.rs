@@ -55,14 +55,26 @@ pub(super) fn RuleApplyPanel(
     // The latest run, read in the browser and again while it runs.
     let run = RwSignal::new(None::<RuleRun>);
     let tick = RwSignal::new(0_u32);
+    // One poll at a time, however often Apply now or Cancel is clicked.
+    let polling = StoredValue::new(false);
     Effect::new(move |_| {
         tick.track();
         leptos::task::spawn_local(async move {
+            // The page may have moved on meanwhile: everything here tolerates a disposed panel.
             if let Ok(latest) = role_rule_run(rule).await {
                 let running = latest.as_ref().is_some_and(RuleRun::running);
-                run.set(latest);
-                if running {
-                    set_timeout(move || tick.update(|n| *n += 1), POLL);
+                if run.try_set(latest).is_some() {
+                    return;
+                }
+                if running && polling.try_get_value() == Some(false) {
+                    polling.try_set_value(true);
+                    set_timeout(
+                        move || {
+                            polling.try_set_value(false);
+                            tick.try_update(|n| *n += 1);
+                        },
+                        POLL,
+                    );
                 }
             }
         });

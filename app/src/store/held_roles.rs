@@ -1,0 +1,196 @@
+//! The roles users hold, for segregation of duties: granted to them, to the accounts they
+//! own, to their groups (primary and secondary) and the groups above those, and the roles
+//! all of those include — the same reach as a user's effective roles.
+use super::Result;
+use sqlx::{Any, AnyConnection};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Users whose rows one query reads.
+const USER_BATCH: usize = 400;
+/// Deepest walk up the group tree (the store keeps the tree shallower and free of loops).
+const MAX_WALK: usize = 10_000;
+
+/// `(a, b)` pairs of `sql` for a chunk of user ids (`{ids}` stands for their placeholders).
+async fn pairs_of(conn: &mut AnyConnection, sql: &str, users: &[i64]) -> Result<Vec<(i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in users.chunks(USER_BATCH) {
+        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = sql.replace("{ids}", &ids.join(", "));
+        let mut query = sqlx::query_as::<Any, (i64, i64)>(&sql);
+        for user in chunk {
+            query = query.bind(*user);
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Every current pair of a whole table, e.g. `(group, parent)`.
+async fn all_pairs(conn: &mut AnyConnection, sql: &str) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as::<Any, (i64, i64)>(sql)
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+/// The roles each of `users` holds now (see the module's note).
+pub(crate) async fn held_roles(
+    conn: &mut AnyConnection,
+    users: &[i64],
+) -> Result<HashMap<i64, HashSet<i64>>> {
+    let mut out: HashMap<i64, HashSet<i64>> = HashMap::new();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let own = pairs_of(
+        conn,
+        "SELECT gr.grantee_id, gr.role_id FROM grants gr WHERE gr.grantee_kind = 'user' \
+         AND gr.valid_to IS NULL AND gr.grantee_id IN ({ids}) \
+         UNION ALL \
+         SELECT o.user_id, gr.role_id FROM account_owners o JOIN grants gr \
+         ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
+         AND gr.valid_to IS NULL WHERE o.valid_to IS NULL AND o.user_id IN ({ids})",
+        users,
+    )
+    .await?;
+    for (user, role) in own {
+        out.entry(user).or_default().insert(role);
+    }
+    let memberships = pairs_of(
+        conn,
+        "SELECT object_id, primary_group_id FROM users WHERE valid_to IS NULL \
+         AND object_id IN ({ids}) \
+         UNION ALL \
+         SELECT user_id, group_id FROM memberships WHERE valid_to IS NULL \
+         AND user_id IN ({ids})",
+        users,
+    )
+    .await?;
+    let group_grants = all_pairs(
+        conn,
+        "SELECT grantee_id, role_id FROM grants WHERE grantee_kind = 'group' \
+         AND valid_to IS NULL",
+    )
+    .await?;
+    if !group_grants.is_empty() {
+        let parents: HashMap<i64, i64> = all_pairs(
+            conn,
+            "SELECT object_id, parent_id FROM groups WHERE valid_to IS NULL \
+             AND parent_id IS NOT NULL",
+        )
+        .await?
+        .into_iter()
+        .collect();
+        let mut granted: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (group, role) in group_grants {
+            granted.entry(group).or_default().push(role);
+        }
+        for (user, group) in memberships {
+            let roles = out.entry(user).or_default();
+            let mut at = Some(group);
+            let mut seen = HashSet::new();
+            while let Some(g) = at {
+                if !seen.insert(g) || seen.len() > MAX_WALK {
+                    break;
+                }
+                roles.extend(granted.get(&g).into_iter().flatten().copied());
+                at = parents.get(&g).copied();
+            }
+        }
+    }
+    let links = all_pairs(
+        conn,
+        "SELECT role_id, inherited_role_id FROM role_inheritance WHERE valid_to IS NULL",
+    )
+    .await?;
+    if !links.is_empty() {
+        let mut includes: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (role, inherited) in links {
+            includes.entry(role).or_default().push(inherited);
+        }
+        for roles in out.values_mut() {
+            let mut queue: VecDeque<i64> = roles.iter().copied().collect();
+            while let Some(role) = queue.pop_front() {
+                for inherited in includes.get(&role).into_iter().flatten() {
+                    if roles.insert(*inherited) {
+                        queue.push_back(*inherited);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The current users a grant to `group` reaches: its members (primary or secondary) and
+/// those of every group below it.
+pub(crate) async fn users_under_group(conn: &mut AnyConnection, group: i64) -> Result<Vec<i64>> {
+    let children = all_pairs(
+        conn,
+        "SELECT parent_id, object_id FROM groups WHERE valid_to IS NULL \
+         AND parent_id IS NOT NULL",
+    )
+    .await?;
+    let mut below: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (parent, child) in children {
+        below.entry(parent).or_default().push(child);
+    }
+    let mut groups = vec![group];
+    let mut seen = HashSet::from([group]);
+    let mut next = 0;
+    while next < groups.len() && groups.len() <= MAX_WALK {
+        for child in below.get(&groups[next]).into_iter().flatten() {
+            if seen.insert(*child) {
+                groups.push(*child);
+            }
+        }
+        next += 1;
+    }
+    let members = pairs_of(
+        conn,
+        "SELECT object_id, object_id FROM users WHERE valid_to IS NULL \
+         AND primary_group_id IN ({ids}) \
+         UNION \
+         SELECT m.user_id, m.user_id FROM memberships m JOIN users u \
+         ON u.object_id = m.user_id AND u.valid_to IS NULL \
+         WHERE m.valid_to IS NULL AND m.group_id IN ({ids})",
+        &groups,
+    )
+    .await?;
+    let mut users: Vec<i64> = members.into_iter().map(|(user, _)| user).collect();
+    users.sort_unstable();
+    users.dedup();
+    Ok(users)
+}
+
+/// Which roles include which (role inheritance), read once for many closures.
+pub(crate) struct Inclusions(HashMap<i64, Vec<i64>>);
+
+impl Inclusions {
+    pub(crate) async fn load(conn: &mut AnyConnection) -> Result<Self> {
+        let mut includes: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (role, inherited) in all_pairs(
+            conn,
+            "SELECT role_id, inherited_role_id FROM role_inheritance WHERE valid_to IS NULL",
+        )
+        .await?
+        {
+            includes.entry(role).or_default().push(inherited);
+        }
+        Ok(Self(includes))
+    }
+
+    /// `role` and every role it includes, directly or further down.
+    pub(crate) fn closure(&self, role: i64) -> Vec<i64> {
+        let mut out = vec![role];
+        let mut next = 0;
+        while next < out.len() {
+            for inherited in self.0.get(&out[next]).into_iter().flatten() {
+                if !out.contains(inherited) {
+                    out.push(*inherited);
+                }
+            }
+            next += 1;
+        }
+        out
+    }
+}
