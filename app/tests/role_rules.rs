@@ -552,3 +552,46 @@ async fn a_rule_grants_nothing_segregation_of_duties_forbids() {
     store.update_user(&at(5 * SEC), ana, &input).await.unwrap();
     assert_eq!(grants_of(&store, ana).await, ["Reader by hand"]);
 }
+
+#[tokio::test]
+async fn apply_now_of_one_rule_keeps_a_grant_another_rule_also_gives() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ana = store
+        .create_user(&at(SEC), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    let b = store
+        .create_resource(
+            &at(2 * SEC),
+            &ROLE_RULES,
+            &rule("B", "enabled eq true", "Reader@AD"),
+        )
+        .await
+        .unwrap();
+    let author = Author::named("tester");
+    store.apply_role_rule(&author, b).await.unwrap();
+    assert_eq!(grants_of(&store, ana).await, ["Reader by B"]);
+    store
+        .create_resource(
+            &at(3 * SEC),
+            &ROLE_RULES,
+            &rule("A", "enabled eq true", "Reader@AD"),
+        )
+        .await
+        .unwrap();
+    store
+        .update_resource(
+            &at(4 * SEC),
+            &ROLE_RULES,
+            b,
+            &rule("B", "enabled eq true", "Writer@AD"),
+        )
+        .await
+        .unwrap();
+    let preview = store.preview_role_rule(b).await.unwrap();
+    assert_eq!((preview.grants, preview.revokes), (1, 0));
+    let run = store.apply_role_rule(&author, b).await.unwrap();
+    assert_eq!((run.granted, run.revoked), (1, 0));
+    assert_eq!(grants_of(&store, ana).await, ["Reader by B", "Writer by B"]);
+}

@@ -113,9 +113,11 @@ impl Store {
     /// What applying rule `id` now would grant and revoke, without changing anything.
     pub async fn preview_role_rule(&self, id: i64) -> Result<RulePreview> {
         let mut conn = self.pool.acquire().await?;
-        let rules = the_rule(&mut conn, id).await?;
+        the_rule(&mut conn, id).await?;
+        // Every rule weighs in: a grant another rule also gives is not revoked.
+        let rules = current_rules(&mut conn, None).await?;
         let users = current_user_ids(&mut conn).await?;
-        let changes = plan(&mut conn, &rules, &users, false).await?;
+        let changes = plan(&mut conn, &rules, &users, Some(id)).await?;
         let (grants, revokes, withheld) = RuleChange::counts(&changes);
         Ok(RulePreview {
             selected_users: count_selected(&mut conn, id).await?,
@@ -248,12 +250,12 @@ impl Store {
             // The rule as it is now (an edit during the run applies from the next batch), and
             // its users, held until this batch commits.
             super::locks::take(&mut tx, super::locks::Lock::RoleRule(id)).await?;
-            let rules = the_rule(&mut tx, id).await?;
+            let name = the_rule(&mut tx, id).await?.remove(0).name;
             super::role_rules::lock_users(&mut tx, batch).await?;
-            let changes = plan(&mut tx, &rules, batch, false).await?;
+            let rules = current_rules(&mut tx, None).await?;
+            let changes = plan(&mut tx, &rules, batch, Some(id)).await?;
             let (granted, revoked, withheld) = RuleChange::counts(&changes);
             if granted + revoked > 0 {
-                let name = rules[0].name.clone();
                 let op = begin_op(&mut tx, actor, "role-rule.apply", &name).await?;
                 let changed: Vec<i64> = apply(&mut tx, &op, &rules, &changes)
                     .await?

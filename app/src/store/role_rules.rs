@@ -390,20 +390,24 @@ impl RuleChange {
     }
 }
 
-/// What `rules` change for `users`. With every rule (`all_rules`), a rule-made grant no
-/// rule gives any more is revoked; with one, only that rule's own grants are. A role the
-/// user already holds with that scope (by hand or by another rule) is left as it is.
+/// What `rules` (every current rule) change for `users`, for every rule or `only` one. A
+/// rule-made grant that no rule gives any more is revoked (with `only`, when that rule made
+/// it); over every rule, so are grants of a rule that is no longer current. A role the user
+/// already holds with that scope (by hand or by another rule) is left as it is, and a
+/// grant two rules give belongs to the first by name.
 pub(crate) async fn plan(
     conn: &mut AnyConnection,
     rules: &[CompiledRule],
     users: &[i64],
-    all_rules: bool,
+    only: Option<i64>,
 ) -> Result<Vec<RuleChange>> {
-    if rules.is_empty() && !all_rules {
-        return Ok(Vec::new());
-    }
+    let all_rules = only.is_none();
     let chosen = selected(conn, rules, users).await?;
-    let considered: HashSet<i64> = rules.iter().filter(|r| !r.broken).map(|r| r.id).collect();
+    let considered: HashSet<i64> = rules
+        .iter()
+        .filter(|r| !r.broken && only.is_none_or(|id| id == r.id))
+        .map(|r| r.id)
+        .collect();
     let known: HashSet<i64> = rules.iter().map(|r| r.id).collect();
     let sod_rules = super::sod::current_sod_rules(conn).await?;
     let mut changes = Vec::new();
@@ -456,6 +460,9 @@ pub(crate) async fn plan(
                 }
             }
             for ((role, scope), rule) in wanted {
+                if !considered.contains(&rule) {
+                    continue;
+                }
                 if !grants.iter().any(|h| h.role == role && h.scope == scope) {
                     changes.push(RuleChange::Grant {
                         user: *user,
@@ -588,7 +595,7 @@ pub(crate) async fn settle(
         return Ok(HashSet::new());
     }
     lock_users(conn, users).await?;
-    let changes = plan(conn, &rules, users, true).await?;
+    let changes = plan(conn, &rules, users, None).await?;
     apply(conn, op, &rules, &changes).await
 }
 
