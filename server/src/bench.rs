@@ -1,5 +1,7 @@
-//! `server bench`: the history read paths and snapshot capture, measured on a fresh
-//! temporary database and reported as medians and ratios from one run (docs/benchmarks.md).
+//! `server bench`: the history read paths, snapshot capture and role assignment rules,
+//! measured on a fresh temporary database and reported as medians and ratios from one run
+//! (docs/benchmarks.md).
+use app::model::kinds::ROLE_RULES;
 use app::model::*;
 use app::store::{Author, Store};
 use chrono::{DateTime, Utc};
@@ -109,7 +111,16 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 /// Runs `f` a few times to warm caches, then `runs` times; the median.
-async fn p50<F, Fut, T>(runs: usize, mut f: F) -> Result<Duration, String>
+async fn p50<F, Fut, T>(runs: usize, f: F) -> Result<Duration, String>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = app::store::Result<T>>,
+{
+    Ok(median(samples(runs, f).await?))
+}
+
+/// Runs `f` 3 times to warm caches, then `runs` times; the times of the latter.
+async fn samples<F, Fut, T>(runs: usize, mut f: F) -> Result<Vec<Duration>, String>
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = app::store::Result<T>>,
@@ -123,7 +134,7 @@ where
         f(i + 3).await.map_err(|e| e.to_string())?;
         samples.push(started.elapsed());
     }
-    Ok(median(samples))
+    Ok(samples)
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -333,8 +344,179 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
         verdict(ms(searched) < 50.0),
         ms(plain)
     ));
+
+    // (e) Role assignment rules: every user change evaluates every rule for that user in
+    // its own transaction. The same one-user change with no rule and with 20, in short
+    // alternating blocks (the rules are created, then deleted and recovered in turn), so a
+    // change of load on the machine weighs on both sides.
+    let per_block = 4;
+    let blocks = scale.runs * 2 / per_block;
+    let (mut no_rules, mut with_rules) = (Vec::new(), Vec::new());
+    let mut rules: Vec<i64> = Vec::new();
+    let mut granted = 0;
+    let author = Author::named("bench");
+    for block in 0..blocks {
+        let held = rule_grants(store, rich).await?;
+        if held != 0 {
+            return Err(format!(
+                "the user held {held} rule-made grants with no rule"
+            ));
+        }
+        no_rules.extend(user_changes(store, rich, per_block, "no rules").await?);
+        if block == 0 {
+            (rules, granted) = role_rules(store).await?;
+        } else {
+            for id in &rules {
+                store
+                    .recover_resource(&author, &ROLE_RULES, *id)
+                    .await
+                    .map_err(e)?;
+            }
+        }
+        // The first warm-up change makes the selecting rules' grants; the measured ones are
+        // the steady state (every rule evaluated for the user, nothing left to grant).
+        with_rules.extend(user_changes(store, rich, per_block, "20 rules").await?);
+        let held = rule_grants(store, rich).await?;
+        if held != granted {
+            return Err(format!(
+                "the rules should have granted the user {granted} roles, not {held}"
+            ));
+        }
+        store
+            .delete_resources(&author, &ROLE_RULES, &rules)
+            .await
+            .map_err(e)?;
+    }
+    let (no_rules, with_rules) = (median(no_rules), median(with_rules));
+    let added = ms(with_rules) - ms(no_rules);
+    out.push(format!(
+        "(e) role assignment rules, one user's update (with snapshot): no rule p50 {:.2} ms, \
+         {RULES} rules ({SELECTING} selecting the user, {granted} roles granted) p50 {:.2} ms, \
+         added {added:.2} ms, ratio {:.2} (target < 2 ms added: {})",
+        ms(no_rules),
+        ms(with_rules),
+        ms(with_rules) / ms(no_rules),
+        verdict(added < 2.0)
+    ));
     out.push(format!("total {:.0} s", started.elapsed().as_secs_f64()));
     Ok(out.join("\n"))
+}
+
+/// How many current grants the rules made for `user`.
+async fn rule_grants(store: &Store, user: UserId) -> Result<usize, String> {
+    Ok(store
+        .list_grants(None, Some(Grantee::User(user)), None)
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .filter(|g| g.rule.is_some())
+        .count())
+}
+
+/// `runs` timed changes to `user`'s comments (each a real write: a new version and a
+/// snapshot), after 3 warm-up changes.
+async fn user_changes(
+    store: &Store,
+    user: UserId,
+    runs: usize,
+    label: &str,
+) -> Result<Vec<Duration>, String> {
+    let input = store
+        .get_user(user, None)
+        .await
+        .map_err(|e| e.to_string())?
+        .state
+        .attributes;
+    let author = &Author::named("bench");
+    samples(runs, |i| {
+        let input = UserInput {
+            comments: format!("{label} {i}"),
+            ..input.clone()
+        };
+        async move { store.update_user(author, user, &input).await }
+    })
+    .await
+}
+
+const RULES: usize = 20;
+const SELECTING: usize = 4;
+
+/// Conditions of role assignment rules as a directory in service has them, over various
+/// attributes; the first `SELECTING` select the rich user.
+const RULE_CONDITIONS: [&str; RULES] = [
+    // Selecting rich.user (enabled, Rich User, rich.user@example.com).
+    r#"email co "rich.user""#,
+    r#"firstName eq "Rich" and enabled eq true"#,
+    r#"userName sw "rich." or lastName eq "Nobody""#,
+    r#"enabled eq true and not (userType eq "external")"#,
+    // Selecting someone else.
+    r#"userType eq "external""#,
+    r#"userType eq "contractor" and enabled eq true"#,
+    r#"email ew "@partner.example""#,
+    r#"lastName eq "Garcia" and firstName sw "A""#,
+    r#"comments co "vip""#,
+    r#"enabled eq false"#,
+    r#"userName eq "service.backup""#,
+    r#"mailServer eq "mx9""#,
+    r#"homeServer eq "fs-archive""#,
+    r#"(userType eq "intern" or userType eq "trainee") and enabled eq true"#,
+    r#"email co "@subsidiary.example" and not (enabled eq false)"#,
+    r#"fullName co "temp worker""#,
+    r#"userName ew ".adm""#,
+    r#"multiSession eq true"#,
+    r#"lastName sw "Mc" or lastName sw "Mac""#,
+    r#"firstName eq "Zoe" and userType ne "internal""#,
+];
+
+/// Creates the rules, each granting 1 to 3 of ten roles on a system of their own; answers
+/// their ids and how many roles the selecting rules give the rich user.
+async fn role_rules(store: &Store) -> Result<(Vec<i64>, usize), String> {
+    let e = |e: app::store::Error| e.to_string();
+    let a = Author::named("bench");
+    let system = store.create_system(&a, "Rule roles", "").await.map_err(e)?;
+    for k in 0..10 {
+        store
+            .create_role(
+                &a,
+                &RoleInput {
+                    system,
+                    name: format!("Rule role {k}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(e)?;
+    }
+    let mut given = std::collections::BTreeSet::new();
+    let mut ids = Vec::with_capacity(RULES);
+    for (i, condition) in RULE_CONDITIONS.iter().enumerate() {
+        // 1, 2 or 3 roles by turns.
+        let roles: Vec<usize> = [i % 10, (i + 3) % 10, (i + 6) % 10][..=i % 3].to_vec();
+        if i < SELECTING {
+            given.extend(roles.iter().copied());
+        }
+        let lines: Vec<String> = roles
+            .iter()
+            .map(|k| format!("Rule role {k}@Rule roles"))
+            .collect();
+        let id = store
+            .create_resource(
+                &a,
+                &ROLE_RULES,
+                &ResourceInput {
+                    values: vec![
+                        format!("Bench rule {i:02}"),
+                        String::new(),
+                        condition.to_string(),
+                        lines.join("\n"),
+                    ],
+                },
+            )
+            .await
+            .map_err(e)?;
+        ids.push(id);
+    }
+    Ok((ids, given.len()))
 }
 
 fn count_nodes(nodes: &[GroupNode]) -> usize {
