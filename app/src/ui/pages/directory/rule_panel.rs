@@ -38,6 +38,14 @@ impl RulePreviewRequest {
     pub(super) fn ask(self) {
         self.asked.update(|n| *n += 1);
     }
+
+    /// The preview once asked for and loaded (never on the server).
+    fn shown(self) -> Option<Result<RulePreview, AppError>> {
+        if cfg!(feature = "ssr") {
+            return None;
+        }
+        self.result.get().flatten()
+    }
 }
 
 #[component]
@@ -121,7 +129,8 @@ pub(super) fn RuleApplyPanel(
             <FormError result=apply.value().into()/>
             <FormError result=cancel.value().into()/>
             {move || run.get().map(|r| view! { <RunProgress run=r/> })}
-            {move || preview.result.get().flatten().map(|found| match found {
+            // Browser-only: a local resource read on the server gives up the page's Suspense.
+            {move || preview.shown().map(|found| match found {
                 Ok(p) => view! { <PreviewTable preview=p/> }.into_any(),
                 Err(error) => view! { <ErrorNotice error/> }.into_any(),
             })}
