@@ -541,16 +541,16 @@ impl Store {
         role_name(&mut tx, id.0).await?;
         require(&mut tx, Table::Systems, input.system.0, "system").await?;
         let op = begin_op(&mut tx, actor, "role.update", &input.name).await?;
-        let before = super::role_rules::role_line(&mut tx, id.0).await?;
+        let before = super::rule_renames::role_line(&mut tx, id.0).await?;
         replace_version(&mut tx, &op, Table::Roles, id.0, &role_fields(&input))
             .await
             .map_err(unique_to(format!(
                 "A role named {:?} already exists in this system.",
                 input.name
             )))?;
-        let after = super::role_rules::role_line(&mut tx, id.0).await?;
+        let after = super::rule_renames::role_line(&mut tx, id.0).await?;
         if let (Some(before), Some(after)) = (before, after) {
-            super::role_rules::follow_role(&mut tx, &op, &before, &after).await?;
+            super::rule_renames::follow_role(&mut tx, &op, &before, &after).await?;
         }
         audit(&mut tx, &op, "role.update", &input.name, "").await?;
         let users = users_of_role(&mut tx, id.0).await?;

@@ -1,28 +1,17 @@
 //! The roles users hold, for segregation of duties: granted to them, to the accounts they
 //! own, to their groups (primary and secondary) and the groups above those, and the roles
 //! all of those include — the same reach as a user's effective roles.
+use super::id_chunks::rows_for_ids;
 use super::Result;
 use sqlx::{Any, AnyConnection};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
-/// Users whose rows one query reads.
-const USER_BATCH: usize = 400;
 /// Deepest walk up the group tree (the store keeps the tree shallower and free of loops).
 const MAX_WALK: usize = 10_000;
 
-/// `(a, b)` pairs of `sql` for a chunk of user ids (`{ids}` stands for their placeholders).
+/// `(a, b)` pairs of `sql` for `users` (`rows_for_ids`).
 async fn pairs_of(conn: &mut AnyConnection, sql: &str, users: &[i64]) -> Result<Vec<(i64, i64)>> {
-    let mut out = Vec::new();
-    for chunk in users.chunks(USER_BATCH) {
-        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = sql.replace("{ids}", &ids.join(", "));
-        let mut query = sqlx::query_as::<Any, (i64, i64)>(&sql);
-        for user in chunk {
-            query = query.bind(*user);
-        }
-        out.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
+    rows_for_ids(conn, sql, users).await
 }
 
 /// Every current pair of a whole table, e.g. `(group, parent)`.
@@ -97,25 +86,11 @@ pub(crate) async fn held_roles(
             }
         }
     }
-    let links = all_pairs(
-        conn,
-        "SELECT role_id, inherited_role_id FROM role_inheritance WHERE valid_to IS NULL",
-    )
-    .await?;
-    if !links.is_empty() {
-        let mut includes: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (role, inherited) in links {
-            includes.entry(role).or_default().push(inherited);
-        }
-        for roles in out.values_mut() {
-            let mut queue: VecDeque<i64> = roles.iter().copied().collect();
-            while let Some(role) = queue.pop_front() {
-                for inherited in includes.get(&role).into_iter().flatten() {
-                    if roles.insert(*inherited) {
-                        queue.push_back(*inherited);
-                    }
-                }
-            }
+    let inclusions = Inclusions::load(conn).await?;
+    for roles in out.values_mut() {
+        let held: Vec<i64> = roles.iter().copied().collect();
+        for role in held {
+            roles.extend(inclusions.closure(role));
         }
     }
     Ok(out)

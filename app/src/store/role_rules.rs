@@ -3,6 +3,7 @@
 //! step. Every change to users settles them (`settle`, called by snapshot capture in the
 //! change's own transaction); "Apply now" settles one rule over every user in batches.
 use super::filter::{condition, Bind};
+use super::id_chunks::rows_for_ids;
 use super::identity::{audit, USER_ATTRIBUTES};
 use super::temporal::{close_current, insert_version, name_key, new_object, Op, Table, Val};
 use super::{Error, Result};
@@ -101,24 +102,16 @@ pub(crate) fn line_key(role: &str, system: &str) -> String {
     format!("{}@{}", name_key(role), name_key(system))
 }
 
-/// `(id, name)` rows of `sql` for `ids`, `{ids}` standing for their placeholders, read a few
-/// hundred at a time.
+/// `(id, name)` rows of `sql` for `ids` (`rows_for_ids`), by id.
 pub(crate) async fn names_by_id(
     conn: &mut AnyConnection,
     sql: &str,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(USER_BATCH) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = sql.replace("{ids}", &placeholders.join(", "));
-        let mut query = sqlx::query_as::<Any, (i64, String)>(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        out.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
+    Ok(rows_for_ids::<(i64, String)>(conn, sql, ids)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// For `names_by_id`: current users by name.
@@ -308,23 +301,6 @@ async fn selected(
         }
         start = end;
     }
-    if rules.is_empty() {
-        // No rule to evaluate: which users are current still matters (deleted ones are skipped).
-        for chunk in users.chunks(USER_BATCH) {
-            let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT object_id FROM users WHERE valid_to IS NULL AND object_id IN ({})",
-                ids.join(", ")
-            );
-            let mut query = sqlx::query_as::<Any, (i64,)>(&sql);
-            for user in chunk {
-                query = query.bind(*user);
-            }
-            for (user,) in query.fetch_all(&mut *conn).await? {
-                out.entry(user).or_default();
-            }
-        }
-    }
     Ok(out)
 }
 
@@ -412,18 +388,15 @@ pub(crate) async fn plan(
     let sod_rules = super::sod::current_sod_rules(conn).await?;
     let mut changes = Vec::new();
     for chunk in users.chunks(USER_BATCH) {
-        let ids: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
+        let rows: Vec<(i64, i64, i64, String, Option<i64>)> = rows_for_ids(
+            conn,
             "SELECT grantee_id, object_id, role_id, scope, rule_id FROM grants \
-             WHERE grantee_kind = 'user' AND valid_to IS NULL AND grantee_id IN ({})",
-            ids.join(", ")
-        );
-        let mut query = sqlx::query_as::<Any, (i64, i64, i64, String, Option<i64>)>(&sql);
-        for user in chunk {
-            query = query.bind(*user);
-        }
+             WHERE grantee_kind = 'user' AND valid_to IS NULL AND grantee_id IN ({ids})",
+            chunk,
+        )
+        .await?;
         let mut held: HashMap<i64, Vec<HeldGrant>> = HashMap::new();
-        for (user, grant, role, scope, rule) in query.fetch_all(&mut *conn).await? {
+        for (user, grant, role, scope, rule) in rows {
             held.entry(user).or_default().push(HeldGrant {
                 grant,
                 role,
@@ -612,12 +585,13 @@ pub(crate) async fn lock_users(conn: &mut AnyConnection, users: &[i64]) -> Resul
 }
 
 /// Ends the grants rule `rule` made (the rule is being deleted); answers the users who held
-/// them, whose snapshots change.
+/// them, whose snapshots change. Waits for a running "Apply now" batch of the rule first.
 pub(crate) async fn end_grants_of(
     conn: &mut AnyConnection,
     op: &Op,
     rule: i64,
 ) -> Result<Vec<i64>> {
+    super::locks::take(conn, super::locks::Lock::RoleRule(rule)).await?;
     let users: Vec<(i64,)> = sqlx::query_as(
         "SELECT DISTINCT grantee_id FROM grants WHERE rule_id = $1 AND grantee_kind = 'user' \
          AND valid_to IS NULL",
@@ -639,196 +613,4 @@ pub(crate) async fn owner_of_grant(conn: &mut AnyConnection, grant: i64) -> Resu
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|(name,)| name))
-}
-
-/// `Role@System` of the current role `role`, if any.
-pub(crate) async fn role_line(
-    conn: &mut AnyConnection,
-    role: i64,
-) -> Result<Option<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT r.name, s.name FROM roles r JOIN systems s ON s.object_id = r.system_id \
-         AND s.valid_to IS NULL WHERE r.object_id = $1 AND r.valid_to IS NULL",
-    )
-    .bind(role)
-    .fetch_optional(conn)
-    .await?)
-}
-
-/// Rules name roles as `Role@System`: when a role or a system is renamed (or a role moves),
-/// every current role assignment or segregation of duties rule naming it gets a new version
-/// naming it as it is called now, in the same operation, so it keeps meaning the same role. `rename` gives the new line
-/// for a line it concerns.
-pub(crate) async fn rename_in_rules(
-    conn: &mut AnyConnection,
-    op: &Op,
-    rename: impl Fn(&RoleLine) -> Option<RoleLine>,
-) -> Result<()> {
-    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
-        "SELECT object_id, name, description, condition, roles FROM role_rules \
-         WHERE valid_to IS NULL",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, name, description, condition, roles) in rows {
-        let Ok(lines) = role_lines(&roles) else {
-            continue;
-        };
-        let renamed: Vec<Option<RoleLine>> = lines.iter().map(&rename).collect();
-        if renamed.iter().all(Option::is_none) {
-            continue;
-        }
-        let text: Vec<String> = lines
-            .into_iter()
-            .zip(renamed)
-            .map(|(line, new)| new.unwrap_or(line).text())
-            .collect();
-        readable_after_rename(&name, &text.join("\n"), |t| role_lines(t).map(|l| l.len()))?;
-        let fields: Vec<(&str, Val)> = vec![
-            ("name", (&name).into()),
-            ("name_key", name_key(&name).into()),
-            ("description", description.into()),
-            ("condition", condition.into()),
-            ("roles", text.join("\n").into()),
-        ];
-        super::temporal::replace_version(conn, op, Table::Resource("role_rules"), id, &fields)
-            .await?;
-        audit(
-            conn,
-            op,
-            "role-rule.update",
-            &name,
-            "a role it grants was renamed",
-        )
-        .await?;
-    }
-    rename_in_sod_rules(conn, op, &rename).await
-}
-
-/// Refuses a rename whose new name the rule `rule` could not write back readably (a name
-/// holding `@`, `;`, ` + ` or `:` where the rule's lines use them): nothing is changed.
-fn readable_after_rename(
-    rule: &str,
-    text: &str,
-    read: impl Fn(&str) -> std::result::Result<usize, String>,
-) -> Result<()> {
-    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
-    match read(text) {
-        Ok(read) if read == lines => Ok(()),
-        _ => Err(Error::Conflict(format!(
-            "The rule {rule:?} names this role as “Role@System”, and the new name would not \
-             read back there (it holds @, ;, + or :). Choose another name; nothing was changed."
-        ))),
-    }
-}
-
-/// `rename_in_rules` for segregation of duties rules: their roles and their risk matrix.
-async fn rename_in_sod_rules(
-    conn: &mut AnyConnection,
-    op: &Op,
-    rename: &impl Fn(&RoleLine) -> Option<RoleLine>,
-) -> Result<()> {
-    type SodRow = (i64, String, String, String, String, String, String, String);
-    let rows: Vec<SodRow> = sqlx::query_as(
-        "SELECT object_id, name, description, sod_type, threshold, risk, roles, pairs \
-         FROM sod_rules WHERE valid_to IS NULL",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for (id, name, description, sod_type, threshold, risk, roles, pairs) in rows {
-        let mut changed = false;
-        let mut renamed = |line: RoleLine| match rename(&line) {
-            Some(new) => {
-                changed = true;
-                new
-            }
-            None => line,
-        };
-        let roles: Vec<String> = role_lines(&roles)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| renamed(l).text())
-            .collect();
-        let pairs: Vec<String> = super::sod::pair_lines(&pairs)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| {
-                super::sod::PairLine {
-                    a: renamed(p.a),
-                    b: renamed(p.b),
-                    risk: p.risk,
-                }
-                .text()
-            })
-            .collect();
-        if !changed {
-            continue;
-        }
-        readable_after_rename(&name, &roles.join("\n"), |t| role_lines(t).map(|l| l.len()))?;
-        readable_after_rename(&name, &pairs.join("\n"), |t| {
-            super::sod::pair_lines(t).map(|l| l.len())
-        })?;
-        let fields: Vec<(&str, Val)> = vec![
-            ("name", (&name).into()),
-            ("name_key", name_key(&name).into()),
-            ("description", description.into()),
-            ("sod_type", sod_type.into()),
-            ("threshold", threshold.into()),
-            ("risk", risk.into()),
-            ("roles", roles.join("\n").into()),
-            ("pairs", pairs.join("\n").into()),
-        ];
-        super::temporal::replace_version(conn, op, Table::Resource("sod_rules"), id, &fields)
-            .await?;
-        audit(
-            conn,
-            op,
-            "sod-rule.update",
-            &name,
-            "a role it names was renamed",
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// `rename_in_rules` for one role whose `Role@System` changed from `old` to `new`.
-pub(crate) async fn follow_role(
-    conn: &mut AnyConnection,
-    op: &Op,
-    old: &(String, String),
-    new: &(String, String),
-) -> Result<()> {
-    if old == new {
-        return Ok(());
-    }
-    let old_key = line_key(&old.0, &old.1);
-    rename_in_rules(conn, op, |line| {
-        (line_key(&line.role, &line.system) == old_key).then(|| RoleLine {
-            role: new.0.clone(),
-            system: new.1.clone(),
-            scope: line.scope.clone(),
-        })
-    })
-    .await
-}
-
-/// `rename_in_rules` for a system renamed from `old` to `new`.
-pub(crate) async fn follow_system(
-    conn: &mut AnyConnection,
-    op: &Op,
-    old: &str,
-    new: &str,
-) -> Result<()> {
-    if old == new {
-        return Ok(());
-    }
-    let old_key = name_key(old);
-    rename_in_rules(conn, op, |line| {
-        (name_key(&line.system) == old_key).then(|| RoleLine {
-            system: new.to_string(),
-            ..line.clone()
-        })
-    })
-    .await
 }

@@ -3,6 +3,7 @@
 //! typed functions of systems and mail domains in `typed.rs`.
 mod check;
 mod custom_values;
+mod net_values;
 mod read;
 mod typed;
 
@@ -13,7 +14,6 @@ use super::temporal::{
     write_version, Author, Op, Table, Val,
 };
 use super::{Error, Result, Store};
-use crate::model::kinds;
 use crate::model::*;
 use sqlx::AnyConnection;
 
@@ -161,10 +161,7 @@ async fn update_checked(
     let fields = checked.fields();
     let written = replace_version(conn, op, table(kind), id, &columns(&fields)).await;
     audited(conn, op, kind, "update", checked, "", written).await?;
-    if kind.table == kinds::SYSTEMS.table {
-        // Role assignment rules name roles as `Role@System`.
-        super::role_rules::follow_system(conn, op, current.name(), checked.name()).await?;
-    }
+    super::rule_renames::follow_renamed(conn, op, kind, current.name(), checked.name()).await?;
     let users = affected(conn, kind, id).await?;
     capture(conn, op, &users).await
 }
@@ -278,14 +275,10 @@ impl Store {
         }
         for (id, name) in chosen.iter().zip(&names) {
             if kind.assigns_roles().is_some() {
-                // Not while an "Apply now" batch of the rule is writing.
-                super::locks::take(&mut tx, super::locks::Lock::RoleRule(*id)).await?;
-            }
-            close_current(&mut tx, &op, table(kind), *id).await?;
-            if kind.assigns_roles().is_some() {
                 // The grants a rule made follow it.
                 users.extend(super::role_rules::end_grants_of(&mut tx, &op, *id).await?);
             }
+            close_current(&mut tx, &op, table(kind), *id).await?;
             audit(&mut tx, &op, &action, name, "").await?;
         }
         users.sort_unstable();
@@ -326,8 +319,9 @@ impl Store {
         };
         let details = format!("from version {version_id}");
         audited(&mut tx, &op, kind, "restore", &checked, &details, written).await?;
-        if let (true, Some(before)) = (kind.table == kinds::SYSTEMS.table, &before) {
-            super::role_rules::follow_system(&mut tx, &op, before.name(), checked.name()).await?;
+        if let Some(before) = &before {
+            super::rule_renames::follow_renamed(&mut tx, &op, kind, before.name(), checked.name())
+                .await?;
         }
         // A new snapshot even within the delay: the one before stays restorable.
         let users = affected(&mut tx, kind, id).await?;
