@@ -81,18 +81,7 @@ impl Store {
         )
         .await?;
         let users = users_of_grantee(&mut tx, input.grantee).await?;
-        // Segregation of duties weighs everyone the grant reaches (a group's members too),
-        // with the roles the granted one includes; two grants to one user check one after
-        // the other, each seeing the other's role.
-        let reached = match input.grantee {
-            Grantee::Group(group) => super::held_roles::users_under_group(&mut tx, group.0).await?,
-            _ => users.clone(),
-        };
-        super::role_rules::lock_users(&mut tx, &reached).await?;
-        let added = super::held_roles::Inclusions::load(&mut tx)
-            .await?
-            .closure(input.role.0);
-        super::sod::refuse_forbidden(&mut tx, &reached, &added).await?;
+        super::sod::refuse_forbidden_grant(&mut tx, input.grantee, input.role.0).await?;
         capture(&mut tx, &op, &users).await?;
         tx.commit().await?;
         Ok(GrantId(id))

@@ -360,40 +360,33 @@ pub(crate) async fn violations(
 }
 
 /// Refuses the change in progress when it leaves one of `users` holding a forbidden
-/// combination that includes one of the roles it `added`: the error names the rule, the user and the roles. A
-/// combination held before (from before the rule) does not block unrelated grants.
+/// combination that includes one of the `granted` roles (or a role one of them includes):
+/// the error names the rule, the user and the roles. A combination held from before (from
+/// before the rule) does not block unrelated grants.
 pub(crate) async fn refuse_forbidden(
     conn: &mut AnyConnection,
     users: &[i64],
-    added: &[i64],
+    granted: &[i64],
 ) -> Result<()> {
     let rules = current_sod_rules(conn).await?;
     if rules.is_empty() {
         return Ok(());
     }
-    let held = held_roles(conn, users).await?;
-    let breaking: HashMap<i64, HashSet<i64>> = held
-        .into_iter()
-        .filter(|(_, roles)| {
-            rules.iter().any(|rule| {
-                matches!(rule.judge(roles),
-                    Some((SodRisk::Forbidden, involved)) if involved.iter().any(|r| added.contains(r)))
-            })
-        })
-        .collect();
-    if breaking.is_empty() {
+    refuse_under(conn, &rules, users, granted).await
+}
+
+/// `refuse_forbidden` for a grant of `role` to `grantee`, weighing everyone it reaches.
+pub(crate) async fn refuse_forbidden_grant(
+    conn: &mut AnyConnection,
+    grantee: Grantee,
+    role: i64,
+) -> Result<()> {
+    let rules = current_sod_rules(conn).await?;
+    if rules.is_empty() {
         return Ok(());
     }
-    let found = named_violations(conn, &rules, &breaking).await?;
-    match found.iter().find(|v| v.risk == SodRisk::Forbidden) {
-        Some(v) => Err(Error::Conflict(format!(
-            "Refused by the segregation of duties rule “{}”: {} may not hold {} together.",
-            v.rule_name,
-            v.user_name,
-            v.roles.join(" and ")
-        ))),
-        None => Ok(()),
-    }
+    let users = reached_by(conn, grantee).await?;
+    refuse_under(conn, &rules, &users, &[role]).await
 }
 
 /// `refuse_forbidden` for `user` taking on the roles granted to `account`.
@@ -409,16 +402,59 @@ pub(crate) async fn refuse_account_roles(
     .bind(account)
     .fetch_all(&mut *conn)
     .await?;
-    if roles.is_empty() {
+    let roles: Vec<i64> = roles.into_iter().map(|(role,)| role).collect();
+    refuse_forbidden(conn, &[user], &roles).await
+}
+
+/// The current users a grant to `grantee` reaches: the user, an account's owners, or a
+/// group's members and those of every group below it.
+async fn reached_by(conn: &mut AnyConnection, grantee: Grantee) -> Result<Vec<i64>> {
+    match grantee {
+        Grantee::Group(group) => super::held_roles::users_under_group(conn, group.0).await,
+        _ => super::grants::users_of_grantee(conn, grantee).await,
+    }
+}
+
+/// The check of `refuse_forbidden` under `rules`. The users' locks are taken first, so two
+/// changes to one user check one after the other, each seeing the other's roles.
+async fn refuse_under(
+    conn: &mut AnyConnection,
+    rules: &[SodRule],
+    users: &[i64],
+    granted: &[i64],
+) -> Result<()> {
+    if granted.is_empty() {
         return Ok(());
     }
-    super::role_rules::lock_users(conn, &[user]).await?;
+    super::role_rules::lock_users(conn, users).await?;
     let inclusions = super::held_roles::Inclusions::load(conn).await?;
-    let added: Vec<i64> = roles
-        .into_iter()
-        .flat_map(|(role,)| inclusions.closure(role))
+    let added: Vec<i64> = granted
+        .iter()
+        .flat_map(|r| inclusions.closure(*r))
         .collect();
-    refuse_forbidden(conn, &[user], &added).await
+    let held = held_roles(conn, users).await?;
+    let breaking: HashMap<i64, HashSet<i64>> = held
+        .into_iter()
+        .filter(|(_, roles)| {
+            rules.iter().any(|rule| {
+                matches!(rule.judge(roles),
+                    Some((SodRisk::Forbidden, involved)) if involved.iter().any(|r| added.contains(r)))
+            })
+        })
+        .collect();
+    if breaking.is_empty() {
+        return Ok(());
+    }
+    let found = named_violations(conn, rules, &breaking).await?;
+    match found.iter().find(|v| v.risk == SodRisk::Forbidden) {
+        Some(v) => Err(Error::Conflict(format!(
+            "Refused by the segregation of duties rule “{}”: {} may not hold {} together.",
+            v.rule_name,
+            v.user_name,
+            v.roles.join(" and ")
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The forbidden rule that holding `added` (a role and those it includes) on top of `held`
@@ -489,12 +525,7 @@ impl Store {
         if rules.is_empty() {
             return Ok(Vec::new());
         }
-        let users = match grantee {
-            Grantee::Group(group) => {
-                super::held_roles::users_under_group(&mut conn, group.0).await?
-            }
-            _ => super::grants::users_of_grantee(&mut conn, grantee).await?,
-        };
+        let users = reached_by(&mut conn, grantee).await?;
         let added = super::held_roles::Inclusions::load(&mut conn)
             .await?
             .closure(role.0);
