@@ -244,7 +244,12 @@ pub(crate) fn csv_response(name: &str, body: Body) -> Response {
 }
 
 /// A whole (small) download built in memory.
-fn csv_file(name: &str, columns: &[&str], rows: Vec<Vec<String>>) -> Result<Response, FileError> {
+/// A whole CSV file `name` of `columns` and `rows`, as a download.
+pub(crate) fn csv_file(
+    name: &str,
+    columns: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Response, FileError> {
     let mut bytes = header_chunk(columns).map_err(internal)?;
     bytes.extend(encode(rows).map_err(internal)?);
     Ok(csv_response(name, Body::from(bytes)))

@@ -1,11 +1,10 @@
 //! GET /files/sod-violations.csv: the segregation of duties report — every user holding
 //! roles a rule names together — as the report page shows it, by user then rule.
-use crate::csv_files::{audit_export, csv_response, encode, header_chunk};
+use crate::csv_files::{audit_export, csv_file};
 use crate::files::FileError;
 use app::auth::authorize_headers;
 use app::model::kinds::SOD_RULES;
 use app::state::AppState;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -25,21 +24,16 @@ async fn violations(
     let operator = authorize_headers(&state, &headers, SOD_RULES.read).await?;
     let found = state.store.sod_violations(None).await?;
     audit_export(&state, &operator, "sod-violations.csv", "").await?;
-    let mut bytes = header_chunk(COLUMNS).map_err(internal)?;
-    bytes.extend(
-        encode(found.iter().map(|v| {
-            [
+    let rows = found
+        .iter()
+        .map(|v| {
+            vec![
                 v.user_name.clone(),
                 v.rule_name.clone(),
                 v.risk.as_str().to_string(),
                 v.roles.join("; "),
             ]
-        }))
-        .map_err(internal)?,
-    );
-    Ok(csv_response("sod-violations.csv", Body::from(bytes)))
-}
-
-fn internal(error: std::io::Error) -> FileError {
-    app::error::AppError::internal(format!("csv: {error}")).into()
+        })
+        .collect();
+    csv_file("sod-violations.csv", COLUMNS, rows)
 }

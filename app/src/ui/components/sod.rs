@@ -6,7 +6,12 @@ use crate::api::governance::{role_sod_violations, sod_check_grant, sod_violation
 use crate::model::{Grantee, RoleId, SodRisk, SodViolation, UserId};
 use leptos::prelude::*;
 
-fn warning_list(found: Vec<SodViolation>, intro: &'static str) -> AnyView {
+/// The warnings of `found`, each line written by `line`.
+fn warning_list(
+    found: Vec<SodViolation>,
+    intro: &'static str,
+    line: fn(&SodViolation) -> String,
+) -> AnyView {
     if found.is_empty() {
         return ().into_any();
     }
@@ -14,7 +19,7 @@ fn warning_list(found: Vec<SodViolation>, intro: &'static str) -> AnyView {
     view! {
         <div class="warning" role=if forbidden { "alert" } else { "status" } aria-label="Segregation of duties">
             <p>{intro}</p>
-            <ul>{found.into_iter().map(|v| view! { <li>{v.text()}</li> }).collect_view()}</ul>
+            <ul>{found.iter().map(|v| view! { <li>{line(v)}</li> }).collect_view()}</ul>
         </div>
     }
     .into_any()
@@ -31,6 +36,7 @@ pub fn UserSodWarnings(user: UserId, changes: RwSignal<u64>) -> impl IntoView {
         warning_list(
             found,
             "Segregation of duties: this user holds roles that carry a risk together.",
+            SodViolation::text,
         )
     })
 }
@@ -55,6 +61,7 @@ pub fn SodGrantWarning(
         warning_list(
             found,
             "Segregation of duties: granting this role would mean",
+            SodViolation::text,
         )
     })
 }
@@ -64,16 +71,10 @@ pub fn SodGrantWarning(
 pub fn RoleSodWarnings(role: RoleId) -> impl IntoView {
     let found = LocalResource::new(move || role_sod_violations(role));
     browser_choices(found, |found| {
-        let found: Vec<SodViolation> = found
-            .into_iter()
-            .map(|v| SodViolation {
-                roles: vec![format!("{}: {}", v.user_name, v.roles.join(", "))],
-                ..v
-            })
-            .collect();
         warning_list(
             found,
             "Segregation of duties: users holding this role with others a rule names.",
+            |v| format!("{}: {}", v.user_name, v.roles.join(", ")),
         )
     })
 }
