@@ -592,3 +592,79 @@ async fn a_rename_a_rule_could_not_read_back_is_refused_and_a_deleted_role_loose
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_role_inclusion_that_gives_holders_a_forbidden_pair_is_refused() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let ana = store
+        .create_user(&at(SEC), &user_input("ana", f.staff))
+        .await
+        .unwrap();
+    store
+        .grant_role(&at(SEC), &user_grant(f.reader, ana))
+        .await
+        .unwrap();
+    // Bundle reaches ana through an account she owns that holds Outer, which includes it.
+    let bundle = role(&store, f.ad, "Bundle").await;
+    let outer = role(&store, f.ad, "Outer").await;
+    store
+        .add_role_inheritance(&at(SEC), outer, bundle)
+        .await
+        .unwrap();
+    let account = store
+        .create_account(
+            &at(SEC),
+            &AccountInput {
+                system: f.ad,
+                name: "ana-admin".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let to_account = GrantInput {
+        grantee: Grantee::Account(account),
+        ..user_grant(outer, ana)
+    };
+    let account_grant = store.grant_role(&at(SEC), &to_account).await.unwrap();
+    store
+        .set_account_owner(&at(SEC), account, ana, "owner")
+        .await
+        .unwrap();
+    // Group reaches ana as a member of staff.
+    let group_role = role(&store, f.ad, "Staff tools").await;
+    let to_group = GrantInput {
+        grantee: Grantee::Group(f.staff),
+        ..user_grant(group_role, ana)
+    };
+    store.grant_role(&at(SEC), &to_group).await.unwrap();
+    forbid_reader_with_writer(&store).await;
+
+    refused_by_rule(
+        store
+            .add_role_inheritance(&at(3 * SEC), bundle, f.writer)
+            .await,
+    );
+    refused_by_rule(
+        store
+            .add_role_inheritance(&at(3 * SEC), group_role, f.writer)
+            .await,
+    );
+    // Nothing was kept, and a role nobody holds may include Writer.
+    assert!(store.sod_violations(None).await.unwrap().is_empty());
+    let spare = role(&store, f.ad, "Spare").await;
+    store
+        .add_role_inheritance(&at(4 * SEC), spare, f.writer)
+        .await
+        .unwrap();
+    // Once the account no longer holds Outer, Bundle may include Writer.
+    store
+        .revoke_grant(&at(5 * SEC), account_grant)
+        .await
+        .unwrap();
+    store
+        .add_role_inheritance(&at(6 * SEC), bundle, f.writer)
+        .await
+        .unwrap();
+}

@@ -696,6 +696,7 @@ impl Store {
         )
         .await
         .map_err(unique_to(format!("{name:?} already includes {other:?}.")))?;
+        super::sod::refuse_inheritance(&mut tx, role.0, inherited.0).await?;
         audit(&mut tx, &op, "role.inherit", &name, &other).await?;
         tx.commit().await?;
         Ok(())

@@ -96,9 +96,15 @@ pub(crate) async fn held_roles(
     Ok(out)
 }
 
-/// The current users a grant to `group` reaches: its members (primary or secondary) and
-/// those of every group below it.
-pub(crate) async fn users_under_group(conn: &mut AnyConnection, group: i64) -> Result<Vec<i64>> {
+/// The current users a grant to one of `groups` reaches: their members (primary or
+/// secondary) and those of every group below them.
+pub(crate) async fn users_under_groups(
+    conn: &mut AnyConnection,
+    groups: &[i64],
+) -> Result<Vec<i64>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
     let children = all_pairs(
         conn,
         "SELECT parent_id, object_id FROM groups WHERE valid_to IS NULL \
@@ -109,8 +115,8 @@ pub(crate) async fn users_under_group(conn: &mut AnyConnection, group: i64) -> R
     for (parent, child) in children {
         below.entry(parent).or_default().push(child);
     }
-    let mut groups = vec![group];
-    let mut seen = HashSet::from([group]);
+    let mut seen: HashSet<i64> = groups.iter().copied().collect();
+    let mut groups: Vec<i64> = seen.iter().copied().collect();
     let mut next = 0;
     while next < groups.len() && groups.len() <= MAX_WALK {
         for child in below.get(&groups[next]).into_iter().flatten() {
@@ -132,6 +138,38 @@ pub(crate) async fn users_under_group(conn: &mut AnyConnection, group: i64) -> R
     )
     .await?;
     let mut users: Vec<i64> = members.into_iter().map(|(user, _)| user).collect();
+    users.sort_unstable();
+    users.dedup();
+    Ok(users)
+}
+
+/// The current users who hold one of `roles` without inclusions: granted to them, to an
+/// account they own, or to a group they are in or below.
+pub(crate) async fn holders_of(conn: &mut AnyConnection, roles: &[i64]) -> Result<Vec<i64>> {
+    let grantees: Vec<(String, i64)> = rows_for_ids(
+        conn,
+        "SELECT grantee_kind, grantee_id FROM grants WHERE valid_to IS NULL \
+         AND role_id IN ({ids})",
+        roles,
+    )
+    .await?;
+    let of_kind = |kind: &str| -> Vec<i64> {
+        grantees
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let mut users = of_kind("user");
+    let owners = pairs_of(
+        conn,
+        "SELECT o.user_id, o.user_id FROM account_owners o WHERE o.valid_to IS NULL \
+         AND o.account_id IN ({ids})",
+        &of_kind("account"),
+    )
+    .await?;
+    users.extend(owners.into_iter().map(|(user, _)| user));
+    users.extend(users_under_groups(conn, &of_kind("group")).await?);
     users.sort_unstable();
     users.dedup();
     Ok(users)
@@ -162,6 +200,21 @@ impl Inclusions {
             for inherited in self.0.get(&out[next]).into_iter().flatten() {
                 if !out.contains(inherited) {
                     out.push(*inherited);
+                }
+            }
+            next += 1;
+        }
+        out
+    }
+
+    /// Every role whose closure holds `role`: `role` itself and the roles including it.
+    pub(crate) fn including(&self, role: i64) -> Vec<i64> {
+        let mut out = vec![role];
+        let mut next = 0;
+        while next < out.len() {
+            for (including, included) in &self.0 {
+                if included.contains(&out[next]) && !out.contains(including) {
+                    out.push(*including);
                 }
             }
             next += 1;

@@ -406,11 +406,29 @@ pub(crate) async fn refuse_account_roles(
     refuse_forbidden(conn, &[user], &roles).await
 }
 
+/// `refuse_forbidden` for `role` now including `inherited`: everyone who holds `role`, or a
+/// role including it, takes on `inherited` and the roles it includes.
+pub(crate) async fn refuse_inheritance(
+    conn: &mut AnyConnection,
+    role: i64,
+    inherited: i64,
+) -> Result<()> {
+    let rules = current_sod_rules(conn).await?;
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let including = super::held_roles::Inclusions::load(conn)
+        .await?
+        .including(role);
+    let users = super::held_roles::holders_of(conn, &including).await?;
+    refuse_under(conn, &rules, &users, &[inherited]).await
+}
+
 /// The current users a grant to `grantee` reaches: the user, an account's owners, or a
 /// group's members and those of every group below it.
 async fn reached_by(conn: &mut AnyConnection, grantee: Grantee) -> Result<Vec<i64>> {
     match grantee {
-        Grantee::Group(group) => super::held_roles::users_under_group(conn, group.0).await,
+        Grantee::Group(group) => super::held_roles::users_under_groups(conn, &[group.0]).await,
         _ => super::grants::users_of_grantee(conn, grantee).await,
     }
 }
