@@ -22,12 +22,19 @@ pub async fn fresh_store() -> Store {
             Store::connect(&format!("{prefix}/{name}"))
                 .await
                 .expect("open test database")
+                .with_vault_keys(test_vault_keys())
         }
         _ => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             Store::connect(&format!("sqlite://{}", path.display()))
                 .await
                 .expect("open test database")
+                .with_vault_keys(test_vault_keys())
         }
     }
+}
+
+/// A vault key of the test's own, held in memory.
+pub fn test_vault_keys() -> crate::store::VaultKeys {
+    crate::store::VaultKeys::fixed(vec![crate::store::VaultKey::generate()])
 }

@@ -24,7 +24,8 @@ export async function everyRoute(page: Page): Promise<string[]> {
   // The declared resource kinds without a route of their own above: list, an object, import.
   const kinds: string[] = [];
   for (const kind of ["networks", "hosts", "printers", "detected-browsers", "applications",
-    "custom-object-types", "custom-objects", "role-rules", "sod-rules"]) {
+    "custom-object-types", "custom-objects", "role-rules", "sod-rules", "vault-folders",
+    "vault-accounts"]) {
     kinds.push(`/${kind}`, await firstDetail(page, `/${kind}`, `/${kind}/`), `/${kind}/import`);
   }
   return [
@@ -59,6 +60,8 @@ export async function everyRoute(page: Page): Promise<string[]> {
     "/applications/tree",
     `/applications/tree?as_of=${past}`,
     "/sod-rules/report",
+    "/vault-folders/tree",
+    `/vault-folders/tree?as_of=${past}`,
     "/backups",
     "/recycle-bin",
     "/audit",

@@ -59,7 +59,8 @@ pub async fn run(database_url: &str, options: &LoadOptions) -> Result<LoadReport
     };
     let store = Store::connect(&url)
         .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
+        .map_err(|e| format!("cannot open the database: {e}"))?
+        .with_vault_keys(app::testing::test_vault_keys());
     let empty = store.identity_is_empty().await.map_err(|e| e.to_string())?
         && !store.owner_exists().await.map_err(|e| e.to_string())?;
     if !empty {

@@ -55,6 +55,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Seal every vault secret again with a new vault key and retire the old key from the
+    /// key file (REWIND_VAULT_KEY_FILE, default data/vault.key), in one transaction.
+    RotateVaultKey,
     /// Measure history reads and snapshot capture on a fresh temporary database (SQLite, or
     /// a scratch database on the PostgreSQL server when DATABASE_URL is postgres://).
     Bench {
@@ -117,7 +120,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     let store = Store::connect(&cli.database_url)
         .await
-        .map_err(|e| format!("cannot open {}: {e}", cli.database_url))?;
+        .map_err(|e| format!("cannot open {}: {e}", cli.database_url))?
+        .with_vault_keys(
+            app::store::VaultKeys::from_env()
+                .map_err(|e| format!("cannot load the vault key: {e}"))?,
+        );
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(store).await,
         Command::CreateOwner {
@@ -161,6 +168,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             groups,
             seed,
         } => seed_demo(&store, &SeedOptions::new(users, groups, seed)).await,
+        Command::RotateVaultKey => {
+            let rotation = store
+                .rotate_vault_key()
+                .await
+                .map_err(|e| app::error::AppError::from(e).to_string())?;
+            println!(
+                "Resealed {} secret versions with the new vault key {}; retired {}. Backups \
+                 taken before now hold secrets sealed with the retired key: their secrets open \
+                 only where that key is in the key file.",
+                rotation.resealed,
+                rotation.new_key,
+                rotation.retired.join(", ")
+            );
+            Ok(())
+        }
         Command::Bench { .. } | Command::Load { .. } => Ok(()),
     }
 }

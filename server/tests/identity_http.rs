@@ -475,6 +475,25 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             json!({"grantee": {"User": 1}, "role": 1}),
             false,
         ),
+        ("vault_secret_history", Json, json!({"account": 1}), false),
+        (
+            "set_vault_secret",
+            Json,
+            json!({"account": 1, "secret": "s3cret"}),
+            true,
+        ),
+        (
+            "restore_vault_secret",
+            Json,
+            json!({"account": 1, "version": 1}),
+            true,
+        ),
+        (
+            "reveal_vault_secret",
+            Json,
+            json!({"account": 1, "version": null}),
+            true,
+        ),
     ]
 }
 

@@ -176,3 +176,83 @@ async fn an_idle_session_is_refused_over_http() {
     let reply = call(&router, "list_operators", &[], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
 }
+
+async fn reveal(router: &Router, cookie: &str, account: i64) -> common::Reply {
+    common::send(
+        router,
+        common::post("/api/reveal_vault_secret", Some(cookie))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"account": account, "version": null}).to_string(),
+            ))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn revealing_a_vault_secret_needs_the_owner_and_a_fresh_password() {
+    use app::model::kinds::{VAULT_ACCOUNTS, VAULT_FOLDERS};
+    use app::model::{OperatorRole, ResourceInput};
+    let (router, store, cookie) = app_with_owner().await;
+    let author = app::store::Author::named("tester");
+    let values = |v: &[&str]| ResourceInput {
+        values: v.iter().map(|s| s.to_string()).collect(),
+    };
+    store
+        .create_resource(&author, &VAULT_FOLDERS, &values(&["Servers", "", ""]))
+        .await
+        .unwrap();
+    let account = store
+        .create_resource(
+            &author,
+            &VAULT_ACCOUNTS,
+            &values(&["db-root", "Servers", "", "root", "", "", "Password"]),
+        )
+        .await
+        .unwrap();
+    store
+        .set_vault_secret(&author, account, "revealed-over-http")
+        .await
+        .unwrap();
+
+    let fresh = reveal(&router, &cookie, account).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert!(fresh.body.contains("revealed-over-http"), "{}", fresh.body);
+
+    common::age_password_entry(&store, &cookie, STALE).await;
+    let stale = reveal(&router, &cookie, account).await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN, "{}", stale.body);
+    assert!(
+        stale.body.contains("PasswordConfirmationRequired") && !stale.body.contains("revealed"),
+        "{}",
+        stale.body
+    );
+
+    // An Admin, however freshly signed in, may set secrets but not reveal them.
+    let owner = &store.list_operators().await.unwrap()[0];
+    store
+        .add_operator(
+            owner,
+            app::store::NewOperator {
+                username: "adam".into(),
+                display_name: String::new(),
+                role: OperatorRole::Admin,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let admin = common::login(&router, "adam", PASSWORD).await;
+    let refused = reveal(&router, &admin, account).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.body.contains("vault:reveal"), "{}", refused.body);
+    let reveals = store
+        .list_audit(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "vault.reveal")
+        .count();
+    assert_eq!(reveals, 1, "only the permitted reveal is audited as one");
+}

@@ -15,3 +15,4 @@ pub mod snapshots;
 pub mod system_backup;
 pub mod transfer;
 pub mod users;
+pub mod vault;

@@ -28,6 +28,10 @@ pub const IDENTITY_TABLES: &[&str] = &[
     "printer_assignments",
     "application_authorizations",
     "network_access",
+    "vault_folder_access",
+    // Sealed with the vault key, never in clear: a backup restores them only where that key
+    // is in the vault key file (README, "Password vault").
+    "vault_secrets",
     "snapshot_config",
     "user_snapshots",
 ];

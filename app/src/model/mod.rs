@@ -14,6 +14,7 @@ mod snapshot;
 mod system_backup;
 mod timeline;
 mod transfer;
+mod vault;
 
 pub use access::*;
 pub use audit::*;
@@ -29,3 +30,4 @@ pub use snapshot::*;
 pub use system_backup::*;
 pub use timeline::*;
 pub use transfer::*;
+pub use vault::*;

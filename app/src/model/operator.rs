@@ -50,7 +50,8 @@ impl OperatorRole {
         use Permission::*;
         match self {
             Self::Owner => true,
-            Self::Admin => true,
+            // Revealing a vault secret is the Owner's alone (see `Permission::VaultReveal`).
+            Self::Admin => permission != VaultReveal,
             Self::Auditor => matches!(permission, IdentityRead | BackupQuery | AuditRead),
         }
     }
@@ -73,10 +74,13 @@ pub enum Permission {
     SystemBackupManage,
     OperatorsManage,
     AuditRead,
+    /// Seeing a vault account's secret in clear; also needs a freshly entered password, and
+    /// every reveal is audited. Setting or putting back a secret is `IdentityWrite`.
+    VaultReveal,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Self::IdentityRead,
         Self::IdentityWrite,
         Self::BackupQuery,
@@ -85,6 +89,7 @@ impl Permission {
         Self::SystemBackupManage,
         Self::OperatorsManage,
         Self::AuditRead,
+        Self::VaultReveal,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +102,7 @@ impl Permission {
             Self::SystemBackupManage => "system-backup:manage",
             Self::OperatorsManage => "operators:manage",
             Self::AuditRead => "audit:read",
+            Self::VaultReveal => "vault:reveal",
         }
     }
 }

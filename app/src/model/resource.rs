@@ -154,6 +154,10 @@ pub enum Rule {
         parent: &'static str,
         title: &'static str,
     },
+    /// Each object keeps a secret (a vault account's password or key) beside its attributes:
+    /// encrypted at rest, never in its versions, lists, CSV files or the audit log; its page
+    /// sets, reveals and puts back old secrets (`store::vault`).
+    KeepsSecret,
 }
 
 /// Objects of another table that refer to this kind through `column`.
@@ -256,6 +260,13 @@ impl ResourceKind {
             .iter()
             .any(|rule| matches!(rule, Rule::Segregates { .. }))
             .then(|| format!("/{}/report", self.slug))
+    }
+
+    /// Whether objects of the kind keep a secret (`Rule::KeepsSecret`).
+    pub fn keeps_secret(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| matches!(rule, Rule::KeepsSecret))
     }
 
     /// The heading of a tree kind's tree view.

@@ -22,6 +22,8 @@ pub(crate) enum Lock {
     /// One role assignment rule: an "Apply now" batch and the rule's deletion run one after
     /// the other, so no batch writes grants for a rule deleted meanwhile.
     RoleRule(i64),
+    /// One vault account's secret: two changes of it run one after the other.
+    VaultSecret(i64),
 }
 
 impl Lock {
@@ -32,6 +34,7 @@ impl Lock {
             Self::GroupTree => (2, 0),
             Self::RoleInheritance => (3, 0),
             Self::RoleRule(rule) => (4, rule),
+            Self::VaultSecret(account) => (5, account),
         };
         (kind << 56) | (id & 0x00FF_FFFF_FFFF_FFFF)
     }

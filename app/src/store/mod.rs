@@ -38,6 +38,7 @@ mod rule_renames;
 mod search;
 mod seed;
 mod seed_resources;
+mod seed_vault;
 mod sessions;
 mod snapshot_list;
 mod snapshot_xml;
@@ -49,6 +50,8 @@ mod temporal;
 mod text;
 mod timeline;
 mod user_state;
+mod vault;
+mod vault_keys;
 
 pub use audit::AuditRecord;
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
@@ -74,6 +77,8 @@ pub use text::{
     forbidden_in_xml, MAX_ALIASES_CHARS, MAX_ATTRIBUTE_NAME_CHARS, MAX_CUSTOM_ATTRIBUTES,
     MAX_EMAIL_CHARS, MAX_LINE_CHARS, MAX_TEXT_CHARS,
 };
+pub use vault::KeyRotation;
+pub use vault_keys::{key_file_path, VaultKey, VaultKeys};
 
 use crate::error::FieldError;
 use chrono::{DateTime, Utc};
@@ -152,6 +157,8 @@ pub struct Store {
     hashing: std::sync::Arc<tokio::sync::Semaphore>,
     /// The latest "Apply now" of each role assignment rule (`role_rule_runs`).
     rule_runs: role_rule_runs::RuleRuns,
+    /// The keys vault secrets are sealed with (`with_vault_keys`).
+    vault: std::sync::Arc<vault_keys::VaultKeys>,
 }
 
 impl Store {
@@ -214,6 +221,7 @@ impl Store {
             backend,
             hashing: passwords::hashing_permits(),
             rule_runs: Default::default(),
+            vault: std::sync::Arc::new(vault_keys::VaultKeys::none()),
         };
         store.migrate().await?;
         Ok(store)

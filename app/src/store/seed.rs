@@ -598,6 +598,8 @@ impl Store {
             .await?;
         self.seed_role_rules(&Author::named("anna.admin").at(options.now - HOUR / 2))
             .await?;
+        self.seed_vault(&Author::named("anna.admin").at(options.now - HOUR / 4))
+            .await?;
         let (operations,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM operations")
             .fetch_one(&self.pool)
             .await?;

@@ -108,6 +108,8 @@ fn Frame(operator: Operator) -> impl IntoView {
                     <li><A href="/hosts">"Hosts"</A></li>
                     <li><A href="/printers">"Printers"</A></li>
                     <li><A href="/detected-browsers">"Detected browsers"</A></li>
+                    <li><A href="/vault-folders/tree">"Password vault"</A></li>
+                    <li><A href="/vault-accounts">"Vault accounts"</A></li>
                     <li><A href="/applications/tree">"Application access tree"</A></li>
                     <li><A href="/custom-objects">"Custom objects"</A></li>
                     <li><A href="/backups">"Backups"</A></li>

@@ -102,6 +102,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sod-rules/report") view=pages::SodReportPage/>
                     <Route path=path!("sod-rules/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::SOD_RULES/> }/>
                     <Route path=path!("sod-rules/:id") view=|| view! { <pages::ResourcePage kind=&kinds::SOD_RULES/> }/>
+                    <Route path=path!("vault-folders") view=|| view! { <pages::ResourceListPage kind=&kinds::VAULT_FOLDERS/> }/>
+                    <Route path=path!("vault-folders/tree") view=|| view! { <pages::ResourceTreePage kind=&kinds::VAULT_FOLDERS/> }/>
+                    <Route path=path!("vault-folders/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::VAULT_FOLDERS/> }/>
+                    <Route path=path!("vault-folders/:id") view=|| view! { <pages::ResourcePage kind=&kinds::VAULT_FOLDERS/> }/>
+                    <Route path=path!("vault-accounts") view=|| view! { <pages::ResourceListPage kind=&kinds::VAULT_ACCOUNTS/> }/>
+                    <Route path=path!("vault-accounts/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::VAULT_ACCOUNTS/> }/>
+                    <Route path=path!("vault-accounts/:id") view=|| view! { <pages::ResourcePage kind=&kinds::VAULT_ACCOUNTS/> }/>
                     <Route path=path!("detected-browsers") view=|| view! { <pages::ResourceListPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/import") view=|| view! { <pages::ResourceImportPage kind=&kinds::DETECTED_BROWSERS/> }/>
                     <Route path=path!("detected-browsers/:id") view=|| view! { <pages::ResourcePage kind=&kinds::DETECTED_BROWSERS/> }/>

@@ -4,6 +4,7 @@ mod applications;
 mod custom;
 mod governance;
 mod network;
+mod vault;
 
 use super::resource::{Attribute, Dependent, ResourceKind, ValueType};
 use super::Permission;
@@ -11,6 +12,7 @@ pub use applications::APPLICATIONS;
 pub use custom::{CUSTOM_OBJECTS, CUSTOM_OBJECT_TYPES};
 pub use governance::{ROLE_RULES, SOD_RISKS, SOD_RULES, SOD_TYPES};
 pub use network::{DETECTED_BROWSERS, HOSTS, NETWORKS, PRINTERS};
+pub use vault::{VAULT_ACCOUNTS, VAULT_FOLDERS, VAULT_LEVELS};
 
 /// Every declared kind: the registry the routes, the recycle bin and backups read.
 pub static ALL: &[&ResourceKind] = &[
@@ -25,6 +27,8 @@ pub static ALL: &[&ResourceKind] = &[
     &CUSTOM_OBJECTS,
     &ROLE_RULES,
     &SOD_RULES,
+    &VAULT_FOLDERS,
+    &VAULT_ACCOUNTS,
 ];
 
 /// The declared kind whose list can be narrowed to what `dependent` lists (its `list_filter`

@@ -330,7 +330,8 @@ fn rules_pointing_at(
                 Rule::Network { .. }
                 | Rule::NoCycle { .. }
                 | Rule::AssignsRoles { .. }
-                | Rule::Segregates { .. } => return None,
+                | Rule::Segregates { .. }
+                | Rule::KeepsSecret => return None,
             };
             let (_, attribute) = referrer.attribute(key)?;
             match attribute.value {
@@ -449,6 +450,8 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
                 }
             }
             Rule::NoCycle { parent, .. } => no_cycle(conn, checked, parent, id).await?,
+            // The secret is kept apart (`store::vault`), not among the attributes checked here.
+            Rule::KeepsSecret => {}
             Rule::Segregates {
                 sod_type,
                 threshold,
@@ -603,7 +606,8 @@ async fn rules(conn: &mut AnyConnection, checked: &mut Checked, id: Option<i64>)
             Rule::Network { .. }
             | Rule::NoCycle { .. }
             | Rule::AssignsRoles { .. }
-            | Rule::Segregates { .. } => {}
+            | Rule::Segregates { .. }
+            | Rule::KeepsSecret => {}
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ mod resource_tree;
 mod resources;
 mod roles;
 mod rule_panel;
+mod secret_panel;
 mod sod_report;
 
 pub use accounts::{AccountPage, AccountsPage};

@@ -3,6 +3,7 @@
 use super::access_panel::{AccessActions, AccessPanel};
 use super::resources::ResourceFields;
 use super::rule_panel::{RuleApplyPanel, RulePreviewRequest};
+use super::secret_panel::SecretPanel;
 use super::{may_write, route_id};
 use crate::api::resources::{
     get_resource, resource_history, RestoreResourceVersion, UpdateResource,
@@ -152,6 +153,9 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
         </form>
         {context.rule_preview.filter(|_| !historical).map(|preview| view! {
             <RuleApplyPanel rule=id name=name.clone() editable preview/>
+        })}
+        {(kind.keeps_secret() && !historical).then(|| view! {
+            <SecretPanel account=id name=name.clone() editable/>
         })}
         {kind.0.access.filter(|_| editable).map(|list| view! {
             <AccessPanel kind list actions=access object=id name=name.clone()/>
