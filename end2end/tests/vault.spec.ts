@@ -24,13 +24,13 @@ test.describe.serial("password vault", () => {
     await gotoHydrated(page, "/vault-accounts");
     await page.getByText("New vault account", { exact: true }).click();
     await page.getByLabel("Account name").fill(ACCOUNT);
-    await page.getByLabel("Vault folder").fill(FOLDER);
+    await page.getByRole("combobox", { name: "Vault folder" }).fill(FOLDER);
     await page.getByLabel("Login name").fill("root");
     await page.getByRole("button", { name: "Create vault account" }).click();
     await expect(page.getByRole("heading", { level: 1, name: `Vault account ${ACCOUNT}` })).toBeVisible();
 
     const history = page.getByRole("table", { name: "Secret history" });
-    const secret = page.getByLabel("New secret");
+    const secret = page.getByRole("textbox", { name: "New secret" });
     await secret.fill(FIRST);
     await page.getByRole("button", { name: "Set secret" }).click();
     await expect(page.getByTestId("flash")).toContainText(`Set a new secret for ${ACCOUNT}.`);
@@ -64,6 +64,29 @@ test.describe.serial("password vault", () => {
     await gotoHydrated(page, `/audit?target=${encodeURIComponent(ACCOUNT)}`);
     await expect(page.getByRole("cell", { name: "vault.reveal" }).first()).toBeVisible();
     expect(await page.content()).not.toContain(FIRST);
+    expect(problems).toEqual([]);
+  });
+
+  test("a folder permission given to a group reaches its members, seen from both sides", async ({ page }) => {
+    const problems = watchConsole(page);
+    const group = await api.createGroup(page.request, `vault-${tag}`);
+    const user = await api.createUser(page.request, `vault.${tag}`, group);
+    const folder = await api.createResource(page.request, "vault-folders", [`Team ${tag}`, "", ""]);
+
+    await gotoHydrated(page, `/vault-folders/${folder}`);
+    const panel = page.getByRole("region", { name: "Folder permissions" });
+    await panel.getByLabel("To").selectOption("group");
+    await panel.getByLabel("User, group or role name").fill(`vault-${tag}`);
+    await panel.getByLabel("Level").selectOption("Manager");
+    await panel.getByRole("button", { name: "Give permission" }).click();
+    await expect(page.getByTestId("flash")).toContainText(`Gave a permission on vault folder Team ${tag}`);
+    const people = page.getByRole("table", { name: "Effective permissions" });
+    await expect(people.getByRole("row", { name: new RegExp(`vault\\.${tag}`) })).toContainText("Manager");
+    await expect(people).toContainText(`group vault-${tag}`);
+
+    await gotoHydrated(page, `/users/${user}/effective-roles`);
+    const reached = page.getByRole("table", { name: "Vault folders this user reaches" });
+    await expect(reached.getByRole("row", { name: new RegExp(`Team ${tag}`) })).toContainText("see and change secrets");
     expect(problems).toEqual([]);
   });
 });

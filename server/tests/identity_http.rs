@@ -476,6 +476,8 @@ fn every_function() -> Vec<(&'static str, Enc, Value, bool)> {
             false,
         ),
         ("vault_secret_history", Json, json!({"account": 1}), false),
+        ("vault_access_of_user", Json, json!({"user": 1}), false),
+        ("vault_folder_people", Json, json!({"folder": 1}), false),
         (
             "set_vault_secret",
             Json,

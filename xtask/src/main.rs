@@ -285,6 +285,7 @@ fn e2e_in(paths: &Paths, smoke: bool, work: &Path) -> Result<ExitCode> {
         )
         // System backups made by the suite go with the database, not into the checkout's data/.
         .env("REWIND_BACKUP_DIR", work.join("backups"))
+        .env("REWIND_VAULT_KEY_FILE", work.join("vault.key"))
         .env("REWIND_SETUP_TOKEN", format!("e2e-setup-{:x}", seed()))
         // The specs run against a year of seeded history; their fixtures use prefixed names.
         .env("REWIND_DEMO_DATA", "1");

@@ -70,3 +70,29 @@ pub async fn reveal_vault_secret(
         .await,
     )
 }
+
+/// The folders a user reaches and at which level (their current permissions).
+#[server(endpoint = "vault_access_of_user", input = Json)]
+pub async fn vault_access_of_user(user: UserId) -> Result<Vec<VaultAccess>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) =
+                crate::auth::authorize(crate::model::kinds::VAULT_FOLDERS.read).await?;
+            Ok(state.store.vault_access_of_user(user).await?)
+        }
+        .await,
+    )
+}
+
+/// Everyone who reaches a folder, and at which level.
+#[server(endpoint = "vault_folder_people", input = Json)]
+pub async fn vault_folder_people(folder: i64) -> Result<Vec<VaultPerson>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) =
+                crate::auth::authorize(crate::model::kinds::VAULT_FOLDERS.read).await?;
+            Ok(state.store.vault_folder_people(folder).await?)
+        }
+        .await,
+    )
+}

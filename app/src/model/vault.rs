@@ -27,3 +27,78 @@ pub struct RevealedSecret {
     pub version_id: i64,
     pub secret: String,
 }
+
+/// A folder permission, highest first (so the least of several is the one that counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum VaultLevel {
+    /// Manages the folder, its permissions and its accounts; sees their secrets.
+    Owner,
+    /// Manages the folder's accounts and sees their secrets.
+    Manager,
+    /// Uses the folder's accounts (signs in with them) without seeing their secrets.
+    SsoUser,
+    /// Sees that the folder and its accounts exist, nothing more.
+    Browse,
+}
+
+impl VaultLevel {
+    pub const ALL: [VaultLevel; 4] = [Self::Owner, Self::Manager, Self::SsoUser, Self::Browse];
+
+    /// As kept in the access list's `level` column and offered by its form.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "Owner",
+            Self::Manager => "Manager",
+            Self::SsoUser => "SSO user",
+            Self::Browse => "Browse",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.label().eq_ignore_ascii_case(text.trim()))
+    }
+
+    pub fn may_see_secrets(self) -> bool {
+        matches!(self, Self::Owner | Self::Manager)
+    }
+
+    pub fn may_use_accounts(self) -> bool {
+        self != Self::Browse
+    }
+
+    pub fn may_manage_permissions(self) -> bool {
+        self == Self::Owner
+    }
+
+    /// What the level lets its holder do, as the pages say it.
+    pub fn allows(self) -> &'static str {
+        match self {
+            Self::Owner => "manage the folder and its permissions; see and change secrets",
+            Self::Manager => "manage the accounts; see and change secrets",
+            Self::SsoUser => "sign in with the accounts, without seeing their secrets",
+            Self::Browse => "see that the accounts exist",
+        }
+    }
+}
+
+/// A folder a user reaches, at the highest level they reach it with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultAccess {
+    pub folder: i64,
+    pub folder_name: String,
+    pub level: VaultLevel,
+    /// "directly", "group Staff", "role Helpdesk@AD", with ", on folder X" when the
+    /// permission is given on a folder above.
+    pub through: String,
+}
+
+/// A user who reaches a folder, at the highest level they reach it with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultPerson {
+    pub user: super::UserId,
+    pub user_name: String,
+    pub level: VaultLevel,
+    pub through: String,
+}

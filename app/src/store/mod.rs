@@ -51,6 +51,7 @@ mod text;
 mod timeline;
 mod user_state;
 mod vault;
+mod vault_access;
 mod vault_keys;
 
 pub use audit::AuditRecord;

@@ -220,8 +220,8 @@ impl VaultKeys {
             .ok_or_else(|| {
                 Error::Conflict(format!(
                     "This secret was sealed with the vault key {}, which this installation does \
-                     not have: add that key to the vault key file (see the README, “Password \
-                     vault”).",
+                     not have: add that key to the vault key file (see the README, “Password vault \
+                     secrets”).",
                     sealed.key_id
                 ))
             })?;
@@ -245,7 +245,7 @@ pub fn key_file_path() -> PathBuf {
 fn no_key() -> Error {
     Error::Conflict(
         "No vault key is configured: set REWIND_VAULT_KEY or REWIND_VAULT_KEY_FILE (see the \
-         README, “Password vault”)."
+         README, “Password vault secrets”)."
             .into(),
     )
 }

@@ -10,6 +10,7 @@ use crate::model::{AccessList, AssigneeKind, Permission};
 /// The folder levels, most to least: an owner manages the folder and its access list, a
 /// manager manages its accounts and may see their secrets, an SSO user may use them, a
 /// browser only sees that they exist.
+/// (`VaultLevel::label`, in its order).
 pub const VAULT_LEVELS: [&str; 4] = ["Owner", "Manager", "SSO user", "Browse"];
 
 static FOLDER_ACCESS: AccessList = AccessList {
@@ -158,3 +159,15 @@ pub static VAULT_ACCOUNTS: ResourceKind = ResourceKind {
     read: Permission::IdentityRead,
     write: Permission::IdentityWrite,
 };
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_access_list_offers_every_level_in_order() {
+        let labels: Vec<&str> = crate::model::VaultLevel::ALL
+            .iter()
+            .map(|l| l.label())
+            .collect();
+        assert_eq!(labels, super::VAULT_LEVELS);
+    }
+}

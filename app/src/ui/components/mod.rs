@@ -10,6 +10,7 @@ mod list;
 mod paging;
 mod sod;
 mod time;
+mod vault;
 pub use field::FieldErrors;
 pub use flash::{announce, Announce, Flash, FlashArea};
 pub use group_picker::GroupPicker;
@@ -23,6 +24,7 @@ pub use time::{
     format_optional_time, format_time, instant_param, local_input_value, local_time,
     local_zone_now, parse_date, parse_instant, parse_local_instant, shift_slot, MaybeWhen, When,
 };
+pub use vault::{UserVaultAccess, VaultFolderPeople};
 
 /// Fallback for `<ErrorBoundary>`: server errors as readable sentences.
 #[component]

@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::ui::components::{
     announce, instant_param, loaded, local_input_value, parse_instant, parse_local_instant,
-    urlencode, Announce, Breadcrumbs, FormError, Modal, When,
+    urlencode, Announce, Breadcrumbs, FormError, Modal, VaultFolderPeople, When,
 };
 use crate::ui::pages::AuditLink;
 use chrono::{DateTime, Utc};
@@ -156,6 +156,9 @@ fn ResourceView(context: PageContext, detail: ResourceDetail) -> AnyView {
         })}
         {(kind.keeps_secret() && !historical).then(|| view! {
             <SecretPanel account=id name=name.clone() editable/>
+        })}
+        {(kind.slug == kinds::VAULT_FOLDERS.slug && !historical).then(|| view! {
+            <VaultFolderPeople folder=id changes=Signal::derive(move || access.version())/>
         })}
         {kind.0.access.filter(|_| editable).map(|list| view! {
             <AccessPanel kind list actions=access object=id name=name.clone()/>

@@ -9,7 +9,7 @@ use crate::ui::components::{
     instant_param, loaded, may_write, parse_date, parse_instant, ConfirmDialog, ConfirmedButton,
     FormError, GrantedRoles, GroupField, GroupPicker, Modal,
 };
-use crate::ui::components::{MaybeWhen, When};
+use crate::ui::components::{MaybeWhen, UserVaultAccess, When};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -429,6 +429,10 @@ pub fn UserEffectiveRolesTab() -> impl IntoView {
                 })
             })}
         </Transition>
+        // Vault permissions are read as they are now, so a past view leaves them out.
+        {move || context.as_of.get().is_none().then(|| view! {
+            <UserVaultAccess user=UserId(context.id.get()) changes=context.changes/>
+        })}
     }
 }
 
