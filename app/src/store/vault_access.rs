@@ -209,7 +209,7 @@ impl Store {
                 })
             })
             .collect();
-        out.sort_by(|a, b| a.user_name.to_lowercase().cmp(&b.user_name.to_lowercase()));
+        out.sort_by_key(|p| p.user_name.to_lowercase());
         Ok(out)
     }
 }
