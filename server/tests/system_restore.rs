@@ -748,3 +748,62 @@ async fn backups_started_together_queue_behind_one_writer_and_all_finish() {
     );
     assert!(at.store.get_group(staff, None).await.is_ok());
 }
+
+#[tokio::test]
+async fn vault_secrets_travel_sealed_and_open_where_their_key_file_is_copied() {
+    use app::model::kinds::{VAULT_ACCOUNTS, VAULT_FOLDERS};
+    use app::model::ResourceInput;
+    use app::store::VaultKeys;
+    let keys = tempfile::tempdir().unwrap();
+    let source_key = keys.path().join("source.key");
+    let source = installation("olivia", &[], 0).await;
+    let store = source
+        .store
+        .clone()
+        .with_vault_keys(VaultKeys::from_file(&source_key).unwrap());
+    let author = Author::operator(&source.owner);
+    let values = |v: &[&str]| ResourceInput {
+        values: v.iter().map(|s| s.to_string()).collect(),
+    };
+    store
+        .create_resource(&author, &VAULT_FOLDERS, &values(&["Servers", "", ""]))
+        .await
+        .unwrap();
+    let account = store
+        .create_resource(
+            &author,
+            &VAULT_ACCOUNTS,
+            &values(&["db-root", "Servers", "", "root", "", "", "Password"]),
+        )
+        .await
+        .unwrap();
+    store
+        .set_vault_secret(&author, account, "travels-sealed")
+        .await
+        .unwrap();
+    let file = source.take_backup().await;
+
+    let target = installation("tess", &[], 0).await;
+    target.import_and_restore(&file).await;
+    // The target's own key does not open it, and says which key would.
+    let sealed_by = store.vault_keys().current_id().unwrap();
+    let refused = target
+        .store
+        .reveal_vault_secret(&Author::operator(&target.owner), account, None)
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains(&sealed_by), "{refused}");
+    assert!(!target.store.vault_secret_history(account).await.unwrap()[0].readable);
+    // With the source's key file copied over, it opens.
+    let copied = keys.path().join("copied.key");
+    std::fs::copy(&source_key, &copied).unwrap();
+    let with_key = target
+        .store
+        .clone()
+        .with_vault_keys(VaultKeys::from_file(&copied).unwrap());
+    let revealed = with_key
+        .reveal_vault_secret(&Author::operator(&target.owner), account, None)
+        .await
+        .unwrap();
+    assert_eq!(revealed.secret, "travels-sealed");
+}
