@@ -324,3 +324,62 @@ async fn a_folder_cannot_move_under_itself() {
         other => panic!("expected a loop refused, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_deleted_account_recovers_with_its_secret_and_folders_read_as_of_a_past_instant() {
+    let store = store().await;
+    let folder = store
+        .create_resource(&at(SEC), &VAULT_FOLDERS, &folder("Servers", ""))
+        .await
+        .unwrap();
+    let id = store
+        .create_resource(&at(SEC), &VAULT_ACCOUNTS, &account("db-root", "Servers"))
+        .await
+        .unwrap();
+    store
+        .set_vault_secret(&at(2 * SEC), id, "kept-while-deleted")
+        .await
+        .unwrap();
+    store
+        .delete_resources(&at(3 * SEC), &VAULT_ACCOUNTS, &[id])
+        .await
+        .unwrap();
+    // A deleted account's secret is not revealed, nor changed.
+    assert!(matches!(
+        store.reveal_vault_secret(&at(4 * SEC), id, None).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(store
+        .recycle_bin()
+        .await
+        .unwrap()
+        .iter()
+        .any(|d| d.id == id && d.name == "db-root"));
+    store
+        .recover_resource(&at(5 * SEC), &VAULT_ACCOUNTS, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .reveal_vault_secret(&at(6 * SEC), id, None)
+            .await
+            .unwrap()
+            .secret,
+        "kept-while-deleted"
+    );
+
+    store
+        .update_resource(
+            &at(7 * SEC),
+            &VAULT_FOLDERS,
+            folder,
+            &self::folder("Hosts", ""),
+        )
+        .await
+        .unwrap();
+    let then = store
+        .get_resource(&VAULT_FOLDERS, folder, Some(time(6 * SEC)))
+        .await
+        .unwrap();
+    assert_eq!(then.record.name(), "Servers");
+}

@@ -519,3 +519,39 @@ async fn the_segregation_of_duties_report_downloads_every_violation() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_vault_accounts_download_never_carries_a_secret() {
+    let f = fixture().await;
+    let author = Author::named("tester");
+    let values = |v: &[&str]| ResourceInput {
+        values: v.iter().map(|s| s.to_string()).collect(),
+    };
+    f.store
+        .create_resource(
+            &author,
+            &kinds::VAULT_FOLDERS,
+            &values(&["Servers", "", ""]),
+        )
+        .await
+        .unwrap();
+    let account = f
+        .store
+        .create_resource(
+            &author,
+            &kinds::VAULT_ACCOUNTS,
+            &values(&["db-root", "Servers", "", "root", "", "", "Password"]),
+        )
+        .await
+        .unwrap();
+    f.store
+        .set_vault_secret(&author, account, "not-in-any-file")
+        .await
+        .unwrap();
+    let reply = f.get("/files/vault-accounts.csv", Some(&f.owner)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let records = csv_records(&reply);
+    assert_eq!(records[1][..2], ["db-root", "Servers"].map(String::from));
+    assert!(!records[0].iter().any(|h| h.contains("secret")));
+    assert!(!reply.body.contains("not-in-any-file"));
+}
