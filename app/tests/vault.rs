@@ -69,7 +69,7 @@ async fn a_secret_is_sealed_at_rest_and_in_clear_in_no_table() {
         .reveal_vault_secret(&at(3 * SEC), id, None)
         .await
         .unwrap();
-    assert_eq!(revealed.secret, secret);
+    assert_eq!(revealed.secret.0, secret);
 
     let rows = all_rows(&store).await;
     assert!(!rows.contains(secret), "the secret is in clear in a table");
@@ -127,7 +127,8 @@ async fn history_says_when_and_by_whom_and_an_old_secret_can_be_put_back() {
             .reveal_vault_secret(&at(4 * SEC), id, Some(old))
             .await
             .unwrap()
-            .secret,
+            .secret
+            .0,
         "first-one"
     );
 
@@ -139,7 +140,7 @@ async fn history_says_when_and_by_whom_and_an_old_secret_can_be_put_back() {
         .reveal_vault_secret(&at(6 * SEC), id, None)
         .await
         .unwrap();
-    assert_eq!(current.secret, "first-one");
+    assert_eq!(current.secret.0, "first-one");
     let history = store.vault_secret_history(id).await.unwrap();
     assert_eq!(history.len(), 3);
     assert!(matches!(
@@ -269,7 +270,8 @@ async fn rotating_the_key_reseals_every_version_and_retires_the_old_key() {
             .reveal_vault_secret(&at(4 * SEC), id, Some(history[1].version_id))
             .await
             .unwrap()
-            .secret,
+            .secret
+            .0,
         "old-one"
     );
     // The retired key no longer opens anything.
@@ -364,7 +366,8 @@ async fn a_deleted_account_recovers_with_its_secret_and_folders_read_as_of_a_pas
             .reveal_vault_secret(&at(6 * SEC), id, None)
             .await
             .unwrap()
-            .secret,
+            .secret
+            .0,
         "kept-while-deleted"
     );
 
@@ -382,4 +385,44 @@ async fn a_deleted_account_recovers_with_its_secret_and_folders_read_as_of_a_pas
         .await
         .unwrap();
     assert_eq!(then.record.name(), "Servers");
+}
+
+#[tokio::test]
+async fn a_missing_key_file_is_not_replaced_while_secrets_are_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.key");
+    // No secret yet: the file is created.
+    let store = store().await.with_vault_key_file(&path).await.unwrap();
+    assert!(path.exists());
+    let id = db_root(&store).await;
+    store
+        .set_vault_secret(&at(2 * SEC), id, "sealed")
+        .await
+        .unwrap();
+    let sealed_by = store.vault_keys().current_id().unwrap();
+    // The file gone (a wrong directory, an unmounted volume): refused, naming the key.
+    let moved = dir.path().join("elsewhere.key");
+    std::fs::rename(&path, &moved).unwrap();
+    match store.clone().with_vault_key_file(&path).await {
+        Err(Error::Conflict(message)) => assert!(message.contains(&sealed_by), "{message}"),
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+    assert!(!path.exists(), "no new key file was made");
+}
+
+#[test]
+fn a_secret_in_transit_never_shows_in_debug_output() {
+    let revealed = RevealedSecret {
+        version_id: 1,
+        secret: SecretText("hunter2".into()),
+    };
+    let text = format!("{revealed:?}");
+    assert!(
+        !text.contains("hunter2") && text.contains("redacted"),
+        "{text}"
+    );
+    assert_eq!(
+        serde_json::to_string(&revealed.secret).unwrap(),
+        "\"hunter2\""
+    );
 }

@@ -120,11 +120,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
     let store = Store::connect(&cli.database_url)
         .await
-        .map_err(|e| format!("cannot open {}: {e}", cli.database_url))?
-        .with_vault_keys(
-            app::store::VaultKeys::from_env()
-                .map_err(|e| format!("cannot load the vault key: {e}"))?,
-        );
+        .map_err(|e| format!("cannot open {}: {e}", cli.database_url))?;
+    // Only what seals or opens vault secrets needs the vault key.
+    let store = match cli.command {
+        None | Some(Command::Serve | Command::Seed { .. } | Command::RotateVaultKey) => store
+            .with_vault_keys_from_env()
+            .await
+            .map_err(|e| format!("cannot load the vault key: {e}"))?,
+        _ => store,
+    };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(store).await,
         Command::CreateOwner {
@@ -172,7 +176,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let rotation = store
                 .rotate_vault_key()
                 .await
-                .map_err(|e| app::error::AppError::from(e).to_string())?;
+                .map_err(|e| format!("the vault key was not rotated: {e}"))?;
             println!(
                 "Resealed {} secret versions with the new vault key {}; retired {}. Backups \
                  taken before now hold secrets sealed with the retired key: their secrets open \

@@ -805,5 +805,5 @@ async fn vault_secrets_travel_sealed_and_open_where_their_key_file_is_copied() {
         .reveal_vault_secret(&Author::operator(&target.owner), account, None)
         .await
         .unwrap();
-    assert_eq!(revealed.secret, "travels-sealed");
+    assert_eq!(revealed.secret.0, "travels-sealed");
 }

@@ -20,7 +20,7 @@ pub async fn vault_secret_history(account: i64) -> Result<Vec<SecretVersion>, Ap
 }
 
 #[server(endpoint = "set_vault_secret", input = Json)]
-pub async fn set_vault_secret(account: i64, secret: String) -> Result<(), AppError> {
+pub async fn set_vault_secret(account: i64, secret: SecretText) -> Result<(), AppError> {
     crate::auth::reply(
         async move {
             let (state, actor) =
@@ -28,7 +28,7 @@ pub async fn set_vault_secret(account: i64, secret: String) -> Result<(), AppErr
             let author = crate::store::Author::operator(&actor);
             Ok(state
                 .store
-                .set_vault_secret(&author, account, &secret)
+                .set_vault_secret(&author, account, &secret.0)
                 .await?)
         }
         .await,
@@ -60,7 +60,33 @@ pub async fn reveal_vault_secret(
 ) -> Result<RevealedSecret, AppError> {
     crate::auth::reply(
         async move {
-            let (state, actor) = crate::auth::authorize_fresh(Permission::VaultReveal).await?;
+            let (state, headers) = crate::auth::request_context()?;
+            let actor = match crate::auth::authorize_headers_fresh(
+                &state,
+                &headers,
+                Permission::VaultReveal,
+            )
+            .await
+            {
+                Ok(actor) => actor,
+                Err(error) => {
+                    // A refused reveal by a signed-in operator is worth knowing about.
+                    if let Some(operator) = crate::auth::operator_for(&state, &headers).await? {
+                        state
+                            .store
+                            .record_audit(&crate::store::AuditRecord {
+                                operator_id: Some(operator.id.0),
+                                operator_name: &operator.username,
+                                action: "vault.reveal",
+                                target: &format!("vault account #{account}"),
+                                outcome: "denied",
+                                details: &error.to_string(),
+                            })
+                            .await?;
+                    }
+                    return Err(error);
+                }
+            };
             let author = crate::store::Author::operator(&actor);
             Ok(state
                 .store

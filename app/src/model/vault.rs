@@ -21,11 +21,23 @@ pub struct SecretVersion {
     pub readable: bool,
 }
 
+/// A secret on its way to or from the browser: serialised as its text, but its `Debug`
+/// (which server function arguments and results derive) never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText([redacted])")
+    }
+}
+
 /// A secret revealed: the text, and which version it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealedSecret {
     pub version_id: i64,
-    pub secret: String,
+    pub secret: SecretText,
 }
 
 /// A folder permission, highest first (so the least of several is the one that counts).

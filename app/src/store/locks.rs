@@ -24,6 +24,9 @@ pub(crate) enum Lock {
     RoleRule(i64),
     /// One vault account's secret: two changes of it run one after the other.
     VaultSecret(i64),
+    /// The vault key: writes that seal a secret hold it shared (`take_shared`), a key
+    /// rotation exclusively, so no secret is sealed with a key while it is being retired.
+    VaultKey,
 }
 
 impl Lock {
@@ -35,6 +38,7 @@ impl Lock {
             Self::RoleInheritance => (3, 0),
             Self::RoleRule(rule) => (4, rule),
             Self::VaultSecret(account) => (5, account),
+            Self::VaultKey => (6, 0),
         };
         (kind << 56) | (id & 0x00FF_FFFF_FFFF_FFFF)
     }
@@ -44,6 +48,19 @@ impl Lock {
 pub(crate) async fn take(conn: &mut AnyConnection, lock: Lock) -> Result<()> {
     if conn.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) l")
+            .bind(lock.key())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `take` in shared mode: holders of the shared lock run together, and all of them wait for
+/// (and hold off) one holder of `take` (PostgreSQL; a no-op on SQLite, whose writers already
+/// run one at a time).
+pub(crate) async fn take_shared(conn: &mut AnyConnection, lock: Lock) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock_shared($1)) l")
             .bind(lock.key())
             .execute(conn)
             .await?;

@@ -146,6 +146,38 @@ impl Store {
         self
     }
 
+    /// The store with the server's vault keys (`VaultKeys::from_env`). A missing key file is
+    /// created only while no secret is sealed: otherwise a wrong working directory or a typo
+    /// in REWIND_VAULT_KEY_FILE would start a new key that opens none of them.
+    pub async fn with_vault_keys_from_env(self) -> Result<Self> {
+        if std::env::var("REWIND_VAULT_KEY").is_ok() {
+            return Ok(self.with_vault_keys(VaultKeys::from_env()?));
+        }
+        self.with_vault_key_file(&vault_keys::key_file_path()).await
+    }
+
+    /// The store with the keys of the file at `path`, created (with a fresh key) only while
+    /// no secret is sealed.
+    pub async fn with_vault_key_file(self, path: &std::path::Path) -> Result<Self> {
+        if !path.exists() {
+            let sealed: Vec<(String,)> =
+                sqlx::query_as("SELECT DISTINCT key_id FROM vault_secrets ORDER BY key_id")
+                    .fetch_all(&self.pool)
+                    .await?;
+            if !sealed.is_empty() {
+                let ids: Vec<String> = sealed.into_iter().map(|(id,)| id).collect();
+                return Err(Error::Conflict(format!(
+                    "The vault key file {} does not exist, but vault secrets are sealed with \
+                     the keys {}: put the key file back (or point REWIND_VAULT_KEY_FILE at \
+                     it). A new key would open none of them.",
+                    path.display(),
+                    ids.join(", ")
+                )));
+            }
+        }
+        Ok(self.with_vault_keys(VaultKeys::from_file(path)?))
+    }
+
     pub fn vault_keys(&self) -> &VaultKeys {
         &self.vault
     }
@@ -177,6 +209,7 @@ impl Store {
     pub async fn set_vault_secret(&self, actor: &Author, account: i64, secret: &str) -> Result<()> {
         check_secret(secret)?;
         let mut tx = self.begin_identity_write().await?;
+        locks::take_shared(&mut tx, Lock::VaultKey).await?;
         locks::take(&mut tx, Lock::VaultSecret(account)).await?;
         let name = account_name(&mut tx, account).await?;
         let sealed = self.vault.seal(account, secret)?;
@@ -210,6 +243,7 @@ impl Store {
         version: i64,
     ) -> Result<()> {
         let mut tx = self.begin_identity_write().await?;
+        locks::take_shared(&mut tx, Lock::VaultKey).await?;
         locks::take(&mut tx, Lock::VaultSecret(account)).await?;
         let name = account_name(&mut tx, account).await?;
         let old = secret_row(&mut tx, account, Some(version)).await?;
@@ -281,15 +315,16 @@ impl Store {
         .await?;
         Ok(RevealedSecret {
             version_id: row.version_id,
-            secret: secret.to_string(),
+            secret: crate::model::SecretText(secret.to_string()),
         })
     }
 
     /// Seals every secret version again with a new key, in one transaction, and leaves only
-    /// that key in the key file. The file holds the new key and the old ones while the
-    /// secrets are resealed, so a server running meanwhile (which rereads the file) seals
-    /// with the new key and still opens the old secrets; a secret another writer sealed with
-    /// an old key in between is resealed by a further pass.
+    /// that key in the key file. Before the transaction the file holds the new key first and
+    /// the old ones after it, so a server running meanwhile (which rereads the file) seals
+    /// with the new key and still opens old secrets; the transaction holds the vault key's
+    /// lock exclusively, so no write seals a secret while it runs (writes that seal hold it
+    /// shared; on SQLite writers run one at a time anyway).
     pub async fn rotate_vault_key(&self) -> Result<KeyRotation> {
         let path = self.vault.file().ok_or_else(|| {
             Error::Conflict(
@@ -303,63 +338,52 @@ impl Store {
         let mut both = vec![new.clone()];
         both.extend(old.iter().cloned());
         vault_keys::write_key_file(&path, &both)?;
-        let mut resealed = 0;
-        for _ in 0..5 {
-            let mut tx = self.begin_write().await?;
-            let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-                "SELECT version_id, object_id, key_id, nonce, ciphertext FROM vault_secrets \
-                 WHERE key_id <> $1",
+        let mut tx = self.begin_identity_write().await?;
+        locks::take(&mut tx, Lock::VaultKey).await?;
+        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT version_id, object_id, key_id, nonce, ciphertext FROM vault_secrets \
+             WHERE key_id <> $1",
+        )
+        .bind(new.id())
+        .fetch_all(&mut *tx)
+        .await?;
+        let resealed = rows.len();
+        for (version, account, key_id, nonce, ciphertext) in rows {
+            let sealed = Sealed {
+                key_id,
+                nonce,
+                ciphertext,
+            };
+            let key = old
+                .iter()
+                .find(|k| k.id() == sealed.key_id)
+                .ok_or_else(|| {
+                    Error::Conflict(format!(
+                    "A secret of vault account {account} (version {version}) is sealed with the \
+                     key {}, which the key file does not hold; nothing was resealed. Add that \
+                     key to the file, then rotate again.",
+                    sealed.key_id
+                ))
+                })?;
+            let secret = vault_keys::open_with(key, account, &sealed).map_err(|_| {
+                Error::Conflict(format!(
+                    "The secret of vault account {account} (version {version}) does not open \
+                     with its key: it is damaged. Nothing was resealed."
+                ))
+            })?;
+            let fresh = vault_keys::seal_with(&new, account, &secret)?;
+            sqlx::query(
+                "UPDATE vault_secrets SET key_id = $1, nonce = $2, ciphertext = $3 \
+                 WHERE version_id = $4",
             )
-            .bind(new.id())
-            .fetch_all(&mut *tx)
+            .bind(&fresh.key_id)
+            .bind(&fresh.nonce)
+            .bind(&fresh.ciphertext)
+            .bind(version)
+            .execute(&mut *tx)
             .await?;
-            if rows.is_empty() {
-                break;
-            }
-            for (version, account, key_id, nonce, ciphertext) in rows {
-                let sealed = Sealed {
-                    key_id,
-                    nonce,
-                    ciphertext,
-                };
-                let key = old
-                    .iter()
-                    .find(|k| k.id() == sealed.key_id)
-                    .ok_or_else(|| {
-                        Error::Conflict(format!(
-                            "A secret of vault account {account} is sealed with the key {}, which \
-                         the key file does not hold; nothing was resealed. Add that key to the \
-                         file, then rotate again.",
-                            sealed.key_id
-                        ))
-                    })?;
-                let secret = vault_keys::open_with(key, account, &sealed)?;
-                let fresh = vault_keys::seal_with(&new, account, &secret)?;
-                sqlx::query(
-                    "UPDATE vault_secrets SET key_id = $1, nonce = $2, ciphertext = $3 \
-                     WHERE version_id = $4",
-                )
-                .bind(&fresh.key_id)
-                .bind(&fresh.nonce)
-                .bind(&fresh.ciphertext)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
-                resealed += 1;
-            }
-            tx.commit().await?;
         }
-        let (left,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM vault_secrets WHERE key_id <> $1")
-                .bind(new.id())
-                .fetch_one(&self.pool)
-                .await?;
-        if left > 0 {
-            return Err(Error::Conflict(format!(
-                "{left} secrets were still being sealed with the old key; the key file keeps \
-                 both keys. Rotate again."
-            )));
-        }
+        tx.commit().await?;
         vault_keys::write_key_file(&path, std::slice::from_ref(&new))?;
         let retired: Vec<String> = old.iter().map(|k| k.id().to_string()).collect();
         self.record_audit(&AuditRecord {

@@ -129,8 +129,7 @@ impl VaultKeys {
 
     /// The keys of `path`, a new key file with one fresh key if there is none.
     pub fn from_file(path: &Path) -> Result<Self> {
-        if !path.exists() {
-            write_key_file(path, &[VaultKey::generate()])?;
+        if !path.exists() && create_key_file(path)? {
             tracing::info!("Created the vault key file {}", path.display());
         }
         let keys = Self(RwLock::new(Loaded {
@@ -156,6 +155,16 @@ impl VaultKeys {
         self.0
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn forget_file_stamp(&self) {
+        let mut loaded = self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Source::File { seen, .. } = &mut loaded.source {
+            *seen = None;
+        }
     }
 
     /// Rereads the key file when it changed since it was read.
@@ -212,6 +221,12 @@ impl VaultKeys {
     /// Opens a secret of `account` sealed by `seal`.
     pub fn open(&self, account: i64, sealed: &Sealed) -> Result<Zeroizing<String>> {
         self.refresh()?;
+        if !self.read().keys.iter().any(|k| k.id == sealed.key_id) {
+            // A file rewritten within the modification time's resolution, at the same size,
+            // looks unchanged: read it again before saying the key is missing.
+            self.forget_file_stamp();
+            self.refresh()?;
+        }
         let loaded = self.read();
         let key = loaded
             .keys
@@ -343,35 +358,73 @@ fn read_key_file(path: &Path) -> Result<Vec<VaultKey>> {
     Ok(keys)
 }
 
-/// Writes `keys` (the current first) to `path` atomically: a new file beside it, readable by
-/// its owner only, renamed over the old one.
-pub(crate) fn write_key_file(path: &Path, keys: &[VaultKey]) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| key_file_error(dir, e))?;
-    }
-    let mut text = Zeroizing::new(String::from(
-        "# Rewind vault keys. The first line seals new secrets; every line opens them.\n\
-         # Without this file the vault's secrets cannot be read: keep a copy somewhere safe.\n",
-    ));
+/// The header of a key file.
+const KEY_FILE_HEADER: &str =
+    "# Rewind vault keys. The first line seals new secrets; every line opens them.\n\
+     # Without this file the vault's secrets cannot be read: keep a copy somewhere safe.\n";
+
+fn key_file_text(keys: &[VaultKey]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::from(KEY_FILE_HEADER));
     for key in keys {
         text.push_str(&key.to_hex());
         text.push('\n');
     }
-    let temporary = path.with_extension("key.new");
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options
-            .open(&temporary)
-            .map_err(|e| key_file_error(&temporary, e))?;
-        file.write_all(text.as_bytes())
-            .and_then(|_| file.sync_all())
-            .map_err(|e| key_file_error(&temporary, e))?;
+    text
+}
+
+/// A new file at `path`, readable by its owner only; it must not exist yet.
+fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// Makes the directory's entries (a new or renamed file) survive a power cut.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
     }
-    std::fs::rename(&temporary, path).map_err(|e| key_file_error(path, e))
+}
+
+fn create_dir_of(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| key_file_error(dir, e))?;
+    }
+    Ok(())
+}
+
+/// Creates a key file with one fresh key, unless one appeared meanwhile (another process
+/// starting at the same moment): true when this call made it.
+fn create_key_file(path: &Path) -> Result<bool> {
+    create_dir_of(path)?;
+    match write_new_file(path, &key_file_text(&[VaultKey::generate()])) {
+        Ok(()) => {
+            sync_dir(path);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(key_file_error(path, e)),
+    }
+}
+
+/// Writes `keys` (the current first) to `path` atomically: a new file beside it, readable by
+/// its owner only, renamed over the old one, the directory synced.
+pub(crate) fn write_key_file(path: &Path, keys: &[VaultKey]) -> Result<()> {
+    create_dir_of(path)?;
+    let temporary = path.with_extension("key.new");
+    // A temporary file left by a crash may have other permissions: never reuse it.
+    let _ = std::fs::remove_file(&temporary);
+    write_new_file(&temporary, &key_file_text(keys)).map_err(|e| key_file_error(&temporary, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| key_file_error(path, e))?;
+    sync_dir(path);
+    Ok(())
 }
 
 #[cfg(test)]

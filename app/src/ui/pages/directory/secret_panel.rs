@@ -5,7 +5,7 @@ use crate::api::vault::{
     vault_secret_history, RestoreVaultSecret, RevealVaultSecret, SetVaultSecret,
 };
 use crate::error::AppError;
-use crate::model::{Permission, SecretVersion, REVEAL_SECONDS};
+use crate::model::{Permission, SecretText, SecretVersion, REVEAL_SECONDS};
 use crate::ui::components::{
     announce, browser_choices, format_time, needs_password, permitted, Announce,
     ConfirmPasswordPrompt, FormError, Modal, When,
@@ -49,7 +49,7 @@ pub(super) fn SecretPanel(account: i64, name: String, editable: bool) -> AnyView
             said.expect(format!("Set a new secret for {name}."));
             set.dispatch(SetVaultSecret {
                 account,
-                secret: new_secret.get_untracked(),
+                secret: SecretText(new_secret.get_untracked()),
             });
             new_secret.set(String::new());
         }
@@ -67,7 +67,7 @@ pub(super) fn SecretPanel(account: i64, name: String, editable: bool) -> AnyView
             {move || match reveal.value().get() {
                 Some(Ok(shown)) => view! {
                     <div class="revealed" role="status">
-                        <code aria-label="Revealed secret">{shown.secret}</code>
+                        <code aria-label="Revealed secret">{shown.secret.0}</code>
                         <span class="hint">{format!(" Hidden again after {REVEAL_SECONDS} seconds. ")}</span>
                         <button type="button" on:click=move |_| reveal.value().set(None)>"Hide"</button>
                     </div>
