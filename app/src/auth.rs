@@ -202,6 +202,45 @@ pub fn client_address(parts: &Parts, auth: &AuthConfig) -> String {
     }
 }
 
+/// The caller of an API route (`/scim/v2`, …): a live bearer token, never a cookie, holding
+/// `permission` (`ApiCaller::can`: the operator's role narrowed to the token). A refusal
+/// for want of the permission is audited under the token's name.
+pub async fn authorize_bearer(
+    state: &AppState,
+    parts: &Parts,
+    permission: Permission,
+) -> Result<crate::model::ApiCaller, AppError> {
+    let token = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or(AppError::Unauthenticated)?;
+    let address = client_address(parts, &state.auth);
+    let caller = state
+        .store
+        .api_caller(token, &address)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if !caller.can(permission) {
+        state
+            .store
+            .record_audit(&crate::store::AuditRecord {
+                operator_id: Some(caller.operator.id.0),
+                operator_name: &caller.author_name("API"),
+                action: "token.denied",
+                target: permission.name(),
+                outcome: "denied",
+                details: &format!("{} {}", parts.method, parts.uri.path()),
+            })
+            .await?;
+        return Err(AppError::Forbidden(permission.name().into()));
+    }
+    Ok(caller)
+}
+
 /// Every server function starts here: session + permission, checked on the server.
 pub async fn authorize(permission: Permission) -> Result<(AppState, Operator), AppError> {
     let (state, headers) = request_context()?;

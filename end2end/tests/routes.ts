@@ -69,6 +69,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
     "/system-backup",
     "/inbox",
     "/operators",
+    "/api-tokens",
     "/search",
     "/search?q=a",
     "/users/999999",

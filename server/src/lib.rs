@@ -3,6 +3,7 @@ pub mod audit_csv;
 pub mod csv_files;
 pub mod files;
 pub mod load;
+pub mod scim;
 pub mod sod_csv;
 pub mod static_files;
 
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(csv_files::routes())
         .merge(sod_csv::routes())
         .merge(audit_csv::routes())
+        .merge(scim::routes())
         .route("/healthz", axum::routing::get(healthz))
         .nest_service(
             &format!("/{pkg_dir}"),
@@ -155,7 +157,10 @@ async fn reject_foreign_origin(request: Request, next: Next) -> Response {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(&request) {
+    // `/scim/` answers bearer tokens only and never reads a cookie, so a request from another
+    // site carries no ambient authority there: identity providers call it from anywhere.
+    let bearer_only = request.uri().path().starts_with("/scim/");
+    if !safe && !bearer_only && is_cross_site(&request) {
         return (
             StatusCode::FORBIDDEN,
             "Refused: this request came from another site (Origin does not match Host), or \

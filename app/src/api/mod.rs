@@ -13,6 +13,7 @@ pub mod resources;
 pub mod search;
 pub mod snapshots;
 pub mod system_backup;
+pub mod tokens;
 pub mod transfer;
 pub mod users;
 pub mod vault;

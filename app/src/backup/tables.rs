@@ -51,6 +51,7 @@ pub const CONSOLE_TABLES: &[&str] = &[
     "system_restore_requests",
     "operator_inbox",
     "system_maintenance",
+    "api_tokens",
 ];
 
 /// SQLite virtual tables derived from identity tables by triggers (the users search, FTS5,

@@ -1,5 +1,6 @@
 //! Types shared by the browser and the server (wire DTOs). No SQL here.
 mod access;
+mod api_token;
 mod audit;
 mod directory;
 mod governance;
@@ -17,6 +18,7 @@ mod transfer;
 mod vault;
 
 pub use access::*;
+pub use api_token::*;
 pub use audit::*;
 pub use directory::*;
 pub use governance::*;

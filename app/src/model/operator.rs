@@ -74,13 +74,15 @@ pub enum Permission {
     SystemBackupManage,
     OperatorsManage,
     AuditRead,
+    /// Creating, listing and revoking API tokens (an Admin sees and revokes their own).
+    TokensManage,
     /// Seeing a vault account's secret in clear; also needs a freshly entered password, and
     /// every reveal is audited. Setting or putting back a secret is `IdentityWrite`.
     VaultReveal,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Self::IdentityRead,
         Self::IdentityWrite,
         Self::BackupQuery,
@@ -89,8 +91,13 @@ impl Permission {
         Self::SystemBackupManage,
         Self::OperatorsManage,
         Self::AuditRead,
+        Self::TokensManage,
         Self::VaultReveal,
     ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name.trim())
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -102,6 +109,7 @@ impl Permission {
             Self::SystemBackupManage => "system-backup:manage",
             Self::OperatorsManage => "operators:manage",
             Self::AuditRead => "audit:read",
+            Self::TokensManage => "tokens:manage",
             Self::VaultReveal => "vault:reveal",
         }
     }

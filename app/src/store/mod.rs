@@ -4,6 +4,7 @@
 //! the same on SQLite and PostgreSQL: times are BIGINT microseconds since the Unix epoch (UTC),
 //! flags are BIGINT 0/1, identifiers are BIGINT. Each backend has its own migrations directory.
 mod access;
+mod api_tokens;
 mod audit;
 mod bench;
 mod directory;
@@ -28,6 +29,7 @@ mod operators;
 mod overview;
 mod passwords;
 mod preferences;
+mod provisioning;
 mod resources;
 mod restore;
 mod restore_apply;
@@ -63,6 +65,7 @@ pub use login_throttle::{
 };
 pub use operators::NewOperator;
 pub(crate) use overview::object_counts_in;
+pub use provisioning::PROVISIONED_GROUP;
 pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
 pub use sessions::{

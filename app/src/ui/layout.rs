@@ -67,6 +67,7 @@ fn Frame(operator: Operator) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let role = operator.role;
     let may_manage_operators = role.can(Permission::OperatorsManage);
+    let may_manage_tokens = role.can(Permission::TokensManage);
     let may_system_backup = role.can(Permission::SystemBackupManage);
     let may_read_audit = role.can(Permission::AuditRead);
     let inbox_refresh = RwSignal::new(0_u64);
@@ -117,6 +118,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     {may_read_audit.then(|| view! { <li><A href="/audit">"Audit log"</A></li> })}
                     {may_system_backup.then(|| view! { <li><A href="/system-backup">"System backup"</A></li> })}
                     {may_manage_operators.then(|| view! { <li><A href="/operators">"Operators"</A></li> })}
+                    {may_manage_tokens.then(|| view! { <li><A href="/api-tokens">"API tokens"</A></li> })}
                 </ul>
             </nav>
             <div class="workspace">

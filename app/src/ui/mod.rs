@@ -119,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("system-backup") view=pages::SystemBackupPage/>
                     <Route path=path!("inbox") view=pages::InboxPage/>
                     <Route path=path!("operators") view=pages::OperatorsPage/>
+                    <Route path=path!("api-tokens") view=pages::ApiTokensPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,3 +1,4 @@
+mod api_tokens;
 mod audit;
 mod backups;
 mod directory;
@@ -14,6 +15,7 @@ mod setup;
 mod system_backup;
 pub(crate) mod users;
 
+pub use api_tokens::ApiTokensPage;
 pub use audit::{AuditLink, AuditPage, AuditTable};
 pub use backups::{BackupsPage, SnapshotColumn};
 pub use directory::{

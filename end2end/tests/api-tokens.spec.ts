@@ -1,0 +1,52 @@
+import { test, expect } from "@playwright/test";
+import * as api from "./api";
+import { OWNER, ensureOwner, gotoHydrated, signIn, watchConsole } from "./helpers";
+
+// An Owner creates an API token on the console, sees its secret once, reads a user through
+// SCIM with it (now and as of before a rename), then revokes it and it stops working.
+const tag = Date.now().toString(36);
+
+test.describe.serial("API tokens", () => {
+  test.beforeEach(async ({ page }) => {
+    await ensureOwner(page);
+    await signIn(page, OWNER.username, OWNER.password);
+  });
+
+  test("create a token, read SCIM with it as of a past instant, revoke it", async ({ page }) => {
+    const problems = watchConsole(page);
+    const group = await api.createGroup(page.request, `scim-${tag}`);
+    const user = await api.createUser(page.request, `scim.${tag}`, group);
+    const before = new Date().toISOString();
+    await page.waitForTimeout(20);
+    await api.updateUser(page.request, user, api.userInput(`scim.renamed.${tag}`, group, `scim.${tag}@example.test`));
+
+    await gotoHydrated(page, "/api-tokens");
+    await page.getByLabel("Token name").fill(`okta-${tag}`);
+    await page.getByRole("button", { name: "Create token" }).click();
+    const flash = page.getByTestId("flash");
+    await expect(flash).toContainText(`Created API token okta-${tag}.`);
+    await flash.getByRole("button", { name: "Dismiss" }).click();
+    const secret = await page.getByLabel("New API token secret").textContent();
+    expect(secret).toMatch(/^rwd_[0-9a-f]{64}$/);
+    const row = page.getByRole("table", { name: "API tokens" }).getByRole("row", { name: new RegExp(`okta-${tag}`) });
+    await expect(row).toContainText("active");
+    await expect(row).toContainText("identity:read");
+
+    // The API answers the bearer token and nothing else: the page's own cookie is not enough.
+    const read = async (path: string, token?: string) =>
+      page.request.get(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    const now = await read(`/scim/v2/Users/${user}`, secret!);
+    expect(now.status()).toBe(200);
+    expect((await now.json()).userName).toBe(`scim.renamed.${tag}`);
+    const then = await read(`/scim/v2/Users/${user}?asOf=${encodeURIComponent(before)}`, secret!);
+    expect((await then.json()).userName).toBe(`scim.${tag}`);
+    expect((await read(`/scim/v2/Users/${user}`)).status()).toBe(401);
+
+    await row.getByRole("button", { name: `Revoke okta-${tag}` }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Yes, revoke" }).click();
+    await expect(flash).toContainText(`Revoked API token okta-${tag}.`);
+    await expect(row).toContainText("revoked");
+    expect((await read(`/scim/v2/Users/${user}`, secret!)).status()).toBe(401);
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,460 @@
+//! SCIM 2.0 (RFC 7643, RFC 7644) at `/scim/v2`, for identity providers and HR systems. Bearer
+//! API tokens only (`authorize_bearer`): a console cookie never authenticates here, and no
+//! Origin check applies since no cookie is read. Every GET takes `asOf=<RFC 3339 instant>`
+//! (an extension, announced in `/ServiceProviderConfig`) and answers as things were then.
+//!
+//! Users are read, created, replaced, patched and deleted; every write goes through the
+//! store functions the console uses (history, snapshots, audit, one transaction) under the
+//! author "token NAME (SCIM)". Groups follow.
+mod user_body;
+
+use app::auth::authorize_bearer;
+use app::error::AppError;
+use app::model::{Permission, UserDetail, UserId, UserListQuery, UserSort};
+use app::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// The most resources one list answer holds.
+const MAX_COUNT: i64 = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/scim/v2/ServiceProviderConfig",
+            get(service_provider_config),
+        )
+        .route("/scim/v2/Users", get(list_users).post(create_user))
+        .route(
+            "/scim/v2/Users/{id}",
+            get(get_user)
+                .put(replace_user)
+                .patch(patch_user)
+                .delete(delete_user),
+        )
+        // A user is a few KiB; a PATCH of 100 operations well under this.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// The largest SCIM request body accepted.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A SCIM answer: `application/scim+json`.
+fn scim(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/scim+json"),
+    );
+    response
+}
+
+/// A SCIM error body (RFC 7644 §3.12).
+#[derive(Debug)]
+pub struct ScimError {
+    status: StatusCode,
+    scim_type: Option<&'static str>,
+    detail: String,
+}
+
+impl ScimError {
+    fn bad(scim_type: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            scim_type: Some(scim_type),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<AppError> for ScimError {
+    fn from(error: AppError) -> Self {
+        let scim_type = match &error {
+            AppError::Validation(_) => Some("invalidValue"),
+            AppError::Conflict(_) => Some("uniqueness"),
+            _ => None,
+        };
+        Self {
+            status: match error {
+                // A SCIM client reads 400 for bad values, not 422.
+                AppError::Validation(_) => StatusCode::BAD_REQUEST,
+                ref other => other.status_code(),
+            },
+            scim_type,
+            detail: error.to_string(),
+        }
+    }
+}
+
+impl From<app::store::Error> for ScimError {
+    fn from(error: app::store::Error) -> Self {
+        AppError::from(error).into()
+    }
+}
+
+impl IntoResponse for ScimError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "schemas": [ERROR_SCHEMA],
+            "status": self.status.as_u16().to_string(),
+            "detail": self.detail,
+        });
+        if let Some(scim_type) = self.scim_type {
+            body["scimType"] = json!(scim_type);
+        }
+        let mut response = scim(self.status, body);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rewind\""),
+            );
+        }
+        response
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ReadParams {
+    as_of: Option<String>,
+    filter: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+}
+
+fn as_of(params: &ReadParams) -> Result<Option<DateTime<Utc>>, ScimError> {
+    params
+        .as_of
+        .as_deref()
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    ScimError::bad(
+                        "invalidValue",
+                        format!("asOf {text:?} is not an RFC 3339 instant such as 2026-01-31T09:00:00Z."),
+                    )
+                })
+        })
+        .transpose()
+}
+
+fn base_url(parts: &Parts) -> String {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}/scim/v2")
+}
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A Rewind user as a SCIM User (README, "SCIM": the mapping).
+fn user_resource(detail: &UserDetail, base: &str) -> Value {
+    let user = &detail.state.attributes;
+    let custom = |name: &str| {
+        user.custom
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value.clone())
+    };
+    let mut groups: Vec<Value> = vec![json!({
+        "value": detail.state.attributes.primary_group.0.to_string(),
+        "display": detail.state.primary_group_name,
+        "type": "primary",
+    })];
+    groups.extend(detail.state.memberships.iter().map(
+        |m| json!({"value": m.group.0.to_string(), "display": m.group_name, "type": "direct"}),
+    ));
+    let mut enterprise = serde_json::Map::new();
+    enterprise.insert("department".into(), json!(detail.state.primary_group_name));
+    if let Some(number) = custom("employeeNumber") {
+        enterprise.insert("employeeNumber".into(), json!(number));
+    }
+    if let Some(manager) = custom("manager") {
+        enterprise.insert("manager".into(), json!({"value": manager}));
+    }
+    let id = detail.state.id.0;
+    let mut resource = json!({
+        "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA],
+        "id": id.to_string(),
+        "userName": user.name,
+        "name": {
+            "formatted": detail.full_name,
+            "givenName": user.first_name,
+            "middleName": user.middle_name,
+            "familyName": user.last_name,
+        },
+        "displayName": detail.full_name,
+        "userType": user.user_type,
+        "active": user.enabled,
+        "groups": groups,
+        ENTERPRISE_SCHEMA: enterprise,
+        "meta": {
+            "resourceType": "User",
+            "created": instant(detail.created.at),
+            "lastModified": instant(detail.modified.at),
+            "location": format!("{base}/Users/{id}"),
+            "version": format!("W/\"{}\"", detail.modified.at.timestamp_micros()),
+        },
+    });
+    if !user.email.is_empty() {
+        resource["emails"] = json!([{"value": user.email, "type": "work", "primary": true}]);
+    }
+    resource
+}
+
+async fn service_provider_config(
+    State(state): State<AppState>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    Ok(scim(
+        StatusCode::OK,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "patch": {"supported": true},
+            "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+            "filter": {"supported": true, "maxResults": MAX_COUNT},
+            "changePassword": {"supported": false},
+            "sort": {"supported": false},
+            "etag": {"supported": true},
+            "authenticationSchemes": [{
+                "type": "oauthbearertoken",
+                "name": "API token",
+                "description": "Authorization: Bearer rwd_… (an API token made on the console's API tokens page)",
+                "primary": true,
+            }],
+            "urn:rewind:scim:asOf": {
+                "supported": true,
+                "description": "Every GET takes asOf=<RFC 3339 instant> and answers with the resource or list as it was then.",
+            },
+            "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{}/ServiceProviderConfig", base_url(&parts))},
+        }),
+    ))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<ReadParams>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    let at = as_of(&params)?;
+    let detail = state.store.get_user(user_id(&id)?, at).await?;
+    Ok(user_response(StatusCode::OK, &detail, &parts))
+}
+
+fn user_id(id: &str) -> Result<UserId, ScimError> {
+    id.parse().map(UserId).map_err(|_| ScimError {
+        status: StatusCode::NOT_FOUND,
+        scim_type: None,
+        detail: format!("No user has the id {id:?}."),
+    })
+}
+
+fn version_of(detail: &UserDetail) -> String {
+    format!("W/\"{}\"", detail.modified.at.timestamp_micros())
+}
+
+/// A user as the answer, with its ETag (and Location when just created).
+fn user_response(status: StatusCode, detail: &UserDetail, parts: &Parts) -> Response {
+    let base = base_url(parts);
+    let mut response = scim(status, user_resource(detail, &base));
+    if let Ok(etag) = HeaderValue::from_str(&version_of(detail)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    if status == StatusCode::CREATED {
+        if let Ok(location) = HeaderValue::from_str(&format!("{base}/Users/{}", detail.state.id.0))
+        {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    response
+}
+
+/// Refuses a write whose `If-Match` names another version than the current one.
+fn check_version(parts: &Parts, detail: &UserDetail) -> Result<(), ScimError> {
+    let Some(wanted) = parts.headers.get(header::IF_MATCH) else {
+        return Ok(());
+    };
+    let wanted = wanted.to_str().unwrap_or_default().trim();
+    if wanted == "*" || wanted.split(',').any(|v| v.trim() == version_of(detail)) {
+        return Ok(());
+    }
+    Err(ScimError {
+        status: StatusCode::PRECONDITION_FAILED,
+        scim_type: None,
+        detail: "The user changed since that version (If-Match); read it again.".into(),
+    })
+}
+
+/// The body as JSON, or a SCIM syntax error.
+fn json_body(body: &[u8]) -> Result<Value, ScimError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ScimError::bad("invalidSyntax", format!("The body is not JSON: {e}")))
+}
+
+fn author(caller: &app::model::ApiCaller) -> app::store::Author {
+    app::store::Author {
+        name: caller.author_name("SCIM"),
+        operator_id: Some(caller.operator.id.0),
+        at: None,
+    }
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let resource = json_body(&body)?;
+    let mut input = app::model::UserInput {
+        enabled: true,
+        ..Default::default()
+    };
+    let applied = user_body::apply_resource(&mut input, &resource)?;
+    let id = state
+        .store
+        .create_provisioned_user(&author(&caller), &input, applied.department.as_deref())
+        .await?;
+    let detail = state.store.get_user(id, None).await?;
+    Ok(user_response(StatusCode::CREATED, &detail, &parts))
+}
+
+/// Writes `input` (and moves the user to the group the department names, if any).
+async fn write_user(
+    state: &AppState,
+    caller: &app::model::ApiCaller,
+    id: UserId,
+    mut input: app::model::UserInput,
+    department: Option<String>,
+) -> Result<UserDetail, ScimError> {
+    if let Some(department) = department.filter(|d| !d.trim().is_empty()) {
+        if let Some(group) = state.store.group_named(&department).await? {
+            input.primary_group = group;
+        }
+    }
+    state.store.update_user(&author(caller), id, &input).await?;
+    Ok(state.store.get_user(id, None).await?)
+}
+
+async fn replace_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let id = user_id(&id)?;
+    let resource = json_body(&body)?;
+    let current = state.store.get_user(id, None).await?;
+    check_version(&parts, &current)?;
+    let mut input = current.state.attributes.clone();
+    let applied = user_body::apply_resource(&mut input, &resource)?;
+    let detail = write_user(&state, &caller, id, input, applied.department).await?;
+    Ok(user_response(StatusCode::OK, &detail, &parts))
+}
+
+async fn patch_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let id = user_id(&id)?;
+    let patch = json_body(&body)?;
+    let current = state.store.get_user(id, None).await?;
+    check_version(&parts, &current)?;
+    let mut input = current.state.attributes.clone();
+    let applied = user_body::apply_patch(&mut input, &patch)?;
+    let detail = write_user(&state, &caller, id, input, applied.department).await?;
+    Ok(user_response(StatusCode::OK, &detail, &parts))
+}
+
+/// DELETE moves the user to the recycle bin (recoverable, history kept). Provisioning
+/// clients that deprovision with `active: false` only disable.
+async fn delete_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let id = user_id(&id)?;
+    let current = state.store.get_user(id, None).await?;
+    check_version(&parts, &current)?;
+    state.store.delete_user(&author(&caller), id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    Query(params): Query<ReadParams>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    let at = as_of(&params)?;
+    // SCIM counts from 1; fewer than 1 means 1 (RFC 7644 §3.4.2.4).
+    let start = params.start_index.unwrap_or(1).max(1);
+    let count = params.count.unwrap_or(100).clamp(0, MAX_COUNT);
+    let filter = params.filter.clone().unwrap_or_default();
+    let query = UserListQuery {
+        as_of: at,
+        search: String::new(),
+        filter,
+        sort: UserSort::Name,
+        descending: false,
+        offset: start - 1,
+        limit: count.max(1),
+    };
+    let page = state
+        .store
+        .list_users(&query)
+        .await
+        .map_err(|e| match AppError::from(e) {
+            AppError::Validation(problems) => ScimError::bad(
+                "invalidFilter",
+                problems
+                    .first()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_else(|| "The filter does not read.".into()),
+            ),
+            other => other.into(),
+        })?;
+    let base = base_url(&parts);
+    let mut resources = Vec::new();
+    if count > 0 {
+        for summary in &page.items {
+            let detail = state.store.get_user(summary.id, at).await?;
+            resources.push(user_resource(&detail, &base));
+        }
+    }
+    Ok(scim(
+        StatusCode::OK,
+        json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": page.total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    ))
+}

@@ -1,0 +1,495 @@
+//! API tokens and the SCIM read endpoints over HTTP with the real router (both backends):
+//! a bearer token reads users, as of any instant; cookies never open the API and tokens
+//! never open the console; permissions, revocation, expiry and throttling hold.
+mod common;
+use app::model::{NewApiToken, OperatorRole, Permission, UserInput};
+use app::state::AuthConfig;
+use app::store::{Author, NewOperator, Store};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use common::{Reply, PASSWORD};
+
+struct Api {
+    router: Router,
+    store: Store,
+    owner: app::model::Operator,
+    cookie: String,
+}
+
+async fn api() -> Api {
+    let store = app::testing::fresh_store().await;
+    let owner = store
+        .create_owner(None, "olivia", "Olivia Owner", PASSWORD)
+        .await
+        .unwrap();
+    let router = common::router(&store, AuthConfig::default());
+    let cookie = common::login(&router, "olivia", PASSWORD).await;
+    Api {
+        router,
+        store,
+        owner,
+        cookie,
+    }
+}
+
+impl Api {
+    async fn token(&self, name: &str, permissions: &[Permission]) -> String {
+        self.store
+            .create_api_token(
+                &self.owner,
+                &NewApiToken {
+                    name: name.into(),
+                    days: 30,
+                    permissions: permissions.to_vec(),
+                },
+            )
+            .await
+            .unwrap()
+            .secret
+    }
+
+    async fn get(&self, uri: &str, token: Option<&str>, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(uri).header(header::HOST, "localhost");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        common::send(&self.router, request.body(Body::empty()).unwrap()).await
+    }
+
+    async fn user(&self, name: &str) -> i64 {
+        let group = self
+            .store
+            .create_group(
+                &Author::named("tester"),
+                &app::model::GroupInput {
+                    name: format!("group of {name}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        self.store
+            .create_user(
+                &Author::named("tester"),
+                &UserInput {
+                    name: name.into(),
+                    first_name: "Ann".into(),
+                    last_name: "Lee".into(),
+                    email: format!("{name}@example.test"),
+                    primary_group: group,
+                    enabled: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .0
+    }
+}
+
+#[tokio::test]
+async fn a_token_reads_users_as_scim_and_as_of_a_past_instant() {
+    let api = api().await;
+    let token = api.token("okta", &[Permission::IdentityRead]).await;
+    let id = api.user("ann.lee").await;
+    let before_rename = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let mut detail = api
+        .store
+        .get_user(app::model::UserId(id), None)
+        .await
+        .unwrap();
+    detail.state.attributes.name = "ann.smith".into();
+    api.store
+        .update_user(
+            &Author::named("tester"),
+            app::model::UserId(id),
+            &detail.state.attributes,
+        )
+        .await
+        .unwrap();
+
+    let now = api
+        .get(&format!("/scim/v2/Users/{id}"), Some(&token), None)
+        .await;
+    assert_eq!(now.status, StatusCode::OK, "{}", now.body);
+    assert_eq!(now.header(header::CONTENT_TYPE), "application/scim+json");
+    let user = now.json();
+    assert_eq!(user["userName"], "ann.smith");
+    assert_eq!(user["emails"][0]["value"], "ann.lee@example.test");
+    assert_eq!(user["active"], true);
+    assert!(now.header(header::ETAG).starts_with("W/\""));
+
+    let at = before_rename.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let then = api
+        .get(
+            &format!("/scim/v2/Users/{id}?asOf={}", common::urlencode(&at)),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(then.status, StatusCode::OK, "{}", then.body);
+    assert_eq!(then.json()["userName"], "ann.lee");
+
+    let filter = common::urlencode("userName eq \"ann.smith\"");
+    let list = api
+        .get(
+            &format!("/scim/v2/Users?filter={filter}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let list = list.json();
+    assert_eq!(list["totalResults"], 1);
+    assert_eq!(list["Resources"][0]["id"], id.to_string());
+    let bad = api
+        .get("/scim/v2/Users?asOf=yesterday", Some(&token), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.json()["scimType"], "invalidValue");
+    let config = api
+        .get("/scim/v2/ServiceProviderConfig", Some(&token), None)
+        .await;
+    assert_eq!(config.json()["urn:rewind:scim:asOf"]["supported"], true);
+    // The token's last use is recorded.
+    let tokens = api.store.list_api_tokens(&api.owner).await.unwrap();
+    assert!(tokens[0].last_used_at.is_some());
+}
+
+#[tokio::test]
+async fn cookies_never_open_the_api_and_tokens_never_open_the_console() {
+    let api = api().await;
+    let token = api.token("script", &[Permission::IdentityRead]).await;
+    let by_cookie = api.get("/scim/v2/Users", None, Some(&api.cookie)).await;
+    assert_eq!(
+        by_cookie.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        by_cookie.body
+    );
+    assert!(by_cookie
+        .header(header::WWW_AUTHENTICATE)
+        .starts_with("Bearer"));
+    // A server function of the console with the token as bearer: no session.
+    let request = common::post("/api/list_api_tokens", None)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::empty())
+        .unwrap();
+    let console = common::send(&api.router, request).await;
+    assert_eq!(console.status, StatusCode::UNAUTHORIZED, "{}", console.body);
+}
+
+#[tokio::test]
+async fn a_token_does_only_what_both_it_and_its_operator_may() {
+    let api = api().await;
+    let audit_only = api.token("auditor-feed", &[Permission::AuditRead]).await;
+    let refused = api.get("/scim/v2/Users", Some(&audit_only), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(api
+        .store
+        .list_audit(20)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "token.denied" && e.operator_name == "token auditor-feed (API)"));
+
+    // An Admin cannot hand a token what the Admin role lacks.
+    let admin = api
+        .store
+        .add_operator(
+            &api.owner,
+            NewOperator {
+                username: "adam".into(),
+                display_name: String::new(),
+                role: OperatorRole::Admin,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let too_much = api
+        .store
+        .create_api_token(
+            &admin,
+            &NewApiToken {
+                name: "too much".into(),
+                days: 30,
+                permissions: vec![Permission::VaultReveal],
+            },
+        )
+        .await;
+    assert!(
+        matches!(&too_much, Err(app::store::Error::Invalid(p)) if p[0].message.contains("vault:reveal")),
+        "{too_much:?}"
+    );
+    // The Admin sees their own tokens only; the Owner sees every one.
+    api.store
+        .create_api_token(
+            &admin,
+            &NewApiToken {
+                name: "adam's".into(),
+                days: 1,
+                permissions: vec![Permission::IdentityRead],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(api.store.list_api_tokens(&admin).await.unwrap().len(), 1);
+    assert_eq!(
+        api.store.list_api_tokens(&api.owner).await.unwrap().len(),
+        2
+    );
+    // A disabled operator's tokens stop working.
+    let adams = api
+        .store
+        .create_api_token(
+            &admin,
+            &NewApiToken {
+                name: "adam's reader".into(),
+                days: 1,
+                permissions: vec![Permission::IdentityRead],
+            },
+        )
+        .await
+        .unwrap()
+        .secret;
+    assert_eq!(
+        api.get("/scim/v2/Users", Some(&adams), None).await.status,
+        StatusCode::OK
+    );
+    api.store
+        .set_operator_disabled(&api.owner, admin.id, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        api.get("/scim/v2/Users", Some(&adams), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn revoked_and_expired_tokens_stop_working_and_unknown_ones_are_throttled() {
+    let api = api().await;
+    let token = api.token("short-lived", &[Permission::IdentityRead]).await;
+    let other = api.token("other", &[Permission::IdentityRead]).await;
+    assert_eq!(
+        api.get("/scim/v2/Users", Some(&token), None).await.status,
+        StatusCode::OK
+    );
+    let id = api.store.list_api_tokens(&api.owner).await.unwrap()[1].id;
+    api.store.revoke_api_token(&api.owner, id).await.unwrap();
+    assert_eq!(
+        api.get("/scim/v2/Users", Some(&token), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    sqlx::query("UPDATE api_tokens SET expires_at = 0")
+        .execute(api.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        api.get("/scim/v2/Users", Some(&other), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Guessing: refused with 429 once the address has failed too often.
+    let mut statuses = Vec::new();
+    for n in 0..30 {
+        let guess = format!("rwd_{n:064x}");
+        statuses.push(api.get("/scim/v2/Users", Some(&guess), None).await.status);
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(api
+        .store
+        .list_audit(50)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "token.auth" && e.outcome == "throttled"));
+    // A live token from the same address still works: guesses cannot lock it out.
+    let fresh = api.token("fresh", &[Permission::IdentityRead]).await;
+    assert_eq!(
+        api.get("/scim/v2/Users", Some(&fresh), None).await.status,
+        StatusCode::OK
+    );
+}
+
+impl Api {
+    async fn send_json(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: serde_json::Value,
+        if_match: Option<&str>,
+    ) -> Reply {
+        // No Origin, Referer or Sec-Fetch-Site: an identity provider calls from anywhere.
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "localhost")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/scim+json");
+        if let Some(version) = if_match {
+            request = request.header(header::IF_MATCH, version);
+        }
+        common::send(
+            &self.router,
+            request.body(Body::from(body.to_string())).unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn scim_creates_patches_deactivates_replaces_and_deletes_with_history() {
+    let api = api().await;
+    let token = api
+        .token(
+            "entra",
+            &[Permission::IdentityRead, Permission::IdentityWrite],
+        )
+        .await;
+    let reader = api.token("reader", &[Permission::IdentityRead]).await;
+    let bob = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "bob.ray",
+        "name": {"givenName": "Bob", "familyName": "Ray"},
+        "emails": [{"value": "bob@example.test", "type": "work", "primary": true}],
+        "active": true,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+            "department": "Nowhere", "employeeNumber": "E-42"
+        }
+    });
+    let refused = api
+        .send_json("POST", "/scim/v2/Users", &reader, bob.clone(), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+
+    let created = api
+        .send_json("POST", "/scim/v2/Users", &token, bob.clone(), None)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let user = created.json();
+    let id = user["id"].as_str().unwrap().to_string();
+    assert!(created
+        .header(header::LOCATION)
+        .ends_with(&format!("/Users/{id}")));
+    assert_eq!(user["name"]["familyName"], "Ray");
+    assert_eq!(user["groups"][0]["display"], app::store::PROVISIONED_GROUP);
+    assert_eq!(
+        user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"],
+        "E-42"
+    );
+    let again = api
+        .send_json("POST", "/scim/v2/Users", &token, bob.clone(), None)
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(again.json()["scimType"], "uniqueness");
+
+    // Entra deprovisions: "Replace", "False". Disabled, not deleted.
+    let version = created.header(header::ETAG).to_string();
+    let before = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let deactivate = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
+    });
+    let patched = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Users/{id}"),
+            &token,
+            deactivate.clone(),
+            Some(&version),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    assert_eq!(patched.json()["active"], false);
+    let stale = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Users/{id}"),
+            &token,
+            deactivate,
+            Some(&version),
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.body
+    );
+    let at = common::urlencode(&before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    let then = api
+        .get(
+            &format!("/scim/v2/Users/{id}?asOf={at}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(then.json()["active"], true);
+    let (author,): (String,) =
+        sqlx::query_as("SELECT operator FROM operations ORDER BY id DESC LIMIT 1")
+            .fetch_one(api.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(author, "token entra (SCIM)");
+
+    // A replace without emails empties the address; Rewind's own attributes stay.
+    let mut replaced = bob.clone();
+    replaced.as_object_mut().unwrap().remove("emails");
+    let put = api
+        .send_json(
+            "PUT",
+            &format!("/scim/v2/Users/{id}"),
+            &token,
+            replaced,
+            None,
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert!(put.json().get("emails").is_none());
+
+    let deleted = api
+        .send_json(
+            "DELETE",
+            &format!("/scim/v2/Users/{id}"),
+            &token,
+            serde_json::Value::Null,
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(
+        api.get(&format!("/scim/v2/Users/{id}"), Some(&token), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(api
+        .store
+        .recycle_bin()
+        .await
+        .unwrap()
+        .iter()
+        .any(|d| d.name == "bob.ray"));
+    let bad = api
+        .send_json(
+            "POST",
+            "/scim/v2/Users",
+            &token,
+            serde_json::json!({"userName": 7}),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert_eq!(bad.json()["scimType"], "invalidValue");
+}
