@@ -49,4 +49,43 @@ test.describe.serial("API tokens", () => {
     expect((await read(`/scim/v2/Users/${user}`, secret!)).status()).toBe(401);
     expect(problems).toEqual([]);
   });
+
+  test("provision a user through SCIM, see it and its history, deactivate it and read it as of before", async ({ page }) => {
+    const problems = watchConsole(page);
+    await gotoHydrated(page, "/api-tokens");
+    await page.getByLabel("Token name").fill(`entra-${tag}`);
+    await page.getByRole("button", { name: "Create token" }).click();
+    const secret = (await page.getByLabel("New API token secret").textContent())!;
+    const scim = (method: string, path: string, data?: object) =>
+      page.request.fetch(path, {
+        method,
+        headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/scim+json" },
+        data: data ? JSON.stringify(data) : undefined,
+      });
+    const created = await scim("POST", "/scim/v2/Users", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      userName: `prov.${tag}`,
+      name: { givenName: "Prov", familyName: "Isioned" },
+      emails: [{ value: `prov.${tag}@example.test`, primary: true }],
+      active: true,
+    });
+    expect(created.status()).toBe(201);
+    const id = (await created.json()).id;
+
+    await gotoHydrated(page, `/users/${id}`);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(`prov.${tag}`);
+    await expect(page.locator("main")).toContainText(`token entra-${tag} (SCIM)`);
+    const before = new Date().toISOString();
+    await page.waitForTimeout(20);
+    const deactivated = await scim("PATCH", `/scim/v2/Users/${id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: "Replace", path: "active", value: "False" }],
+    });
+    expect(deactivated.status()).toBe(200);
+    await gotoHydrated(page, `/users/${id}`);
+    await expect(page.getByLabel("Enabled")).not.toBeChecked();
+    const then = await scim("GET", `/scim/v2/Users/${id}?asOf=${encodeURIComponent(before)}`);
+    expect((await then.json()).active).toBe(true);
+    expect(problems).toEqual([]);
+  });
 });
