@@ -156,6 +156,13 @@ async fn a_token_reads_users_as_scim_and_as_of_a_past_instant() {
         .get("/scim/v2/ServiceProviderConfig", Some(&token), None)
         .await;
     assert_eq!(config.json()["urn:rewind:scim:asOf"]["supported"], true);
+    let types = api
+        .get("/scim/v2/ResourceTypes", Some(&token), None)
+        .await
+        .json();
+    assert_eq!(types["Resources"][1]["endpoint"], "/Groups");
+    let schemas = api.get("/scim/v2/Schemas", Some(&token), None).await.json();
+    assert_eq!(schemas["Resources"][0]["attributes"][0]["name"], "userName");
     // The token's last use is recorded.
     let tokens = api.store.list_api_tokens(&api.owner).await.unwrap();
     assert!(tokens[0].last_used_at.is_some());
@@ -492,4 +499,118 @@ async fn scim_creates_patches_deactivates_replaces_and_deletes_with_history() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert_eq!(bad.json()["scimType"], "invalidValue");
+}
+
+#[tokio::test]
+async fn scim_groups_carry_members_and_a_parent_and_read_as_of_before_a_removal() {
+    let api = api().await;
+    let token = api
+        .token(
+            "okta",
+            &[Permission::IdentityRead, Permission::IdentityWrite],
+        )
+        .await;
+    let ann = api.user("ann.lee").await;
+    let bob = api.user("bob.ray").await;
+    let parent = api
+        .send_json(
+            "POST",
+            "/scim/v2/Groups",
+            &token,
+            serde_json::json!({"displayName": "Sales"}),
+            None,
+        )
+        .await;
+    assert_eq!(parent.status, StatusCode::CREATED, "{}", parent.body);
+    let parent_id = parent.json()["id"].as_str().unwrap().to_string();
+    let created = api
+        .send_json(
+            "POST",
+            "/scim/v2/Groups",
+            &token,
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Sales EU",
+                "members": [{"value": ann.to_string()}, {"value": bob.to_string()}],
+                "urn:rewind:scim:schemas:extension:2.0:Group": {"parent": {"value": parent_id}},
+            }),
+            None,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let group = created.json();
+    let id = group["id"].as_str().unwrap().to_string();
+    assert_eq!(group["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        group["urn:rewind:scim:schemas:extension:2.0:Group"]["parent"]["display"],
+        "Sales"
+    );
+    let before = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let removed = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Groups/{id}"),
+            &token,
+            serde_json::json!({"Operations": [
+                {"op": "Remove", "path": format!("members[value eq \"{bob}\"]")}
+            ]}),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let members: Vec<String> = removed.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["display"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(members, ["ann.lee"]);
+    let at = common::urlencode(&before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    let then = api
+        .get(
+            &format!("/scim/v2/Groups/{id}?asOf={at}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(then.json()["members"].as_array().unwrap().len(), 2);
+    let found = api
+        .get(
+            &format!(
+                "/scim/v2/Groups?filter={}&excludedAttributes=members",
+                common::urlencode("displayName eq \"sales eu\"")
+            ),
+            Some(&token),
+            None,
+        )
+        .await;
+    let found = found.json();
+    assert_eq!(found["totalResults"], 1);
+    assert!(found["Resources"][0].get("members").is_none());
+    // Every membership change is in the user's history, with a snapshot.
+    let memberships = api
+        .store
+        .find_membership(
+            app::model::UserId(bob),
+            app::model::GroupId(id.parse().unwrap()),
+        )
+        .await
+        .unwrap();
+    assert!(memberships.is_none());
+    let unknown = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Groups/{id}"),
+            &token,
+            serde_json::json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "999999"}]}]}),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.body);
+    // Nothing of the refused request was kept.
+    let after = api
+        .get(&format!("/scim/v2/Groups/{id}"), Some(&token), None)
+        .await;
+    assert_eq!(after.json()["members"].as_array().unwrap().len(), 1);
 }

@@ -6,6 +6,7 @@
 //! Users are read, created, replaced, patched and deleted; every write goes through the
 //! store functions the console uses (history, snapshots, audit, one transaction) under the
 //! author "token NAME (SCIM)". Groups follow.
+mod groups;
 mod user_body;
 
 use app::auth::authorize_bearer;
@@ -36,6 +37,8 @@ pub fn routes() -> Router<AppState> {
             "/scim/v2/ServiceProviderConfig",
             get(service_provider_config),
         )
+        .route("/scim/v2/ResourceTypes", get(resource_types))
+        .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Users", get(list_users).post(create_user))
         .route(
             "/scim/v2/Users/{id}",
@@ -43,6 +46,17 @@ pub fn routes() -> Router<AppState> {
                 .put(replace_user)
                 .patch(patch_user)
                 .delete(delete_user),
+        )
+        .route(
+            "/scim/v2/Groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
+        .route(
+            "/scim/v2/Groups/{id}",
+            get(groups::get_group)
+                .put(groups::replace_group)
+                .patch(groups::patch_group)
+                .delete(groups::delete_group),
         )
         // A user is a few KiB; a PATCH of 100 operations well under this.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -132,6 +146,15 @@ struct ReadParams {
     filter: Option<String>,
     start_index: Option<i64>,
     count: Option<i64>,
+    excluded_attributes: Option<String>,
+}
+
+/// `startIndex` (from 1; less means 1, RFC 7644 §3.4.2.4) and `count` (0 to `MAX_COUNT`).
+fn list_window(params: &ReadParams) -> (i64, i64) {
+    (
+        params.start_index.unwrap_or(1).max(1),
+        params.count.unwrap_or(100).clamp(0, MAX_COUNT),
+    )
 }
 
 fn as_of(params: &ReadParams) -> Result<Option<DateTime<Utc>>, ScimError> {
@@ -249,6 +272,101 @@ async fn service_provider_config(
     ))
 }
 
+/// `/ResourceTypes`: Users (with the enterprise extension) and Groups (with Rewind's).
+async fn resource_types(
+    State(state): State<AppState>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    let base = base_url(&parts);
+    let types = [
+        ("User", "/Users", USER_SCHEMA, ENTERPRISE_SCHEMA),
+        ("Group", "/Groups", groups::GROUP_SCHEMA, groups::GROUP_EXTENSION),
+    ]
+    .map(|(name, endpoint, schema, extension)| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": name, "name": name, "endpoint": endpoint, "schema": schema,
+            "schemaExtensions": [{"schema": extension, "required": false}],
+            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{name}")},
+        })
+    });
+    Ok(scim(
+        StatusCode::OK,
+        json!({"schemas": [LIST_SCHEMA], "totalResults": 2, "startIndex": 1,
+               "itemsPerPage": 2, "Resources": types}),
+    ))
+}
+
+/// One attribute of `/Schemas`.
+fn attribute(name: &str, kind: &str, required: bool, mutability: &str) -> Value {
+    json!({"name": name, "type": kind, "multiValued": false, "required": required,
+           "caseExact": false, "mutability": mutability, "returned": "default",
+           "uniqueness": if name == "userName" || name == "displayName" { "server" } else { "none" }})
+}
+
+/// `/Schemas`: the attributes Rewind keeps (README, "API tokens and SCIM": the mapping).
+async fn schemas(State(state): State<AppState>, parts: Parts) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    let rw = "readWrite";
+    let mut name = attribute("name", "complex", false, rw);
+    name["subAttributes"] = json!(["givenName", "middleName", "familyName", "formatted"]
+        .map(|n| attribute(n, "string", false, rw)));
+    let mut emails = attribute("emails", "complex", false, rw);
+    emails["multiValued"] = json!(true);
+    let mut members = attribute("members", "complex", false, rw);
+    members["multiValued"] = json!(true);
+    let mut user_groups = attribute("groups", "complex", false, "readOnly");
+    user_groups["multiValued"] = json!(true);
+    let schema = |id: &str, name: &str, attributes: Vec<Value>| {
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"], "id": id,
+               "name": name, "attributes": attributes,
+               "meta": {"resourceType": "Schema", "location": format!("{}/Schemas/{id}", base_url(&parts))}})
+    };
+    let all = [
+        schema(
+            USER_SCHEMA,
+            "User",
+            vec![
+                attribute("userName", "string", true, rw),
+                name,
+                attribute("displayName", "string", false, "readOnly"),
+                emails,
+                attribute("active", "boolean", false, rw),
+                attribute("userType", "string", false, rw),
+                user_groups,
+            ],
+        ),
+        schema(
+            ENTERPRISE_SCHEMA,
+            "EnterpriseUser",
+            vec![
+                attribute("employeeNumber", "string", false, rw),
+                attribute("department", "string", false, rw),
+                attribute("manager", "complex", false, rw),
+            ],
+        ),
+        schema(
+            groups::GROUP_SCHEMA,
+            "Group",
+            vec![attribute("displayName", "string", true, rw), members],
+        ),
+        schema(
+            groups::GROUP_EXTENSION,
+            "RewindGroup",
+            vec![
+                attribute("parent", "complex", false, rw),
+                attribute("description", "string", false, rw),
+            ],
+        ),
+    ];
+    Ok(scim(
+        StatusCode::OK,
+        json!({"schemas": [LIST_SCHEMA], "totalResults": all.len(), "startIndex": 1,
+               "itemsPerPage": all.len(), "Resources": all}),
+    ))
+}
+
 async fn get_user(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -289,20 +407,24 @@ fn user_response(status: StatusCode, detail: &UserDetail, parts: &Parts) -> Resp
     response
 }
 
-/// Refuses a write whose `If-Match` names another version than the current one.
-fn check_version(parts: &Parts, detail: &UserDetail) -> Result<(), ScimError> {
+/// Refuses a write whose `If-Match` names another version than `current`.
+fn check_etag(parts: &Parts, current: &str) -> Result<(), ScimError> {
     let Some(wanted) = parts.headers.get(header::IF_MATCH) else {
         return Ok(());
     };
     let wanted = wanted.to_str().unwrap_or_default().trim();
-    if wanted == "*" || wanted.split(',').any(|v| v.trim() == version_of(detail)) {
+    if wanted == "*" || wanted.split(',').any(|v| v.trim() == current) {
         return Ok(());
     }
     Err(ScimError {
         status: StatusCode::PRECONDITION_FAILED,
         scim_type: None,
-        detail: "The user changed since that version (If-Match); read it again.".into(),
+        detail: "It changed since that version (If-Match); read it again.".into(),
     })
+}
+
+fn check_version(parts: &Parts, detail: &UserDetail) -> Result<(), ScimError> {
+    check_etag(parts, &version_of(detail))
 }
 
 /// The body as JSON, or a SCIM syntax error.
@@ -412,9 +534,7 @@ async fn list_users(
 ) -> Result<Response, ScimError> {
     authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     let at = as_of(&params)?;
-    // SCIM counts from 1; fewer than 1 means 1 (RFC 7644 §3.4.2.4).
-    let start = params.start_index.unwrap_or(1).max(1);
-    let count = params.count.unwrap_or(100).clamp(0, MAX_COUNT);
+    let (start, count) = list_window(&params);
     let filter = params.filter.clone().unwrap_or_default();
     let query = UserListQuery {
         as_of: at,

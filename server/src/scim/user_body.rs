@@ -138,7 +138,10 @@ pub fn apply_resource(input: &mut UserInput, resource: &Value) -> Result<UserBod
     let Value::Object(fields) = resource else {
         return Err(ScimError::bad("invalidSyntax", "A User is a JSON object."));
     };
-    let user_name = fields.get("userName").and_then(Value::as_str).unwrap_or_default();
+    let user_name = fields
+        .get("userName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if user_name.trim().is_empty() {
         return Err(ScimError::bad("invalidValue", "userName is required."));
     }

@@ -1,0 +1,489 @@
+//! SCIM Groups: Rewind's groups, their members (users whose primary group it is, read-only
+//! here, and secondary memberships, which SCIM adds and removes) and, in Rewind's extension,
+//! the parent group and description. Writes run as one transaction
+//! (`Store::provision_group`).
+use super::{
+    as_of, author, base_url, check_etag, instant, json_body, list_window, scim, ReadParams,
+    ScimError, LIST_SCHEMA,
+};
+use app::auth::authorize_bearer;
+use app::model::{Group, GroupId, GroupInput, GroupMember, MemberKind, Permission, UserId};
+use app::state::AppState;
+use app::store::GroupProvision;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const GROUP_EXTENSION: &str = "urn:rewind:scim:schemas:extension:2.0:Group";
+/// A member filter path is short; anything longer is not one.
+const MAX_PATH_CHARS: usize = 200;
+
+fn group_id(id: &str) -> Result<GroupId, ScimError> {
+    id.parse().map(GroupId).map_err(|_| ScimError {
+        status: StatusCode::NOT_FOUND,
+        scim_type: None,
+        detail: format!("No group has the id {id:?}."),
+    })
+}
+
+fn version_of(group: &Group) -> String {
+    format!("W/\"{}\"", group.modified.at.timestamp_micros())
+}
+
+async fn resource(
+    state: &AppState,
+    group: &Group,
+    members: Option<&[GroupMember]>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    base: &str,
+) -> Result<Value, ScimError> {
+    let mut extension = json!({"description": group.input.description});
+    if let Some(parent) = group.input.parent {
+        let name = state.store.get_group(parent, at).await?.input.name;
+        extension["parent"] = json!({"value": parent.0.to_string(), "display": name});
+    }
+    let mut value = json!({
+        "schemas": [GROUP_SCHEMA, GROUP_EXTENSION],
+        "id": group.id.0.to_string(),
+        "displayName": group.input.name,
+        GROUP_EXTENSION: extension,
+        "meta": {
+            "resourceType": "Group",
+            "lastModified": instant(group.modified.at),
+            "location": format!("{base}/Groups/{}", group.id.0),
+            "version": version_of(group),
+        },
+    });
+    if let Some(members) = members {
+        value["members"] = members
+            .iter()
+            .map(|m| {
+                json!({
+                    "value": m.user.0.to_string(),
+                    "display": m.user_name,
+                    "type": "User",
+                    // Rewind's primary group: kept by the user's own record.
+                    "primary": m.kind == MemberKind::Primary,
+                })
+            })
+            .collect();
+    }
+    Ok(value)
+}
+
+async fn group_response(
+    state: &AppState,
+    status: StatusCode,
+    id: GroupId,
+    parts: &Parts,
+) -> Result<Response, ScimError> {
+    let group = state.store.get_group(id, None).await?;
+    let members = state.store.group_members(id, None).await?;
+    let base = base_url(parts);
+    let mut response = scim(
+        status,
+        resource(state, &group, Some(&members), None, &base).await?,
+    );
+    if let Ok(etag) = HeaderValue::from_str(&version_of(&group)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    if status == StatusCode::CREATED {
+        if let Ok(location) = HeaderValue::from_str(&format!("{base}/Groups/{}", id.0)) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    Ok(response)
+}
+
+pub async fn get_group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<ReadParams>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    let at = as_of(&params)?;
+    let id = group_id(&id)?;
+    let group = state.store.get_group(id, at).await?;
+    let members = state.store.group_members(id, at).await?;
+    let body = resource(&state, &group, Some(&members), at, &base_url(&parts)).await?;
+    let mut response = scim(StatusCode::OK, body);
+    if let Ok(etag) = HeaderValue::from_str(&version_of(&group)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+/// `displayName eq "…"`, the one filter provisioning clients send for groups.
+fn display_name_filter(filter: &str) -> Result<Option<String>, ScimError> {
+    let filter = filter.trim();
+    if filter.is_empty() {
+        return Ok(None);
+    }
+    let refused = || {
+        ScimError::bad(
+            "invalidFilter",
+            "Groups are filtered by displayName eq \"…\" only.",
+        )
+    };
+    let (attribute, rest) = filter.split_once(char::is_whitespace).ok_or_else(refused)?;
+    let (op, value) = rest
+        .trim()
+        .split_once(char::is_whitespace)
+        .ok_or_else(refused)?;
+    if !attribute.eq_ignore_ascii_case("displayName") || !op.eq_ignore_ascii_case("eq") {
+        return Err(refused());
+    }
+    let value: String = serde_json::from_str(value.trim()).map_err(|_| refused())?;
+    Ok(Some(value))
+}
+
+pub async fn list_groups(
+    State(state): State<AppState>,
+    Query(params): Query<ReadParams>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    let at = as_of(&params)?;
+    let wanted = display_name_filter(params.filter.as_deref().unwrap_or_default())?;
+    let (start, count) = list_window(&params);
+    let mut groups = state.store.list_groups(at).await?;
+    if let Some(name) = &wanted {
+        groups.retain(|g| g.input.name.eq_ignore_ascii_case(name));
+    }
+    groups.sort_by_key(|g| g.input.name.to_lowercase());
+    let total = groups.len();
+    let with_members = !params
+        .excluded_attributes
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .any(|a| a.trim().eq_ignore_ascii_case("members"));
+    let base = base_url(&parts);
+    let mut resources = Vec::new();
+    for group in groups
+        .iter()
+        .skip((start - 1) as usize)
+        .take(count as usize)
+    {
+        let members = if with_members {
+            Some(state.store.group_members(group.id, at).await?)
+        } else {
+            None
+        };
+        resources.push(resource(&state, group, members.as_deref(), at, &base).await?);
+    }
+    Ok(scim(
+        StatusCode::OK,
+        json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    ))
+}
+
+/// The user ids of a `members` value: `[{"value": "12"}, …]`.
+fn member_ids(value: &Value) -> Result<Vec<UserId>, ScimError> {
+    let items = match value {
+        Value::Array(items) => items.clone(),
+        Value::Object(_) => vec![value.clone()],
+        Value::Null => Vec::new(),
+        _ => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "members is a list of {\"value\": id}.",
+            ))
+        }
+    };
+    items
+        .iter()
+        .map(|item| {
+            let id = item.get("value").unwrap_or(item);
+            let text = match id {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            text.trim()
+                .parse()
+                .map(UserId)
+                .map_err(|_| ScimError::bad("invalidValue", format!("{text:?} is not a user id.")))
+        })
+        .collect()
+}
+
+/// The parent of Rewind's extension: `{"value": "7"}`, `"7"`, or null for none.
+fn parent_of(value: &Value) -> Result<Option<GroupId>, ScimError> {
+    let id = value.get("value").unwrap_or(value);
+    match id {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => s
+            .trim()
+            .parse()
+            .map(|id| Some(GroupId(id)))
+            .map_err(|_| ScimError::bad("invalidValue", format!("{s:?} is not a group id."))),
+        Value::Number(n) => n
+            .as_i64()
+            .map(|id| Some(GroupId(id)))
+            .ok_or_else(|| ScimError::bad("invalidValue", "The parent is a group id.")),
+        _ => Err(ScimError::bad("invalidValue", "The parent is a group id.")),
+    }
+}
+
+fn apply_extension(input: &mut GroupInput, value: &Value) -> Result<(), ScimError> {
+    if let Some(parent) = value.get("parent") {
+        input.parent = parent_of(parent)?;
+    }
+    if let Some(description) = value.get("description") {
+        input.description = description.as_str().unwrap_or_default().to_string();
+    }
+    Ok(())
+}
+
+/// A whole Group resource (POST, PUT) over `input`: its name, members and extension.
+fn apply_resource(input: &mut GroupInput, body: &Value) -> Result<GroupProvision, ScimError> {
+    let name = body
+        .get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(ScimError::bad("invalidValue", "displayName is required."));
+    }
+    input.name = name.to_string();
+    if let Some(extension) = body.get(GROUP_EXTENSION) {
+        apply_extension(input, extension)?;
+    }
+    Ok(GroupProvision {
+        input: input.clone(),
+        members: Some(member_ids(body.get("members").unwrap_or(&Value::Null))?),
+        ..Default::default()
+    })
+}
+
+/// The user id a path such as `members[value eq "12"]` names.
+fn member_in_path(path: &str) -> Result<Option<UserId>, ScimError> {
+    let lower = path.to_lowercase();
+    if lower == "members" {
+        return Ok(None);
+    }
+    let bad = || ScimError::bad("invalidPath", format!("{path:?} is not a members path."));
+    if path.chars().count() > MAX_PATH_CHARS {
+        return Err(bad());
+    }
+    let inner = lower
+        .strip_prefix("members[")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .ok_or_else(bad)?;
+    let (attribute, value) = inner.split_once(" eq ").ok_or_else(bad)?;
+    if attribute.trim() != "value" {
+        return Err(bad());
+    }
+    let value: String = serde_json::from_str(value.trim()).map_err(|_| bad())?;
+    value
+        .trim()
+        .parse()
+        .map(|id| Some(UserId(id)))
+        .map_err(|_| bad())
+}
+
+fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, ScimError> {
+    let operations = patch
+        .get("Operations")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ScimError::bad("invalidSyntax", "A PATCH carries an Operations array."))?;
+    if operations.len() > super::user_body::MAX_PATCH_OPERATIONS {
+        return Err(ScimError::bad(
+            "tooMany",
+            "Too many operations in one PATCH.",
+        ));
+    }
+    let mut change = GroupProvision::default();
+    for operation in operations {
+        let op = operation
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_lowercase();
+        let path = operation.get("path").and_then(Value::as_str).map(str::trim);
+        let value = operation.get("value").cloned().unwrap_or(Value::Null);
+        let extension_path = |p: &str| {
+            p.to_lowercase()
+                .strip_prefix(&format!("{}:", GROUP_EXTENSION.to_lowercase()))
+                .map(str::to_string)
+        };
+        match (op.as_str(), path) {
+            ("add" | "replace", None) => {
+                if let Some(name) = value.get("displayName").and_then(Value::as_str) {
+                    input.name = name.to_string();
+                }
+                if let Some(members) = value.get("members") {
+                    let ids = member_ids(members)?;
+                    if op == "add" {
+                        change.add.extend(ids);
+                    } else {
+                        change.members = Some(ids);
+                    }
+                }
+                if let Some(extension) = value.get(GROUP_EXTENSION) {
+                    apply_extension(input, extension)?;
+                }
+            }
+            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
+                input.name = value.as_str().unwrap_or_default().to_string();
+            }
+            ("add", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                change.add.extend(member_ids(&value)?);
+            }
+            ("replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                change.members = Some(member_ids(&value)?);
+            }
+            ("remove", Some(p)) if p.to_lowercase().starts_with("members") => {
+                match member_in_path(p)? {
+                    Some(user) => change.remove.push(user),
+                    None if value.is_null() => change.members = Some(Vec::new()),
+                    None => change.remove.extend(member_ids(&value)?),
+                }
+            }
+            ("add" | "replace", Some(p)) if extension_path(p).is_some() => {
+                match extension_path(p).as_deref() {
+                    Some("parent") | Some("parent.value") => input.parent = parent_of(&value)?,
+                    Some("description") => {
+                        input.description = value.as_str().unwrap_or_default().to_string()
+                    }
+                    _ => return Err(ScimError::bad("invalidPath", format!("{p:?} is not kept."))),
+                }
+            }
+            (_, Some(p)) => {
+                return Err(ScimError::bad(
+                    "invalidPath",
+                    format!("{op:?} of {p:?} is not supported on a group."),
+                ))
+            }
+            (_, None) => {
+                return Err(ScimError::bad(
+                    "invalidSyntax",
+                    format!("{op:?} needs a path or a value object."),
+                ))
+            }
+        }
+    }
+    change.input = input.clone();
+    Ok(change)
+}
+
+pub async fn create_group(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let body = json_body(&body)?;
+    let change = apply_resource(&mut GroupInput::default(), &body)?;
+    let id = state
+        .store
+        .provision_group(&author(&caller), None, &change)
+        .await?;
+    group_response(&state, StatusCode::CREATED, id, &parts).await
+}
+
+async fn current(state: &AppState, id: GroupId, parts: &Parts) -> Result<Group, ScimError> {
+    let group = state.store.get_group(id, None).await?;
+    check_etag(parts, &version_of(&group))?;
+    Ok(group)
+}
+
+pub async fn replace_group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let id = group_id(&id)?;
+    let body = json_body(&body)?;
+    let mut input = current(&state, id, &parts).await?.input;
+    let change = apply_resource(&mut input, &body)?;
+    state
+        .store
+        .provision_group(&author(&caller), Some(id), &change)
+        .await?;
+    group_response(&state, StatusCode::OK, id, &parts).await
+}
+
+pub async fn patch_group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let id = group_id(&id)?;
+    let body = json_body(&body)?;
+    let mut input = current(&state, id, &parts).await?.input;
+    let change = apply_patch(&mut input, &body)?;
+    state
+        .store
+        .provision_group(&author(&caller), Some(id), &change)
+        .await?;
+    group_response(&state, StatusCode::OK, id, &parts).await
+}
+
+/// DELETE moves the group to the recycle bin; a group that still has members or subgroups is
+/// refused as the console refuses it.
+pub async fn delete_group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
+    let id = group_id(&id)?;
+    current(&state, id, &parts).await?;
+    state.store.delete_group(&author(&caller), id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_paths_and_filters_read_or_refuse() {
+        assert_eq!(
+            member_in_path("members[value eq \"12\"]").unwrap(),
+            Some(UserId(12))
+        );
+        assert_eq!(member_in_path("members").unwrap(), None);
+        assert!(member_in_path("members[display eq \"x\"]").is_err());
+        assert!(member_in_path(&format!("members[value eq \"{}\"]", "9".repeat(300))).is_err());
+        assert_eq!(
+            display_name_filter("displayName eq \"Sales\"").unwrap(),
+            Some("Sales".to_string())
+        );
+        assert!(display_name_filter("displayName co \"S\"").is_err());
+    }
+
+    #[test]
+    fn entra_style_member_patches_collect_adds_and_removes() {
+        let mut input = GroupInput {
+            name: "Sales".into(),
+            ..Default::default()
+        };
+        let patch = json!({"Operations": [
+            {"op": "Add", "path": "members", "value": [{"value": "3"}, {"value": "4"}]},
+            {"op": "Remove", "path": "members[value eq \"5\"]"},
+            {"op": "Replace", "path": "displayName", "value": "Sales EU"},
+        ]});
+        let change = apply_patch(&mut input, &patch).unwrap();
+        assert_eq!(change.add, vec![UserId(3), UserId(4)]);
+        assert_eq!(change.remove, vec![UserId(5)]);
+        assert_eq!(change.input.name, "Sales EU");
+        assert!(change.members.is_none());
+    }
+}
