@@ -217,8 +217,9 @@ impl Store {
     }
 
     /// The caller behind a bearer token from `address`: None for a token that is unknown,
-    /// revoked, expired or whose operator is disabled (each such attempt is counted by the
-    /// sign-in throttle; a throttled address gets `Throttled` before any lookup).
+    /// revoked, expired or whose operator is disabled. Each such attempt is counted by the
+    /// sign-in throttle, and once the address is locked they get `Throttled`; a live token is
+    /// looked up first, so guesses from an address never lock out the tokens used there.
     pub async fn api_caller(&self, token: &str, address: &str) -> Result<Option<ApiCaller>> {
         let plausible = token.len() <= 128 && token.starts_with(API_TOKEN_PREFIX);
         let now = now_micros();
@@ -261,11 +262,15 @@ impl Store {
             return Ok(None);
         };
         if last_used.is_none_or(|t| t < now - LAST_USED_RESOLUTION_SECS * SEC) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            // Bookkeeping only: a busy database must not fail the request it belongs to.
+            let noted = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(id)
                 .execute(&self.pool)
-                .await?;
+                .await;
+            if let Err(error) = noted {
+                tracing::warn!("could not note the use of API token {id}: {error}");
+            }
         }
         let mut conn = self.pool.acquire().await?;
         Ok(Some(ApiCaller {

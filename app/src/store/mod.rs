@@ -65,7 +65,7 @@ pub use login_throttle::{
 };
 pub use operators::NewOperator;
 pub(crate) use overview::object_counts_in;
-pub use provisioning::{GroupProvision, MAX_MEMBER_CHANGES, PROVISIONED_GROUP};
+pub use provisioning::{GroupProvision, MAX_MEMBER_CHANGES, PROVISIONED_GROUP, VERSION_CHANGED};
 pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
 pub use sessions::{

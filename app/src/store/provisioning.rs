@@ -1,17 +1,32 @@
-//! Users created and changed by provisioning clients (SCIM): the department they send names
-//! the primary group when a group is called so; otherwise a new user goes to the group
-//! `PROVISIONED_GROUP`, made on first need in the same transaction.
+//! Users and groups written by provisioning clients (SCIM), each request one transaction that
+//! reads, checks the version the client saw (`If-Match`), edits and writes. A new user goes to
+//! the group `PROVISIONED_GROUP`, made on first need: an HR department is free text, and
+//! letting it pick a primary group would let it place people in any group.
 use super::group_writes::{create_group_in, update_group_in};
-use super::identity::{audit, create_user_in, current_user, membership_fields, normalise_user};
+use super::identity::{
+    audit, create_user_in, current_group, current_user, membership_fields, normalise_user,
+    update_user_in,
+};
 use super::temporal::{
     begin_op, close_current, insert_version, name_key, new_object, Author, Table,
 };
 use super::{Error, Result, Store};
 use crate::model::{GroupId, GroupInput, MembershipInput, UserId, UserInput};
 use sqlx::AnyConnection;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Where a provisioned user whose department names no group is placed.
+fn too_many_changes() -> Error {
+    Error::invalid(
+        "members",
+        format!("One request changes at most {MAX_MEMBER_CHANGES} members."),
+    )
+}
+
+/// Where provisioned users are created.
 pub const PROVISIONED_GROUP: &str = "Provisioned";
+
+/// What a write hears when the object changed since the version its client read.
+pub const VERSION_CHANGED: &str = "It changed since the version given (If-Match); read it again.";
 
 async fn group_named(conn: &mut AnyConnection, name: &str) -> Result<Option<GroupId>> {
     let row: Option<(i64,)> =
@@ -23,34 +38,24 @@ async fn group_named(conn: &mut AnyConnection, name: &str) -> Result<Option<Grou
 }
 
 impl Store {
-    /// Creates a provisioned user (see the module's note), in one transaction.
+    /// Creates a provisioned user in `PROVISIONED_GROUP` (see the module's note).
     pub async fn create_provisioned_user(
         &self,
         actor: &Author,
         input: &UserInput,
-        department: Option<&str>,
     ) -> Result<UserId> {
         let mut tx = self.begin_identity_write().await?;
         let op = begin_op(&mut tx, actor, "user.create", input.name.trim()).await?;
-        let named = match department.map(str::trim).filter(|d| !d.is_empty()) {
-            Some(department) => group_named(&mut tx, department).await?,
-            None => None,
-        };
-        let group = match named {
+        let group = match group_named(&mut tx, PROVISIONED_GROUP).await? {
             Some(group) => group,
-            None => match group_named(&mut tx, PROVISIONED_GROUP).await? {
-                Some(group) => group,
-                None => {
-                    let input = GroupInput {
-                        name: PROVISIONED_GROUP.into(),
-                        description: "Users provisioned through SCIM whose department names no \
-                                      group"
-                            .into(),
-                        ..Default::default()
-                    };
-                    create_group_in(&mut tx, &op, &input).await?
-                }
-            },
+            None => {
+                let input = GroupInput {
+                    name: PROVISIONED_GROUP.into(),
+                    description: "Users created through SCIM".into(),
+                    ..Default::default()
+                };
+                create_group_in(&mut tx, &op, &input).await?
+            }
         };
         let input = normalise_user(
             &mut tx,
@@ -65,10 +70,31 @@ impl Store {
         Ok(id)
     }
 
-    /// The group a department names, if one is called so (a provisioned user moves there).
-    pub async fn group_named(&self, name: &str) -> Result<Option<GroupId>> {
-        let mut conn = self.pool.acquire().await?;
-        group_named(&mut conn, name).await
+    /// Edits a user in one transaction: reads it, refuses when `expected` (the version the
+    /// client saw, `valid_from` micros) is not the current one, applies `edit`, writes.
+    pub async fn provision_user<E: From<Error>>(
+        &self,
+        actor: &Author,
+        id: UserId,
+        expected: Option<i64>,
+        edit: impl FnOnce(&mut UserInput) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut tx = self.begin_identity_write().await?;
+        super::locks::take(&mut tx, super::locks::Lock::User(id.0)).await?;
+        let before = current_user(&mut tx, id).await?;
+        if expected.is_some_and(|v| v != before.valid_from) {
+            return Err(Error::Conflict(VERSION_CHANGED.into()).into());
+        }
+        let mut input = before.input();
+        edit(&mut input)?;
+        let input = normalise_user(&mut tx, &input).await?;
+        if before.input() == input {
+            return Ok(());
+        }
+        let op = begin_op(&mut tx, actor, "user.update", &input.name).await?;
+        update_user_in(&mut tx, &op, id, &input, true).await?;
+        tx.commit().await.map_err(Error::from)?;
+        Ok(())
     }
 }
 
@@ -93,9 +119,15 @@ impl Store {
         &self,
         actor: &Author,
         id: Option<GroupId>,
+        expected: Option<i64>,
         change: &GroupProvision,
     ) -> Result<GroupId> {
         let mut tx = self.begin_identity_write().await?;
+        if let (Some(id), Some(expected)) = (id, expected) {
+            if current_group(&mut tx, id).await?.valid_from != expected {
+                return Err(Error::Conflict(VERSION_CHANGED.into()));
+            }
+        }
         let kind = if id.is_some() {
             "group.update"
         } else {
@@ -115,45 +147,56 @@ impl Store {
         .bind(id.0)
         .fetch_all(&mut *tx)
         .await?;
+        let members: HashMap<i64, i64> = current.into_iter().collect();
         let mut add: Vec<UserId> = change.add.clone();
         let mut remove: Vec<UserId> = change.remove.clone();
-        if let Some(members) = &change.members {
+        if let Some(wanted) = &change.members {
+            let wanted: HashSet<i64> = wanted.iter().map(|u| u.0).collect();
             remove.extend(
-                current
-                    .iter()
-                    .map(|(user, _)| UserId(*user))
-                    .filter(|u| !members.contains(u)),
+                members
+                    .keys()
+                    .filter(|u| !wanted.contains(u))
+                    .map(|u| UserId(*u)),
             );
-            add.extend(members.iter().copied());
+            add.extend(
+                wanted
+                    .iter()
+                    .filter(|u| !members.contains_key(u))
+                    .map(|u| UserId(*u)),
+            );
         }
-        if add.len() + remove.len() > MAX_MEMBER_CHANGES {
-            return Err(Error::invalid(
-                "members",
-                format!("One request changes at most {MAX_MEMBER_CHANGES} members."),
-            ));
-        }
-        let mut removed = std::collections::BTreeSet::new();
-        let mut added = std::collections::BTreeSet::new();
+        let mut removed = BTreeSet::new();
+        let mut added = BTreeSet::new();
         let group_name = change.input.name.trim();
         for user in remove {
-            if let Some((_, membership)) = current.iter().find(|(u, _)| *u == user.0) {
-                if removed.insert(user.0)
-                    && close_current(&mut tx, &op, Table::Memberships, *membership).await?
-                {
-                    let who = format!("user {}", user.0);
-                    audit(&mut tx, &op, "membership.remove", &who, group_name).await?;
-                }
+            let Some(membership) = members.get(&user.0) else {
+                continue;
+            };
+            if removed.len() + added.len() >= MAX_MEMBER_CHANGES {
+                return Err(too_many_changes());
+            }
+            if removed.insert(user.0)
+                && close_current(&mut tx, &op, Table::Memberships, *membership).await?
+            {
+                let who = format!("user {}", user.0);
+                audit(&mut tx, &op, "membership.remove", &who, group_name).await?;
             }
         }
         for user in add {
+            let still_member = members.contains_key(&user.0) && !removed.contains(&user.0);
+            if still_member || added.contains(&user.0) {
+                continue;
+            }
+            if removed.len() + added.len() >= MAX_MEMBER_CHANGES {
+                return Err(too_many_changes());
+            }
             let row = current_user(&mut tx, user).await.map_err(|_| {
                 Error::invalid("members", format!("No user has the id {}.", user.0))
             })?;
-            let still_member =
-                current.iter().any(|(u, _)| *u == user.0) && !removed.contains(&user.0);
-            if row.primary_group_id == id.0 || still_member || !added.insert(user.0) {
+            if row.primary_group_id == id.0 {
                 continue;
             }
+            added.insert(user.0);
             let membership = new_object(&mut tx, Table::Memberships).await?;
             let input = MembershipInput {
                 user,

@@ -3,8 +3,8 @@
 //! the parent group and description. Writes run as one transaction
 //! (`Store::provision_group`).
 use super::{
-    as_of, author, base_url, check_etag, instant, json_body, list_window, scim, ReadParams,
-    ScimError, LIST_SCHEMA,
+    as_of, author, base_url, check_etag, expected_version, instant, json_body, list_window, scim,
+    ReadParams, ScimError, LIST_SCHEMA,
 };
 use app::auth::authorize_bearer;
 use app::model::{Group, GroupId, GroupInput, GroupMember, MemberKind, Permission, UserId};
@@ -22,11 +22,9 @@ pub const GROUP_EXTENSION: &str = "urn:rewind:scim:schemas:extension:2.0:Group";
 const MAX_PATH_CHARS: usize = 200;
 
 fn group_id(id: &str) -> Result<GroupId, ScimError> {
-    id.parse().map(GroupId).map_err(|_| ScimError {
-        status: StatusCode::NOT_FOUND,
-        scim_type: None,
-        detail: format!("No group has the id {id:?}."),
-    })
+    id.parse()
+        .map(GroupId)
+        .map_err(|_| ScimError::not_found(format!("No group has the id {id:?}.")))
 }
 
 fn version_of(group: &Group) -> String {
@@ -108,13 +106,26 @@ pub async fn get_group(
     let at = as_of(&params)?;
     let id = group_id(&id)?;
     let group = state.store.get_group(id, at).await?;
-    let members = state.store.group_members(id, at).await?;
-    let body = resource(&state, &group, Some(&members), at, &base_url(&parts)).await?;
+    let members = if excludes_members(&params) {
+        None
+    } else {
+        Some(state.store.group_members(id, at).await?)
+    };
+    let body = resource(&state, &group, members.as_deref(), at, &base_url(&parts)).await?;
     let mut response = scim(StatusCode::OK, body);
     if let Ok(etag) = HeaderValue::from_str(&version_of(&group)) {
         response.headers_mut().insert(header::ETAG, etag);
     }
     Ok(response)
+}
+
+fn excludes_members(params: &ReadParams) -> bool {
+    params
+        .excluded_attributes
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .any(|a| a.trim().eq_ignore_ascii_case("members"))
 }
 
 /// `displayName eq "…"`, the one filter provisioning clients send for groups.
@@ -156,12 +167,7 @@ pub async fn list_groups(
     }
     groups.sort_by_key(|g| g.input.name.to_lowercase());
     let total = groups.len();
-    let with_members = !params
-        .excluded_attributes
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .any(|a| a.trim().eq_ignore_ascii_case("members"));
+    let with_members = !excludes_members(&params);
     let base = base_url(&parts);
     let mut resources = Vec::new();
     for group in groups
@@ -293,7 +299,13 @@ fn member_in_path(path: &str) -> Result<Option<UserId>, ScimError> {
         .map_err(|_| bad())
 }
 
-fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, ScimError> {
+/// PATCH operations over `input` and the group's current secondary members, in order: the
+/// members come out as the whole list they leave (so "add X, remove X" leaves X out).
+fn apply_patch(
+    input: &mut GroupInput,
+    current: &[UserId],
+    patch: &Value,
+) -> Result<GroupProvision, ScimError> {
     let operations = patch
         .get("Operations")
         .and_then(Value::as_array)
@@ -304,7 +316,15 @@ fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, 
             "Too many operations in one PATCH.",
         ));
     }
-    let mut change = GroupProvision::default();
+    let mut members: Vec<UserId> = current.to_vec();
+    let mut members_changed = false;
+    let add = |members: &mut Vec<UserId>, ids: Vec<UserId>| {
+        for id in ids {
+            if !members.contains(&id) {
+                members.push(id);
+            }
+        }
+    };
     for operation in operations {
         let op = operation
             .get("op")
@@ -323,13 +343,13 @@ fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, 
                 if let Some(name) = value.get("displayName").and_then(Value::as_str) {
                     input.name = name.to_string();
                 }
-                if let Some(members) = value.get("members") {
-                    let ids = member_ids(members)?;
-                    if op == "add" {
-                        change.add.extend(ids);
-                    } else {
-                        change.members = Some(ids);
+                if let Some(listed) = value.get("members") {
+                    let ids = member_ids(listed)?;
+                    if op == "replace" {
+                        members.clear();
                     }
+                    add(&mut members, ids);
+                    members_changed = true;
                 }
                 if let Some(extension) = value.get(GROUP_EXTENSION) {
                     apply_extension(input, extension)?;
@@ -338,18 +358,23 @@ fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, 
             ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
                 input.name = value.as_str().unwrap_or_default().to_string();
             }
-            ("add", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                change.add.extend(member_ids(&value)?);
-            }
-            ("replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                change.members = Some(member_ids(&value)?);
+            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                if op == "replace" {
+                    members.clear();
+                }
+                add(&mut members, member_ids(&value)?);
+                members_changed = true;
             }
             ("remove", Some(p)) if p.to_lowercase().starts_with("members") => {
                 match member_in_path(p)? {
-                    Some(user) => change.remove.push(user),
-                    None if value.is_null() => change.members = Some(Vec::new()),
-                    None => change.remove.extend(member_ids(&value)?),
+                    Some(user) => members.retain(|m| *m != user),
+                    None if value.is_null() => members.clear(),
+                    None => {
+                        let gone = member_ids(&value)?;
+                        members.retain(|m| !gone.contains(m));
+                    }
                 }
+                members_changed = true;
             }
             ("add" | "replace", Some(p)) if extension_path(p).is_some() => {
                 match extension_path(p).as_deref() {
@@ -374,8 +399,11 @@ fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, 
             }
         }
     }
-    change.input = input.clone();
-    Ok(change)
+    Ok(GroupProvision {
+        input: input.clone(),
+        members: members_changed.then_some(members),
+        ..Default::default()
+    })
 }
 
 pub async fn create_group(
@@ -388,15 +416,13 @@ pub async fn create_group(
     let change = apply_resource(&mut GroupInput::default(), &body)?;
     let id = state
         .store
-        .provision_group(&author(&caller), None, &change)
+        .provision_group(&author(&caller), None, None, &change)
         .await?;
     group_response(&state, StatusCode::CREATED, id, &parts).await
 }
 
-async fn current(state: &AppState, id: GroupId, parts: &Parts) -> Result<Group, ScimError> {
-    let group = state.store.get_group(id, None).await?;
-    check_etag(parts, &version_of(&group))?;
-    Ok(group)
+async fn current(state: &AppState, id: GroupId) -> Result<Group, ScimError> {
+    Ok(state.store.get_group(id, None).await?)
 }
 
 pub async fn replace_group(
@@ -408,11 +434,17 @@ pub async fn replace_group(
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = group_id(&id)?;
     let body = json_body(&body)?;
-    let mut input = current(&state, id, &parts).await?.input;
+    let mut input = current(&state, id).await?.input;
     let change = apply_resource(&mut input, &body)?;
+    // The store checks the version inside the write's transaction.
     state
         .store
-        .provision_group(&author(&caller), Some(id), &change)
+        .provision_group(
+            &author(&caller),
+            Some(id),
+            expected_version(&parts)?,
+            &change,
+        )
         .await?;
     group_response(&state, StatusCode::OK, id, &parts).await
 }
@@ -426,11 +458,24 @@ pub async fn patch_group(
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = group_id(&id)?;
     let body = json_body(&body)?;
-    let mut input = current(&state, id, &parts).await?.input;
-    let change = apply_patch(&mut input, &body)?;
+    let mut input = current(&state, id).await?.input;
+    let secondary: Vec<UserId> = state
+        .store
+        .group_members(id, None)
+        .await?
+        .into_iter()
+        .filter(|m| m.kind != MemberKind::Primary)
+        .map(|m| m.user)
+        .collect();
+    let change = apply_patch(&mut input, &secondary, &body)?;
     state
         .store
-        .provision_group(&author(&caller), Some(id), &change)
+        .provision_group(
+            &author(&caller),
+            Some(id),
+            expected_version(&parts)?,
+            &change,
+        )
         .await?;
     group_response(&state, StatusCode::OK, id, &parts).await
 }
@@ -444,7 +489,8 @@ pub async fn delete_group(
 ) -> Result<Response, ScimError> {
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = group_id(&id)?;
-    current(&state, id, &parts).await?;
+    let group = current(&state, id).await?;
+    check_etag(&parts, group.modified.at.timestamp_micros())?;
     state.store.delete_group(&author(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -480,10 +526,15 @@ mod tests {
             {"op": "Remove", "path": "members[value eq \"5\"]"},
             {"op": "Replace", "path": "displayName", "value": "Sales EU"},
         ]});
-        let change = apply_patch(&mut input, &patch).unwrap();
-        assert_eq!(change.add, vec![UserId(3), UserId(4)]);
-        assert_eq!(change.remove, vec![UserId(5)]);
+        let change = apply_patch(&mut input, &[UserId(5), UserId(6)], &patch).unwrap();
+        assert_eq!(change.members, Some(vec![UserId(6), UserId(3), UserId(4)]));
         assert_eq!(change.input.name, "Sales EU");
-        assert!(change.members.is_none());
+        // In order: an add then a remove of the same user leaves them out.
+        let patch = json!({"Operations": [
+            {"op": "add", "path": "members", "value": [{"value": "7"}]},
+            {"op": "remove", "path": "members[value eq \"7\"]"},
+        ]});
+        let change = apply_patch(&mut input, &[], &patch).unwrap();
+        assert_eq!(change.members, Some(vec![]));
     }
 }

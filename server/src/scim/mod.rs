@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
                 .patch(groups::patch_group)
                 .delete(groups::delete_group),
         )
+        .route("/scim/v2/{*rest}", axum::routing::any(unknown_endpoint))
         // A user is a few KiB; a PATCH of 100 operations well under this.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
@@ -81,6 +82,8 @@ pub struct ScimError {
     status: StatusCode,
     scim_type: Option<&'static str>,
     detail: String,
+    /// Seconds, for 429 and 503 answers.
+    retry_after: Option<i64>,
 }
 
 impl ScimError {
@@ -89,25 +92,49 @@ impl ScimError {
             status: StatusCode::BAD_REQUEST,
             scim_type: Some(scim_type),
             detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    fn not_found(detail: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            scim_type: None,
+            detail: detail.into(),
+            retry_after: None,
         }
     }
 }
 
 impl From<AppError> for ScimError {
     fn from(error: AppError) -> Self {
-        let scim_type = match &error {
-            AppError::Validation(_) => Some("invalidValue"),
-            AppError::Conflict(_) => Some("uniqueness"),
+        let (status, scim_type) = match &error {
+            // A SCIM client reads 400 for bad values, not 422.
+            AppError::Validation(_) => (StatusCode::BAD_REQUEST, Some("invalidValue")),
+            AppError::Conflict(m) if m == app::store::VERSION_CHANGED => {
+                (StatusCode::PRECONDITION_FAILED, None)
+            }
+            AppError::Conflict(m)
+                if m == app::store::DATABASE_BUSY || m == app::store::RESTORE_IN_PROGRESS =>
+            {
+                (StatusCode::SERVICE_UNAVAILABLE, None)
+            }
+            // A name taken: the one conflict a provisioning client should read as "exists".
+            AppError::Conflict(m) if m.contains("already exists") => {
+                (StatusCode::CONFLICT, Some("uniqueness"))
+            }
+            other => (other.status_code(), None),
+        };
+        let retry_after = match &error {
+            AppError::Throttled(secs) => Some(*secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(5),
             _ => None,
         };
         Self {
-            status: match error {
-                // A SCIM client reads 400 for bad values, not 422.
-                AppError::Validation(_) => StatusCode::BAD_REQUEST,
-                ref other => other.status_code(),
-            },
+            status,
             scim_type,
             detail: error.to_string(),
+            retry_after,
         }
     }
 }
@@ -129,6 +156,11 @@ impl IntoResponse for ScimError {
             body["scimType"] = json!(scim_type);
         }
         let mut response = scim(self.status, body);
+        if let Some(secs) = self.retry_after {
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -174,7 +206,12 @@ fn as_of(params: &ReadParams) -> Result<Option<DateTime<Utc>>, ScimError> {
         .transpose()
 }
 
+/// Where the SCIM service is reached: `REWIND_PUBLIC_URL` (e.g. `https://rewind.example.org`)
+/// when set, as it should be behind a proxy; otherwise the request's Host over http.
 fn base_url(parts: &Parts) -> String {
+    if let Ok(public) = std::env::var("REWIND_PUBLIC_URL") {
+        return format!("{}/scim/v2", public.trim_end_matches('/'));
+    }
     let host = parts
         .headers
         .get(header::HOST)
@@ -205,7 +242,9 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
         |m| json!({"value": m.group.0.to_string(), "display": m.group_name, "type": "direct"}),
     ));
     let mut enterprise = serde_json::Map::new();
-    enterprise.insert("department".into(), json!(detail.state.primary_group_name));
+    if let Some(department) = custom("department") {
+        enterprise.insert("department".into(), json!(department));
+    }
     if let Some(number) = custom("employeeNumber") {
         enterprise.insert("employeeNumber".into(), json!(number));
     }
@@ -236,6 +275,9 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
             "version": format!("W/\"{}\"", detail.modified.at.timestamp_micros()),
         },
     });
+    if let Some(external) = custom("externalId") {
+        resource["externalId"] = json!(external);
+    }
     if !user.email.is_empty() {
         resource["emails"] = json!([{"value": user.email, "type": "work", "primary": true}]);
     }
@@ -270,6 +312,10 @@ async fn service_provider_config(
             "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{}/ServiceProviderConfig", base_url(&parts))},
         }),
     ))
+}
+
+async fn unknown_endpoint(parts: Parts) -> ScimError {
+    ScimError::not_found(format!("No SCIM endpoint {}.", parts.uri.path()))
 }
 
 /// `/ResourceTypes`: Users (with the enterprise extension) and Groups (with Rewind's).
@@ -380,11 +426,9 @@ async fn get_user(
 }
 
 fn user_id(id: &str) -> Result<UserId, ScimError> {
-    id.parse().map(UserId).map_err(|_| ScimError {
-        status: StatusCode::NOT_FOUND,
-        scim_type: None,
-        detail: format!("No user has the id {id:?}."),
-    })
+    id.parse()
+        .map(UserId)
+        .map_err(|_| ScimError::not_found(format!("No user has the id {id:?}.")))
 }
 
 fn version_of(detail: &UserDetail) -> String {
@@ -407,24 +451,38 @@ fn user_response(status: StatusCode, detail: &UserDetail, parts: &Parts) -> Resp
     response
 }
 
-/// Refuses a write whose `If-Match` names another version than `current`.
-fn check_etag(parts: &Parts, current: &str) -> Result<(), ScimError> {
+/// The version an `If-Match` names (`W/"<micros>"`), for the store to check inside the
+/// write's transaction; None without one or with `*`.
+fn expected_version(parts: &Parts) -> Result<Option<i64>, ScimError> {
     let Some(wanted) = parts.headers.get(header::IF_MATCH) else {
-        return Ok(());
+        return Ok(None);
     };
     let wanted = wanted.to_str().unwrap_or_default().trim();
-    if wanted == "*" || wanted.split(',').any(|v| v.trim() == current) {
-        return Ok(());
+    if wanted == "*" {
+        return Ok(None);
     }
-    Err(ScimError {
-        status: StatusCode::PRECONDITION_FAILED,
-        scim_type: None,
-        detail: "It changed since that version (If-Match); read it again.".into(),
-    })
+    let micros = wanted
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map_err(|_| ScimError {
+            status: StatusCode::PRECONDITION_FAILED,
+            scim_type: None,
+            detail: format!("If-Match {wanted:?} is not a version of this server."),
+            retry_after: None,
+        })?;
+    Ok(Some(micros))
 }
 
-fn check_version(parts: &Parts, detail: &UserDetail) -> Result<(), ScimError> {
-    check_etag(parts, &version_of(detail))
+/// Refuses when `If-Match` names another version than `current` (a delete, which the store
+/// makes in its own transaction right after).
+fn check_etag(parts: &Parts, current: i64) -> Result<(), ScimError> {
+    match expected_version(parts)? {
+        Some(wanted) if wanted != current => {
+            Err(AppError::Conflict(app::store::VERSION_CHANGED.into()).into())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The body as JSON, or a SCIM syntax error.
@@ -452,30 +510,13 @@ async fn create_user(
         enabled: true,
         ..Default::default()
     };
-    let applied = user_body::apply_resource(&mut input, &resource)?;
+    user_body::apply_resource(&mut input, &resource)?;
     let id = state
         .store
-        .create_provisioned_user(&author(&caller), &input, applied.department.as_deref())
+        .create_provisioned_user(&author(&caller), &input)
         .await?;
     let detail = state.store.get_user(id, None).await?;
     Ok(user_response(StatusCode::CREATED, &detail, &parts))
-}
-
-/// Writes `input` (and moves the user to the group the department names, if any).
-async fn write_user(
-    state: &AppState,
-    caller: &app::model::ApiCaller,
-    id: UserId,
-    mut input: app::model::UserInput,
-    department: Option<String>,
-) -> Result<UserDetail, ScimError> {
-    if let Some(department) = department.filter(|d| !d.trim().is_empty()) {
-        if let Some(group) = state.store.group_named(&department).await? {
-            input.primary_group = group;
-        }
-    }
-    state.store.update_user(&author(caller), id, &input).await?;
-    Ok(state.store.get_user(id, None).await?)
 }
 
 async fn replace_user(
@@ -487,11 +528,13 @@ async fn replace_user(
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = user_id(&id)?;
     let resource = json_body(&body)?;
-    let current = state.store.get_user(id, None).await?;
-    check_version(&parts, &current)?;
-    let mut input = current.state.attributes.clone();
-    let applied = user_body::apply_resource(&mut input, &resource)?;
-    let detail = write_user(&state, &caller, id, input, applied.department).await?;
+    state
+        .store
+        .provision_user(&author(&caller), id, expected_version(&parts)?, |input| {
+            user_body::apply_resource(input, &resource)
+        })
+        .await?;
+    let detail = state.store.get_user(id, None).await?;
     Ok(user_response(StatusCode::OK, &detail, &parts))
 }
 
@@ -504,11 +547,13 @@ async fn patch_user(
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = user_id(&id)?;
     let patch = json_body(&body)?;
-    let current = state.store.get_user(id, None).await?;
-    check_version(&parts, &current)?;
-    let mut input = current.state.attributes.clone();
-    let applied = user_body::apply_patch(&mut input, &patch)?;
-    let detail = write_user(&state, &caller, id, input, applied.department).await?;
+    state
+        .store
+        .provision_user(&author(&caller), id, expected_version(&parts)?, |input| {
+            user_body::apply_patch(input, &patch)
+        })
+        .await?;
+    let detail = state.store.get_user(id, None).await?;
     Ok(user_response(StatusCode::OK, &detail, &parts))
 }
 
@@ -522,9 +567,55 @@ async fn delete_user(
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = user_id(&id)?;
     let current = state.store.get_user(id, None).await?;
-    check_version(&parts, &current)?;
+    check_etag(&parts, current.modified.at.timestamp_micros())?;
     state.store.delete_user(&author(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// SCIM attribute names in a user filter, as Rewind's query language calls them.
+const FILTER_NAMES: &[(&str, &str)] = &[
+    ("active", "enabled"),
+    ("name.givenname", "firstName"),
+    ("name.middlename", "middleName"),
+    ("name.familyname", "lastName"),
+    ("emails.value", "email"),
+    ("emails", "email"),
+    ("username", "userName"),
+    ("usertype", "userType"),
+];
+
+/// `filter` with SCIM attribute names replaced (outside quoted strings).
+fn scim_filter(filter: &str) -> String {
+    let mut out = String::with_capacity(filter.len());
+    let mut word = String::new();
+    let mut quoted = false;
+    let flush = |word: &mut String, out: &mut String| {
+        let lower = word.to_lowercase();
+        match FILTER_NAMES.iter().find(|(scim, _)| *scim == lower) {
+            Some((_, ours)) => out.push_str(ours),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    let mut escaped = false;
+    for c in filter.chars() {
+        if quoted {
+            out.push(c);
+            quoted = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+            continue;
+        }
+        if c.is_alphanumeric() || c == '.' || c == '_' {
+            word.push(c);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        out.push(c);
+        quoted = c == '"';
+        escaped = false;
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 async fn list_users(
@@ -535,7 +626,7 @@ async fn list_users(
     authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     let at = as_of(&params)?;
     let (start, count) = list_window(&params);
-    let filter = params.filter.clone().unwrap_or_default();
+    let filter = scim_filter(params.filter.as_deref().unwrap_or_default());
     let query = UserListQuery {
         as_of: at,
         search: String::new(),
@@ -577,4 +668,19 @@ async fn list_users(
             "Resources": resources,
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scim_names_in_filters_become_rewind_names_outside_strings() {
+        assert_eq!(
+            super::scim_filter(r#"active eq true and name.familyName sw "active eq""#),
+            r#"enabled eq true and lastName sw "active eq""#
+        );
+        assert_eq!(
+            super::scim_filter(r#"(emails.value co "@x") or userName eq "a\"b""#),
+            r#"(email co "@x") or userName eq "a\"b""#
+        );
+    }
 }

@@ -8,10 +8,31 @@ use serde_json::Value;
 /// The most operations one PATCH may carry.
 pub const MAX_PATCH_OPERATIONS: usize = 100;
 
-/// A user body applied: the attributes, and the department it names (the primary group).
-pub struct UserBody {
-    pub department: Option<String>,
-}
+/// Core and enterprise attributes provisioning clients send that Rewind does not keep
+/// (Entra's default mapping sends addresses and phone numbers): accepted and left aside, so
+/// a user with a phone number still provisions.
+const NOT_KEPT: &[&str] = &[
+    "displayname",
+    "name.formatted",
+    "nickname",
+    "profileurl",
+    "title",
+    "preferredlanguage",
+    "locale",
+    "timezone",
+    "password",
+    "addresses",
+    "phonenumbers",
+    "ims",
+    "photos",
+    "entitlements",
+    "roles",
+    "x509certificates",
+    "enterprise.costcenter",
+    "enterprise.organization",
+    "enterprise.division",
+    "enterprise.manager.displayname",
+];
 
 fn text(value: &Value, what: &str) -> Result<String, ScimError> {
     match value {
@@ -67,12 +88,7 @@ fn email_of(value: &Value) -> Result<String, ScimError> {
 }
 
 /// Sets one attribute by its SCIM path (lower-cased, without the core schema's prefix).
-fn set_path(
-    input: &mut UserInput,
-    body: &mut UserBody,
-    path: &str,
-    value: &Value,
-) -> Result<(), ScimError> {
+fn set_path(input: &mut UserInput, path: &str, value: &Value) -> Result<(), ScimError> {
     let enterprise = ENTERPRISE_SCHEMA.to_lowercase();
     let path = path.trim().to_lowercase();
     let attribute = path
@@ -95,13 +111,12 @@ fn set_path(
         "name.givenname" => input.first_name = text(value, "name.givenName")?,
         "name.middlename" => input.middle_name = text(value, "name.middleName")?,
         "name.familyname" => input.last_name = text(value, "name.familyName")?,
-        // Derived from the name parts in Rewind.
-        "displayname" | "name.formatted" | "externalid" | "locale" | "title" => {}
+        "externalid" => set_custom(input, "externalId", text(value, "externalId")?),
         "active" => input.enabled = flag(value, "active")?,
         "usertype" => input.user_type = text(value, "userType")?,
         "emails" => input.email = email_of(value)?,
         p if p.starts_with("emails[") => input.email = text(value, "emails.value")?,
-        "enterprise.department" => body.department = Some(text(value, "department")?),
+        "enterprise.department" => set_custom(input, "department", text(value, "department")?),
         "enterprise.employeenumber" => {
             set_custom(input, "employeeNumber", text(value, "employeeNumber")?)
         }
@@ -118,9 +133,15 @@ fn set_path(
                 ));
             };
             for (key, v) in fields {
-                set_path(input, body, &format!("{ENTERPRISE_SCHEMA}:{key}"), v)?;
+                set_path(input, &format!("{ENTERPRISE_SCHEMA}:{key}"), v)?;
             }
         }
+        ignored
+            if NOT_KEPT.iter().any(|n| {
+                ignored == *n
+                    || ignored.starts_with(&format!("{n}["))
+                    || ignored.starts_with(&format!("{n}."))
+            }) => {}
         other => {
             return Err(ScimError::bad(
                 "invalidPath",
@@ -133,8 +154,9 @@ fn set_path(
 
 /// A whole User resource (POST, PUT) applied over `input`: the attributes SCIM maps are
 /// cleared first, so one left out is emptied, as a replace asks; Rewind's own attributes
-/// (servers, comments, memberships) stay.
-pub fn apply_resource(input: &mut UserInput, resource: &Value) -> Result<UserBody, ScimError> {
+/// (servers, comments, memberships) stay, and so does `active` when it is left out (a
+/// replace never re-enables a deprovisioned user by omission).
+pub fn apply_resource(input: &mut UserInput, resource: &Value) -> Result<(), ScimError> {
     let Value::Object(fields) = resource else {
         return Err(ScimError::bad("invalidSyntax", "A User is a JSON object."));
     };
@@ -149,19 +171,21 @@ pub fn apply_resource(input: &mut UserInput, resource: &Value) -> Result<UserBod
     input.middle_name.clear();
     input.last_name.clear();
     input.email.clear();
-    input.enabled = true;
-    let mut body = UserBody { department: None };
+    input.user_type.clear();
+    for kept in ["externalId", "department", "employeeNumber", "manager"] {
+        set_custom(input, kept, String::new());
+    }
     for (key, value) in fields {
         match key.as_str() {
-            "schemas" | "id" | "meta" | "groups" | "password" => {}
-            key => set_path(input, &mut body, key, value)?,
+            "schemas" | "id" | "meta" | "groups" => {}
+            key => set_path(input, key, value)?,
         }
     }
-    Ok(body)
+    Ok(())
 }
 
 /// PATCH operations (RFC 7644 §3.5.2) applied over `input`, in order.
-pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<UserBody, ScimError> {
+pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<(), ScimError> {
     let operations = patch
         .get("Operations")
         .and_then(Value::as_array)
@@ -172,7 +196,6 @@ pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<UserBody, Sci
             format!("A PATCH carries at most {MAX_PATCH_OPERATIONS} operations."),
         ));
     }
-    let mut body = UserBody { department: None };
     for operation in operations {
         let op = operation
             .get("op")
@@ -182,7 +205,7 @@ pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<UserBody, Sci
         let path = operation.get("path").and_then(Value::as_str);
         let value = operation.get("value").cloned().unwrap_or(Value::Null);
         match (op.as_str(), path) {
-            ("add" | "replace", Some(path)) => set_path(input, &mut body, path, &value)?,
+            ("add" | "replace", Some(path)) => set_path(input, path, &value)?,
             ("add" | "replace", None) => {
                 let Value::Object(fields) = &value else {
                     return Err(ScimError::bad(
@@ -191,7 +214,7 @@ pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<UserBody, Sci
                     ));
                 };
                 for (key, v) in fields {
-                    set_path(input, &mut body, key, v)?;
+                    set_path(input, key, v)?;
                 }
             }
             ("remove", Some(path)) => {
@@ -202,7 +225,7 @@ pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<UserBody, Sci
                         format!("{path} cannot be removed."),
                     ));
                 }
-                set_path(input, &mut body, path, &Value::Null)?;
+                set_path(input, path, &Value::Null)?;
             }
             ("remove", None) => {
                 return Err(ScimError::bad(
@@ -218,7 +241,7 @@ pub fn apply_patch(input: &mut UserInput, patch: &Value) -> Result<UserBody, Sci
             }
         }
     }
-    Ok(body)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -240,6 +263,17 @@ mod tests {
             {"op": "add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "E-7"},
         ]});
         apply_patch(&mut input, &patch).unwrap();
+        // Entra's default mapping: attributes Rewind does not keep are accepted and left aside.
+        let phone = json!({"Operations": [
+            {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555"},
+            {"op": "Add", "path": "preferredLanguage", "value": "en-GB"},
+            {"op": "Add", "path": "externalId", "value": "8d9f"},
+        ]});
+        apply_patch(&mut input, &phone).unwrap();
+        assert!(input
+            .custom
+            .iter()
+            .any(|c| c.name == "externalId" && c.value == "8d9f"));
         assert!(!input.enabled);
         assert_eq!(input.email, "ann@example.org");
         assert_eq!(input.last_name, "Lee");
@@ -249,7 +283,7 @@ mod tests {
     #[test]
     fn bad_bodies_get_scim_error_types() {
         let mut input = UserInput::default();
-        let kind = |r: Result<UserBody, ScimError>| r.err().and_then(|e| e.scim_type);
+        let kind = |r: Result<(), ScimError>| r.err().and_then(|e| e.scim_type);
         assert_eq!(
             kind(apply_patch(
                 &mut input,
