@@ -155,7 +155,11 @@ async fn a_token_reads_users_as_scim_and_as_of_a_past_instant() {
     let config = api
         .get("/scim/v2/ServiceProviderConfig", Some(&token), None)
         .await;
-    assert_eq!(config.json()["urn:rewind:scim:asOf"]["supported"], true);
+    let config = config.json();
+    assert!(config["authenticationSchemes"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("asOf="));
     let types = api
         .get("/scim/v2/ResourceTypes", Some(&token), None)
         .await
@@ -163,6 +167,21 @@ async fn a_token_reads_users_as_scim_and_as_of_a_past_instant() {
     assert_eq!(types["Resources"][1]["endpoint"], "/Groups");
     let schemas = api.get("/scim/v2/Schemas", Some(&token), None).await.json();
     assert_eq!(schemas["Resources"][0]["attributes"][0]["name"], "userName");
+    let user_schema = api
+        .get(
+            "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(user_schema.status, StatusCode::OK, "{}", user_schema.body);
+    let group_type = api
+        .get("/scim/v2/ResourceTypes/Group", Some(&token), None)
+        .await;
+    assert_eq!(group_type.json()["endpoint"], "/Groups");
+    let unknown = api.get("/scim/v2/Nothing", Some(&token), None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.json()["status"], "404");
     // The token's last use is recorded.
     let tokens = api.store.list_api_tokens(&api.owner).await.unwrap();
     assert!(tokens[0].last_used_at.is_some());

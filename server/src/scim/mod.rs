@@ -6,6 +6,7 @@
 //! Users are read, created, replaced, patched and deleted; every write goes through the
 //! store functions the console uses (history, snapshots, audit, one transaction) under the
 //! author "token NAME (SCIM)". Groups follow.
+mod discovery;
 mod groups;
 mod user_body;
 
@@ -24,21 +25,24 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const ENTERPRISE_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// The most resources one list answer holds.
-const MAX_COUNT: i64 = 200;
+pub(crate) const MAX_COUNT: i64 = 200;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/scim/v2/ServiceProviderConfig",
-            get(service_provider_config),
+            get(discovery::service_provider_config),
         )
-        .route("/scim/v2/ResourceTypes", get(resource_types))
-        .route("/scim/v2/Schemas", get(schemas))
+        .route("/scim/v2/ResourceTypes", get(discovery::resource_types))
+        .route("/scim/v2/ResourceTypes/{id}", get(discovery::resource_type))
+        .route("/scim/v2/Schemas", get(discovery::schemas))
+        .route("/scim/v2/Schemas/{id}", get(discovery::schema))
         .route("/scim/v2/Users", get(list_users).post(create_user))
         .route(
             "/scim/v2/Users/{id}",
@@ -282,135 +286,6 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
         resource["emails"] = json!([{"value": user.email, "type": "work", "primary": true}]);
     }
     resource
-}
-
-async fn service_provider_config(
-    State(state): State<AppState>,
-    parts: Parts,
-) -> Result<Response, ScimError> {
-    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
-    Ok(scim(
-        StatusCode::OK,
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": {"supported": true},
-            "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-            "filter": {"supported": true, "maxResults": MAX_COUNT},
-            "changePassword": {"supported": false},
-            "sort": {"supported": false},
-            "etag": {"supported": true},
-            "authenticationSchemes": [{
-                "type": "oauthbearertoken",
-                "name": "API token",
-                "description": "Authorization: Bearer rwd_… (an API token made on the console's API tokens page)",
-                "primary": true,
-            }],
-            "urn:rewind:scim:asOf": {
-                "supported": true,
-                "description": "Every GET takes asOf=<RFC 3339 instant> and answers with the resource or list as it was then.",
-            },
-            "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{}/ServiceProviderConfig", base_url(&parts))},
-        }),
-    ))
-}
-
-async fn unknown_endpoint(parts: Parts) -> ScimError {
-    ScimError::not_found(format!("No SCIM endpoint {}.", parts.uri.path()))
-}
-
-/// `/ResourceTypes`: Users (with the enterprise extension) and Groups (with Rewind's).
-async fn resource_types(
-    State(state): State<AppState>,
-    parts: Parts,
-) -> Result<Response, ScimError> {
-    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
-    let base = base_url(&parts);
-    let types = [
-        ("User", "/Users", USER_SCHEMA, ENTERPRISE_SCHEMA),
-        ("Group", "/Groups", groups::GROUP_SCHEMA, groups::GROUP_EXTENSION),
-    ]
-    .map(|(name, endpoint, schema, extension)| {
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-            "id": name, "name": name, "endpoint": endpoint, "schema": schema,
-            "schemaExtensions": [{"schema": extension, "required": false}],
-            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{name}")},
-        })
-    });
-    Ok(scim(
-        StatusCode::OK,
-        json!({"schemas": [LIST_SCHEMA], "totalResults": 2, "startIndex": 1,
-               "itemsPerPage": 2, "Resources": types}),
-    ))
-}
-
-/// One attribute of `/Schemas`.
-fn attribute(name: &str, kind: &str, required: bool, mutability: &str) -> Value {
-    json!({"name": name, "type": kind, "multiValued": false, "required": required,
-           "caseExact": false, "mutability": mutability, "returned": "default",
-           "uniqueness": if name == "userName" || name == "displayName" { "server" } else { "none" }})
-}
-
-/// `/Schemas`: the attributes Rewind keeps (README, "API tokens and SCIM": the mapping).
-async fn schemas(State(state): State<AppState>, parts: Parts) -> Result<Response, ScimError> {
-    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
-    let rw = "readWrite";
-    let mut name = attribute("name", "complex", false, rw);
-    name["subAttributes"] = json!(["givenName", "middleName", "familyName", "formatted"]
-        .map(|n| attribute(n, "string", false, rw)));
-    let mut emails = attribute("emails", "complex", false, rw);
-    emails["multiValued"] = json!(true);
-    let mut members = attribute("members", "complex", false, rw);
-    members["multiValued"] = json!(true);
-    let mut user_groups = attribute("groups", "complex", false, "readOnly");
-    user_groups["multiValued"] = json!(true);
-    let schema = |id: &str, name: &str, attributes: Vec<Value>| {
-        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"], "id": id,
-               "name": name, "attributes": attributes,
-               "meta": {"resourceType": "Schema", "location": format!("{}/Schemas/{id}", base_url(&parts))}})
-    };
-    let all = [
-        schema(
-            USER_SCHEMA,
-            "User",
-            vec![
-                attribute("userName", "string", true, rw),
-                name,
-                attribute("displayName", "string", false, "readOnly"),
-                emails,
-                attribute("active", "boolean", false, rw),
-                attribute("userType", "string", false, rw),
-                user_groups,
-            ],
-        ),
-        schema(
-            ENTERPRISE_SCHEMA,
-            "EnterpriseUser",
-            vec![
-                attribute("employeeNumber", "string", false, rw),
-                attribute("department", "string", false, rw),
-                attribute("manager", "complex", false, rw),
-            ],
-        ),
-        schema(
-            groups::GROUP_SCHEMA,
-            "Group",
-            vec![attribute("displayName", "string", true, rw), members],
-        ),
-        schema(
-            groups::GROUP_EXTENSION,
-            "RewindGroup",
-            vec![
-                attribute("parent", "complex", false, rw),
-                attribute("description", "string", false, rw),
-            ],
-        ),
-    ];
-    Ok(scim(
-        StatusCode::OK,
-        json!({"schemas": [LIST_SCHEMA], "totalResults": all.len(), "startIndex": 1,
-               "itemsPerPage": all.len(), "Resources": all}),
-    ))
 }
 
 async fn get_user(
@@ -668,6 +543,10 @@ async fn list_users(
             "Resources": resources,
         }),
     ))
+}
+
+async fn unknown_endpoint(parts: Parts) -> ScimError {
+    ScimError::not_found(format!("No SCIM endpoint {}.", parts.uri.path()))
 }
 
 #[cfg(test)]

@@ -56,7 +56,8 @@ pub fn ApiTokensPage() -> impl IntoView {
         <p class="hint">
             "Other systems call Rewind's API (SCIM provisioning at /scim/v2) with "
             <code>"Authorization: Bearer <token>"</code>
-            ". A token does what its operator's role allows, narrowed to the permissions chosen here; it never opens the console."
+            ". A token does what its operator's role allows, narrowed to the permissions chosen here; it never opens the console. "
+            "Every SCIM GET also takes "<code>"asOf=<RFC 3339 instant>"</code>" and answers as things were then (Rewind's time-travel extension)."
         </p>
         <form class="panel" on:submit=submit aria-label="New API token">
             <h2>"New API token"</h2>
