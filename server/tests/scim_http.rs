@@ -123,6 +123,16 @@ async fn a_token_reads_users_as_scim_and_as_of_a_past_instant() {
     assert_eq!(user["emails"][0]["value"], "ann.lee@example.test");
     assert_eq!(user["active"], true);
     assert!(now.header(header::ETAG).starts_with("W/\""));
+    let narrow = api
+        .get(
+            &format!("/scim/v2/Users/{id}?attributes=userName,name.givenName"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert!(narrow.get("emails").is_none() && narrow["id"] == id.to_string());
+    assert_eq!(narrow["userName"], "ann.smith");
 
     let at = before_rename.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let then = api

@@ -183,6 +183,58 @@ struct ReadParams {
     start_index: Option<i64>,
     count: Option<i64>,
     excluded_attributes: Option<String>,
+    attributes: Option<String>,
+}
+
+/// The attributes a read asks for (`attributes`) or leaves out (`excludedAttributes`),
+/// RFC 7644 §3.4.2.5: top-level names or `name.sub`, any case, extension URNs included;
+/// `id`, `schemas` and `meta` are always returned.
+fn project(resource: &mut Value, params: &ReadParams) {
+    let names = |list: &Option<String>| -> Vec<String> {
+        list.as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty())
+            .take(100)
+            .collect()
+    };
+    let (wanted, excluded) = (
+        names(&params.attributes),
+        names(&params.excluded_attributes),
+    );
+    let Value::Object(fields) = resource else {
+        return;
+    };
+    let always = |key: &str| matches!(key, "id" | "schemas" | "meta");
+    let top = |name: &str| name.split('.').next().unwrap_or_default().to_string();
+    if !wanted.is_empty() {
+        fields.retain(|key, _| {
+            always(key)
+                || wanted.iter().any(|w| {
+                    top(w) == key.to_lowercase()
+                        || w.starts_with(&format!("{}:", key.to_lowercase()))
+                })
+        });
+    }
+    for name in excluded {
+        let (head, sub) = match name.split_once('.') {
+            Some((head, sub)) if !head.contains(':') => (head.to_string(), Some(sub.to_string())),
+            _ => (name.clone(), None),
+        };
+        let key = fields.keys().find(|k| k.to_lowercase() == head).cloned();
+        match (key, sub) {
+            (Some(key), None) if !always(&key) => {
+                fields.remove(&key);
+            }
+            (Some(key), Some(sub)) => {
+                if let Some(Value::Object(inner)) = fields.get_mut(&key) {
+                    inner.retain(|k, _| k.to_lowercase() != sub);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `startIndex` (from 1; less means 1, RFC 7644 §3.4.2.4) and `count` (0 to `MAX_COUNT`).
@@ -297,7 +349,17 @@ async fn get_user(
     authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     let at = as_of(&params)?;
     let detail = state.store.get_user(user_id(&id)?, at).await?;
-    Ok(user_response(StatusCode::OK, &detail, &parts))
+    let mut response = user_response(StatusCode::OK, &detail, &parts);
+    if params.attributes.is_some() || params.excluded_attributes.is_some() {
+        let mut body = user_resource(&detail, &base_url(&parts));
+        project(&mut body, &params);
+        let etag = response.headers().get(header::ETAG).cloned();
+        response = scim(StatusCode::OK, body);
+        if let Some(etag) = etag {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+    }
+    Ok(response)
 }
 
 fn user_id(id: &str) -> Result<UserId, ScimError> {
@@ -530,7 +592,9 @@ async fn list_users(
     if count > 0 {
         for summary in &page.items {
             let detail = state.store.get_user(summary.id, at).await?;
-            resources.push(user_resource(&detail, &base));
+            let mut resource = user_resource(&detail, &base);
+            project(&mut resource, &params);
+            resources.push(resource);
         }
     }
     Ok(scim(
@@ -551,6 +615,30 @@ async fn unknown_endpoint(parts: Parts) -> ScimError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reads_return_the_attributes_asked_for_and_never_drop_the_id() {
+        let user = serde_json::json!({"id": "1", "schemas": [], "meta": {}, "userName": "a",
+            "name": {"givenName": "A", "familyName": "B"}, "emails": []});
+        let params = |attributes: Option<&str>, excluded: Option<&str>| super::ReadParams {
+            attributes: attributes.map(String::from),
+            excluded_attributes: excluded.map(String::from),
+            ..Default::default()
+        };
+        let mut only = user.clone();
+        super::project(&mut only, &params(Some("userName"), None));
+        assert_eq!(
+            only,
+            serde_json::json!({"id": "1", "schemas": [], "meta": {}, "userName": "a"})
+        );
+        let mut without = user.clone();
+        super::project(
+            &mut without,
+            &params(None, Some("emails,name.familyName,id")),
+        );
+        assert_eq!(without["name"], serde_json::json!({"givenName": "A"}));
+        assert!(without.get("emails").is_none() && without["id"] == "1");
+    }
+
     #[test]
     fn scim_names_in_filters_become_rewind_names_outside_strings() {
         assert_eq!(
