@@ -3,8 +3,8 @@
 //! the parent group and description. Writes run as one transaction
 //! (`Store::provision_group`).
 use super::{
-    as_of, author, base_url, check_etag, expected_version, instant, json_body, list_window, scim,
-    ReadParams, ScimError, LIST_SCHEMA,
+    as_of, author, base_url, check_etag, etag, expected_version, instant, json_body, list_window,
+    resource_response, scim, ReadParams, ScimError, LIST_SCHEMA,
 };
 use app::auth::authorize_bearer;
 use app::model::{Group, GroupId, GroupInput, GroupMember, MemberKind, Permission, UserId};
@@ -12,7 +12,7 @@ use app::state::AppState;
 use app::store::GroupProvision;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
@@ -25,10 +25,6 @@ fn group_id(id: &str) -> Result<GroupId, ScimError> {
     id.parse()
         .map(GroupId)
         .map_err(|_| ScimError::not_found(format!("No group has the id {id:?}.")))
-}
-
-fn version_of(group: &Group) -> String {
-    format!("W/\"{}\"", group.modified.at.timestamp_micros())
 }
 
 async fn resource(
@@ -52,7 +48,7 @@ async fn resource(
             "resourceType": "Group",
             "lastModified": instant(group.modified.at),
             "location": format!("{base}/Groups/{}", group.id.0),
-            "version": version_of(group),
+            "version": etag(group.modified.at),
         },
     });
     if let Some(members) = members {
@@ -80,20 +76,8 @@ async fn group_response(
 ) -> Result<Response, ScimError> {
     let group = state.store.get_group(id, None).await?;
     let members = state.store.group_members(id, None).await?;
-    let base = base_url(parts);
-    let mut response = scim(
-        status,
-        resource(state, &group, Some(&members), None, &base).await?,
-    );
-    if let Ok(etag) = HeaderValue::from_str(&version_of(&group)) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    if status == StatusCode::CREATED {
-        if let Ok(location) = HeaderValue::from_str(&format!("{base}/Groups/{}", id.0)) {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-    }
-    Ok(response)
+    let body = resource(state, &group, Some(&members), None, &base_url(parts)).await?;
+    Ok(resource_response(status, body))
 }
 
 pub async fn get_group(
@@ -112,11 +96,7 @@ pub async fn get_group(
         Some(state.store.group_members(id, at).await?)
     };
     let body = resource(&state, &group, members.as_deref(), at, &base_url(&parts)).await?;
-    let mut response = scim(StatusCode::OK, body);
-    if let Ok(etag) = HeaderValue::from_str(&version_of(&group)) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    Ok(response)
+    Ok(resource_response(StatusCode::OK, body))
 }
 
 fn excludes_members(params: &ReadParams) -> bool {

@@ -328,7 +328,7 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
             "created": instant(detail.created.at),
             "lastModified": instant(detail.modified.at),
             "location": format!("{base}/Users/{id}"),
-            "version": format!("W/\"{}\"", detail.modified.at.timestamp_micros()),
+            "version": etag(detail.modified.at),
         },
     });
     if let Some(external) = custom("externalId") {
@@ -349,17 +349,9 @@ async fn get_user(
     authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     let at = as_of(&params)?;
     let detail = state.store.get_user(user_id(&id)?, at).await?;
-    let mut response = user_response(StatusCode::OK, &detail, &parts);
-    if params.attributes.is_some() || params.excluded_attributes.is_some() {
-        let mut body = user_resource(&detail, &base_url(&parts));
-        project(&mut body, &params);
-        let etag = response.headers().get(header::ETAG).cloned();
-        response = scim(StatusCode::OK, body);
-        if let Some(etag) = etag {
-            response.headers_mut().insert(header::ETAG, etag);
-        }
-    }
-    Ok(response)
+    let mut body = user_resource(&detail, &base_url(&parts));
+    project(&mut body, &params);
+    Ok(resource_response(StatusCode::OK, body))
 }
 
 fn user_id(id: &str) -> Result<UserId, ScimError> {
@@ -368,24 +360,33 @@ fn user_id(id: &str) -> Result<UserId, ScimError> {
         .map_err(|_| ScimError::not_found(format!("No user has the id {id:?}.")))
 }
 
-fn version_of(detail: &UserDetail) -> String {
-    format!("W/\"{}\"", detail.modified.at.timestamp_micros())
+/// The weak ETag of a version, its instant in microseconds (`meta.version`, `ETag`).
+fn etag(at: DateTime<Utc>) -> String {
+    format!("W/\"{}\"", at.timestamp_micros())
 }
 
-/// A user as the answer, with its ETag (and Location when just created).
-fn user_response(status: StatusCode, detail: &UserDetail, parts: &Parts) -> Response {
-    let base = base_url(parts);
-    let mut response = scim(status, user_resource(detail, &base));
-    if let Ok(etag) = HeaderValue::from_str(&version_of(detail)) {
-        response.headers_mut().insert(header::ETAG, etag);
+/// One resource as the answer, with the `ETag` of its `meta.version` and, when just
+/// created, the `Location` of its `meta.location`.
+fn resource_response(status: StatusCode, body: Value) -> Response {
+    let meta = |key: &str| {
+        body["meta"][key]
+            .as_str()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+    };
+    let (version, location) = (meta("version"), meta("location"));
+    let mut response = scim(status, body);
+    if let Some(version) = version {
+        response.headers_mut().insert(header::ETAG, version);
     }
-    if status == StatusCode::CREATED {
-        if let Ok(location) = HeaderValue::from_str(&format!("{base}/Users/{}", detail.state.id.0))
-        {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
+    if let Some(location) = location.filter(|_| status == StatusCode::CREATED) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
     response
+}
+
+/// A user as the answer (see `resource_response`).
+fn user_response(status: StatusCode, detail: &UserDetail, parts: &Parts) -> Response {
+    resource_response(status, user_resource(detail, &base_url(parts)))
 }
 
 /// The version an `If-Match` names (`W/"<micros>"`), for the store to check inside the
@@ -462,17 +463,7 @@ async fn replace_user(
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Response, ScimError> {
-    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
-    let id = user_id(&id)?;
-    let resource = json_body(&body)?;
-    state
-        .store
-        .provision_user(&author(&caller), id, expected_version(&parts)?, |input| {
-            user_body::apply_resource(input, &resource)
-        })
-        .await?;
-    let detail = state.store.get_user(id, None).await?;
-    Ok(user_response(StatusCode::OK, &detail, &parts))
+    edit_user(&state, &id, &parts, &body, user_body::apply_resource).await
 }
 
 async fn patch_user(
@@ -481,17 +472,29 @@ async fn patch_user(
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Response, ScimError> {
-    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
-    let id = user_id(&id)?;
-    let patch = json_body(&body)?;
+    edit_user(&state, &id, &parts, &body, user_body::apply_patch).await
+}
+
+/// PUT and PATCH of a user: `apply` reads the body onto the user inside the store's
+/// transaction (`Store::provision_user`, which also checks `If-Match`).
+async fn edit_user(
+    state: &AppState,
+    id: &str,
+    parts: &Parts,
+    body: &[u8],
+    apply: fn(&mut app::model::UserInput, &Value) -> Result<(), ScimError>,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(state, parts, Permission::IdentityWrite).await?;
+    let id = user_id(id)?;
+    let body = json_body(body)?;
     state
         .store
-        .provision_user(&author(&caller), id, expected_version(&parts)?, |input| {
-            user_body::apply_patch(input, &patch)
+        .provision_user(&author(&caller), id, expected_version(parts)?, |input| {
+            apply(input, &body)
         })
         .await?;
     let detail = state.store.get_user(id, None).await?;
-    Ok(user_response(StatusCode::OK, &detail, &parts))
+    Ok(user_response(StatusCode::OK, &detail, parts))
 }
 
 /// DELETE moves the user to the recycle bin (recoverable, history kept). Provisioning
