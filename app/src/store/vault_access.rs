@@ -78,6 +78,25 @@ async fn grantee_label(conn: &mut AnyConnection, entry: &Entry) -> Result<String
     ))
 }
 
+/// How a permission reaches someone: `label`, and the folder it is given on when that is
+/// above the one read (`depth` > 0).
+fn through(
+    label: &str,
+    tree: &HashMap<i64, (String, Option<i64>)>,
+    entry: &Entry,
+    depth: usize,
+) -> String {
+    match depth {
+        0 => label.to_string(),
+        _ => format!(
+            "{label}, on folder {}",
+            tree.get(&entry.folder_id)
+                .map(|(n, _)| n.as_str())
+                .unwrap_or("?")
+        ),
+    }
+}
+
 /// The better of two grants of a folder: the higher level, the nearer folder on a tie.
 fn better(a: &(VaultLevel, usize, String), b: &(VaultLevel, usize, String)) -> bool {
     (a.0, a.1) < (b.0, b.1)
@@ -124,15 +143,8 @@ impl Store {
                 let Some(level) = VaultLevel::parse(&entry.level) else {
                     continue;
                 };
-                let mut through = labels[&(entry.grantee_kind.clone(), entry.grantee_id)].clone();
-                if depth > 0 {
-                    through.push_str(&format!(
-                        ", on folder {}",
-                        tree.get(&entry.folder_id)
-                            .map(|(n, _)| n.as_str())
-                            .unwrap_or("?")
-                    ));
-                }
+                let label = &labels[&(entry.grantee_kind.clone(), entry.grantee_id)];
+                let through = through(label, &tree, entry, depth);
                 let candidate = (level, depth, through);
                 if best.as_ref().is_none_or(|b| better(&candidate, b)) {
                     best = Some(candidate);
@@ -180,15 +192,8 @@ impl Store {
                 "group" => users_under_groups(&mut conn, &[entry.grantee_id]).await?,
                 _ => holders_of(&mut conn, &inclusions.including(entry.grantee_id)).await?,
             };
-            let mut through = grantee_label(&mut conn, entry).await?;
-            if depth > 0 {
-                through.push_str(&format!(
-                    ", on folder {}",
-                    tree.get(&entry.folder_id)
-                        .map(|(n, _)| n.as_str())
-                        .unwrap_or("?")
-                ));
-            }
+            let label = grantee_label(&mut conn, entry).await?;
+            let through = through(&label, &tree, entry, depth);
             let candidate = (level, depth, through);
             for user in users {
                 if best.get(&user).is_none_or(|b| better(&candidate, b)) {
