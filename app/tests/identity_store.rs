@@ -3,7 +3,7 @@
 mod common;
 
 use app::model::*;
-use app::store::Error;
+use app::store::{Error, MAX_LINE_CHARS};
 use common::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -96,6 +96,84 @@ async fn moving_a_group_under_its_own_descendant_is_rejected_naming_the_cycle() 
     let after = store.group_tree(None).await.unwrap();
     let names: Vec<_> = after[0].children.iter().map(|n| n.name.clone()).collect();
     assert_eq!(names, ["B", "C"]);
+}
+
+#[tokio::test]
+async fn a_group_external_id_is_versioned_and_an_over_long_one_is_refused_changing_nothing() {
+    let store = store().await;
+    let group = store
+        .create_group(
+            &at(SEC),
+            &GroupInput {
+                external_id: "8d9f0a".into(),
+                ..group_input("Sales", None)
+            },
+        )
+        .await
+        .unwrap();
+    let mut input = store.get_group(group, None).await.unwrap().input;
+    input.external_id = "  5b2c17  ".into();
+    store
+        .update_group(&at(2 * SEC), group, &input)
+        .await
+        .unwrap();
+    let external_id = |as_of: Option<i64>| {
+        let store = store.clone();
+        async move {
+            let group = store.get_group(group, as_of.map(time)).await.unwrap();
+            (group.input.external_id, group.modified.at)
+        }
+    };
+    assert_eq!(external_id(Some(SEC)).await, ("8d9f0a".into(), time(SEC)));
+    // Stored trimmed, like the group's other one-line fields.
+    assert_eq!(
+        external_id(Some(2 * SEC)).await,
+        ("5b2c17".into(), time(2 * SEC))
+    );
+
+    let too_long = "x".repeat(MAX_LINE_CHARS + 1);
+    let refused = |err: Error| match err {
+        Error::Invalid(fields) => {
+            assert_eq!(fields.len(), 1, "{fields:?}");
+            assert_eq!(fields[0].field, "external_id");
+            assert_eq!(
+                fields[0].message,
+                format!(
+                    "Use at most {MAX_LINE_CHARS} characters (this has {}).",
+                    MAX_LINE_CHARS + 1
+                )
+            );
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    input.external_id = too_long.clone();
+    refused(
+        store
+            .update_group(&at(3 * SEC), group, &input)
+            .await
+            .unwrap_err(),
+    );
+    let created = GroupInput {
+        external_id: too_long,
+        ..group_input("Support", None)
+    };
+    refused(
+        store
+            .create_group(&at(4 * SEC), &created)
+            .await
+            .unwrap_err(),
+    );
+    // No new version, and no group made.
+    assert_eq!(external_id(None).await, ("5b2c17".into(), time(2 * SEC)));
+    assert_eq!(external_id(Some(SEC)).await, ("8d9f0a".into(), time(SEC)));
+    let names: Vec<_> = store
+        .list_groups(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.input.name)
+        .collect();
+    assert_eq!(names, ["Sales"]);
 }
 
 #[tokio::test]

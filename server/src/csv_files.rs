@@ -86,6 +86,8 @@ const GROUP_CSV_COLUMNS: &[&str] = &[
     "disabled",
     "activeSince",
     "activeUntil",
+    // Added after the older attributes, so theirs keep their positions in the export.
+    "externalId",
     "modified",
     "modifiedBy",
 ];
@@ -448,6 +450,7 @@ async fn groups(
                         "disabled" => flag(input.disabled),
                         "activeSince" => optional_time(input.active_since),
                         "activeUntil" => optional_time(input.active_until),
+                        "externalId" => input.external_id.clone(),
                         "modified" => time(group.modified.at),
                         "modifiedBy" => group.modified.by.clone(),
                         _ => String::new(),

@@ -144,6 +144,10 @@ pub const MAX_GROUP_DEPTH: i64 = 32;
 pub struct GroupInput {
     pub name: String,
     pub description: String,
+    /// The identity provider's id for the group (SCIM `externalId`, e.g. Entra ID's object id);
+    /// empty when none. Absent in input from older clients.
+    #[serde(default)]
+    pub external_id: String,
     pub parent: Option<GroupId>,
     pub group_type: String,
     pub drive_letter: String,

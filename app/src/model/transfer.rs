@@ -96,6 +96,7 @@ const GROUP_ATTRIBUTES: &[ImportAttribute] = &[
     attribute("disabled", "Disabled", ValueKind::Flag),
     attribute("activeSince", "Active since", ValueKind::Date),
     attribute("activeUntil", "Active until", ValueKind::Date),
+    attribute("externalId", "External id", ValueKind::Text),
 ];
 
 const MAIL_LIST_ATTRIBUTES: &[ImportAttribute] = &[

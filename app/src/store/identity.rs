@@ -154,6 +154,7 @@ pub(crate) struct GroupRow {
     pub changed_by: String,
     pub name: String,
     pub description: String,
+    pub external_id: String,
     pub parent_id: Option<i64>,
     pub group_type: String,
     pub drive_letter: String,
@@ -164,14 +165,15 @@ pub(crate) struct GroupRow {
 }
 
 pub(crate) const GROUP_COLUMNS: &str = "g.object_id, g.valid_from, g.changed_by, \
-    g.name, g.description, g.parent_id, g.group_type, g.drive_letter, g.drive_server, \
-    g.disabled, g.active_since, g.active_until";
+    g.name, g.description, g.external_id, g.parent_id, g.group_type, g.drive_letter, \
+    g.drive_server, g.disabled, g.active_since, g.active_until";
 
 impl GroupRow {
     pub fn input(&self) -> GroupInput {
         GroupInput {
             name: self.name.clone(),
             description: self.description.clone(),
+            external_id: self.external_id.clone(),
             parent: self.parent_id.map(GroupId),
             group_type: self.group_type.clone(),
             drive_letter: self.drive_letter.clone(),
@@ -228,6 +230,7 @@ pub(crate) fn group_fields(input: &GroupInput) -> Vec<(&'static str, Val)> {
         ("name", input.name.trim().into()),
         ("name_key", name_key(&input.name).into()),
         ("description", (&input.description).into()),
+        ("external_id", input.external_id.trim().into()),
         ("parent_id", input.parent.map(|g| g.0).into()),
         ("group_type", input.group_type.trim().into()),
         ("drive_letter", input.drive_letter.trim().into()),

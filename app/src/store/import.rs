@@ -339,6 +339,7 @@ async fn import_group(
     row.text("groupType", &mut input.group_type);
     row.text("driveLetter", &mut input.drive_letter);
     row.text("driveServer", &mut input.drive_server);
+    row.text("externalId", &mut input.external_id);
     row.flag("disabled", &mut input.disabled, report);
     row.date("activeSince", &mut input.active_since, report);
     row.date("activeUntil", &mut input.active_until, report);

@@ -100,6 +100,7 @@ pub(crate) fn check_user_texts(input: &UserInput) -> Result<()> {
 pub(crate) fn check_group_texts(input: &GroupInput) -> Result<()> {
     check_texts(&[
         ("description", &input.description, MAX_TEXT_CHARS),
+        ("external_id", &input.external_id, MAX_LINE_CHARS),
         ("group_type", &input.group_type, MAX_LINE_CHARS),
         ("drive_letter", &input.drive_letter, MAX_LINE_CHARS),
         ("drive_server", &input.drive_server, MAX_LINE_CHARS),

@@ -85,10 +85,14 @@ fn BasicTab(
 #[component]
 fn GroupFacts(group: Group) -> impl IntoView {
     let input = group.input;
+    let external_id = (!input.external_id.is_empty()).then(|| {
+        view! { <dt>"External id"</dt><dd>{input.external_id}</dd> }
+    });
     view! {
         <dl class="facts">
             <dt>"Name"</dt><dd>{input.name}</dd>
             <dt>"Description"</dt><dd>{input.description}</dd>
+            {external_id}
             <dt>"Type"</dt><dd>{input.group_type}</dd>
             <dt>"Drive"</dt><dd>{format!("{} {}", input.drive_letter, input.drive_server)}</dd>
             <dt>"Status"</dt><dd>{if input.disabled { "Disabled" } else { "Enabled" }}</dd>
@@ -105,6 +109,7 @@ fn GroupForm(id: i64, group: Group) -> impl IntoView {
     let name = RwSignal::new(original.name.clone());
     let description = RwSignal::new(original.description.clone());
     let parent = RwSignal::new(original.parent.map(|p| p.0.to_string()).unwrap_or_default());
+    let external_id = RwSignal::new(original.external_id.clone());
     let group_type = RwSignal::new(original.group_type.clone());
     let drive_letter = RwSignal::new(original.drive_letter.clone());
     let drive_server = RwSignal::new(original.drive_server.clone());
@@ -131,6 +136,7 @@ fn GroupForm(id: i64, group: Group) -> impl IntoView {
             name.set(original.name.clone());
             description.set(original.description.clone());
             parent.set(original.parent.map(|p| p.0.to_string()).unwrap_or_default());
+            external_id.set(original.external_id.clone());
             group_type.set(original.group_type.clone());
             drive_letter.set(original.drive_letter.clone());
             drive_server.set(original.drive_server.clone());
@@ -148,6 +154,7 @@ fn GroupForm(id: i64, group: Group) -> impl IntoView {
                     name: name.get_untracked(),
                     description: description.get_untracked(),
                     parent: parent.get_untracked().parse().ok().map(GroupId),
+                    external_id: external_id.get_untracked(),
                     group_type: group_type.get_untracked(),
                     drive_letter: drive_letter.get_untracked(),
                     drive_server: drive_server.get_untracked(),
@@ -164,6 +171,7 @@ fn GroupForm(id: i64, group: Group) -> impl IntoView {
                 <label>"Group name" <input type="text" required bind:value=name/></label>
                 <label>"Description" <input type="text" bind:value=description/></label>
                 <GroupPicker id="group-parent" label="Parent group" none="None (a root group)" value=parent/>
+                <label>"External id" <input type="text" bind:value=external_id/></label>
                 <label>"Group type" <input type="text" bind:value=group_type/></label>
                 <label>"Drive letter" <input type="text" maxlength="2" bind:value=drive_letter/></label>
                 <label>"Drive server" <input type="text" bind:value=drive_server/></label>
