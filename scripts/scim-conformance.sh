@@ -8,12 +8,9 @@ cd "$(dirname "$0")/.."
 SERVER=target/dist/debug/server
 [ -x "$SERVER" ] || { echo "no $SERVER: run scripts/e2e.sh first" >&2; exit 1; }
 
-# The checker lives in its own virtual environment, made once (pinned versions).
+# The checker lives in its own virtual environment, which scripts/setup.sh makes.
 VENV=${REWIND_SCIM_VENV:-$HOME/.cache/rewind/scim-venv}
-if [ ! -x "$VENV/bin/scim2" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet "scim2-cli==0.6.0" "scim2-tester==0.5.2"
-fi
+[ -x "$VENV/bin/scim2" ] || { echo "no SCIM checker in $VENV: run scripts/setup.sh" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-scim.XXXXXX")
 PID=""

@@ -10,6 +10,8 @@
 #   * Debian chromium (Playwright drives it), postgresql (tests), age (backup checks), binaryen
 #     (wasm-opt for the size-optimised wasm)
 #   * end2end npm packages (browser download skipped)
+#   * the SCIM compliance checker (scim2-tester through scim2-cli, pinned, from PyPI) in a
+#     virtual environment, $HOME/.cache/rewind/scim-venv (or REWIND_SCIM_VENV)
 # The build itself is `cargo xtask` (xtask/): wasm-bindgen runs as a library inside it, so no
 # cargo-leptos or wasm-bindgen-cli install is needed.
 # Nothing is fetched from anywhere but Debian, crates.io and npm.
@@ -55,7 +57,7 @@ log "System packages"
 if [ "${REWIND_SETUP:-}" = build ]; then
   PKGS=(binaryen gcc libc6-dev pkg-config make)
 else
-  PKGS=(chromium postgresql age binaryen gcc libc6-dev pkg-config make)
+  PKGS=(chromium postgresql age binaryen gcc libc6-dev pkg-config make python3-venv)
   command -v node >/dev/null 2>&1 || PKGS+=(nodejs npm)
 fi
 apt_install "${PKGS[@]}"
@@ -118,6 +120,22 @@ elif [ -f end2end/package-lock.json ]; then
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
     INSTALLED+=("end2end npm packages")
   fi
+fi
+
+# ------------------------------------------------------------ SCIM compliance checker
+log "SCIM compliance checker"
+SCIM_VENV=${REWIND_SCIM_VENV:-$HOME/.cache/rewind/scim-venv}
+SCIM_PINS=("scim2-cli==0.6.0" "scim2-tester==0.5.2")
+if [ "${REWIND_SETUP:-}" = build ]; then
+  info "skipped (REWIND_SETUP=build)"
+elif [ -x "$SCIM_VENV/bin/scim2" ] && [ "$(cat "$SCIM_VENV/.rewind-pins" 2>/dev/null)" = "${SCIM_PINS[*]}" ]; then
+  info "present"
+else
+  rm -rf "$SCIM_VENV"
+  python3 -m venv "$SCIM_VENV"
+  "$SCIM_VENV/bin/pip" install --quiet --disable-pip-version-check "${SCIM_PINS[@]}"
+  echo "${SCIM_PINS[*]}" > "$SCIM_VENV/.rewind-pins"
+  INSTALLED+=("SCIM checker (${SCIM_PINS[*]})")
 fi
 
 log "Summary"

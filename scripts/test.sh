@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints (server and wasm halves), Rust tests on SQLite and on a
 # throw-away PostgreSQL server, the Playwright suite in Debian Chromium against a fresh server,
-# and a smoke test of the size-optimised (release) wasm bundle.
+# an independent SCIM compliance checker against the built server on both databases, and a
+# smoke test of the size-optimised (release) wasm bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 START=$SECONDS
@@ -41,6 +42,11 @@ scripts/with-postgres.sh cargo test -p app -p server --features app/ssr
 
 step "End-to-end tests (Playwright, Debian Chromium)"
 scripts/e2e.sh
+
+step "SCIM compliance (scim2-tester) on SQLite"
+scripts/scim-conformance.sh
+step "SCIM compliance (scim2-tester) on PostgreSQL"
+scripts/with-postgres.sh scripts/scim-conformance.sh
 
 step "Release smoke test (size-optimised wasm, Chromium)"
 scripts/e2e.sh --release-wasm --smoke

@@ -73,6 +73,9 @@ pub const USER_CSV_COLUMNS: &[&str] = &[
     "multiSession",
     "modified",
     "modifiedBy",
+    "externalId",
+    "department",
+    "employeeNumber",
     "status",
 ];
 
@@ -313,7 +316,12 @@ fn user_cell(column: &str, record: &UserRecord) -> String {
         "modified" => time(summary.modified.at),
         "modifiedBy" => summary.modified.by.clone(),
         "status" => if input.enabled { "Enabled" } else { "Disabled" }.into(),
-        _ => String::new(),
+        custom => input
+            .custom
+            .iter()
+            .find(|c| c.name == custom)
+            .map(|c| c.value.clone())
+            .unwrap_or_default(),
     }
 }
 

@@ -116,7 +116,8 @@ async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
     let text = String::from_utf8(reply.bytes.clone()).expect("UTF-8 body");
     assert!(text.starts_with(
         "\u{feff}userName,firstName,middleName,lastName,fullName,email,userType,primaryGroup,\
-         mailServer,homeServer,comments,enabled,multiSession,modified,modifiedBy,status\r\n"
+         mailServer,homeServer,comments,enabled,multiSession,modified,modifiedBy,externalId,\
+         department,employeeNumber,status\r\n"
     ));
     assert!(
         text.contains("\"says \"\"hi\"\", twice\nthen leaves\""),
@@ -132,7 +133,7 @@ async fn the_users_download_streams_every_matching_user_with_rfc4180_quoting() {
     assert_eq!(ann[7], "Staff");
     assert_eq!(ann[10], "says \"hi\", twice\nthen leaves");
     assert_eq!(ann[11], "false");
-    assert_eq!(ann[15], "Disabled");
+    assert_eq!(ann[18], "Disabled");
     assert_eq!(records[521][0], "u519", "sorted by name across chunks");
     assert_eq!(f.exports().await, 1, "the download is audited");
 

@@ -571,10 +571,12 @@ async fn scim_groups_carry_members_and_a_parent_and_read_as_of_before_a_removal(
     let group = created.json();
     let id = group["id"].as_str().unwrap().to_string();
     assert_eq!(group["members"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        group["urn:rewind:scim:schemas:extension:2.0:Group"]["parent"]["display"],
-        "Sales"
-    );
+    let parent_ref = &group["urn:rewind:scim:schemas:extension:2.0:Group"]["parent"];
+    assert_eq!(parent_ref["value"], parent_id.as_str());
+    assert!(parent_ref["$ref"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/scim/v2/Groups/{parent_id}")));
     let before = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let removed = api
@@ -593,9 +595,9 @@ async fn scim_groups_carry_members_and_a_parent_and_read_as_of_before_a_removal(
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["display"].as_str().unwrap().to_string())
+        .map(|m| m["value"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(members, ["ann.lee"]);
+    assert_eq!(members, [ann.to_string()]);
     let at = common::urlencode(&before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
     let then = api
         .get(
@@ -643,4 +645,223 @@ async fn scim_groups_carry_members_and_a_parent_and_read_as_of_before_a_removal(
         .get(&format!("/scim/v2/Groups/{id}"), Some(&token), None)
         .await;
     assert_eq!(after.json()["members"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn scim_searches_sorts_and_finds_users_and_groups_by_external_id() {
+    let api = api().await;
+    let token = api
+        .token(
+            "okta",
+            &[Permission::IdentityRead, Permission::IdentityWrite],
+        )
+        .await;
+    for (name, external) in [
+        ("amy.c", "okta-1"),
+        ("zoe.b", "okta-2"),
+        ("kim.a", "Okta-3"),
+    ] {
+        let created = api
+            .send_json(
+                "POST",
+                "/scim/v2/Users",
+                &token,
+                serde_json::json!({"userName": name, "externalId": external,
+                    "name": {"givenName": "G", "familyName": name}}),
+                None,
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let names = |reply: &Reply| -> Vec<String> {
+        reply.json()["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["userName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let by_external = api
+        .get(
+            &format!(
+                "/scim/v2/Users?filter={}",
+                common::urlencode("externalId eq \"okta-2\"")
+            ),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(by_external.status, StatusCode::OK, "{}", by_external.body);
+    assert_eq!(names(&by_external), ["zoe.b"]);
+    let descending = api
+        .get(
+            "/scim/v2/Users?sortBy=userName&sortOrder=descending",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(names(&descending), ["zoe.b", "kim.a", "amy.c"]);
+    let bad_sort = api
+        .get("/scim/v2/Users?sortBy=shoeSize", Some(&token), None)
+        .await;
+    assert_eq!(
+        bad_sort.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        bad_sort.body
+    );
+    assert_eq!(bad_sort.json()["scimType"], "invalidValue");
+
+    // POST /.search: the same list, its parameters in the body.
+    let searched = api
+        .send_json(
+            "POST",
+            "/scim/v2/Users/.search",
+            &token,
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                "filter": "userName sw \"k\" or externalId eq \"okta-1\"",
+                "attributes": ["userName"],
+                "sortBy": "userName",
+                "count": 10
+            }),
+            None,
+        )
+        .await;
+    assert_eq!(searched.status, StatusCode::OK, "{}", searched.body);
+    assert_eq!(names(&searched), ["amy.c", "kim.a"]);
+    assert!(searched.json()["Resources"][0].get("name").is_none());
+
+    // Groups keep an externalId; removing it and the extension leaves them out.
+    let group = api
+        .send_json(
+            "POST",
+            "/scim/v2/Groups",
+            &token,
+            serde_json::json!({"displayName": "Okta Sales", "externalId": "00g-1",
+                "urn:rewind:scim:schemas:extension:2.0:Group": {"description": "from Okta"}}),
+            None,
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
+    let id = group.json()["id"].as_str().unwrap().to_string();
+    let found = api
+        .send_json(
+            "POST",
+            "/scim/v2/Groups/.search",
+            &token,
+            serde_json::json!({"filter": "externalId eq \"00g-1\""}),
+            None,
+        )
+        .await;
+    assert_eq!(found.json()["totalResults"], 1, "{}", found.body);
+    assert_eq!(found.json()["Resources"][0]["id"], id.as_str());
+    // From the root: users then groups; a filter only one type reads finds that type only.
+    let search = |filter: &str| {
+        api.send_json(
+            "POST",
+            "/scim/v2/.search",
+            &token,
+            serde_json::json!({"filter": filter, "attributes": ["id"]}),
+            None,
+        )
+    };
+    let ids = |reply: &Reply| -> Vec<String> {
+        reply.json()["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["meta"]["resourceType"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let everything = search("").await;
+    assert_eq!(everything.status, StatusCode::OK, "{}", everything.body);
+    let types = ids(&everything);
+    assert_eq!(types.first().map(String::as_str), Some("User"));
+    assert_eq!(types.last().map(String::as_str), Some("Group"));
+    assert_eq!(ids(&search("externalId eq \"00g-1\"").await), ["Group"]);
+    assert_eq!(ids(&search("userName eq \"amy.c\"").await), ["User"]);
+    let unreadable = search("shoeSize eq \"9\"").await;
+    assert_eq!(
+        unreadable.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        unreadable.body
+    );
+    let removed = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Groups/{id}"),
+            &token,
+            serde_json::json!({"Operations": [
+                {"op": "remove", "path": "externalId"},
+                {"op": "remove", "path": "urn:rewind:scim:schemas:extension:2.0:Group"},
+            ]}),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let removed = removed.json();
+    assert!(removed.get("externalId").is_none(), "{removed}");
+    assert!(removed
+        .get("urn:rewind:scim:schemas:extension:2.0:Group")
+        .is_none());
+    let group = api
+        .store
+        .get_group(app::model::GroupId(id.parse().unwrap()), None)
+        .await
+        .unwrap();
+    assert_eq!(group.input.external_id, "");
+    assert_eq!(group.input.description, "");
+
+    // The group's ETag moves with a membership change alone, so a stale If-Match is refused.
+    let amy = search("userName eq \"amy.c\"").await.json()["Resources"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = api
+        .get(&format!("/scim/v2/Groups/{id}"), Some(&token), None)
+        .await;
+    let seen = read.header(header::ETAG).to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let joined = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Groups/{id}"),
+            &token,
+            serde_json::json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": amy}]}]}),
+            Some(&seen),
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+    assert_ne!(joined.header(header::ETAG), seen);
+    assert_eq!(
+        joined.json()["meta"]["version"],
+        joined.header(header::ETAG)
+    );
+    let stale = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Groups/{id}"),
+            &token,
+            serde_json::json!({"Operations": [{"op": "replace", "path": "displayName", "value": "Stale"}]}),
+            Some(&seen),
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.body
+    );
+    let fresh = api
+        .send_json(
+            "PATCH",
+            &format!("/scim/v2/Groups/{id}"),
+            &token,
+            serde_json::json!({"Operations": [{"op": "replace", "path": "displayName", "value": "Okta Sales EU"}]}),
+            Some(joined.header(header::ETAG)),
+        )
+        .await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
 }

@@ -12,6 +12,10 @@ pub(crate) enum Kind {
     Flag,
     /// BIGINT microseconds; written as "2026-03-01" or RFC 3339 in queries.
     Time,
+    /// One custom attribute (named as the query names it) inside the JSON list of `sql`
+    /// (`[{"name":…,"value":…}]`, as `attributes_json` writes it): eq, ne and pr, ignoring
+    /// case like text.
+    Custom,
 }
 
 /// One queryable attribute: its name in queries and the SQL expression that reads it.
@@ -79,6 +83,13 @@ impl<'a> Translator<'a> {
                 match attribute.kind {
                     Kind::Text => format!("({} <> '')", attribute.sql),
                     Kind::Flag | Kind::Time => format!("({} IS NOT NULL)", attribute.sql),
+                    Kind::Custom => {
+                        // An attribute is kept only with a value: its name is enough.
+                        let name = serde_json::to_string(attribute.name).unwrap_or_default();
+                        let pattern = format!("%{{\"name\":{}%", escape_like(&name.to_lowercase()));
+                        let placeholder = self.placeholder(Bind::Text(pattern));
+                        format!("(lower({}) LIKE {placeholder} ESCAPE '\\')", attribute.sql)
+                    }
                 }
             }
             Filter::Compare {
@@ -127,6 +138,10 @@ impl<'a> Translator<'a> {
             return match (attribute.kind, op) {
                 (Kind::Text, CompareOp::Eq) => Ok(format!("({sql} = '')")),
                 (Kind::Text, CompareOp::Ne) => Ok(format!("({sql} <> '')")),
+                (Kind::Custom, _) => Err(self.error(
+                    attribute.name,
+                    format!("ask whether {} is set with pr", attribute.name),
+                )),
                 (_, CompareOp::Eq) => Ok(format!("({sql} IS NULL)")),
                 (_, CompareOp::Ne) => Ok(format!("({sql} IS NOT NULL)")),
                 _ => Err(self.error(
@@ -136,6 +151,34 @@ impl<'a> Translator<'a> {
             };
         }
         match attribute.kind {
+            Kind::Custom => {
+                let Literal::Text(text) = value else {
+                    return Err(self.error(
+                        attribute.name,
+                        format!(
+                            "{} holds text: put the value in double quotes",
+                            attribute.name
+                        ),
+                    ));
+                };
+                let negate = match op {
+                    CompareOp::Eq => "",
+                    CompareOp::Ne => "NOT ",
+                    _ => {
+                        return Err(self.error(
+                            attribute.name,
+                            format!("{} can only be compared with eq, ne or pr", attribute.name),
+                        ))
+                    }
+                };
+                // The exact JSON of the pair, as attributes_json writes it.
+                let pair = serde_json::json!({"name": attribute.name, "value": text}).to_string();
+                let pattern = format!("%{}%", escape_like(&pair.to_lowercase()));
+                let placeholder = self.placeholder(Bind::Text(pattern));
+                Ok(format!(
+                    "({negate}lower({sql}) LIKE {placeholder} ESCAPE '\\')"
+                ))
+            }
             Kind::Text => {
                 let Literal::Text(text) = value else {
                     return Err(self.error(

@@ -118,6 +118,23 @@ pub(crate) const USER_ATTRIBUTES: &[super::filter::Attribute] = {
             sql: "u.changed_by",
             kind: Kind::Text,
         },
+        // Custom attributes that identity providers set (SCIM's externalId and enterprise
+        // extension).
+        Attribute {
+            name: "externalId",
+            sql: "u.attributes",
+            kind: Kind::Custom,
+        },
+        Attribute {
+            name: "department",
+            sql: "u.attributes",
+            kind: Kind::Custom,
+        },
+        Attribute {
+            name: "employeeNumber",
+            sql: "u.attributes",
+            kind: Kind::Custom,
+        },
     ]
 };
 

@@ -98,6 +98,38 @@ impl Store {
     }
 }
 
+/// A group's version as provisioning clients see it (`meta.version`, `If-Match`): the instant
+/// of its last change or of the last change to its secondary memberships, whichever is later,
+/// at instant `t` (microseconds; `i64::MAX` for now). 0 for a group that did not exist then.
+async fn group_version_in(conn: &mut AnyConnection, id: GroupId, t: i64) -> Result<i64> {
+    let (version,): (Option<i64>,) = sqlx::query_as(
+        "SELECT MAX(v) FROM ( \
+           SELECT MAX(valid_from) AS v FROM groups WHERE object_id = $1 AND valid_from <= $2 \
+           UNION ALL \
+           SELECT MAX(valid_from) AS v FROM memberships WHERE group_id = $1 AND valid_from <= $2 \
+           UNION ALL \
+           SELECT MAX(valid_to) AS v FROM memberships WHERE group_id = $1 AND valid_to <= $2 \
+         ) AS changes",
+    )
+    .bind(id.0)
+    .bind(t)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(version.unwrap_or(0))
+}
+
+impl Store {
+    /// A group's version at `as_of` (None for now): see `group_version_in`.
+    pub async fn group_version(
+        &self,
+        id: GroupId,
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        group_version_in(&mut conn, id, super::temporal::instant(as_of)).await
+    }
+}
+
 /// The most member changes one provisioning request may make.
 pub const MAX_MEMBER_CHANGES: usize = 10_000;
 
@@ -124,7 +156,8 @@ impl Store {
     ) -> Result<GroupId> {
         let mut tx = self.begin_identity_write().await?;
         if let (Some(id), Some(expected)) = (id, expected) {
-            if current_group(&mut tx, id).await?.valid_from != expected {
+            current_group(&mut tx, id).await?;
+            if group_version_in(&mut tx, id, i64::MAX).await? != expected {
                 return Err(Error::Conflict(VERSION_CHANGED.into()));
             }
         }

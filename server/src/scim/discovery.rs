@@ -37,7 +37,7 @@ pub async fn service_provider_config(
             "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
             "filter": {"supported": true, "maxResults": MAX_COUNT},
             "changePassword": {"supported": false},
-            "sort": {"supported": false},
+            "sort": {"supported": true},
             "etag": {"supported": true},
             "authenticationSchemes": [{
                 "type": "oauthbearertoken",
@@ -99,9 +99,9 @@ fn with(mut attribute: Value, key: &str, value: Value) -> Value {
     attribute
 }
 
-/// A complex attribute and its string sub-attributes (`primary` is a boolean, `$ref` a
-/// reference).
-fn complex(name: &str, multi: bool, subs: &[&str]) -> Value {
+/// A complex attribute and its sub-attributes: strings, except `primary` (a boolean) and
+/// `$ref` (a reference to `references`).
+fn complex(name: &str, multi: bool, subs: &[&str], references: &[&str]) -> Value {
     let subs: Vec<Value> = subs
         .iter()
         .map(|sub| match *sub {
@@ -109,7 +109,7 @@ fn complex(name: &str, multi: bool, subs: &[&str]) -> Value {
             "$ref" => with(
                 attribute(sub, "reference"),
                 "referenceTypes",
-                json!(["User", "Group"]),
+                json!(references),
             ),
             _ => attribute(sub, "string"),
         })
@@ -119,6 +119,26 @@ fn complex(name: &str, multi: bool, subs: &[&str]) -> Value {
         "subAttributes",
         json!(subs),
     )
+}
+
+/// Sets `canonicalValues` on the sub-attribute `sub` of a complex attribute.
+fn canonical(mut complex: Value, sub: &str, values: &[&str]) -> Value {
+    if let Some(subs) = complex["subAttributes"].as_array_mut() {
+        for attribute in subs.iter_mut().filter(|a| a["name"] == sub) {
+            attribute["canonicalValues"] = json!(values);
+        }
+    }
+    complex
+}
+
+/// Sets `mutability` to readOnly on the sub-attribute `sub` of a complex attribute.
+fn read_only_sub(mut complex: Value, sub: &str) -> Value {
+    if let Some(subs) = complex["subAttributes"].as_array_mut() {
+        for attribute in subs.iter_mut().filter(|a| a["name"] == sub) {
+            attribute["mutability"] = json!("readOnly");
+        }
+    }
+    complex
 }
 
 fn schema_list(base: &str) -> Vec<Value> {
@@ -136,20 +156,29 @@ fn schema_list(base: &str) -> Vec<Value> {
             "User",
             vec![
                 required(unique(attribute("userName", "string"))),
+                // No `formatted`: displayName, read-only, is the full name Rewind derives.
                 complex(
                     "name",
                     false,
-                    &["formatted", "givenName", "middleName", "familyName"],
+                    &["givenName", "middleName", "familyName"],
+                    &[],
                 ),
                 read_only(attribute("displayName", "string")),
-                complex("emails", true, &["value", "type", "primary", "display"]),
-                attribute("active", "boolean"),
+                // Rewind keeps one address, the work one (so no `primary` to choose).
+                canonical(
+                    complex("emails", true, &["value", "type"], &[]),
+                    "type",
+                    &["work"],
+                ),
+                // Every Rewind user is active or not: never unassigned.
+                required(attribute("active", "boolean")),
                 attribute("userType", "string"),
                 attribute("externalId", "string"),
                 read_only(complex(
                     "groups",
                     true,
                     &["value", "$ref", "display", "type"],
+                    &["Group"],
                 )),
             ],
         ),
@@ -159,7 +188,15 @@ fn schema_list(base: &str) -> Vec<Value> {
             vec![
                 attribute("employeeNumber", "string"),
                 attribute("department", "string"),
-                complex("manager", false, &["value", "$ref", "displayName"]),
+                read_only_sub(
+                    complex(
+                        "manager",
+                        false,
+                        &["value", "$ref", "displayName"],
+                        &["User"],
+                    ),
+                    "displayName",
+                ),
             ],
         ),
         schema(
@@ -167,10 +204,12 @@ fn schema_list(base: &str) -> Vec<Value> {
             "Group",
             vec![
                 required(unique(attribute("displayName", "string"))),
-                complex(
-                    "members",
-                    true,
-                    &["value", "$ref", "display", "type", "primary"],
+                attribute("externalId", "string"),
+                // Members are users; a group's place in the tree is its parent.
+                canonical(
+                    complex("members", true, &["value", "$ref", "type"], &["User"]),
+                    "type",
+                    &["User"],
                 ),
             ],
         ),
@@ -178,7 +217,7 @@ fn schema_list(base: &str) -> Vec<Value> {
             GROUP_EXTENSION,
             "RewindGroup",
             vec![
-                complex("parent", false, &["value", "display"]),
+                complex("parent", false, &["value", "$ref"], &["Group"]),
                 attribute("description", "string"),
             ],
         ),

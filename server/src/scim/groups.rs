@@ -4,7 +4,7 @@
 //! (`Store::provision_group`).
 use super::{
     as_of, author, base_url, check_etag, etag, expected_version, instant, json_body, list_window,
-    resource_response, scim, ReadParams, ScimError, LIST_SCHEMA,
+    lists::list_response, project, resource_response, ReadParams, ScimError,
 };
 use app::auth::authorize_bearer;
 use app::model::{Group, GroupId, GroupInput, GroupMember, MemberKind, Permission, UserId};
@@ -27,45 +27,56 @@ fn group_id(id: &str) -> Result<GroupId, ScimError> {
         .map_err(|_| ScimError::not_found(format!("No group has the id {id:?}.")))
 }
 
-async fn resource(
-    state: &AppState,
-    group: &Group,
-    members: Option<&[GroupMember]>,
-    at: Option<chrono::DateTime<chrono::Utc>>,
-    base: &str,
-) -> Result<Value, ScimError> {
-    let mut extension = json!({"description": group.input.description});
+/// A group as SCIM sees it; `version` (microseconds) is `Store::group_version`, which moves
+/// with membership changes too.
+fn resource(group: &Group, version: i64, members: Option<&[GroupMember]>, base: &str) -> Value {
+    // Unassigned attributes are left out (RFC 7643 §2.5), never sent as empty strings.
+    let mut extension = serde_json::Map::new();
+    if !group.input.description.is_empty() {
+        extension.insert("description".into(), json!(group.input.description));
+    }
     if let Some(parent) = group.input.parent {
-        let name = state.store.get_group(parent, at).await?.input.name;
-        extension["parent"] = json!({"value": parent.0.to_string(), "display": name});
+        extension.insert(
+            "parent".into(),
+            json!({"value": parent.0.to_string(), "$ref": format!("{base}/Groups/{}", parent.0)}),
+        );
     }
     let mut value = json!({
-        "schemas": [GROUP_SCHEMA, GROUP_EXTENSION],
+        "schemas": [GROUP_SCHEMA],
         "id": group.id.0.to_string(),
         "displayName": group.input.name,
-        GROUP_EXTENSION: extension,
         "meta": {
             "resourceType": "Group",
-            "lastModified": instant(group.modified.at),
+            "lastModified": instant(changed_at(version)),
             "location": format!("{base}/Groups/{}", group.id.0),
-            "version": etag(group.modified.at),
+            "version": etag(changed_at(version)),
         },
     });
-    if let Some(members) = members {
+    if !group.input.external_id.is_empty() {
+        value["externalId"] = json!(group.input.external_id);
+    }
+    if !extension.is_empty() {
+        value["schemas"] = json!([GROUP_SCHEMA, GROUP_EXTENSION]);
+        value[GROUP_EXTENSION] = Value::Object(extension);
+    }
+    if let Some(members) = members.filter(|m| !m.is_empty()) {
+        // Users whose primary group this is are members too (kept by the user's record).
         value["members"] = members
             .iter()
             .map(|m| {
                 json!({
                     "value": m.user.0.to_string(),
-                    "display": m.user_name,
+                    "$ref": format!("{base}/Users/{}", m.user.0),
                     "type": "User",
-                    // Rewind's primary group: kept by the user's own record.
-                    "primary": m.kind == MemberKind::Primary,
                 })
             })
             .collect();
     }
-    Ok(value)
+    value
+}
+
+fn changed_at(micros: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default()
 }
 
 async fn group_response(
@@ -76,7 +87,8 @@ async fn group_response(
 ) -> Result<Response, ScimError> {
     let group = state.store.get_group(id, None).await?;
     let members = state.store.group_members(id, None).await?;
-    let body = resource(state, &group, Some(&members), None, &base_url(parts)).await?;
+    let version = state.store.group_version(id, None).await?;
+    let body = resource(&group, version, Some(&members), &base_url(parts));
     Ok(resource_response(status, body))
 }
 
@@ -95,21 +107,37 @@ pub async fn get_group(
     } else {
         Some(state.store.group_members(id, at).await?)
     };
-    let body = resource(&state, &group, members.as_deref(), at, &base_url(&parts)).await?;
+    let version = state.store.group_version(id, at).await?;
+    let mut body = resource(&group, version, members.as_deref(), &base_url(&parts));
+    project(&mut body, &params);
     Ok(resource_response(StatusCode::OK, body))
 }
 
 fn excludes_members(params: &ReadParams) -> bool {
-    params
-        .excluded_attributes
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .any(|a| a.trim().eq_ignore_ascii_case("members"))
+    let names = |list: &Option<String>| -> Vec<String> {
+        list.as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|a| a.trim().to_lowercase())
+            .collect()
+    };
+    let excluded = names(&params.excluded_attributes).contains(&"members".to_string());
+    let not_asked = params.attributes.is_some()
+        && !names(&params.attributes)
+            .iter()
+            .any(|a| a == "members" || a.starts_with("members."));
+    excluded || not_asked
 }
 
-/// `displayName eq "…"`, the one filter provisioning clients send for groups.
-fn display_name_filter(filter: &str) -> Result<Option<String>, ScimError> {
+/// The filters groups answer: `displayName eq "…"` (what provisioning clients send) and
+/// `externalId eq "…"`.
+#[derive(Debug, PartialEq)]
+enum GroupFilter {
+    DisplayName(String),
+    ExternalId(String),
+}
+
+fn group_filter(filter: &str) -> Result<Option<GroupFilter>, ScimError> {
     let filter = filter.trim();
     if filter.is_empty() {
         return Ok(None);
@@ -117,7 +145,7 @@ fn display_name_filter(filter: &str) -> Result<Option<String>, ScimError> {
     let refused = || {
         ScimError::bad(
             "invalidFilter",
-            "Groups are filtered by displayName eq \"…\" only.",
+            "Groups are filtered by displayName eq \"…\" or externalId eq \"…\" only.",
         )
     };
     let (attribute, rest) = filter.split_once(char::is_whitespace).ok_or_else(refused)?;
@@ -125,11 +153,15 @@ fn display_name_filter(filter: &str) -> Result<Option<String>, ScimError> {
         .trim()
         .split_once(char::is_whitespace)
         .ok_or_else(refused)?;
-    if !attribute.eq_ignore_ascii_case("displayName") || !op.eq_ignore_ascii_case("eq") {
+    if !op.eq_ignore_ascii_case("eq") {
         return Err(refused());
     }
     let value: String = serde_json::from_str(value.trim()).map_err(|_| refused())?;
-    Ok(Some(value))
+    match attribute.to_lowercase().as_str() {
+        "displayname" => Ok(Some(GroupFilter::DisplayName(value))),
+        "externalid" => Ok(Some(GroupFilter::ExternalId(value))),
+        _ => Err(refused()),
+    }
 }
 
 pub async fn list_groups(
@@ -137,41 +169,87 @@ pub async fn list_groups(
     Query(params): Query<ReadParams>,
     parts: Parts,
 ) -> Result<Response, ScimError> {
-    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
-    let at = as_of(&params)?;
-    let wanted = display_name_filter(params.filter.as_deref().unwrap_or_default())?;
-    let (start, count) = list_window(&params);
+    groups_list(&state, &params, &parts).await
+}
+
+/// `POST /Groups/.search`: the list, with its parameters in the body.
+pub async fn search_groups(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Result<Response, ScimError> {
+    let params = ReadParams::from_search(&json_body(&body)?)?;
+    groups_list(&state, &params, &parts).await
+}
+
+async fn groups_list(
+    state: &AppState,
+    params: &ReadParams,
+    parts: &Parts,
+) -> Result<Response, ScimError> {
+    authorize_bearer(state, parts, Permission::IdentityRead).await?;
+    let (start, count) = list_window(params);
+    let (total, resources) = groups_page(state, params, &base_url(parts), start - 1, count).await?;
+    Ok(list_response(start, total, resources))
+}
+
+/// The groups a list asks for, `limit` of them from `offset`, and how many match in all.
+pub(crate) async fn groups_page(
+    state: &AppState,
+    params: &ReadParams,
+    base: &str,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<Value>), ScimError> {
+    let at = as_of(params)?;
+    let wanted = group_filter(params.filter.as_deref().unwrap_or_default())?;
     let mut groups = state.store.list_groups(at).await?;
-    if let Some(name) = &wanted {
-        groups.retain(|g| g.input.name.eq_ignore_ascii_case(name));
+    match &wanted {
+        Some(GroupFilter::DisplayName(name)) => {
+            groups.retain(|g| g.input.name.eq_ignore_ascii_case(name))
+        }
+        // Ignoring case, as the users list compares externalId.
+        Some(GroupFilter::ExternalId(id)) => {
+            groups.retain(|g| g.input.external_id.eq_ignore_ascii_case(id))
+        }
+        None => {}
     }
-    groups.sort_by_key(|g| g.input.name.to_lowercase());
-    let total = groups.len();
-    let with_members = !excludes_members(&params);
-    let base = base_url(&parts);
+    match params
+        .sort_by
+        .as_deref()
+        .map(|s| s.trim().to_lowercase())
+        .as_deref()
+    {
+        None | Some("displayname") => groups.sort_by_key(|g| g.input.name.to_lowercase()),
+        Some("meta.lastmodified") => groups.sort_by_key(|g| g.modified.at),
+        Some(_) => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "Groups sort by displayName or meta.lastModified.",
+            ))
+        }
+    }
+    if params.descending()? {
+        groups.reverse();
+    }
+    let with_members = !excludes_members(params);
     let mut resources = Vec::new();
     for group in groups
         .iter()
-        .skip((start - 1) as usize)
-        .take(count as usize)
+        .skip(offset.max(0) as usize)
+        .take(limit.max(0) as usize)
     {
         let members = if with_members {
             Some(state.store.group_members(group.id, at).await?)
         } else {
             None
         };
-        resources.push(resource(&state, group, members.as_deref(), at, &base).await?);
+        let version = state.store.group_version(group.id, at).await?;
+        let mut body = resource(group, version, members.as_deref(), base);
+        project(&mut body, params);
+        resources.push(body);
     }
-    Ok(scim(
-        StatusCode::OK,
-        json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    ))
+    Ok((groups.len() as i64, resources))
 }
 
 /// The user ids of a `members` value: `[{"value": "12"}, …]`.
@@ -190,7 +268,8 @@ fn member_ids(value: &Value) -> Result<Vec<UserId>, ScimError> {
     items
         .iter()
         .map(|item| {
-            let id = item.get("value").unwrap_or(item);
+            let reference = item.get("$ref").map(|r| json!(last_segment(r)));
+            let id = item.get("value").or(reference.as_ref()).unwrap_or(item);
             let text = match id {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
@@ -206,6 +285,9 @@ fn member_ids(value: &Value) -> Result<Vec<UserId>, ScimError> {
 
 /// The parent of Rewind's extension: `{"value": "7"}`, `"7"`, or null for none.
 fn parent_of(value: &Value) -> Result<Option<GroupId>, ScimError> {
+    if let (None, Some(reference)) = (value.get("value"), value.get("$ref")) {
+        return parent_of(&json!(last_segment(reference)));
+    }
     let id = value.get("value").unwrap_or(value);
     match id {
         Value::Null => Ok(None),
@@ -223,17 +305,68 @@ fn parent_of(value: &Value) -> Result<Option<GroupId>, ScimError> {
     }
 }
 
+/// Rewind's extension as a whole: an object sets what it names, null (a removal) clears it.
 fn apply_extension(input: &mut GroupInput, value: &Value) -> Result<(), ScimError> {
-    if let Some(parent) = value.get("parent") {
-        input.parent = parent_of(parent)?;
-    }
-    if let Some(description) = value.get("description") {
-        input.description = description.as_str().unwrap_or_default().to_string();
+    match value {
+        Value::Null => {
+            input.parent = None;
+            input.description.clear();
+        }
+        Value::Object(fields) => {
+            for (key, value) in fields.iter().filter(|(key, _)| *key != "schemas") {
+                set_extension(input, &key.to_lowercase(), value)?;
+            }
+        }
+        _ => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "Rewind's group extension is an object.",
+            ))
+        }
     }
     Ok(())
 }
 
-/// A whole Group resource (POST, PUT) over `input`: its name, members and extension.
+/// One attribute of Rewind's extension, by its lower-cased name; null clears it.
+fn set_extension(input: &mut GroupInput, name: &str, value: &Value) -> Result<(), ScimError> {
+    match name {
+        "parent" | "parent.value" => input.parent = parent_of(value)?,
+        "parent.$ref" => input.parent = parent_of(&json!(last_segment(value)))?,
+        "description" => input.description = text(value, "description")?,
+        other => {
+            return Err(ScimError::bad(
+                "invalidPath",
+                format!("Rewind's group extension has no attribute {other:?}."),
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn text(value: &Value, what: &str) -> Result<String, ScimError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Null => Ok(String::new()),
+        _ => Err(ScimError::bad(
+            "invalidValue",
+            format!("{what} must be a string."),
+        )),
+    }
+}
+
+/// The id at the end of a `$ref` URL.
+fn last_segment(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A whole Group resource (POST, PUT) over `input`: its name, external id, members and
+/// extension (what is left out is cleared, as a replace asks).
 fn apply_resource(input: &mut GroupInput, body: &Value) -> Result<GroupProvision, ScimError> {
     let name = body
         .get("displayName")
@@ -243,6 +376,8 @@ fn apply_resource(input: &mut GroupInput, body: &Value) -> Result<GroupProvision
         return Err(ScimError::bad("invalidValue", "displayName is required."));
     }
     input.name = name.to_string();
+    input.external_id = text(body.get("externalId").unwrap_or(&Value::Null), "externalId")?;
+    apply_extension(input, &Value::Null)?;
     if let Some(extension) = body.get(GROUP_EXTENSION) {
         apply_extension(input, extension)?;
     }
@@ -323,6 +458,9 @@ fn apply_patch(
                 if let Some(name) = value.get("displayName").and_then(Value::as_str) {
                     input.name = name.to_string();
                 }
+                if let Some(external) = value.get("externalId") {
+                    input.external_id = text(external, "externalId")?;
+                }
                 if let Some(listed) = value.get("members") {
                     let ids = member_ids(listed)?;
                     if op == "replace" {
@@ -356,14 +494,23 @@ fn apply_patch(
                 }
                 members_changed = true;
             }
+            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                input.external_id = text(&value, "externalId")?;
+            }
+            ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                input.external_id.clear();
+            }
+            ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case(GROUP_EXTENSION) => {
+                apply_extension(input, &value)?;
+            }
+            ("remove", Some(p)) if p.eq_ignore_ascii_case(GROUP_EXTENSION) => {
+                apply_extension(input, &Value::Null)?;
+            }
             ("add" | "replace", Some(p)) if extension_path(p).is_some() => {
-                match extension_path(p).as_deref() {
-                    Some("parent") | Some("parent.value") => input.parent = parent_of(&value)?,
-                    Some("description") => {
-                        input.description = value.as_str().unwrap_or_default().to_string()
-                    }
-                    _ => return Err(ScimError::bad("invalidPath", format!("{p:?} is not kept."))),
-                }
+                set_extension(input, &extension_path(p).unwrap_or_default(), &value)?;
+            }
+            ("remove", Some(p)) if extension_path(p).is_some() => {
+                set_extension(input, &extension_path(p).unwrap_or_default(), &Value::Null)?;
             }
             (_, Some(p)) => {
                 return Err(ScimError::bad(
@@ -469,8 +616,8 @@ pub async fn delete_group(
 ) -> Result<Response, ScimError> {
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = group_id(&id)?;
-    let group = current(&state, id).await?;
-    check_etag(&parts, group.modified.at.timestamp_micros())?;
+    current(&state, id).await?;
+    check_etag(&parts, state.store.group_version(id, None).await?)?;
     state.store.delete_group(&author(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -489,10 +636,14 @@ mod tests {
         assert!(member_in_path("members[display eq \"x\"]").is_err());
         assert!(member_in_path(&format!("members[value eq \"{}\"]", "9".repeat(300))).is_err());
         assert_eq!(
-            display_name_filter("displayName eq \"Sales\"").unwrap(),
-            Some("Sales".to_string())
+            group_filter("displayName eq \"Sales\"").unwrap(),
+            Some(GroupFilter::DisplayName("Sales".into()))
         );
-        assert!(display_name_filter("displayName co \"S\"").is_err());
+        assert_eq!(
+            group_filter("externalId EQ \"8d-1\"").unwrap(),
+            Some(GroupFilter::ExternalId("8d-1".into()))
+        );
+        assert!(group_filter("displayName co \"S\"").is_err());
     }
 
     #[test]

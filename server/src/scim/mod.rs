@@ -8,20 +8,22 @@
 //! author "token NAME (SCIM)". Groups follow.
 mod discovery;
 mod groups;
+mod lists;
 mod user_body;
 
 use app::auth::authorize_bearer;
 use app::error::AppError;
-use app::model::{Permission, UserDetail, UserId, UserListQuery, UserSort};
+use app::model::{Permission, UserDetail, UserId};
 use app::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, SecondsFormat, Utc};
+use lists::{list_users, search_everything, search_users};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -44,6 +46,9 @@ pub fn routes() -> Router<AppState> {
         .route("/scim/v2/Schemas", get(discovery::schemas))
         .route("/scim/v2/Schemas/{id}", get(discovery::schema))
         .route("/scim/v2/Users", get(list_users).post(create_user))
+        .route("/scim/v2/Users/.search", post(search_users))
+        .route("/scim/v2/Groups/.search", post(groups::search_groups))
+        .route("/scim/v2/.search", post(search_everything))
         .route(
             "/scim/v2/Users/{id}",
             get(get_user)
@@ -184,6 +189,8 @@ struct ReadParams {
     count: Option<i64>,
     excluded_attributes: Option<String>,
     attributes: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
 }
 
 /// The attributes a read asks for (`attributes`) or leaves out (`excludedAttributes`),
@@ -297,6 +304,7 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
     groups.extend(detail.state.memberships.iter().map(
         |m| json!({"value": m.group.0.to_string(), "display": m.group_name, "type": "direct"}),
     ));
+    // Unassigned attributes are left out (RFC 7643 §2.5), never sent as empty strings.
     let mut enterprise = serde_json::Map::new();
     if let Some(department) = custom("department") {
         enterprise.insert("department".into(), json!(department));
@@ -305,24 +313,29 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
         enterprise.insert("employeeNumber".into(), json!(number));
     }
     if let Some(manager) = custom("manager") {
-        enterprise.insert("manager".into(), json!({"value": manager}));
+        enterprise.insert(
+            "manager".into(),
+            json!({"value": manager, "$ref": format!("{base}/Users/{manager}")}),
+        );
+    }
+    let mut name = serde_json::Map::new();
+    for (key, value) in [
+        ("givenName", &user.first_name),
+        ("middleName", &user.middle_name),
+        ("familyName", &user.last_name),
+    ] {
+        if !value.is_empty() {
+            name.insert(key.into(), json!(value));
+        }
     }
     let id = detail.state.id.0;
     let mut resource = json!({
-        "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA],
+        "schemas": [USER_SCHEMA],
         "id": id.to_string(),
         "userName": user.name,
-        "name": {
-            "formatted": detail.full_name,
-            "givenName": user.first_name,
-            "middleName": user.middle_name,
-            "familyName": user.last_name,
-        },
         "displayName": detail.full_name,
-        "userType": user.user_type,
         "active": user.enabled,
         "groups": groups,
-        ENTERPRISE_SCHEMA: enterprise,
         "meta": {
             "resourceType": "User",
             "created": instant(detail.created.at),
@@ -331,11 +344,21 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
             "version": etag(detail.modified.at),
         },
     });
+    if !name.is_empty() {
+        resource["name"] = Value::Object(name);
+    }
+    if !user.user_type.is_empty() {
+        resource["userType"] = json!(user.user_type);
+    }
     if let Some(external) = custom("externalId") {
         resource["externalId"] = json!(external);
     }
     if !user.email.is_empty() {
-        resource["emails"] = json!([{"value": user.email, "type": "work", "primary": true}]);
+        resource["emails"] = json!([{"value": user.email, "type": "work"}]);
+    }
+    if !enterprise.is_empty() {
+        resource["schemas"] = json!([USER_SCHEMA, ENTERPRISE_SCHEMA]);
+        resource[ENTERPRISE_SCHEMA] = Value::Object(enterprise);
     }
     resource
 }
@@ -512,106 +535,6 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// SCIM attribute names in a user filter, as Rewind's query language calls them.
-const FILTER_NAMES: &[(&str, &str)] = &[
-    ("active", "enabled"),
-    ("name.givenname", "firstName"),
-    ("name.middlename", "middleName"),
-    ("name.familyname", "lastName"),
-    ("emails.value", "email"),
-    ("emails", "email"),
-    ("username", "userName"),
-    ("usertype", "userType"),
-];
-
-/// `filter` with SCIM attribute names replaced (outside quoted strings).
-fn scim_filter(filter: &str) -> String {
-    let mut out = String::with_capacity(filter.len());
-    let mut word = String::new();
-    let mut quoted = false;
-    let flush = |word: &mut String, out: &mut String| {
-        let lower = word.to_lowercase();
-        match FILTER_NAMES.iter().find(|(scim, _)| *scim == lower) {
-            Some((_, ours)) => out.push_str(ours),
-            None => out.push_str(word),
-        }
-        word.clear();
-    };
-    let mut escaped = false;
-    for c in filter.chars() {
-        if quoted {
-            out.push(c);
-            quoted = escaped || c != '"';
-            escaped = !escaped && c == '\\';
-            continue;
-        }
-        if c.is_alphanumeric() || c == '.' || c == '_' {
-            word.push(c);
-            continue;
-        }
-        flush(&mut word, &mut out);
-        out.push(c);
-        quoted = c == '"';
-        escaped = false;
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-async fn list_users(
-    State(state): State<AppState>,
-    Query(params): Query<ReadParams>,
-    parts: Parts,
-) -> Result<Response, ScimError> {
-    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
-    let at = as_of(&params)?;
-    let (start, count) = list_window(&params);
-    let filter = scim_filter(params.filter.as_deref().unwrap_or_default());
-    let query = UserListQuery {
-        as_of: at,
-        search: String::new(),
-        filter,
-        sort: UserSort::Name,
-        descending: false,
-        offset: start - 1,
-        limit: count.max(1),
-    };
-    let page = state
-        .store
-        .list_users(&query)
-        .await
-        .map_err(|e| match AppError::from(e) {
-            AppError::Validation(problems) => ScimError::bad(
-                "invalidFilter",
-                problems
-                    .first()
-                    .map(|p| p.message.clone())
-                    .unwrap_or_else(|| "The filter does not read.".into()),
-            ),
-            other => other.into(),
-        })?;
-    let base = base_url(&parts);
-    let mut resources = Vec::new();
-    if count > 0 {
-        for summary in &page.items {
-            let detail = state.store.get_user(summary.id, at).await?;
-            let mut resource = user_resource(&detail, &base);
-            project(&mut resource, &params);
-            resources.push(resource);
-        }
-    }
-    Ok(scim(
-        StatusCode::OK,
-        json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": page.total,
-            "startIndex": start,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    ))
-}
-
 async fn unknown_endpoint(parts: Parts) -> ScimError {
     ScimError::not_found(format!("No SCIM endpoint {}.", parts.uri.path()))
 }
@@ -640,17 +563,5 @@ mod tests {
         );
         assert_eq!(without["name"], serde_json::json!({"givenName": "A"}));
         assert!(without.get("emails").is_none() && without["id"] == "1");
-    }
-
-    #[test]
-    fn scim_names_in_filters_become_rewind_names_outside_strings() {
-        assert_eq!(
-            super::scim_filter(r#"active eq true and name.familyName sw "active eq""#),
-            r#"enabled eq true and lastName sw "active eq""#
-        );
-        assert_eq!(
-            super::scim_filter(r#"(emails.value co "@x") or userName eq "a\"b""#),
-            r#"(email co "@x") or userName eq "a\"b""#
-        );
     }
 }

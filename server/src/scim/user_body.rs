@@ -32,6 +32,7 @@ const NOT_KEPT: &[&str] = &[
     "enterprise.organization",
     "enterprise.division",
     "enterprise.manager.displayname",
+    "enterprise.manager.$ref",
 ];
 
 fn text(value: &Value, what: &str) -> Result<String, ScimError> {
@@ -103,7 +104,8 @@ fn set_path(input: &mut UserInput, path: &str, value: &Value) -> Result<(), Scim
                 ("middleName", &mut input.middle_name),
                 ("familyName", &mut input.last_name),
             ] {
-                if let Some(v) = value.get(key) {
+                // A removed (null) name clears every part.
+                if let Some(v) = value.get(key).or(value.is_null().then_some(value)) {
                     *target = text(v, key)?;
                 }
             }
@@ -121,21 +123,38 @@ fn set_path(input: &mut UserInput, path: &str, value: &Value) -> Result<(), Scim
             set_custom(input, "employeeNumber", text(value, "employeeNumber")?)
         }
         "enterprise.manager" => {
-            let manager = value.get("value").unwrap_or(value);
-            set_custom(input, "manager", text(manager, "manager")?)
+            // `{"value": id}`, or only `{"$ref": ".../Users/id"}`, or the id itself.
+            let manager = match (value.get("value"), value.get("$ref")) {
+                (Some(id), _) => text(id, "manager.value")?,
+                (None, Some(reference)) => text(reference, "manager.$ref")?
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                (None, None) => text(value, "manager")?,
+            };
+            set_custom(input, "manager", manager)
         }
         "enterprise.manager.value" => set_custom(input, "manager", text(value, "manager")?),
-        enterprise_object if enterprise_object == enterprise => {
-            let Value::Object(fields) = value else {
+        enterprise_object if enterprise_object == enterprise => match value {
+            // The whole extension removed.
+            Value::Null => {
+                for kept in ["department", "employeeNumber", "manager"] {
+                    set_custom(input, kept, String::new());
+                }
+            }
+            Value::Object(fields) => {
+                for (key, v) in fields.iter().filter(|(key, _)| *key != "schemas") {
+                    set_path(input, &format!("{ENTERPRISE_SCHEMA}:{key}"), v)?;
+                }
+            }
+            _ => {
                 return Err(ScimError::bad(
                     "invalidValue",
                     "The enterprise extension must be an object.",
-                ));
-            };
-            for (key, v) in fields {
-                set_path(input, &format!("{ENTERPRISE_SCHEMA}:{key}"), v)?;
+                ))
             }
-        }
+        },
         ignored
             if NOT_KEPT.iter().any(|n| {
                 ignored == *n
