@@ -50,7 +50,7 @@ test.describe.serial("API tokens", () => {
     expect(problems).toEqual([]);
   });
 
-  test("provision a user through SCIM, see it and its history, deactivate it and read it as of before", async ({ page }) => {
+  test("provision a user and a group through SCIM, see them and their history, deactivate the user and read it as of before", async ({ page }) => {
     const problems = watchConsole(page);
     await gotoHydrated(page, "/api-tokens");
     await page.getByLabel("Token name").fill(`entra-${tag}`);
@@ -75,6 +75,25 @@ test.describe.serial("API tokens", () => {
     await gotoHydrated(page, `/users/${id}`);
     await expect(page.getByRole("heading", { level: 1 })).toContainText(`prov.${tag}`);
     await expect(page.locator("main")).toContainText(`token entra-${tag} (SCIM)`);
+
+    // A group with the user as member, as Entra pushes one: in the console with its external
+    // id and member, and on the user's timeline as a change by the token.
+    const group = await scim("POST", "/scim/v2/Groups", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: `Provisioned team ${tag}`,
+      externalId: `00g-${tag}`,
+      members: [{ value: id }],
+    });
+    expect(group.status()).toBe(201);
+    const groupId = (await group.json()).id;
+    await gotoHydrated(page, `/groups?group=${groupId}`);
+    await expect(page.getByLabel("External id")).toHaveValue(`00g-${tag}`);
+    await gotoHydrated(page, `/groups?group=${groupId}&tab=users`);
+    await expect(page.getByRole("table", { name: "Members" })).toContainText(`prov.${tag}`);
+    await gotoHydrated(page, `/users/${id}/history`);
+    const timeline = page.getByRole("list", { name: "Timeline" }).locator(":scope > li");
+    await expect(timeline.nth(0)).toContainText(`+ Provisioned team ${tag}`);
+    await expect(timeline.nth(0)).toContainText(`token entra-${tag} (SCIM)`);
     const before = new Date().toISOString();
     await page.waitForTimeout(20);
     const deactivated = await scim("PATCH", `/scim/v2/Users/${id}`, {
