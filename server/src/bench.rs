@@ -1,6 +1,6 @@
-//! `server bench`: the history read paths, snapshot capture and role assignment rules,
-//! measured on a fresh temporary database and reported as medians and ratios from one run
-//! (docs/benchmarks.md).
+//! `server bench`: the history read paths, snapshot capture, role assignment rules and
+//! SCIM (bench_scim.rs), measured on a fresh temporary database and reported as medians
+//! and ratios from one run (docs/benchmarks.md).
 use app::model::kinds::ROLE_RULES;
 use app::model::*;
 use app::store::{Author, Store};
@@ -101,11 +101,11 @@ fn rand_suffix() -> u32 {
         .unwrap_or(0)
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
+pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
@@ -178,8 +178,9 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
         .bench_group_history(scale.groups, scale.group_versions, from, step)
         .await
         .map_err(e)?;
+    let imported = from + scale.group_versions * step;
     store
-        .bench_users(scale.users, groups[0], from + scale.group_versions * step)
+        .bench_users(scale.users, groups[0], imported)
         .await
         .map_err(e)?;
     let first = store
@@ -398,6 +399,10 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
         ms(with_rules) / ms(no_rules),
         verdict(added < 2.0)
     ));
+
+    // (f) SCIM: as of half-way between the users' import and their edit a day later.
+    let between = time(imported + DAY / 2);
+    out.push(crate::bench_scim::measure(store, scale.users, scale.runs, between).await?);
     out.push(format!("total {:.0} s", started.elapsed().as_secs_f64()));
     Ok(out.join("\n"))
 }

@@ -5,6 +5,7 @@ use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
 
 mod bench;
+mod bench_scim;
 
 #[derive(Parser)]
 #[command(
@@ -58,8 +59,9 @@ enum Command {
     /// Seal every vault secret again with a new vault key and retire the old key from the
     /// key file (REWIND_VAULT_KEY_FILE, default data/vault.key), in one transaction.
     RotateVaultKey,
-    /// Measure history reads and snapshot capture on a fresh temporary database (SQLite, or
-    /// a scratch database on the PostgreSQL server when DATABASE_URL is postgres://).
+    /// Measure history reads, snapshot capture and SCIM on a fresh temporary database
+    /// (SQLite, or a scratch database on the PostgreSQL server when DATABASE_URL is
+    /// postgres://).
     Bench {
         /// A small scale for a smoke run.
         #[arg(long)]

@@ -73,7 +73,10 @@ impl Store {
     }
 
     /// `count` users in `group`, imported at `at` and each edited a day later (two versions
-    /// per user), a thousand per operation.
+    /// per user), a thousand per operation. Every import comes before the first edit: an
+    /// operation never goes back in time (`begin_op`), so an import after an edit would be
+    /// moved to the edit's instant and no user but the first thousand would have existed
+    /// between the two.
     pub async fn bench_users(&self, count: i64, group: GroupId, at: i64) -> Result<()> {
         let person = |i: i64| {
             let first = FIRST_NAMES[(i as usize * 7) % FIRST_NAMES.len()];
@@ -90,11 +93,12 @@ impl Store {
                 ..Default::default()
             }
         };
-        for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
+        let people: Vec<i64> = (0..count).collect();
+        let mut ids = Vec::with_capacity(people.len());
+        for chunk in people.chunks(1000) {
             let mut tx = self.begin_identity_write().await?;
             let created =
                 begin_op(&mut tx, &Author::named("bench").at(at), "user.import", "").await?;
-            let mut ids = Vec::with_capacity(chunk.len());
             for &i in chunk {
                 let id = new_object(&mut tx, Table::Users).await?;
                 insert_version(
@@ -107,6 +111,10 @@ impl Store {
                 .await?;
                 ids.push(id);
             }
+            tx.commit().await?;
+        }
+        for (chunk, ids) in people.chunks(1000).zip(ids.chunks(1000)) {
+            let mut tx = self.begin_identity_write().await?;
             let edited = begin_op(
                 &mut tx,
                 &Author::named("bench").at(at + DAY),
@@ -114,7 +122,7 @@ impl Store {
                 "",
             )
             .await?;
-            for (&i, &id) in chunk.iter().zip(&ids) {
+            for (&i, &id) in chunk.iter().zip(ids) {
                 let mut input = person(i);
                 input.mail_server = "mx1".into();
                 write_version(&mut tx, &edited, Table::Users, id, &user_fields(&input)).await?;
