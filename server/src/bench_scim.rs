@@ -5,6 +5,7 @@ use crate::bench::{median, ms};
 use app::model::{NewApiToken, Permission};
 use app::state::AuthConfig;
 use app::store::Store;
+use app::ui::components::urlencode;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -110,18 +111,6 @@ fn entra_user(i: usize) -> Value {
     })
 }
 
-/// Minimal percent-encoding of a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The start of an answer, for an error message.
 fn short(answer: &Value) -> String {
     answer.to_string().chars().take(600).collect()
@@ -197,10 +186,13 @@ pub(crate) async fn measure(
     }
     let create = median(creates);
 
-    let filter = format!("&filter={}", encode(&format!("userName sw \"{PREFIX}\"")));
+    let filter = format!(
+        "&filter={}",
+        urlencode(&format!("userName sw \"{PREFIX}\""))
+    );
     let as_of = format!(
         "&asOf={}",
-        encode(&between.to_rfc3339_opts(SecondsFormat::Secs, true))
+        urlencode(&between.to_rfc3339_opts(SecondsFormat::Secs, true))
     );
     let list = |filter: &str, as_of: &str| format!("/scim/v2/Users?count=50{filter}{as_of}");
 
