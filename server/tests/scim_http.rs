@@ -2,94 +2,12 @@
 //! a bearer token reads users, as of any instant; cookies never open the API and tokens
 //! never open the console; permissions, revocation, expiry and throttling hold.
 mod common;
-use app::model::{NewApiToken, OperatorRole, Permission, UserInput};
-use app::state::AuthConfig;
-use app::store::{Author, NewOperator, Store};
+use app::model::{NewApiToken, OperatorRole, Permission};
+use app::store::{Author, NewOperator};
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use axum::Router;
+use axum::http::{header, StatusCode};
+use common::scim::api;
 use common::{Reply, PASSWORD};
-
-struct Api {
-    router: Router,
-    store: Store,
-    owner: app::model::Operator,
-    cookie: String,
-}
-
-async fn api() -> Api {
-    let store = app::testing::fresh_store().await;
-    let owner = store
-        .create_owner(None, "olivia", "Olivia Owner", PASSWORD)
-        .await
-        .unwrap();
-    let router = common::router(&store, AuthConfig::default());
-    let cookie = common::login(&router, "olivia", PASSWORD).await;
-    Api {
-        router,
-        store,
-        owner,
-        cookie,
-    }
-}
-
-impl Api {
-    async fn token(&self, name: &str, permissions: &[Permission]) -> String {
-        self.store
-            .create_api_token(
-                &self.owner,
-                &NewApiToken {
-                    name: name.into(),
-                    days: 30,
-                    permissions: permissions.to_vec(),
-                },
-            )
-            .await
-            .unwrap()
-            .secret
-    }
-
-    async fn get(&self, uri: &str, token: Option<&str>, cookie: Option<&str>) -> Reply {
-        let mut request = Request::get(uri).header(header::HOST, "localhost");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        common::send(&self.router, request.body(Body::empty()).unwrap()).await
-    }
-
-    async fn user(&self, name: &str) -> i64 {
-        let group = self
-            .store
-            .create_group(
-                &Author::named("tester"),
-                &app::model::GroupInput {
-                    name: format!("group of {name}"),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        self.store
-            .create_user(
-                &Author::named("tester"),
-                &UserInput {
-                    name: name.into(),
-                    first_name: "Ann".into(),
-                    last_name: "Lee".into(),
-                    email: format!("{name}@example.test"),
-                    primary_group: group,
-                    enabled: true,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
-            .0
-    }
-}
 
 #[tokio::test]
 async fn a_token_reads_users_as_scim_and_as_of_a_past_instant() {
@@ -355,33 +273,6 @@ async fn revoked_and_expired_tokens_stop_working_and_unknown_ones_are_throttled(
         api.get("/scim/v2/Users", Some(&fresh), None).await.status,
         StatusCode::OK
     );
-}
-
-impl Api {
-    async fn send_json(
-        &self,
-        method: &str,
-        uri: &str,
-        token: &str,
-        body: serde_json::Value,
-        if_match: Option<&str>,
-    ) -> Reply {
-        // No Origin, Referer or Sec-Fetch-Site: an identity provider calls from anywhere.
-        let mut request = Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::HOST, "localhost")
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/scim+json");
-        if let Some(version) = if_match {
-            request = request.header(header::IF_MATCH, version);
-        }
-        common::send(
-            &self.router,
-            request.body(Body::from(body.to_string())).unwrap(),
-        )
-        .await
-    }
 }
 
 #[tokio::test]

@@ -12,9 +12,9 @@ pub(crate) enum Kind {
     Flag,
     /// BIGINT microseconds; written as "2026-03-01" or RFC 3339 in queries.
     Time,
-    /// One custom attribute (named as the query names it) inside the JSON list of `sql`
-    /// (`[{"name":…,"value":…}]`, as `attributes_json` writes it): eq, ne and pr, ignoring
-    /// case like text.
+    /// One custom attribute (named exactly as the query names it) inside the JSON list of
+    /// `sql` (`[{"name":…,"value":…}]`, as `attributes_json` writes it): eq, ne and pr,
+    /// case-exact (an identity provider's ids are).
     Custom,
 }
 
@@ -84,11 +84,10 @@ impl<'a> Translator<'a> {
                     Kind::Text => format!("({} <> '')", attribute.sql),
                     Kind::Flag | Kind::Time => format!("({} IS NOT NULL)", attribute.sql),
                     Kind::Custom => {
-                        // An attribute is kept only with a value: its name is enough.
-                        let name = serde_json::to_string(attribute.name).unwrap_or_default();
-                        let pattern = format!("%{{\"name\":{}%", escape_like(&name.to_lowercase()));
-                        let placeholder = self.placeholder(Bind::Text(pattern));
-                        format!("(lower({}) LIKE {placeholder} ESCAPE '\\')", attribute.sql)
+                        // Set, and not to an empty value.
+                        let set = self.contains(attribute.sql, custom_prefix(attribute.name));
+                        let empty = self.contains(attribute.sql, custom_pair(attribute.name, ""));
+                        format!("({set} AND NOT {empty})")
                     }
                 }
             }
@@ -132,6 +131,13 @@ impl<'a> Translator<'a> {
         text
     }
 
+    /// Whether the text column `sql` holds `needle`, exactly (case included): `replace` and
+    /// `length` read alike on SQLite and PostgreSQL, where LIKE does not.
+    fn contains(&mut self, sql: &str, needle: String) -> String {
+        let placeholder = self.placeholder(Bind::Text(needle));
+        format!("(length({sql}) > length(replace({sql}, {placeholder}, '')))")
+    }
+
     fn compare(&mut self, attribute: &Attribute, op: CompareOp, value: &Literal) -> Result<String> {
         let sql = attribute.sql;
         if *value == Literal::Null {
@@ -161,23 +167,15 @@ impl<'a> Translator<'a> {
                         ),
                     ));
                 };
-                let negate = match op {
-                    CompareOp::Eq => "",
-                    CompareOp::Ne => "NOT ",
-                    _ => {
-                        return Err(self.error(
-                            attribute.name,
-                            format!("{} can only be compared with eq, ne or pr", attribute.name),
-                        ))
-                    }
-                };
-                // The exact JSON of the pair, as attributes_json writes it.
-                let pair = serde_json::json!({"name": attribute.name, "value": text}).to_string();
-                let pattern = format!("%{}%", escape_like(&pair.to_lowercase()));
-                let placeholder = self.placeholder(Bind::Text(pattern));
-                Ok(format!(
-                    "({negate}lower({sql}) LIKE {placeholder} ESCAPE '\\')"
-                ))
+                let found = self.contains(sql, custom_pair(attribute.name, text));
+                match op {
+                    CompareOp::Eq => Ok(found),
+                    CompareOp::Ne => Ok(format!("(NOT {found})")),
+                    _ => Err(self.error(
+                        attribute.name,
+                        format!("{} can only be compared with eq, ne or pr", attribute.name),
+                    )),
+                }
             }
             Kind::Text => {
                 let Literal::Text(text) = value else {
@@ -265,6 +263,16 @@ impl<'a> Translator<'a> {
             }
         }
     }
+}
+
+/// A custom attribute as `attributes_json` writes it (`{"name":…,"value":…}`, exactly), and
+/// the start of one with that name.
+fn custom_pair(name: &str, value: &str) -> String {
+    serde_json::json!({"name": name, "value": value}).to_string()
+}
+
+fn custom_prefix(name: &str) -> String {
+    format!("{{\"name\":{},\"value\":", serde_json::json!(name))
 }
 
 /// Binds a condition's values after the ones the query already has.

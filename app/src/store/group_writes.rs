@@ -6,6 +6,7 @@ use super::identity::{
     GROUP_COLUMNS, MAIL_MEMBER_COLUMNS, MEMBERSHIP_COLUMNS,
 };
 use super::identity_reads::current_membership;
+use super::locks::{take, Lock};
 use super::temporal::{
     check_name, close_current, insert_version, is_current, new_object, replace_version, time,
     Author, Op, Table,
@@ -142,8 +143,25 @@ impl Store {
     /// Deletes a group without subgroups that is nobody's primary group; its memberships and
     /// grants end with it.
     pub async fn delete_group(&self, actor: &Author, id: GroupId) -> Result<()> {
+        self.delete_group_expecting(actor, id, None).await
+    }
+
+    /// `delete_group`, refused when `expected` (a provisioning client's `If-Match`) is not the
+    /// group's version (`group_version`), checked in the delete's own transaction.
+    pub async fn delete_group_expecting(
+        &self,
+        actor: &Author,
+        id: GroupId,
+        expected: Option<i64>,
+    ) -> Result<()> {
         let mut tx = self.begin_identity_write().await?;
+        take(&mut tx, Lock::Group(id.0)).await?;
         let row = current_group(&mut tx, id).await?;
+        if let Some(expected) = expected {
+            if super::provisioning::group_version_in(&mut tx, id, i64::MAX).await? != expected {
+                return Err(Error::Conflict(super::provisioning::VERSION_CHANGED.into()));
+            }
+        }
         let (children,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM groups WHERE parent_id = $1 AND valid_to IS NULL")
                 .bind(id.0)
@@ -197,6 +215,7 @@ impl Store {
     /// Brings a deleted group back with its last attributes, memberships and grants.
     pub async fn recover_group(&self, actor: &Author, id: GroupId) -> Result<()> {
         let mut tx = self.begin_identity_write().await?;
+        take(&mut tx, Lock::Group(id.0)).await?;
         let (row, deleted_by): (GroupRow, i64) =
             last_deleted_version(&mut tx, GROUP_COLUMNS, Table::Groups, "g", id.0).await?;
         if let Some(parent) = row.parent_id {
@@ -249,6 +268,7 @@ impl Store {
     ) -> Result<MembershipId> {
         check_texts(&[("comments", &input.comments, MAX_TEXT_CHARS)])?;
         let mut tx = self.begin_identity_write().await?;
+        take(&mut tx, Lock::Group(input.group.0)).await?;
         let user = current_user(&mut tx, input.user).await?;
         let group = current_group(&mut tx, input.group).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.add", &user.name).await?;
@@ -282,6 +302,9 @@ impl Store {
     ) -> Result<()> {
         check_texts(&[("comments", comments, MAX_TEXT_CHARS)])?;
         let mut tx = self.begin_identity_write().await?;
+        // A membership's group never changes: the lock taken after this read is its group's.
+        let row = current_membership(&mut tx, id).await?;
+        take(&mut tx, Lock::Group(row.group_id)).await?;
         let row = current_membership(&mut tx, id).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.update", "").await?;
         let input = MembershipInput {
@@ -336,6 +359,8 @@ impl Store {
     /// Removes a membership (its last version closes; history keeps it).
     pub async fn remove_membership(&self, actor: &Author, id: MembershipId) -> Result<()> {
         let mut tx = self.begin_identity_write().await?;
+        let row = current_membership(&mut tx, id).await?;
+        take(&mut tx, Lock::Group(row.group_id)).await?;
         let row = current_membership(&mut tx, id).await?;
         let op = super::temporal::begin_op(&mut tx, actor, "membership.remove", "").await?;
         close_current(&mut tx, &op, Table::Memberships, id.0).await?;

@@ -42,9 +42,11 @@ pub(crate) struct UserRow {
 pub(crate) const USER_ATTRIBUTES: &[super::filter::Attribute] = {
     use super::filter::{Attribute, Kind};
     &[
+        // name_key is the name lower-cased in Rust (Unicode): SQLite's lower() folds ASCII
+        // only, so "Émile" would not match "émile" on the name itself.
         Attribute {
             name: "userName",
-            sql: "u.name",
+            sql: "u.name_key",
             kind: Kind::Text,
         },
         Attribute {
@@ -611,9 +613,32 @@ impl Store {
         self.delete_users(actor, &[id]).await.map(|_| ())
     }
 
+    /// `delete_user`, refused when `expected` (a provisioning client's `If-Match`: the
+    /// version's `valid_from`) is not the user's current version, checked under the user's
+    /// lock in the delete's own transaction.
+    pub async fn delete_user_expecting(
+        &self,
+        actor: &Author,
+        id: UserId,
+        expected: Option<i64>,
+    ) -> Result<()> {
+        self.delete_users_checked(actor, &[id], expected.map(|v| (id, v)))
+            .await
+            .map(|_| ())
+    }
+
     /// Deletes several users as one operation: all of them or, on any error, none. Returns
     /// their names in the order given.
     pub async fn delete_users(&self, actor: &Author, ids: &[UserId]) -> Result<Vec<String>> {
+        self.delete_users_checked(actor, ids, None).await
+    }
+
+    async fn delete_users_checked(
+        &self,
+        actor: &Author,
+        ids: &[UserId],
+        expected: Option<(UserId, i64)>,
+    ) -> Result<Vec<String>> {
         if ids.is_empty() {
             return Err(Error::invalid(
                 "users",
@@ -621,6 +646,12 @@ impl Store {
             ));
         }
         let mut tx = self.begin_identity_write().await?;
+        if let Some((id, version)) = expected {
+            super::locks::take(&mut tx, super::locks::Lock::User(id.0)).await?;
+            if current_user(&mut tx, id).await?.valid_from != version {
+                return Err(Error::Conflict(super::provisioning::VERSION_CHANGED.into()));
+            }
+        }
         let mut names = Vec::with_capacity(ids.len());
         for id in ids {
             names.push(current_user(&mut tx, *id).await?.name);

@@ -27,6 +27,10 @@ pub(crate) enum Lock {
     /// The vault key: writes that seal a secret hold it shared (`take_shared`), a key
     /// rotation exclusively, so no secret is sealed with a key while it is being retired.
     VaultKey,
+    /// One group's record and its secondary memberships: a provisioning write (which reads
+    /// the members, checks the version the client saw and writes) and the console's
+    /// membership edits of that group run one after the other. Taken before any user lock.
+    Group(i64),
 }
 
 impl Lock {
@@ -39,6 +43,7 @@ impl Lock {
             Self::RoleRule(rule) => (4, rule),
             Self::VaultSecret(account) => (5, account),
             Self::VaultKey => (6, 0),
+            Self::Group(group) => (7, group),
         };
         (kind << 56) | (id & 0x00FF_FFFF_FFFF_FFFF)
     }

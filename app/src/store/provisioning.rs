@@ -101,7 +101,7 @@ impl Store {
 /// A group's version as provisioning clients see it (`meta.version`, `If-Match`): the instant
 /// of its last change or of the last change to its secondary memberships, whichever is later,
 /// at instant `t` (microseconds; `i64::MAX` for now). 0 for a group that did not exist then.
-async fn group_version_in(conn: &mut AnyConnection, id: GroupId, t: i64) -> Result<i64> {
+pub(crate) async fn group_version_in(conn: &mut AnyConnection, id: GroupId, t: i64) -> Result<i64> {
     let (version,): (Option<i64>,) = sqlx::query_as(
         "SELECT MAX(v) FROM ( \
            SELECT MAX(valid_from) AS v FROM groups WHERE object_id = $1 AND valid_from <= $2 \
@@ -145,22 +145,53 @@ pub struct GroupProvision {
 
 impl Store {
     /// Creates (`id` None) or changes a group and its secondary memberships in one
-    /// transaction. A member whose primary group this is stays so (no second membership);
-    /// the users whose memberships change get a snapshot.
-    pub async fn provision_group(
+    /// transaction. For a change the group's lock is taken first, then the group and its
+    /// current secondary members are read, the version the client saw (`expected`, see
+    /// `group_version`) is checked, and `edit` makes the change from what was read — so two
+    /// provisioning requests, or one and a console membership edit, never undo each other.
+    /// A member whose primary group this is stays so (no second membership); the users whose
+    /// memberships change get a snapshot.
+    pub async fn provision_group<E: From<Error>>(
         &self,
         actor: &Author,
         id: Option<GroupId>,
         expected: Option<i64>,
+        edit: impl FnOnce(&mut GroupInput, &[UserId]) -> std::result::Result<GroupProvision, E>,
+    ) -> std::result::Result<GroupId, E> {
+        let mut tx = self.begin_identity_write().await?;
+        let (mut input, current_members) = match id {
+            Some(id) => {
+                super::locks::take(&mut tx, super::locks::Lock::Group(id.0)).await?;
+                let row = current_group(&mut tx, id).await?;
+                if let Some(expected) = expected {
+                    if group_version_in(&mut tx, id, i64::MAX).await? != expected {
+                        return Err(Error::Conflict(VERSION_CHANGED.into()).into());
+                    }
+                }
+                let members: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT user_id FROM memberships WHERE group_id = $1 AND valid_to IS NULL \
+                     ORDER BY object_id",
+                )
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(Error::from)?;
+                let members: Vec<UserId> = members.into_iter().map(|(u,)| UserId(u)).collect();
+                (row.input(), members)
+            }
+            None => (GroupInput::default(), Vec::new()),
+        };
+        let change = edit(&mut input, &current_members)?;
+        Ok(self.write_provisioned_group(tx, actor, id, &change).await?)
+    }
+
+    async fn write_provisioned_group(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Author,
+        id: Option<GroupId>,
         change: &GroupProvision,
     ) -> Result<GroupId> {
-        let mut tx = self.begin_identity_write().await?;
-        if let (Some(id), Some(expected)) = (id, expected) {
-            current_group(&mut tx, id).await?;
-            if group_version_in(&mut tx, id, i64::MAX).await? != expected {
-                return Err(Error::Conflict(VERSION_CHANGED.into()));
-            }
-        }
         let kind = if id.is_some() {
             "group.update"
         } else {
@@ -197,6 +228,25 @@ impl Store {
                     .filter(|u| !members.contains_key(u))
                     .map(|u| UserId(*u)),
             );
+        }
+        // Removing a member whose primary group this is cannot be done here: say so rather
+        // than answer as if it were done.
+        for user in &change.remove {
+            if members.contains_key(&user.0) {
+                continue;
+            }
+            if let Ok(row) = current_user(&mut tx, *user).await {
+                if row.primary_group_id == id.0 {
+                    return Err(Error::invalid(
+                        "members",
+                        format!(
+                            "{:?} belongs to this group as its primary group: change the \
+                             user's primary group instead.",
+                            row.name
+                        ),
+                    ));
+                }
+            }
         }
         let mut removed = BTreeSet::new();
         let mut added = BTreeSet::new();

@@ -145,6 +145,8 @@ fn schema_list(base: &str) -> Vec<Value> {
     let required = |a: Value| with(a, "required", json!(true));
     let unique = |a: Value| with(a, "uniqueness", json!("server"));
     let read_only = |a: Value| with(a, "mutability", json!("readOnly"));
+    // An identity provider's ids differ by case alone (RFC 7643 §3.1).
+    let case_exact = |a: Value| with(a, "caseExact", json!(true));
     let schema = |id: &str, name: &str, attributes: Vec<Value>| {
         json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"], "id": id,
                "name": name, "attributes": attributes,
@@ -173,7 +175,7 @@ fn schema_list(base: &str) -> Vec<Value> {
                 // Every Rewind user is active or not: never unassigned.
                 required(attribute("active", "boolean")),
                 attribute("userType", "string"),
-                attribute("externalId", "string"),
+                case_exact(attribute("externalId", "string")),
                 read_only(complex(
                     "groups",
                     true,
@@ -204,7 +206,7 @@ fn schema_list(base: &str) -> Vec<Value> {
             "Group",
             vec![
                 required(unique(attribute("displayName", "string"))),
-                attribute("externalId", "string"),
+                case_exact(attribute("externalId", "string")),
                 // Members are users; a group's place in the tree is its parent.
                 canonical(
                     complex("members", true, &["value", "$ref", "type"], &["User"]),

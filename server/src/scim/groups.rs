@@ -3,18 +3,19 @@
 //! the parent group and description. Writes run as one transaction
 //! (`Store::provision_group`).
 use super::{
-    as_of, author, base_url, check_etag, etag, expected_version, instant, json_body, list_window,
-    lists::list_response, project, resource_response, ReadParams, ScimError,
+    as_of, author, base_url, etag, expected_version, instant, json_body, list_window,
+    lists::list_response, project, resource_response, ReadParams, ScimError, ScimQuery,
 };
 use app::auth::authorize_bearer;
-use app::model::{Group, GroupId, GroupInput, GroupMember, MemberKind, Permission, UserId};
+use app::model::{Group, GroupId, GroupInput, GroupMember, Permission, UserId};
 use app::state::AppState;
 use app::store::GroupProvision;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const GROUP_EXTENSION: &str = "urn:rewind:scim:schemas:extension:2.0:Group";
@@ -95,7 +96,7 @@ async fn group_response(
 pub async fn get_group(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(params): Query<ReadParams>,
+    ScimQuery(params): ScimQuery,
     parts: Parts,
 ) -> Result<Response, ScimError> {
     authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
@@ -166,9 +167,10 @@ fn group_filter(filter: &str) -> Result<Option<GroupFilter>, ScimError> {
 
 pub async fn list_groups(
     State(state): State<AppState>,
-    Query(params): Query<ReadParams>,
+    ScimQuery(params): ScimQuery,
     parts: Parts,
 ) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     groups_list(&state, &params, &parts).await
 }
 
@@ -178,16 +180,17 @@ pub async fn search_groups(
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     let params = ReadParams::from_search(&json_body(&body)?)?;
     groups_list(&state, &params, &parts).await
 }
 
+/// A list of groups; the caller has authorised the request.
 async fn groups_list(
     state: &AppState,
     params: &ReadParams,
     parts: &Parts,
 ) -> Result<Response, ScimError> {
-    authorize_bearer(state, parts, Permission::IdentityRead).await?;
     let (start, count) = list_window(params);
     let (total, resources) = groups_page(state, params, &base_url(parts), start - 1, count).await?;
     Ok(list_response(start, total, resources))
@@ -205,13 +208,13 @@ pub(crate) async fn groups_page(
     let wanted = group_filter(params.filter.as_deref().unwrap_or_default())?;
     let mut groups = state.store.list_groups(at).await?;
     match &wanted {
+        // Names are unique ignoring case (Unicode, as the store's name keys).
         Some(GroupFilter::DisplayName(name)) => {
-            groups.retain(|g| g.input.name.eq_ignore_ascii_case(name))
+            let wanted = name.trim().to_lowercase();
+            groups.retain(|g| g.input.name.trim().to_lowercase() == wanted)
         }
-        // Ignoring case, as the users list compares externalId.
-        Some(GroupFilter::ExternalId(id)) => {
-            groups.retain(|g| g.input.external_id.eq_ignore_ascii_case(id))
-        }
+        // externalId is case-exact (RFC 7643 §3.1), as for users.
+        Some(GroupFilter::ExternalId(id)) => groups.retain(|g| g.input.external_id == *id),
         None => {}
     }
     match params
@@ -414,13 +417,70 @@ fn member_in_path(path: &str) -> Result<Option<UserId>, ScimError> {
         .map_err(|_| bad())
 }
 
-/// PATCH operations over `input` and the group's current secondary members, in order: the
-/// members come out as the whole list they leave (so "add X, remove X" leaves X out).
-fn apply_patch(
-    input: &mut GroupInput,
-    current: &[UserId],
-    patch: &Value,
-) -> Result<GroupProvision, ScimError> {
+/// The member changes of a PATCH, in order: users to add and remove (applied to the members
+/// as they are when the write runs, so concurrent changes are kept), or — once the PATCH
+/// replaces or clears the members — the whole new list.
+#[derive(Default)]
+struct MemberEdits {
+    list: Option<Vec<UserId>>,
+    add: Vec<UserId>,
+    remove: Vec<UserId>,
+}
+
+impl MemberEdits {
+    fn add(&mut self, ids: Vec<UserId>) {
+        match &mut self.list {
+            Some(list) => {
+                let mut present: HashSet<UserId> = list.iter().copied().collect();
+                list.extend(ids.into_iter().filter(|id| present.insert(*id)));
+            }
+            None => {
+                let ids: HashSet<UserId> = ids.into_iter().collect();
+                self.remove.retain(|id| !ids.contains(id));
+                let mut present: HashSet<UserId> = self.add.iter().copied().collect();
+                let mut ids: Vec<UserId> = ids.into_iter().collect();
+                ids.sort_by_key(|id| id.0);
+                self.add
+                    .extend(ids.into_iter().filter(|id| present.insert(*id)));
+            }
+        }
+    }
+
+    fn remove(&mut self, ids: Vec<UserId>) {
+        let gone: HashSet<UserId> = ids.iter().copied().collect();
+        match &mut self.list {
+            Some(list) => list.retain(|id| !gone.contains(id)),
+            None => {
+                self.add.retain(|id| !gone.contains(id));
+                let mut present: HashSet<UserId> = self.remove.iter().copied().collect();
+                self.remove
+                    .extend(ids.into_iter().filter(|id| present.insert(*id)));
+            }
+        }
+    }
+
+    /// The members become `ids` (from `current`, the members when the write runs, only the
+    /// list matters).
+    fn replace(&mut self, ids: Vec<UserId>) {
+        self.add.clear();
+        self.remove.clear();
+        self.list = Some(Vec::new());
+        self.add(ids);
+    }
+
+    fn into_provision(self, input: GroupInput) -> GroupProvision {
+        GroupProvision {
+            input,
+            members: self.list,
+            add: self.add,
+            remove: self.remove,
+        }
+    }
+}
+
+/// PATCH operations over `input`, in order. Member changes come out as additions and removals
+/// unless the PATCH replaces or clears the members (`MemberEdits`).
+fn apply_patch(input: &mut GroupInput, patch: &Value) -> Result<GroupProvision, ScimError> {
     let operations = patch
         .get("Operations")
         .and_then(Value::as_array)
@@ -431,15 +491,7 @@ fn apply_patch(
             "Too many operations in one PATCH.",
         ));
     }
-    let mut members: Vec<UserId> = current.to_vec();
-    let mut members_changed = false;
-    let add = |members: &mut Vec<UserId>, ids: Vec<UserId>| {
-        for id in ids {
-            if !members.contains(&id) {
-                members.push(id);
-            }
-        }
-    };
+    let mut members = MemberEdits::default();
     for operation in operations {
         let op = operation
             .get("op")
@@ -464,10 +516,10 @@ fn apply_patch(
                 if let Some(listed) = value.get("members") {
                     let ids = member_ids(listed)?;
                     if op == "replace" {
-                        members.clear();
+                        members.replace(ids);
+                    } else {
+                        members.add(ids);
                     }
-                    add(&mut members, ids);
-                    members_changed = true;
                 }
                 if let Some(extension) = value.get(GROUP_EXTENSION) {
                     apply_extension(input, extension)?;
@@ -476,23 +528,26 @@ fn apply_patch(
             ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
                 input.name = value.as_str().unwrap_or_default().to_string();
             }
+            ("remove", Some(p)) if p.eq_ignore_ascii_case("displayName") => {
+                return Err(ScimError::bad(
+                    "mutability",
+                    "displayName is required: it cannot be removed.",
+                ))
+            }
             ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
+                let ids = member_ids(&value)?;
                 if op == "replace" {
-                    members.clear();
+                    members.replace(ids);
+                } else {
+                    members.add(ids);
                 }
-                add(&mut members, member_ids(&value)?);
-                members_changed = true;
             }
             ("remove", Some(p)) if p.to_lowercase().starts_with("members") => {
                 match member_in_path(p)? {
-                    Some(user) => members.retain(|m| *m != user),
-                    None if value.is_null() => members.clear(),
-                    None => {
-                        let gone = member_ids(&value)?;
-                        members.retain(|m| !gone.contains(m));
-                    }
+                    Some(user) => members.remove(vec![user]),
+                    None if value.is_null() => members.replace(Vec::new()),
+                    None => members.remove(member_ids(&value)?),
                 }
-                members_changed = true;
             }
             ("add" | "replace", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
                 input.external_id = text(&value, "externalId")?;
@@ -526,11 +581,7 @@ fn apply_patch(
             }
         }
     }
-    Ok(GroupProvision {
-        input: input.clone(),
-        members: members_changed.then_some(members),
-        ..Default::default()
-    })
+    Ok(members.into_provision(input.clone()))
 }
 
 pub async fn create_group(
@@ -540,16 +591,37 @@ pub async fn create_group(
 ) -> Result<Response, ScimError> {
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let body = json_body(&body)?;
-    let change = apply_resource(&mut GroupInput::default(), &body)?;
     let id = state
         .store
-        .provision_group(&author(&caller), None, None, &change)
+        .provision_group(&author(&caller), None, None, |input, _| {
+            apply_resource(input, &body)
+        })
         .await?;
     group_response(&state, StatusCode::CREATED, id, &parts).await
 }
 
-async fn current(state: &AppState, id: GroupId) -> Result<Group, ScimError> {
-    Ok(state.store.get_group(id, None).await?)
+/// PUT and PATCH of a group: `apply` reads the body onto the group inside the store's
+/// transaction, under the group's lock, after the `If-Match` check (`provision_group`).
+async fn edit_group(
+    state: &AppState,
+    id: &str,
+    parts: &Parts,
+    body: &[u8],
+    apply: fn(&mut GroupInput, &Value) -> Result<GroupProvision, ScimError>,
+) -> Result<Response, ScimError> {
+    let caller = authorize_bearer(state, parts, Permission::IdentityWrite).await?;
+    let id = group_id(id)?;
+    let body = json_body(body)?;
+    state
+        .store
+        .provision_group(
+            &author(&caller),
+            Some(id),
+            expected_version(parts)?,
+            |input, _| apply(input, &body),
+        )
+        .await?;
+    group_response(state, StatusCode::OK, id, parts).await
 }
 
 pub async fn replace_group(
@@ -558,22 +630,7 @@ pub async fn replace_group(
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Response, ScimError> {
-    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
-    let id = group_id(&id)?;
-    let body = json_body(&body)?;
-    let mut input = current(&state, id).await?.input;
-    let change = apply_resource(&mut input, &body)?;
-    // The store checks the version inside the write's transaction.
-    state
-        .store
-        .provision_group(
-            &author(&caller),
-            Some(id),
-            expected_version(&parts)?,
-            &change,
-        )
-        .await?;
-    group_response(&state, StatusCode::OK, id, &parts).await
+    edit_group(&state, &id, &parts, &body, apply_resource).await
 }
 
 pub async fn patch_group(
@@ -582,29 +639,7 @@ pub async fn patch_group(
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Response, ScimError> {
-    let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
-    let id = group_id(&id)?;
-    let body = json_body(&body)?;
-    let mut input = current(&state, id).await?.input;
-    let secondary: Vec<UserId> = state
-        .store
-        .group_members(id, None)
-        .await?
-        .into_iter()
-        .filter(|m| m.kind != MemberKind::Primary)
-        .map(|m| m.user)
-        .collect();
-    let change = apply_patch(&mut input, &secondary, &body)?;
-    state
-        .store
-        .provision_group(
-            &author(&caller),
-            Some(id),
-            expected_version(&parts)?,
-            &change,
-        )
-        .await?;
-    group_response(&state, StatusCode::OK, id, &parts).await
+    edit_group(&state, &id, &parts, &body, apply_patch).await
 }
 
 /// DELETE moves the group to the recycle bin; a group that still has members or subgroups is
@@ -616,9 +651,11 @@ pub async fn delete_group(
 ) -> Result<Response, ScimError> {
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = group_id(&id)?;
-    current(&state, id).await?;
-    check_etag(&parts, state.store.group_version(id, None).await?)?;
-    state.store.delete_group(&author(&caller), id).await?;
+    // The version is checked inside the delete's transaction, under the group's lock.
+    state
+        .store
+        .delete_group_expecting(&author(&caller), id, expected_version(&parts)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -647,7 +684,7 @@ mod tests {
     }
 
     #[test]
-    fn entra_style_member_patches_collect_adds_and_removes() {
+    fn entra_style_member_patches_are_additions_and_removals_in_order() {
         let mut input = GroupInput {
             name: "Sales".into(),
             ..Default::default()
@@ -657,15 +694,25 @@ mod tests {
             {"op": "Remove", "path": "members[value eq \"5\"]"},
             {"op": "Replace", "path": "displayName", "value": "Sales EU"},
         ]});
-        let change = apply_patch(&mut input, &[UserId(5), UserId(6)], &patch).unwrap();
-        assert_eq!(change.members, Some(vec![UserId(6), UserId(3), UserId(4)]));
+        let change = apply_patch(&mut input, &patch).unwrap();
+        assert_eq!(change.members, None);
+        assert_eq!(change.add, vec![UserId(3), UserId(4)]);
+        assert_eq!(change.remove, vec![UserId(5)]);
         assert_eq!(change.input.name, "Sales EU");
         // In order: an add then a remove of the same user leaves them out.
         let patch = json!({"Operations": [
             {"op": "add", "path": "members", "value": [{"value": "7"}]},
             {"op": "remove", "path": "members[value eq \"7\"]"},
         ]});
-        let change = apply_patch(&mut input, &[], &patch).unwrap();
-        assert_eq!(change.members, Some(vec![]));
+        let change = apply_patch(&mut input, &patch).unwrap();
+        assert_eq!((change.add, change.remove), (vec![], vec![UserId(7)]));
+        // A replace makes a whole list, which later operations edit.
+        let patch = json!({"Operations": [
+            {"op": "replace", "path": "members", "value": [{"value": "8"}, {"value": "9"}]},
+            {"op": "remove", "path": "members[value eq \"8\"]"},
+            {"op": "add", "path": "members", "value": [{"value": "9"}, {"value": "10"}]},
+        ]});
+        let change = apply_patch(&mut input, &patch).unwrap();
+        assert_eq!(change.members, Some(vec![UserId(9), UserId(10)]));
     }
 }

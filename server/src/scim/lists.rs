@@ -3,13 +3,13 @@
 //! attribute names mapped to Rewind's.
 use super::{
     as_of, base_url, json_body, list_window, project, scim, user_resource, ReadParams, ScimError,
-    LIST_SCHEMA,
+    ScimQuery, LIST_SCHEMA,
 };
 use app::auth::authorize_bearer;
 use app::error::AppError;
 use app::model::{Permission, UserListQuery, UserSort};
 use app::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -162,9 +162,10 @@ fn user_sort(params: &ReadParams) -> Result<UserSort, ScimError> {
 
 pub(crate) async fn list_users(
     State(state): State<AppState>,
-    Query(params): Query<ReadParams>,
+    ScimQuery(params): ScimQuery,
     parts: Parts,
 ) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     users_list(&state, &params, &parts).await
 }
 
@@ -174,16 +175,17 @@ pub(crate) async fn search_users(
     parts: Parts,
     body: axum::body::Bytes,
 ) -> Result<Response, ScimError> {
+    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
     let params = ReadParams::from_search(&json_body(&body)?)?;
     users_list(&state, &params, &parts).await
 }
 
+/// A list of users; the caller has authorised the request.
 async fn users_list(
     state: &AppState,
     params: &ReadParams,
     parts: &Parts,
 ) -> Result<Response, ScimError> {
-    authorize_bearer(state, parts, Permission::IdentityRead).await?;
     let (start, count) = list_window(params);
     let (total, resources) = users_page(state, params, &base_url(parts), start - 1, count).await?;
     Ok(list_response(start, total, resources))
@@ -267,8 +269,12 @@ pub(crate) async fn search_everything(
     let groups_total = super::groups::groups_page(&state, &params, &base, 0, 0)
         .await
         .map(|(t, _)| t);
+    // Only a filter one type cannot read counts as none of that type; other errors stand.
+    let unreadable = |e: &ScimError| e.scim_type == Some("invalidFilter");
     let (users_total, groups_total) = match (users_total, groups_total) {
-        (Err(error), Err(_)) => return Err(error),
+        (Err(error), Err(other)) if unreadable(&error) && unreadable(&other) => return Err(error),
+        (Err(error), _) if !unreadable(&error) => return Err(error),
+        (_, Err(error)) if !unreadable(&error) => return Err(error),
         (users, groups) => (users.unwrap_or(0), groups.unwrap_or(0)),
     };
     let offset = start - 1;

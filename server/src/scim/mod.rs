@@ -193,6 +193,20 @@ struct ReadParams {
     sort_order: Option<String>,
 }
 
+/// The query of a SCIM read; one that does not parse is a SCIM error, not axum's text.
+pub(crate) struct ScimQuery(ReadParams);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ScimQuery {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<ReadParams>::from_request_parts(parts, state)
+            .await
+            .map(|Query(params)| ScimQuery(params))
+            .map_err(|e| ScimError::bad("invalidValue", e.body_text()))
+    }
+}
+
 /// The attributes a read asks for (`attributes`) or leaves out (`excludedAttributes`),
 /// RFC 7644 §3.4.2.5: top-level names or `name.sub`, any case, extension URNs included;
 /// `id`, `schemas` and `meta` are always returned.
@@ -366,7 +380,7 @@ fn user_resource(detail: &UserDetail, base: &str) -> Value {
 async fn get_user(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(params): Query<ReadParams>,
+    ScimQuery(params): ScimQuery,
     parts: Parts,
 ) -> Result<Response, ScimError> {
     authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
@@ -433,17 +447,6 @@ fn expected_version(parts: &Parts) -> Result<Option<i64>, ScimError> {
             retry_after: None,
         })?;
     Ok(Some(micros))
-}
-
-/// Refuses when `If-Match` names another version than `current` (a delete, which the store
-/// makes in its own transaction right after).
-fn check_etag(parts: &Parts, current: i64) -> Result<(), ScimError> {
-    match expected_version(parts)? {
-        Some(wanted) if wanted != current => {
-            Err(AppError::Conflict(app::store::VERSION_CHANGED.into()).into())
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The body as JSON, or a SCIM syntax error.
@@ -529,9 +532,11 @@ async fn delete_user(
 ) -> Result<Response, ScimError> {
     let caller = authorize_bearer(&state, &parts, Permission::IdentityWrite).await?;
     let id = user_id(&id)?;
-    let current = state.store.get_user(id, None).await?;
-    check_etag(&parts, current.modified.at.timestamp_micros())?;
-    state.store.delete_user(&author(&caller), id).await?;
+    // The version is checked inside the delete's transaction, under the user's lock.
+    state
+        .store
+        .delete_user_expecting(&author(&caller), id, expected_version(&parts)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -3,6 +3,7 @@
 // Each test crate uses its own part of these.
 #![allow(dead_code)]
 pub mod backup;
+pub mod scim;
 use app::model::Operator;
 use app::state::AuthConfig;
 use app::store::Store;
