@@ -1,4 +1,5 @@
 //! The HTTP server: Leptos routes and server functions behind an Origin check and security\n//! headers.
+pub mod api;
 pub mod audit_csv;
 pub mod csv_files;
 pub mod files;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sod_csv::routes())
         .merge(audit_csv::routes())
         .merge(scim::routes())
+        .merge(api::routes())
         .route("/healthz", axum::routing::get(healthz))
         .nest_service(
             &format!("/{pkg_dir}"),
@@ -157,9 +159,10 @@ async fn reject_foreign_origin(request: Request, next: Next) -> Response {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    // `/scim/` answers bearer tokens only and never reads a cookie, so a request from another
-    // site carries no ambient authority there: identity providers call it from anywhere.
-    let bearer_only = request.uri().path().starts_with("/scim/");
+    // `/scim/` and `/api/v1/` answer bearer tokens only and never read a cookie, so a request
+    // from another site carries no ambient authority there: other systems call from anywhere.
+    let path = request.uri().path();
+    let bearer_only = path.starts_with("/scim/") || path.starts_with("/api/v1/");
     if !safe && !bearer_only && is_cross_site(&request) {
         return (
             StatusCode::FORBIDDEN,

@@ -265,6 +265,9 @@ async fn load<'c>(
     if store.backend() == Backend::Postgres {
         reset_sequences(&mut tx, &targets).await?;
     }
+    if carried.carries("operations") {
+        announce_to_followers(&mut tx, audit.actor, audit.target).await?;
+    }
     let report = RestoreReport {
         manifest: *manifest,
         rows,
@@ -381,6 +384,38 @@ async fn lock_all_at_once(conn: &mut AnyConnection, tables: &[TableSchema]) -> R
             Err(other) => return Err(other.into()),
         }
     }
+}
+
+/// The change feed after a restore: its counter is moved past every restored position (a
+/// backup from another installation may carry higher ones), then one announcement
+/// `system.restore`, naming the backup, takes the next position and tells followers to read
+/// everything again (`GET /api/v1/changes`). Both are console tables: the identity tables
+/// stay exactly the backup's.
+async fn announce_to_followers(
+    conn: &mut AnyConnection,
+    actor: &crate::store::Actor,
+    backup: &str,
+) -> Result<()> {
+    let (position,): (i64,) = sqlx::query_as(
+        "UPDATE change_feed_counter SET last = CASE \
+           WHEN (SELECT COALESCE(MAX(feed_seq), 0) FROM operations) > last \
+           THEN (SELECT COALESCE(MAX(feed_seq), 0) FROM operations) ELSE last END + 1 \
+         WHERE id = 1 RETURNING last",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO change_feed_announcements (feed_seq, at, operator, kind, summary) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(position)
+    .bind(crate::store::now_micros())
+    .bind(&actor.name)
+    .bind(crate::store::SYSTEM_RESTORE_OPERATION)
+    .bind(backup)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Explicit ids were loaded; the next generated id must come after them.

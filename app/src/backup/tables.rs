@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 /// (`is_identity`).
 pub const IDENTITY_TABLES: &[&str] = &[
     "operations",
+    // What each operation wrote, for the change feed: travels with the operations.
+    "change_log",
     "objects",
     "users",
     "groups",
@@ -52,6 +54,9 @@ pub const CONSOLE_TABLES: &[&str] = &[
     "operator_inbox",
     "system_maintenance",
     "api_tokens",
+    // Change feed positions only grow, across restores too (followers keep their cursors).
+    "change_feed_counter",
+    "change_feed_announcements",
 ];
 
 /// SQLite virtual tables derived from identity tables by triggers (the users search, FTS5,

@@ -2,6 +2,7 @@
 mod access;
 mod api_token;
 mod audit;
+mod change_feed;
 mod directory;
 mod governance;
 mod identity;
@@ -20,6 +21,7 @@ mod vault;
 pub use access::*;
 pub use api_token::*;
 pub use audit::*;
+pub use change_feed::*;
 pub use directory::*;
 pub use governance::*;
 pub use identity::*;

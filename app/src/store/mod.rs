@@ -7,6 +7,7 @@ mod access;
 mod api_tokens;
 mod audit;
 mod bench;
+mod change_feed;
 mod directory;
 mod directory_views;
 mod export;
@@ -57,6 +58,7 @@ mod vault_access;
 mod vault_keys;
 
 pub use audit::AuditRecord;
+pub use change_feed::{parse_cursor, MAX_FEED_PAGE, SYSTEM_RESTORE_OPERATION};
 pub use export::{user_query_attributes, MailDomainRecord, MailListRecord, UserRecord};
 pub use import::{decode_utf8, parse_csv, CsvTable, ImportRequest, IMPORT_LIMIT};
 pub use login_throttle::{

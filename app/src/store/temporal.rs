@@ -226,8 +226,32 @@ pub(crate) async fn insert_version(
             Val::Text(v) => query.bind(v.clone()),
         };
     }
-    let (version,) = query.fetch_one(conn).await?;
+    let (version,) = query.fetch_one(&mut *conn).await?;
+    log_change(conn, op, table, object_id, version, false).await?;
     Ok(version)
+}
+
+/// Records in `change_log` that `op` inserted (or ended) a version, for the change feed.
+async fn log_change(
+    conn: &mut AnyConnection,
+    op: &Op,
+    table: Table,
+    object_id: i64,
+    version_id: i64,
+    ended: bool,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO change_log (operation_id, table_name, object_id, version_id, ended) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(op.id)
+    .bind(table.name())
+    .bind(object_id)
+    .bind(version_id)
+    .bind(i64::from(ended))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Closes the current version of `object_id` at the operation's instant; false when there
@@ -238,18 +262,21 @@ pub(crate) async fn close_current(
     table: Table,
     object_id: i64,
 ) -> Result<bool> {
-    let result = sqlx::query(&format!(
+    let ended: Option<(i64,)> = sqlx::query_as(&format!(
         "UPDATE {} SET valid_to = $1, ended_by = $2, ended_operation_id = $3 \
-         WHERE object_id = $4 AND valid_to IS NULL",
+         WHERE object_id = $4 AND valid_to IS NULL RETURNING version_id",
         table.name()
     ))
     .bind(op.at)
     .bind(&op.by)
     .bind(op.id)
     .bind(object_id)
-    .execute(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(result.rows_affected() > 0)
+    if let Some((version,)) = ended {
+        log_change(conn, op, table, object_id, version, true).await?;
+    }
+    Ok(ended.is_some())
 }
 
 /// Writes the next version of an object: closes its current version (if any), inserts the new
