@@ -39,4 +39,7 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     /// Server-side backups (directory, jobs, mail); see `crate::backup`.
     pub system_backup: Arc<crate::backup::SystemBackups>,
+    /// The REST API's OpenAPI document, which the server generates from its handlers; the
+    /// console's API reference page reads it.
+    pub api_reference: Arc<serde_json::Value>,
 }

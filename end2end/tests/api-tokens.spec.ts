@@ -107,4 +107,18 @@ test.describe.serial("API tokens", () => {
     expect((await then.json()).active).toBe(true);
     expect(problems).toEqual([]);
   });
+  test("the API reference shows the change feed from the server's own OpenAPI document", async ({ page }) => {
+    const problems = watchConsole(page);
+    await gotoHydrated(page, "/api-reference");
+    const feed = page.getByRole("region", { name: "GET /api/v1/changes" });
+    await expect(feed).toBeVisible();
+    const parameters = feed.getByRole("table", { name: "Parameters" });
+    for (const name of ["after", "limit", "wait"]) {
+      await expect(parameters.getByRole("row", { name: new RegExp(`^${name}\\b`) })).toBeVisible();
+    }
+    await expect(feed.getByRole("table", { name: "Answers" })).toContainText("401");
+    const document = await page.request.get("/api/openapi.json");
+    expect((await document.json()).paths["/api/v1/changes"].get).toBeTruthy();
+    expect(problems).toEqual([]);
+  });
 });

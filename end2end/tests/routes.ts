@@ -70,6 +70,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
     "/inbox",
     "/operators",
     "/api-tokens",
+    "/api-reference",
     "/search",
     "/search?q=a",
     "/users/999999",

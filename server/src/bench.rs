@@ -403,6 +403,8 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
     // (f) SCIM: as of half-way between the users' import and their edit a day later.
     let between = time(imported + DAY / 2);
     out.push(crate::bench_scim::measure(store, scale.users, scale.runs, between).await?);
+    // (g) The change feed: a follower reading while a writer changes users.
+    out.push(crate::bench_feed::measure(store, scale.runs * 100).await?);
     out.push(format!("total {:.0} s", started.elapsed().as_secs_f64()));
     Ok(out.join("\n"))
 }

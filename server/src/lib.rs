@@ -36,6 +36,7 @@ pub fn app_state_with(
         store,
         auth: Arc::new(auth),
         system_backup: Arc::new(SystemBackups::new(backups)),
+        api_reference: Arc::new(serde_json::to_value(api::openapi()).unwrap_or_default()),
     }
 }
 

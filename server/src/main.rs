@@ -5,6 +5,7 @@ use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
 
 mod bench;
+mod bench_feed;
 mod bench_scim;
 
 #[derive(Parser)]

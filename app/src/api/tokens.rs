@@ -37,3 +37,16 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// The REST API's operations, from the OpenAPI document the server generated, for the API
+/// reference page (any operator may read it; the document itself is public).
+#[server(endpoint = "get_api_reference")]
+pub async fn get_api_reference() -> Result<Vec<ApiOperation>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::authorize(Permission::IdentityRead).await?;
+            Ok(crate::model::api_operations(&state.api_reference))
+        }
+        .await,
+    )
+}

@@ -1,5 +1,6 @@
 //! Types shared by the browser and the server (wire DTOs). No SQL here.
 mod access;
+mod api_reference;
 mod api_token;
 mod audit;
 mod change_feed;
@@ -19,6 +20,7 @@ mod transfer;
 mod vault;
 
 pub use access::*;
+pub use api_reference::*;
 pub use api_token::*;
 pub use audit::*;
 pub use change_feed::*;

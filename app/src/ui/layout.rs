@@ -119,6 +119,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     {may_system_backup.then(|| view! { <li><A href="/system-backup">"System backup"</A></li> })}
                     {may_manage_operators.then(|| view! { <li><A href="/operators">"Operators"</A></li> })}
                     {may_manage_tokens.then(|| view! { <li><A href="/api-tokens">"API tokens"</A></li> })}
+                    <li><A href="/api-reference">"API reference"</A></li>
                 </ul>
             </nav>
             <div class="workspace">

@@ -120,6 +120,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("inbox") view=pages::InboxPage/>
                     <Route path=path!("operators") view=pages::OperatorsPage/>
                     <Route path=path!("api-tokens") view=pages::ApiTokensPage/>
+                    <Route path=path!("api-reference") view=pages::ApiReferencePage/>
                 </ParentRoute>
             </Routes>
         </Router>

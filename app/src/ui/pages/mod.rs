@@ -1,3 +1,4 @@
+mod api_reference;
 mod api_tokens;
 mod audit;
 mod backups;
@@ -15,6 +16,7 @@ mod setup;
 mod system_backup;
 pub(crate) mod users;
 
+pub use api_reference::ApiReferencePage;
 pub use api_tokens::ApiTokensPage;
 pub use audit::{AuditLink, AuditPage, AuditTable};
 pub use backups::{BackupsPage, SnapshotColumn};
