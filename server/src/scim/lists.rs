@@ -263,31 +263,23 @@ pub(crate) async fn search_everything(
     params.sort_by = None;
     let (start, count) = list_window(&params);
     let base = base_url(&parts);
-    let users_total = users_page(&state, &params, &base, 0, 0)
-        .await
-        .map(|(t, _)| t);
-    let groups_total = super::groups::groups_page(&state, &params, &base, 0, 0)
-        .await
-        .map(|(t, _)| t);
+    let offset = start - 1;
+    // Each type is read once: the users of the window, then the groups that fill the rest.
+    let users = users_page(&state, &params, &base, offset, count).await;
+    let users_total = users.as_ref().map_or(0, |(total, _)| *total);
+    let users_shown = users.as_ref().map_or(0, |(_, shown)| shown.len() as i64);
+    let group_offset = (offset - users_total).max(0);
+    let groups =
+        super::groups::groups_page(&state, &params, &base, group_offset, count - users_shown).await;
     // Only a filter one type cannot read counts as none of that type; other errors stand.
     let unreadable = |e: &ScimError| e.scim_type == Some("invalidFilter");
-    let (users_total, groups_total) = match (users_total, groups_total) {
+    let ((users_total, mut resources), (groups_total, groups)) = match (users, groups) {
         (Err(error), Err(other)) if unreadable(&error) && unreadable(&other) => return Err(error),
         (Err(error), _) if !unreadable(&error) => return Err(error),
         (_, Err(error)) if !unreadable(&error) => return Err(error),
-        (users, groups) => (users.unwrap_or(0), groups.unwrap_or(0)),
+        (users, groups) => (users.unwrap_or_default(), groups.unwrap_or_default()),
     };
-    let offset = start - 1;
-    let mut resources = Vec::new();
-    if offset < users_total && count > 0 {
-        resources = users_page(&state, &params, &base, offset, count).await?.1;
-    }
-    let left = count - resources.len() as i64;
-    if left > 0 && groups_total > 0 {
-        let group_offset = (offset - users_total).max(0);
-        let groups = super::groups::groups_page(&state, &params, &base, group_offset, left);
-        resources.extend(groups.await?.1);
-    }
+    resources.extend(groups);
     Ok(list_response(start, users_total + groups_total, resources))
 }
 
