@@ -53,6 +53,7 @@ fn query(user: UserId, kinds: Vec<HistoryKind>, offset: i64, limit: i64) -> Time
         kinds,
         offset,
         limit,
+        before: None,
     }
 }
 
@@ -133,6 +134,36 @@ async fn the_timeline_filters_by_kind_and_pages() {
         .await
         .unwrap();
     assert_eq!(big.limit, TIMELINE_MAX_PAGE);
+}
+
+/// Paging after the last event read: a change recorded between two pages shifts nothing,
+/// where paging by offset would show the second page's first event again.
+#[tokio::test]
+async fn paging_after_an_event_is_not_shifted_by_newer_changes() {
+    let store = store().await;
+    let f = fixture(&store).await;
+    let u = user_with_history(&store, &f).await;
+    let first = store.user_timeline(&query(u, vec![], 0, 2)).await.unwrap();
+    let last = first.items.last().unwrap();
+    let mut input = store.get_user(u, None).await.unwrap().state.attributes;
+    input.email = "nora@newer.example".into();
+    store
+        .update_user(&by("carol", 2 * HOUR), u, &input)
+        .await
+        .unwrap();
+    let by_offset = store.user_timeline(&query(u, vec![], 2, 2)).await.unwrap();
+    assert_eq!(
+        by_offset.items[0].at, last.at,
+        "offsets shift: the test is real"
+    );
+    let mut after_last = query(u, vec![], 0, 2);
+    after_last.before = Some(TimelinePosition {
+        instant_micros: last.at.timestamp_micros(),
+        operation_id: last.operation_id,
+    });
+    let second = store.user_timeline(&after_last).await.unwrap();
+    let times: Vec<_> = second.items.iter().map(|e| e.at).collect();
+    assert_eq!(times, vec![time(2 * SEC), time(SEC)]);
 }
 
 #[tokio::test]

@@ -45,7 +45,12 @@ impl IntoResponse for FileError {
     }
 }
 
-fn attachment(file: tokio::fs::File, name: &str, size: u64, content_type: &str) -> Response {
+pub(crate) fn attachment(
+    file: tokio::fs::File,
+    name: &str,
+    size: u64,
+    content_type: &str,
+) -> Response {
     let mut response =
         Body::from_stream(ReaderStream::with_capacity(file, 64 << 10)).into_response();
     let headers = response.headers_mut();

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who an entry gives the object to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AssigneeKind {
     User,
     Group,
@@ -84,6 +85,7 @@ impl AccessList {
 /// A new entry: to whom (by name; a role may be `Role@System`), at which level, for which
 /// hosts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessInput {
     pub assignee: Option<AssigneeKind>,
     pub name: String,
@@ -93,6 +95,7 @@ pub struct AccessInput {
 
 /// A current entry of an access list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessEntry {
     pub id: i64,
     pub kind: AssigneeKind,

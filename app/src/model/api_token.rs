@@ -10,6 +10,7 @@ pub const API_TOKEN_PREFIX: &str = "rwd_";
 pub const MAX_TOKEN_DAYS: i64 = 366;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -36,6 +37,7 @@ impl ApiToken {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewApiToken {
     pub name: String,
     /// Days until it expires, 1 to `MAX_TOKEN_DAYS`.
@@ -45,6 +47,7 @@ pub struct NewApiToken {
 
 /// A token just made: the only time its secret is shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreatedApiToken {
     pub token: ApiToken,
     pub secret: String,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DirectorySort {
     #[default]
     Name,
@@ -14,6 +15,7 @@ pub enum DirectorySort {
 
 /// Paging, sorting and filtering of a directory list; `as_of` None = now.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DirectoryQuery {
     pub as_of: Option<DateTime<Utc>>,
     /// Case-insensitive substring of the name, description (and similar text columns).
@@ -29,6 +31,7 @@ pub struct DirectoryQuery {
 
 /// A user as shown next to the objects they are linked to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: UserId,
     pub name: String,
@@ -36,6 +39,7 @@ pub struct UserRef {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountOwner {
     pub user: UserRef,
     /// owner, manager or sso
@@ -43,6 +47,7 @@ pub struct AccountOwner {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountDetail {
     pub account: Account,
     pub owners: Vec<AccountOwner>,
@@ -51,6 +56,7 @@ pub struct AccountDetail {
 
 /// A role as referenced from another role.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleRef {
     pub id: RoleId,
     pub name: String,
@@ -58,6 +64,7 @@ pub struct RoleRef {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleDetail {
     pub role: Role,
     pub information_system_name: String,
@@ -70,6 +77,7 @@ pub struct RoleDetail {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailDomain {
     pub id: MailDomainId,
     pub input: MailDomainInput,
@@ -77,6 +85,7 @@ pub struct MailDomain {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailListSummary {
     pub id: MailListId,
     pub input: MailListInput,
@@ -84,6 +93,7 @@ pub struct MailListSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailDomainDetail {
     pub domain: MailDomain,
     pub lists: Vec<MailListSummary>,
@@ -92,12 +102,14 @@ pub struct MailDomainDetail {
 
 /// A current member of a mail list with a readable label (user name, list name, address...).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailListMemberView {
     pub member: MailMember,
     pub label: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailListDetail {
     pub list: MailListSummary,
     pub members: Vec<MailListMemberView>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One grant a rule would make or revoke.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleChangeLine {
     pub user: UserId,
     pub user_name: String,
@@ -22,6 +23,7 @@ pub struct RuleChangeLine {
 /// "Preview changes": how many users the condition selects now, how many grants applying
 /// the rule would make and revoke, and the first of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RulePreview {
     pub selected_users: i64,
     pub grants: i64,
@@ -36,6 +38,7 @@ pub struct RulePreview {
 pub const RULE_PREVIEW_LINES: usize = 200;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RuleRunState {
     Running,
     /// Asked to stop: stops after the batch in progress (each batch is its own transaction).
@@ -47,6 +50,7 @@ pub enum RuleRunState {
 
 /// The latest "Apply now" of one rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RuleRun {
     pub rule: i64,
     pub started_at: DateTime<Utc>,
@@ -86,6 +90,7 @@ impl RuleRun {
 /// How bad holding a segregation of duties rule's roles together is. Ordered: a pair of
 /// risks compares by severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SodRisk {
     None,
     Low,
@@ -116,6 +121,7 @@ impl SodRisk {
 
 /// A user holding roles a segregation of duties rule names together.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SodViolation {
     pub user: UserId,
     pub user_name: String,

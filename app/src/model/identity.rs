@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_type {
     ($($name:ident),* $(,)?) => {$(
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         pub struct $name(pub i64);
 
         impl From<i64> for $name {
@@ -34,6 +35,7 @@ id_type!(
 
 /// A free key/value pair on a user or an account.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustomAttribute {
     pub name: String,
     pub value: String,
@@ -41,6 +43,7 @@ pub struct CustomAttribute {
 
 /// The editable attributes of a user (create and update take this whole).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserInput {
     pub name: String,
     pub first_name: String,
@@ -78,6 +81,7 @@ impl UserInput {
 
 /// Who made a version and when (creation and last modification of an object).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Stamp {
     pub at: DateTime<Utc>,
     pub by: String,
@@ -85,6 +89,7 @@ pub struct Stamp {
 
 /// A user as listed (one row of the users table screen).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: UserId,
     pub name: String,
@@ -98,6 +103,7 @@ pub struct UserSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -106,6 +112,7 @@ pub struct Page<T> {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum UserSort {
     #[default]
     Name,
@@ -115,6 +122,7 @@ pub enum UserSort {
 
 /// Paging, sorting and filtering of the users list; `as_of` None = now.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserListQuery {
     pub as_of: Option<DateTime<Utc>>,
     /// Case-insensitive substring of the user name, full name or email.
@@ -129,6 +137,7 @@ pub struct UserListQuery {
 
 /// Everything about one user at one instant: the snapshot content plus bookkeeping.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserDetail {
     pub state: crate::model::UserState,
     pub full_name: String,
@@ -141,6 +150,7 @@ pub struct UserDetail {
 pub const MAX_GROUP_DEPTH: i64 = 32;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupInput {
     pub name: String,
     pub description: String,
@@ -158,6 +168,7 @@ pub struct GroupInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Group {
     pub id: GroupId,
     pub input: GroupInput,
@@ -167,14 +178,17 @@ pub struct Group {
 /// One node of the group tree; roots are the groups without parent, children sorted by name.
 /// Only what the tree and the group pickers show: the full group is `get_group`'s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupNode {
     pub id: GroupId,
     pub name: String,
     pub disabled: bool,
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub children: Vec<GroupNode>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum MemberKind {
     /// The group is the user's primary group.
     Primary,
@@ -182,6 +196,7 @@ pub enum MemberKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupMember {
     pub user: UserId,
     pub user_name: String,
@@ -195,6 +210,7 @@ pub struct GroupMember {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MembershipInput {
     pub user: UserId,
     pub group: GroupId,
@@ -205,6 +221,7 @@ pub struct MembershipInput {
 
 /// A named object of the simple kinds (systems, information systems).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NamedObject {
     pub id: i64,
     pub name: String,
@@ -212,6 +229,7 @@ pub struct NamedObject {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountInput {
     pub system: SystemId,
     pub name: String,
@@ -238,6 +256,7 @@ pub const ACCOUNT_STATUSES: [&str; 7] = [
 pub const OWNER_LEVELS: [&str; 3] = ["owner", "manager", "sso"];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Account {
     pub id: AccountId,
     pub input: AccountInput,
@@ -245,6 +264,7 @@ pub struct Account {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleInput {
     pub system: SystemId,
     pub name: String,
@@ -256,6 +276,7 @@ pub struct RoleInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Role {
     pub id: RoleId,
     pub input: RoleInput,
@@ -265,6 +286,7 @@ pub struct Role {
 
 /// Who receives a role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Grantee {
     User(UserId),
     Account(AccountId),
@@ -288,6 +310,7 @@ impl Grantee {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GrantInput {
     pub role: RoleId,
     pub grantee: Grantee,
@@ -298,6 +321,7 @@ pub struct GrantInput {
 
 /// One grant as the grant lists show it: the role, who holds it, and the grant's terms.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GrantRecord {
     pub id: GrantId,
     pub role: RoleId,
@@ -316,6 +340,7 @@ pub struct GrantRecord {
 /// A role a user holds, and how: `path` reads from the user to the role, e.g.
 /// `["group Sales", "group Staff", "role Reader", "role Viewer"]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EffectiveRole {
     pub role: RoleId,
     pub role_name: String,
@@ -325,6 +350,7 @@ pub struct EffectiveRole {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailDomainInput {
     pub code: String,
     pub description: String,
@@ -332,6 +358,7 @@ pub struct MailDomainInput {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailListInput {
     pub domain: MailDomainId,
     pub name: String,
@@ -340,6 +367,7 @@ pub struct MailListInput {
 
 /// A member of a mail list.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum MailMember {
     User(UserId),
     List(MailListId),
@@ -350,6 +378,7 @@ pub enum MailMember {
 
 /// The kinds of per-user history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum HistoryKind {
     Attributes,
     Memberships,
@@ -361,6 +390,7 @@ pub enum HistoryKind {
 
 /// One version of one record in a user's history. `until` None = still current.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     pub kind: HistoryKind,
     /// The stable id of the record (membership, grant, account ownership...).
@@ -382,6 +412,7 @@ pub struct HistoryEntry {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DeletedKind {
     User,
     Group,
@@ -391,6 +422,7 @@ pub enum DeletedKind {
 
 /// An entry of the recycle bin.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeletedObject {
     pub kind: DeletedKind,
     pub id: i64,

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OperatorId(pub i64);
 
 impl From<i64> for OperatorId {
@@ -13,6 +14,7 @@ impl From<i64> for OperatorId {
 /// What a console operator may do. Operators are separate from the identities Rewind manages:
 /// restoring identity data never changes who can sign in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OperatorRole {
     Owner,
@@ -65,6 +67,7 @@ impl OperatorRole {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Permission {
     IdentityRead,
     IdentityWrite,
@@ -116,6 +119,7 @@ impl Permission {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Operator {
     pub id: OperatorId,
     pub username: String,
@@ -128,6 +132,7 @@ pub struct Operator {
 
 /// What the browser needs to know about the visitor before rendering anything.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SessionState {
     /// No Owner exists yet: the first-run page is the only thing to show.
     NeedsSetup,

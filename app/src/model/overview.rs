@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// How many current objects of one kind there are, and the list that shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ObjectCount {
     pub label: String,
     pub count: i64,
@@ -13,6 +14,7 @@ pub struct ObjectCount {
 
 /// The newest finished system backup.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LastBackup {
     pub label: String,
     pub created_at: DateTime<Utc>,
@@ -22,6 +24,7 @@ pub struct LastBackup {
 /// What the operator may see of the system at a glance. Parts the operator's role may not
 /// read are None.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub counts: Vec<ObjectCount>,
     /// Deleted users and groups that can be recovered.
@@ -34,6 +37,7 @@ pub struct Overview {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BackupOverview {
     pub last: Option<LastBackup>,
     pub next_run: Option<DateTime<Utc>>,

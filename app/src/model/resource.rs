@@ -371,6 +371,20 @@ impl Serialize for KindRef {
     }
 }
 
+// On the wire a kind is its slug.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for KindRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A declared resource kind's slug, e.g. `networks`."))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for KindRef {}
+
 impl<'de> Deserialize<'de> for KindRef {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let slug = String::deserialize(deserializer)?;
@@ -382,6 +396,7 @@ impl<'de> Deserialize<'de> for KindRef {
 /// An object of a declared kind as read: its attributes as text, in declaration order
 /// (flags as `true`/`false`), and who wrote the version read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceRecord {
     pub id: i64,
     pub values: Vec<String>,
@@ -409,18 +424,21 @@ impl ResourceRecord {
 
 /// The attributes of a new object or a new version, as text in declaration order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceInput {
     pub values: Vec<String>,
 }
 
 /// One dependent shown on an object's page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DependentRow {
     pub id: i64,
     pub cells: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceDetail {
     pub record: ResourceRecord,
     /// Per declared dependent, its current rows (as of the read).
@@ -429,6 +447,7 @@ pub struct ResourceDetail {
 
 /// One version of an object, newest first in its history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResourceVersion {
     pub version_id: i64,
     pub values: Vec<String>,
@@ -440,11 +459,13 @@ pub struct ResourceVersion {
 
 /// One object of a tree kind in its tree, as of an instant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TreeItem {
     pub id: i64,
     pub name: String,
     /// The values of the kind's flags, in declaration order (a folder's `menu`).
     pub flags: Vec<bool>,
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub children: Vec<TreeItem>,
 }
 

@@ -11,6 +11,7 @@ pub const SEARCH_SECTION_LIMIT: i64 = 8;
 
 /// A current group and its path from the root ("Staff › Sales › EMEA").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupChoice {
     pub id: GroupId,
     pub path: String,
@@ -18,6 +19,7 @@ pub struct GroupChoice {
 
 /// What the console's search found, per kind: the first few and how many in all.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     pub users: Page<UserSummary>,
     pub groups: Page<GroupChoice>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Lists are sorted (memberships by group name, accounts by system and name, grants by role
 /// name and scope, mail lists by address) so that equal states serialise identically.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserState {
     pub id: UserId,
     pub attributes: UserInput,
@@ -26,6 +27,7 @@ pub struct UserState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MembershipState {
     pub group: GroupId,
     pub group_name: String,
@@ -35,6 +37,7 @@ pub struct MembershipState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountState {
     pub account: AccountId,
     pub system: SystemId,
@@ -52,6 +55,7 @@ pub struct AccountState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GrantState {
     pub role: RoleId,
     pub role_name: String,
@@ -66,6 +70,7 @@ pub struct GrantState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MailListState {
     pub list: MailListId,
     pub name: String,
@@ -74,6 +79,7 @@ pub struct MailListState {
 
 /// A printer queue assigned to the user: the printer and the host that serves it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PrinterState {
     pub printer: i64,
     pub name: String,
@@ -82,6 +88,7 @@ pub struct PrinterState {
 
 /// One stored snapshot. `valid_until` None = the newest one of a live user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     pub id: i64,
     pub user: UserId,
@@ -94,6 +101,7 @@ pub struct Snapshot {
 
 /// A snapshot in a list, without its content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SnapshotSummary {
     pub id: i64,
     pub user: UserId,
@@ -105,6 +113,7 @@ pub struct SnapshotSummary {
 
 /// How the catalogue of all users' snapshots is sorted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SnapshotSort {
     #[default]
     ValidSince,
@@ -126,6 +135,7 @@ impl SnapshotSort {
 
 /// Paging and filtering of the catalogue of all users' snapshots.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SnapshotListQuery {
     /// Only this user's snapshots.
     #[serde(default)]
@@ -142,12 +152,14 @@ pub struct SnapshotListQuery {
 
 /// One row of the catalogue: a snapshot and whose it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SnapshotListItem {
     pub snapshot: SnapshotSummary,
     pub user_name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum DelayUnit {
     Minutes,
@@ -182,6 +194,7 @@ impl DelayUnit {
 /// Snapshot settings. The delay is stored in seconds; `delay_unit` is how it is shown
 /// (`min_delay_secs / delay_unit.seconds()` of them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SnapshotConfig {
     pub min_delay_secs: i64,
     pub delay_unit: DelayUnit,
@@ -191,6 +204,7 @@ pub struct SnapshotConfig {
 
 /// One attribute that differs between two states.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AttributeChange {
     pub name: String,
     pub before: String,
@@ -200,6 +214,7 @@ pub struct AttributeChange {
 /// Items only in the new state (`added`), only in the old (`removed`), or in both with
 /// different details (`changed`: before, after).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ListDiff<T> {
     pub added: Vec<T>,
     pub removed: Vec<T>,
@@ -224,6 +239,7 @@ impl<T> ListDiff<T> {
 
 /// What changed from state `a` (older) to state `b` (newer).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StateDiff {
     pub attributes: Vec<AttributeChange>,
     pub memberships: ListDiff<MembershipState>,
@@ -487,6 +503,7 @@ pub fn diff_states(a: &UserState, b: &UserState) -> StateDiff {
 
 /// Which parts of a snapshot to restore.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RestoreSelection {
     pub attributes: bool,
     pub memberships: bool,
@@ -512,6 +529,7 @@ impl RestoreSelection {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RestoreMode {
     /// Make the user exactly like the snapshot (adds, updates and removes).
     Exact,
@@ -520,6 +538,7 @@ pub enum RestoreMode {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RestoreItemKind {
     Attributes,
     Membership,
@@ -531,6 +550,7 @@ pub enum RestoreItemKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RestoreAction {
     Add,
     Update,
@@ -539,6 +559,7 @@ pub enum RestoreAction {
 
 /// The data a restore item applies (all taken from the snapshot or the current state).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RestoreChange {
     Attributes(UserInput),
     Membership(MembershipState),
@@ -553,6 +574,7 @@ pub enum RestoreChange {
 /// One line of a restore preview. A `blocked` item cannot be applied (the reason says why);
 /// `selected` lets the operator leave an item out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RestoreItem {
     pub kind: RestoreItemKind,
     pub action: RestoreAction,
@@ -565,12 +587,14 @@ pub struct RestoreItem {
 /// What a restore brings a user back to: a stored snapshot, or the state the history
 /// records at an instant ("Restore to here" on the timeline), which needs no snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RestoreSource {
     Snapshot(i64),
     Instant(DateTime<Utc>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RestorePlan {
     pub user: UserId,
     pub source: RestoreSource,
@@ -644,6 +668,7 @@ impl RestoreOutcome {
 
 /// What `apply_restore` did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RestoreOutcome {
     pub applied: i64,
     pub blocked: i64,

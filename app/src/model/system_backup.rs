@@ -15,6 +15,7 @@ pub const RESTORE_REQUESTS_PER_HOUR: i64 = 5;
 pub const RESTORE_REQUEST_RESEND_SECS: i64 = 60;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BackupKind {
     Manual,
@@ -40,6 +41,7 @@ impl BackupKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BackupStatus {
     Running,
@@ -64,6 +66,7 @@ impl BackupStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TableCount {
     pub table: String,
     pub rows: i64,
@@ -71,6 +74,7 @@ pub struct TableCount {
 
 /// One server-side backup in the catalogue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SystemBackup {
     pub id: i64,
     pub label: String,
@@ -88,6 +92,7 @@ pub struct SystemBackup {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobKind {
     Backup,
@@ -95,6 +100,7 @@ pub enum JobKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     Running,
@@ -104,6 +110,7 @@ pub enum JobState {
 
 /// A background backup or restore, polled for its progress bar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BackupJob {
     pub id: i64,
     pub kind: JobKind,
@@ -132,6 +139,7 @@ impl BackupJob {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ScheduleFrequency {
     Daily,
@@ -169,6 +177,7 @@ pub fn clock_of_minutes(minute_of_day: i64) -> String {
 
 /// Automatic backups. Times are UTC.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BackupSchedule {
     pub enabled: bool,
     pub frequency: ScheduleFrequency,
@@ -184,6 +193,7 @@ pub struct BackupSchedule {
 
 /// What an uploaded file contains, once it passed every check (shown before importing).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BackupValidation {
     /// The checked upload, waiting for Import (`import_checked_backup`), which adds it to
     /// the catalogue and returns the backup id for `request_restore`.
@@ -205,6 +215,7 @@ pub struct BackupValidation {
 
 /// A restore waiting for the Owner's one-time code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RestoreRequest {
     pub id: i64,
     pub backup_id: i64,
@@ -214,6 +225,7 @@ pub struct RestoreRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InboxMessage {
     pub id: i64,
     pub at: DateTime<Utc>,

@@ -10,6 +10,7 @@ pub const TIMELINE_MAX_PAGE: i64 = 100;
 
 /// Which part of a user's timeline to read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineQuery {
     pub user: UserId,
     /// Only changes of these kinds; every kind when empty.
@@ -17,9 +18,22 @@ pub struct TimelineQuery {
     pub kinds: Vec<HistoryKind>,
     pub offset: i64,
     pub limit: i64,
+    /// Only events older than this one (keyset paging: pass the last event read, so events
+    /// recorded meanwhile never shift a page); `offset` then counts from there.
+    #[serde(default)]
+    pub before: Option<TimelinePosition>,
+}
+
+/// Where an event sits in a timeline: its instant (microseconds) and operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimelinePosition {
+    pub instant_micros: i64,
+    pub operation_id: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum TimelineChange {
     /// The user did not exist before this change.
     Created,
@@ -31,6 +45,7 @@ pub enum TimelineChange {
 /// One recorded change of a user: when, by whom, and the difference it made (limited to
 /// the kinds asked for).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     pub by: String,
@@ -97,6 +112,7 @@ pub const DENSITY_MAX_BUCKETS: i64 = 400;
 /// How many changes were made to the group tree in each of `counts.len()` equal periods
 /// from `from` to `to` (the time slider's bars).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChangeDensity {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -131,6 +147,7 @@ pub const GROUP_CHANGES_MAX: i64 = 500;
 
 /// What happened to a group in a period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum GroupChangeKind {
     Created {
         parent: Option<String>,
@@ -150,6 +167,7 @@ pub enum GroupChangeKind {
 /// One change to the group tree: when, by whom, which group (its name after the change, or
 /// its last name when deleted) and what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupChange {
     pub at: DateTime<Utc>,
     pub by: String,
@@ -160,6 +178,7 @@ pub struct GroupChange {
 
 /// The changes to the group tree after `from` up to `to`, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupChanges {
     pub changes: Vec<GroupChange>,
     /// More changes happened than were returned (`GROUP_CHANGES_MAX`).

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The lists that can be imported from (and downloaded as) CSV.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ImportKind {
     Users,
     Groups,
@@ -242,6 +243,7 @@ impl ImportKind {
 
 /// What importing one row does (or would do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ImportAction {
     Create,
     Update,
@@ -261,6 +263,7 @@ impl ImportAction {
 
 /// One data row of the CSV file and its fate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportRow {
     /// The line of the file the row starts on (the header is line 1).
     pub line: i64,
@@ -273,6 +276,7 @@ pub struct ImportRow {
 
 /// The result of a preview (nothing written) or of an import (written).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ImportOutcome {
     pub kind: ImportKind,
     pub applied: bool,

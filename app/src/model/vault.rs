@@ -11,6 +11,7 @@ pub const REVEAL_SECONDS: u32 = 30;
 
 /// One version of an account's secret: when it was set and by whom, not what it was.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecretVersion {
     pub version_id: i64,
     pub since: DateTime<Utc>,
@@ -24,6 +25,7 @@ pub struct SecretVersion {
 /// A secret on its way to or from the browser: serialised as its text, but its `Debug`
 /// (which server function arguments and results derive) never shows it.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct SecretText(pub String);
 
@@ -35,6 +37,7 @@ impl std::fmt::Debug for SecretText {
 
 /// A secret revealed: the text, and which version it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RevealedSecret {
     pub version_id: i64,
     pub secret: SecretText,
@@ -42,6 +45,7 @@ pub struct RevealedSecret {
 
 /// A folder permission, highest first (so the least of several is the one that counts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum VaultLevel {
     /// Manages the folder, its permissions and its accounts; sees their secrets.
     Owner,
@@ -97,6 +101,7 @@ impl VaultLevel {
 
 /// A folder a user reaches, at the highest level they reach it with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VaultAccess {
     pub folder: i64,
     pub folder_name: String,
@@ -108,6 +113,7 @@ pub struct VaultAccess {
 
 /// A user who reaches a folder, at the highest level they reach it with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VaultPerson {
     pub user: super::UserId,
     pub user_name: String,

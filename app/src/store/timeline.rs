@@ -47,6 +47,10 @@ impl Store {
     pub async fn user_timeline(&self, query: &TimelineQuery) -> Result<Page<TimelineEvent>> {
         let limit = query.limit.clamp(1, TIMELINE_MAX_PAGE);
         let offset = query.offset.max(0);
+        let before = query.before.unwrap_or(TimelinePosition {
+            instant_micros: i64::MAX,
+            operation_id: i64::MAX,
+        });
         let operations = operations_sql(&query.kinds);
         let mut conn = self.pool.acquire().await?;
         let (total,): (i64,) = sqlx::query_as(&format!(
@@ -58,11 +62,14 @@ impl Store {
         let rows: Vec<OperationRow> = sqlx::query_as(&format!(
             "SELECT e.operation_id, MIN(e.instant) AS instant, MIN(e.actor) AS actor \
              FROM ({operations}) e GROUP BY e.operation_id \
+             HAVING MIN(e.instant) < $4 OR (MIN(e.instant) = $4 AND e.operation_id < $5) \
              ORDER BY MIN(e.instant) DESC, e.operation_id DESC LIMIT $2 OFFSET $3"
         ))
         .bind(query.user.0)
         .bind(limit)
         .bind(offset)
+        .bind(before.instant_micros)
+        .bind(before.operation_id)
         .fetch_all(&mut *conn)
         .await?;
         let mut items = Vec::with_capacity(rows.len());

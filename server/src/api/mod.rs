@@ -3,9 +3,18 @@
 //! no Origin check applies), JSON with one error shape, RFC 3339 instants in UTC, cursor
 //! paging. Every route is registered with `utoipa_axum::routes!`, which puts it in the
 //! OpenAPI 3.1 document served at `/api/openapi.json` — a route cannot exist undocumented.
+mod backups;
 mod changes;
+mod directory;
+mod identity;
+mod paging;
+mod restores;
 
 use app::error::AppError;
+use app::model::{ApiCaller, Permission};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -27,7 +36,15 @@ use app::state::AppState;
                        permissions it was given."
     ),
     modifiers(&BearerToken),
-    tags((name = "changes", description = "The change feed, in commit order"))
+    tags(
+        (name = "changes", description = "The change feed, in commit order"),
+        (name = "users", description = "Users as of any instant, their history and differences"),
+        (name = "groups", description = "The group tree and groups as of any instant"),
+        (name = "directory", description = "Accounts, roles, mail lists and every declared resource kind, as of any instant"),
+        (name = "snapshots", description = "User snapshots, as JSON or XML, and their differences"),
+        (name = "restore", description = "Restore planning, restore and undo; the recycle bin"),
+        (name = "backups", description = "Whole-system backups")
+    )
 )]
 struct ApiDoc;
 
@@ -53,6 +70,36 @@ impl Modify for BearerToken {
 fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(changes::list_changes))
+        .routes(routes!(identity::list_users))
+        .routes(routes!(identity::get_user))
+        .routes(routes!(identity::user_history))
+        .routes(routes!(identity::diff_user))
+        .routes(routes!(identity::user_snapshots))
+        .routes(routes!(identity::group_tree))
+        .routes(routes!(identity::get_group))
+        .routes(routes!(directory::list_accounts))
+        .routes(routes!(directory::get_account))
+        .routes(routes!(directory::list_roles))
+        .routes(routes!(directory::get_role))
+        .routes(routes!(directory::list_mail_lists))
+        .routes(routes!(directory::get_mail_list))
+        .routes(routes!(directory::list_kinds))
+        .routes(routes!(directory::list_resources))
+        .routes(routes!(directory::get_resource))
+        .routes(routes!(restores::get_snapshot))
+        .routes(routes!(restores::snapshot_xml))
+        .routes(routes!(restores::diff_snapshot))
+        .routes(routes!(restores::plan_restore))
+        .routes(routes!(restores::apply_restore))
+        .routes(routes!(restores::undo_restore))
+        .routes(routes!(restores::recycle_bin))
+        .routes(routes!(restores::recover_user))
+        .routes(routes!(restores::recover_group))
+        .routes(routes!(restores::recover_resource))
+        .routes(routes!(backups::list_backups))
+        .routes(routes!(backups::create_backup))
+        .routes(routes!(backups::get_backup_job))
+        .routes(routes!(backups::download_backup))
         .split_for_parts()
 }
 
@@ -108,6 +155,63 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
         }
+    }
+}
+
+// Malformed query strings, paths and bodies answer in the API's error shape, not axum's text.
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::invalid(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::invalid(rejection.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let mut error = Self::invalid(rejection.body_text());
+        if rejection.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            error.status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        }
+        error
+    }
+}
+
+/// `Query` whose rejection is an [`ApiError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// `Path` whose rejection is an [`ApiError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// `Json` whose rejection is an [`ApiError`].
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// The token's caller, if the token may do `permission` (checked and audited like every
+/// bearer request, before anything else is read).
+async fn caller(
+    state: &AppState,
+    parts: &Parts,
+    permission: Permission,
+) -> Result<ApiCaller, ApiError> {
+    Ok(app::auth::authorize_bearer(state, parts, permission).await?)
+}
+
+/// How the history names a write through the API: "token NAME (API)".
+fn author(caller: &ApiCaller) -> app::store::Author {
+    app::store::Author {
+        name: caller.author_name("API"),
+        operator_id: Some(caller.operator.id.0),
+        at: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! see app::testing), requests made the way the hydrated page makes them, and their replies.
 // Each test crate uses its own part of these.
 #![allow(dead_code)]
+pub mod api;
 pub mod backup;
 pub mod scim;
 use app::model::Operator;

@@ -28,6 +28,7 @@ pub fn UserHistoryTab() -> impl IntoView {
                 kinds,
                 offset: 0,
                 limit: shown,
+                before: None,
             })
         },
     );
