@@ -210,6 +210,16 @@ pub async fn authorize_bearer(
     parts: &Parts,
     permission: Permission,
 ) -> Result<crate::model::ApiCaller, AppError> {
+    let caller = authenticate_bearer(state, parts).await?;
+    require_permission(state, parts, &caller, permission).await?;
+    Ok(caller)
+}
+
+/// Who the request's bearer token is, if it is a live token.
+pub async fn authenticate_bearer(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<crate::model::ApiCaller, AppError> {
     let token = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
@@ -219,26 +229,35 @@ pub async fn authorize_bearer(
         .map(|(_, token)| token.trim())
         .ok_or(AppError::Unauthenticated)?;
     let address = client_address(parts, &state.auth);
-    let caller = state
+    state
         .store
         .api_caller(token, &address)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
-    if !caller.can(permission) {
-        state
-            .store
-            .record_audit(&crate::store::AuditRecord {
-                operator_id: Some(caller.operator.id.0),
-                operator_name: &caller.author_name("API"),
-                action: "token.denied",
-                target: permission.name(),
-                outcome: "denied",
-                details: &format!("{} {}", parts.method, parts.uri.path()),
-            })
-            .await?;
-        return Err(AppError::Forbidden(permission.name().into()));
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Refuses (and audits) a caller whose token may not do `permission`.
+pub async fn require_permission(
+    state: &AppState,
+    parts: &Parts,
+    caller: &crate::model::ApiCaller,
+    permission: Permission,
+) -> Result<(), AppError> {
+    if caller.can(permission) {
+        return Ok(());
     }
-    Ok(caller)
+    state
+        .store
+        .record_audit(&crate::store::AuditRecord {
+            operator_id: Some(caller.operator.id.0),
+            operator_name: &caller.author_name("API"),
+            action: "token.denied",
+            target: permission.name(),
+            outcome: "denied",
+            details: &format!("{} {}", parts.method, parts.uri.path()),
+        })
+        .await?;
+    Err(AppError::Forbidden(permission.name().into()))
 }
 
 /// Every server function starts here: session + permission, checked on the server.

@@ -117,8 +117,14 @@ test.describe.serial("API tokens", () => {
       await expect(parameters.getByRole("row", { name: new RegExp(`^${name}\\b`) })).toBeVisible();
     }
     await expect(feed.getByRole("table", { name: "Answers" })).toContainText("401");
+    // Restores are on the page with what they take and answer.
+    const restore = page.getByRole("region", { name: "POST /api/v1/users/{id}/restores", exact: true });
+    await expect(restore).toBeVisible();
+    await expect(restore.getByRole("table", { name: "Answers" })).toContainText("409");
     const document = await page.request.get("/api/openapi.json");
-    expect((await document.json()).paths["/api/v1/changes"].get).toBeTruthy();
+    const paths = (await document.json()).paths;
+    expect(paths["/api/v1/changes"].get).toBeTruthy();
+    expect(paths["/api/v1/users/{id}/history"].get).toBeTruthy();
     expect(problems).toEqual([]);
   });
 });

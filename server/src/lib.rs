@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sod_csv::routes())
         .merge(audit_csv::routes())
         .merge(scim::routes())
-        .merge(api::routes())
+        .merge(api::routes(&state))
         .route("/healthz", axum::routing::get(healthz))
         .nest_service(
             &format!("/{pkg_dir}"),

@@ -306,12 +306,7 @@ async fn a_restore_is_planned_applied_and_undone_with_the_consoles_rules() {
             Some(json!({ "instant": encoded(good), "items": [forged] })),
         )
         .await;
-    assert!(
-        reply.status == StatusCode::CONFLICT || reply.status == StatusCode::BAD_REQUEST,
-        "{}: {}",
-        reply.status,
-        reply.body
-    );
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert_eq!(
         api.store
             .get_user(finn, None)
@@ -326,12 +321,43 @@ async fn a_restore_is_planned_applied_and_undone_with_the_consoles_rules() {
     // Undo puts back exactly what the restore replaced.
     let operation = outcome["operation_id"].as_i64().unwrap();
     let undo_uri = format!("/api/v1/users/{}/restores/{operation}/undo", finn.0);
+    // Not through another user, even one changed at the restore's very instant.
+    let staff = api.group("Others", None).await;
+    let ivy = api.user("ivy", staff).await;
+    let reply = api
+        .request(
+            Method::POST,
+            &format!("/api/v1/users/{}/restores/{operation}/undo", ivy.0),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     let reply = api
         .request(Method::POST, &undo_uri, Some(&token), None)
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let undone = api.store.get_user(finn, None).await.unwrap();
     assert_eq!(undone.state.attributes.email, "wrong@example.test");
+    // Undoing it again would discard the undo: refused unless forced.
+    let reply = api
+        .request(Method::POST, &undo_uri, Some(&token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(
+        reply.body.contains("changed after restore"),
+        "{}",
+        reply.body
+    );
+    let reply = api
+        .request(
+            Method::POST,
+            &format!("{undo_uri}?force=true"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     // Undoing an operation that is not a restore is refused.
     let reply = api
         .request(
@@ -343,6 +369,54 @@ async fn a_restore_is_planned_applied_and_undone_with_the_consoles_rules() {
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     assert_eq!(error_code(&reply), "conflict");
+    let reply = api
+        .request(
+            Method::POST,
+            &format!("/api/v1/users/{}/restores/999999/undo", finn.0),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+}
+
+/// A later change to the user is not silently thrown away by an undo.
+#[tokio::test]
+async fn an_undo_refuses_to_discard_changes_made_after_the_restore() {
+    let api = Api::new().await;
+    let (finn, good, token) = restore_fixture(&api).await;
+    let reply = api
+        .request(
+            Method::POST,
+            &format!("/api/v1/users/{}/restores", finn.0),
+            Some(&token),
+            Some(json!({ "instant": encoded(good) })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let operation = reply.json()["operation_id"].as_i64().unwrap();
+    tick().await;
+    api.set_email(finn, "later@example.test").await;
+    let uri = format!("/api/v1/users/{}/restores/{operation}/undo", finn.0);
+    let reply = api.request(Method::POST, &uri, Some(&token), None).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    let now = api.store.get_user(finn, None).await.unwrap();
+    assert_eq!(
+        now.state.attributes.email, "later@example.test",
+        "nothing changed"
+    );
+    let reply = api
+        .request(
+            Method::POST,
+            &format!("{uri}?force=true"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let now = api.store.get_user(finn, None).await.unwrap();
+    assert_eq!(now.state.attributes.email, "wrong@example.test");
+    assert_eq!(now.state.memberships.len(), 0);
 }
 
 #[tokio::test]
@@ -704,6 +778,11 @@ async fn system_backups_are_started_followed_and_downloaded() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // No body: a backup without a label.
+    let reply = api
+        .request(Method::POST, "/api/v1/backups", Some(&token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
 }
 
 #[tokio::test]
@@ -760,4 +839,92 @@ async fn each_route_asks_for_its_own_permission() {
     let reply = common::send(&api.router, request).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert_eq!(error_code(&reply), "invalid");
+}
+
+#[tokio::test]
+async fn every_refusal_has_the_error_shape_and_a_token_is_checked_first() {
+    let api = Api::new().await;
+    let token = api
+        .token(
+            "reader",
+            &[Permission::IdentityRead, Permission::BackupRestore],
+        )
+        .await;
+    let staff = api.group("Staff", None).await;
+    let jo = api.user("jo", staff).await;
+    // Without a token nothing else is looked at: not the path, the query or the body.
+    for uri in [
+        "/api/v1/users/abc",
+        "/api/v1/users?limit=0",
+        "/api/v1/no-such-route",
+        "/api/v1/resources/hats",
+    ] {
+        let reply = api.request(Method::GET, uri, None, None).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{uri}: {}",
+            reply.body
+        );
+        assert_eq!(error_code(&reply), "unauthenticated");
+    }
+    let reply = api
+        .request(Method::GET, "/api/v1/no-such-route", Some(&token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&reply), "not_found");
+    let reply = api
+        .request(Method::DELETE, "/api/v1/users", Some(&token), None)
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        reply.body
+    );
+    assert_eq!(error_code(&reply), "method_not_allowed");
+    // A body past the bound is refused before it is parsed.
+    let huge = json!({ "instant": encoded(chrono::Utc::now()), "items": ["x".repeat(300_000)] });
+    let reply = api
+        .request(
+            Method::POST,
+            &format!("/api/v1/users/{}/restores", jo.0),
+            Some(&token),
+            Some(huge),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(error_code(&reply), "too_large");
+    // A kind named many times is read once.
+    let many = vec!["grants"; 400].join(",");
+    api.get_ok(
+        &format!("/api/v1/users/{}/history?kinds={many}", jo.0),
+        &token,
+    )
+    .await;
+    // Instants to come are no state to read.
+    let tomorrow = encoded(chrono::Utc::now() + chrono::Duration::days(1));
+    let reply = api
+        .request(
+            Method::GET,
+            &format!("/api/v1/users?as_of={tomorrow}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    // The document is public and served as JSON.
+    let reply = api
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let document = reply.json();
+    let undo = &document["paths"]["/api/v1/users/{id}/restores/{operation}/undo"]["post"];
+    assert!(undo["responses"]["401"].is_object(), "{undo}");
+    assert!(undo["responses"]["409"].is_object(), "{undo}");
 }

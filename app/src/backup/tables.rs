@@ -36,6 +36,7 @@ pub const IDENTITY_TABLES: &[&str] = &[
     "vault_secrets",
     "snapshot_config",
     "user_snapshots",
+    "restore_undo_points",
 ];
 
 /// The console's own tables: never in a backup, never touched by a restore. Operator ids

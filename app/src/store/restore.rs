@@ -144,53 +144,166 @@ impl Store {
         let mut tx = self.begin_identity_write().await?;
         let fresh = plan_in(&mut tx, sent.user, sent.source, &sent.selection, sent.mode).await?;
         let plan = follow_choices(fresh, sent)?;
-        let user = current_user(&mut tx, plan.user).await?;
-        let summary = plan.summary();
-        let op = begin_op(&mut tx, actor, "user.restore", &summary).await?;
-        // The newest snapshot must hold the state being replaced: it is what "undo" restores.
-        capture(&mut tx, &op, &[plan.user.0]).await?;
-        let undo_snapshot = newest_id(&mut tx, plan.user.0).await?;
-        let mut applied = 0;
-        for it in plan
-            .items
-            .iter()
-            .filter(|i| i.selected && i.blocked.is_none())
-        {
-            apply_item(&mut tx, &op, plan.user, it)
-                .await
-                .map_err(|e| match e {
-                    Error::Conflict(why) | Error::NotFound(why) => {
-                        Error::Conflict(format!("{}: {why}", it.description))
-                    }
-                    other => other,
-                })?;
-            applied += 1;
-        }
-        // What the restore gave back must not add up to a forbidden combination, whichever
-        // items the operator left out (each was weighed alone in the preview).
-        let added: Vec<i64> = plan
-            .items
-            .iter()
-            .filter(|i| i.selected && i.blocked.is_none() && i.action != RestoreAction::Remove)
-            .flat_map(|i| match &i.change {
-                RestoreChange::Grant(g) | RestoreChange::AccountGrant(_, g) => vec![g.role.0],
-                RestoreChange::Account(a) => a.grants.iter().map(|g| g.role.0).collect(),
-                _ => Vec::new(),
-            })
-            .collect();
-        super::sod::refuse_forbidden(&mut tx, &[plan.user.0], &added).await?;
-        audit(&mut tx, &op, "user.restore", &user.name, &summary).await?;
-        capture_new(&mut tx, &op, &[plan.user.0]).await?;
+        let outcome = apply_planned(&mut tx, actor, &plan).await?;
         tx.commit().await?;
-        let blocked = plan.items.iter().filter(|i| i.blocked.is_some()).count() as i64;
-        Ok(RestoreOutcome {
-            applied,
-            blocked,
-            operation_id: op.id,
-            summary,
-            undo_snapshot,
-        })
+        Ok(outcome)
     }
+
+    /// Plans the restore and applies every applicable item of the plan, in one transaction
+    /// (for callers that restore without a preview, such as scripts).
+    pub async fn apply_restore_as_planned(
+        &self,
+        actor: &Author,
+        user: UserId,
+        source: RestoreSource,
+        selection: &RestoreSelection,
+        mode: RestoreMode,
+    ) -> Result<RestoreOutcome> {
+        let mut tx = self.begin_identity_write().await?;
+        let plan = plan_in(&mut tx, user, source, selection, mode).await?;
+        let outcome = apply_planned(&mut tx, actor, &plan).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Undoes restore `operation` of `user`: brings the user back exactly to the state that
+    /// restore replaced, as one new recorded restore. Unless `force`, refused when the user
+    /// changed after it (undoing would discard those changes too, and an undone restore is
+    /// such a change). Checked, planned and applied in one transaction.
+    pub async fn undo_restore(
+        &self,
+        actor: &Author,
+        user: UserId,
+        operation: i64,
+        force: bool,
+    ) -> Result<RestoreOutcome> {
+        let mut tx = self.begin_identity_write().await?;
+        let point: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT user_id, snapshot_id FROM restore_undo_points WHERE operation_id = $1",
+        )
+        .bind(operation)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let snapshot = match point {
+            Some((restored, snapshot)) if restored == user.0 => snapshot,
+            Some(_) => {
+                return Err(Error::Conflict(format!(
+                    "restore {operation} restored another user, not user {}",
+                    user.0
+                )))
+            }
+            None => return Err(no_undo_point(&mut tx, operation).await?),
+        };
+        if !force {
+            let latest = super::timeline::latest_operation(&mut tx, user).await?;
+            if latest != Some(operation) {
+                return Err(Error::Conflict(format!(
+                    "user {} changed after restore {operation} (latest change: operation {}); \
+                     undoing it would discard that too. Undo with force to do so anyway.",
+                    user.0,
+                    latest.unwrap_or_default()
+                )));
+            }
+        }
+        let source = RestoreSource::Snapshot(snapshot);
+        let everything = RestoreSelection::everything();
+        let plan = plan_in(&mut tx, user, source, &everything, RestoreMode::Exact)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::Conflict(format!(
+                    "the state user {} had before restore {operation} is no longer kept \
+                     (its snapshot was pruned)",
+                    user.0
+                )),
+                other => other,
+            })?;
+        let outcome = apply_planned(&mut tx, actor, &plan).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// Why `operation` has no undo point: it does not exist, is no restore of a user, or
+/// changed nothing.
+async fn no_undo_point(conn: &mut AnyConnection, operation: i64) -> Result<Error> {
+    let kind: Option<(String,)> = sqlx::query_as("SELECT kind FROM operations WHERE id = $1")
+        .bind(operation)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match kind {
+        None => Error::NotFound(format!("operation {operation}")),
+        Some((kind,)) if kind == "user.restore" => Error::Conflict(format!(
+            "restore {operation} changed nothing: there is nothing to undo"
+        )),
+        Some((kind,)) => Error::Conflict(format!(
+            "operation {operation} is a {kind}, not a restore of a user"
+        )),
+    })
+}
+
+/// Applies a plan checked against a fresh one, as one recorded operation: new versions, a new
+/// snapshot, an audit line with the plan summary, and the undo point.
+async fn apply_planned(
+    tx: &mut AnyConnection,
+    actor: &Author,
+    plan: &RestorePlan,
+) -> Result<RestoreOutcome> {
+    let user = current_user(tx, plan.user).await?;
+    let summary = plan.summary();
+    let op = begin_op(tx, actor, "user.restore", &summary).await?;
+    // The newest snapshot must hold the state being replaced: it is what "undo" restores.
+    capture(tx, &op, &[plan.user.0]).await?;
+    let undo_snapshot = newest_id(tx, plan.user.0).await?;
+    let mut applied = 0;
+    for it in plan
+        .items
+        .iter()
+        .filter(|i| i.selected && i.blocked.is_none())
+    {
+        apply_item(tx, &op, plan.user, it)
+            .await
+            .map_err(|e| match e {
+                Error::Conflict(why) | Error::NotFound(why) => {
+                    Error::Conflict(format!("{}: {why}", it.description))
+                }
+                other => other,
+            })?;
+        applied += 1;
+    }
+    // What the restore gave back must not add up to a forbidden combination, whichever
+    // items the operator left out (each was weighed alone in the preview).
+    let added: Vec<i64> = plan
+        .items
+        .iter()
+        .filter(|i| i.selected && i.blocked.is_none() && i.action != RestoreAction::Remove)
+        .flat_map(|i| match &i.change {
+            RestoreChange::Grant(g) | RestoreChange::AccountGrant(_, g) => vec![g.role.0],
+            RestoreChange::Account(a) => a.grants.iter().map(|g| g.role.0).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    super::sod::refuse_forbidden(tx, &[plan.user.0], &added).await?;
+    audit(tx, &op, "user.restore", &user.name, &summary).await?;
+    capture_new(tx, &op, &[plan.user.0]).await?;
+    if let (Some(snapshot), true) = (undo_snapshot, applied > 0) {
+        sqlx::query(
+            "INSERT INTO restore_undo_points (operation_id, user_id, snapshot_id) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(op.id)
+        .bind(plan.user.0)
+        .bind(snapshot)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let blocked = plan.items.iter().filter(|i| i.blocked.is_some()).count() as i64;
+    Ok(RestoreOutcome {
+        applied,
+        blocked,
+        operation_id: op.id,
+        summary,
+        undo_snapshot,
+    })
 }
 
 /// Whether two plan items make the same change (descriptions are derived, so not compared).
@@ -201,6 +314,19 @@ fn same_change(a: &RestoreItem, b: &RestoreItem) -> bool {
 /// The fresh plan with the operator's choices from the sent one: an item is selected when
 /// the operator selected the same change and saw it applicable.
 fn follow_choices(mut fresh: RestorePlan, sent: &RestorePlan) -> Result<RestorePlan> {
+    // Each sent item is matched against every fresh one: more than the fresh plan holds
+    // cannot all be part of it, and would only make the matching costly.
+    if sent.items.len() > fresh.items.len() {
+        return Err(Error::invalid(
+            "plan",
+            format!(
+                "The plan sent has {} items; this restore would now make {} changes. Nothing \
+                 was changed. Preview the restore again.",
+                sent.items.len(),
+                fresh.items.len()
+            ),
+        ));
+    }
     if let Some((n, item)) = sent
         .items
         .iter()

@@ -1,7 +1,7 @@
 //! The catalogue of every user's snapshots, for the "configure & restore" page.
 use super::filter::{bind_all, condition, Attribute, Bind, Kind};
 use super::temporal::time;
-use super::{Error, Result, Store};
+use super::{Result, Store};
 use crate::model::*;
 use sqlx::Any;
 
@@ -113,46 +113,5 @@ impl Store {
             offset,
             limit,
         })
-    }
-
-    /// What undoing restore `operation` of `user` brings back: the snapshot holding the state
-    /// the restore replaced, the one the console's "Undo restore" restores. A restore opens a
-    /// snapshot of its user at its instant (later edits may rewrite that one in place, never
-    /// its instant); the snapshot before it is the replaced state.
-    pub async fn restore_undo_point(&self, user: UserId, operation: i64) -> Result<i64> {
-        let mut conn = self.pool.acquire().await?;
-        let op: Option<(String, i64)> =
-            sqlx::query_as("SELECT kind, at FROM operations WHERE id = $1")
-                .bind(operation)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let at = match op {
-            Some((kind, at)) if kind == "user.restore" => at,
-            Some((kind, _)) => {
-                return Err(Error::Conflict(format!(
-                    "operation {operation} is a {kind}, not a restore of a user"
-                )))
-            }
-            None => return Err(Error::NotFound(format!("operation {operation}"))),
-        };
-        let newest: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, valid_since FROM user_snapshots WHERE user_id = $1 AND valid_since <= $2 \
-             ORDER BY valid_since DESC, id DESC LIMIT 2",
-        )
-        .bind(user.0)
-        .bind(at)
-        .fetch_all(&mut *conn)
-        .await?;
-        match newest.as_slice() {
-            [(_, since), (before, _)] if *since == at => Ok(*before),
-            [(_, since), ..] if *since == at => Err(Error::Conflict(format!(
-                "the state user {} had before restore {operation} is no longer kept",
-                user.0
-            ))),
-            _ => Err(Error::Conflict(format!(
-                "restore {operation} changed nothing of user {}: there is nothing to undo",
-                user.0
-            ))),
-        }
     }
 }

@@ -42,6 +42,22 @@ async fn state_at(conn: &mut AnyConnection, user: UserId, t: i64) -> Result<Opti
     load_state(conn, user.0, t, true).await
 }
 
+/// The newest operation that changed any of the user's records (None before the first).
+pub(crate) async fn latest_operation(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<Option<i64>> {
+    let operations = operations_sql(&[]);
+    let row: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT e.operation_id FROM ({operations}) e \
+         ORDER BY e.instant DESC, e.operation_id DESC LIMIT 1"
+    ))
+    .bind(user.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 impl Store {
     /// A page of the user's timeline (see the module docs), limited to `query.kinds`.
     pub async fn user_timeline(&self, query: &TimelineQuery) -> Result<Page<TimelineEvent>> {

@@ -1,5 +1,5 @@
 //! Whole-system backups: the catalogue, starting one, following its job, downloading it.
-use super::{caller, ApiError, ApiErrorBody, ApiJson, ApiPath};
+use super::{caller, ApiError, ApiErrorBody, ApiPath};
 use app::error::AppError;
 use app::model::*;
 use app::state::AppState;
@@ -54,7 +54,7 @@ pub struct NewBackup {
     post,
     path = "/api/v1/backups",
     tag = "backups",
-    request_body = NewBackup,
+    request_body(content = Option<NewBackup>, description = "Optional: a label"),
     security(("bearer" = [])),
     responses(
         (status = 202, description = "Started", body = BackupJob),
@@ -64,9 +64,17 @@ pub struct NewBackup {
 pub async fn create_backup(
     State(state): State<AppState>,
     parts: Parts,
-    ApiJson(request): ApiJson<NewBackup>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<BackupJob>), ApiError> {
     let caller = caller(&state, &parts, Permission::SystemBackupManage).await?;
+    let body = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    // No body at all is a backup without a label.
+    let request: NewBackup = if body.iter().all(u8::is_ascii_whitespace) {
+        NewBackup::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid(format!("The body is not a backup request: {e}")))?
+    };
     if request.label.chars().count() > MAX_LABEL {
         return Err(ApiError::invalid(format!(
             "label is at most {MAX_LABEL} characters."

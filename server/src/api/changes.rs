@@ -1,7 +1,6 @@
 //! `GET /api/v1/changes`: the change feed. Followers read pages after their cursor and may
 //! wait (long-poll) for the next change instead of polling hard.
 use super::ApiError;
-use app::auth::authorize_bearer;
 use app::model::{ChangePage, Permission};
 use app::state::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -69,7 +68,7 @@ pub async fn list_changes(
     query: Result<Query<ChangesQuery>, QueryRejection>,
     parts: Parts,
 ) -> Result<Json<ChangePage>, ApiError> {
-    authorize_bearer(&state, &parts, Permission::IdentityRead).await?;
+    super::caller(&state, &parts, Permission::IdentityRead).await?;
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let after = app::store::parse_cursor(query.after.as_deref().unwrap_or_default())
         .ok_or_else(|| ApiError::invalid("after is a cursor this feed handed out."))?;

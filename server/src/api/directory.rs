@@ -266,18 +266,22 @@ fn resource_of(kind: KindRef, record: ResourceRecord) -> ApiResource {
     }
 }
 
-/// The kind named in the path, if the token may read it (an unknown kind is said only to
-/// an authenticated caller).
-async fn readable_kind(state: &AppState, parts: &Parts, slug: &str) -> Result<KindRef, ApiError> {
+/// The kind named in the path, if the token holds the kind's permission that `needs` picks
+/// (its `read` or `write`); an unknown kind is said only to an authenticated caller.
+pub(super) async fn kind_for(
+    state: &AppState,
+    parts: &Parts,
+    slug: &str,
+    needs: fn(&ResourceKind) -> Permission,
+) -> Result<(KindRef, ApiCaller), ApiError> {
     let Some(kind) = KindRef::parse(slug) else {
-        caller(state, parts, Permission::IdentityRead).await?;
         return Err(app::error::AppError::NotFound(format!(
             "resource kind {slug:?} (GET /api/v1/resources lists them)"
         ))
         .into());
     };
-    caller(state, parts, kind.read).await?;
-    Ok(kind)
+    let caller = caller(state, parts, needs(&kind)).await?;
+    Ok((kind, caller))
 }
 
 /// Objects of a declared kind as of an instant.
@@ -298,7 +302,7 @@ pub async fn list_resources(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(list): ApiQuery<ListQuery>,
 ) -> Result<Json<ApiPage<ApiResource>>, ApiError> {
-    let kind = readable_kind(&state, &parts, &slug).await?;
+    let (kind, _) = kind_for(&state, &parts, &slug, |kind| kind.read).await?;
     let at = list.page_at()?;
     let within = Within { parent: None };
     let page = state
@@ -335,7 +339,7 @@ pub async fn get_resource(
     ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiQuery(at): ApiQuery<AsOf>,
 ) -> Result<Json<ApiResourceDetail>, ApiError> {
-    let kind = readable_kind(&state, &parts, &slug).await?;
+    let (kind, _) = kind_for(&state, &parts, &slug, |kind| kind.read).await?;
     let detail = state.store.get_resource(kind.0, id, at.as_of).await?;
     let dependents = kind
         .dependents

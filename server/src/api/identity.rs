@@ -102,8 +102,9 @@ pub struct HistoryQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryPage {
     pub items: Vec<TimelineEvent>,
-    /// Pass as `cursor` for older events; absent at the first change. Events recorded after
-    /// the first page never shift the pages that follow.
+    /// Pass as `cursor` for older events; absent when the page is not full (then the first
+    /// change was read). Events recorded after the first page never shift the pages that
+    /// follow.
     pub next: Option<String>,
     /// How many events the history has in all (of the kinds asked for).
     pub total: i64,
@@ -171,7 +172,10 @@ pub async fn user_history(
                  mail_lists or printers."
             ))
         })?;
-        kinds.push(kind);
+        // Each kind is one part of the query: named twice, it is still read once.
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
     }
     let before = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => Some(history_cursor(cursor)?),
@@ -279,7 +283,7 @@ pub async fn group_tree(
     ApiQuery(at): ApiQuery<AsOf>,
 ) -> Result<Json<GroupTree>, ApiError> {
     caller(&state, &parts, Permission::IdentityRead).await?;
-    let as_of = at.as_of.unwrap_or_else(Utc::now);
+    let as_of = super::paging::to_micros(at.as_of.unwrap_or_else(Utc::now));
     Ok(Json(GroupTree {
         as_of,
         roots: state.store.group_tree(Some(as_of)).await?,

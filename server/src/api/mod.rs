@@ -13,9 +13,10 @@ mod restores;
 use app::error::AppError;
 use app::model::{ApiCaller, Permission};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -66,9 +67,59 @@ impl Modify for BearerToken {
     }
 }
 
+/// The answers every operation may give besides its own: a missing or dead token, a token
+/// without the permission, a malformed request, a database busy with a restore.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let common = [
+            ("400", "A malformed path, parameter or body"),
+            ("401", "No live API token"),
+            ("403", "The token may not do this"),
+            (
+                "503",
+                "Busy (a system restore runs); retry after Retry-After seconds",
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (status, description) in common {
+                    if operation.responses.responses.contains_key(status) {
+                        continue;
+                    }
+                    let response = ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("ApiErrorBody")))
+                                .build(),
+                        )
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .insert(status.to_string(), response.into());
+                }
+            }
+        }
+    }
+}
+
 /// The API's routes and its OpenAPI document, built together.
 fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(changes::list_changes))
         .routes(routes!(identity::list_users))
         .routes(routes!(identity::get_user))
@@ -100,7 +151,11 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(backups::create_backup))
         .routes(routes!(backups::get_backup_job))
         .routes(routes!(backups::download_backup))
-        .split_for_parts()
+        .split_for_parts();
+    // Once every path is in (the derive's modifiers run before `routes!` adds them).
+    let mut document = document;
+    CommonErrors.modify(&mut document);
+    (router, document)
 }
 
 /// The OpenAPI document (what `/api/openapi.json` serves).
@@ -108,16 +163,29 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     documented().1
 }
 
-pub fn routes() -> Router<AppState> {
+/// The largest request body the API reads (restore requests are the largest, a few KiB).
+const MAX_BODY: usize = 256 * 1024;
+
+pub fn routes(state: &AppState) -> Router<AppState> {
     let (router, document) = documented();
-    let document = std::sync::Arc::new(document);
+    let api = router
+        .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     // The document describes the API, holds no data and is public, so scripts and the
-    // console's API page read it without a token.
-    router.route(
+    // console's API page read it without a token. Written once.
+    let document = axum::body::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
+    api.route(
         "/api/openapi.json",
         axum::routing::get(move || {
             let document = document.clone();
-            async move { Json(document.as_ref().clone()) }
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    document,
+                )
+            }
         }),
     )
 }
@@ -132,8 +200,8 @@ pub struct ApiErrorBody {
 pub struct ApiErrorDetail {
     /// The HTTP status, repeated.
     pub status: u16,
-    /// A stable code: unauthenticated, forbidden, not_found, conflict, invalid, throttled,
-    /// busy, internal.
+    /// A stable code: unauthenticated, forbidden, not_found, method_not_allowed, conflict,
+    /// invalid, too_large, throttled, busy, internal.
     pub code: String,
     /// What went wrong, in words.
     pub message: String,
@@ -174,8 +242,14 @@ impl From<PathRejection> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         let mut error = Self::invalid(rejection.body_text());
-        if rejection.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            error.status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                error.status = StatusCode::PAYLOAD_TOO_LARGE;
+                error.code = "too_large";
+                error.message = format!("The body is larger than {MAX_BODY} bytes.");
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => error.status = StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => {}
         }
         error
     }
@@ -196,14 +270,54 @@ pub struct ApiPath<T>(pub T);
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-/// The token's caller, if the token may do `permission` (checked and audited like every
-/// bearer request, before anything else is read).
+/// The token's caller, if the token may do `permission` (a refusal is audited). The token
+/// itself was checked by `authenticate` before the request's path, query or body was read.
 async fn caller(
     state: &AppState,
     parts: &Parts,
     permission: Permission,
 ) -> Result<ApiCaller, ApiError> {
-    Ok(app::auth::authorize_bearer(state, parts, permission).await?)
+    let caller = match parts.extensions.get::<ApiCaller>() {
+        Some(caller) => caller.clone(),
+        None => app::auth::authenticate_bearer(state, parts).await?,
+    };
+    app::auth::require_permission(state, parts, &caller, permission).await?;
+    Ok(caller)
+}
+
+/// Every `/api/v1` request shows a live token first: who has none learns nothing, not even
+/// whether a path, parameter or body would have been valid.
+async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    match app::auth::authenticate_bearer(&state, &parts).await {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+/// A path under `/api/v1` that is no route.
+async fn unknown_route(uri: axum::http::Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: format!(
+            "{} is no route of this API (see /api/openapi.json).",
+            uri.path()
+        ),
+        retry_after: None,
+    }
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        code: "method_not_allowed",
+        message: format!("{} does not answer {method}.", uri.path()),
+        retry_after: None,
+    }
 }
 
 /// How the history names a write through the API: "token NAME (API)".
@@ -296,7 +410,8 @@ mod tests {
         for entry in sources {
             let text = std::fs::read_to_string(entry.expect("a source").path()).expect("text");
             for piece in text.split('"').skip(1).step_by(2) {
-                if piece.starts_with("/api/v1/") && !piece.contains(' ') {
+                // The catch-all that answers unknown paths is no route.
+                if piece.starts_with("/api/v1/") && !piece.contains(' ') && !piece.contains("{*") {
                     seen += 1;
                     assert!(
                         documented.iter().any(|p| p.as_str() == piece),

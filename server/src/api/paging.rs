@@ -5,7 +5,7 @@
 //! store however it changes meanwhile — the temporal store makes offsets stable. Cursors are
 //! opaque to clients; this module alone reads them back.
 use super::ApiError;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -73,11 +73,22 @@ impl ListQuery {
                     limit,
                 })
             }
-            (None, as_of) => Ok(PageAt {
-                as_of: to_micros(as_of.unwrap_or_else(Utc::now)),
-                offset: 0,
-                limit,
-            }),
+            (None, as_of) => {
+                let now = Utc::now();
+                let as_of = as_of.unwrap_or(now);
+                // A later instant would not stay what the walk reads: changes still to come
+                // would join it.
+                if as_of > now {
+                    return Err(ApiError::invalid(
+                        "as_of is later than now: the future has no state yet.",
+                    ));
+                }
+                Ok(PageAt {
+                    as_of: to_micros(as_of),
+                    offset: 0,
+                    limit,
+                })
+            }
         }
     }
 
@@ -118,7 +129,8 @@ fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
     let micros: i64 = micros.parse().map_err(|_| bad())?;
     let offset: i64 = offset.parse().map_err(|_| bad())?;
     let as_of = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-    if !(0..=MAX_OFFSET).contains(&offset) {
+    // Cursors are made from instants not later than now, in years 1 to 9999 of RFC 3339.
+    if !(0..=MAX_OFFSET).contains(&offset) || as_of > Utc::now() || as_of.year() < 1 {
         return Err(bad());
     }
     Ok((as_of, offset))
@@ -168,6 +180,13 @@ mod tests {
         }
         let now = Utc::now();
         assert!(query(Some("p1.0.50"), Some(now)).page_at().is_err());
+        let future = format!(
+            "p1.{}.0",
+            (now + chrono::Duration::days(1)).timestamp_micros()
+        );
+        assert!(query(Some(&future), None).page_at().is_err());
+        let tomorrow = now + chrono::Duration::days(1);
+        assert!(query(None, Some(tomorrow)).page_at().is_err());
         let too_big = ListQuery {
             limit: Some(501),
             ..ListQuery::default()

@@ -127,9 +127,9 @@ pub struct RestoreRequest {
     /// Which parts; all when absent.
     parts: Option<Vec<RestorePart>>,
     /// Applying only: the plan's items as `restore-plan` returned them, with `selected` set
-    /// to false on those to leave out. The server plans again and refuses (409) an item that
-    /// is no longer part of the plan, so nothing is applied that was not previewed. All
-    /// unblocked items when absent.
+    /// to false on those to leave out. The server plans again and refuses (400) an item that
+    /// is no longer part of the plan, and (409) one that became blocked, so nothing is
+    /// applied that was not previewed. Absent: every applicable item of the plan made now.
     items: Option<Vec<RestoreItem>>,
 }
 
@@ -217,8 +217,8 @@ pub async fn plan_restore(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Restored", body = RestoreOutcome),
-        (status = 400, description = "A bad request", body = ApiErrorBody),
-        (status = 409, description = "The plan changed since it was read, or an item became impossible; nothing changed", body = ApiErrorBody),
+        (status = 400, description = "A bad request, or an item the plan made now does not hold; nothing changed", body = ApiErrorBody),
+        (status = 409, description = "An item became impossible since the preview; nothing changed", body = ApiErrorBody),
     )
 )]
 pub async fn apply_restore(
@@ -229,59 +229,66 @@ pub async fn apply_restore(
 ) -> Result<(StatusCode, Json<RestoreOutcome>), ApiError> {
     let caller = caller(&state, &parts, Permission::BackupRestore).await?;
     let (source, selection, mode) = request.plan_of()?;
-    let items = match request.items {
-        Some(items) => items,
+    let author = author(&caller);
+    let outcome = match request.items {
+        Some(items) => {
+            let plan = RestorePlan {
+                user: UserId(id),
+                source,
+                mode,
+                items,
+                selection,
+            };
+            state.store.apply_restore(&author, &plan).await?
+        }
         None => {
             state
                 .store
-                .plan_restore(UserId(id), source, &selection, mode)
+                .apply_restore_as_planned(&author, UserId(id), source, &selection, mode)
                 .await?
-                .items
         }
     };
-    let plan = RestorePlan {
-        user: UserId(id),
-        source,
-        mode,
-        items,
-        selection,
-    };
-    let outcome = state.store.apply_restore(&author(&caller), &plan).await?;
     Ok((StatusCode::CREATED, Json(outcome)))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UndoQuery {
+    /// Undo even though the user changed after the restore (those changes are undone too).
+    #[serde(default)]
+    force: bool,
+}
+
 /// Undoes a restore of a user: brings the user back exactly to the state the restore
-/// replaced (the console's "Undo restore"), as a new recorded change.
+/// replaced (the console's "Undo restore"), as a new recorded restore. Refused when the user
+/// changed after the restore — that includes undoing it once already — unless `force`.
 #[utoipa::path(
     post,
     path = "/api/v1/users/{id}/restores/{operation}/undo",
     tag = "restore",
     params(
         ("id" = i64, Path, description = "The user's id"),
-        ("operation" = i64, Path, description = "The restore's `operation_id`")
+        ("operation" = i64, Path, description = "The restore's `operation_id`"),
+        UndoQuery
     ),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Undone", body = RestoreOutcome),
         (status = 404, description = "No such operation", body = ApiErrorBody),
-        (status = 409, description = "Not a restore of this user, or nothing to undo", body = ApiErrorBody),
+        (status = 409, description = "Not a restore of this user, it changed nothing, the user changed since (without force), or the state before it is no longer kept", body = ApiErrorBody),
     )
 )]
 pub async fn undo_restore(
     State(state): State<AppState>,
     parts: Parts,
     ApiPath((id, operation)): ApiPath<(i64, i64)>,
+    ApiQuery(query): ApiQuery<UndoQuery>,
 ) -> Result<(StatusCode, Json<RestoreOutcome>), ApiError> {
     let caller = caller(&state, &parts, Permission::BackupRestore).await?;
-    let user = UserId(id);
-    let before = state.store.restore_undo_point(user, operation).await?;
-    let source = RestoreSource::Snapshot(before);
-    let everything = RestoreSelection::everything();
-    let plan = state
+    let outcome = state
         .store
-        .plan_restore(user, source, &everything, RestoreMode::Exact)
+        .undo_restore(&author(&caller), UserId(id), operation, query.force)
         .await?;
-    let outcome = state.store.apply_restore(&author(&caller), &plan).await?;
     Ok((StatusCode::CREATED, Json(outcome)))
 }
 
@@ -301,20 +308,23 @@ pub async fn recycle_bin(
 ) -> Result<Json<ApiPage<DeletedObject>>, ApiError> {
     caller(&state, &parts, Permission::IdentityRead).await?;
     let at = list.page_at()?;
-    // The bin as of the walk's instant: what was deleted after it joins a later walk.
+    let search = list.search().to_lowercase();
+    // What was in the bin at the walk's instant and still is: an object deleted later joins
+    // a later walk; one recovered meanwhile leaves it.
     let mut bin: Vec<DeletedObject> = state
         .store
         .recycle_bin()
         .await?
         .into_iter()
         .filter(|d| d.deleted_at <= at.as_of)
+        .filter(|d| search.is_empty() || d.name.to_lowercase().contains(&search))
         .collect();
     bin.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at).then(a.id.cmp(&b.id)));
     let total = bin.len() as i64;
     let items = bin
         .into_iter()
-        .skip(at.offset as usize)
-        .take(at.limit as usize)
+        .skip(usize::try_from(at.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(at.limit).unwrap_or_default())
         .collect();
     Ok(Json(at.page(items, total)))
 }
@@ -391,11 +401,8 @@ pub async fn recover_resource(
     parts: Parts,
     ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    let Some(kind) = KindRef::parse(&slug) else {
-        caller(&state, &parts, Permission::IdentityWrite).await?;
-        return Err(app::error::AppError::NotFound(format!("resource kind {slug:?}")).into());
-    };
-    let caller = caller(&state, &parts, kind.write).await?;
+    let (kind, caller) =
+        super::directory::kind_for(&state, &parts, &slug, |kind| kind.write).await?;
     state
         .store
         .recover_resource(&author(&caller), kind.0, id)
