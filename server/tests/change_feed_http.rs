@@ -4,18 +4,16 @@
 //! API's one error shape.
 mod common;
 use app::backup::engine::Progress;
-use app::backup::SystemBackupConfig;
 use app::model::{
-    BackupKind, ChangePage, NewApiToken, Permission, RestoreMode, RestoreSelection, RestoreSource,
-    UserId, UserInput,
+    BackupKind, ChangePage, Permission, RestoreMode, RestoreSelection, RestoreSource, UserId,
 };
-use app::state::{AppState, AuthConfig};
+use app::state::AppState;
 use app::store::{Actor, Author, Store};
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use common::{Reply, PASSWORD};
-use leptos::prelude::LeptosOptions;
+use common::api::Api;
+use common::Reply;
 
 struct Feed {
     router: Router,
@@ -23,54 +21,25 @@ struct Feed {
     store: Store,
     owner: app::model::Operator,
     token: String,
-    _dir: tempfile::TempDir,
+    api: Api,
 }
 
 async fn feed() -> Feed {
-    let store = app::testing::fresh_store().await;
-    let dir = tempfile::tempdir().unwrap();
-    let state = server::app_state_with(
-        LeptosOptions::builder().output_name("rewind").build(),
-        store.clone(),
-        AuthConfig::default(),
-        SystemBackupConfig {
-            dir: dir.path().join("backups"),
-            ..SystemBackupConfig::default()
-        },
-    );
-    let owner = store
-        .create_owner(None, "olivia", "Olivia Owner", PASSWORD)
-        .await
-        .unwrap();
-    let token = store
-        .create_api_token(
-            &owner,
-            &NewApiToken {
-                name: "follower".into(),
-                days: 30,
-                permissions: vec![Permission::IdentityRead],
-            },
-        )
-        .await
-        .unwrap()
-        .secret;
+    let api = Api::new().await;
+    let token = api.token("follower", &[Permission::IdentityRead]).await;
     Feed {
-        router: server::router(state.clone()),
-        state,
-        store,
-        owner,
+        router: api.router.clone(),
+        state: api.state.clone(),
+        store: api.store.clone(),
+        owner: api.owner.clone(),
         token,
-        _dir: dir,
+        api,
     }
 }
 
 impl Feed {
     async fn get(&self, uri: &str, token: Option<&str>) -> Reply {
-        let mut request = Request::get(uri).header(header::HOST, "localhost");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        common::send(&self.router, request.body(Body::empty()).unwrap()).await
+        self.api.request(Method::GET, uri, token, None).await
     }
 
     async fn page(&self, after: &str) -> ChangePage {
@@ -85,21 +54,7 @@ impl Feed {
     }
 
     async fn user(&self, name: &str, group: app::model::GroupId) -> UserId {
-        self.store
-            .create_user(
-                &Author::named("ops"),
-                &UserInput {
-                    name: name.into(),
-                    first_name: "Ann".into(),
-                    last_name: "Lee".into(),
-                    email: format!("{name}@example.test"),
-                    primary_group: group,
-                    enabled: true,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap()
+        self.api.user(name, group).await
     }
 }
 
@@ -107,30 +62,9 @@ impl Feed {
 async fn a_follower_reads_every_change_in_order_with_before_and_after() {
     let feed = feed().await;
     let start = feed.page("").await.next;
-    let group = feed
-        .store
-        .create_group(
-            &Author::named("ops"),
-            &app::model::GroupInput {
-                name: "Sales".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let group = feed.api.group("Sales", None).await;
     let ann = feed.user("ann", group).await;
-    let mut input = feed
-        .store
-        .get_user(ann, None)
-        .await
-        .unwrap()
-        .state
-        .attributes;
-    input.email = "ann.lee@example.test".into();
-    feed.store
-        .update_user(&Author::named("ops"), ann, &input)
-        .await
-        .unwrap();
+    feed.api.set_email(ann, "ann.lee@example.test").await;
 
     let page = feed.page(&start).await;
     let kinds: Vec<&str> = page.events.iter().map(|e| e.kind.as_str()).collect();
@@ -168,17 +102,7 @@ async fn a_follower_reads_every_change_in_order_with_before_and_after() {
 #[tokio::test]
 async fn a_restore_arrives_in_the_feed_as_the_changes_it_applied() {
     let feed = feed().await;
-    let group = feed
-        .store
-        .create_group(
-            &Author::named("ops"),
-            &app::model::GroupInput {
-                name: "Staff".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let group = feed.api.group("Staff", None).await;
     let bob = feed.user("bob", group).await;
     let before = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -242,17 +166,7 @@ async fn a_restore_arrives_in_the_feed_as_the_changes_it_applied() {
 #[tokio::test]
 async fn cursors_survive_a_system_restore_which_the_feed_announces_once() {
     let feed = feed().await;
-    let group = feed
-        .store
-        .create_group(
-            &Author::named("ops"),
-            &app::model::GroupInput {
-                name: "Ops".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let group = feed.api.group("Ops", None).await;
     feed.user("cara", group).await;
     let actor: Actor = (&feed.owner).into();
     let backup = feed
@@ -320,18 +234,9 @@ async fn the_feed_refuses_bad_requests_with_the_api_error_shape() {
     }
     // A token without identity:read.
     let other = feed
-        .store
-        .create_api_token(
-            &feed.owner,
-            &NewApiToken {
-                name: "backups only".into(),
-                days: 1,
-                permissions: vec![Permission::BackupQuery],
-            },
-        )
-        .await
-        .unwrap()
-        .secret;
+        .api
+        .token("backups only", &[Permission::BackupQuery])
+        .await;
     let refused = feed.get("/api/v1/changes", Some(&other)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     // The OpenAPI document is public and names the feed.
@@ -340,5 +245,4 @@ async fn the_feed_refuses_bad_requests_with_the_api_error_shape() {
     let document: serde_json::Value = serde_json::from_str(&document.body).unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(document["paths"]["/api/v1/changes"]["get"].is_object());
-    let _ = PASSWORD;
 }
