@@ -24,6 +24,7 @@ pub struct ChangesQuery {
     /// start of the feed.
     after: Option<String>,
     /// Events per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
     /// Wait this long for a change when there is none yet: `30s`, `30` or `0` (default), at
     /// most 30 seconds.

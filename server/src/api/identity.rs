@@ -92,6 +92,7 @@ pub struct HistoryQuery {
     /// The `next` of the previous page.
     cursor: Option<String>,
     /// Events per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// Only these kinds of change, comma-separated: attributes, memberships, accounts,
     /// grants, mail_lists, printers (all when absent).
@@ -166,6 +167,9 @@ pub async fn user_history(
     let mut kinds = Vec::new();
     for name in query.kinds.iter().flat_map(|k| k.split(',')) {
         let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
         let kind = history_kind(name).ok_or_else(|| {
             ApiError::invalid(format!(
                 "kinds: {name:?} is not attributes, memberships, accounts, grants, \

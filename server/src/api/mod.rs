@@ -79,9 +79,17 @@ impl Modify for CommonErrors {
             ("401", "No live API token"),
             ("403", "The token may not do this"),
             (
+                "429",
+                "Too many requests with bad tokens from this address; retry after Retry-After seconds",
+            ),
+            (
                 "503",
                 "Busy (a system restore runs); retry after Retry-After seconds",
             ),
+        ];
+        let with_body = [
+            ("413", "The body is larger than 256 KiB"),
+            ("415", "The body is not sent as application/json"),
         ];
         for item in openapi.paths.paths.values_mut() {
             for operation in [
@@ -94,7 +102,9 @@ impl Modify for CommonErrors {
             .into_iter()
             .flatten()
             {
-                for (status, description) in common {
+                let body = operation.request_body.is_some();
+                let own = with_body.iter().filter(|_| body);
+                for &(status, description) in common.iter().chain(own) {
                     if operation.responses.responses.contains_key(status) {
                         continue;
                     }

@@ -37,6 +37,7 @@ pub struct ListQuery {
     /// The `next` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Case-insensitive part of the name (and of similar text attributes).
     pub q: Option<String>,

@@ -113,8 +113,9 @@ pub enum ApiRestoreMode {
     AddMissing,
 }
 
-/// What to restore a user to: exactly one of `snapshot` and `instant`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// What to restore a user to: exactly one of `snapshot` and `instant` (its schema, written
+/// below, says so).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RestoreRequest {
     /// A snapshot of the user (`GET /api/v1/users/{id}/snapshots`).
@@ -131,6 +132,80 @@ pub struct RestoreRequest {
     /// is no longer part of the plan, and (409) one that became blocked, so nothing is
     /// applied that was not previewed. Absent: every applicable item of the plan made now.
     items: Option<Vec<RestoreItem>>,
+}
+
+impl utoipa::PartialSchema for RestoreRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
+            SchemaFormat, Type,
+        };
+        use utoipa::openapi::Ref;
+        // One object per source; the rest is common to both.
+        let request = |source: &str, kind: Type, format: KnownFormat, description: &str| {
+            ObjectBuilder::new()
+                .property(
+                    source,
+                    ObjectBuilder::new()
+                        .schema_type(kind)
+                        .format(Some(SchemaFormat::KnownFormat(format)))
+                        .description(Some(description)),
+                )
+                .required(source)
+                .property("mode", Ref::from_schema_name("ApiRestoreMode"))
+                .property(
+                    "parts",
+                    ArrayBuilder::new()
+                        .items(Ref::from_schema_name("RestorePart"))
+                        .min_items(Some(1))
+                        .description(Some("Which parts; all when absent.")),
+                )
+                .property(
+                    "items",
+                    ArrayBuilder::new()
+                        .items(Ref::from_schema_name("RestoreItem"))
+                        .description(Some(
+                            "Applying only: the plan's items as `restore-plan` returned them, \
+                             with `selected` false on those to leave out. An item the plan \
+                             made now does not hold is refused (400), one that became blocked \
+                             (409). Absent: every applicable item of the plan made now.",
+                        )),
+                )
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        OneOfBuilder::new()
+            .item(request(
+                "snapshot",
+                Type::Integer,
+                KnownFormat::Int64,
+                "A snapshot of the user (`GET /api/v1/users/{id}/snapshots`).",
+            ))
+            .item(request(
+                "instant",
+                Type::String,
+                KnownFormat::DateTime,
+                "An instant of the user's history (RFC 3339); needs no snapshot.",
+            ))
+            .description(Some(
+                "What to restore a user to: exactly one of `snapshot` and `instant`.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for RestoreRequest {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("ApiRestoreMode".into(), ApiRestoreMode::schema()));
+        schemas.push(("RestorePart".into(), RestorePart::schema()));
+        schemas.push(("RestoreItem".into(), RestoreItem::schema()));
+        <RestoreItem as ToSchema>::schemas(schemas);
+    }
 }
 
 impl RestoreRequest {
@@ -217,6 +292,7 @@ pub async fn plan_restore(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Restored", body = RestoreOutcome),
+        (status = 404, description = "No such user or snapshot", body = ApiErrorBody),
         (status = 400, description = "A bad request, or an item the plan made now does not hold; nothing changed", body = ApiErrorBody),
         (status = 409, description = "An item became impossible since the preview; nothing changed", body = ApiErrorBody),
     )
