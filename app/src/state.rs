@@ -42,4 +42,6 @@ pub struct AppState {
     /// The REST API's OpenAPI document, which the server generates from its handlers; the
     /// console's API reference page reads it.
     pub api_reference: Arc<serde_json::Value>,
+    /// Sign-in through an OpenID Connect provider, when `REWIND_OIDC_*` configure one.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }

@@ -4,6 +4,7 @@ pub mod audit_csv;
 pub mod csv_files;
 pub mod files;
 pub mod load;
+pub mod oidc;
 pub mod scim;
 pub mod sod_csv;
 pub mod static_files;
@@ -37,6 +38,7 @@ pub fn app_state_with(
         auth: Arc::new(auth),
         system_backup: Arc::new(SystemBackups::new(backups)),
         api_reference: Arc::new(serde_json::to_value(api::openapi()).unwrap_or_default()),
+        oidc: None,
     }
 }
 
@@ -67,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit_csv::routes())
         .merge(scim::routes())
         .merge(api::routes(&state))
+        .merge(oidc::routes())
         .route("/healthz", axum::routing::get(healthz))
         .nest_service(
             &format!("/{pkg_dir}"),

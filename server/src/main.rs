@@ -257,7 +257,16 @@ async fn serve(store: Store) -> Result<(), String> {
     };
     let backups = app::backup::SystemBackupConfig::from_env();
     tracing::info!("System backups are kept in {}", backups.dir.display());
-    let state = server::app_state_with(leptos_options, store, auth, backups);
+    let mut state = server::app_state_with(leptos_options, store, auth, backups);
+    if let Some(config) = app::oidc::OidcConfig::from_env()? {
+        tracing::info!(
+            "Operators may sign in through {} ({}), returning to {}",
+            config.provider_name,
+            config.issuer,
+            config.redirect_url
+        );
+        state.oidc = Some(std::sync::Arc::new(app::oidc::Oidc::new(config)?));
+    }
     // Before anything can start an upload, import or export: what is there now is orphaned.
     state.system_backup.remove_orphaned_files();
     // Likewise a maintenance window left open by a restore that was killed.

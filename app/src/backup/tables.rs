@@ -58,6 +58,9 @@ pub const CONSOLE_TABLES: &[&str] = &[
     // Change feed positions only grow, across restores too (followers keep their cursors).
     "change_feed_counter",
     "change_feed_announcements",
+    // Operators' links to an identity provider, and sign-ins through it in progress.
+    "operator_identities",
+    "oidc_logins",
 ];
 
 /// SQLite virtual tables derived from identity tables by triggers (the users search, FTS5,

@@ -128,6 +128,18 @@ pub struct Operator {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Linked to an account at the identity provider (OpenID Connect): re-authentication for
+    /// sensitive actions may go through the provider.
+    #[serde(default)]
+    pub identity_provider: bool,
+    /// Has a password of its own (an operator created through the provider has none until an
+    /// administrator sets one).
+    #[serde(default = "yes")]
+    pub local_password: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What the browser needs to know about the visitor before rendering anything.

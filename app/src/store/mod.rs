@@ -26,6 +26,7 @@ mod import;
 mod locks;
 mod login_throttle;
 mod mail_lists;
+mod oidc;
 mod operators;
 mod overview;
 mod passwords;
@@ -65,6 +66,7 @@ pub use login_throttle::{
     ADDRESS_FREE_ATTEMPTS, FIRST_LOCKOUT_SECS, FORGET_AFTER_SECS, MAX_LOCKOUT_SECS,
     PAIR_FREE_ATTEMPTS,
 };
+pub use oidc::{NewSession, PendingSignIn, ProviderIdentity, OIDC_SIGN_IN_TTL_SECS};
 pub use operators::NewOperator;
 pub(crate) use overview::object_counts_in;
 pub use provisioning::{GroupProvision, MAX_MEMBER_CHANGES, PROVISIONED_GROUP, VERSION_CHANGED};

@@ -6,7 +6,7 @@ use crate::model::{Operator, OperatorId, OperatorRole, MIN_PASSWORD_LEN};
 use sqlx::{Any, AnyConnection};
 
 /// Longest user name an operator may have (longer sign-in names are refused unchecked).
-const MAX_USERNAME_CHARS: usize = 64;
+pub(super) const MAX_USERNAME_CHARS: usize = 64;
 
 #[derive(Clone, Debug)]
 pub struct NewOperator {
@@ -25,6 +25,8 @@ pub(super) struct OperatorRow {
     disabled: i64,
     created_at: i64,
     last_login_at: Option<i64>,
+    identity_links: i64,
+    local_password: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -34,8 +36,14 @@ struct CredentialRow {
     disabled: i64,
 }
 
+/// An operator created through the identity provider has this instead of a password hash:
+/// no password verifies against it.
+pub(super) const NO_PASSWORD: &str = "";
+
 const OPERATOR_COLUMNS: &str =
-    "o.id, o.username, o.display_name, o.role, o.disabled, o.created_at, o.last_login_at";
+    "o.id, o.username, o.display_name, o.role, o.disabled, o.created_at, o.last_login_at,
+     (SELECT COUNT(*) FROM operator_identities i WHERE i.operator_id = o.id) AS identity_links,
+     CAST(CASE WHEN o.password_hash = '' THEN 0 ELSE 1 END AS BIGINT) AS local_password";
 
 impl TryFrom<OperatorRow> for Operator {
     type Error = Error;
@@ -49,6 +57,8 @@ impl TryFrom<OperatorRow> for Operator {
             disabled: row.disabled != 0,
             created_at: to_time(row.created_at),
             last_login_at: row.last_login_at.map(to_time),
+            identity_provider: row.identity_links > 0,
+            local_password: row.local_password != 0,
         })
     }
 }
@@ -108,7 +118,7 @@ pub fn validate_password(password: &str) -> Result<()> {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0P2vW9bj0XJq1mB5a0vV2m1+4mB8mFh0n0mFf6Z0S8k";
 
-fn map_unique(error: sqlx::Error, message: &str) -> Error {
+pub(super) fn map_unique(error: sqlx::Error, message: &str) -> Error {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(message.into()),
         _ => Error::Database(error),

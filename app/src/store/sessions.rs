@@ -151,6 +151,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+        // Sign-ins through the identity provider that never came back.
+        sqlx::query("DELETE FROM oidc_logins WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(PurgeReport {
             sessions,
