@@ -14,6 +14,22 @@ pub async fn get_session() -> Result<SessionState, AppError> {
     )
 }
 
+/// The identity provider's name when operators may sign in through it (OpenID Connect), for
+/// the sign-in page's "Sign in with …" button. Public, like the sign-in form itself.
+#[server(endpoint = "oidc_provider")]
+pub async fn oidc_provider() -> Result<Option<String>, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, _) = crate::auth::request_context()?;
+            Ok(state
+                .oidc
+                .as_ref()
+                .map(|oidc| oidc.provider_name().to_string()))
+        }
+        .await,
+    )
+}
+
 /// First run: creates the Owner with the one-time token from the server log, then signs in.
 #[server(endpoint = "create_owner")]
 pub async fn create_owner(

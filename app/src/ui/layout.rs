@@ -1,7 +1,7 @@
 use crate::api::auth::{get_session, Logout};
 use crate::api::system_backup::count_unread_inbox;
 use crate::model::{Operator, OperatorRole, Permission, SessionState};
-use crate::ui::components::{ErrorList, Flash, FlashArea};
+use crate::ui::components::{ErrorList, Flash, FlashArea, OidcRefusalNotice};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
@@ -136,6 +136,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                     </ActionForm>
                 </header>
                 <main class="content" id="content" tabindex="-1">
+                    <OidcRefusalNotice/>
                     <ErrorBoundary fallback=|errors| view! { <ErrorList errors/> }>
                         <Outlet/>
                     </ErrorBoundary>

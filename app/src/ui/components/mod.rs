@@ -546,10 +546,34 @@ mod tests {
 
 /// Sensitive actions answer `PasswordConfirmationRequired` when the operator's password was
 /// entered too long ago; this asks for it again (`confirm_password`), then the operator retries.
+/// An operator linked to the identity provider may confirm there instead: the link signs them
+/// in again at the provider and brings them back to this page, confirmed.
 #[component]
 pub fn ConfirmPasswordPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoView {
     let confirm = ServerAction::<crate::api::auth::ConfirmPassword>::new();
     let password = RwSignal::new(String::new());
+    let operator = use_context::<crate::model::Operator>();
+    let through_provider = operator.as_ref().is_some_and(|o| o.identity_provider);
+    let with_password = operator.as_ref().is_none_or(|o| o.local_password);
+    let location = leptos_router::hooks::use_location();
+    let provider_href = move || {
+        let search: Vec<String> = location
+            .search
+            .get()
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !pair.starts_with("oidc_error="))
+            .map(str::to_string)
+            .collect();
+        let here = if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{}", location.pathname.get(), search.join("&"))
+        };
+        format!(
+            "/auth/oidc/start?purpose=confirm&return_to={}",
+            urlencode(&here)
+        )
+    };
     // A new refusal asks afresh, even if the password was confirmed before.
     Effect::new(move |_| {
         if needed.get() {
@@ -570,26 +594,54 @@ pub fn ConfirmPasswordPrompt(#[prop(into)] needed: Signal<bool>) -> impl IntoVie
                     <p class="form-ok-inline" role="status">"Password confirmed. Try again now."</p>
                 }.into_any(),
                 result => view! {
-                    <form class="confirm-password" on:submit=submit aria-label="Confirm your password">
-                        <label>
-                            "Your password"
-                            <input
-                                type="password"
-                                name="password"
-                                autocomplete="current-password"
-                                required
-                                prop:value=move || password.get()
-                                on:input=move |ev| password.set(event_target_value(&ev))
-                            />
-                        </label>
-                        <button type="submit">"Confirm password"</button>
-                        {result.and_then(|r| r.err()).map(|error| view! {
-                            <p class="form-error" role="alert">{error.to_string()}</p>
+                    <div class="confirm-identity">
+                        {through_provider.then(|| view! {
+                            <p>
+                                "This action needs you to sign in again. "
+                                <a class="button" href=provider_href rel="external">
+                                    "Confirm with your identity provider"
+                                </a>
+                            </p>
                         })}
-                    </form>
+                        {with_password.then(|| view! {
+                            <form class="confirm-password" on:submit=submit aria-label="Confirm your password">
+                                <label>
+                                    "Your password"
+                                    <input
+                                        type="password"
+                                        name="password"
+                                        autocomplete="current-password"
+                                        required
+                                        prop:value=move || password.get()
+                                        on:input=move |ev| password.set(event_target_value(&ev))
+                                    />
+                                </label>
+                                <button type="submit">"Confirm password"</button>
+                                {result.and_then(|r| r.err()).map(|error| view! {
+                                    <p class="form-error" role="alert">{error.to_string()}</p>
+                                })}
+                            </form>
+                        })}
+                    </div>
                 }.into_any(),
             }}
         </Show>
+    }
+}
+
+/// Says why a confirmation through the identity provider came back unconfirmed
+/// (`?oidc_error=…` on the page it returned to).
+#[component]
+pub fn OidcRefusalNotice() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .read()
+            .get(crate::model::OIDC_ERROR_PARAM)
+            .and_then(|code| crate::model::OidcRefusal::parse(&code))
+            .map(|refusal| view! {
+                <p class="form-error" role="alert" data-testid="oidc-error">{refusal.message()}</p>
+            })
     }
 }
 
