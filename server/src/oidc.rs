@@ -215,6 +215,11 @@ async fn finish(
     {
         return Err(fail(OidcRefusal::Invalid));
     }
+    // RFC 9207: a provider that names itself in the answer must name the configured one (a
+    // mix-up with another provider is refused).
+    if param("iss").is_some_and(|iss| iss != oidc.config.issuer) {
+        return Err(fail(OidcRefusal::Invalid));
+    }
     if let Some(error) = param("error") {
         return Err(fail(if error == "access_denied" {
             OidcRefusal::Denied
