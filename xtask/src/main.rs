@@ -269,16 +269,66 @@ fn seed() -> u128 {
         .unwrap_or_default()
 }
 
-fn e2e_in(paths: &Paths, smoke: bool, work: &Path) -> Result<ExitCode> {
-    let port = TcpListener::bind("127.0.0.1:0")
+fn free_port() -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
-        .map_err(|e| format!("no free port: {e}"))?
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+        .map_err(|e| format!("no free port: {e}"))
+        .map(|a| a.port())
+}
+
+/// The OpenID provider the specs sign in through (end2end/oidc/provider.mjs, oidc-provider
+/// from npm), and the server settings that point at it.
+const OIDC_PROVIDER_NAME: &str = "Test IdP";
+
+fn e2e_in(paths: &Paths, smoke: bool, work: &Path) -> Result<ExitCode> {
+    let addr = format!("127.0.0.1:{}", free_port()?);
+    let oidc_addr = format!("127.0.0.1:{}", free_port()?);
+    let redirect = format!("http://{addr}/auth/oidc/callback");
+    let oidc_log = work.join("oidc-provider.log");
+    let log =
+        |path: &Path| std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()));
+    let mut provider = Command::new("node");
+    provider
+        .arg("oidc/provider.mjs")
+        .current_dir(paths.root.join("end2end"))
+        .env(
+            "OIDC_PORT",
+            oidc_addr.rsplit(':').next().unwrap_or_default(),
+        )
+        .env("OIDC_REDIRECT_URI", &redirect)
+        .stdout(log(&oidc_log)?)
+        .stderr(log(&work.join("oidc-provider.err"))?);
+    step(&format!("starting the test OpenID provider on {oidc_addr}"));
+    let mut provider = provider
+        .spawn()
+        .map_err(|e| format!("cannot start the OpenID provider (node): {e}"))?;
+    let outcome = wait_http(
+        &oidc_addr,
+        "/.well-known/openid-configuration",
+        &mut provider,
+        Duration::from_secs(30),
+    )
+    .and_then(|()| e2e_with_provider(paths, smoke, work, &addr, &oidc_addr, &redirect));
+    let _ = provider.kill();
+    let _ = provider.wait();
+    if outcome.is_err() {
+        eprintln!("(the OpenID provider's log: {})", oidc_log.display());
+    }
+    outcome
+}
+
+fn e2e_with_provider(
+    paths: &Paths,
+    smoke: bool,
+    work: &Path,
+    addr: &str,
+    oidc_addr: &str,
+    redirect: &str,
+) -> Result<ExitCode> {
     let mut server = Command::new(paths.dist.join("server"));
     server
         .current_dir(&paths.root)
-        .env("LEPTOS_SITE_ADDR", &addr)
+        .env("LEPTOS_SITE_ADDR", addr)
         .env(
             "DATABASE_URL",
             format!("sqlite://{}/rewind.db", work.display()),
@@ -288,7 +338,17 @@ fn e2e_in(paths: &Paths, smoke: bool, work: &Path) -> Result<ExitCode> {
         .env("REWIND_VAULT_KEY_FILE", work.join("vault.key"))
         .env("REWIND_SETUP_TOKEN", format!("e2e-setup-{:x}", seed()))
         // The specs run against a year of seeded history; their fixtures use prefixed names.
-        .env("REWIND_DEMO_DATA", "1");
+        .env("REWIND_DEMO_DATA", "1")
+        // Operators may also sign in through the test provider (its accounts' groups).
+        .env("REWIND_OIDC_ISSUER", format!("http://{oidc_addr}"))
+        .env("REWIND_OIDC_CLIENT_ID", "rewind-e2e")
+        .env("REWIND_OIDC_CLIENT_SECRET", "e2e-client-secret-0123456789")
+        .env("REWIND_OIDC_REDIRECT_URL", redirect)
+        .env("REWIND_OIDC_PROVIDER_NAME", OIDC_PROVIDER_NAME)
+        .env("REWIND_OIDC_SCOPES", "profile email groups")
+        .env("REWIND_OIDC_ROLE_CLAIM", "groups")
+        .env("REWIND_OIDC_ADMIN_VALUES", "rewind-admins")
+        .env("REWIND_OIDC_AUDITOR_VALUES", "rewind-auditors");
     let mut playwright = Command::new("npx");
     playwright
         .args(["playwright", "test"])
@@ -307,12 +367,13 @@ fn e2e_in(paths: &Paths, smoke: bool, work: &Path) -> Result<ExitCode> {
     let mut child = server
         .spawn()
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    let outcome = wait_healthy(&addr, &mut child, Duration::from_secs(300)).and_then(|()| {
-        step("npx playwright test");
-        playwright
-            .status()
-            .map_err(|e| format!("cannot start npx playwright: {e}"))
-    });
+    let outcome =
+        wait_http(addr, "/healthz", &mut child, Duration::from_secs(300)).and_then(|()| {
+            step("npx playwright test");
+            playwright
+                .status()
+                .map_err(|e| format!("cannot start npx playwright: {e}"))
+        });
     let _ = child.kill();
     let _ = child.wait();
     let status = outcome?;
@@ -323,20 +384,20 @@ fn e2e_in(paths: &Paths, smoke: bool, work: &Path) -> Result<ExitCode> {
     })
 }
 
-/// Polls GET /healthz until it answers 200 (the demo data is seeded before the server
-/// listens); fails when the server exits or the time is up.
-fn wait_healthy(addr: &str, child: &mut std::process::Child, limit: Duration) -> Result {
+/// Polls GET `path` until it answers 200 (the server's /healthz: the demo data is seeded before
+/// the server listens); fails when the process exits or the time is up.
+fn wait_http(addr: &str, path: &str, child: &mut std::process::Child, limit: Duration) -> Result {
     use std::io::{Read, Write};
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return Err(format!("the server stopped before answering ({status})"));
+            return Err(format!("{addr} stopped before answering ({status})"));
         }
         let answer = TcpStream::connect(addr).and_then(|mut stream| {
             stream.set_read_timeout(Some(Duration::from_secs(10)))?;
             write!(
                 stream,
-                "GET /healthz HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+                "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
             )?;
             let mut head = [0u8; 12];
             stream.read_exact(&mut head)?;
@@ -347,7 +408,7 @@ fn wait_healthy(addr: &str, child: &mut std::process::Child, limit: Duration) ->
         }
         if Instant::now() > deadline {
             return Err(format!(
-                "the server on {addr} was not healthy after {limit:?}"
+                "{addr} did not answer GET {path} with 200 within {limit:?}"
             ));
         }
         std::thread::sleep(Duration::from_millis(250));
