@@ -12,13 +12,18 @@ pub const SESSION_COOKIE: &str = "rewind_session";
 
 /// The session token from the request's cookies, if any.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` in the request, if any and not empty.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_string())
         .filter(|value| !value.is_empty())
 }

@@ -176,7 +176,8 @@ async fn finish(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let key = cookie(&parts.headers, FLOW_COOKIE);
+    // A key is 64 hex digits; anything longer is not one of ours.
+    let key = app::auth::cookie(&parts.headers, FLOW_COOKIE).filter(|key| key.len() <= 128);
     let pending = match key {
         Some(key) => state
             .store
@@ -338,18 +339,6 @@ fn safe_path(text: &str) -> String {
     } else {
         "/".into()
     }
-}
-
-fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_string())
-        .filter(|value| !value.is_empty() && value.len() <= 128)
 }
 
 fn flow_cookie(state: &AppState, key: &str, max_age: i64) -> String {
