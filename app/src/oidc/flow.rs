@@ -235,6 +235,10 @@ impl Oidc {
                 return Err(invalid("ID token", error_chain(&error)));
             }
         };
+        // OpenID Connect Core §2: a subject is at most 255 ASCII characters; it is stored.
+        if claims.subject().len() > 255 {
+            return Err(invalid("ID token", "a subject longer than 255 characters"));
+        }
         if let Some(expected) = claims.access_token_hash() {
             let algorithm = id_token
                 .signing_alg()
