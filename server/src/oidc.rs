@@ -1,5 +1,5 @@
 //! `/auth/oidc/start` and `/auth/oidc/callback`: operators sign in (or confirm a sensitive
-//! action) through the OpenID Connect provider (`app::oidc`). Both are GETs the browser makes
+//! action, or link their own account) through the OpenID Connect provider (`app::oidc`). Both are GETs the browser makes
 //! by following a link and the provider's redirect.
 //!
 //! The state, nonce and PKCE verifier stay on the server (`store::oidc`), under the SHA-256 of
@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/oidc/callback", get(callback))
 }
 
-/// `?purpose=login|confirm&return_to=/path`: sends the browser to the provider.
+/// `?purpose=login|confirm|link&return_to=/path`: sends the browser to the provider.
 async fn start(State(state): State<AppState>, request: Request) -> Response {
     let Some(oidc) = state.oidc.clone() else {
         return (
@@ -71,7 +71,7 @@ struct Bounce(String);
 fn bounce(purpose: Purpose, return_to: &str, refusal: OidcRefusal) -> Bounce {
     let base = match purpose {
         Purpose::Login => "/login",
-        Purpose::Confirm => return_to,
+        Purpose::Confirm | Purpose::Link => return_to,
     };
     let separator = if base.contains('?') { '&' } else { '?' };
     Bounce(format!(
@@ -99,6 +99,21 @@ async fn begin(
                 Some(_) => return Err(bounce(purpose, return_to, OidcRefusal::OtherAccount)),
                 None => return Err(Bounce("/login".into())),
             }
+        }
+        // Linking is sensitive: the password must have been entered within the last minutes.
+        Purpose::Link => {
+            let session = app::auth::session_for(state, &parts.headers)
+                .await
+                .ok()
+                .flatten();
+            let Some(session) = session else {
+                return Err(Bounce("/login".into()));
+            };
+            let age = chrono::Utc::now() - session.password_at;
+            if age.num_seconds() >= state.auth.fresh_password_secs {
+                return Err(bounce(purpose, return_to, OidcRefusal::ConfirmFirst));
+            }
+            app::auth::session_token(&parts.headers).map(|token| app::store::token_hash(&token))
         }
     };
     let begun = oidc
@@ -203,6 +218,7 @@ async fn finish(
     let action = match purpose {
         Purpose::Login => "session.login",
         Purpose::Confirm => "session.confirm-password",
+        Purpose::Link => "operator.link-identity",
     };
     let fail = |refusal| {
         (
@@ -277,6 +293,14 @@ async fn finish(
             }
             let session_hash = pending.session_hash.clone().unwrap_or_default();
             match state.store.oidc_confirm(&session_hash, &who).await {
+                Ok(Ok(_)) => Ok((pending.return_to.clone(), None)),
+                Ok(Err(refusal)) => Err(audited(refusal)),
+                Err(error) => Err(store_error(error)),
+            }
+        }
+        Purpose::Link => {
+            let session_hash = pending.session_hash.clone().unwrap_or_default();
+            match state.store.oidc_link(&session_hash, &who).await {
                 Ok(Ok(_)) => Ok((pending.return_to.clone(), None)),
                 Ok(Err(refusal)) => Err(audited(refusal)),
                 Err(error) => Err(store_error(error)),

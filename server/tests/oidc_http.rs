@@ -170,6 +170,60 @@ async fn an_unreachable_provider_is_said_so_and_a_confirmation_needs_a_session()
 }
 
 #[tokio::test]
+async fn linking_needs_a_session_with_a_freshly_entered_password() {
+    let (router, store) = configured().await;
+    let start = "/auth/oidc/start?purpose=link&return_to=/profile";
+    assert_eq!(
+        goes_to(&send(&router, get(start, None)).await.body),
+        "/login"
+    );
+    let owner = store.list_operators().await.unwrap().remove(0);
+    let cookie = common::session(&store, &owner).await;
+    common::age_password_entry(&store, &cookie, 3600).await;
+    let stale = send(&router, get(start, Some(&cookie))).await;
+    assert_eq!(stale.status, StatusCode::OK, "{}", stale.body);
+    assert_eq!(goes_to(&stale.body), "/profile?oidc_error=confirm-first");
+    // Freshly entered: on to the provider (unreachable here, and said so on the same page).
+    let cookie = common::session(&store, &owner).await;
+    let fresh = send(&router, get(start, Some(&cookie))).await;
+    assert_eq!(goes_to(&fresh.body), "/profile?oidc_error=unavailable");
+    assert!(fresh.session_cookie().is_none());
+}
+
+#[tokio::test]
+async fn a_link_that_comes_back_wrong_returns_to_its_page_and_is_audited() {
+    let (router, store) = configured().await;
+    let link = PendingSignIn {
+        csrf_state: "the-state".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        purpose: "link".into(),
+        session_hash: Some("h".into()),
+        return_to: "/profile".into(),
+        created_at: chrono::Utc::now(),
+    };
+    store.start_oidc_sign_in("k", &link).await.unwrap();
+    let reply = send(
+        &router,
+        get(
+            "/auth/oidc/callback?code=abc&state=forged",
+            Some("rewind_oidc=k"),
+        ),
+    )
+    .await;
+    assert_eq!(goes_to(&reply.body), "/profile?oidc_error=invalid");
+    assert!(reply.session_cookie().is_none());
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'operator.link-identity'
+         AND outcome = 'denied'",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
 async fn without_oidc_settings_the_routes_do_not_answer() {
     let store = app::testing::fresh_store().await;
     let router = common::router(&store, AuthConfig::default());

@@ -92,6 +92,24 @@ pub async fn confirm_password(password: String) -> Result<(), AppError> {
     )
 }
 
+/// Removes the signed-in operator's link to the identity provider; the password is entered
+/// again for it (throttled and audited like a sign-in).
+#[server(endpoint = "unlink_identity")]
+pub async fn unlink_identity(password: String) -> Result<crate::model::Operator, AppError> {
+    crate::auth::reply(
+        async move {
+            let (state, parts) = crate::auth::request_parts()?;
+            let operator = crate::auth::confirm_password_for(&state, &parts, &password).await?;
+            let provider = state
+                .oidc
+                .as_ref()
+                .map_or("the identity provider", |oidc| oidc.provider_name());
+            Ok(state.store.unlink_identity(&operator, provider).await?)
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     crate::auth::reply(

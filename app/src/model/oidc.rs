@@ -31,10 +31,16 @@ pub enum OidcRefusal {
     NotFresh,
     /// The console has no Owner yet: it is set up with the first-run page.
     NeedsSetup,
+    /// Linking needs the operator's password entered within the last few minutes.
+    ConfirmFirst,
+    /// The provider's account is linked to another operator already.
+    LinkTaken,
+    /// The signed-in operator is linked to a provider account already.
+    AlreadyLinked,
 }
 
 impl OidcRefusal {
-    pub const ALL: [OidcRefusal; 12] = [
+    pub const ALL: [OidcRefusal; 15] = [
         Self::Denied,
         Self::ProviderError,
         Self::Expired,
@@ -47,6 +53,9 @@ impl OidcRefusal {
         Self::OtherAccount,
         Self::NotFresh,
         Self::NeedsSetup,
+        Self::ConfirmFirst,
+        Self::LinkTaken,
+        Self::AlreadyLinked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -63,6 +72,9 @@ impl OidcRefusal {
             Self::OtherAccount => "other-account",
             Self::NotFresh => "not-fresh",
             Self::NeedsSetup => "needs-setup",
+            Self::ConfirmFirst => "confirm-first",
+            Self::LinkTaken => "link-taken",
+            Self::AlreadyLinked => "already-linked",
         }
     }
 
@@ -112,6 +124,18 @@ impl OidcRefusal {
                  confirmed; try again."
             }
             Self::NeedsSetup => "Rewind has no Owner yet: create it on the first-run page.",
+            Self::ConfirmFirst => {
+                "Linking needs your password entered within the last few minutes; enter it \
+                 again and link once more. Nothing was linked."
+            }
+            Self::LinkTaken => {
+                "That account at the identity provider is linked to another operator already; \
+                 nothing was linked."
+            }
+            Self::AlreadyLinked => {
+                "Your operator account is linked to an identity provider account already; unlink \
+                 it first. Nothing was linked."
+            }
         }
     }
 }

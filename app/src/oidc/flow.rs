@@ -68,6 +68,9 @@ pub enum Purpose {
     /// A signed-in operator re-authenticates for a sensitive action: the provider is asked to
     /// sign them in again (`prompt=login`, `max_age=0`) and to say when (`auth_time`).
     Confirm,
+    /// A signed-in operator links their own account to the provider: the provider is asked to
+    /// sign them in again (`prompt=login`), so the account linked is the one they choose now.
+    Link,
 }
 
 impl Purpose {
@@ -75,6 +78,7 @@ impl Purpose {
         match self {
             Self::Login => "login",
             Self::Confirm => "confirm",
+            Self::Link => "link",
         }
     }
 
@@ -82,6 +86,7 @@ impl Purpose {
         match text {
             "login" => Some(Self::Login),
             "confirm" => Some(Self::Confirm),
+            "link" => Some(Self::Link),
             _ => None,
         }
     }
@@ -198,6 +203,9 @@ impl Oidc {
             request = request
                 .add_prompt(CoreAuthPrompt::Login)
                 .set_max_age(Duration::ZERO);
+        }
+        if purpose == Purpose::Link {
+            request = request.add_prompt(CoreAuthPrompt::Login);
         }
         let (url, state, nonce) = request.url();
         Ok(Begun {

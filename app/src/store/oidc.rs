@@ -4,7 +4,9 @@
 //! The role comes from the provider's claims at every sign-in and confirmation, so a person
 //! removed from the provider's group loses the role. There is exactly one Owner (created on the
 //! first-run page with a password): the provider never makes a second one, and the Owner's role
-//! never changes through it. Disabled operators stay disabled.
+//! never changes through it. The Owner signs in through the provider only after linking their
+//! own account (`oidc_link`), and only while the claims map to Owner. Disabled operators stay
+//! disabled.
 use super::audit::{record_in, AuditRecord};
 use super::operators::{fetch_operator, map_unique, username_key, NO_PASSWORD};
 use super::{now_micros, to_time, token_hash, Error, Result, Store};
@@ -24,9 +26,9 @@ pub struct PendingSignIn {
     pub csrf_state: String,
     pub nonce: String,
     pub pkce_verifier: String,
-    /// `login` or `confirm` (`oidc::Purpose`).
+    /// `login`, `confirm` or `link` (`oidc::Purpose`).
     pub purpose: String,
-    /// For a confirmation: the SHA-256 of the session being confirmed.
+    /// For a confirmation or a link: the SHA-256 of the signed-in operator's session.
     pub session_hash: Option<String>,
     /// A path on this site to go back to.
     pub return_to: String,
@@ -252,6 +254,125 @@ impl Store {
         Ok(Ok(operator))
     }
 
+    /// A verified sign-in that links the signed-in operator (the session with this hash) to
+    /// the provider's account, so they may sign in through it from now on. Refused, audited and
+    /// changing nothing when the account is linked to an operator already or the operator has
+    /// a link. The role is not touched: it comes from the claims at the next sign-in, and the
+    /// Owner signs in through the provider only while the claims map to Owner.
+    pub async fn oidc_link(
+        &self,
+        session_hash: &str,
+        who: &ProviderIdentity<'_>,
+    ) -> Result<Result<Operator, OidcRefusal>> {
+        const ACTION: &str = "operator.link-identity";
+        let mut tx = self.begin_write().await?;
+        let session: Option<(i64,)> = sqlx::query_as(
+            "SELECT operator_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(session_hash)
+        .bind(now_micros())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((operator_id,)) = session else {
+            drop(tx);
+            self.audit_refusal(who, ACTION, who.username, OidcRefusal::Expired)
+                .await?;
+            return Ok(Err(OidcRefusal::Expired));
+        };
+        let operator = fetch_operator(&mut tx, OperatorId(operator_id)).await?;
+        let taken: Option<(i64,)> = sqlx::query_as(
+            "SELECT operator_id FROM operator_identities
+             WHERE (issuer = $1 AND subject = $2) OR operator_id = $3",
+        )
+        .bind(who.issuer)
+        .bind(who.subject)
+        .bind(operator_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let refusal = match taken {
+            _ if operator.disabled => Some(OidcRefusal::Disabled),
+            Some((owner_of_link,)) if owner_of_link == operator_id => {
+                Some(OidcRefusal::AlreadyLinked)
+            }
+            Some(_) => Some(OidcRefusal::LinkTaken),
+            None => None,
+        };
+        if let Some(refusal) = refusal {
+            drop(tx);
+            self.audit_refusal(who, ACTION, &operator.username, refusal)
+                .await?;
+            return Ok(Err(refusal));
+        }
+        sqlx::query(
+            "INSERT INTO operator_identities (issuer, subject, operator_id, created_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(who.issuer)
+        .bind(who.subject)
+        .bind(operator_id)
+        .bind(now_micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_unique(e, OidcRefusal::LinkTaken.message()))?;
+        record_in(
+            &mut tx,
+            &AuditRecord {
+                operator_id: Some(operator_id),
+                operator_name: &operator.username,
+                action: ACTION,
+                target: &operator.username,
+                outcome: "ok",
+                details: &format!(
+                    "from {} through {} (subject {}; {})",
+                    who.client_address, who.provider, who.subject, who.claim_summary
+                ),
+            },
+        )
+        .await?;
+        let operator = fetch_operator(&mut tx, operator.id).await?;
+        tx.commit().await?;
+        Ok(Ok(operator))
+    }
+
+    /// Removes the operator's own link to the provider. An operator without a password of
+    /// their own keeps it (they could not sign in any more); the Owner always has one.
+    pub async fn unlink_identity(&self, operator: &Operator, provider: &str) -> Result<Operator> {
+        let mut tx = self.begin_write().await?;
+        let current = fetch_operator(&mut tx, operator.id).await?;
+        if !current.local_password {
+            return Err(Error::Conflict(
+                "You have no password of your own, so the identity provider is your only way \
+                 to sign in; ask an administrator to set a password first."
+                    .into(),
+            ));
+        }
+        let removed = sqlx::query("DELETE FROM operator_identities WHERE operator_id = $1")
+            .bind(operator.id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed == 0 {
+            return Err(Error::Conflict(
+                "Your operator account is not linked to an identity provider account.".into(),
+            ));
+        }
+        record_in(
+            &mut tx,
+            &AuditRecord {
+                operator_id: Some(operator.id.0),
+                operator_name: &current.username,
+                action: "operator.unlink-identity",
+                target: &current.username,
+                outcome: "ok",
+                details: &format!("from {provider}"),
+            },
+        )
+        .await?;
+        let current = fetch_operator(&mut tx, operator.id).await?;
+        tx.commit().await?;
+        Ok(current)
+    }
+
     /// A sign-in through the provider that failed before anyone was identified (cancelled at
     /// the provider, expired, not verifiable): written to the audit log.
     pub async fn record_oidc_failure(
@@ -339,6 +460,13 @@ async fn operator_for_identity(
         if existing.as_ref().map(|o| o.id) != Some(expected) {
             return refuse(OidcRefusal::OtherAccount, &name);
         }
+    }
+    // A linked Owner stays Owner: without the Owner value in the claims, no sign-in at all.
+    let owner = existing
+        .as_ref()
+        .is_some_and(|o| o.role == OperatorRole::Owner);
+    if owner && who.role != Some(OperatorRole::Owner) {
+        return refuse(OidcRefusal::OwnerNotMapped, &name);
     }
     let Some(role) = who.role else {
         return refuse(OidcRefusal::NoRole, &name);

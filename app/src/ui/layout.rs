@@ -131,6 +131,7 @@ fn Frame(operator: Operator) -> impl IntoView {
                         " "
                         <span class="role-badge">{role.label()}</span>
                     </span>
+                    <A href="/profile">"Your sign-in"</A>
                     <ActionForm action=logout>
                         <button type="submit" class="link-button">"Sign out"</button>
                     </ActionForm>

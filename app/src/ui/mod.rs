@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=layout::Console ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::HomePage/>
                     <Route path=path!("users") view=pages::UsersPage/>
+                    <Route path=path!("profile") view=pages::ProfilePage/>
                     <Route path=path!("users/import") view=|| view! { <pages::ImportPage kind=ImportKind::Users/> }/>
                     <ParentRoute path=path!("users/:id") view=pages::UserPage>
                         <Route path=path!("") view=pages::UserBasicsTab/>
