@@ -4,10 +4,10 @@
 //
 //   OIDC_PORT=4100 OIDC_REDIRECT_URI=http://127.0.0.1:3000/auth/oidc/callback node provider.mjs
 //
-// One static confidential client that must use PKCE, three accounts (an admin, an auditor and
-// one in no group Rewind maps), and a minimal login page of its own (no outside fonts, so the
-// browser's console stays clean) with a Cancel button that answers access_denied. Consent is
-// given automatically: the client is first-party.
+// One static confidential client that must use PKCE, four accounts (an admin, an auditor, one
+// in no group Rewind maps, one in the Owner group), and a minimal login page of its own (no
+// outside fonts, so the browser's console stays clean) with a Cancel button that answers
+// access_denied. Consent is given automatically: the client is first-party.
 import http from "node:http";
 import { generateKeyPairSync } from "node:crypto";
 import Provider from "oidc-provider";
@@ -23,6 +23,8 @@ const ACCOUNTS = {
   "ada.admin": { sub: "sub-7d1c-ada", name: "Ada Admin", email: "ada@idp.example.test", groups: ["staff", "rewind-admins"] },
   "otto.auditor": { sub: "sub-21f0-otto", name: "Otto Auditor", email: "otto@idp.example.test", groups: ["rewind-auditors"] },
   "nora.nogroup": { sub: "sub-9b44-nora", name: "Nora Nogroup", email: "nora@idp.example.test", groups: ["staff"] },
+  // Rewind's Owner links this account from the console before signing in with it.
+  "olivia.owner": { sub: "sub-5e02-olivia", name: "Olivia at the IdP", email: "olivia@idp.example.test", groups: ["rewind-owners"] },
 };
 const BY_SUB = Object.fromEntries(Object.entries(ACCOUNTS).map(([login, a]) => [a.sub, { login, ...a }]));
 

@@ -3,7 +3,8 @@ import { OWNER, ensureOwner, gotoHydrated, signIn, watchConsole } from "./helper
 
 // Operators sign in through a real OpenID provider (end2end/oidc/provider.mjs, started by
 // `cargo xtask e2e` on loopback): ada.admin is in the provider's rewind-admins group, nora.nogroup
-// in no group Rewind maps. The server is told REWIND_OIDC_PROVIDER_NAME="Test IdP".
+// in no group Rewind maps, olivia.owner in rewind-owners (REWIND_OIDC_OWNER_VALUES). The server
+// is told REWIND_OIDC_PROVIDER_NAME="Test IdP".
 const PROVIDER = process.env.REWIND_OIDC_PROVIDER_NAME ?? "Test IdP";
 
 /// At the provider's own sign-in page: enters the login and continues.
@@ -100,4 +101,62 @@ test.describe.serial("sign-in through the identity provider", () => {
     await expect(confirmed).toContainText(`through ${PROVIDER}`);
     expect(problems).toEqual([]);
   });
+
+  test("the Owner links their account, then signs in through the provider as Owner", async ({ page }) => {
+    const problems = watchConsole(page);
+    await signIn(page, OWNER.username, OWNER.password);
+    await expect(page.getByRole("link", { name: "Your sign-in" })).toHaveAttribute("href", "/profile");
+    await gotoHydrated(page, "/profile");
+    const status = page.getByTestId("link-status");
+    await expect(status).toBeVisible();
+    // A link left by an earlier run is removed first (the test does not rely on the order).
+    if (await page.getByRole("button", { name: `Unlink from ${PROVIDER}` }).isVisible()) {
+      await unlink(page);
+    }
+    await expect(status).toContainText("Not linked");
+
+    await page.getByLabel("Your password").fill(OWNER.password);
+    await page.getByRole("button", { name: `Link with ${PROVIDER}` }).click();
+    // prompt=login: the provider asks which account to link.
+    await providerLogin(page, "olivia.owner");
+    await expect(page).toHaveURL(/\/profile$/);
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+    await expect(status).toContainText(`linked to an account at ${PROVIDER}`);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    // Forget the provider's own session too, so it asks for the account again.
+    await page.context().clearCookies();
+    await signInThroughProvider(page, "olivia.owner");
+    const badge = page.getByTestId("signed-in");
+    await expect(badge).toContainText(OWNER.displayName);
+    await expect(badge).toContainText("Owner");
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+
+    await gotoHydrated(page, `/audit?target=${OWNER.username}`);
+    await expect(auditRows(page).filter({ hasText: "operator.link-identity" }).first()).toContainText("ok");
+    await expect(auditRows(page).filter({ hasText: "session.login" }).first()).toContainText(
+      `through ${PROVIDER} as owner (groups: rewind-owners)`,
+    );
+
+    // Unlinked again (the password stays): the provider account is nobody's, and Owner claims for
+    // someone who is not the Owner are refused.
+    await gotoHydrated(page, "/profile");
+    await unlink(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.context().clearCookies();
+    await signInThroughProvider(page, "olivia.owner");
+    await expect(page).toHaveURL(/\/login\?oidc_error=owner-taken$/);
+    await signIn(page, OWNER.username, OWNER.password);
+    await expect(page.getByTestId("signed-in")).toContainText(OWNER.displayName);
+    expect(problems).toEqual([]);
+  });
 });
+
+/// On the own sign-in page of an operator with a password: removes the provider link.
+async function unlink(page: Page) {
+  await page.getByLabel("Your password").fill(OWNER.password);
+  await page.getByRole("button", { name: `Unlink from ${PROVIDER}` }).click();
+  await expect(page.getByTestId("link-status")).toContainText("Not linked");
+}

@@ -347,6 +347,7 @@ fn e2e_with_provider(
         .env("REWIND_OIDC_PROVIDER_NAME", OIDC_PROVIDER_NAME)
         .env("REWIND_OIDC_SCOPES", "profile email groups")
         .env("REWIND_OIDC_ROLE_CLAIM", "groups")
+        .env("REWIND_OIDC_OWNER_VALUES", "rewind-owners")
         .env("REWIND_OIDC_ADMIN_VALUES", "rewind-admins")
         .env("REWIND_OIDC_AUDITOR_VALUES", "rewind-auditors");
     let mut playwright = Command::new("npx");
