@@ -21,7 +21,7 @@ pub enum OidcRefusal {
     NoRole,
     /// The claims map to Owner, but the console has its one Owner already.
     OwnerTaken,
-    /// The operator linked to this account is the Owner, and the claims no longer say so.
+    /// The operator linked to this account is the Owner, and the claims do not map to Owner.
     OwnerNotMapped,
     /// The operator linked to this account is disabled.
     Disabled,
@@ -111,8 +111,9 @@ impl OidcRefusal {
                  you an Admin or Auditor group instead."
             }
             Self::OwnerNotMapped => {
-                "This account is Rewind's Owner, but the identity provider no longer gives it \
-                 the Owner group; sign in with the Owner's password instead."
+                "This account is linked to Rewind's Owner, but the identity provider does not \
+                 put it in a group that maps to Owner, so you were not signed in; sign in with \
+                 the Owner's password instead."
             }
             Self::Disabled => "This operator account is disabled.",
             Self::OtherAccount => {
