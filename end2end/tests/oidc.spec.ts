@@ -148,8 +148,27 @@ test.describe.serial("sign-in through the identity provider", () => {
     await page.context().clearCookies();
     await signInThroughProvider(page, "olivia.owner");
     await expect(page).toHaveURL(/\/login\?oidc_error=owner-taken$/);
+
+    // Linked to an account in no Owner group, the Owner is refused rather than demoted.
     await signIn(page, OWNER.username, OWNER.password);
-    await expect(page.getByTestId("signed-in")).toContainText(OWNER.displayName);
+    await gotoHydrated(page, "/profile");
+    await page.getByLabel("Your password").fill(OWNER.password);
+    await page.getByRole("button", { name: `Link with ${PROVIDER}` }).click();
+    await providerLogin(page, "nora.nogroup");
+    await expect(page).toHaveURL(/\/profile$/);
+    await expect(status).toContainText(`linked to an account at ${PROVIDER}`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.context().clearCookies();
+    await signInThroughProvider(page, "nora.nogroup");
+    await expect(page).toHaveURL(/\/login\?oidc_error=owner-not-mapped$/);
+    await expect(page.getByTestId("oidc-error")).toContainText("does not put it in a group that maps to Owner");
+
+    // The password still signs the Owner in, as Owner; the link is removed again.
+    await signIn(page, OWNER.username, OWNER.password);
+    await expect(page.getByTestId("signed-in")).toContainText("Owner");
+    await gotoHydrated(page, "/profile");
+    await unlink(page);
     expect(problems).toEqual([]);
   });
 });

@@ -69,6 +69,7 @@ export async function everyRoute(page: Page): Promise<string[]> {
     "/system-backup",
     "/inbox",
     "/operators",
+    "/profile",
     "/api-tokens",
     "/api-reference",
     "/search",
