@@ -204,14 +204,7 @@ impl Store {
         who: &ProviderIdentity<'_>,
     ) -> Result<Result<Operator, OidcRefusal>> {
         let mut tx = self.begin_write().await?;
-        let session: Option<(i64,)> = sqlx::query_as(
-            "SELECT operator_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(session_hash)
-        .bind(now_micros())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((session_operator,)) = session else {
+        let Some(session_operator) = session_operator(&mut tx, session_hash).await? else {
             drop(tx);
             self.audit_refusal(
                 who,
@@ -266,14 +259,7 @@ impl Store {
     ) -> Result<Result<Operator, OidcRefusal>> {
         const ACTION: &str = "operator.link-identity";
         let mut tx = self.begin_write().await?;
-        let session: Option<(i64,)> = sqlx::query_as(
-            "SELECT operator_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(session_hash)
-        .bind(now_micros())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((operator_id,)) = session else {
+        let Some(operator_id) = session_operator(&mut tx, session_hash).await? else {
             drop(tx);
             self.audit_refusal(who, ACTION, who.username, OidcRefusal::Expired)
                 .await?;
@@ -598,4 +584,16 @@ async fn create_linked_operator(
     )
     .await?;
     fetch_operator(conn, id).await
+}
+
+/// The operator of the live session with this token hash (None when it ended or expired).
+async fn session_operator(conn: &mut AnyConnection, session_hash: &str) -> Result<Option<i64>> {
+    let session: Option<(i64,)> = sqlx::query_as(
+        "SELECT operator_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(session_hash)
+    .bind(now_micros())
+    .fetch_optional(conn)
+    .await?;
+    Ok(session.map(|(id,)| id))
 }

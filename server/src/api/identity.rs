@@ -125,16 +125,13 @@ fn history_kind(name: &str) -> Option<HistoryKind> {
 
 /// `h1.<instant in microseconds>.<operation>`: the last event read.
 fn history_cursor(text: &str) -> Result<TimelinePosition, ApiError> {
-    let bad = || ApiError::invalid("cursor is the `next` of a history page this API returned.");
-    let mut parts = text.split('.');
-    let (Some("h1"), Some(instant), Some(operation), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
+    let (instant_micros, operation_id) =
+        super::paging::cursor_numbers(text, "h1").ok_or_else(|| {
+            ApiError::invalid("cursor is the `next` of a history page this API returned.")
+        })?;
     Ok(TimelinePosition {
-        instant_micros: instant.parse().map_err(|_| bad())?,
-        operation_id: operation.parse().map_err(|_| bad())?,
+        instant_micros,
+        operation_id,
     })
 }
 

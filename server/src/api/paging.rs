@@ -118,17 +118,24 @@ pub fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
+/// The two numbers of a cursor `<tag>.<a>.<b>`, if it is one.
+pub fn cursor_numbers(cursor: &str, tag: &str) -> Option<(i64, i64)> {
+    let mut parts = cursor.split('.');
+    let (Some(found), Some(a), Some(b), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if found != tag {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
 /// `p1.<instant in microseconds>.<offset>`.
 fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
     let bad = || ApiError::invalid("cursor is the `next` of a page this API returned.");
-    let mut parts = cursor.split('.');
-    let (Some("p1"), Some(micros), Some(offset), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let micros: i64 = micros.parse().map_err(|_| bad())?;
-    let offset: i64 = offset.parse().map_err(|_| bad())?;
+    let (micros, offset) = cursor_numbers(cursor, "p1").ok_or_else(bad)?;
     let as_of = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
     // Cursors are made from instants not later than now, in years 1 to 9999 of RFC 3339.
     if !(0..=MAX_OFFSET).contains(&offset) || as_of > Utc::now() || as_of.year() < 1 {

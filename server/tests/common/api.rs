@@ -2,7 +2,7 @@
 //! and API tokens with chosen permissions.
 use super::{Reply, PASSWORD};
 use app::backup::SystemBackupConfig;
-use app::model::{GroupId, GroupInput, NewApiToken, Operator, Permission, UserId, UserInput};
+use app::model::{GroupId, GroupInput, Operator, Permission, UserId, UserInput};
 use app::state::{AppState, AuthConfig};
 use app::store::{Author, Store};
 use axum::body::Body;
@@ -46,18 +46,7 @@ impl Api {
 
     /// A token of the Owner's named `name` with `permissions`.
     pub async fn token(&self, name: &str, permissions: &[Permission]) -> String {
-        self.store
-            .create_api_token(
-                &self.owner,
-                &NewApiToken {
-                    name: name.into(),
-                    days: 30,
-                    permissions: permissions.to_vec(),
-                },
-            )
-            .await
-            .unwrap()
-            .secret
+        super::api_token(&self.store, &self.owner, name, permissions).await
     }
 
     pub async fn request(

@@ -214,3 +214,24 @@ pub fn urlencode(value: &str) -> String {
         })
         .collect()
 }
+
+/// A 30-day API token of `owner` named `name` with `permissions`: its secret.
+pub async fn api_token(
+    store: &Store,
+    owner: &Operator,
+    name: &str,
+    permissions: &[app::model::Permission],
+) -> String {
+    store
+        .create_api_token(
+            owner,
+            &app::model::NewApiToken {
+                name: name.into(),
+                days: 30,
+                permissions: permissions.to_vec(),
+            },
+        )
+        .await
+        .unwrap()
+        .secret
+}

@@ -1,7 +1,7 @@
 //! The SCIM test crates' client: the real router on a fresh store with an Owner signed in,
 //! API tokens, and SCIM requests as an identity provider sends them.
 use super::{Reply, PASSWORD};
-use app::model::{NewApiToken, Permission, UserInput};
+use app::model::{Permission, UserInput};
 use app::state::AuthConfig;
 use app::store::{Author, Store};
 use axum::body::Body;
@@ -33,18 +33,7 @@ pub async fn api() -> Api {
 
 impl Api {
     pub async fn token(&self, name: &str, permissions: &[Permission]) -> String {
-        self.store
-            .create_api_token(
-                &self.owner,
-                &NewApiToken {
-                    name: name.into(),
-                    days: 30,
-                    permissions: permissions.to_vec(),
-                },
-            )
-            .await
-            .unwrap()
-            .secret
+        super::api_token(&self.store, &self.owner, name, permissions).await
     }
 
     pub async fn get(&self, uri: &str, token: Option<&str>, cookie: Option<&str>) -> Reply {
