@@ -40,6 +40,15 @@ cargo test -p app -p server --features app/ssr
 step "Rust tests on PostgreSQL"
 scripts/with-postgres.sh cargo test -p app -p server --features app/ssr
 
+# The benchmark at its small scale, so it cannot rot: it must run to the end on both
+# databases within a minute each (figures at this scale and build mean nothing; the full
+# benchmark is `server bench` on a release build, docs/benchmarks.md).
+step "Benchmark smoke test (server bench --quick) on SQLite and PostgreSQL"
+cargo build -p server
+timeout 60 "$CARGO_TARGET_DIR/debug/server" bench --quick
+scripts/with-postgres.sh sh -c \
+  'DATABASE_URL=$REWIND_TEST_POSTGRES_URL exec timeout 60 "$CARGO_TARGET_DIR/debug/server" bench --quick'
+
 step "End-to-end tests (Playwright, Debian Chromium)"
 scripts/e2e.sh
 

@@ -81,8 +81,19 @@ impl Scratch {
         }
     }
 
-    async fn drop_database(self) {
+    /// Removes the database, or with `keep` leaves it for a look at the plans and says where.
+    async fn drop_database(self, keep: bool) -> Option<String> {
         self.store.close().await;
+        if keep {
+            return Some(match (self.postgres, self._dir) {
+                (Some((url, name)), _) => format!("kept the database {name} on {url}"),
+                (None, Some(dir)) => format!(
+                    "kept the database {}",
+                    dir.keep().join("bench.db").display()
+                ),
+                (None, None) => String::new(),
+            });
+        }
         if let Some((url, name)) = self.postgres {
             use sqlx::Connection;
             if let Ok(mut admin) = sqlx::AnyConnection::connect(&url).await {
@@ -91,6 +102,7 @@ impl Scratch {
                     .await;
             }
         }
+        None
     }
 }
 
@@ -137,7 +149,7 @@ where
     Ok(samples)
 }
 
-fn verdict(ok: bool) -> &'static str {
+pub(crate) fn verdict(ok: bool) -> &'static str {
     if ok {
         "ok"
     } else {
@@ -149,61 +161,157 @@ fn time(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or_default()
 }
 
-/// Builds the fixtures, measures, and returns the report (one line per measurement).
-pub async fn run(database_url: &str, quick: bool) -> Result<String, String> {
-    let scale = if quick { QUICK } else { FULL };
-    let scratch = Scratch::new(database_url).await?;
-    let result = measure(&scratch.store, &scale, quick).await;
-    scratch.drop_database().await;
-    result
+/// The shape of the fixtures' history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum History {
+    /// Random instants per object; renames, moves, deletions and recoveries; an irregular
+    /// tree of varying depth (the shape of real directories).
+    Irregular,
+    /// Every group renamed at the same 20 instants; a regular ten-ary tree.
+    Regular,
 }
 
-async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, String> {
+/// Builds the fixtures, measures, and returns the report (one line per measurement).
+pub async fn run(
+    database_url: &str,
+    quick: bool,
+    history: History,
+    keep: bool,
+) -> Result<String, String> {
+    let scale = if quick { QUICK } else { FULL };
+    let scratch = Scratch::new(database_url).await?;
+    let result = measure(&scratch.store, &scale, quick, history).await;
+    let kept = scratch.drop_database(keep).await;
+    result.map(|report| match kept {
+        Some(kept) => format!("{report}\n{kept}"),
+        None => report,
+    })
+}
+
+/// What the fixtures made, and when.
+pub(crate) struct Fixtures {
+    pub groups: Vec<GroupId>,
+    /// The user with the long history.
+    pub first: UserId,
+    /// When the users were imported (they are edited a day later).
+    pub imported: i64,
+    /// Half-way through the groups' history.
+    pub middle: i64,
+    pub summary: String,
+}
+
+/// The fixtures, oldest first (operations never go back in time). Irregular: the tree is
+/// made 400 days ago, the users an hour later (edited a day after), the long user history
+/// after that, and then the groups' and users' random changes until ten minutes ago, so
+/// every instant of the last year has history around it. Regular: the groups' 20 rounds
+/// over the year, then the users.
+async fn fixtures(store: &Store, scale: &Scale, history: History) -> Result<Fixtures, String> {
+    let e = |e: app::store::Error| e.to_string();
+    let now = app::store::now_micros();
+    match history {
+        History::Regular => {
+            let from = now - 365 * DAY;
+            let step = 18 * DAY;
+            let groups = store
+                .bench_group_history(scale.groups, scale.group_versions, from, step)
+                .await
+                .map_err(e)?;
+            let imported = from + scale.group_versions * step;
+            let users = store
+                .bench_users(scale.users, groups[0], imported)
+                .await
+                .map_err(e)?;
+            store
+                .bench_user_history(
+                    users[0],
+                    scale.history_versions,
+                    from + (scale.group_versions + 2) * step,
+                    MINUTE,
+                )
+                .await
+                .map_err(e)?;
+            Ok(Fixtures {
+                groups,
+                first: users[0],
+                imported,
+                middle: from + step * scale.group_versions / 2 + step / 2,
+                summary: format!(
+                    "regular history: {} groups (ten-ary tree) x {} versions at the same \
+                     instants",
+                    scale.groups, scale.group_versions
+                ),
+            })
+        }
+        History::Irregular => {
+            let from = now - 400 * DAY;
+            let (groups, parents) = store
+                .bench_irregular_tree(scale.groups as usize, from, 7)
+                .await
+                .map_err(e)?;
+            let imported = from + 60 * MINUTE;
+            let users = store
+                .bench_users(scale.users, groups[0], imported)
+                .await
+                .map_err(e)?;
+            store
+                .bench_user_history(users[0], scale.history_versions, from + 2 * DAY, MINUTE)
+                .await
+                .map_err(e)?;
+            let changes = (from + 7 * DAY, now - 10 * MINUTE);
+            let made = store
+                .bench_irregular_history(
+                    &groups,
+                    &parents,
+                    &users,
+                    (scale.groups * (scale.group_versions - 1)) as usize,
+                    scale.users as usize,
+                    changes,
+                    11,
+                )
+                .await
+                .map_err(e)?;
+            Ok(Fixtures {
+                groups,
+                first: users[0],
+                imported,
+                middle: (changes.0 + changes.1) / 2,
+                summary: format!(
+                    "irregular history: {} groups (tree of 1-12 levels), then at random \
+                     instants over a year {} renames, {} moves, {} deletions, {} recoveries \
+                     and {} user edits in {} operations",
+                    scale.groups,
+                    made.renames,
+                    made.moves,
+                    made.deletions,
+                    made.recoveries,
+                    made.user_edits,
+                    made.operations
+                ),
+            })
+        }
+    }
+}
+
+async fn measure(
+    store: &Store,
+    scale: &Scale,
+    quick: bool,
+    history: History,
+) -> Result<String, String> {
     let e = |e: app::store::Error| e.to_string();
     let backend = match store.backend() {
         app::store::Backend::Sqlite => "SQLite",
         app::store::Backend::Postgres => "PostgreSQL",
     };
     let mut out = vec![format!(
-        "Rewind benchmarks on {backend} ({} scale, release build recommended)",
+        "Rewind benchmarks on {backend} ({} scale, {history:?} history, release build \
+         recommended)",
         if quick { "quick" } else { "full" }
     )];
-    let now = app::store::now_micros();
     let started = Instant::now();
-
-    // Fixtures, oldest first (operations never go back in time).
-    let from = now - 365 * DAY;
-    let step = 18 * DAY;
-    let groups = store
-        .bench_group_history(scale.groups, scale.group_versions, from, step)
-        .await
-        .map_err(e)?;
-    let imported = from + scale.group_versions * step;
-    store
-        .bench_users(scale.users, groups[0], imported)
-        .await
-        .map_err(e)?;
-    let first = store
-        .list_users(&UserListQuery {
-            limit: 1,
-            sort: UserSort::Modified,
-            ..Default::default()
-        })
-        .await
-        .map_err(e)?
-        .items
-        .remove(0)
-        .id;
-    store
-        .bench_user_history(
-            first,
-            scale.history_versions,
-            from + (scale.group_versions + 2) * step,
-            MINUTE,
-        )
-        .await
-        .map_err(e)?;
-    let rich = rich_user(store, &groups).await.map_err(e)?;
+    let fixtures = fixtures(store, scale, history).await?;
+    let (groups, first, imported) = (&fixtures.groups, fixtures.first, fixtures.imported);
+    let rich = rich_user(store, groups).await.map_err(e)?;
     // The state a database in service is in after bulk writes: planner statistics and, on
     // PostgreSQL, the visibility map that autovacuum sets after many inserts (index-only
     // scans skip the table only for pages it marks). Without it the fixtures' fresh pages
@@ -217,20 +325,22 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
         .await
         .map_err(|e| e.to_string())?;
     out.push(format!(
-        "fixtures: {} groups x {} versions, {} users (2 versions each), one user with {} \
+        "fixtures: {}; {} users (2 versions each, plus the edits), one user with {} more \
          versions: {:.0} s",
-        scale.groups,
-        scale.group_versions,
+        fixtures.summary,
         scale.users,
         scale.history_versions,
         started.elapsed().as_secs_f64()
     ));
 
-    // (a) The tree between two renames, half-way through its history, against today's.
-    let past = Some(time(from + step * scale.group_versions / 2 + step / 2));
+    // (a) The tree half-way through its history against today's.
+    let past = Some(time(fixtures.middle));
     let past_size = count_nodes(&store.group_tree(past).await.map_err(e)?);
-    if past_size != scale.groups as usize {
-        return Err(format!("the past tree has {past_size} groups"));
+    let listed = store.list_groups(past).await.map_err(e)?.len();
+    if past_size != listed || listed == 0 {
+        return Err(format!(
+            "the past tree has {past_size} groups, the list of groups then {listed}"
+        ));
     }
     let (mut as_of, mut current) = (Vec::new(), Vec::new());
     for round in 0..scale.runs + 3 {
@@ -345,6 +455,10 @@ async fn measure(store: &Store, scale: &Scale, quick: bool) -> Result<String, St
         verdict(ms(searched) < 50.0),
         ms(plain)
     ));
+
+    // (h) Reads as of instants across the year against the same reads now.
+    let now = app::store::now_micros();
+    out.extend(crate::bench_as_of::measure(store, scale.runs, first, now).await?);
 
     // (e) Role assignment rules: every user change evaluates every rule for that user in
     // its own transaction. The same one-user change with no rule and with 20, in short

@@ -5,6 +5,7 @@ use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
 
 mod bench;
+mod bench_as_of;
 mod bench_feed;
 mod bench_scim;
 
@@ -67,6 +68,14 @@ enum Command {
         /// A small scale for a smoke run.
         #[arg(long)]
         quick: bool,
+        /// The shape of the fixtures' history: `irregular` (random instants per object,
+        /// renames, moves, deletions and recoveries, an irregular tree) or `regular` (every
+        /// group renamed at the same 20 instants, a ten-ary tree).
+        #[arg(long, value_enum, default_value_t = bench::History::Irregular)]
+        history: bench::History,
+        /// Keep the scratch database afterwards (to look at query plans) and say where.
+        #[arg(long)]
+        keep: bool,
     },
     /// Serve a freshly seeded database on loopback and drive it with concurrent operators
     /// over HTTP while an import, a backup and a restore run; then check that no write was
@@ -98,9 +107,17 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    if let Some(Command::Bench { quick }) = cli.command {
+    if let Some(Command::Bench {
+        quick,
+        history,
+        keep,
+    }) = cli.command
+    {
         // Never on the configured database: a scratch one is made and removed.
-        println!("{}", bench::run(&cli.database_url, quick).await?);
+        println!(
+            "{}",
+            bench::run(&cli.database_url, quick, history, keep).await?
+        );
         return Ok(());
     }
     if let Some(Command::Load {

@@ -356,7 +356,7 @@ async fn every_table_of_a_migrated_database_is_either_identity_or_console() {
     if store.backend() == Backend::Sqlite {
         assert!(names
             .iter()
-            .any(|n| classify(n) == TableClass::Derived && n.starts_with("groups_span_")));
+            .any(|n| classify(n) == TableClass::Derived && n.starts_with("users_search_")));
     }
 }
 

@@ -64,9 +64,9 @@ pub const CONSOLE_TABLES: &[&str] = &[
 ];
 
 /// SQLite virtual tables derived from identity tables by triggers (the users search, FTS5,
-/// migration 0051; the group validity R*Tree, 0052), with their shadow tables `<name>_*`.
-/// A restore rebuilds them through the triggers, so backups leave them out.
-pub const DERIVED_TABLES: &[&str] = &["users_search", "groups_span"];
+/// migration 0051), with their shadow tables `<name>_*`. A restore rebuilds them through
+/// the triggers, so backups leave them out.
+pub const DERIVED_TABLES: &[&str] = &["users_search"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableClass {
@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn shadow_tables_of_derived_tables_are_derived() {
         assert_eq!(classify("users_search_data"), TableClass::Derived);
-        assert_eq!(classify("groups_span_node"), TableClass::Derived);
+        assert_eq!(classify("users_search_idx"), TableClass::Derived);
         assert_eq!(classify("sqlite_sequence"), TableClass::Internal);
         assert_eq!(classify("bk_users"), TableClass::Unclassified);
         assert!(!BackupTables::default().carries("operator_preferences"));

@@ -77,22 +77,8 @@ impl Store {
     /// operation never goes back in time (`begin_op`), so an import after an edit would be
     /// moved to the edit's instant and no user but the first thousand would have existed
     /// between the two.
-    pub async fn bench_users(&self, count: i64, group: GroupId, at: i64) -> Result<()> {
-        let person = |i: i64| {
-            let first = FIRST_NAMES[(i as usize * 7) % FIRST_NAMES.len()];
-            let last = LAST_NAMES[(i as usize * 13 / 3) % LAST_NAMES.len()];
-            let name = format!("{}.{}{i}", first.to_lowercase(), last.to_lowercase());
-            UserInput {
-                email: format!("{name}@example.com"),
-                name,
-                first_name: first.into(),
-                last_name: last.into(),
-                user_type: "internal".into(),
-                primary_group: group,
-                enabled: true,
-                ..Default::default()
-            }
-        };
+    pub async fn bench_users(&self, count: i64, group: GroupId, at: i64) -> Result<Vec<UserId>> {
+        let person = |i: i64| person(i, group);
         let people: Vec<i64> = (0..count).collect();
         let mut ids = Vec::with_capacity(people.len());
         for chunk in people.chunks(1000) {
@@ -129,6 +115,23 @@ impl Store {
             }
             tx.commit().await?;
         }
-        Ok(())
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+}
+
+/// The `i`th benchmark user, in `group`.
+pub(super) fn person(i: i64, group: GroupId) -> UserInput {
+    let first = FIRST_NAMES[(i as usize * 7) % FIRST_NAMES.len()];
+    let last = LAST_NAMES[(i as usize * 13 / 3) % LAST_NAMES.len()];
+    let name = format!("{}.{}{i}", first.to_lowercase(), last.to_lowercase());
+    UserInput {
+        email: format!("{name}@example.com"),
+        name,
+        first_name: first.into(),
+        last_name: last.into(),
+        user_type: "internal".into(),
+        primary_group: group,
+        enabled: true,
+        ..Default::default()
     }
 }

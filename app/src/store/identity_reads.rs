@@ -3,7 +3,7 @@ use super::identity::{
     group_row_at, user_row_at, GroupRow, MembershipRow, UserRow, GROUP_COLUMNS, USER_ATTRIBUTES,
     USER_COLUMNS,
 };
-use super::temporal::{instant, live, live_at, time};
+use super::temporal::{instant, live, live_at, span_instant, span_windows, time};
 use super::user_state::load_state;
 use super::{to_time, Backend, Error, Result, Store};
 use crate::model::*;
@@ -230,32 +230,42 @@ impl Store {
     /// (id, parent, name, disabled) of every group live at `t`. The database hands the rows
     /// over as four JSON arrays in one result row: the drivers' per-row cost (a few
     /// microseconds) was most of the tree's time with 10k groups. One aggregate pass fills
-    /// the four arrays, so their elements line up. On SQLite a past instant goes through
-    /// the validity R*Tree (migration 0052), re-checked exactly on `groups`.
+    /// the four arrays, so their elements line up.
     async fn group_tree_rows(&self, t: i64) -> Result<Vec<(i64, Option<i64>, String, i64)>> {
         let aggregate = match self.backend {
             Backend::Sqlite => "json_group_array",
             Backend::Postgres => "json_agg",
         };
-        let source = match (self.backend, t == i64::MAX) {
-            // CROSS JOIN fixes the order: with statistics the planner may otherwise scan
-            // groups_tree_valid first and probe the R*Tree per row, ten times slower.
-            (Backend::Sqlite, false) => format!(
-                "groups_span s CROSS JOIN groups g \
-                 WHERE g.version_id = s.version_id AND s.from_lo <= $1 AND s.to_hi > $1 AND {}",
-                live("g", 1)
-            ),
-            _ => format!("groups g WHERE {}", live_at("g", 1, t)),
+        let (with, source) = if t == i64::MAX {
+            (
+                String::new(),
+                "groups g WHERE g.valid_to IS NULL".to_string(),
+            )
+        } else {
+            // Current versions that began by T, and closed ones live at T found by length
+            // class (migration 0077): each class's index range holds few versions not live.
+            (
+                format!("WITH {} ", span_windows()),
+                "(SELECT object_id, parent_id, name, disabled FROM groups \
+                  WHERE valid_to IS NULL AND valid_from <= $1 \
+                  UNION ALL \
+                  SELECT g.object_id, g.parent_id, g.name, g.disabled \
+                  FROM span_windows w CROSS JOIN groups g \
+                  WHERE g.span_class = w.class AND g.valid_to IS NOT NULL \
+                    AND g.valid_from > $1 - w.width AND g.valid_from <= $1 \
+                    AND g.valid_to > $1) g"
+                    .to_string(),
+            )
         };
         let (ids, parents, names, disabled): (String, String, String, String) =
             sqlx::query_as(&format!(
-                "SELECT CAST(COALESCE({aggregate}(g.object_id), '[]') AS TEXT), \
+                "{with}SELECT CAST(COALESCE({aggregate}(g.object_id), '[]') AS TEXT), \
                         CAST(COALESCE({aggregate}(g.parent_id), '[]') AS TEXT), \
                         CAST(COALESCE({aggregate}(g.name), '[]') AS TEXT), \
                         CAST(COALESCE({aggregate}(g.disabled), '[]') AS TEXT) \
                  FROM {source}"
             ))
-            .bind(t)
+            .bind(span_instant(t))
             .fetch_one(&self.pool)
             .await?;
         fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>> {

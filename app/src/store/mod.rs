@@ -7,6 +7,8 @@ mod access;
 mod api_tokens;
 mod audit;
 mod bench;
+mod bench_history;
+pub use bench_history::IrregularHistory;
 mod change_feed;
 mod directory;
 mod directory_views;

@@ -346,6 +346,30 @@ pub(crate) fn live_at(alias: &str, param: usize, t: i64) -> String {
     }
 }
 
+/// A `WITH` list `span_windows(class, width)`: for each length class of closed versions
+/// (`span_class`, migration 0077: 3 x the decimal length of `valid_to - valid_from`, plus 0,
+/// 1 or 2 for a leading digit 1, 2-4 or 5-9), the longest length the class holds. A version
+/// of class c live at T began after T - width(c). Widths stop at 2^62 so `T - width` cannot
+/// overflow for the instants `span_instant` lets through.
+pub(crate) fn span_windows() -> String {
+    let mut rows = Vec::new();
+    let mut power: i64 = 1;
+    for digits in 1..=19 {
+        for (lead, factor) in [(0, 2), (1, 5), (2, 10)] {
+            let width = power.saturating_mul(factor).min(1 << 62);
+            rows.push(format!("({}, {width})", digits * 3 + lead));
+        }
+        power = power.saturating_mul(10);
+    }
+    format!("span_windows(class, width) AS (VALUES {})", rows.join(", "))
+}
+
+/// The instant a span-class read binds: instants before 2^61 microseconds ahead of the epoch
+/// read as that instant (no version begins so early), so `T - width` stays in range.
+pub(crate) fn span_instant(t: i64) -> i64 {
+    t.max(-(1 << 61))
+}
+
 /// The instant of an as-of read; `None` (now) reads the current versions.
 pub(crate) fn instant(as_of: Option<DateTime<Utc>>) -> i64 {
     as_of.map(|t| t.timestamp_micros()).unwrap_or(i64::MAX)
