@@ -1,6 +1,6 @@
-//! Past group trees are found by the length class of each closed version (migration 0077):
-//! versions of every length, from none at all to years, must each be read exactly at the
-//! instants they began and ended, and one microsecond either side.
+//! Past group trees and users lists are found by the length class of each closed version
+//! (migrations 0077, 0078): versions of every length, from none at all to years, must each be
+//! read exactly at the instants they began and ended, and one microsecond either side.
 #![cfg(feature = "ssr")]
 mod common;
 
@@ -35,6 +35,9 @@ const LENGTHS: [i64; 22] = [
     315_360_000_000_000,
 ];
 
+/// The group tree, the number of users and of users named `user1…` after an instant.
+type Remembered = (Vec<GroupNode>, i64, i64);
+
 enum Event {
     Create(usize),
     Rename(usize, u32),
@@ -43,7 +46,7 @@ enum Event {
 }
 
 #[tokio::test]
-async fn past_group_trees_are_exact_for_versions_of_every_length() {
+async fn past_group_trees_and_user_counts_are_exact_for_versions_of_every_length() {
     let store = store().await;
     let root = store
         .create_group(&at(0), &group_input("Root", None))
@@ -73,8 +76,10 @@ async fn past_group_trees_are_exact_for_versions_of_every_length() {
         };
         (*t, order, *k)
     });
+    // Group k's events happen to user k as well (an edit for a rename).
     let mut ids: BTreeMap<usize, GroupId> = BTreeMap::new();
-    let mut remembered: Vec<(i64, Vec<GroupNode>)> = Vec::new();
+    let mut users: BTreeMap<usize, UserId> = BTreeMap::new();
+    let mut remembered: Vec<(i64, Remembered)> = Vec::new();
     for (t, _, event) in &events {
         let author = at(*t);
         match event {
@@ -84,22 +89,42 @@ async fn past_group_trees_are_exact_for_versions_of_every_length() {
                     .await
                     .unwrap();
                 ids.insert(*k, id);
+                let user = store
+                    .create_user(&author, &user_input(&format!("user{k}"), root))
+                    .await
+                    .unwrap();
+                users.insert(*k, user);
             }
-            Event::Rename(k, v) => store
-                .update_group(
-                    &author,
-                    ids[k],
-                    &group_input(&format!("G{k} v{v}"), Some(root)),
-                )
-                .await
-                .unwrap(),
-            Event::Delete(k) => store.delete_group(&author, ids[k]).await.unwrap(),
-            Event::Recover(k) => store.recover_group(&author, ids[k]).await.unwrap(),
+            Event::Rename(k, v) => {
+                store
+                    .update_group(
+                        &author,
+                        ids[k],
+                        &group_input(&format!("G{k} v{v}"), Some(root)),
+                    )
+                    .await
+                    .unwrap();
+                let mut input = user_input(&format!("user{k}"), root);
+                input.email = format!("user{k}.v{v}@example.test");
+                store.update_user(&author, users[k], &input).await.unwrap();
+            }
+            Event::Delete(k) => {
+                store.delete_group(&author, ids[k]).await.unwrap();
+                store.delete_user(&author, users[k]).await.unwrap();
+            }
+            Event::Recover(k) => {
+                store.recover_group(&author, ids[k]).await.unwrap();
+                store.recover_user(&author, users[k]).await.unwrap();
+            }
         }
-        let tree = store.group_tree(None).await.unwrap();
+        let state = (
+            store.group_tree(None).await.unwrap(),
+            user_count(&store, None, "").await,
+            user_count(&store, None, "user1").await,
+        );
         match remembered.last_mut() {
-            Some((last, state)) if *last == *t => *state = tree,
-            _ => remembered.push((*t, tree)),
+            Some((last, remembered)) if *last == *t => *remembered = state,
+            _ => remembered.push((*t, state)),
         }
     }
     let mut probes: Vec<i64> = Vec::new();
@@ -112,12 +137,42 @@ async fn past_group_trees_are_exact_for_versions_of_every_length() {
         let Some((_, expected)) = remembered.iter().rev().find(|(t, _)| *t <= probe) else {
             continue;
         };
+        let (tree, users, searched) = expected;
         let got = store.group_tree(Some(time(probe))).await.unwrap();
-        assert_eq!(&got, expected, "the tree at T0 + {probe} µs");
+        assert_eq!(&got, tree, "the tree at T0 + {probe} µs");
+        let at = Some(time(probe));
+        assert_eq!(
+            user_count(&store, at, "").await,
+            *users,
+            "users at T0 + {probe} µs"
+        );
+        assert_eq!(
+            user_count(&store, at, "user1").await,
+            *searched,
+            "users named user1* at T0 + {probe} µs"
+        );
         checked += 1;
     }
     assert!(
         checked > 3 * LENGTHS.len(),
         "only {checked} instants checked"
     );
+}
+
+/// The users list's total at `as_of`, with a quick search.
+async fn user_count(
+    store: &app::store::Store,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    search: &str,
+) -> i64 {
+    store
+        .list_users(&UserListQuery {
+            as_of,
+            search: search.into(),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .total
 }

@@ -17,6 +17,8 @@ struct Scale {
     history_versions: i64,
     users: i64,
     runs: usize,
+    /// Members of the group the bulk changes (i) work on.
+    bulk: usize,
 }
 
 const FULL: Scale = Scale {
@@ -25,6 +27,7 @@ const FULL: Scale = Scale {
     history_versions: 5_000,
     users: 100_000,
     runs: 50,
+    bulk: 10_000,
 };
 const QUICK: Scale = Scale {
     groups: 1_000,
@@ -32,6 +35,7 @@ const QUICK: Scale = Scale {
     history_versions: 1_000,
     users: 5_000,
     runs: 15,
+    bulk: 500,
 };
 
 /// A throw-away database: a temporary SQLite file, or a new database on the PostgreSQL
@@ -191,6 +195,8 @@ pub async fn run(
 /// What the fixtures made, and when.
 pub(crate) struct Fixtures {
     pub groups: Vec<GroupId>,
+    /// The imported users, in their order.
+    pub users: Vec<UserId>,
     /// The user with the long history.
     pub first: UserId,
     /// When the users were imported (they are edited a day later).
@@ -233,6 +239,7 @@ async fn fixtures(store: &Store, scale: &Scale, history: History) -> Result<Fixt
             Ok(Fixtures {
                 groups,
                 first: users[0],
+                users,
                 imported,
                 middle: from + step * scale.group_versions / 2 + step / 2,
                 summary: format!(
@@ -273,6 +280,7 @@ async fn fixtures(store: &Store, scale: &Scale, history: History) -> Result<Fixt
             Ok(Fixtures {
                 groups,
                 first: users[0],
+                users,
                 imported,
                 middle: (changes.0 + changes.1) / 2,
                 summary: format!(
@@ -459,6 +467,10 @@ async fn measure(
     // (h) Reads as of instants across the year against the same reads now.
     let now = app::store::now_micros();
     out.extend(crate::bench_as_of::measure(store, scale.runs, first, now).await?);
+    // (i) Bulk changes, each capturing every affected user.
+    out.extend(
+        crate::bench_bulk::measure(store, &fixtures.users[1..], scale.bulk, groups[1]).await?,
+    );
 
     // (e) Role assignment rules: every user change evaluates every rule for that user in
     // its own transaction. The same one-user change with no rule and with 20, in short

@@ -6,6 +6,7 @@ use std::io::BufRead;
 
 mod bench;
 mod bench_as_of;
+mod bench_bulk;
 mod bench_feed;
 mod bench_scim;
 

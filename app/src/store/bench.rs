@@ -1,7 +1,7 @@
 //! Bulk fixtures for `server bench`: long histories written through the temporal engine
 //! (the same tables and versions as normal writes), many changes per transaction. They
 //! skip validation, audit lines and snapshots: only the read paths are measured on them.
-use super::identity::{current_user, group_fields, user_fields};
+use super::identity::{current_user, group_fields, membership_fields, user_fields};
 use super::seed::{FIRST_NAMES, LAST_NAMES};
 use super::temporal::{begin_op, insert_version, new_object, write_version, Author, Table};
 use super::{Result, Store};
@@ -116,6 +116,35 @@ impl Store {
             tx.commit().await?;
         }
         Ok(ids.into_iter().map(UserId).collect())
+    }
+}
+
+impl Store {
+    /// Makes `users` members of `group` now, a thousand per operation (no snapshots: the
+    /// bulk changes measured on them capture each member's whole state).
+    pub async fn bench_memberships(&self, group: GroupId, users: &[UserId]) -> Result<()> {
+        for chunk in users.chunks(1000) {
+            let mut tx = self.begin_identity_write().await?;
+            let op = begin_op(&mut tx, &Author::named("bench"), "membership.import", "").await?;
+            for &user in chunk {
+                let input = MembershipInput {
+                    user,
+                    group,
+                    ..Default::default()
+                };
+                let id = new_object(&mut tx, Table::Memberships).await?;
+                insert_version(
+                    &mut tx,
+                    &op,
+                    Table::Memberships,
+                    id,
+                    &membership_fields(&input),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
     }
 }
 
