@@ -285,14 +285,13 @@ async fn serve(store: Store) -> Result<(), String> {
         );
         state.oidc = Some(std::sync::Arc::new(app::oidc::Oidc::new(config)?));
     }
-    // Before anything can start an upload, import or export: what is there now is orphaned.
-    state.system_backup.remove_orphaned_files();
-    // Likewise a maintenance window left open by a restore that was killed.
+    // Before anything can start an upload, import, export or restore here: what a stopped
+    // process left (never what another live process on the same database is doing).
     state
-        .store
-        .end_maintenance()
+        .system_backup
+        .recover_interrupted(&state.store, true)
         .await
-        .map_err(|e| format!("cannot end a previous restore's maintenance window: {e}"))?;
+        .map_err(|e| format!("cannot clean up after a previous run: {e}"))?;
     tokio::spawn(
         state
             .system_backup

@@ -413,7 +413,13 @@ async fn owner_code(at: &Installation) -> String {
 
 async fn wait_for(at: &Installation, job: &BackupJob) -> BackupJob {
     for _ in 0..600 {
-        let now = at.state.system_backup.job(job.id).unwrap();
+        let now = at
+            .state
+            .system_backup
+            .job(&at.store, job.id)
+            .await
+            .unwrap()
+            .unwrap();
         if now.state != JobState::Running {
             return now;
         }
@@ -729,10 +735,10 @@ async fn backups_started_together_queue_behind_one_writer_and_all_finish() {
     let mut busiest = 0;
     loop {
         busiest = busiest.max(service.writers_busy());
-        let states: Vec<JobState> = jobs
-            .iter()
-            .map(|job| service.job(job.id).unwrap().state)
-            .collect();
+        let mut states: Vec<JobState> = Vec::new();
+        for job in &jobs {
+            states.push(service.job(&at.store, job.id).await.unwrap().unwrap().state);
+        }
         if states.iter().all(|s| *s != JobState::Running) {
             assert!(
                 states.iter().all(|s| *s == JobState::Succeeded),

@@ -45,7 +45,8 @@ pub async fn get_backup_job(id: i64) -> Result<BackupJob, AppError> {
                 crate::auth::authorize(crate::model::Permission::SystemBackupManage).await?;
             state
                 .system_backup
-                .job(id)
+                .job(&state.store, id)
+                .await?
                 .ok_or_else(|| AppError::NotFound(format!("job {id}")))
         }
         .await,

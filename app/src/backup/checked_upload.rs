@@ -1,7 +1,9 @@
 //! A checked upload waits beside the backups until the operator chooses Import: validating a
 //! file adds nothing to the catalogue. The decrypted copy is `.checked-<token>` with its
-//! summary in `.checked-<token>.json`; both are temporary files (`TEMP_PREFIXES`), so a
-//! restart removes any that were never imported.
+//! summary in `.checked-<token>.json`; both are temporary files (`TEMP_PREFIXES`), removed
+//! when never imported (`recover_interrupted`: after an hour, or at a SQLite server's restart).
+//! They live in the backup directory, which every server process shares, so the Import may
+//! reach another process than the upload did.
 use super::service::SystemBackups;
 use super::{Error, Result};
 use crate::model::TableCount;
@@ -53,8 +55,8 @@ impl SystemBackups {
                 .map_err(|e| Error::Internal(format!("checked upload summary: {e}")))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(unknown_upload(
-                    "This upload is no longer waiting (already imported, or the server \
-                     restarted); validate the file again.",
+                    "This upload is no longer waiting (already imported, or left too long); \
+                     validate the file again.",
                 ))
             }
             Err(e) => return Err(e.into()),

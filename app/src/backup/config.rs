@@ -15,7 +15,11 @@ pub struct MailConfig {
 
 #[derive(Clone, Debug)]
 pub struct SystemBackupConfig {
-    /// Where server-side backups live.
+    /// Where server-side backups live. With several server processes on one database, every
+    /// one of them must see the same directory (shared storage: NFS, a cluster file system, a
+    /// volume mounted on every node): a backup written by one is downloaded, hashed and
+    /// restored by whichever process serves the request, and uploads are checked by one and
+    /// imported by another.
     pub dir: PathBuf,
     pub mail: Option<MailConfig>,
     /// What a backup carries: the identity tables.

@@ -9,6 +9,8 @@ pub mod archive;
 mod checked_upload;
 mod config;
 pub mod engine;
+mod jobs;
+mod recovery;
 pub mod restore;
 pub mod schema;
 pub mod service;

@@ -1,16 +1,15 @@
 //! The system-backup service: server-side backups in a directory, background jobs with
 //! progress, the schedule, exports/imports and Owner-approved restores.
 use super::engine::{self, ExportOptions, Progress, RestoreAudit, RestoreOptions, RestoreReport};
+use super::jobs::{self, Jobs};
 use super::{Error, Result};
 use crate::model::{
-    BackupJob, BackupKind, BackupStatus, BackupValidation, JobKind, JobState, Operator,
-    RestoreRequest, SystemBackup, MIN_EXPORT_PASSWORD_LEN,
+    BackupJob, BackupKind, BackupStatus, BackupValidation, JobKind, Operator, RestoreRequest,
+    SystemBackup, MIN_EXPORT_PASSWORD_LEN,
 };
-use crate::store::{now_micros, Actor, BackupSummary, Store};
-use std::collections::BTreeMap;
+use crate::store::{now_micros, Actor, BackupSummary, HeldLocks, Lock, Store};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use super::config::{MailConfig, SystemBackupConfig};
@@ -19,54 +18,14 @@ pub use super::config::{MailConfig, SystemBackupConfig};
 /// the backup directory; a process that dies leaves them behind.
 pub const TEMP_PREFIXES: &[&str] = &[".upload-", ".import-", ".export-", ".parts-", ".checked-"];
 
-struct Job {
-    id: i64,
-    kind: JobKind,
-    backup_id: Mutex<i64>,
-    progress: Arc<Progress>,
-    outcome: Mutex<Option<std::result::Result<(), String>>>,
-    /// What a finished restore reports besides success (tables absent from the backup...).
-    notes: Mutex<Vec<String>>,
-}
-
-impl Job {
-    fn snapshot(&self) -> BackupJob {
-        let outcome = self.outcome.lock().unwrap_or_else(|p| p.into_inner());
-        BackupJob {
-            id: self.id,
-            kind: self.kind,
-            backup_id: *self.backup_id.lock().unwrap_or_else(|p| p.into_inner()),
-            state: match &*outcome {
-                None => JobState::Running,
-                Some(Ok(())) => JobState::Succeeded,
-                Some(Err(_)) => JobState::Failed,
-            },
-            rows_done: self.progress.done.load(Ordering::SeqCst),
-            rows_total: self.progress.total.load(Ordering::SeqCst),
-            error: outcome.as_ref().and_then(|o| o.clone().err()),
-            notes: self.notes.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-        }
-    }
-
-    fn finish(&self, outcome: std::result::Result<(), String>) {
-        *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
-    }
-}
-
-#[derive(Default)]
-struct Jobs {
-    next_id: i64,
-    jobs: BTreeMap<i64, Arc<Job>>,
-}
-
-/// Finished jobs kept for polling.
-const KEPT_JOBS: usize = 100;
-
+/// Each guard below is taken twice: in this process (`restoring`, `activity`) and across every
+/// server process on the database (`Lock::SystemRestore`, `Lock::SystemActivity`, held by a
+/// session of their own, `HeldLocks`); the in-process half is all there is on SQLite.
 pub struct SystemBackups {
     config: SystemBackupConfig,
-    jobs: Mutex<Jobs>,
+    jobs: Jobs,
     /// One restore at a time.
-    restoring: Arc<tokio::sync::Mutex<()>>,
+    pub(super) restoring: Arc<tokio::sync::Mutex<()>>,
     /// Backups and exports hold it shared, a restore exclusively: neither starts while the
     /// other runs (an export would read data half replaced, a restore would replace data
     /// being read for minutes).
@@ -80,14 +39,31 @@ pub struct SystemBackups {
 /// How many backups and exports are written at the same time; the rest queue.
 pub const CONCURRENT_EXPORTS: usize = 1;
 
-type ExportGuard = (
-    tokio::sync::OwnedRwLockReadGuard<()>,
-    tokio::sync::OwnedSemaphorePermit,
-);
-type RestoreGuard = (
-    tokio::sync::OwnedMutexGuard<()>,
-    tokio::sync::OwnedRwLockWriteGuard<()>,
-);
+/// A backup or export accepted: no restore may start, here or in another process.
+struct NotRestoring {
+    _here: tokio::sync::OwnedRwLockReadGuard<()>,
+    everywhere: HeldLocks,
+}
+
+impl NotRestoring {
+    async fn release(self) {
+        self.everywhere.release().await;
+    }
+}
+
+/// The right to restore: no other restore, no backup or export, in any process. Its
+/// maintenance window is only cleared by others once this is gone (`clear_stale_maintenance`).
+struct RestoreGuard {
+    _restoring: tokio::sync::OwnedMutexGuard<()>,
+    _exclusive: tokio::sync::OwnedRwLockWriteGuard<()>,
+    everywhere: HeldLocks,
+}
+
+impl RestoreGuard {
+    async fn release(self) {
+        self.everywhere.release().await;
+    }
+}
 
 impl std::fmt::Debug for SystemBackups {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -111,7 +87,7 @@ impl SystemBackups {
     pub fn new(config: SystemBackupConfig) -> Self {
         Self {
             config,
-            jobs: Mutex::default(),
+            jobs: Jobs::default(),
             restoring: Arc::default(),
             activity: Arc::default(),
             writers: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_EXPORTS)),
@@ -122,30 +98,13 @@ impl SystemBackups {
         &self.config
     }
 
-    fn new_job(&self, kind: JobKind, backup_id: i64) -> Arc<Job> {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        jobs.next_id += 1;
-        let job = Arc::new(Job {
-            id: jobs.next_id,
-            kind,
-            backup_id: Mutex::new(backup_id),
-            progress: Arc::default(),
-            outcome: Mutex::new(None),
-            notes: Mutex::default(),
-        });
-        jobs.jobs.insert(job.id, job.clone());
-        while jobs.jobs.len() > KEPT_JOBS {
-            let Some(oldest) = jobs.jobs.keys().next().copied() else {
-                break;
-            };
-            jobs.jobs.remove(&oldest);
+    /// A job's progress, wherever it runs: from memory when this process runs it, else as
+    /// its process last saved it.
+    pub async fn job(&self, store: &Store, id: i64) -> Result<Option<BackupJob>> {
+        match self.jobs.get(id) {
+            Some(job) => Ok(Some(job)),
+            None => Ok(store.system_job(id).await?),
         }
-        job
-    }
-
-    pub fn job(&self, id: i64) -> Option<BackupJob> {
-        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
-        jobs.jobs.get(&id).map(|job| job.snapshot())
     }
 
     fn ensure_dir(&self) -> Result<()> {
@@ -153,62 +112,26 @@ impl SystemBackups {
         Ok(())
     }
 
-    /// Removes the temporary files (`TEMP_PREFIXES`) a previous process left in the backup
-    /// directory: half-received uploads, unfinished imports and exports, export work
-    /// directories. Call once at start-up, before anything can create new ones. Returns how
-    /// many were removed; failures are logged, not fatal.
-    pub fn remove_orphaned_files(&self) -> usize {
-        let entries = match std::fs::read_dir(&self.config.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
-            Err(error) => {
-                tracing::warn!(%error, dir = %self.config.dir.display(), "cannot list the backup directory");
-                return 0;
-            }
-        };
-        let mut removed = 0;
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if !TEMP_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) {
-                continue;
-            }
-            let path = entry.path();
-            let result = match entry.file_type() {
-                Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
-                _ => std::fs::remove_file(&path),
-            };
-            match result {
-                Ok(()) => removed += 1,
-                Err(error) => {
-                    tracing::warn!(%error, path = %path.display(), "cannot remove a temporary file")
-                }
-            }
-        }
-        if removed > 0 {
-            tracing::info!(removed, "removed temporary files left by a previous run");
-        }
-        removed
-    }
-
-    /// Held while a backup or export is written; refused while a restore runs, queued behind
-    /// the backups and exports already being written.
-    async fn exporting(&self) -> Result<ExportGuard> {
-        let activity = self.not_restoring()?;
-        Ok((activity, self.turn_to_write().await?))
-    }
-
     /// Backups and exports being written right now (at most `CONCURRENT_EXPORTS`).
     pub fn writers_busy(&self) -> usize {
         CONCURRENT_EXPORTS - self.writers.available_permits()
     }
 
-    /// Refuses while a restore runs; held, it keeps a restore from starting.
-    fn not_restoring(&self) -> Result<tokio::sync::OwnedRwLockReadGuard<()>> {
-        self.activity
+    /// Refuses while a restore runs in any process; held, it keeps a restore from starting.
+    async fn not_restoring(&self, store: &Store) -> Result<NotRestoring> {
+        let here = self
+            .activity
             .clone()
             .try_read_owned()
-            .map_err(|_| Error::RestoreRunning)
+            .map_err(|_| Error::RestoreRunning)?;
+        let mut everywhere = HeldLocks::open(store).await?;
+        if !everywhere.try_take(Lock::SystemActivity, true).await? {
+            return Err(Error::RestoreRunning);
+        }
+        Ok(NotRestoring {
+            _here: here,
+            everywhere,
+        })
     }
 
     /// Waits for this backup's or export's turn in the queue.
@@ -237,16 +160,17 @@ impl SystemBackups {
         label: &str,
     ) -> Result<BackupJob> {
         // Refused now if a restore runs; queued in the background behind other writers.
-        let not_restoring = self.not_restoring()?;
+        let not_restoring = self.not_restoring(store).await?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
             .insert_system_backup(&actor, kind, label, &file_name)
             .await?;
-        let job = self.new_job(JobKind::Backup, id);
+        let job = self.jobs.start(store, JobKind::Backup, id).await?;
         let (service, store, label) = (self.clone(), store.clone(), label.to_string());
         let running = job.clone();
         tokio::spawn(async move {
+            let saving = jobs::keep_saving(&store, Some(running.clone()), Some(id));
             let outcome = match service.turn_to_write().await {
                 Ok(turn) => {
                     let written = service
@@ -257,11 +181,14 @@ impl SystemBackups {
                 }
                 Err(e) => Err(e),
             };
-            drop(not_restoring);
+            not_restoring.release().await;
+            drop(saving);
             if outcome.is_ok() && kind == BackupKind::Automatic {
                 service.prune(&store).await;
             }
-            running.finish(outcome.map(|_| ()).map_err(|e| message(&e)));
+            running
+                .finish(&store, outcome.map(|_| ()).map_err(|e| message(&e)))
+                .await;
         });
         Ok(job.snapshot())
     }
@@ -274,15 +201,18 @@ impl SystemBackups {
         kind: BackupKind,
         label: &str,
     ) -> Result<SystemBackup> {
-        let exporting = self.exporting().await?;
+        let not_restoring = self.not_restoring(store).await?;
+        let turn = self.turn_to_write().await?;
         self.ensure_dir()?;
         let file_name = Self::new_file_name();
         let id = store
             .insert_system_backup(actor, kind, label, &file_name)
             .await?;
+        let saving = jobs::keep_saving(store, None, Some(id));
         self.write_backup(store, actor, id, &file_name, label, &Progress::default())
             .await?;
-        drop(exporting);
+        drop((saving, turn));
+        not_restoring.release().await;
         if kind == BackupKind::Automatic {
             self.prune(store).await;
         }
@@ -400,7 +330,8 @@ impl SystemBackups {
             )
             .into());
         }
-        let _exporting = self.exporting().await?;
+        let not_restoring = self.not_restoring(store).await?;
+        let turn = self.turn_to_write().await?;
         self.ensure_dir()?;
         let temp = tempfile::Builder::new()
             .prefix(".export-")
@@ -425,6 +356,8 @@ impl SystemBackups {
         });
         drop(temp);
         let _ = std::fs::remove_file(&path);
+        drop(turn);
+        not_restoring.release().await;
         match opened {
             Ok((manifest, file, size)) => {
                 let name = format!(
@@ -593,14 +526,18 @@ impl SystemBackups {
         code: &str,
     ) -> Result<BackupJob> {
         // Refuse before spending the code when another restore or an export runs.
-        let guard = self.restore_guard()?;
+        let guard = self.restore_guard(store).await?;
         let approved = store
             .check_restore_code(actor, request_id, code, now_micros())
             .await?;
-        let job = self.new_job(JobKind::Restore, approved.backup_id);
+        let job = self
+            .jobs
+            .start(store, JobKind::Restore, approved.backup_id)
+            .await?;
         let (service, store, actor, running) =
             (self.clone(), store.clone(), Actor::from(actor), job.clone());
         tokio::spawn(async move {
+            let saving = jobs::keep_saving(&store, Some(running.clone()), None);
             let outcome = service
                 .restore_locked(
                     &store,
@@ -610,11 +547,14 @@ impl SystemBackups {
                     &running.progress,
                 )
                 .await;
-            drop(guard);
+            guard.release().await;
+            drop(saving);
             if let Ok(report) = &outcome {
-                *running.notes.lock().unwrap_or_else(|p| p.into_inner()) = report.notes();
+                running.set_notes(report.notes());
             }
-            running.finish(outcome.map(|_| ()).map_err(|e| message(&e)));
+            running
+                .finish(&store, outcome.map(|_| ()).map_err(|e| message(&e)))
+                .await;
         });
         Ok(job.snapshot())
     }
@@ -627,13 +567,17 @@ impl SystemBackups {
         backup_id: i64,
         progress: &Progress,
     ) -> Result<RestoreReport> {
-        let _guard = self.restore_guard()?;
-        self.restore_locked(store, actor, backup_id, None, progress)
-            .await
+        let guard = self.restore_guard(store).await?;
+        let restored = self
+            .restore_locked(store, actor, backup_id, None, progress)
+            .await;
+        guard.release().await;
+        restored
     }
 
-    /// The right to restore: no other restore, no backup or export being written.
-    fn restore_guard(&self) -> Result<RestoreGuard> {
+    /// The right to restore: no other restore, no backup or export being written, in this
+    /// process or any other on the database.
+    async fn restore_guard(&self, store: &Store) -> Result<RestoreGuard> {
         let restoring = self
             .restoring
             .clone()
@@ -644,7 +588,18 @@ impl SystemBackups {
             .clone()
             .try_write_owned()
             .map_err(|_| Error::ExportRunning)?;
-        Ok((restoring, exclusive))
+        let mut everywhere = HeldLocks::open(store).await?;
+        if !everywhere.try_take(Lock::SystemRestore, false).await? {
+            return Err(Error::Busy);
+        }
+        if !everywhere.try_take(Lock::SystemActivity, false).await? {
+            return Err(Error::ExportRunning);
+        }
+        Ok(RestoreGuard {
+            _restoring: restoring,
+            _exclusive: exclusive,
+            everywhere,
+        })
     }
 
     async fn restore_locked(
@@ -692,12 +647,17 @@ impl SystemBackups {
         restored
     }
 
-    /// Runs automatic backups when the schedule says so; started once by the server binary.
+    /// Runs automatic backups when the schedule says so, and `recover_interrupted` every
+    /// minute; started once by the server binary (after `recover_interrupted` at start-up).
     pub async fn run_scheduler(self: Arc<Self>, store: Store) {
-        if let Err(error) = store.fail_interrupted_system_backups().await {
-            tracing::error!(%error, "cannot mark interrupted backups");
-        }
+        let mut recovered = tokio::time::Instant::now();
         loop {
+            if recovered.elapsed() >= Duration::from_secs(60) {
+                recovered = tokio::time::Instant::now();
+                if let Err(error) = self.recover_interrupted(&store, false).await {
+                    tracing::error!(%error, "cleaning up after a stopped server");
+                }
+            }
             let wait = match self.scheduler_tick(&store).await {
                 Ok(wait) => wait,
                 Err(error) => {
@@ -721,7 +681,13 @@ impl SystemBackups {
             let until = (next - now).to_std().unwrap_or_default();
             return Ok(until.min(Duration::from_secs(60)));
         }
-        store.mark_schedule_run(now.timestamp_micros()).await?;
+        // Every server process finds the run due; the one whose claim lands takes it.
+        if !store
+            .claim_schedule_run(settings.last_run_at, now.timestamp_micros())
+            .await?
+        {
+            return Ok(Duration::from_secs(1));
+        }
         let label = format!("Automatic backup {}", now.format("%Y-%m-%d %H:%M UTC"));
         self.run_backup(store, &Actor::scheduler(), BackupKind::Automatic, &label)
             .await?;

@@ -54,6 +54,8 @@ pub const CONSOLE_TABLES: &[&str] = &[
     "system_restore_requests",
     "operator_inbox",
     "system_maintenance",
+    // Backup and restore jobs, for whichever server process a console's poll reaches.
+    "system_jobs",
     "api_tokens",
     // Change feed positions only grow, across restores too (followers keep their cursors).
     "change_feed_counter",

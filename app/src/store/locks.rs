@@ -1,4 +1,5 @@
-//! Transaction-scoped locks for checks that read before they write.
+//! Transaction-scoped locks for checks that read before they write, and the locks a system
+//! restore and the backups hold across server processes (`HeldLocks`).
 //!
 //! PostgreSQL runs transactions at READ COMMITTED: two transactions can each read a state the
 //! other is about to change. A user's snapshot capture (which reads the user's whole state, or
@@ -6,8 +7,8 @@
 //! change committed before they read, so they first take an advisory lock held until commit.
 //! On SQLite every write transaction already holds the database's write lock from its start
 //! (`Store::begin_write`), so there is nothing more to take.
-use super::Result;
-use sqlx::AnyConnection;
+use super::{Backend, Result, Store};
+use sqlx::{AnyConnection, Connection};
 
 /// What a lock protects.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +32,11 @@ pub(crate) enum Lock {
     /// the members, checks the version the client saw and writes) and the console's
     /// membership edits of that group run one after the other. Taken before any user lock.
     Group(i64),
+    /// A system restore: one at a time across every server process on the database, held
+    /// for as long as its maintenance window is open.
+    SystemRestore,
+    /// Backups and exports hold it shared, a restore exclusively, across processes.
+    SystemActivity,
 }
 
 impl Lock {
@@ -44,6 +50,8 @@ impl Lock {
             Self::VaultSecret(account) => (5, account),
             Self::VaultKey => (6, 0),
             Self::Group(group) => (7, group),
+            Self::SystemRestore => (8, 0),
+            Self::SystemActivity => (9, 0),
         };
         (kind << 56) | (id & 0x00FF_FFFF_FFFF_FFFF)
     }
@@ -71,4 +79,73 @@ pub(crate) async fn take_shared(conn: &mut AnyConnection, lock: Lock) -> Result<
             .await?;
     }
     Ok(())
+}
+
+/// `take` if no other session holds `lock`, without waiting: false when one does (PostgreSQL;
+/// always true on SQLite, where the caller's process is the only one).
+pub(crate) async fn try_take(conn: &mut AnyConnection, lock: Lock) -> Result<bool> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(true);
+    }
+    let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(lock.key())
+        .fetch_one(conn)
+        .await?;
+    Ok(taken)
+}
+
+/// Locks held beyond one transaction, for a whole restore or backup, by a database session
+/// of their own (a connection taken out of the pool). They guard work that spans processes:
+/// PostgreSQL releases them when `release` ends that session, or when the session dies with
+/// a killed process, so nothing a dead process held stays locked. On SQLite there is one
+/// server process and nothing to hold; the in-process locks of the caller suffice.
+pub(crate) struct HeldLocks {
+    session: Option<AnyConnection>,
+}
+
+impl std::fmt::Debug for HeldLocks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldLocks")
+            .field("session", &self.session.is_some())
+            .finish()
+    }
+}
+
+impl HeldLocks {
+    /// A session for locks (PostgreSQL), or none (SQLite).
+    pub(crate) async fn open(store: &Store) -> Result<Self> {
+        let session = match store.backend() {
+            Backend::Postgres => Some(store.pool().acquire().await?.detach()),
+            Backend::Sqlite => None,
+        };
+        Ok(Self { session })
+    }
+
+    /// Takes `lock` (shared or exclusive) unless another session holds it in a conflicting
+    /// mode; false then, without waiting.
+    pub(crate) async fn try_take(&mut self, lock: Lock, shared: bool) -> Result<bool> {
+        let Some(session) = self.session.as_mut() else {
+            return Ok(true);
+        };
+        let sql = if shared {
+            "SELECT pg_try_advisory_lock_shared($1)"
+        } else {
+            "SELECT pg_try_advisory_lock($1)"
+        };
+        let (taken,): (bool,) = sqlx::query_as(sql)
+            .bind(lock.key())
+            .fetch_one(session)
+            .await?;
+        Ok(taken)
+    }
+
+    /// Ends the session, and with it every lock it holds. Dropping the locks does the same,
+    /// less politely (the server notices the closed connection).
+    pub(crate) async fn release(mut self) {
+        if let Some(session) = self.session.take() {
+            if let Err(error) = session.close().await {
+                tracing::warn!(%error, "closing a lock session");
+            }
+        }
+    }
 }

@@ -26,6 +26,7 @@ mod identity;
 mod identity_reads;
 mod import;
 mod locks;
+pub(crate) use locks::{HeldLocks, Lock};
 mod login_throttle;
 mod mail_lists;
 mod oidc;
@@ -52,6 +53,7 @@ mod snapshots;
 mod sod;
 mod spreadsheet;
 mod system_backup;
+mod system_jobs;
 mod temporal;
 mod text;
 mod timeline;
@@ -82,6 +84,7 @@ pub(crate) use snapshots::ensure_singleton_rows;
 pub use spreadsheet::{neutralise_cell, restore_cell};
 pub(crate) use system_backup::audit_in;
 pub use system_backup::{parse_time_of_day, Actor, BackupSummary, ScheduleSettings};
+pub use system_jobs::{HEARTBEAT_SECS, STALE_AFTER_SECS};
 pub use temporal::{Author, RESTORE_IN_PROGRESS};
 pub use text::{
     forbidden_in_xml, MAX_ALIASES_CHARS, MAX_ATTRIBUTE_NAME_CHARS, MAX_CUSTOM_ATTRIBUTES,

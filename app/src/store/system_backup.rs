@@ -1,6 +1,7 @@
 //! System-backup bookkeeping: the backup catalogue and the schedule (restore requests and
 //! the inbox are in `restore_requests.rs`). The archive engine lives in `crate::backup`.
 use super::audit::{record_in, AuditRecord};
+use super::locks::{self, Lock};
 use super::{now_micros, to_time, Error, Result, Store};
 use crate::model::{
     clock_of_minutes, minutes_of_clock, BackupKind, BackupSchedule, BackupStatus, Operator,
@@ -351,7 +352,7 @@ impl Store {
         Ok(())
     }
 
-    /// Ends the maintenance window; also clears one a killed restore left (at start-up).
+    /// Ends the maintenance window of the restore that holds the restore lock.
     pub async fn end_maintenance(&self) -> Result<()> {
         sqlx::query("DELETE FROM system_maintenance")
             .execute(&self.pool)
@@ -359,15 +360,22 @@ impl Store {
         Ok(())
     }
 
-    /// Backups left `running` by a process that died: they never finish.
-    pub async fn fail_interrupted_system_backups(&self) -> Result<()> {
-        sqlx::query(
-            "UPDATE system_backups SET status = 'failed', error = 'interrupted by a server restart'
-             WHERE status = 'running'",
-        )
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// Clears a maintenance window that no restore holds any more: its restore's process was
+    /// killed. A live restore, in this process or another, holds the restore lock for as long
+    /// as its window is open (`HeldLocks`), so the window is only cleared when that lock is
+    /// free. The caller makes sure no restore of its own process runs (on SQLite the lock is
+    /// the process's own). True when a window was cleared.
+    pub async fn clear_stale_maintenance(&self) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        if !locks::try_take(&mut tx, Lock::SystemRestore).await? {
+            return Ok(false);
+        }
+        let cleared = sqlx::query("DELETE FROM system_maintenance")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(cleared > 0)
     }
 
     pub async fn schedule_settings(&self) -> Result<ScheduleSettings> {
@@ -445,12 +453,20 @@ impl Store {
         self.schedule_settings().await
     }
 
-    pub async fn mark_schedule_run(&self, at: i64) -> Result<()> {
-        sqlx::query("UPDATE system_backup_schedule SET last_run_at = $1 WHERE id = 1")
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Claims the scheduled run that is due: true for the one caller (of any server process)
+    /// that moved `last_run_at` from `previous`, the value it read, to `at`; the others find it
+    /// changed and leave that run to the winner.
+    pub async fn claim_schedule_run(&self, previous: Option<i64>, at: i64) -> Result<bool> {
+        let claimed = sqlx::query(
+            "UPDATE system_backup_schedule SET last_run_at = $1
+             WHERE id = 1 AND COALESCE(last_run_at, -1) = $2",
+        )
+        .bind(at)
+        .bind(previous.unwrap_or(-1))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
     }
 
     /// Audits an event outside any data change (a download, a refused upload...).

@@ -102,7 +102,7 @@ pub async fn create_backup(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The job", body = BackupJob),
-        (status = 404, description = "No such job (jobs are kept until the server restarts)", body = ApiErrorBody),
+        (status = 404, description = "No such job (the last 100 jobs are kept)", body = ApiErrorBody),
     )
 )]
 pub async fn get_backup_job(
@@ -113,7 +113,9 @@ pub async fn get_backup_job(
     caller(&state, &parts, Permission::SystemBackupManage).await?;
     let job = state
         .system_backup
-        .job(id)
+        .job(&state.store, id)
+        .await
+        .map_err(AppError::from)?
         .ok_or_else(|| AppError::NotFound(format!("job {id}")))?;
     Ok(Json(job))
 }

@@ -292,7 +292,13 @@ pub async fn export_file(app: &TestApp, dir: &Path) -> PathBuf {
 
 pub async fn wait_for(app: &TestApp, job: &BackupJob) -> BackupJob {
     for _ in 0..600 {
-        let now = app.state.system_backup.job(job.id).unwrap();
+        let now = app
+            .state
+            .system_backup
+            .job(&app.store, job.id)
+            .await
+            .unwrap()
+            .unwrap();
         if now.state != JobState::Running {
             return now;
         }
