@@ -3,10 +3,11 @@
 //! driven over HTTP. Needs `REWIND_TEST_POSTGRES_URL` (scripts/with-postgres.sh, as `make test`
 //! runs it); without it the process test says it is skipped. The scheduler's claim is also
 //! proved in process, on either database.
+mod bench_fill;
 mod common;
 
 use app::backup::{SystemBackupConfig, SystemBackups};
-use app::model::{BackupKind, ScheduleFrequency};
+use app::model::{BackupKind, RuleRunState, ScheduleFrequency};
 use app::store::{Actor, Store};
 use common::backup::database_url;
 use common::PASSWORD;
@@ -59,6 +60,96 @@ async fn two_schedulers_due_at_once_take_one_backup() {
     a.scheduler_tick(&store).await.unwrap();
     b.scheduler_tick(&store).await.unwrap();
     assert_eq!(automatic_backups(&store).await.len(), 1);
+}
+
+/// Says a PostgreSQL-only test is skipped, past the test harness's capture: a skip must be
+/// seen, not pass silently. True when it is.
+fn skipped_without_postgres(test: &str) -> bool {
+    if std::env::var("REWIND_TEST_POSTGRES_URL").is_ok_and(|url| !url.is_empty()) {
+        return false;
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: it needs PostgreSQL (REWIND_TEST_POSTGRES_URL). Run it with \
+         scripts/with-postgres.sh, as make test does."
+    );
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rule_run_on_one_process_is_seen_refused_and_cancelled_through_another() {
+    if skipped_without_postgres(
+        "a_rule_run_on_one_process_is_seen_refused_and_cancelled_through_another",
+    ) {
+        return;
+    }
+    let store = app::testing::fresh_store().await;
+    // Another process: its own connection pool and memory, the same database.
+    let other = Store::connect(&database_url(&store).await).await.unwrap();
+    // Three batches of "Apply now" (500 users each).
+    bench_fill::seed(&store, bench_fill::Sizes::new(1200, 0), "rule runs").await;
+    let author = app::store::Author::named("olivia");
+    let system = store
+        .create_system(&author, "Rule roles", "")
+        .await
+        .unwrap();
+    store
+        .create_role(
+            &author,
+            &app::model::RoleInput {
+                system,
+                name: "Staff".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let rule = store
+        .create_resource(
+            &author,
+            &app::model::kinds::ROLE_RULES,
+            &app::model::ResourceInput {
+                values: vec![
+                    "Internal staff".into(),
+                    String::new(),
+                    r#"userType eq "internal" and enabled eq true"#.into(),
+                    "Staff@Rule roles".into(),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    // The first batch waits to write its grants until this transaction ends.
+    let mut held = store.pool().begin().await.unwrap();
+    sqlx::query("LOCK TABLE grants IN SHARE MODE")
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let started = store.start_rule_run(&author, rule).await.unwrap();
+    assert!(started.running());
+    let seen = other.rule_run(rule).await.unwrap().expect("the run");
+    assert_eq!(seen.state, RuleRunState::Running);
+    let refused = other.start_rule_run(&author, rule).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("already being applied"),
+        "{refused}"
+    );
+    let cancelling = other.cancel_rule_run(rule).await.unwrap();
+    assert_eq!(cancelling.state, RuleRunState::Cancelling);
+    held.rollback().await.unwrap();
+    let run = loop {
+        let run = store.rule_run(rule).await.unwrap().unwrap();
+        if !run.running() {
+            break run;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The batch under way when the cancel came finished; the next never started.
+    assert_eq!(run.state, RuleRunState::Cancelled, "{run:?}");
+    assert_eq!((run.total, run.done), (1200, 500));
+    other.close().await;
+    store.close().await;
 }
 
 /// One `server serve` process on the shared database and backup directory.
@@ -290,15 +381,7 @@ async fn hold_a_restore(store: &Store) -> sqlx::Transaction<'static, sqlx::Any> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_server_processes_on_one_postgresql_database_behave_as_one() {
-    if std::env::var("REWIND_TEST_POSTGRES_URL").map_or(true, |url| url.is_empty()) {
-        // Straight to stderr, past the test harness's capture: a skip must be seen.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED two_server_processes_on_one_postgresql_database_behave_as_one: it needs \
-             PostgreSQL (REWIND_TEST_POSTGRES_URL). Run it with scripts/with-postgres.sh, as \
-             make test does."
-        );
+    if skipped_without_postgres("two_server_processes_on_one_postgresql_database_behave_as_one") {
         return;
     }
     // reqwest takes the process-wide TLS provider, even for plain HTTP.

@@ -36,7 +36,7 @@ pub async fn role_rule_run(rule: i64) -> Result<Option<RuleRun>, AppError> {
     crate::auth::reply(
         async move {
             let (state, _) = crate::auth::authorize(crate::model::kinds::ROLE_RULES.read).await?;
-            Ok(state.store.rule_run(rule))
+            Ok(state.store.rule_run(rule).await?)
         }
         .await,
     )
@@ -47,7 +47,7 @@ pub async fn cancel_role_rule_run(rule: i64) -> Result<RuleRun, AppError> {
     crate::auth::reply(
         async move {
             let (state, _) = crate::auth::authorize(crate::model::kinds::ROLE_RULES.write).await?;
-            Ok(state.store.cancel_rule_run(rule)?)
+            Ok(state.store.cancel_rule_run(rule).await?)
         }
         .await,
     )

@@ -56,6 +56,8 @@ pub const CONSOLE_TABLES: &[&str] = &[
     "system_maintenance",
     // Backup and restore jobs, for whichever server process a console's poll reaches.
     "system_jobs",
+    // "Apply now" runs of role assignment rules: progress of work in flight, not data.
+    "role_rule_runs",
     "api_tokens",
     // Change feed positions only grow, across restores too (followers keep their cursors).
     "change_feed_counter",

@@ -168,8 +168,6 @@ pub struct Store {
     backend: Backend,
     /// Caps concurrent password hashes (see `passwords`).
     hashing: std::sync::Arc<tokio::sync::Semaphore>,
-    /// The latest "Apply now" of each role assignment rule (`role_rule_runs`).
-    rule_runs: role_rule_runs::RuleRuns,
     /// The keys vault secrets are sealed with (`with_vault_keys`).
     vault: std::sync::Arc<vault_keys::VaultKeys>,
 }
@@ -233,7 +231,6 @@ impl Store {
             pool,
             backend,
             hashing: passwords::hashing_permits(),
-            rule_runs: Default::default(),
             vault: std::sync::Arc::new(vault_keys::VaultKeys::none()),
         };
         store.migrate().await?;

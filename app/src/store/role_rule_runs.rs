@@ -1,19 +1,20 @@
 //! "Preview changes" and "Apply now" of one role assignment rule. Applying runs over every
 //! current user in batches, each batch its own transaction, so a cancelled or failed run
-//! leaves every user either settled or untouched, never half-changed.
+//! leaves every user either settled or untouched, never half-changed. The run's state lives
+//! in `role_rule_runs`, so any server process can show it, refuse a second start, or pass on
+//! a cancel to the process running it.
 use super::filter::{bind_all, condition};
 use super::identity::{audit, USER_ATTRIBUTES};
 use super::role_rules::{
     apply, current_rules, names_by_id, plan, CompiledRule, RuleChange, ROLE_NAMES, USER_NAMES,
 };
 use super::snapshots::capture;
+use super::system_jobs::{HEARTBEAT_SECS, STALE_AFTER_SECS};
 use super::temporal::{begin_op, Author};
-use super::{Error, Result, Store};
+use super::{now_micros, to_time, Error, Result, Store};
 use crate::model::*;
-use chrono::Utc;
 use sqlx::{Any, AnyConnection};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use tokio_util::task::AbortOnDropHandle;
 
 /// Users settled by one transaction of "Apply now".
 const APPLY_BATCH: usize = 500;
@@ -28,8 +29,76 @@ fn failure_text(error: &Error) -> String {
     }
 }
 
-/// The latest run of each rule, shared by the requests that start, follow and cancel it.
-pub(crate) type RuleRuns = Arc<Mutex<HashMap<i64, RuleRun>>>;
+const SEC: i64 = 1_000_000;
+
+const RUN_COLUMNS: &str = "rule, started_at, started_by, finished_at, total, done, granted, \
+     revoked, withheld, state, failure, heartbeat_at";
+
+#[derive(sqlx::FromRow)]
+struct RunRow {
+    rule: i64,
+    started_at: i64,
+    started_by: String,
+    finished_at: Option<i64>,
+    total: i64,
+    done: i64,
+    granted: i64,
+    revoked: i64,
+    withheld: i64,
+    state: String,
+    failure: String,
+    heartbeat_at: i64,
+}
+
+impl RunRow {
+    fn into_model(self, now: i64) -> RuleRun {
+        let stale = self.heartbeat_at < now - STALE_AFTER_SECS * SEC;
+        let state = match self.state.as_str() {
+            "running" | "cancelling" if stale => RuleRunState::Failed(
+                "Interrupted: the server process applying the rule stopped. The users \
+                 evaluated before it keep their changes."
+                    .into(),
+            ),
+            "running" => RuleRunState::Running,
+            "cancelling" => RuleRunState::Cancelling,
+            "finished" => RuleRunState::Finished,
+            "cancelled" => RuleRunState::Cancelled,
+            _ => RuleRunState::Failed(self.failure),
+        };
+        RuleRun {
+            rule: self.rule,
+            started_at: to_time(self.started_at),
+            started_by: self.started_by,
+            finished_at: self.finished_at.map(to_time),
+            total: self.total,
+            done: self.done,
+            granted: self.granted,
+            revoked: self.revoked,
+            withheld: self.withheld,
+            state,
+        }
+    }
+}
+
+/// Refreshes run `id`'s heartbeat every few seconds while it lives.
+fn keep_beating(store: &Store, id: i64) -> AbortOnDropHandle<()> {
+    let store = store.clone();
+    AbortOnDropHandle::new(tokio::spawn(async move {
+        let mut every =
+            tokio::time::interval(std::time::Duration::from_secs(HEARTBEAT_SECS as u64));
+        loop {
+            every.tick().await;
+            let beat = sqlx::query("UPDATE role_rule_runs SET heartbeat_at = $1 WHERE rule = $2")
+                .bind(now_micros())
+                .bind(id)
+                .execute(&store.pool)
+                .await;
+            if let Err(error) = beat {
+                tracing::warn!(%error, rule = id, "cannot note a rule run's heartbeat");
+            }
+        }
+    }))
+}
 
 async fn current_user_ids(conn: &mut AnyConnection) -> Result<Vec<i64>> {
     let rows: Vec<(i64,)> =
@@ -130,30 +199,31 @@ impl Store {
         })
     }
 
-    /// The latest "Apply now" of rule `id`, if one ran since the server started.
-    pub fn rule_run(&self, id: i64) -> Option<RuleRun> {
-        self.rule_runs.lock().ok()?.get(&id).cloned()
+    /// The latest "Apply now" of rule `id`, whichever server process runs or ran it.
+    pub async fn rule_run(&self, id: i64) -> Result<Option<RuleRun>> {
+        let row = sqlx::query_as::<Any, RunRow>(&format!(
+            "SELECT {RUN_COLUMNS} FROM role_rule_runs WHERE rule = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| row.into_model(now_micros())))
     }
 
-    fn update_run(&self, id: i64, change: impl FnOnce(&mut RuleRun)) {
-        if let Ok(mut runs) = self.rule_runs.lock() {
-            if let Some(run) = runs.get_mut(&id) {
-                change(run);
-            }
-        }
-    }
-
-    /// Asks the running "Apply now" of rule `id` to stop after its current batch.
-    pub fn cancel_rule_run(&self, id: i64) -> Result<RuleRun> {
-        let mut runs = self
-            .rule_runs
-            .lock()
-            .map_err(|_| Error::Internal("rule runs unavailable".into()))?;
-        match runs.get_mut(&id) {
-            Some(run) if run.running() => {
-                run.state = RuleRunState::Cancelling;
-                Ok(run.clone())
-            }
+    /// Asks the running "Apply now" of rule `id` to stop after its current batch; the process
+    /// running it, whichever it is, reads the request before its next batch.
+    pub async fn cancel_rule_run(&self, id: i64) -> Result<RuleRun> {
+        let asked = sqlx::query(
+            "UPDATE role_rule_runs SET state = 'cancelling'
+             WHERE rule = $1 AND state = 'running' AND heartbeat_at >= $2",
+        )
+        .bind(id)
+        .bind(now_micros() - STALE_AFTER_SECS * SEC)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        match self.rule_run(id).await? {
+            Some(run) if asked == 1 => Ok(run),
             _ => Err(Error::Conflict(
                 "This rule is not being applied; nothing to cancel.".into(),
             )),
@@ -163,69 +233,89 @@ impl Store {
     /// Starts "Apply now" of rule `id` in the background and answers at once; follow it
     /// with `rule_run`. Refused while the rule is already being applied.
     pub async fn start_rule_run(&self, actor: &Author, id: i64) -> Result<RuleRun> {
-        // Claimed before anything is awaited, so two starts never both run.
-        let run = self.begin_run(actor, id)?;
-        let known = match self.pool.acquire().await {
-            Ok(mut conn) => the_rule(&mut conn, id).await.map(|_| ()),
-            Err(error) => Err(error.into()),
-        };
-        if let Err(error) = known {
-            if let Ok(mut runs) = self.rule_runs.lock() {
-                runs.remove(&id);
-            }
-            return Err(error);
+        {
+            let mut conn = self.pool.acquire().await?;
+            the_rule(&mut conn, id).await?;
         }
+        let run = self.begin_run(actor, id).await?;
         let store = self.clone();
         let actor = actor.clone();
         tokio::spawn(async move {
             if let Err(error) = store.run_rule(&actor, id).await {
                 tracing::warn!("applying role assignment rule {id} failed: {error}");
-                store.update_run(id, |run| {
-                    run.state = RuleRunState::Failed(failure_text(&error));
-                    run.finished_at = Some(Utc::now());
-                });
+                store
+                    .end_run(id, RuleRunState::Failed(failure_text(&error)))
+                    .await;
             }
         });
         Ok(run)
     }
 
-    fn begin_run(&self, actor: &Author, id: i64) -> Result<RuleRun> {
-        let mut runs = self
-            .rule_runs
-            .lock()
-            .map_err(|_| Error::Internal("rule runs unavailable".into()))?;
-        if runs.get(&id).is_some_and(RuleRun::running) {
+    /// Claims the run of rule `id` for this process: one statement, so that two starts,
+    /// in one process or two, never both run. A run whose process died (its heartbeat
+    /// stopped) is no obstacle.
+    async fn begin_run(&self, actor: &Author, id: i64) -> Result<RuleRun> {
+        let now = now_micros();
+        let claimed = sqlx::query(
+            "INSERT INTO role_rule_runs (rule, started_at, started_by, state, heartbeat_at)
+             VALUES ($1, $2, $3, 'running', $2)
+             ON CONFLICT (rule) DO UPDATE SET started_at = $2, started_by = $3,
+               finished_at = NULL, total = 0, done = 0, granted = 0, revoked = 0,
+               withheld = 0, state = 'running', failure = '', heartbeat_at = $2
+             WHERE role_rule_runs.state NOT IN ('running', 'cancelling')
+               OR role_rule_runs.heartbeat_at < $4",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&actor.name)
+        .bind(now - STALE_AFTER_SECS * SEC)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
             return Err(Error::Conflict(
                 "This rule is already being applied; wait for it or cancel it.".into(),
             ));
         }
-        let run = RuleRun {
-            rule: id,
-            started_at: Utc::now(),
-            started_by: actor.name.clone(),
-            finished_at: None,
-            total: 0,
-            done: 0,
-            granted: 0,
-            revoked: 0,
-            withheld: 0,
-            state: RuleRunState::Running,
+        self.rule_run(id)
+            .await?
+            .ok_or_else(|| Error::Internal("the run vanished".into()))
+    }
+
+    /// Records how a run ended. A failure to record it is logged: the run's heartbeat stops
+    /// anyway, so it reads as interrupted a minute later.
+    async fn end_run(&self, id: i64, state: RuleRunState) {
+        let (state, failure) = match state {
+            RuleRunState::Failed(why) => ("failed", why),
+            RuleRunState::Cancelled => ("cancelled", String::new()),
+            _ => ("finished", String::new()),
         };
-        runs.insert(id, run.clone());
-        Ok(run)
+        let ended = sqlx::query(
+            "UPDATE role_rule_runs SET state = $1, failure = $2, finished_at = $3,
+               heartbeat_at = $3
+             WHERE rule = $4",
+        )
+        .bind(state)
+        .bind(failure)
+        .bind(now_micros())
+        .bind(id)
+        .execute(&self.pool)
+        .await;
+        if let Err(error) = ended {
+            tracing::error!(%error, rule = id, "cannot record the end of a rule run");
+        }
     }
 
     /// "Apply now" of rule `id`, waiting for the end (demo data, benchmarks, tests).
     pub async fn apply_role_rule(&self, actor: &Author, id: i64) -> Result<RuleRun> {
-        self.begin_run(actor, id)?;
+        self.begin_run(actor, id).await?;
         if let Err(error) = self.run_rule(actor, id).await {
-            self.update_run(id, |run| {
-                run.state = RuleRunState::Failed(failure_text(&error));
-                run.finished_at = Some(Utc::now());
-            });
+            self.end_run(id, RuleRunState::Failed(failure_text(&error)))
+                .await;
             return Err(error);
         }
         self.rule_run(id)
+            .await?
             .ok_or_else(|| Error::Internal("the run vanished".into()))
     }
 
@@ -234,16 +324,21 @@ impl Store {
             let mut conn = self.pool.acquire().await?;
             current_user_ids(&mut conn).await?
         };
-        self.update_run(id, |run| run.total = users.len() as i64);
+        sqlx::query("UPDATE role_rule_runs SET total = $1 WHERE rule = $2")
+            .bind(users.len() as i64)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        // A batch may take longer than a heartbeat; the beat goes on between and during them.
+        let _beating = keep_beating(self, id);
         for batch in users.chunks(APPLY_BATCH) {
-            if self
-                .rule_run(id)
-                .is_some_and(|run| run.state == RuleRunState::Cancelling)
-            {
-                self.update_run(id, |run| {
-                    run.state = RuleRunState::Cancelled;
-                    run.finished_at = Some(Utc::now());
-                });
+            let (state,): (String,) =
+                sqlx::query_as("SELECT state FROM role_rule_runs WHERE rule = $1")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+            if state == "cancelling" {
+                self.end_run(id, RuleRunState::Cancelled).await;
                 return Ok(());
             }
             let mut tx = self.begin_identity_write().await?;
@@ -267,19 +362,24 @@ impl Store {
                      of duties"
                 );
                 audit(&mut tx, &op, "role-rule.apply", &name, &details).await?;
-                tx.commit().await?;
             }
-            self.update_run(id, |run| {
-                run.done += batch.len() as i64;
-                run.granted += granted;
-                run.revoked += revoked;
-                run.withheld += withheld;
-            });
+            // Counted in the batch's own transaction: the progress shown is what committed.
+            sqlx::query(
+                "UPDATE role_rule_runs SET done = done + $1, granted = granted + $2,
+                   revoked = revoked + $3, withheld = withheld + $4, heartbeat_at = $5
+                 WHERE rule = $6",
+            )
+            .bind(batch.len() as i64)
+            .bind(granted)
+            .bind(revoked)
+            .bind(withheld)
+            .bind(now_micros())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
         }
-        self.update_run(id, |run| {
-            run.state = RuleRunState::Finished;
-            run.finished_at = Some(Utc::now());
-        });
+        self.end_run(id, RuleRunState::Finished).await;
         Ok(())
     }
 }
