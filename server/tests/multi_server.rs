@@ -62,6 +62,51 @@ async fn two_schedulers_due_at_once_take_one_backup() {
     assert_eq!(automatic_backups(&store).await.len(), 1);
 }
 
+#[tokio::test]
+async fn only_backups_whose_writer_stopped_beating_are_marked_interrupted() {
+    use app::model::BackupStatus::{Failed, Running};
+    let store = app::testing::fresh_store().await;
+    let dir = tempfile::tempdir().unwrap();
+    let service = SystemBackups::new(SystemBackupConfig {
+        dir: dir.path().to_path_buf(),
+        ..SystemBackupConfig::default()
+    });
+    let mut ids = Vec::new();
+    for label in ["fresh", "silent", "beating"] {
+        let id = store
+            .insert_system_backup(&Actor::scheduler(), BackupKind::Manual, label, label)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let (fresh, silent, beating) = (ids[0], ids[1], ids[2]);
+    // Started two minutes ago; one beat since, the other not.
+    sqlx::query("UPDATE system_backups SET created_at = created_at - 120000000 WHERE id <> $1")
+        .bind(fresh)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.touch_system_backup(beating).await.unwrap();
+    let status = async |id| store.system_backup(id).await.unwrap().0.status;
+    service.recover_interrupted(&store, false).await.unwrap();
+    let postgres = store.backend() == app::store::Backend::Postgres;
+    // On PostgreSQL another live process may be writing them: only the silent one stopped.
+    // SQLite has one process, and what runs while it runs is its own.
+    let silent_now = if postgres { Failed } else { Running };
+    assert_eq!(
+        (
+            status(fresh).await,
+            status(silent).await,
+            status(beating).await
+        ),
+        (Running, silent_now, Running)
+    );
+    // A SQLite server starting takes everything running for interrupted.
+    service.recover_interrupted(&store, true).await.unwrap();
+    let left = if postgres { Running } else { Failed };
+    assert_eq!((status(fresh).await, status(beating).await), (left, left));
+}
+
 /// Says a PostgreSQL-only test is skipped, past the test harness's capture: a skip must be
 /// seen, not pass silently. True when it is.
 fn skipped_without_postgres(test: &str) -> bool {

@@ -73,24 +73,29 @@ impl SystemBackups {
     /// What a process that died may have left: a maintenance window no restore holds any
     /// more (identity writes would stay refused), backups left `running`, temporary files.
     /// Run at start-up (`starting`) and then every minute by the scheduler: with several
-    /// server processes, the one that died may never start again. On SQLite the starting
-    /// process is the only one, so everything running or temporary was left behind.
+    /// server processes, the one that died may never start again. On SQLite there is one
+    /// process: at its start everything running or temporary was left behind, and later
+    /// whatever runs is its own (its backups beat no heartbeat, `jobs::keep_saving`).
     pub async fn recover_interrupted(&self, store: &Store, starting: bool) -> Result<()> {
-        let alone = starting && store.backend() == Backend::Sqlite;
+        let sqlite = store.backend() == Backend::Sqlite;
         // A restore of this process holds its window; the store checks the other processes.
         if let Ok(_none_here) = self.restoring.clone().try_lock_owned() {
             if store.clear_stale_maintenance().await? {
                 tracing::warn!("cleared the maintenance window of a restore that was killed");
             }
         }
-        let failed = store.fail_interrupted_system_backups(alone).await?;
-        if failed > 0 {
-            tracing::warn!(
-                failed,
-                "marked backups interrupted by a stopped server as failed"
-            );
+        if starting || !sqlite {
+            let failed = store
+                .fail_interrupted_system_backups(starting && sqlite)
+                .await?;
+            if failed > 0 {
+                tracing::warn!(
+                    failed,
+                    "marked backups interrupted by a stopped server as failed"
+                );
+            }
         }
-        self.remove_orphaned_files(if alone {
+        self.remove_orphaned_files(if starting && sqlite {
             Duration::ZERO
         } else {
             ORPHANED_AFTER
