@@ -195,6 +195,12 @@ fn capture_sql(backend: &str, touched: Touched) -> String {
             (parts, "NULL")
         }
     };
+    // Only a capture of the user row reads the open snapshot's document.
+    let open_columns = if document == "NULL" {
+        "id, valid_since, content_hash"
+    } else {
+        "id, valid_since, content_hash, document"
+    };
     state_user_sql(
         i64::MAX,
         &format!(
@@ -204,10 +210,15 @@ fn capture_sql(backend: &str, touched: Touched) -> String {
              (SELECT COUNT(*) FROM user_snapshots WHERE user_id = $1) AS snapshots, \
              {parts} AS parts"
         ),
-        " JOIN snapshot_config c ON c.id = 1 \
-         LEFT JOIN user_snapshots s ON s.id = \
-             (SELECT id FROM user_snapshots WHERE user_id = $1 AND valid_until IS NULL \
-              ORDER BY valid_since DESC, id DESC LIMIT 1)",
+        // The open snapshot as a derived table searched by user: joined on a subquery's id
+        // instead, SQLite scanned every snapshot when statistics said the table was small
+        // (ANALYZE before a bulk change), which made a capture of n users cost n².
+        &format!(
+            " JOIN snapshot_config c ON c.id = 1 \
+             LEFT JOIN (SELECT {open_columns} FROM user_snapshots \
+                        WHERE user_id = $1 AND valid_until IS NULL \
+                        ORDER BY valid_since DESC, id DESC LIMIT 1) s ON 1 = 1"
+        ),
     )
 }
 
@@ -351,15 +362,20 @@ async fn write_snapshot(
     hash: &str,
 ) -> Result<()> {
     const CLOSE: &str = "UPDATE user_snapshots SET valid_until = $2 WHERE id = $7";
-    const PRUNE: &str = "DELETE FROM user_snapshots WHERE id IN (SELECT id FROM user_snapshots \
-         WHERE user_id = $1 ORDER BY valid_since ASC, id ASC LIMIT $8)";
+    // `user_id = $1` on the outer delete too: with `id IN (...)` alone SQLite scanned every
+    // snapshot when statistics said the table was small (ANALYZE before a bulk change), so
+    // a capture of n users cost n². Without anything to remove there is no delete at all.
+    const PRUNE: &str = "DELETE FROM user_snapshots WHERE user_id = $1 AND id IN \
+         (SELECT id FROM user_snapshots WHERE user_id = $1 \
+          ORDER BY valid_since ASC, id ASC LIMIT $8)";
     const INSERT: &str = "INSERT INTO user_snapshots (user_id, valid_since, valid_until, \
          document, size, content_hash, operation_id, updated_at) \
          VALUES ($1, $2, NULL, $3, $4, $5, $6, $2)";
-    let sql = if conn.backend_name() == "PostgreSQL" {
-        format!("WITH closed AS ({CLOSE}), pruned AS ({PRUNE}) {INSERT}")
-    } else {
-        format!("{CLOSE}; {PRUNE}; {INSERT}")
+    let sql = match (conn.backend_name() == "PostgreSQL", excess > 0) {
+        (true, true) => format!("WITH closed AS ({CLOSE}), pruned AS ({PRUNE}) {INSERT}"),
+        (true, false) => format!("WITH closed AS ({CLOSE}) {INSERT}"),
+        (false, true) => format!("{CLOSE}; {PRUNE}; {INSERT}"),
+        (false, false) => format!("{CLOSE}; {INSERT}"),
     };
     sqlx::query(&sql)
         .bind(user)
