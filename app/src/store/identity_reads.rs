@@ -3,7 +3,9 @@ use super::identity::{
     group_row_at, user_row_at, GroupRow, MembershipRow, UserRow, GROUP_COLUMNS, USER_ATTRIBUTES,
     USER_COLUMNS,
 };
-use super::temporal::{instant, live, live_at, span_instant, span_windows, time};
+use super::temporal::{
+    instant, live, live_at, live_in_span_class, span_instant, span_windows, time,
+};
 use super::user_state::load_state;
 use super::{to_time, Backend, Error, Result, Store};
 use crate::model::*;
@@ -117,10 +119,9 @@ impl Store {
                  (SELECT COUNT(*) FROM users u \
                   WHERE u.valid_to IS NULL AND {current_from} <= $1{filter}) + \
                  COALESCE((SELECT SUM((SELECT COUNT(*) FROM users u \
-                   WHERE u.span_class = w.class AND u.valid_to IS NOT NULL \
-                     AND u.valid_from > $1 - w.width AND u.valid_from <= $1 \
-                     AND u.valid_to > $1{filter})) FROM span_windows w), 0) AS BIGINT)",
-                span_windows()
+                   WHERE {}{filter})) FROM span_windows w), 0) AS BIGINT)",
+                span_windows(),
+                live_in_span_class("u", 1)
             )
         };
         let filter = format!("{}{filter}", live_at("u", 1, t));
@@ -270,15 +271,14 @@ impl Store {
             // class (migration 0077): each class's index range holds few versions not live.
             (
                 format!("WITH {} ", span_windows()),
-                "(SELECT object_id, parent_id, name, disabled FROM groups \
-                  WHERE valid_to IS NULL AND valid_from <= $1 \
-                  UNION ALL \
-                  SELECT g.object_id, g.parent_id, g.name, g.disabled \
-                  FROM span_windows w CROSS JOIN groups g \
-                  WHERE g.span_class = w.class AND g.valid_to IS NOT NULL \
-                    AND g.valid_from > $1 - w.width AND g.valid_from <= $1 \
-                    AND g.valid_to > $1) g"
-                    .to_string(),
+                format!(
+                    "(SELECT object_id, parent_id, name, disabled FROM groups \
+                      WHERE valid_to IS NULL AND valid_from <= $1 \
+                      UNION ALL \
+                      SELECT g.object_id, g.parent_id, g.name, g.disabled \
+                      FROM span_windows w CROSS JOIN groups g WHERE {}) g",
+                    live_in_span_class("g", 1)
+                ),
             )
         };
         let (ids, parents, names, disabled): (String, String, String, String) =

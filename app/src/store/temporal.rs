@@ -364,6 +364,16 @@ pub(crate) fn span_windows() -> String {
     format!("span_windows(class, width) AS (VALUES {})", rows.join(", "))
 }
 
+/// "Row `alias`, a closed version of the class of `span_windows` row `w`, was live at the
+/// instant bound to `$param`": the range of one class's index entries, re-checked exactly.
+pub(crate) fn live_in_span_class(alias: &str, param: usize) -> String {
+    format!(
+        "{alias}.span_class = w.class AND {alias}.valid_to IS NOT NULL \
+         AND {alias}.valid_from > ${param} - w.width AND {alias}.valid_from <= ${param} \
+         AND {alias}.valid_to > ${param}"
+    )
+}
+
 /// The instant a span-class read binds: instants before 2^61 microseconds ahead of the epoch
 /// read as that instant (no version begins so early), so `T - width` stays in range.
 pub(crate) fn span_instant(t: i64) -> i64 {
