@@ -10,6 +10,7 @@ pub mod operators;
 pub mod overview;
 pub mod preferences;
 pub mod resources;
+pub mod retention;
 pub mod search;
 pub mod snapshots;
 pub mod system_backup;

@@ -65,6 +65,8 @@ pub const CONSOLE_TABLES: &[&str] = &[
     // Operators' links to an identity provider, and sign-ins through it in progress.
     "operator_identities",
     "oidc_logins",
+    // How long this installation keeps history, and how far its change feed was pruned.
+    "history_retention",
 ];
 
 /// SQLite virtual tables derived from identity tables by triggers (the users search, FTS5,

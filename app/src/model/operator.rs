@@ -52,8 +52,9 @@ impl OperatorRole {
         use Permission::*;
         match self {
             Self::Owner => true,
-            // Revealing a vault secret is the Owner's alone (see `Permission::VaultReveal`).
-            Self::Admin => permission != VaultReveal,
+            // Revealing a vault secret and setting how long history is kept are the
+            // Owner's alone (see `Permission::VaultReveal`, `Permission::RetentionConfigure`).
+            Self::Admin => !matches!(permission, VaultReveal | RetentionConfigure),
             Self::Auditor => matches!(permission, IdentityRead | BackupQuery | AuditRead),
         }
     }
@@ -82,10 +83,13 @@ pub enum Permission {
     /// Seeing a vault account's secret in clear; also needs a freshly entered password, and
     /// every reveal is audited. Setting or putting back a secret is `IdentityWrite`.
     VaultReveal,
+    /// Setting how long history is kept: a shorter period deletes history for good, so the
+    /// Owner's alone, with a freshly entered password, and audited.
+    RetentionConfigure,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Self::IdentityRead,
         Self::IdentityWrite,
         Self::BackupQuery,
@@ -96,6 +100,7 @@ impl Permission {
         Self::AuditRead,
         Self::TokensManage,
         Self::VaultReveal,
+        Self::RetentionConfigure,
     ];
 
     pub fn parse(name: &str) -> Option<Self> {
@@ -114,6 +119,7 @@ impl Permission {
             Self::AuditRead => "audit:read",
             Self::TokensManage => "tokens:manage",
             Self::VaultReveal => "vault:reveal",
+            Self::RetentionConfigure => "retention:configure",
         }
     }
 }

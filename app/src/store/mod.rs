@@ -35,10 +35,12 @@ mod overview;
 mod passwords;
 mod preferences;
 mod provisioning;
+mod prune;
 mod resources;
 mod restore;
 mod restore_apply;
 mod restore_requests;
+mod retention;
 mod role_rule_runs;
 mod role_rules;
 mod rule_renames;
@@ -74,6 +76,7 @@ pub use oidc::{NewSession, PendingSignIn, ProviderIdentity, OIDC_SIGN_IN_TTL_SEC
 pub use operators::NewOperator;
 pub(crate) use overview::object_counts_in;
 pub use provisioning::{GroupProvision, MAX_MEMBER_CHANGES, PROVISIONED_GROUP, VERSION_CHANGED};
+pub use prune::{versioned_tables, PruneOptions};
 pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
 pub use seed::{SeedOptions, SeedReport};
 pub use sessions::{
