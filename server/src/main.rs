@@ -59,6 +59,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Prune the history the retention lets go (set in the console; keeping it forever, the
+    /// default, prunes nothing) now, instead of waiting for the server's daily run.
+    Prune {
+        /// Rows deleted per table per write transaction.
+        #[arg(long, default_value_t = 2000)]
+        batch: i64,
+    },
     /// Seal every vault secret again with a new vault key and retire the old key from the
     /// key file (REWIND_VAULT_KEY_FILE, default data/vault.key), in one transaction.
     RotateVaultKey,
@@ -208,6 +215,30 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Prune { batch } => {
+            if batch < 1 {
+                return Err("--batch is at least 1".into());
+            }
+            let retention = store.history_retention().await.map_err(|e| e.to_string())?;
+            let options = app::store::PruneOptions {
+                batch,
+                ..Default::default()
+            };
+            let summary = store
+                .prune_history(chrono::Utc::now(), &options)
+                .await
+                .map_err(|e| format!("pruning stopped: {e}"))?;
+            match summary.cutoff {
+                None => println!("History is kept forever: nothing to prune."),
+                Some(cutoff) => println!(
+                    "Kept {} of history: pruned what ended before {cutoff}: {} ({} batches).",
+                    app::model::describe_retention(retention.keep_months),
+                    summary.describe(),
+                    summary.batches
+                ),
+            }
+            Ok(())
+        }
         Command::Bench { .. } | Command::Load { .. } => Ok(()),
     }
 }
@@ -302,6 +333,7 @@ async fn serve(store: Store) -> Result<(), String> {
         state.store.clone(),
         state.auth.session_idle_secs,
     ));
+    tokio::spawn(prune_history_daily(state.store.clone()));
     let router = server::router(state);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -370,6 +402,36 @@ async fn purge_periodically(store: Store, session_idle_secs: i64) {
             }
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "purging expired rows"),
+        }
+    }
+}
+
+/// History older than the retention goes once a day (the retention counts in months), the
+/// first time ten minutes after start-up so that it never competes with the start itself.
+/// Each run deletes in short batches: writers wait at most one batch.
+async fn prune_history_daily(store: Store) {
+    let start = tokio::time::Instant::now() + std::time::Duration::from_secs(10 * 60);
+    let mut every = tokio::time::interval_at(start, std::time::Duration::from_secs(24 * 3600));
+    loop {
+        every.tick().await;
+        let started = std::time::Instant::now();
+        match store
+            .prune_history(chrono::Utc::now(), &app::store::PruneOptions::default())
+            .await
+        {
+            Ok(summary) if !summary.is_empty() => tracing::info!(
+                cutoff = ?summary.cutoff,
+                versions = summary.versions,
+                snapshots = summary.snapshots,
+                undo_points = summary.undo_points,
+                feed_records = summary.feed_records,
+                operations = summary.operations,
+                batches = summary.batches,
+                seconds = started.elapsed().as_secs_f64(),
+                "pruned history older than the retention"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "pruning history"),
         }
     }
 }

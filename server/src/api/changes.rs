@@ -50,7 +50,9 @@ fn wait_of(text: Option<&str>) -> Result<Duration, ApiError> {
 /// Every change to the identity store in commit order: each event is one operation (who,
 /// when, what kind, where from) with the objects it changed, their attributes before and
 /// after. Cursors stay valid across restarts and system restores; after a system restore
-/// the feed carries one event with `resync: true` naming the backup.
+/// the feed carries one event with `resync: true` naming the backup. A cursor older than the
+/// history retention kept (its events were pruned) answers 410: the follower reads the
+/// current state again and follows on from the cursor the error names.
 #[utoipa::path(
     get,
     path = "/api/v1/changes",
@@ -62,6 +64,7 @@ fn wait_of(text: Option<&str>) -> Result<Duration, ApiError> {
         (status = 400, description = "A bad cursor, limit or wait", body = super::ApiErrorBody),
         (status = 401, description = "No valid token", body = super::ApiErrorBody),
         (status = 403, description = "The token may not read identities", body = super::ApiErrorBody),
+        (status = 410, description = "Events after this cursor were pruned by the history retention: read everything again", body = super::ApiErrorBody),
     )
 )]
 pub async fn list_changes(
@@ -83,6 +86,16 @@ pub async fn list_changes(
     let deadline = tokio::time::Instant::now() + wait_of(query.wait.as_deref())?;
     loop {
         let page = state.store.changes(after, limit).await?;
+        // Read after the page: pruning moves the horizon in the transaction that deletes the
+        // events, so a page read while they went is never handed out with holes.
+        let horizon = state.store.feed_horizon().await?;
+        if after < horizon {
+            return Err(ApiError::gone(format!(
+                "The events up to cursor {horizon} were deleted by the history retention, so \
+                 this feed cannot follow on from cursor {after}. Read the current state again, \
+                 then follow from cursor {horizon}."
+            )));
+        }
         if !page.events.is_empty() || tokio::time::Instant::now() >= deadline {
             return Ok(Json(page));
         }

@@ -211,7 +211,7 @@ pub struct ApiErrorDetail {
     /// The HTTP status, repeated.
     pub status: u16,
     /// A stable code: unauthenticated, forbidden, not_found, method_not_allowed, conflict,
-    /// invalid, too_large, throttled, busy, internal.
+    /// gone, invalid, too_large, throttled, busy, internal.
     pub code: String,
     /// What went wrong, in words.
     pub message: String,
@@ -230,6 +230,16 @@ impl ApiError {
         Self {
             status: StatusCode::BAD_REQUEST,
             code: "invalid",
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// What was asked for existed once and was deleted for good (410).
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::GONE,
+            code: "gone",
             message: message.into(),
             retry_after: None,
         }
