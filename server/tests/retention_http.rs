@@ -160,3 +160,27 @@ async fn a_feed_cursor_older_than_the_kept_history_answers_410_gone_and_the_hori
     assert_eq!(events[0]["kind"], "user.create");
     assert_eq!(events[0]["changes"][0]["id"], ann.0);
 }
+
+#[tokio::test]
+async fn the_system_backup_page_explains_the_retention_and_offers_the_form_to_the_owner_only() {
+    let app = test_app().await;
+    let owner = app.login("olivia").await;
+    let admin = app.login("adam").await;
+    let page = |cookie: String| {
+        let router = app.router.clone();
+        async move {
+            let reply = common::send(&router, common::get("/system-backup", Some(&cookie))).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply.body
+        }
+    };
+    let as_owner = page(owner).await;
+    assert!(as_owner.contains("History retention"), "{as_owner}");
+    assert!(as_owner.contains("leave the recycle bin"));
+    assert!(as_owner.contains("History is kept forever"));
+    assert!(as_owner.contains("aria-label=\"History retention\""));
+    let as_admin = page(admin).await;
+    assert!(as_admin.contains("History is kept forever"));
+    assert!(as_admin.contains("Only the Owner can change how long history is kept."));
+    assert!(!as_admin.contains("aria-label=\"History retention\""));
+}

@@ -4,6 +4,7 @@ mod browser;
 mod create;
 mod list;
 mod restore;
+mod retention;
 mod schedule;
 mod transfer;
 
@@ -50,6 +51,7 @@ pub fn SystemBackupPage() -> impl IntoView {
         {view! { <create::CreateBackup catalogue/> }.into_any()}
         {view! { <list::BackupList catalogue restore_target/> }.into_any()}
         {view! { <schedule::ScheduleForm/> }.into_any()}
+        {view! { <retention::RetentionForm/> }.into_any()}
         {view! { <transfer::ExportForm/> }.into_any()}
         {view! { <transfer::ImportForm catalogue restore_target/> }.into_any()}
         {view! { <restore::RestoreDialog target=restore_target/> }.into_any()}
