@@ -8,6 +8,7 @@ mod bench;
 mod bench_as_of;
 mod bench_bulk;
 mod bench_feed;
+mod bench_history_size;
 mod bench_scim;
 
 #[derive(Parser)]
