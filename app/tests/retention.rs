@@ -358,6 +358,9 @@ async fn small_batches_prune_the_same_rows_as_one_large_batch() {
         .await
         .unwrap();
     assert!(small.batches > large.batches + 5, "{small:?} vs {large:?}");
+    // No write transaction deleted more than a batch of rows of one kind.
+    let rows = small.versions + small.snapshots + small.feed_records + small.operations;
+    assert!(small.batches * 2 >= rows, "{small:?}");
     assert_eq!(
         (
             small.versions,

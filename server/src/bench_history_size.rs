@@ -23,9 +23,28 @@ use std::time::{Duration, Instant};
 const PEER_MIB_PER_MILLION: f64 = 45.0 * 5.0;
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// Bytes in use: (history, snapshots, whole database). History is the versioned tables,
-/// the operations, the change feed's records and the objects, with their indexes.
-async fn sizes(store: &Store) -> Result<(i64, i64, i64), String> {
+/// Bytes in use, whole database and per table (with its indexes).
+struct Sizes {
+    total: i64,
+    tables: HashMap<String, i64>,
+}
+
+impl Sizes {
+    fn of(&self, table: &str) -> i64 {
+        self.tables.get(table).copied().unwrap_or(0)
+    }
+
+    /// The versioned tables, the operations, the change feed's records and the objects.
+    fn history(&self) -> i64 {
+        versioned_tables()
+            .into_iter()
+            .chain(["operations", "change_log", "objects"])
+            .map(|t| self.of(t))
+            .sum()
+    }
+}
+
+async fn sizes(store: &Store) -> Result<Sizes, String> {
     let err = |e: sqlx::Error| e.to_string();
     let (per_table, total): (Vec<(String, i64)>, i64) = match store.backend() {
         Backend::Sqlite => {
@@ -71,14 +90,10 @@ async fn sizes(store: &Store) -> Result<(i64, i64, i64), String> {
             (rows, total)
         }
     };
-    let tables: HashMap<String, i64> = per_table.into_iter().collect();
-    let of = |name: &str| tables.get(name).copied().unwrap_or(0);
-    let history = versioned_tables()
-        .into_iter()
-        .chain(["operations", "change_log", "objects"])
-        .map(of)
-        .sum();
-    Ok((history, of("user_snapshots"), total))
+    Ok(Sizes {
+        total,
+        tables: per_table.into_iter().collect(),
+    })
 }
 
 /// Up to `count` users with their attributes, as listed.
@@ -125,7 +140,7 @@ pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, Str
         return Err("the bench has no users".into());
     }
     let distinct = people.len();
-    let (history_before, snapshots_before, total_before) = sizes(store).await?;
+    let before = sizes(store).await?;
     let author = Author::named("size bench");
     let mut latencies = Vec::with_capacity(changes);
     for i in 0..changes {
@@ -136,19 +151,34 @@ pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, Str
         store.update_user(&author, *id, input).await.map_err(e)?;
         latencies.push(started.elapsed());
     }
-    let (history_after, snapshots_after, total_after) = sizes(store).await?;
+    let after = sizes(store).await?;
     let per_million =
         |before: i64, after: i64| (after - before) as f64 / changes as f64 * 1_000_000.0 / MIB;
-    let total = per_million(total_before, total_after);
-    let history = per_million(history_before, history_after);
-    let snapshots = per_million(snapshots_before, snapshots_after);
+    let total = per_million(before.total, after.total);
+    let history = per_million(before.history(), after.history());
+    let snapshots = per_million(before.of("user_snapshots"), after.of("user_snapshots"));
+    let users = per_million(before.of("users"), after.of("users"));
+    // What else grew most (on SQLite the users' search index, kept by triggers).
+    let history_tables: Vec<&str> = versioned_tables()
+        .into_iter()
+        .chain(["operations", "change_log", "objects", "user_snapshots"])
+        .collect();
+    let (other, other_grew) = after
+        .tables
+        .iter()
+        .filter(|(t, _)| !history_tables.contains(&t.as_str()))
+        .map(|(t, bytes)| (t.clone(), bytes - before.of(t)))
+        .max_by_key(|(_, grew)| *grew)
+        .unwrap_or_default();
     let size_line = format!(
         "(h) database size, {changes} one-user changes ({distinct} users, each change a new \
          version and a new snapshot): {total:.0} MiB per 1M changes in all ({:.0} bytes a \
          change), of which history (versions, operations, change feed, their indexes) \
-         {history:.0} MiB and snapshots {snapshots:.0} MiB; django-simple-history \
-         {PEER_MIB_PER_MILLION:.0} MiB per 1M history rows (history alone: {:.2}x)",
-        (total_after - total_before) as f64 / changes as f64,
+         {history:.0} MiB (the users table {users:.0} MiB), snapshots {snapshots:.0} MiB, \
+         {other} {:.0} MiB; django-simple-history {PEER_MIB_PER_MILLION:.0} MiB (236 MB) per \
+         1M history rows (history alone: {:.2}x)",
+        (after.total - before.total) as f64 / changes as f64,
+        per_million(0, other_grew),
         history / PEER_MIB_PER_MILLION,
     );
 
@@ -202,7 +232,7 @@ pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, Str
     let prune_line = format!(
         "(h) pruning a year of history down to a month while a writer changes users: {} in \
          {} batches of up to {} rows in {:.1} s (a batch {:.1} ms on average, pauses of {} ms \
-         left out); the writer's change p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms during the \
+         left out, the longest {} ms); the writer's change p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms during the \
          run ({} changes) against p50 {:.2} ms, p99 {:.2} ms before it",
         summary.describe(),
         summary.batches,
@@ -210,6 +240,7 @@ pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, Str
         took.as_secs_f64(),
         ms(working) / batches as f64,
         options.pause.as_millis(),
+        summary.longest_batch_ms,
         ms(median(during.clone())),
         ms(percentile(during.clone(), 0.99)),
         ms(during.iter().copied().max().unwrap_or_default()),

@@ -37,6 +37,10 @@ pub struct PruneSummary {
     pub operations: i64,
     /// Write transactions the run took.
     pub batches: i64,
+    /// The longest of them, from taking the write lock to commit: the longest a writer
+    /// waited for this run.
+    #[serde(default)]
+    pub longest_batch_ms: i64,
 }
 
 impl PruneSummary {

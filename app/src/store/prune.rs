@@ -89,6 +89,8 @@ async fn restore_marker(conn: &mut AnyConnection) -> Result<i64> {
 
 struct Run<'a> {
     store: &'a Store,
+    /// When the open batch's transaction began.
+    batch_started: std::time::Instant,
     cutoff: i64,
     options: &'a PruneOptions,
     marker: i64,
@@ -99,6 +101,7 @@ impl Run<'_> {
     /// A batch's write transaction, refused while (or once) a system restore ran.
     async fn begin(&mut self) -> Result<Transaction<'static, Any>> {
         let mut tx = self.store.begin_identity_write().await?;
+        self.batch_started = std::time::Instant::now();
         refuse_during_restore(&mut *tx).await?;
         if restore_marker(&mut tx).await? != self.marker {
             return Err(Error::Conflict(RESTORED_MEANWHILE.into()));
@@ -109,6 +112,8 @@ impl Run<'_> {
     async fn commit(&mut self, tx: Transaction<'static, Any>) -> Result<()> {
         tx.commit().await?;
         self.summary.batches += 1;
+        let took = self.batch_started.elapsed().as_millis() as i64;
+        self.summary.longest_batch_ms = self.summary.longest_batch_ms.max(took);
         Ok(())
     }
 
@@ -229,7 +234,8 @@ impl Run<'_> {
         let referenced = self.referenced_operations().await?;
         let mut after = 0_i64;
         loop {
-            let mut tx = self.begin().await?;
+            // The next operations before the cutoff, by id: a read, as no new operation can
+            // fall in the range (new ones are stamped now).
             let batch: Vec<(i64, Option<i64>)> = sqlx::query_as(
                 "SELECT id, feed_seq FROM operations WHERE id > $1 AND id <= $2 AND at < $3 \
                  ORDER BY id LIMIT $4",
@@ -238,35 +244,71 @@ impl Run<'_> {
             .bind(last)
             .bind(self.cutoff)
             .bind(self.options.batch)
-            .fetch_all(&mut *tx)
+            .fetch_all(&self.store.pool)
             .await?;
             let Some(&(newest, _)) = batch.last() else {
-                tx.rollback().await?;
                 return Ok(());
             };
-            let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
             let horizon = batch.iter().filter_map(|(_, seq)| *seq).max().unwrap_or(0);
-            self.summary.feed_records += delete_ids(
-                &mut tx,
-                "DELETE FROM change_log WHERE operation_id IN ({ids})",
-                &ids,
-            )
-            .await?;
-            let unreferenced: Vec<i64> = ids
+            self.change_log(after, newest, horizon).await?;
+            let unreferenced: Vec<i64> = batch
                 .iter()
-                .copied()
+                .map(|(id, _)| *id)
                 .filter(|id| referenced.binary_search(id).is_err())
                 .collect();
-            self.summary.operations += delete_ids(
-                &mut tx,
-                "DELETE FROM operations WHERE id IN ({ids})",
-                &unreferenced,
-            )
-            .await?;
-            raise_horizon(&mut tx, horizon).await?;
-            self.commit(tx).await?;
+            if !unreferenced.is_empty() {
+                let mut tx = self.begin().await?;
+                self.summary.operations += delete_ids(
+                    &mut tx,
+                    "DELETE FROM operations WHERE id IN ({ids})",
+                    &unreferenced,
+                )
+                .await?;
+                self.commit(tx).await?;
+            }
             after = newest;
             if (batch.len() as i64) < self.options.batch {
+                return Ok(());
+            }
+            self.pause().await;
+        }
+    }
+
+    /// Deletes the change feed's records of the operations in (`after`, `upto`] before the
+    /// cutoff, a batch of rows per transaction (one import can have written millions). The
+    /// first transaction moves the feed's horizon to `horizon` before any record goes, so a
+    /// follower never reads a page with holes, even if the run stops half-way.
+    async fn change_log(&mut self, after: i64, upto: i64, horizon: i64) -> Result<()> {
+        // change_log has no key of its own: the row's physical address picks a batch.
+        let delete = if self.store.backend == super::Backend::Postgres {
+            "DELETE FROM change_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM change_log \
+             WHERE operation_id IN ({ops}) LIMIT $4))"
+        } else {
+            "DELETE FROM change_log WHERE rowid IN (SELECT rowid FROM change_log \
+             WHERE operation_id IN ({ops}) LIMIT $4)"
+        }
+        .replace(
+            "{ops}",
+            "SELECT id FROM operations WHERE id > $1 AND id <= $2 AND at < $3",
+        );
+        let mut moved = false;
+        loop {
+            let mut tx = self.begin().await?;
+            if !moved {
+                raise_horizon(&mut tx, horizon).await?;
+                moved = true;
+            }
+            let deleted = sqlx::query(&delete)
+                .bind(after)
+                .bind(upto)
+                .bind(self.cutoff)
+                .bind(self.options.batch)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64;
+            self.commit(tx).await?;
+            self.summary.feed_records += deleted;
+            if deleted < self.options.batch {
                 return Ok(());
             }
             self.pause().await;
@@ -339,6 +381,7 @@ impl Store {
         let cutoff = cutoff.timestamp_micros();
         let mut run = Run {
             store: self,
+            batch_started: std::time::Instant::now(),
             cutoff,
             options,
             marker,
