@@ -531,7 +531,7 @@ async fn measure(
     out.push(crate::bench_scim::measure(store, scale.users, scale.runs, between).await?);
     // (g) The change feed: a follower reading while a writer changes users.
     out.push(crate::bench_feed::measure(store, scale.runs * 100).await?);
-    // (h) Database size per 1M changes, and pruning while a writer runs (last: it prunes).
+    // (j) Database size per 1M changes, and pruning while a writer runs (last: it prunes).
     out.push(crate::bench_history_size::measure(store, scale.runs * 400).await?);
     out.push(format!("total {:.0} s", started.elapsed().as_secs_f64()));
     Ok(out.join("\n"))

@@ -1,4 +1,4 @@
-//! (h) of `server bench`: what history costs on disk, and pruning while writers run.
+//! (j) of `server bench`: what history costs on disk, and pruning while writers run.
 //!
 //! Size: `changes` users are changed once each through the store's ordinary write path (a
 //! console edit: the user's new version, its operation, the change feed's records and the
@@ -132,7 +132,7 @@ fn percentile(mut samples: Vec<Duration>, p: f64) -> Duration {
     samples.get(i).copied().unwrap_or_default()
 }
 
-/// Measures (h) with `changes` user changes. Answers the report's lines.
+/// Measures (j) with `changes` user changes. Answers the report's lines.
 pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, String> {
     let e = |e: app::store::Error| e.to_string();
     let mut people = users(store, changes).await?;
@@ -171,7 +171,7 @@ pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, Str
         .max_by_key(|(_, grew)| *grew)
         .unwrap_or_default();
     let size_line = format!(
-        "(h) database size, {changes} one-user changes ({distinct} users, each change a new \
+        "(j) database size, {changes} one-user changes ({distinct} users, each change a new \
          version and a new snapshot): {total:.0} MiB per 1M changes in all ({:.0} bytes a \
          change), of which history (versions, operations, change feed, their indexes) \
          {history:.0} MiB (the users table {users:.0} MiB), snapshots {snapshots:.0} MiB, \
@@ -230,7 +230,7 @@ pub(crate) async fn measure(store: &Store, changes: usize) -> Result<String, Str
     let batches = summary.batches.max(1);
     let working = took.saturating_sub(options.pause * batches as u32);
     let prune_line = format!(
-        "(h) pruning a year of history down to a month while a writer changes users: {} in \
+        "(j) pruning a year of history down to a month while a writer changes users: {} in \
          {} batches of up to {} rows in {:.1} s (a batch {:.1} ms on average, pauses of {} ms \
          left out, the longest {} ms); the writer's change p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms during the \
          run ({} changes) against p50 {:.2} ms, p99 {:.2} ms before it",
