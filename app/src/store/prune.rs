@@ -24,7 +24,7 @@
 use super::retention::{ensure_row, kept_months};
 use super::system_backup::{audit_in, Actor};
 use super::temporal::refuse_during_restore;
-use super::{id_chunks::IDS_PER_QUERY, to_time, Error, Result, Store};
+use super::{id_chunks::IDS_PER_QUERY, to_time, Error, Result, Store, DATABASE_BUSY};
 use crate::backup::tables::IDENTITY_TABLES;
 use crate::model::{retention_cutoff, PruneSummary};
 use chrono::{DateTime, Utc};
@@ -100,13 +100,29 @@ struct Run<'a> {
 impl Run<'_> {
     /// A batch's write transaction, refused while (or once) a system restore ran.
     async fn begin(&mut self) -> Result<Transaction<'static, Any>> {
-        let mut tx = self.store.begin_identity_write().await?;
+        let mut tx = self.write_lock().await?;
         self.batch_started = std::time::Instant::now();
         refuse_during_restore(&mut *tx).await?;
         if restore_marker(&mut tx).await? != self.marker {
             return Err(Error::Conflict(RESTORED_MEANWHILE.into()));
         }
         Ok(tx)
+    }
+
+    /// The write transaction of a batch. On SQLite a writer that never pauses can keep the
+    /// lock from a waiting one past the busy timeout: pruning is background work, so it
+    /// backs off and asks again rather than give up the run.
+    async fn write_lock(&self) -> Result<Transaction<'static, Any>> {
+        let mut waited = 0;
+        loop {
+            match self.store.begin_identity_write().await {
+                Err(Error::Conflict(message)) if message == DATABASE_BUSY && waited < 10 => {
+                    waited += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn commit(&mut self, tx: Transaction<'static, Any>) -> Result<()> {
