@@ -42,7 +42,7 @@ const UNVERSIONED: &[&str] = &[
 ];
 
 /// Every system-versioned table: the identity tables but the unversioned ones, and the
-/// tables of the declared resource kinds. Migration 0076 gives each an index `<table>_ended`.
+/// tables of the declared resource kinds. Migration 0079 gives each an index `<table>_ended`.
 pub fn versioned_tables() -> Vec<&'static str> {
     let mut tables: Vec<&'static str> = IDENTITY_TABLES
         .iter()
