@@ -5,7 +5,7 @@
 mod common;
 
 use app::model::*;
-use app::store::{ImportRequest, Store};
+use app::store::Store;
 use common::*;
 use std::sync::Arc;
 
@@ -114,15 +114,7 @@ async fn concurrent_changes_to_overlapping_users_all_succeed_and_leave_open_snap
                 csv.push_str(&format!("imported{i},First,Last,Staff\n"));
             }
             let outcome = store
-                .import_csv(
-                    &at(2 * SEC),
-                    &ImportRequest {
-                        kind: ImportKind::Users,
-                        file: csv.into_bytes(),
-                        mapping: None,
-                        apply: true,
-                    },
-                )
+                .import_csv(&at(2 * SEC), &import_request(ImportKind::Users, csv, true))
                 .await
                 .unwrap();
             assert!(outcome.applied, "{outcome:?}");

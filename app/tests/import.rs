@@ -3,17 +3,8 @@
 //! the whole file out.
 mod common;
 use app::model::*;
-use app::store::{Error, ImportRequest, Store};
+use app::store::{Error, Store};
 use common::*;
-
-fn request(kind: ImportKind, csv: impl AsRef<[u8]>, apply: bool) -> ImportRequest {
-    ImportRequest {
-        kind,
-        file: csv.as_ref().to_vec(),
-        mapping: None,
-        apply,
-    }
-}
 
 async fn count(store: &Store, sql: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql).fetch_one(store.pool()).await.unwrap();
@@ -54,7 +45,7 @@ async fn import_creates_new_users_and_updates_existing_ones_in_one_operation() {
                bob,Bob,Stone,Staff,yes,bob@example.test\n";
 
     let preview = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, csv, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, csv, false))
         .await
         .unwrap();
     assert!(!preview.applied);
@@ -95,7 +86,7 @@ async fn import_creates_new_users_and_updates_existing_ones_in_one_operation() {
     let operations = count(&store, "SELECT COUNT(*) FROM operations").await;
 
     let done = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, csv, true))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, csv, true))
         .await
         .unwrap();
     assert!(done.applied);
@@ -119,7 +110,7 @@ async fn import_creates_new_users_and_updates_existing_ones_in_one_operation() {
 
     // The same file again changes nothing and writes no operation.
     let again = store
-        .import_csv(&at(2 * HOUR), &request(ImportKind::Users, csv, true))
+        .import_csv(&at(2 * HOUR), &import_request(ImportKind::Users, csv, true))
         .await
         .unwrap();
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
@@ -140,7 +131,7 @@ async fn a_bad_row_makes_the_import_write_nothing_and_each_error_is_named() {
                orphan,,true\n\
                GOOD,Staff,false\n";
     let preview = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, csv, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, csv, false))
         .await
         .unwrap();
     assert_eq!((preview.created, preview.invalid), (1, 4));
@@ -169,7 +160,7 @@ async fn a_bad_row_makes_the_import_write_nothing_and_each_error_is_named() {
 
     let operations = count(&store, "SELECT COUNT(*) FROM operations").await;
     let refused = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, csv, true))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, csv, true))
         .await
         .unwrap_err();
     let fields = field_messages(refused);
@@ -195,7 +186,7 @@ async fn groups_import_in_file_order_so_later_rows_see_earlier_ones() {
                Staff,Sub,,\n\
                Stray,Nobody,soon,\n";
     let preview = store
-        .import_csv(&at(HOUR), &request(ImportKind::Groups, csv, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Groups, csv, false))
         .await
         .unwrap();
     assert_eq!((preview.created, preview.invalid), (2, 2));
@@ -215,7 +206,7 @@ async fn groups_import_in_file_order_so_later_rows_see_earlier_ones() {
 
     let fixed = "name,parent,activeSince\nTeam,Staff,2026-03-01\nSub,team,\n";
     let done = store
-        .import_csv(&at(HOUR), &request(ImportKind::Groups, fixed, true))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Groups, fixed, true))
         .await
         .unwrap();
     assert_eq!(done.created, 2);
@@ -238,7 +229,7 @@ async fn mail_domains_and_lists_import_and_lists_need_a_known_domain() {
     let done = store
         .import_csv(
             &at(HOUR),
-            &request(
+            &import_request(
                 ImportKind::Resource(KindRef(&kinds::MAIL_DOMAINS)),
                 domains,
                 true,
@@ -251,7 +242,10 @@ async fn mail_domains_and_lists_import_and_lists_need_a_known_domain() {
     let lists =
         "name,domain,description\nall,EXAMPLE.TEST,Everyone\nnews,example.org,\nx,nowhere.test,\n";
     let preview = store
-        .import_csv(&at(HOUR), &request(ImportKind::MailLists, lists, false))
+        .import_csv(
+            &at(HOUR),
+            &import_request(ImportKind::MailLists, lists, false),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -263,7 +257,10 @@ async fn mail_domains_and_lists_import_and_lists_need_a_known_domain() {
         .contains("no mail domain \"nowhere.test\""));
     let fixed = "name,domain,description\nall,EXAMPLE.TEST,Everyone\nnews,example.org,\n";
     store
-        .import_csv(&at(HOUR), &request(ImportKind::MailLists, fixed, true))
+        .import_csv(
+            &at(HOUR),
+            &import_request(ImportKind::MailLists, fixed, true),
+        )
         .await
         .unwrap();
     let exported = store
@@ -303,7 +300,7 @@ async fn a_chosen_mapping_skips_columns_and_a_mapping_without_the_name_is_refuse
     let csv = "login,email,comments\nann,new@example.test,imported\n";
     // Suggested: nothing holds the user name, so rows are not checked yet.
     let preview = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, csv, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, csv, false))
         .await
         .unwrap();
     assert_eq!(
@@ -313,11 +310,11 @@ async fn a_chosen_mapping_skips_columns_and_a_mapping_without_the_name_is_refuse
     assert!(preview.mapping_problems[0].contains("user name"));
     assert_eq!(preview.rows[0].action, None);
     assert!(store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, csv, true))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, csv, true))
         .await
         .is_err());
 
-    let mut chosen = request(ImportKind::Users, csv, true);
+    let mut chosen = import_request(ImportKind::Users, csv, true);
     chosen.mapping = Some(vec![Some("userName".into()), None, Some("comments".into())]);
     let done = store.import_csv(&at(HOUR), &chosen).await.unwrap();
     assert_eq!(done.updated, 1);
@@ -332,7 +329,7 @@ async fn files_that_are_not_utf8_or_have_ragged_rows_are_refused_with_where() {
     fixture(&store).await;
     let latin1 = b"userName,primaryGroup\nann,Staff\nJos\xE9,Staff\n";
     let error = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, latin1, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, latin1, false))
         .await
         .unwrap_err();
     let fields = field_messages(error);
@@ -346,14 +343,14 @@ async fn files_that_are_not_utf8_or_have_ragged_rows_are_refused_with_where() {
 
     let utf16 = [0xFF, 0xFE, b'u', 0];
     let error = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, utf16, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, utf16, false))
         .await
         .unwrap_err();
     assert!(field_messages(error)[0].1.contains("UTF-16"));
 
     let ragged = "userName,primaryGroup\nann,Staff\n\"bob\nsmith\",Staff\ncarl\n";
     let error = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, ragged, false))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, ragged, false))
         .await
         .unwrap_err();
     let fields = field_messages(error);
@@ -367,7 +364,7 @@ async fn files_that_are_not_utf8_or_have_ragged_rows_are_refused_with_where() {
     // A byte-order mark, CRLF line ends, quoted commas and non-ASCII text are fine.
     let excel = "\u{feff}userName,primaryGroup,comments\r\nzoë,Staff,\"a, \"\"b\"\"\"\r\n";
     let done = store
-        .import_csv(&at(HOUR), &request(ImportKind::Users, excel, true))
+        .import_csv(&at(HOUR), &import_request(ImportKind::Users, excel, true))
         .await
         .unwrap();
     assert_eq!(done.created, 1);

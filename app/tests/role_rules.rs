@@ -7,7 +7,7 @@ mod common;
 
 use app::model::kinds::ROLE_RULES;
 use app::model::*;
-use app::store::{Author, Error, ImportRequest, Store};
+use app::store::{Author, Error, Store};
 use common::*;
 
 fn rule(name: &str, condition: &str, roles: &str) -> ResourceInput {
@@ -385,15 +385,7 @@ async fn apply_now_runs_in_the_background_and_a_cancel_stops_it_between_batches(
         csv.push_str(&format!("bulk{i:04},First,Last,Staff\n"));
     }
     let imported = store
-        .import_csv(
-            &at(SEC),
-            &ImportRequest {
-                kind: ImportKind::Users,
-                file: csv.into_bytes(),
-                mapping: None,
-                apply: true,
-            },
-        )
+        .import_csv(&at(SEC), &import_request(ImportKind::Users, csv, true))
         .await
         .unwrap();
     assert!(imported.applied, "{imported:?}");

@@ -120,8 +120,9 @@ impl Store {
 }
 
 impl Store {
-    /// Makes `users` members of `group` now, a thousand per operation (no snapshots: the
-    /// bulk changes measured on them capture each member's whole state).
+    /// Makes `users` members of `group` now, a thousand per operation, each member's
+    /// snapshot captured as the console's membership edits do: a real member has an open
+    /// snapshot when a bulk change of the group comes.
     pub async fn bench_memberships(&self, group: GroupId, users: &[UserId]) -> Result<()> {
         for chunk in users.chunks(1000) {
             let mut tx = self.begin_identity_write().await?;
@@ -142,6 +143,8 @@ impl Store {
                 )
                 .await?;
             }
+            let members: Vec<i64> = chunk.iter().map(|u| u.0).collect();
+            super::snapshots::capture(&mut tx, &op, &members).await?;
             tx.commit().await?;
         }
         Ok(())

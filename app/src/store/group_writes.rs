@@ -108,7 +108,11 @@ pub(crate) async fn update_group_in(
     audit(conn, op, "group.update", &input.name, "").await?;
     if before.name != input.name {
         let users = super::snapshots::users_of_group(conn, id.0).await?;
-        super::snapshots::capture(conn, op, &users).await?;
+        let renamed = super::snapshot_patch::StatePatch::GroupRenamed {
+            group: id.0,
+            name: &input.name,
+        };
+        super::snapshot_patch::capture_patched(conn, op, &users, &renamed).await?;
     }
     Ok(true)
 }

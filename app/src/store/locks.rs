@@ -68,6 +68,26 @@ pub(crate) async fn take(conn: &mut AnyConnection, lock: Lock) -> Result<()> {
     Ok(())
 }
 
+/// `take` of `Lock::User` for each of `users`, in the order given (ascending, as every
+/// capture takes them), in one statement (PostgreSQL; a no-op on SQLite).
+pub(crate) async fn take_users(conn: &mut AnyConnection, users: &[i64]) -> Result<()> {
+    if conn.backend_name() != "PostgreSQL" || users.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<String> = users
+        .iter()
+        .map(|&user| format!("({})", Lock::User(user).key()))
+        .collect();
+    sqlx::query(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT pg_advisory_xact_lock(CAST(k AS BIGINT)) \
+         FROM (VALUES {}) AS v(k)) l",
+        keys.join(", ")
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// `take` in shared mode: holders of the shared lock run together, and all of them wait for
 /// (and hold off) one holder of `take` (PostgreSQL; a no-op on SQLite, whose writers already
 /// run one at a time).

@@ -50,6 +50,7 @@ mod seed_resources;
 mod seed_vault;
 mod sessions;
 mod snapshot_list;
+mod snapshot_patch;
 mod snapshot_xml;
 mod snapshots;
 mod sod;

@@ -578,8 +578,8 @@ pub(crate) async fn lock_users(conn: &mut AnyConnection, users: &[i64]) -> Resul
     let mut sorted = users.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    for user in sorted {
-        super::locks::take(conn, super::locks::Lock::User(user)).await?;
+    for chunk in sorted.chunks(super::id_chunks::IDS_PER_QUERY) {
+        super::locks::take_users(conn, chunk).await?;
     }
     Ok(())
 }

@@ -144,6 +144,11 @@ pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
 }
 
 /// A user's state from its user row and the rows of `state_parts_sql`.
+/// The order of a state's memberships: by group name, then group.
+pub(crate) fn sort_memberships(memberships: &mut [MembershipState]) {
+    memberships.sort_by(|a, b| (&a.group_name, a.group).cmp(&(&b.group_name, b.group)));
+}
+
 pub(crate) fn assemble_state(
     StateUserRow {
         user: row,
@@ -194,7 +199,7 @@ pub(crate) fn assemble_state(
             }),
         }
     }
-    memberships.sort_by(|a, b| (&a.group_name, a.group).cmp(&(&b.group_name, b.group)));
+    sort_memberships(&mut memberships);
     accounts.sort_by(|a, b| {
         (&a.system_name, &a.name, a.account).cmp(&(&b.system_name, &b.name, b.account))
     });

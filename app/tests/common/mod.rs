@@ -2,7 +2,7 @@
 //! REWIND_TEST_POSTGRES_URL; see app::testing).
 #![allow(dead_code)]
 use app::model::*;
-use app::store::{Author, Store};
+use app::store::{Author, ImportRequest, Store};
 use chrono::{DateTime, Utc};
 
 /// 2023-11-14T22:13:20Z: a fixed origin so tests control time.
@@ -53,6 +53,16 @@ pub fn user_grant(role: RoleId, user: UserId) -> GrantInput {
         scope: String::new(),
         start_date: None,
         end_date: None,
+    }
+}
+
+/// An import of `csv` as `kind`, columns named as the file's header; `apply` false only checks.
+pub fn import_request(kind: ImportKind, csv: impl AsRef<[u8]>, apply: bool) -> ImportRequest {
+    ImportRequest {
+        kind,
+        file: csv.as_ref().to_vec(),
+        mapping: None,
+        apply,
     }
 }
 
