@@ -207,6 +207,7 @@ test.describe.serial("user backups, history and restore", () => {
     await expect(results).toContainText(/cid\.multi: \d+ changes? restored/);
     await expect(results).toContainText("bea.backup:");
     await expect(results).not.toContainText("not restored");
+    await expect(dialog.getByRole("status").filter({ hasText: "restored." })).toHaveText("2 of 2 users restored.");
     await gotoHydrated(page, `/users/${cid}`);
     await expect(page.getByLabel("Email")).toHaveValue("cid.multi@example.test");
   });

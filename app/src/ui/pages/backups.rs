@@ -315,12 +315,18 @@ fn MultiRestoreDialog(
     users.sort();
     users.dedup();
     let one_per_user = users.len() == chosen.len();
+    let total = chosen.len();
+    // Users planned, then users restored: a restore of hundreds of users takes a while, and
+    // the dialog says how far it is.
+    let planned = RwSignal::new(0usize);
+    let applied = RwSignal::new(0usize);
     // Opened in the browser only, so nothing to carry from the server.
     let plans = LocalResource::new(move || {
         let chosen = chosen.clone();
         async move {
             let mut out = Vec::new();
             for entry in chosen {
+                planned.set(out.len());
                 let plan = plan_restore(
                     entry.user.0,
                     RestoreSource::Snapshot(entry.snapshot),
@@ -343,12 +349,14 @@ fn MultiRestoreDialog(
         leptos::task::spawn_local(async move {
             let mut done = Vec::new();
             for (entry, plan) in planned {
+                applied.set(done.len());
                 let outcome = match plan {
                     Ok(plan) => apply_restore(plan).await,
                     Err(error) => Err(error),
                 };
                 done.push((entry.user_name, outcome));
             }
+            applied.set(done.len());
             applying.set(false);
             results.set(Some(done));
         });
@@ -362,6 +370,7 @@ fn MultiRestoreDialog(
             {move || match results.get() {
                 Some(results) => view! {
                     <h3>"Result"</h3>
+                    <p role="status">{restored_in_words(&results)}</p>
                     <ul class="restore-results" aria-label="Restore results">
                         {results.into_iter().map(|(user, outcome)| match outcome {
                             Ok(outcome) => view! { <li class="ok">{format!("{user}: {}", outcome.in_words())}</li> }.into_any(),
@@ -373,7 +382,9 @@ fn MultiRestoreDialog(
                     </div>
                 }.into_any(),
                 None => view! {
-                    <Suspense fallback=|| view! { <p class="loading">"Planning…"</p> }>
+                    <Suspense fallback=move || view! {
+                        <Progress label="Planning" done=planned total/>
+                    }>
                         {move || Suspend::new(async move {
                             let planned = plans.await;
                             planned.into_iter().map(|(entry, plan)| view! {
@@ -403,6 +414,9 @@ fn MultiRestoreDialog(
                             }).collect_view()
                         })}
                     </Suspense>
+                    <Show when=move || applying.get()>
+                        <Progress label="Restoring" done=applied total/>
+                    </Show>
                     <div class="actions">
                         <button type="button" class="primary" disabled=move || applying.get() || !one_per_user
                             on:click=confirm>"Confirm restore"</button>
@@ -412,6 +426,44 @@ fn MultiRestoreDialog(
             }}
         </Modal>
     }
+}
+
+/// How far the dialog's planning or restoring is, for eyes and screen readers.
+#[component]
+fn Progress(label: &'static str, done: RwSignal<usize>, total: usize) -> impl IntoView {
+    view! {
+        <div class="job-progress" role="status" aria-label=format!("{label} progress")>
+            <progress max=total.max(1) value=move || done.get() aria-label=label></progress>
+            <span>{move || format!("{label} {} of {total} {}…", done.get(), users(total))}</span>
+        </div>
+    }
+}
+
+fn users(count: usize) -> &'static str {
+    if count == 1 {
+        "user"
+    } else {
+        "users"
+    }
+}
+
+/// "3 of 4 users restored; 1 not restored." — above the per-user lines.
+fn restored_in_words(results: &[(String, Result<RestoreOutcome, AppError>)]) -> String {
+    let restored = results
+        .iter()
+        .filter(|(_, outcome)| outcome.is_ok())
+        .count();
+    let failed = results.len() - restored;
+    let mut words = format!(
+        "{restored} of {} {} restored",
+        results.len(),
+        users(results.len())
+    );
+    if failed > 0 {
+        words.push_str(&format!("; {failed} not restored"));
+    }
+    words.push('.');
+    words
 }
 
 /// Minimum delay between snapshots (number + unit), how many to keep, entitlements history.
@@ -516,5 +568,35 @@ fn ConfigureForm(config: SnapshotConfig, save: ServerAction<SetSnapshotConfig>) 
                 <button type="submit" class="primary">"Save"</button>
             </div>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome() -> RestoreOutcome {
+        RestoreOutcome {
+            applied: 1,
+            blocked: 0,
+            operation_id: 1,
+            summary: String::new(),
+            undo_snapshot: None,
+        }
+    }
+
+    #[test]
+    fn the_result_counts_restored_and_failed_users() {
+        let failed = Err(AppError::invalid("snapshot", "gone"));
+        let results = vec![
+            ("ann".to_string(), Ok(outcome())),
+            ("bob".to_string(), failed.clone()),
+            ("cid".to_string(), Ok(outcome())),
+        ];
+        assert_eq!(
+            restored_in_words(&results),
+            "2 of 3 users restored; 1 not restored."
+        );
+        assert_eq!(restored_in_words(&results[..1]), "1 of 1 user restored.");
     }
 }
