@@ -42,7 +42,8 @@ const UNVERSIONED: &[&str] = &[
 ];
 
 /// Every system-versioned table: the identity tables but the unversioned ones, and the
-/// tables of the declared resource kinds. Migration 0079 gives each an index `<table>_ended`.
+/// tables of the declared resource kinds. Migration 0079 gives each an index `<table>_ended`
+/// on `valid_to + 0`, which only these deletes name (as-of reads would take a plain one).
 pub fn versioned_tables() -> Vec<&'static str> {
     let mut tables: Vec<&'static str> = IDENTITY_TABLES
         .iter()
@@ -148,14 +149,14 @@ impl Run<'_> {
     async fn versions(&mut self) -> Result<()> {
         for table in versioned_tables() {
             let ended = format!(
-                "SELECT version_id FROM {table} WHERE valid_to IS NOT NULL AND valid_to < $1"
+                "SELECT version_id FROM {table} WHERE valid_to IS NOT NULL AND valid_to + 0 < $1"
             );
             // A read first: a table with nothing to prune takes no write lock.
             if !self.any(&format!("{ended} LIMIT 1")).await? {
                 continue;
             }
             let delete = format!(
-                "DELETE FROM {table} WHERE version_id IN ({ended} ORDER BY valid_to LIMIT $2)"
+                "DELETE FROM {table} WHERE version_id IN ({ended} ORDER BY valid_to + 0 LIMIT $2)"
             );
             loop {
                 let mut tx = self.begin().await?;
@@ -178,12 +179,12 @@ impl Run<'_> {
 
     async fn snapshots(&mut self) -> Result<()> {
         const ENDED: &str = "SELECT id FROM user_snapshots \
-             WHERE valid_until IS NOT NULL AND valid_until < $1";
+             WHERE valid_until IS NOT NULL AND valid_until + 0 < $1";
         if !self.any(&format!("{ENDED} LIMIT 1")).await? {
             return Ok(());
         }
         let delete =
-            format!("DELETE FROM user_snapshots WHERE id IN ({ENDED} ORDER BY valid_until LIMIT $2) RETURNING id");
+            format!("DELETE FROM user_snapshots WHERE id IN ({ENDED} ORDER BY valid_until + 0 LIMIT $2) RETURNING id");
         loop {
             let mut tx = self.begin().await?;
             let ids: Vec<(i64,)> = sqlx::query_as(&delete)
