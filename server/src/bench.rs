@@ -40,14 +40,14 @@ const QUICK: Scale = Scale {
 
 /// A throw-away database: a temporary SQLite file, or a new database on the PostgreSQL
 /// server of `url` (dropped afterwards).
-struct Scratch {
-    store: Store,
+pub(crate) struct Scratch {
+    pub(crate) store: Store,
     postgres: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Scratch {
-    async fn new(url: &str) -> Result<Self, String> {
+    pub(crate) async fn new(url: &str) -> Result<Self, String> {
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             use sqlx::Connection;
             sqlx::any::install_default_drivers();
@@ -86,7 +86,12 @@ impl Scratch {
     }
 
     /// Removes the database, or with `keep` leaves it for a look at the plans and says where.
-    async fn drop_database(self, keep: bool) -> Option<String> {
+    /// The SQLite file, when the scratch database is one.
+    pub(crate) fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|dir| dir.path().join("bench.db"))
+    }
+
+    pub(crate) async fn drop_database(self, keep: bool) -> Option<String> {
         self.store.close().await;
         if keep {
             return Some(match (self.postgres, self._dir) {

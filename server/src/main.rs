@@ -1,5 +1,5 @@
 use app::state::AuthConfig;
-use app::store::{SeedOptions, Store};
+use app::store::{ScaleOptions, SeedOptions, Store};
 use clap::{Parser, Subcommand};
 use leptos::prelude::{get_configuration, LeptosOptions};
 use std::io::BufRead;
@@ -9,6 +9,7 @@ mod bench_as_of;
 mod bench_bulk;
 mod bench_feed;
 mod bench_history_size;
+mod bench_million;
 mod bench_scim;
 
 #[derive(Parser)]
@@ -50,15 +51,28 @@ enum Command {
         #[arg(long)]
         address: Option<String>,
     },
-    /// Fill an empty identity store with a demo organisation and a year of history.
+    /// Fill an empty identity store with a demo organisation and a year of history, or
+    /// (with --scale, --memberships or --history-days) with bulk data generated set-based.
     Seed {
-        #[arg(long, default_value_t = 200)]
-        users: i64,
-        #[arg(long, default_value_t = 40)]
-        groups: i64,
+        /// Users (demo: 200; bulk: the preset's).
+        #[arg(long)]
+        users: Option<i64>,
+        /// Groups (demo: 40; bulk: the preset's).
+        #[arg(long)]
+        groups: Option<i64>,
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Bulk data: `million` (1M users, 30k groups, 10M memberships, 365 days) or `quick`
+        /// (1/200 of it); the other options change single sizes.
+        #[arg(long, value_enum)]
+        scale: Option<ScalePreset>,
+        /// Bulk data: membership versions in all (current and ended).
+        #[arg(long)]
+        memberships: Option<i64>,
+        /// Bulk data: days of history before now.
+        #[arg(long)]
+        history_days: Option<i64>,
     },
     /// Prune the history the retention lets go (set in the console; keeping it forever, the
     /// default, prunes nothing) now, instead of waiting for the server's daily run.
@@ -85,6 +99,13 @@ enum Command {
         /// Keep the scratch database afterwards (to look at query plans) and say where.
         #[arg(long)]
         keep: bool,
+        /// Only the scale section: seed 1M users (with --quick 5,000) set-based and time
+        /// the users list, search, user page, history and as-of reads (p50, p99).
+        #[arg(long)]
+        million: bool,
+        /// With --million: this many users instead (groups and memberships in proportion).
+        #[arg(long, requires = "million")]
+        users: Option<i64>,
     },
     /// Serve a freshly seeded database on loopback and drive it with concurrent operators
     /// over HTTP while an import, a backup and a restore run; then check that no write was
@@ -98,6 +119,13 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         users: i64,
     },
+}
+
+/// The bulk seed's presets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ScalePreset {
+    Million,
+    Quick,
 }
 
 #[tokio::main]
@@ -118,8 +146,23 @@ async fn main() {
 async fn run(cli: Cli) -> Result<(), String> {
     if let Some(Command::Bench {
         quick,
+        keep,
+        million: true,
+        users,
+        ..
+    }) = cli.command
+    {
+        println!(
+            "{}",
+            bench_million::run(&cli.database_url, quick, users, keep).await?
+        );
+        return Ok(());
+    }
+    if let Some(Command::Bench {
+        quick,
         history,
         keep,
+        ..
     }) = cli.command
     {
         // Never on the configured database: a scratch one is made and removed.
@@ -200,7 +243,44 @@ async fn run(cli: Cli) -> Result<(), String> {
             users,
             groups,
             seed,
-        } => seed_demo(&store, &SeedOptions::new(users, groups, seed)).await,
+            scale: None,
+            memberships: None,
+            history_days: None,
+        } => {
+            let options = SeedOptions::new(users.unwrap_or(200), groups.unwrap_or(40), seed);
+            seed_demo(&store, &options).await
+        }
+        Command::Seed {
+            users,
+            groups,
+            seed,
+            scale,
+            memberships,
+            history_days,
+        } => {
+            let base = match scale {
+                Some(ScalePreset::Quick) => ScaleOptions::quick(),
+                _ => ScaleOptions::million(),
+            };
+            let options = ScaleOptions {
+                users: users.unwrap_or(base.users),
+                groups: groups.unwrap_or(base.groups),
+                memberships: memberships.unwrap_or(base.memberships),
+                history_days: history_days.unwrap_or(base.history_days),
+                seed,
+                ..base
+            };
+            let started = std::time::Instant::now();
+            let report = store
+                .seed_scale(&options)
+                .await
+                .map_err(|e| app::error::AppError::from(e).to_string())?;
+            println!(
+                "Seeded {report} in {:.1} s.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::RotateVaultKey => {
             let rotation = store
                 .rotate_vault_key()

@@ -79,7 +79,7 @@ pub(crate) use overview::object_counts_in;
 pub use provisioning::{GroupProvision, MAX_MEMBER_CHANGES, PROVISIONED_GROUP, VERSION_CHANGED};
 pub use prune::{versioned_tables, PruneOptions};
 pub use restore_requests::{ApprovedRestore, IssuedRestoreCode};
-pub use seed::{SeedOptions, SeedReport};
+pub use seed::{ScaleOptions, ScaleReport, SeedOptions, SeedReport};
 pub use sessions::{
     PurgeReport, Session, LAST_SEEN_RESOLUTION_SECS, RESTORE_REQUEST_RETENTION_SECS,
 };

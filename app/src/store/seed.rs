@@ -19,10 +19,16 @@ use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashSet};
 
 mod events;
+mod scale;
+mod scale_sql;
 use events::{change, onboard, Pools, World};
+pub use scale::{ScaleOptions, ScaleReport};
 
 const DAY: i64 = 86_400_000_000;
 const HOUR: i64 = 3_600_000_000;
+/// The largest demo organisation (`seed_demo`).
+const MAX_DEMO_USERS: i64 = 200_000;
+const MAX_DEMO_GROUPS: i64 = 10_000;
 /// Operations per transaction on the bulk path.
 const BATCH: usize = 500;
 
@@ -325,10 +331,18 @@ impl Store {
     /// Fills an empty identity store with a demo organisation and a year of its history.
     /// The same options and seed give the same data (times are relative to `options.now`).
     pub async fn seed_demo(&self, options: &SeedOptions) -> Result<SeedReport> {
-        if options.users < 1 || options.groups < 10 {
+        // Everything of the demo is planned in memory: bounded, so that a mistyped size
+        // gives a message instead of exhausting memory (`seed_scale` makes large data).
+        if !(1..=MAX_DEMO_USERS).contains(&options.users) {
             return Err(Error::invalid(
                 "users",
-                "Seed at least 1 user and 10 groups.",
+                format!("Seed between 1 and {MAX_DEMO_USERS} demo users (more with --scale)."),
+            ));
+        }
+        if !(10..=MAX_DEMO_GROUPS).contains(&options.groups) {
+            return Err(Error::invalid(
+                "groups",
+                format!("Seed between 10 and {MAX_DEMO_GROUPS} demo groups."),
             ));
         }
         if !self.identity_is_empty().await? {

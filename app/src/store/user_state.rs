@@ -61,11 +61,15 @@ pub(crate) async fn load_state(
 /// columns and its primary group's name, plus `extra_columns` from `extra_joins` (the
 /// snapshot capture reads its bookkeeping in the same round trip).
 pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> String {
+    user_sql(t, extra_columns, extra_joins, "= $1")
+}
+
+fn user_sql(t: i64, extra_columns: &str, extra_joins: &str, user_match: &str) -> String {
     let live = |alias| live_at(alias, 2, t);
     format!(
         "SELECT {USER_COLUMNS}, COALESCE(g.name, '') AS primary_group_name{extra_columns} \
          FROM users u LEFT JOIN groups g ON g.object_id = u.primary_group_id AND {}{extra_joins} \
-         WHERE u.object_id = $1 AND {}",
+         WHERE u.object_id {user_match} AND {}",
         live("g"),
         live("u")
     )
@@ -78,11 +82,28 @@ pub(crate) fn state_user_sql(t: i64, extra_columns: &str, extra_joins: &str) -> 
 /// configuration column of an enclosing query, as " AND c.entitlements_history <> 0").
 /// Every branch starts from an index on the user, so the cost follows the user's own rows.
 pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
+    parts_sql(t, grants, "= $1", false)
+}
+
+/// `state_parts_sql` for the users matched by `user_match` (`= $1`, `BETWEEN $1 AND $3`),
+/// with the user's id as an extra last column `owner` when `owner` is set.
+fn parts_sql(t: i64, grants: Option<&str>, user_match: &str, owner: bool) -> String {
     let live = |alias| live_at(alias, 2, t);
-    let grant_columns = "'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, \
-         gr.grantee_kind, COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, \
-         (SELECT rr.name FROM role_rules rr WHERE rr.object_id = gr.rule_id \
-          ORDER BY rr.version_id DESC LIMIT 1), NULL, NULL, NULL";
+    let own = |column: &str| {
+        if owner {
+            format!(", {column} AS owner")
+        } else {
+            String::new()
+        }
+    };
+    let grant_columns = |owner: String| {
+        format!(
+            "'g', gr.grantee_id, gr.role_id, gr.start_date, gr.end_date, \
+             gr.grantee_kind, COALESCE(r.name, ''), COALESCE(s.name, ''), gr.scope, \
+             (SELECT rr.name FROM role_rules rr WHERE rr.object_id = gr.rule_id \
+              ORDER BY rr.version_id DESC LIMIT 1), NULL, NULL, NULL{owner}"
+        )
+    };
     let grant_names = format!(
         "LEFT JOIN roles r ON r.object_id = gr.role_id AND {} \
          LEFT JOIN systems s ON s.object_id = r.system_id AND {}",
@@ -92,14 +113,16 @@ pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
     let grants_part = match grants {
         Some(condition) => format!(
             " UNION ALL \
-             SELECT {grant_columns} FROM grants gr {grant_names} \
-             WHERE gr.grantee_kind = 'user' AND gr.grantee_id = $1 AND {}{condition} \
+             SELECT {} FROM grants gr {grant_names} \
+             WHERE gr.grantee_kind = 'user' AND gr.grantee_id {user_match} AND {}{condition} \
              UNION ALL \
-             SELECT {grant_columns} FROM account_owners o \
+             SELECT {} FROM account_owners o \
              JOIN grants gr ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
                   AND {} {grant_names} \
-             WHERE o.user_id = $1 AND {}{condition}",
+             WHERE o.user_id {user_match} AND {}{condition}",
+            grant_columns(own("gr.grantee_id")),
             live("gr"),
+            grant_columns(own("o.user_id")),
             live("gr"),
             live("o")
         ),
@@ -108,35 +131,39 @@ pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
     format!(
         "SELECT 'm' AS part, m.group_id AS a, NULL AS b, m.start_date AS c, m.end_date AS d, \
                 COALESCE(g.name, '') AS t1, m.comments AS t2, NULL AS t3, NULL AS t4, \
-                NULL AS t5, NULL AS t6, NULL AS t7, NULL AS t8 \
+                NULL AS t5, NULL AS t6, NULL AS t7, NULL AS t8{} \
          FROM memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
-         WHERE m.user_id = $1 AND {} \
+         WHERE m.user_id {user_match} AND {} \
          UNION ALL \
          SELECT 'a', a.object_id, a.system_id, NULL, NULL, COALESCE(s.name, ''), a.name, \
-                a.login_name, a.description, a.account_type, a.status, o.level, a.attributes \
+                a.login_name, a.description, a.account_type, a.status, o.level, a.attributes{} \
          FROM account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
          LEFT JOIN systems s ON s.object_id = a.system_id AND {} \
-         WHERE o.user_id = $1 AND {} \
+         WHERE o.user_id {user_match} AND {} \
          UNION ALL \
          SELECT 'l', l.object_id, NULL, NULL, NULL, l.name, COALESCE(d.code, ''), \
-                NULL, NULL, NULL, NULL, NULL, NULL \
+                NULL, NULL, NULL, NULL, NULL, NULL{} \
          FROM mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
          LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
-         WHERE mm.member_kind = 'user' AND mm.member_id = $1 AND {} \
+         WHERE mm.member_kind = 'user' AND mm.member_id {user_match} AND {} \
          UNION ALL \
          SELECT 'p', pa.printer_id, NULL, NULL, NULL, p.name, COALESCE(h.name, ''), \
-                NULL, NULL, NULL, NULL, NULL, NULL \
+                NULL, NULL, NULL, NULL, NULL, NULL{} \
          FROM printer_assignments pa JOIN printers p ON p.object_id = pa.printer_id AND {} \
          LEFT JOIN hosts h ON h.object_id = p.server_id AND {} \
-         WHERE pa.grantee_kind = 'user' AND pa.grantee_id = $1 AND {}{grants_part}",
+         WHERE pa.grantee_kind = 'user' AND pa.grantee_id {user_match} AND {}{grants_part}",
+        own("m.user_id"),
         live("g"),
         live("m"),
+        own("o.user_id"),
         live("a"),
         live("s"),
         live("o"),
+        own("mm.member_id"),
         live("l"),
         live("d"),
         live("mm"),
+        own("pa.grantee_id"),
         live("p"),
         live("h"),
         live("pa"),
@@ -240,4 +267,51 @@ pub(crate) fn assemble_state(
         printers,
         grants_captured: include_grants,
     }
+}
+
+/// A row of `state_parts_sql` with the user it belongs to (bulk reads of many users).
+#[derive(sqlx::FromRow)]
+struct OwnedPartRow {
+    owner: i64,
+    #[sqlx(flatten)]
+    part: StatePartRow,
+}
+
+/// The current states (with grants) of the live users whose ids lie in `from..=to`, in id
+/// order: the same statements as `load_state`, for a range of users at once. Bulk seeding
+/// writes every user's open snapshot from these.
+pub(crate) async fn current_states(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> Result<Vec<UserState>> {
+    let t = i64::MAX;
+    let range = "BETWEEN $1 AND $3";
+    let users = sqlx::query_as::<Any, StateUserRow>(&format!(
+        "{} ORDER BY u.object_id",
+        user_sql(t, "", "", range)
+    ))
+    .bind(from)
+    .bind(t)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as::<Any, OwnedPartRow>(&parts_sql(t, Some(""), range, true))
+        .bind(from)
+        .bind(t)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut parts: std::collections::HashMap<i64, Vec<StatePartRow>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        parts.entry(row.owner).or_default().push(row.part);
+    }
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let own = parts.remove(&user.user.object_id).unwrap_or_default();
+            assemble_state(user, own, true)
+        })
+        .collect())
 }
