@@ -205,6 +205,30 @@ async fn bulk_seed_keeps_version_chains_operations_feed_and_snapshots_consistent
         .unwrap();
     assert_eq!(all.total, live);
 
+    // A search's total is the number of live users whose name, full name or e-mail
+    // contains the term, however many match.
+    for term in ["anna", "martin", "123", "a"] {
+        let found = store
+            .list_users(&UserListQuery {
+                search: term.into(),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let like = count(
+            &store,
+            &format!(
+                "SELECT COUNT(*) FROM users WHERE valid_to IS NULL AND (name_key LIKE '%{term}%' \
+                 OR lower(first_name || ' ' || last_name) LIKE '%{term}%' \
+                 OR lower(email) LIKE '%{term}%')"
+            ),
+        )
+        .await;
+        assert_eq!(found.total, like, "{term}");
+        assert_eq!(found.items.len() as i64, like.min(50), "{term}");
+    }
+
     // Only into an empty store.
     assert!(store.seed_scale(&options).await.is_err());
 }

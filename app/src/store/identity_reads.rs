@@ -102,7 +102,19 @@ impl Store {
         if let Some(advanced) = &advanced {
             filter = format!("{filter} AND {}", advanced.sql);
         }
-        let count_sql = if t == i64::MAX {
+        // The search index holds exactly the current users' name, full name and e-mail,
+        // separated by spaces, and folds ASCII case as LIKE does: for an ASCII term without
+        // spaces its phrase matches are the LIKE matches, and counting them there avoids
+        // reading every matching user row (25k rows for a first name among a million).
+        let index_counts = !phrase.is_empty()
+            && advanced.is_none()
+            && search.is_ascii()
+            && !search.contains(char::is_whitespace);
+        let count_sql = if index_counts {
+            "SELECT COUNT(*) FROM users_search WHERE users_search MATCH $3 AND $1 = $1 \
+             AND $2 = $2"
+                .to_string()
+        } else if t == i64::MAX {
             format!("SELECT COUNT(*) FROM users u WHERE u.valid_to IS NULL{filter}")
         } else {
             // Current versions that began by T plus closed ones live at T found by length

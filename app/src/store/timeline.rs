@@ -2,6 +2,7 @@
 //! each with the difference between the user's state just before and just after it.
 use super::history::history_source;
 use super::identity::load_state;
+use super::user_state::states_at;
 use super::{to_time, Result, Store};
 use crate::model::*;
 use sqlx::AnyConnection;
@@ -88,10 +89,19 @@ impl Store {
         .bind(before.operation_id)
         .fetch_all(&mut *conn)
         .await?;
+        // The states just before and at each operation, all in one read: two statements
+        // for the page instead of four for each of its operations.
+        let instants: Vec<i64> = rows
+            .iter()
+            .flat_map(|row| [row.instant - 1, row.instant])
+            .collect();
+        let mut states = states_at(&mut conn, query.user.0, &instants)
+            .await?
+            .into_iter();
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
-            let before = state_at(&mut conn, query.user, row.instant - 1).await?;
-            let after = state_at(&mut conn, query.user, row.instant).await?;
+            let before = states.next().flatten();
+            let after = states.next().flatten();
             let change = match (&before, &after) {
                 (None, Some(_)) => TimelineChange::Created,
                 (Some(_), None) => TimelineChange::Deleted,

@@ -82,19 +82,37 @@ fn user_sql(t: i64, extra_columns: &str, extra_joins: &str, user_match: &str) ->
 /// configuration column of an enclosing query, as " AND c.entitlements_history <> 0").
 /// Every branch starts from an index on the user, so the cost follows the user's own rows.
 pub(crate) fn state_parts_sql(t: i64, grants: Option<&str>) -> String {
-    parts_sql(t, grants, "= $1", false)
+    parts_sql(t, grants, "= $1", Rows::One)
+}
+
+/// What the rows of `parts_sql` are for: one user at `$2`, the users of a range at `$2`
+/// (with the user as `owner`), or one user at each instant of a `ts(t)` list (with the
+/// instant as `owner`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    One,
+    Users,
+    Instants,
 }
 
 /// `state_parts_sql` for the users matched by `user_match` (`= $1`, `BETWEEN $1 AND $3`),
-/// with the user's id as an extra last column `owner` when `owner` is set.
-fn parts_sql(t: i64, grants: Option<&str>, user_match: &str, owner: bool) -> String {
-    let live = |alias| live_at(alias, 2, t);
-    let own = |column: &str| {
-        if owner {
-            format!(", {column} AS owner")
-        } else {
-            String::new()
-        }
+/// shaped by `rows`.
+fn parts_sql(t: i64, grants: Option<&str>, user_match: &str, rows: Rows) -> String {
+    let live = |alias: &str| match rows {
+        Rows::Instants => format!(
+            "{alias}.valid_from <= ts.t AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ts.t)"
+        ),
+        _ => live_at(alias, 2, t),
+    };
+    let own = |column: &str| match rows {
+        Rows::One => String::new(),
+        Rows::Users => format!(", {column} AS owner"),
+        Rows::Instants => ", ts.t AS owner".to_string(),
+    };
+    let ts = if rows == Rows::Instants {
+        "ts CROSS JOIN "
+    } else {
+        ""
     };
     let grant_columns = |owner: String| {
         format!(
@@ -113,10 +131,10 @@ fn parts_sql(t: i64, grants: Option<&str>, user_match: &str, owner: bool) -> Str
     let grants_part = match grants {
         Some(condition) => format!(
             " UNION ALL \
-             SELECT {} FROM grants gr {grant_names} \
+             SELECT {} FROM {ts}grants gr {grant_names} \
              WHERE gr.grantee_kind = 'user' AND gr.grantee_id {user_match} AND {}{condition} \
              UNION ALL \
-             SELECT {} FROM account_owners o \
+             SELECT {} FROM {ts}account_owners o \
              JOIN grants gr ON gr.grantee_kind = 'account' AND gr.grantee_id = o.account_id \
                   AND {} {grant_names} \
              WHERE o.user_id {user_match} AND {}{condition}",
@@ -132,24 +150,24 @@ fn parts_sql(t: i64, grants: Option<&str>, user_match: &str, owner: bool) -> Str
         "SELECT 'm' AS part, m.group_id AS a, NULL AS b, m.start_date AS c, m.end_date AS d, \
                 COALESCE(g.name, '') AS t1, m.comments AS t2, NULL AS t3, NULL AS t4, \
                 NULL AS t5, NULL AS t6, NULL AS t7, NULL AS t8{} \
-         FROM memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
+         FROM {ts}memberships m LEFT JOIN groups g ON g.object_id = m.group_id AND {} \
          WHERE m.user_id {user_match} AND {} \
          UNION ALL \
          SELECT 'a', a.object_id, a.system_id, NULL, NULL, COALESCE(s.name, ''), a.name, \
                 a.login_name, a.description, a.account_type, a.status, o.level, a.attributes{} \
-         FROM account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
+         FROM {ts}account_owners o JOIN accounts a ON a.object_id = o.account_id AND {} \
          LEFT JOIN systems s ON s.object_id = a.system_id AND {} \
          WHERE o.user_id {user_match} AND {} \
          UNION ALL \
          SELECT 'l', l.object_id, NULL, NULL, NULL, l.name, COALESCE(d.code, ''), \
                 NULL, NULL, NULL, NULL, NULL, NULL{} \
-         FROM mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
+         FROM {ts}mail_list_members mm JOIN mail_lists l ON l.object_id = mm.list_id AND {} \
          LEFT JOIN mail_domains d ON d.object_id = l.domain_id AND {} \
          WHERE mm.member_kind = 'user' AND mm.member_id {user_match} AND {} \
          UNION ALL \
          SELECT 'p', pa.printer_id, NULL, NULL, NULL, p.name, COALESCE(h.name, ''), \
                 NULL, NULL, NULL, NULL, NULL, NULL{} \
-         FROM printer_assignments pa JOIN printers p ON p.object_id = pa.printer_id AND {} \
+         FROM {ts}printer_assignments pa JOIN printers p ON p.object_id = pa.printer_id AND {} \
          LEFT JOIN hosts h ON h.object_id = p.server_id AND {} \
          WHERE pa.grantee_kind = 'user' AND pa.grantee_id {user_match} AND {}{grants_part}",
         own("m.user_id"),
@@ -296,7 +314,7 @@ pub(crate) async fn current_states(
     .bind(to)
     .fetch_all(&mut *conn)
     .await?;
-    let rows = sqlx::query_as::<Any, OwnedPartRow>(&parts_sql(t, Some(""), range, true))
+    let rows = sqlx::query_as::<Any, OwnedPartRow>(&parts_sql(t, Some(""), range, Rows::Users))
         .bind(from)
         .bind(t)
         .bind(to)
@@ -314,4 +332,78 @@ pub(crate) async fn current_states(
             assemble_state(user, own, true)
         })
         .collect())
+}
+
+/// A user row of `states_at`, with the instant it was read at.
+#[derive(sqlx::FromRow)]
+struct InstantUserRow {
+    at: i64,
+    #[sqlx(flatten)]
+    row: StateUserRow,
+}
+
+/// The states (with grants) of one user at each of `instants` (None where it did not
+/// exist), in two statements for all of them: a page of the user's timeline compares the
+/// state before and after each of its operations.
+pub(crate) async fn states_at(
+    conn: &mut AnyConnection,
+    user: i64,
+    instants: &[i64],
+) -> Result<Vec<Option<UserState>>> {
+    let requested = instants;
+    let mut instants = instants.to_vec();
+    instants.sort_unstable();
+    instants.dedup();
+    if instants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<String> = (0..instants.len())
+        .map(|i| format!("(CAST(${} AS BIGINT))", i + 3))
+        .collect();
+    let with = format!("WITH ts(t) AS (VALUES {}) ", values.join(", "));
+    let live = |alias: &str| {
+        format!(
+            "{alias}.valid_from <= ts.t AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ts.t)"
+        )
+    };
+    let users_sql = format!(
+        "{with}SELECT ts.t AS at, {USER_COLUMNS}, COALESCE(g.name, '') AS primary_group_name \
+         FROM ts CROSS JOIN users u \
+         LEFT JOIN groups g ON g.object_id = u.primary_group_id AND {} \
+         WHERE u.object_id = $1 AND {}",
+        live("g"),
+        live("u")
+    );
+    let parts_sql = format!(
+        "{with}{}",
+        parts_sql(i64::MAX, Some(""), "= $1", Rows::Instants)
+    );
+    let mut users = sqlx::query_as::<Any, InstantUserRow>(&users_sql)
+        .bind(user)
+        .bind(0i64);
+    for &t in &instants {
+        users = users.bind(t);
+    }
+    let users = users.fetch_all(&mut *conn).await?;
+    let mut parts = sqlx::query_as::<Any, OwnedPartRow>(&parts_sql)
+        .bind(user)
+        .bind(0i64);
+    for &t in &instants {
+        parts = parts.bind(t);
+    }
+    let mut by_instant: std::collections::HashMap<i64, Vec<StatePartRow>> =
+        std::collections::HashMap::new();
+    for row in parts.fetch_all(&mut *conn).await? {
+        by_instant.entry(row.owner).or_default().push(row.part);
+    }
+    let rows: std::collections::HashMap<i64, StateUserRow> =
+        users.into_iter().map(|r| (r.at, r.row)).collect();
+    let states: std::collections::HashMap<i64, UserState> = rows
+        .into_iter()
+        .map(|(t, row)| {
+            let own = by_instant.remove(&t).unwrap_or_default();
+            (t, assemble_state(row, own, true))
+        })
+        .collect();
+    Ok(requested.iter().map(|t| states.get(t).cloned()).collect())
 }
