@@ -6,7 +6,7 @@
 //! within the minimum delay: updated in place; otherwise closed and a new one opened, keep-N
 //! applied). A user without one usable open snapshot goes through `capture`.
 use super::id_chunks::{rows_for_ids, IDS_PER_QUERY};
-use super::snapshots::{capture, config, encode};
+use super::snapshots::{capture, config, encode, prune_oldest_sql};
 use super::temporal::Op;
 use super::user_state::sort_memberships;
 use super::Result;
@@ -191,15 +191,11 @@ async fn write_all(conn: &mut AnyConnection, op: &Op, writes: Vec<Write>) -> Res
         .await?;
     }
     for (user, excess) in prunes {
-        sqlx::query(
-            "DELETE FROM user_snapshots WHERE user_id = $1 AND id IN \
-             (SELECT id FROM user_snapshots WHERE user_id = $1 \
-              ORDER BY valid_since ASC, id ASC LIMIT $2)",
-        )
-        .bind(user)
-        .bind(excess)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(&prune_oldest_sql("$2"))
+            .bind(user)
+            .bind(excess)
+            .execute(&mut *conn)
+            .await?;
     }
     insert_new(conn, op, &inserts).await
 }
@@ -214,18 +210,9 @@ async fn update_in_place(
     if rows.is_empty() {
         return Ok(());
     }
-    let values: Vec<String> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (id, document, _))| {
-            format!(
-                "({id}, CAST(${} AS TEXT), {}, CAST(${} AS TEXT))",
-                2 * i + 3,
-                document.len(),
-                2 * i + 4
-            )
-        })
-        .collect();
+    let values = document_values(rows, |id, document, size, hash| {
+        format!("({id}, CAST({document} AS TEXT), {size}, CAST({hash} AS TEXT))")
+    });
     // SQLite names a VALUES table's columns column1…; PostgreSQL is given the same names.
     let names = if conn.backend_name() == "PostgreSQL" {
         "(column1, column2, column3, column4)"
@@ -235,15 +222,9 @@ async fn update_in_place(
     let sql = format!(
         "UPDATE user_snapshots SET document = v.column2, size = v.column3, \
            content_hash = v.column4, operation_id = $1, updated_at = $2 \
-         FROM (VALUES {}) AS v{names} WHERE user_snapshots.id = v.column1",
-        values.join(", ")
+         FROM (VALUES {values}) AS v{names} WHERE user_snapshots.id = v.column1"
     );
-    let mut query = sqlx::query(&sql).bind(op.id).bind(op.at);
-    for (_, document, hash) in rows {
-        query = query.bind(document).bind(hash);
-    }
-    query.execute(&mut *conn).await?;
-    Ok(())
+    execute_with_documents(conn, &sql, [op.id, op.at], rows).await
 }
 
 async fn insert_new(
@@ -254,27 +235,48 @@ async fn insert_new(
     if rows.is_empty() {
         return Ok(());
     }
-    let values: Vec<String> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (user, document, _))| {
-            format!(
-                "({user}, $1, NULL, ${}, {}, ${}, $2, $1)",
-                2 * i + 3,
-                document.len(),
-                2 * i + 4
-            )
-        })
-        .collect();
+    let values = document_values(rows, |user, document, size, hash| {
+        format!("({user}, $1, NULL, {document}, {size}, {hash}, $2, $1)")
+    });
     let sql = format!(
         "INSERT INTO user_snapshots (user_id, valid_since, valid_until, document, size, \
-           content_hash, operation_id, updated_at) VALUES {}",
-        values.join(", ")
+           content_hash, operation_id, updated_at) VALUES {values}"
     );
-    let mut query = sqlx::query(&sql).bind(op.at).bind(op.id);
+    execute_with_documents(conn, &sql, [op.at, op.id], rows).await
+}
+
+/// The `VALUES` rows of `rows` (key, document, hash), each written by `row` from its key, the
+/// placeholders of its document and hash (after the statement's own $1 and $2) and the
+/// document's length.
+fn document_values(
+    rows: &[(i64, String, String)],
+    row: impl Fn(i64, String, usize, String) -> String,
+) -> String {
+    rows.iter()
+        .enumerate()
+        .map(|(i, (key, document, _))| {
+            row(
+                *key,
+                format!("${}", 2 * i + 3),
+                document.len(),
+                format!("${}", 2 * i + 4),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `sql` with `first` as $1 and $2, then each row's document and hash.
+async fn execute_with_documents(
+    conn: &mut AnyConnection,
+    sql: &str,
+    first: [i64; 2],
+    rows: &[(i64, String, String)],
+) -> Result<()> {
+    let mut query = sqlx::query(sql).bind(first[0]).bind(first[1]);
     for (_, document, hash) in rows {
         query = query.bind(document).bind(hash);
     }
-    query.execute(&mut *conn).await?;
+    query.execute(conn).await?;
     Ok(())
 }

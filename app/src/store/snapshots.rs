@@ -347,6 +347,18 @@ async fn capture_with(
     Ok(())
 }
 
+/// Removes user $1's oldest snapshots, as many as the parameter `limit` says. `user_id = $1`
+/// on the outer delete too: with `id IN (...)` alone SQLite scanned every snapshot when
+/// statistics said the table was small (ANALYZE before a bulk change), so a capture of n
+/// users cost n². Without anything to remove there is no delete at all.
+pub(crate) fn prune_oldest_sql(limit: &str) -> String {
+    format!(
+        "DELETE FROM user_snapshots WHERE user_id = $1 AND id IN \
+         (SELECT id FROM user_snapshots WHERE user_id = $1 \
+          ORDER BY valid_since ASC, id ASC LIMIT {limit})"
+    )
+}
+
 /// Closes snapshot `close`, removes the user's `excess` oldest and opens the new one, in
 /// one round trip (a round trip each was most of what capture cost). The oldest are counted
 /// before the insert, and `close` is never among them. PostgreSQL runs it as one statement
@@ -362,19 +374,16 @@ async fn write_snapshot(
     hash: &str,
 ) -> Result<()> {
     const CLOSE: &str = "UPDATE user_snapshots SET valid_until = $2 WHERE id = $7";
-    // `user_id = $1` on the outer delete too: with `id IN (...)` alone SQLite scanned every
-    // snapshot when statistics said the table was small (ANALYZE before a bulk change), so
-    // a capture of n users cost n². Without anything to remove there is no delete at all.
-    const PRUNE: &str = "DELETE FROM user_snapshots WHERE user_id = $1 AND id IN \
-         (SELECT id FROM user_snapshots WHERE user_id = $1 \
-          ORDER BY valid_since ASC, id ASC LIMIT $8)";
     const INSERT: &str = "INSERT INTO user_snapshots (user_id, valid_since, valid_until, \
          document, size, content_hash, operation_id, updated_at) \
          VALUES ($1, $2, NULL, $3, $4, $5, $6, $2)";
     let sql = match (conn.backend_name() == "PostgreSQL", excess > 0) {
-        (true, true) => format!("WITH closed AS ({CLOSE}), pruned AS ({PRUNE}) {INSERT}"),
+        (true, true) => format!(
+            "WITH closed AS ({CLOSE}), pruned AS ({}) {INSERT}",
+            prune_oldest_sql("$8")
+        ),
         (true, false) => format!("WITH closed AS ({CLOSE}) {INSERT}"),
-        (false, true) => format!("{CLOSE}; {PRUNE}; {INSERT}"),
+        (false, true) => format!("{CLOSE}; {}; {INSERT}", prune_oldest_sql("$8")),
         (false, false) => format!("{CLOSE}; {INSERT}"),
     };
     sqlx::query(&sql)
